@@ -1,0 +1,47 @@
+# The two commands: `make run` (set up, build, run the main job) and `make test` (set up, build,
+# run every check CI runs). Set-up installs only what is missing, so re-runs cost seconds.
+
+PYTHON   ?= python3
+VENV     := .venv
+TORCH    := $(VENV)/.torch-installed
+LIBTORCH := .libtorch
+FMNIST   := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+CARGO    ?= cargo
+NAS      := target/release/nas
+
+.PHONY: run test setup build lint fmt doctor clean-venv
+
+run: build
+	$(NAS) demo
+
+test: setup
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --all-targets -- -D warnings
+	$(CARGO) test --release
+
+setup: $(LIBTORCH)/lib/libtorch.so $(FMNIST)
+
+build: setup
+	$(CARGO) build --release
+
+doctor: build
+	$(NAS) doctor
+
+# torch==2.11.0 from PyPI into the project's own virtual environment (about 4.6 GB).
+$(TORCH): requirements-torch.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-torch.txt
+	touch $@
+
+# `.libtorch` points at the wheel's torch/ folder; .cargo/config.toml hands it to torch-sys.
+$(LIBTORCH)/lib/libtorch.so: $(TORCH)
+	ln -sfn "$$(cd $(VENV) && pwd)/$$(cd $(VENV) && ls -d lib/python3*/site-packages/torch | head -n 1)" $(LIBTORCH)
+	test -f $@
+
+# Fashion-MNIST's IDX files from Debian's package.
+$(FMNIST):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist
+
+clean-venv:
+	rm -rf $(VENV) $(LIBTORCH)

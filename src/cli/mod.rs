@@ -1,0 +1,34 @@
+//! The command-line interface: one file per subcommand, each with its clap `Args` and a `run`.
+
+mod demo;
+mod doctor;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// A neural architecture search engine.
+#[derive(Debug, Parser)]
+#[command(name = "nas", version, about, arg_required_else_help = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of `nas`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report libtorch, CUDA/cuDNN, CPU threads, and where the stdlib and data were found.
+    Doctor(doctor::Args),
+    /// Train a small CNN on Fashion-MNIST end to end (proves the libtorch path).
+    Demo(demo::Args),
+}
+
+/// Parses the command line and runs the chosen subcommand.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Doctor(args) => doctor::run(args),
+        Command::Demo(args) => demo::run(args),
+    }
+}

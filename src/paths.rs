@@ -1,0 +1,58 @@
+//! Where `nas` finds its standard library and data, with environment overrides.
+//!
+//! Each lookup tries, in order: an environment variable, the folder beside the executable's
+//! project (for `target/release/nas` inside a checkout), and the source checkout it was built
+//! from. The first folder that exists wins.
+
+use std::path::{Path, PathBuf};
+
+/// The environment variable that overrides the stdlib folder.
+pub const STDLIB_ENV: &str = "NAS_STDLIB";
+/// The environment variable that overrides the shared data folder (nb201/, ptb/).
+pub const DATA_ENV: &str = "NAS_DATA";
+/// The environment variable that overrides the Fashion-MNIST folder.
+pub const FASHION_MNIST_ENV: &str = "NAS_FASHION_MNIST";
+/// Where Debian's `dataset-fashion-mnist` package installs its IDX files.
+pub const DEBIAN_FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
+
+/// The source checkout this binary was built from.
+fn checkout_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The project folder of the running executable (`<project>/target/<profile>/nas`), if any.
+fn exe_project_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    exe.parent()?.parent()?.parent().map(Path::to_path_buf)
+}
+
+/// The first existing folder among `env_var`'s value and `relative` under the project roots.
+fn find_dir(env_var: &str, relative: &str) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(env_var) {
+        let dir = PathBuf::from(dir);
+        return dir.is_dir().then_some(dir);
+    }
+    exe_project_dir()
+        .into_iter()
+        .chain([checkout_dir()])
+        .map(|root| root.join(relative))
+        .find(|dir| dir.is_dir())
+        .map(|dir| dir.canonicalize().unwrap_or(dir))
+}
+
+/// The standard library folder (`stdlib/`: `ops.nas`, `spaces/`, `strategies/`).
+pub fn stdlib_dir() -> Option<PathBuf> {
+    find_dir(STDLIB_ENV, "stdlib")
+}
+
+/// The shared data folder (`nb201/nb201.csv`, `ptb/`), which sits beside the project.
+pub fn shared_data_dir() -> Option<PathBuf> {
+    find_dir(DATA_ENV, "../shared/data")
+}
+
+/// The Fashion-MNIST folder: `NAS_FASHION_MNIST`, else Debian's install location.
+pub fn fashion_mnist_dir() -> PathBuf {
+    std::env::var_os(FASHION_MNIST_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEBIAN_FASHION_MNIST))
+}

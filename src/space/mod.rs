@@ -1,0 +1,1 @@
+//! The space IR: decisions, constraints and architectures.

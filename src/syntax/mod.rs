@@ -1,0 +1,1 @@
+//! The `.nas` front end: spans, lexer, parser, AST and diagnostics.
