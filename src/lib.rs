@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cli;
 pub mod doctor;
+pub mod entry;
 pub mod paths;
 pub mod space;
 pub mod syntax;

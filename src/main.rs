@@ -1,5 +1,56 @@
-//! The `nas` command line: a thin shell over [`nas::cli`].
+//! The `nas` executable: a launcher that loads the engine, `libnas.so` (this crate's cdylib,
+//! found beside the executable), and runs its command line.
+//!
+//! The engine links libtorch; this executable does not. When libtorch (or the engine) cannot
+//! be loaded, the dynamic loader's error becomes a clear message with a hint and exit status
+//! 2, instead of the loader stopping the process before any of `nas` runs.
 
-fn main() -> std::process::ExitCode {
-    nas::cli::main()
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The engine's file name, beside the executable.
+const ENGINE: &str = "libnas.so";
+/// The engine's entry point: runs the command line and exits the process itself.
+const ENTRY: &[u8] = b"nas_cli_main\0";
+
+fn main() -> ExitCode {
+    let engine = match std::env::current_exe() {
+        Ok(exe) => exe.with_file_name(ENGINE),
+        Err(e) => return fail(&format!("cannot locate the nas executable: {e}"), None),
+    };
+    // SAFETY: the engine is this crate's own cdylib; loading it runs its (and libtorch's)
+    // initialisers, and `nas_cli_main` is declared in src/entry.rs with this signature.
+    unsafe {
+        let library = match libloading::Library::new(&engine) {
+            Ok(library) => library,
+            Err(e) => return fail(&e.to_string(), Some(&engine)),
+        };
+        let entry = match library.get::<unsafe extern "C" fn() -> i32>(ENTRY) {
+            Ok(entry) => entry,
+            Err(e) => return fail(&e.to_string(), Some(&engine)),
+        };
+        let code = entry();
+        ExitCode::from(u8::try_from(code).unwrap_or(1))
+    }
+}
+
+/// Prints why the engine could not be started, with a hint, and returns exit status 2.
+fn fail(reason: &str, engine: Option<&Path>) -> ExitCode {
+    eprintln!("error: nas cannot start: {reason}");
+    let hint = if !engine.is_some_and(Path::exists) {
+        format!("the engine {ENGINE} must sit beside the nas executable; rebuild with `make build`")
+    } else if reason.contains("libtorch") || reason.contains("libc10") {
+        let baked = option_env!("NAS_LIBTORCH_LIB").map_or_else(PathBuf::new, PathBuf::from);
+        format!(
+            "libtorch 2.11.0 was expected in {}; run `make setup` in the project, or set \
+             LD_LIBRARY_PATH to the lib/ folder of a torch==2.11.0 install",
+            baked.display()
+        )
+    } else {
+        "a library the engine needs is missing; `nas` needs libtorch 2.11.0 and its CUDA \
+         libraries as PyPI's torch==2.11.0 installs them (`make setup`)"
+            .to_string()
+    };
+    eprintln!("  hint: {hint}");
+    ExitCode::from(2)
 }

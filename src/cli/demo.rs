@@ -35,6 +35,10 @@ pub struct Args {
 
 /// Runs `nas demo`.
 pub fn run(args: Args) -> ExitCode {
+    if args.batch < 1 {
+        eprintln!("error: --batch must be at least 1");
+        return ExitCode::FAILURE;
+    }
     let dir = args
         .data
         .clone()
@@ -53,10 +57,6 @@ pub fn run(args: Args) -> ExitCode {
         let n = limit.clamp(1, data.train.len());
         data.train.images = data.train.images.narrow(0, 0, n);
         data.train.labels = data.train.labels.narrow(0, 0, n);
-    }
-    if args.batch < 1 {
-        eprintln!("error: --batch must be at least 1");
-        return ExitCode::FAILURE;
     }
     tch::manual_seed(args.seed);
     let device = if args.cpu {
