@@ -1,0 +1,120 @@
+//! The names the language defines itself: built-in ops, combinators, shape constructors and
+//! the metrics usable in `where` constraints. Their signatures and shape rules live in
+//! [`crate::check`].
+
+macro_rules! name_enum {
+    ($(#[$meta:meta])* $vis:vis enum $ty:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        $vis enum $ty {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $ty {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$ty] = &[$($ty::$variant,)*];
+
+            /// The name as written in `.nas` source.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $text,)*
+                }
+            }
+
+            /// The value written `name`, if any.
+            pub fn from_name(name: &str) -> Option<$ty> {
+                match name {
+                    $($text => Some($ty::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+name_enum! {
+    /// A built-in op, combinator or shape constructor.
+    pub enum Builtin {
+        /// `conv(c, k, stride: 1, dilation: 1, groups: 1)`: 2-d convolution, same padding.
+        Conv => "conv",
+        /// `sep_conv(c, k, stride: 1)`: depthwise-separable convolution.
+        SepConv => "sep_conv",
+        /// `dil_conv(c, k, stride: 1, dilation: 2)`: dilated depthwise-separable convolution.
+        DilConv => "dil_conv",
+        /// `depthwise_conv(k, stride: 1)`: depthwise convolution (channels kept).
+        DepthwiseConv => "depthwise_conv",
+        /// `batchnorm`: batch normalisation over channels.
+        Batchnorm => "batchnorm",
+        /// `layernorm`: layer normalisation over the last dimension.
+        Layernorm => "layernorm",
+        /// `relu`
+        Relu => "relu",
+        /// `gelu`
+        Gelu => "gelu",
+        /// `tanh`
+        Tanh => "tanh",
+        /// `sigmoid`
+        Sigmoid => "sigmoid",
+        /// `swish`
+        Swish => "swish",
+        /// `max_pool(k, stride: 1)`: max pooling, same padding.
+        MaxPool => "max_pool",
+        /// `avg_pool(k, stride: 1)`: average pooling, same padding.
+        AvgPool => "avg_pool",
+        /// `skip`: identity.
+        Skip => "skip",
+        /// `none`: the zero op (drops the edge).
+        Zero => "none",
+        /// `factorized_reduce(c)`: halves the map with two offset stride-2 1×1 convolutions.
+        FactorizedReduce => "factorized_reduce",
+        /// `resblock(c, stride: 1)`: a basic residual block.
+        Resblock => "resblock",
+        /// `mbconv(c, expand, kernel, stride: 1)`: an inverted-residual (MobileNetV2) block.
+        Mbconv => "mbconv",
+        /// `linear(n)`: a fully connected layer over the last dimension.
+        Linear => "linear",
+        /// `dropout(p)`
+        Dropout => "dropout",
+        /// `global_avg_pool`: image(C, H, W) → vector(C).
+        GlobalAvgPool => "global_avg_pool",
+        /// `flatten`: image or sequence → vector.
+        Flatten => "flatten",
+        /// `embedding(vocab, dim)`: token ids → sequence of vectors.
+        Embedding => "embedding",
+        /// `sum(a, b, ...)`: element-wise sum of tensors, or of parallel ops' outputs.
+        Sum => "sum",
+        /// `concat(a, b, ...)`: channel concatenation of tensors, or of parallel ops' outputs.
+        Concat => "concat",
+        /// `prod(a, b, ...)`: element-wise product of tensors, or of parallel ops' outputs.
+        Prod => "prod",
+        /// `blend(a, b, gate)`: `gate * a + (1 - gate) * b`, element-wise.
+        Blend => "blend",
+        /// `image(c, h, w)`: the shape of an image batch.
+        Image => "image",
+        /// `vector(d)`: the shape of a batch of vectors.
+        Vector => "vector",
+        /// `sequence(t, d)`: the shape of a batch of sequences.
+        Sequence => "sequence",
+    }
+}
+
+name_enum! {
+    /// A quantity of an architecture that `where` constraints can bound.
+    pub enum Metric {
+        /// Edges of a cell's DAG (input choices and node inputs that are present).
+        Edges => "edges",
+        /// Nodes of a cell's DAG.
+        Nodes => "nodes",
+        /// Trainable parameters of a space's network.
+        Params => "params",
+        /// Floating-point operations of one forward pass of a space's network.
+        Flops => "flops",
+    }
+}
+
+impl Metric {
+    /// Whether the metric belongs in a cell's `where` (true) or a space's (false).
+    pub fn is_cell_metric(self) -> bool {
+        matches!(self, Metric::Edges | Metric::Nodes)
+    }
+}

@@ -1,0 +1,182 @@
+//! The chumsky parser: tokens → [`File`], with error recovery so one run reports several
+//! errors, and limits that keep hostile input from exhausting the stack.
+
+mod expr;
+mod items;
+
+use super::ast::{File, Ident};
+use super::diagnostic::Diagnostic;
+use super::lexer::{lex, Comment};
+use super::span::{FileId, Span};
+use super::token::Token;
+use chumsky::error::{RichPattern, RichReason};
+use chumsky::input::{Input as _, ValueInput};
+use chumsky::prelude::*;
+
+pub use expr::MAX_CHAIN;
+
+/// Expressions may nest at most this deep (counted over the tree, after parsing); deeper
+/// items are dropped with a diagnostic, so later stages may recurse safely.
+pub const MAX_EXPR_DEPTH: usize = 200;
+
+/// The error type of every parser.
+type ParseErr<'t, 's> = extra::Err<Rich<'t, Token<'s>, Span>>;
+
+/// The expression parser, built once per parse and shared.
+type ExprParser<'t, 's, I> = Boxed<'t, 't, I, super::ast::Expr, ParseErr<'t, 's>>;
+
+/// An identifier with its span.
+fn ident<'t, 's: 't, I>() -> impl Parser<'t, I, Ident, ParseErr<'t, 's>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+{
+    select! {
+        Token::Ident(name) = e => Ident { name: name.to_string(), span: e.span() },
+    }
+    .labelled("a name")
+}
+
+/// The result of parsing one file.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The tree (possibly partial when there were errors).
+    pub file: File,
+    /// The comments, for the formatter.
+    pub comments: Vec<Comment>,
+    /// Lexing and parsing problems, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Parsed {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Lexes and parses `text` as file `file`. Never panics; every problem is a diagnostic.
+pub fn parse(file: FileId, text: &str) -> Parsed {
+    let lexed = lex(file, text);
+    let mut parsed = Parsed {
+        file: File {
+            items: Vec::new(),
+            span: Span::new(file, 0..text.len()),
+        },
+        comments: lexed.comments,
+        diagnostics: lexed.diagnostics,
+    };
+    if lexed.refused {
+        return parsed;
+    }
+    let eoi = Span::new(file, text.len()..text.len());
+    let input = lexed.tokens.as_slice().split_token_span(eoi);
+    let (output, errors) = items::file().parse(input).into_output_errors();
+    parsed
+        .diagnostics
+        .extend(errors.into_iter().map(|error| syntax_diagnostic(&error)));
+    if let Some(mut tree) = output {
+        tree.span = Span::new(file, 0..text.len());
+        drop_too_deep(&mut tree, &mut parsed.diagnostics);
+        parsed.file = tree;
+    }
+    parsed.diagnostics.sort_by_key(|d| d.primary_span());
+    parsed
+}
+
+/// Removes items whose expressions nest deeper than [`MAX_EXPR_DEPTH`], reporting each.
+fn drop_too_deep(tree: &mut File, diagnostics: &mut Vec<Diagnostic>) {
+    tree.items.retain(|item| {
+        let mut deepest: Option<(usize, Span)> = None;
+        item.kind.for_each_expr(|expr| {
+            let depth = expr.depth();
+            if depth > MAX_EXPR_DEPTH && deepest.is_none_or(|(d, _)| depth > d) {
+                deepest = Some((depth, expr.span));
+            }
+        });
+        match deepest {
+            None => true,
+            Some((depth, span)) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "too-deep",
+                        format!("this expression nests too deeply ({depth} levels; the limit is {MAX_EXPR_DEPTH})"),
+                        span,
+                        "too deep",
+                    )
+                    .with_hint("name parts of it with `op` or `let` and use the names"),
+                );
+                false
+            }
+        }
+    });
+}
+
+/// Converts a chumsky error into a diagnostic.
+fn syntax_diagnostic(error: &Rich<'_, Token<'_>, Span>) -> Diagnostic {
+    let span = *error.span();
+    match error.reason() {
+        RichReason::Custom(message) => Diagnostic::error("syntax", message.clone(), span, "here"),
+        RichReason::ExpectedFound { expected, found } => {
+            let found_text = match found {
+                Some(token) => format!("unexpected {}", **token),
+                None => "unexpected end of file".to_string(),
+            };
+            let mut wanted: Vec<String> = expected.iter().filter_map(pattern_text).collect();
+            wanted.sort();
+            wanted.dedup();
+            let label = match wanted.len() {
+                0 => "not expected here".to_string(),
+                _ => format!("expected {}", join_or(&wanted)),
+            };
+            let mut diagnostic = Diagnostic::error("syntax", found_text, span, label);
+            if let Some(hint) = hint_for(found.as_deref(), &wanted) {
+                diagnostic = diagnostic.with_hint(hint);
+            }
+            diagnostic
+        }
+    }
+}
+
+/// A readable form of an expected pattern (`None` for ones not worth listing).
+fn pattern_text(pattern: &RichPattern<'_, Token<'_>>) -> Option<String> {
+    match pattern {
+        RichPattern::Token(token) => Some(token.to_string()),
+        RichPattern::Label(label) => Some(label.to_string()),
+        RichPattern::Identifier(name) => Some(format!("`{name}`")),
+        RichPattern::EndOfInput => Some("end of file".to_string()),
+        _ => None,
+    }
+}
+
+/// `a`, `a or b`, `a, b or c` (at most six, then "…").
+fn join_or(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(6).map(String::as_str).collect();
+    match shown.as_slice() {
+        [] => String::new(),
+        [only] => (*only).to_string(),
+        [init @ .., last] => {
+            let more = if items.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            };
+            format!("{}{more} or {last}", init.join(", "))
+        }
+    }
+}
+
+/// A hint for common slips.
+fn hint_for(found: Option<&Token<'_>>, wanted: &[String]) -> Option<&'static str> {
+    let wants = |text: &str| wanted.iter().any(|w| w == text);
+    match found {
+        Some(Token::Assign) if wants("`)`") || wants("`,`") => {
+            Some("arguments are named with `:`, as in `conv(c, 3, stride: 2)`")
+        }
+        Some(Token::Colon) if wants("`=`") => Some("definitions use `=`: `op name(params) = expr`"),
+        Some(Token::Ident(_)) if wants("`:`") => Some("parameters need a type: `name: int`"),
+        None if wants("`}`") => Some("a `{` is never closed"),
+        None if wants("`)`") => Some("a `(` is never closed"),
+        Some(Token::Comma) if wants("`=`") => None,
+        _ => None,
+    }
+}
