@@ -1,0 +1,380 @@
+//! Composite blocks of the NAS spaces: ReLU–conv–BN, DARTS' separable and dilated convs,
+//! factorized reduce, MobileNetV2's MBConv and NAS-Bench-201's residual block.
+
+use super::activation::Activation;
+use super::conv::{depthwise, Conv2d, ConvConfig};
+use super::error::CompileError;
+use super::layer::{boxed, Layer, Sequential};
+use super::norm::BatchNorm;
+use super::pool::{Pool2d, PoolKind};
+use tch::nn;
+use tch::{TchError, Tensor};
+
+/// `relu >> conv(c_out, k, stride, dilation) >> batchnorm` (NAS-Bench-201's `nor_conv_kxk`),
+/// parameters under `conv` and `bn`.
+pub fn relu_conv_bn(
+    p: &nn::Path,
+    c_in: i64,
+    conv: ConvConfig,
+    affine: bool,
+) -> Result<Sequential, CompileError> {
+    Ok(Sequential::new(vec![
+        boxed(Activation::Relu),
+        boxed(Conv2d::new(&(p / "conv"), c_in, conv)?),
+        boxed(BatchNorm::new(&(p / "bn"), conv.c_out, affine)?),
+    ]))
+}
+
+/// DARTS' dilated conv: `relu >> depthwise(k, stride, dilation) >> conv1x1(c_out) >> bn`.
+pub fn dil_conv(
+    p: &nn::Path,
+    c_in: i64,
+    c_out: i64,
+    kernel: i64,
+    stride: i64,
+    dilation: i64,
+) -> Result<Sequential, CompileError> {
+    Ok(Sequential::new(vec![
+        boxed(Activation::Relu),
+        boxed(depthwise(
+            &(p / "depthwise"),
+            c_in,
+            kernel,
+            stride,
+            dilation,
+        )?),
+        boxed(Conv2d::new(
+            &(p / "pointwise"),
+            c_in,
+            ConvConfig::new(c_out, 1),
+        )?),
+        boxed(BatchNorm::new(&(p / "bn"), c_out, true)?),
+    ]))
+}
+
+/// DARTS' separable conv: a dilated conv (dilation 1) to `c_in` channels with `stride`, then
+/// another to `c_out` channels; parameters under `first` and `second`.
+pub fn sep_conv(
+    p: &nn::Path,
+    c_in: i64,
+    c_out: i64,
+    kernel: i64,
+    stride: i64,
+) -> Result<Sequential, CompileError> {
+    Ok(Sequential::new(vec![
+        boxed(dil_conv(&(p / "first"), c_in, c_in, kernel, stride, 1)?),
+        boxed(dil_conv(&(p / "second"), c_in, c_out, kernel, 1, 1)?),
+    ]))
+}
+
+/// Halves the resolution without losing pixels: `relu`, two 1×1 stride-2 convs (the second
+/// shifted by one pixel), concatenated to `c_out` channels, then batch norm.
+#[derive(Debug)]
+pub struct FactorizedReduce {
+    even: Conv2d,
+    odd: Conv2d,
+    bn: BatchNorm,
+}
+
+impl FactorizedReduce {
+    /// Registers `conv_0`, `conv_1` and `bn` under `p`; `c_out` must be at least 2.
+    pub fn new(p: &nn::Path, c_in: i64, c_out: i64) -> Result<Self, CompileError> {
+        if c_out < 2 {
+            return Err(CompileError::bad_op(
+                p,
+                "factorized_reduce",
+                format!("needs at least 2 output channels, has {c_out}"),
+            ));
+        }
+        let half = c_out / 2;
+        Ok(FactorizedReduce {
+            even: Conv2d::new(&(p / "conv_0"), c_in, ConvConfig::new(half, 1).stride(2))?,
+            odd: Conv2d::new(
+                &(p / "conv_1"),
+                c_in,
+                ConvConfig::new(c_out - half, 1).stride(2),
+            )?,
+            bn: BatchNorm::new(&(p / "bn"), c_out, true)?,
+        })
+    }
+}
+
+impl Layer for FactorizedReduce {
+    fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
+        let x = xs.f_relu()?;
+        let shifted = x
+            .f_constant_pad_nd([0, 1, 0, 1])?
+            .f_slice(2, 1, None, 1)?
+            .f_slice(3, 1, None, 1)?;
+        let y = Tensor::f_cat(
+            &[
+                self.even.forward(&x, train)?,
+                self.odd.forward(&shifted, train)?,
+            ],
+            1,
+        )?;
+        self.bn.forward(&y, train)
+    }
+}
+
+/// MobileNetV2's inverted residual: 1×1 expansion to `c_in·expand` channels (skipped when
+/// `expand` is 1), a depthwise `kernel`×`kernel` conv with `stride`, a linear 1×1 projection to
+/// `c_out`; each conv followed by batch norm and the first two by ReLU6; a residual sum when
+/// the shape is kept.
+#[derive(Debug)]
+pub struct MbConv {
+    body: Sequential,
+    residual: bool,
+}
+
+impl MbConv {
+    /// Registers `expand`, `depthwise` and `project` (each with `conv` and `bn`) under `p`.
+    pub fn new(
+        p: &nn::Path,
+        c_in: i64,
+        c_out: i64,
+        expand: i64,
+        kernel: i64,
+        stride: i64,
+    ) -> Result<Self, CompileError> {
+        if expand < 1 {
+            return Err(CompileError::bad_op(
+                p,
+                "mbconv",
+                format!("expansion must be at least 1, is {expand}"),
+            ));
+        }
+        let hidden = c_in * expand;
+        let mut layers = Vec::new();
+        if expand != 1 {
+            let e = p / "expand";
+            layers.push(boxed(Conv2d::new(
+                &(&e / "conv"),
+                c_in,
+                ConvConfig::new(hidden, 1),
+            )?));
+            layers.push(boxed(BatchNorm::new(&(&e / "bn"), hidden, true)?));
+            layers.push(boxed(Activation::Relu6));
+        }
+        let d = p / "depthwise";
+        layers.push(boxed(depthwise(&(&d / "conv"), hidden, kernel, stride, 1)?));
+        layers.push(boxed(BatchNorm::new(&(&d / "bn"), hidden, true)?));
+        layers.push(boxed(Activation::Relu6));
+        let pr = p / "project";
+        layers.push(boxed(Conv2d::new(
+            &(&pr / "conv"),
+            hidden,
+            ConvConfig::new(c_out, 1),
+        )?));
+        layers.push(boxed(BatchNorm::new(&(&pr / "bn"), c_out, true)?));
+        Ok(MbConv {
+            body: Sequential::new(layers),
+            residual: stride == 1 && c_in == c_out,
+        })
+    }
+}
+
+impl Layer for MbConv {
+    fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
+        let y = self.body.forward(xs, train)?;
+        if self.residual {
+            y.f_add(xs)
+        } else {
+            Ok(y)
+        }
+    }
+}
+
+/// NAS-Bench-201's residual block (`ResNetBasicblock`): two ReLU–conv3×3–BN units (the first
+/// with `stride`) plus a shortcut: for stride 2, a 2×2 average pool then a 1×1 conv; for a
+/// channel change at stride 1, a ReLU–conv1×1–BN; otherwise the input.
+#[derive(Debug)]
+pub struct ResBlock {
+    conv_a: Sequential,
+    conv_b: Sequential,
+    shortcut: Option<Shortcut>,
+}
+
+#[derive(Debug)]
+enum Shortcut {
+    PoolConv(Conv2d),
+    ReluConvBn(Sequential),
+}
+
+impl ResBlock {
+    /// Registers `conv_a`, `conv_b` and `downsample` under `p`; stride 1 or 2.
+    pub fn new(p: &nn::Path, c_in: i64, c_out: i64, stride: i64) -> Result<Self, CompileError> {
+        if stride != 1 && stride != 2 {
+            return Err(CompileError::bad_op(
+                p,
+                "resblock",
+                format!("stride must be 1 or 2, is {stride}"),
+            ));
+        }
+        let conv_a = relu_conv_bn(
+            &(p / "conv_a"),
+            c_in,
+            ConvConfig::new(c_out, 3).stride(stride),
+            true,
+        )?;
+        let conv_b = relu_conv_bn(&(p / "conv_b"), c_out, ConvConfig::new(c_out, 3), true)?;
+        let down = p / "downsample";
+        let shortcut = if stride == 2 {
+            Some(Shortcut::PoolConv(Conv2d::new(
+                &down,
+                c_in,
+                ConvConfig::new(c_out, 1),
+            )?))
+        } else if c_in != c_out {
+            Some(Shortcut::ReluConvBn(relu_conv_bn(
+                &down,
+                c_in,
+                ConvConfig::new(c_out, 1),
+                true,
+            )?))
+        } else {
+            None
+        };
+        Ok(ResBlock {
+            conv_a,
+            conv_b,
+            shortcut,
+        })
+    }
+}
+
+impl Layer for ResBlock {
+    fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
+        let y = self
+            .conv_b
+            .forward(&self.conv_a.forward(xs, train)?, train)?;
+        let residual = match &self.shortcut {
+            None => xs.shallow_clone(),
+            Some(Shortcut::PoolConv(conv)) => {
+                let pooled = xs.f_avg_pool2d([2, 2], [2, 2], [0, 0], false, true, None)?;
+                conv.forward(&pooled, train)?
+            }
+            Some(Shortcut::ReluConvBn(seq)) => seq.forward(xs, train)?,
+        };
+        residual.f_add(&y)
+    }
+}
+
+/// A pooling op that first adapts the channel count when it changes (ReLU–conv1×1–BN), as
+/// NAS-Bench-201's `POOLING` does.
+#[derive(Debug)]
+pub struct ChannelPool {
+    adapt: Option<Sequential>,
+    pool: Pool2d,
+}
+
+impl ChannelPool {
+    /// Registers `adapt` under `p` when `c_in != c_out`.
+    pub fn new(
+        p: &nn::Path,
+        c_in: i64,
+        c_out: i64,
+        kind: PoolKind,
+        kernel: i64,
+        stride: i64,
+    ) -> Result<Self, CompileError> {
+        let adapt = if c_in == c_out {
+            None
+        } else {
+            Some(relu_conv_bn(
+                &(p / "adapt"),
+                c_in,
+                ConvConfig::new(c_out, 1),
+                true,
+            )?)
+        };
+        Ok(ChannelPool {
+            adapt,
+            pool: Pool2d::new(p, kind, kernel, stride)?,
+        })
+    }
+}
+
+impl Layer for ChannelPool {
+    fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
+        match &self.adapt {
+            Some(adapt) => self.pool.forward(&adapt.forward(xs, train)?, train),
+            None => self.pool.forward(xs, train),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    fn params(vs: &nn::VarStore) -> i64 {
+        vs.trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum()
+    }
+
+    fn image(c: i64, hw: i64) -> Tensor {
+        Tensor::randn([2, c, hw, hw], (Kind::Float, Device::Cpu))
+    }
+
+    #[test]
+    fn resblock_matches_nas_bench_201_in_shape_and_parameters() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let block = ResBlock::new(&(vs.root() / "res"), 16, 32, 2).unwrap();
+        assert_eq!(
+            block.forward(&image(16, 8), true).unwrap().size(),
+            [2, 32, 4, 4]
+        );
+        // conv_a 16·32·9 + bn 64, conv_b 32·32·9 + bn 64, shortcut 16·32.
+        assert_eq!(params(&vs), 16 * 32 * 9 + 64 + 32 * 32 * 9 + 64 + 16 * 32);
+        assert!(vs.variables().contains_key("res.downsample.weight"));
+        assert!(ResBlock::new(&vs.root(), 16, 32, 3).is_err());
+    }
+
+    #[test]
+    fn mbconv_expands_and_adds_the_residual_when_the_shape_is_kept() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let block = MbConv::new(&(vs.root() / "mb"), 8, 8, 6, 5, 1).unwrap();
+        assert!(block.residual);
+        assert_eq!(
+            block.forward(&image(8, 6), true).unwrap().size(),
+            [2, 8, 6, 6]
+        );
+        let hidden = 48;
+        assert_eq!(
+            params(&vs),
+            8 * hidden + 2 * hidden + hidden * 25 + 2 * hidden + hidden * 8 + 16
+        );
+        let strided = MbConv::new(&(vs.root() / "s"), 8, 16, 1, 3, 2).unwrap();
+        assert_eq!(
+            strided.forward(&image(8, 6), true).unwrap().size(),
+            [2, 16, 3, 3]
+        );
+    }
+
+    #[test]
+    fn factorized_reduce_and_darts_convs_shape() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let fr = FactorizedReduce::new(&(vs.root() / "fr"), 4, 9).unwrap();
+        assert_eq!(fr.forward(&image(4, 7), true).unwrap().size(), [2, 9, 4, 4]);
+        let sep = sep_conv(&(vs.root() / "sep"), 4, 6, 3, 2).unwrap();
+        assert_eq!(
+            sep.forward(&image(4, 8), true).unwrap().size(),
+            [2, 6, 4, 4]
+        );
+        let dil = dil_conv(&(vs.root() / "dil"), 4, 4, 5, 1, 2).unwrap();
+        assert_eq!(
+            dil.forward(&image(4, 8), true).unwrap().size(),
+            [2, 4, 8, 8]
+        );
+        let pool = ChannelPool::new(&(vs.root() / "pool"), 4, 8, PoolKind::Avg, 3, 1).unwrap();
+        assert_eq!(
+            pool.forward(&image(4, 5), true).unwrap().size(),
+            [2, 8, 5, 5]
+        );
+        assert!(FactorizedReduce::new(&vs.root(), 4, 1).is_err());
+    }
+}

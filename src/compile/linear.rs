@@ -1,0 +1,74 @@
+//! Fully connected layers over the last dimension.
+
+use super::error::CompileError;
+use super::flops;
+use super::layer::Layer;
+use tch::nn::{self, Init};
+use tch::{TchError, Tensor};
+
+/// `x·Wᵀ + b` over the last dimension, initialised as PyTorch's `nn.Linear`.
+#[derive(Debug)]
+pub struct Linear {
+    weight: Tensor,
+    bias: Option<Tensor>,
+}
+
+impl Linear {
+    /// Registers `weight` `[d_out, d_in]` (and `bias` `[d_out]`) under `p`.
+    pub fn new(p: &nn::Path, d_in: i64, d_out: i64, bias: bool) -> Result<Self, CompileError> {
+        if d_in < 1 || d_out < 1 {
+            return Err(CompileError::bad_op(
+                p,
+                "linear",
+                format!("sizes must be positive (in {d_in}, out {d_out})"),
+            ));
+        }
+        let weight = p.f_var("weight", &[d_out, d_in], nn::init::DEFAULT_KAIMING_UNIFORM)?;
+        let bias = if bias {
+            let bound = 1.0 / (d_in as f64).sqrt();
+            Some(p.f_var(
+                "bias",
+                &[d_out],
+                Init::Uniform {
+                    lo: -bound,
+                    up: bound,
+                },
+            )?)
+        } else {
+            None
+        };
+        Ok(Linear { weight, bias })
+    }
+}
+
+impl Layer for Linear {
+    fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
+        let out = xs.f_linear(&self.weight, self.bias.as_ref())?;
+        flops::record(|| {
+            let d_in = self.weight.size()[1] as u64;
+            let outputs = out.numel() as u64;
+            outputs * d_in + if self.bias.is_some() { outputs } else { 0 }
+        });
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    #[test]
+    fn maps_the_last_dimension_and_rejects_a_wrong_one() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let lin = Linear::new(&(vs.root() / "fc"), 4, 3, true).unwrap();
+        let x = Tensor::ones([2, 4], (Kind::Float, Device::Cpu));
+        let (y, macs) = flops::count_macs(|| lin.forward(&x, false).unwrap());
+        assert_eq!(y.size(), [2, 3]);
+        assert_eq!(macs, 2 * 3 * 4 + 2 * 3);
+        assert!(lin
+            .forward(&Tensor::ones([2, 5], (Kind::Float, Device::Cpu)), false)
+            .is_err());
+        assert!(Linear::new(&vs.root(), 0, 3, true).is_err());
+    }
+}

@@ -1,0 +1,23 @@
+//! Compiling architectures into libtorch graphs: the op library (one file per kind of op),
+//! composite blocks, recurrent cells, and whole networks (NAS-Bench-201 from its benchmark
+//! strings). Every op is a [`Layer`] with a fallible forward pass; parameters are registered
+//! in a `tch` variable store under their path in the architecture, so checkpoints are readable.
+
+pub mod activation;
+pub mod blocks;
+pub mod conv;
+pub mod error;
+pub mod flops;
+pub mod layer;
+pub mod linear;
+pub mod merge;
+pub mod nb201;
+pub mod norm;
+pub mod op;
+pub mod pool;
+pub mod recurrent;
+pub mod structural;
+
+pub use error::CompileError;
+pub use layer::{BoxLayer, Layer, Sequential};
+pub use op::{parameter_count, shape_and_macs, OpSpec};

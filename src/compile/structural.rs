@@ -1,0 +1,89 @@
+//! Ops without parameters that route or mask data: identity, zero, dropout, flatten.
+
+use super::layer::Layer;
+use tch::{TchError, Tensor};
+
+/// The input itself (`skip`).
+#[derive(Debug, Clone, Copy)]
+pub struct Identity;
+
+impl Layer for Identity {
+    fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
+        Ok(xs.shallow_clone())
+    }
+}
+
+/// Zeros shaped like the input, subsampled by `stride` in both spatial dimensions (`none`).
+#[derive(Debug, Clone, Copy)]
+pub struct Zero {
+    /// Spatial subsampling factor (1 keeps the shape).
+    pub stride: i64,
+}
+
+impl Layer for Zero {
+    fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
+        if self.stride == 1 {
+            return xs.f_mul_scalar(0.0);
+        }
+        if xs.dim() != 4 {
+            return Err(TchError::Shape(format!(
+                "a strided zero op needs an image batch, got {:?}",
+                xs.size()
+            )));
+        }
+        let s = self.stride;
+        xs.f_slice(2, 0, None, s)?
+            .f_slice(3, 0, None, s)?
+            .f_mul_scalar(0.0)
+    }
+}
+
+/// Zeroes each element with probability `p` during training and rescales the rest.
+#[derive(Debug, Clone, Copy)]
+pub struct Dropout {
+    /// The probability of zeroing an element.
+    pub p: f64,
+}
+
+impl Layer for Dropout {
+    fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
+        if !(0.0..1.0).contains(&self.p) {
+            return Err(TchError::Kind(format!(
+                "dropout probability {} is outside [0, 1)",
+                self.p
+            )));
+        }
+        xs.f_dropout(self.p, train)
+    }
+}
+
+/// Flattens every dimension after the batch: `[N, …]` → `[N, D]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Flatten;
+
+impl Layer for Flatten {
+    fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
+        xs.f_flatten(1, -1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    #[test]
+    fn zero_subsamples_and_dropout_is_off_in_evaluation() {
+        let x = Tensor::ones([2, 3, 5, 5], (Kind::Float, Device::Cpu));
+        let z = Zero { stride: 2 }.forward(&x, true).unwrap();
+        assert_eq!(z.size(), [2, 3, 3, 3]);
+        assert_eq!(z.abs().sum(Kind::Float).double_value(&[]), 0.0);
+        let d = Dropout { p: 0.5 };
+        assert!(d.forward(&x, false).unwrap().equal(&x));
+        let dropped = d.forward(&x, true).unwrap();
+        assert!(!dropped.equal(&x));
+        assert!(Dropout { p: 1.5 }.forward(&x, true).is_err());
+        assert_eq!(Flatten.forward(&x, false).unwrap().size(), [2, 75]);
+        assert!(Identity.forward(&x, false).unwrap().equal(&x));
+    }
+}
