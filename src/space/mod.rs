@@ -1,1 +1,33 @@
 //! The space IR: decisions, constraints and architectures.
+//!
+//! A [`Space`] is an ordered list of [`Decision`]s (categorical, integer, boolean, depth,
+//! `k`-of-`n` picks and any-subsets), each maybe guarded by an earlier one (a depth switching
+//! deeper copies on and off), plus [`Constraint`]s and the [`Graph`] templates the decisions
+//! shape. An [`Architecture`] assigns every active decision. On these the module offers exact
+//! counting, enumeration, seeded uniform sampling, mutation, neighbours and crossover, a
+//! canonical text form and a JSON form, and an isomorphism hash.
+
+mod arch;
+mod canon;
+mod constraint;
+mod decision;
+mod enumerate;
+mod error;
+mod graph;
+mod json;
+mod sample;
+mod space;
+mod text;
+mod unique;
+
+pub use arch::Architecture;
+pub use constraint::{BinOp, Cmp, Constraint, Expr};
+pub use decision::{
+    binomial, Alt, Arg, ArgValue, Decision, Domain, Guard, Op, OpKind, Value, When,
+};
+pub use enumerate::COUNT_LIMIT;
+pub use error::SpaceError;
+pub use graph::{Combine, Graph, Node, OpRef, Source, Term};
+pub use sample::{rng, MAX_TRIES};
+pub use space::Space;
+pub use unique::Equivalence;

@@ -1,0 +1,131 @@
+//! Graph templates: the DAG of a cell (or of a whole layer-wise network) with decisions at its
+//! edges, inputs and nodes. An architecture instantiates a template into a concrete DAG.
+
+use super::decision::{Guard, Op};
+use serde::{Deserialize, Serialize};
+
+/// How a node merges its incoming terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Combine {
+    /// Elementwise sum (commutative, associative).
+    Sum,
+    /// Channel concatenation (treated as commutative: a channel permutation).
+    Concat,
+    /// Elementwise mean.
+    Mean,
+    /// Elementwise product (commutative, associative).
+    Product,
+}
+
+impl Combine {
+    /// The name used in text and Graphviz output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Combine::Sum => "sum",
+            Combine::Concat => "concat",
+            Combine::Mean => "mean",
+            Combine::Product => "product",
+        }
+    }
+}
+
+/// Where a term's input comes from. Vertex ids number the graph's inputs first, then its nodes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Source {
+    /// Always this vertex.
+    Vertex(usize),
+    /// The `slot`-th smallest candidate picked by a pick decision; `vertices[c]` is candidate
+    /// `c`'s vertex.
+    Pick {
+        /// The pick decision.
+        decision: usize,
+        /// Which of the picked candidates, counting from the smallest.
+        slot: u32,
+        /// Vertex of each candidate.
+        vertices: Vec<usize>,
+    },
+    /// Candidate `candidate` of a subset decision, present only when the subset contains it.
+    Member {
+        /// The subset decision.
+        decision: usize,
+        /// The candidate's index in the decision.
+        candidate: u32,
+        /// The candidate's vertex.
+        vertex: usize,
+    },
+}
+
+/// The op on a term or after a node's merge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OpRef {
+    /// Always this op.
+    Fixed(Op),
+    /// The op of the alternative a categorical decision picks.
+    Choice(usize),
+}
+
+/// One incoming edge of a node: an input, and the op applied to it (none: a plain wire).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Term {
+    /// Where the input comes from.
+    pub source: Source,
+    /// The op on the edge.
+    pub op: Option<OpRef>,
+}
+
+/// A computed vertex: `post(combine(terms))`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    /// The node's name (`x1`).
+    pub name: String,
+    /// How its terms merge.
+    pub combine: Combine,
+    /// Its incoming edges.
+    pub terms: Vec<Term>,
+    /// An op after the merge, if any.
+    pub post: Option<OpRef>,
+    /// When present and false, the node is absent and passes its first term's input through
+    /// (the deeper copies of a repetition with a chosen depth).
+    pub guard: Option<Guard>,
+}
+
+/// A DAG template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Graph {
+    /// The cell's (or network's) name.
+    pub name: String,
+    /// Names of the input vertices (vertex ids `0..inputs.len()`).
+    pub inputs: Vec<String>,
+    /// The computed vertices in order (vertex id `inputs.len() + i`); terms only read earlier
+    /// vertices.
+    pub nodes: Vec<Node>,
+    /// The output: a node whose terms read the graph's result.
+    pub output: Node,
+}
+
+impl Graph {
+    /// Name of vertex `v` (an input or a node).
+    pub fn vertex_name(&self, v: usize) -> &str {
+        if v < self.inputs.len() {
+            &self.inputs[v]
+        } else {
+            &self.nodes[v - self.inputs.len()].name
+        }
+    }
+
+    /// Number of input and node vertices.
+    pub fn vertex_count(&self) -> usize {
+        self.inputs.len() + self.nodes.len()
+    }
+
+    /// All nodes and then the output, each with its vertex id (the output's is
+    /// `vertex_count()`).
+    pub fn all_nodes(&self) -> impl Iterator<Item = (usize, &Node)> {
+        let base = self.inputs.len();
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(move |(i, n)| (base + i, n))
+            .chain(std::iter::once((self.vertex_count(), &self.output)))
+    }
+}
