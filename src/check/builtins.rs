@@ -1,0 +1,105 @@
+//! Signatures of the built-in ops, combinators and shape constructors.
+
+use crate::syntax::ast::ParamType;
+use crate::syntax::builtin::Builtin;
+
+/// One parameter of a built-in.
+#[derive(Clone, Copy, Debug)]
+pub struct BuiltinParam {
+    /// Its name (for named arguments).
+    pub name: &'static str,
+    /// Its type.
+    pub ty: ParamType,
+    /// Its default, if it may be omitted.
+    pub default: Option<i64>,
+}
+
+/// What kind of thing a built-in is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuiltinKind {
+    /// An op with fixed parameters.
+    Op,
+    /// `sum`/`concat`/`prod`/`blend`: combines tensors, or the outputs of parallel ops.
+    Combinator,
+    /// `image`/`vector`/`sequence`.
+    Shape,
+}
+
+const fn req(name: &'static str, ty: ParamType) -> BuiltinParam {
+    BuiltinParam {
+        name,
+        ty,
+        default: None,
+    }
+}
+
+const fn opt(name: &'static str, default: i64) -> BuiltinParam {
+    BuiltinParam {
+        name,
+        ty: ParamType::Int,
+        default: Some(default),
+    }
+}
+
+const INT: ParamType = ParamType::Int;
+
+/// The kind of a built-in.
+pub fn kind(builtin: Builtin) -> BuiltinKind {
+    match builtin {
+        Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Blend => BuiltinKind::Combinator,
+        Builtin::Image | Builtin::Vector | Builtin::Sequence => BuiltinKind::Shape,
+        _ => BuiltinKind::Op,
+    }
+}
+
+/// The fixed parameters of a built-in op or shape constructor (combinators take any number
+/// of operands, except `blend`, which takes three).
+pub fn params(builtin: Builtin) -> &'static [BuiltinParam] {
+    const CONV: &[BuiltinParam] = &[
+        req("c", INT),
+        req("k", INT),
+        opt("stride", 1),
+        opt("dilation", 1),
+        opt("groups", 1),
+    ];
+    const SEP_CONV: &[BuiltinParam] = &[req("c", INT), req("k", INT), opt("stride", 1)];
+    const DIL_CONV: &[BuiltinParam] = &[
+        req("c", INT),
+        req("k", INT),
+        opt("stride", 1),
+        opt("dilation", 2),
+    ];
+    const DEPTHWISE_CONV: &[BuiltinParam] = &[req("k", INT), opt("stride", 1)];
+    const POOL: &[BuiltinParam] = &[req("k", INT), opt("stride", 1)];
+    const FACTORIZED_REDUCE: &[BuiltinParam] = &[req("c", INT)];
+    const RESBLOCK: &[BuiltinParam] = &[req("c", INT), opt("stride", 1)];
+    const MBCONV: &[BuiltinParam] = &[
+        req("c", INT),
+        req("expand", INT),
+        req("kernel", INT),
+        opt("stride", 1),
+    ];
+    const LINEAR: &[BuiltinParam] = &[req("n", INT)];
+    const DROPOUT: &[BuiltinParam] = &[req("p", ParamType::Float)];
+    const EMBEDDING: &[BuiltinParam] = &[req("vocab", INT), req("dim", INT)];
+    const IMAGE: &[BuiltinParam] = &[req("c", INT), req("h", INT), req("w", INT)];
+    const VECTOR: &[BuiltinParam] = &[req("d", INT)];
+    const SEQUENCE: &[BuiltinParam] = &[req("t", INT), req("d", INT)];
+    match builtin {
+        Builtin::Conv => CONV,
+        Builtin::SepConv => SEP_CONV,
+        Builtin::DilConv => DIL_CONV,
+        Builtin::DepthwiseConv => DEPTHWISE_CONV,
+        Builtin::MaxPool | Builtin::AvgPool => POOL,
+        Builtin::FactorizedReduce => FACTORIZED_REDUCE,
+        Builtin::Resblock => RESBLOCK,
+        Builtin::Mbconv => MBCONV,
+        Builtin::Linear => LINEAR,
+        Builtin::Dropout => DROPOUT,
+        Builtin::Embedding => EMBEDDING,
+        Builtin::Image => IMAGE,
+        Builtin::Vector => VECTOR,
+        Builtin::Sequence => SEQUENCE,
+        _ => &[],
+    }
+}

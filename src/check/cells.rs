@@ -1,0 +1,148 @@
+//! Structural checks of cells as DAGs: cycles between nodes, nodes that never reach the
+//! output, and inputs that are never used.
+
+use crate::syntax::ast::{CellDef, Expr, ExprKind, Res, StmtKind};
+use crate::syntax::{Diagnostic, Span};
+
+/// Collects the body statements referenced by `expr` (with the reference's span).
+pub fn local_refs(expr: &Expr, out: &mut Vec<(u32, Span)>) {
+    if let ExprKind::Ref(reference) = &expr.kind {
+        if let Res::Local { stmt, .. } = reference.res {
+            out.push((stmt, reference.name.span));
+        }
+    }
+    expr.for_each_child(|child| local_refs(child, out));
+}
+
+/// Checks the DAG of `cell`, appending problems to `diagnostics`.
+pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
+    let count = cell.body.len();
+    let mut deps: Vec<Vec<(u32, Span)>> = vec![Vec::new(); count];
+    for (s, stmt) in cell.body.iter().enumerate() {
+        if let StmtKind::Node { value, .. } | StmtKind::Output(value) = &stmt.kind {
+            local_refs(value, &mut deps[s]);
+        }
+    }
+    let is_node = |s: usize| matches!(cell.body[s].kind, StmtKind::Node { .. });
+    report_cycles(cell, &deps, &is_node, diagnostics);
+
+    let mut reached = vec![false; count];
+    let mut stack: Vec<usize> = (0..count)
+        .filter(|&s| matches!(cell.body[s].kind, StmtKind::Output(_)))
+        .collect();
+    while let Some(s) = stack.pop() {
+        if std::mem::replace(&mut reached[s], true) {
+            continue;
+        }
+        stack.extend(
+            deps[s]
+                .iter()
+                .map(|&(d, _)| d as usize)
+                .filter(|&d| !reached[d]),
+        );
+    }
+    let has_output = cell
+        .body
+        .iter()
+        .any(|stmt| matches!(stmt.kind, StmtKind::Output(_)));
+    for (s, stmt) in cell.body.iter().enumerate() {
+        match &stmt.kind {
+            StmtKind::Node { name, .. } if has_output && !reached[s] => diagnostics.push(
+                Diagnostic::error(
+                    "unreachable-node",
+                    format!("the node `{}` never reaches the cell's output", name.name),
+                    name.span,
+                    "computed but never used",
+                )
+                .with_hint("use it in a later node or in `output`, or remove it"),
+            ),
+            StmtKind::Input(names) if has_output && !reached[s] => {
+                for name in names {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            "unused-input",
+                            format!("the input `{}` is never used", name.name),
+                            name.span,
+                            "unused",
+                        )
+                        .with_hint("a cell's inputs are the outputs of the previous stages; remove it if not needed"),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reports each cycle among nodes once, at the first node (in source order) on it.
+fn report_cycles(
+    cell: &CellDef,
+    deps: &[Vec<(u32, Span)>],
+    is_node: &dyn Fn(usize) -> bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    // 0 = unvisited, 1 = on the current path, 2 = done.
+    let mut state = vec![0u8; deps.len()];
+    for root in 0..deps.len() {
+        if state[root] != 0 || !is_node(root) {
+            continue;
+        }
+        let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = 1;
+        while let Some(top) = path.len().checked_sub(1) {
+            let (s, next) = path[top];
+            if let Some(&(d, _)) = deps[s].get(next) {
+                path[top].1 += 1;
+                let d = d as usize;
+                match state[d] {
+                    0 if is_node(d) => {
+                        state[d] = 1;
+                        path.push((d, 0));
+                    }
+                    1 => {
+                        let start = path.iter().position(|&(p, _)| p == d).unwrap_or(0);
+                        let cycle: Vec<usize> = path[start..].iter().map(|&(p, _)| p).collect();
+                        diagnostics.push(cycle_diagnostic(cell, &cycle, deps));
+                    }
+                    _ => {}
+                }
+            } else {
+                state[s] = 2;
+                path.pop();
+            }
+        }
+    }
+}
+
+fn node_name(cell: &CellDef, s: usize) -> (String, Span) {
+    match &cell.body[s].kind {
+        StmtKind::Node { name, .. } => (name.name.clone(), name.span),
+        _ => (String::new(), cell.body[s].span),
+    }
+}
+
+fn cycle_diagnostic(cell: &CellDef, cycle: &[usize], deps: &[Vec<(u32, Span)>]) -> Diagnostic {
+    let names: Vec<String> = cycle.iter().map(|&s| node_name(cell, s).0).collect();
+    let (first_name, first_span) = node_name(cell, cycle[0]);
+    let mut diagnostic = Diagnostic::error(
+        "cycle",
+        format!(
+            "the nodes of `{}` form a cycle: {} -> {}",
+            cell.name.name,
+            names.join(" -> "),
+            first_name
+        ),
+        first_span,
+        "this node depends on itself",
+    );
+    for (position, &s) in cycle.iter().enumerate() {
+        let target = cycle[(position + 1) % cycle.len()] as u32;
+        if let Some(&(_, span)) = deps[s].iter().find(|&&(d, _)| d == target) {
+            let (target_name, _) = node_name(cell, target as usize);
+            diagnostic = diagnostic.with_label(span, format!("uses `{target_name}`"));
+        }
+    }
+    diagnostic.with_hint(
+        "a cell is a DAG: each node may only use inputs and nodes that do not depend on it",
+    )
+}

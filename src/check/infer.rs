@@ -1,0 +1,1034 @@
+//! Shape inference: evaluates parameter expressions and pushes shapes through ops, cells and
+//! spaces, reporting ops that do not fit their input (a stride that shrinks a map to nothing,
+//! a `linear` on an image) and merges of tensors whose shapes differ.
+//!
+//! Values that are decisions (`3 | 5`, `2..=4`) are tracked as sets of possible ints; a shape
+//! dimension that differs between alternatives becomes unknown, so only certain errors are
+//! reported. A step budget bounds the work on pathological programs.
+
+use super::builtins::{self, BuiltinKind};
+use super::load::Module;
+use super::shape::{apply_builtin, Dim, Shape};
+use crate::syntax::ast::{
+    Args, BinOp, DefId, Expr, ExprKind, ItemKind, Lit, PickCount, Res, Stmt, StmtKind,
+};
+use crate::syntax::builtin::Builtin;
+use crate::syntax::{Diagnostic, Span};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// At most this many possible values are tracked for one int decision.
+const MAX_VALUES: usize = 256;
+/// At most this many argument combinations are tried for one built-in op.
+const MAX_COMBINATIONS: usize = 64;
+/// Repetitions are followed at most this many times (unless they reach a fixed point first).
+const MAX_REPEAT: i64 = 256;
+/// Definitions may instantiate each other at most this deep.
+const MAX_CALL_DEPTH: usize = 64;
+/// Total work units for one program's shape check.
+const STEP_BUDGET: usize = 2_000_000;
+
+/// A value during inference.
+#[derive(Clone)]
+enum Val<'p> {
+    /// One or more possible ints (one means known).
+    Ints(Rc<[i64]>),
+    /// A known float.
+    Float(f64),
+    /// An op: an expression in its environment.
+    Op(Rc<Closure<'p>>),
+    /// A tensor in a cell.
+    Tensor(Shape),
+    /// An input choice: the candidates' shapes and how many are picked (`None` for `any`).
+    Tensors(Vec<Shape>, Option<i64>),
+    /// A data shape.
+    Shape(Shape),
+    /// Anything not tracked.
+    Unknown,
+}
+
+struct Closure<'p> {
+    expr: &'p Expr,
+    env: Rc<Env<'p>>,
+}
+
+/// The bindings inside one instantiated definition.
+struct Env<'p> {
+    params: Vec<Val<'p>>,
+    body: &'p [Stmt],
+    lets: RefCell<HashMap<u32, Val<'p>>>,
+    tensors: RefCell<HashMap<(u32, u32), Shape>>,
+    busy: RefCell<HashSet<u32>>,
+}
+
+impl<'p> Env<'p> {
+    fn new(params: Vec<Val<'p>>, body: &'p [Stmt]) -> Rc<Env<'p>> {
+        Rc::new(Env {
+            params,
+            body,
+            lets: RefCell::default(),
+            tensors: RefCell::default(),
+            busy: RefCell::default(),
+        })
+    }
+}
+
+/// The shape checker of one program.
+pub struct Infer<'p> {
+    modules: &'p [Module],
+    recursive: &'p HashSet<DefId>,
+    /// Problems found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The shapes after each stage of every space instance checked.
+    pub traces: Vec<ShapeTrace>,
+    steps: usize,
+    depth: usize,
+    note: Option<String>,
+}
+
+/// The shapes flowing through one checked space instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShapeTrace {
+    /// Which space with which parameters.
+    pub context: String,
+    /// The input shape.
+    pub input: Shape,
+    /// Each top-level stage of the network (its span) and its output shape.
+    pub stages: Vec<(Span, Shape)>,
+}
+
+fn ints<'a>(values: impl IntoIterator<Item = i64>) -> Val<'a> {
+    let mut list: Vec<i64> = values.into_iter().take(MAX_VALUES + 1).collect();
+    list.sort_unstable();
+    list.dedup();
+    if list.is_empty() || list.len() > MAX_VALUES {
+        Val::Unknown
+    } else {
+        Val::Ints(list.into())
+    }
+}
+
+impl<'p> Infer<'p> {
+    /// A checker over `modules`; definitions in `recursive` are never instantiated.
+    pub fn new(modules: &'p [Module], recursive: &'p HashSet<DefId>) -> Infer<'p> {
+        Infer {
+            modules,
+            recursive,
+            diagnostics: Vec::new(),
+            traces: Vec::new(),
+            steps: 0,
+            depth: 0,
+            note: None,
+        }
+    }
+
+    fn item(&self, id: DefId) -> Option<&'p ItemKind> {
+        self.modules
+            .get(id.module as usize)
+            .and_then(|m| m.ast.items.get(id.item as usize))
+            .map(|item| &item.kind)
+    }
+
+    fn tick(&mut self) -> bool {
+        self.steps += 1;
+        self.steps <= STEP_BUDGET
+    }
+
+    fn report(
+        &mut self,
+        code: &'static str,
+        message: String,
+        span: Span,
+        label: String,
+    ) -> Diagnostic {
+        let mut diagnostic = Diagnostic::error(code, message, span, label);
+        if let Some(note) = &self.note {
+            diagnostic = diagnostic.with_note(note.clone());
+        }
+        diagnostic
+    }
+
+    /// Checks every definition of module `module` on its own (parameters and input unknown).
+    pub fn check_definitions(&mut self, module: u32) {
+        let Some(m) = self.modules.get(module as usize) else {
+            return;
+        };
+        for (i, item) in m.ast.items.iter().enumerate() {
+            let id = DefId {
+                module,
+                item: i as u32,
+            };
+            if self.recursive.contains(&id) {
+                continue;
+            }
+            self.note = None;
+            match &item.kind {
+                ItemKind::Op(def) | ItemKind::Choice(def) => {
+                    let env = Env::new(vec![Val::Unknown; def.params.len()], &[]);
+                    self.apply(&def.body, &env, &[Shape::Unknown]);
+                }
+                ItemKind::Cell(def) => {
+                    let env = Env::new(vec![Val::Unknown; def.params.len()], &def.body);
+                    self.run_cell(&env, &[Shape::Unknown]);
+                }
+                ItemKind::Space(def) => {
+                    let env = self.bind_defaults(&def.params, &def.body);
+                    let shown = describe_params(&def.params, &env.params);
+                    self.note = Some(format!("in the space `{}` with {shown}", def.name.name));
+                    self.run_space(&env);
+                }
+                ItemKind::Experiment(def) => {
+                    for entry in &def.entries {
+                        let crate::syntax::ast::EntryValue::Args(args) = &entry.value else {
+                            continue;
+                        };
+                        if entry.key.name != "space" {
+                            continue;
+                        }
+                        let Some(ExprKind::Ref(reference)) = args.first().map(|a| &a.value.kind)
+                        else {
+                            continue;
+                        };
+                        let Res::Def(space_id) = reference.res else {
+                            continue;
+                        };
+                        if self.recursive.contains(&space_id) {
+                            continue;
+                        }
+                        let Some(ItemKind::Space(space)) = self.item(space_id) else {
+                            continue;
+                        };
+                        let caller = Env::new(Vec::new(), &[]);
+                        let env =
+                            self.bind(&space.params, &space.body, reference.args.as_ref(), &caller);
+                        let shown = describe_params(&space.params, &env.params);
+                        self.note = Some(format!(
+                            "in the space `{}` as the experiment `{}` uses it, with {shown}",
+                            space.name.name, def.name.name
+                        ));
+                        self.run_space(&env);
+                    }
+                }
+                ItemKind::Import(_) => {}
+            }
+        }
+        self.note = None;
+        if self.steps > STEP_BUDGET {
+            if let Some(m) = self.modules.get(module as usize) {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        "shape-check-incomplete",
+                        "this program is too large to check its shapes completely",
+                        m.ast.span.end_point(),
+                        "checking stopped here",
+                    )
+                    .with_hint(
+                        "shapes beyond the checked part are verified when the network is built",
+                    ),
+                );
+            }
+        }
+    }
+
+    fn run_space(&mut self, env: &Rc<Env<'p>>) {
+        let mut input = Shape::Unknown;
+        let body = env.body;
+        for stmt in body {
+            if let StmtKind::InputShape(shape) = &stmt.kind {
+                if let Val::Shape(shape) = self.value(shape, env) {
+                    input = shape;
+                }
+            }
+        }
+        for stmt in body {
+            let StmtKind::Network(network) = &stmt.kind else {
+                continue;
+            };
+            let mut trace = ShapeTrace {
+                context: self.note.clone().unwrap_or_default(),
+                input,
+                stages: Vec::new(),
+            };
+            match &network.kind {
+                ExprKind::Seq(stages) => {
+                    let mut history = vec![input];
+                    for stage in stages {
+                        let out = self.apply(stage, env, &history);
+                        history.push(out);
+                        trace.stages.push((stage.span, out));
+                    }
+                }
+                _ => {
+                    let out = self.apply(network, env, &[input]);
+                    trace.stages.push((network.span, out));
+                }
+            }
+            self.traces.push(trace);
+        }
+    }
+
+    /// Binds parameters to their defaults (unknown where there is none).
+    fn bind_defaults(
+        &mut self,
+        params: &'p [crate::syntax::ast::Param],
+        body: &'p [Stmt],
+    ) -> Rc<Env<'p>> {
+        let caller = Env::new(Vec::new(), &[]);
+        self.bind(params, body, None, &caller)
+    }
+
+    /// Binds `params` to `args` evaluated in `caller`; defaults see earlier parameters.
+    fn bind(
+        &mut self,
+        params: &'p [crate::syntax::ast::Param],
+        body: &'p [Stmt],
+        args: Option<&'p Args>,
+        caller: &Rc<Env<'p>>,
+    ) -> Rc<Env<'p>> {
+        let mut given: Vec<Option<&'p Expr>> = vec![None; params.len()];
+        if let Some(args) = args {
+            let mut positional = 0;
+            for arg in &args.items {
+                let slot = match &arg.name {
+                    None => {
+                        positional += 1;
+                        Some(positional - 1)
+                    }
+                    Some(name) => params.iter().position(|p| p.name.name == name.name),
+                };
+                if let Some(slot) = slot.filter(|&s| s < params.len()) {
+                    given[slot] = Some(&arg.value);
+                }
+            }
+        }
+        let mut values: Vec<Val<'p>> = Vec::with_capacity(params.len());
+        for (param, arg) in params.iter().zip(given) {
+            let value = match (arg, &param.default) {
+                (Some(arg), _) => self.value(arg, caller),
+                (None, Some(default)) => {
+                    let partial = Env::new(values.clone(), &[]);
+                    self.value(default, &partial)
+                }
+                (None, None) => Val::Unknown,
+            };
+            values.push(value);
+        }
+        Env::new(values, body)
+    }
+
+    /// Evaluates `expr` as a value.
+    fn value(&mut self, expr: &'p Expr, env: &Rc<Env<'p>>) -> Val<'p> {
+        if !self.tick() {
+            return Val::Unknown;
+        }
+        let closure = |env: &Rc<Env<'p>>| {
+            Val::Op(Rc::new(Closure {
+                expr,
+                env: env.clone(),
+            }))
+        };
+        match &expr.kind {
+            ExprKind::Lit(Lit::Int { .. }) => expr_int(expr).map_or(Val::Unknown, |v| ints([v])),
+            ExprKind::Lit(Lit::Float { value, magnitude }) => {
+                Val::Float(value * magnitude.factor() as f64)
+            }
+            ExprKind::Lit(_) | ExprKind::Error | ExprKind::List(_) => Val::Unknown,
+            ExprKind::Ref(reference) => match reference.res {
+                Res::Param(i) => env.params.get(i as usize).cloned().unwrap_or(Val::Unknown),
+                Res::Local { stmt, index } => self.local(env, stmt, index),
+                Res::Def(id) => match self.item(id) {
+                    Some(ItemKind::Choice(def))
+                        if !self.recursive.contains(&id) && !is_op_choice(&def.body) =>
+                    {
+                        let inner = self.bind(&def.params, &[], reference.args.as_ref(), env);
+                        self.value(&def.body, &inner)
+                    }
+                    _ => closure(env),
+                },
+                Res::Builtin(builtin) => match builtins::kind(builtin) {
+                    BuiltinKind::Op => closure(env),
+                    BuiltinKind::Shape => self.shape_value(builtin, reference.args.as_ref(), env),
+                    BuiltinKind::Combinator => {
+                        let operands: Vec<(Val<'p>, Span)> = reference
+                            .args
+                            .iter()
+                            .flat_map(|args| &args.items)
+                            .map(|arg| (self.value(&arg.value, env), arg.value.span))
+                            .collect();
+                        if operands
+                            .iter()
+                            .any(|(v, _)| matches!(v, Val::Tensor(_) | Val::Tensors(..)))
+                        {
+                            Val::Tensor(self.combine(builtin, &operands, expr.span))
+                        } else {
+                            closure(env)
+                        }
+                    }
+                },
+                _ => Val::Unknown,
+            },
+            ExprKind::Seq(items) => {
+                let Some((first, rest)) = items.split_first() else {
+                    return Val::Unknown;
+                };
+                match self.value(first, env) {
+                    Val::Tensor(shape) => {
+                        let mut shape = shape;
+                        for op in rest {
+                            shape = self.apply(op, env, &[shape]);
+                        }
+                        Val::Tensor(shape)
+                    }
+                    Val::Tensors(shapes, picked) => {
+                        let shapes = shapes
+                            .into_iter()
+                            .map(|mut shape| {
+                                for op in rest {
+                                    shape = self.apply(op, env, &[shape]);
+                                }
+                                shape
+                            })
+                            .collect();
+                        Val::Tensors(shapes, picked)
+                    }
+                    _ => closure(env),
+                }
+            }
+            ExprKind::Alt(items) => {
+                let values: Vec<Val<'p>> = items.iter().map(|item| self.value(item, env)).collect();
+                if values.iter().all(|v| matches!(v, Val::Ints(_))) {
+                    ints(values.iter().flat_map(|v| match v {
+                        Val::Ints(list) => list.to_vec(),
+                        _ => Vec::new(),
+                    }))
+                } else if values.iter().all(|v| matches!(v, Val::Op(_))) {
+                    closure(env)
+                } else {
+                    Val::Unknown
+                }
+            }
+            ExprKind::Range {
+                start,
+                end,
+                inclusive,
+            } => {
+                match (
+                    single(&self.value(start, env)),
+                    single(&self.value(end, env)),
+                ) {
+                    (Some(lo), Some(hi)) => {
+                        let hi = if *inclusive { hi } else { hi - 1 };
+                        if hi < lo {
+                            self.diagnostics.push(Diagnostic::error(
+                                "empty-range",
+                                format!("the range {lo} to {hi} is empty"),
+                                expr.span,
+                                "no values",
+                            ));
+                            Val::Unknown
+                        } else if (hi - lo) as u64 >= MAX_VALUES as u64 {
+                            Val::Unknown
+                        } else {
+                            ints(lo..=hi)
+                        }
+                    }
+                    _ => Val::Unknown,
+                }
+            }
+            ExprKind::Neg(inner) => match self.value(inner, env) {
+                Val::Ints(list) => ints(list.iter().filter_map(|v| v.checked_neg())),
+                Val::Float(v) => Val::Float(-v),
+                _ => Val::Unknown,
+            },
+            ExprKind::Binary { op, lhs, rhs } => {
+                let (a, b) = (self.value(lhs, env), self.value(rhs, env));
+                self.arith(*op, a, b, expr.span)
+            }
+            ExprKind::Repeat { .. } => closure(env),
+            ExprKind::Pick { count, candidates } => {
+                let shapes = candidates
+                    .iter()
+                    .map(|c| match self.value(c, env) {
+                        Val::Tensor(shape) => shape,
+                        _ => Shape::Unknown,
+                    })
+                    .collect::<Vec<_>>();
+                let picked = match count {
+                    PickCount::Any => None,
+                    PickCount::Exactly(k) => {
+                        let k_value = single(&self.value(k, env));
+                        if let Some(k) = k_value.filter(|&k| k < 1 || k as usize > candidates.len())
+                        {
+                            self.diagnostics.push(
+                                Diagnostic::error(
+                                    "bad-pick",
+                                    format!("cannot pick {k} of {} candidates", candidates.len()),
+                                    expr.span,
+                                    "here",
+                                )
+                                .with_hint("pick between 1 and the number of candidates"),
+                            );
+                        }
+                        k_value
+                    }
+                };
+                Val::Tensors(shapes, picked)
+            }
+        }
+    }
+
+    fn arith(&mut self, op: BinOp, a: Val<'p>, b: Val<'p>, span: Span) -> Val<'p> {
+        match (a, b) {
+            (Val::Ints(a), Val::Ints(b)) if !op.is_comparison() => {
+                if matches!(op, BinOp::Div | BinOp::Rem) && b.contains(&0) {
+                    self.diagnostics.push(Diagnostic::error(
+                        "division-by-zero",
+                        "division by zero",
+                        span,
+                        "the divisor can be 0",
+                    ));
+                    return Val::Unknown;
+                }
+                if a.len() * b.len() > MAX_VALUES * 4 {
+                    return Val::Unknown;
+                }
+                let mut out = Vec::with_capacity(a.len() * b.len());
+                for &x in a.iter() {
+                    for &y in b.iter() {
+                        let value = match op {
+                            BinOp::Add => x.checked_add(y),
+                            BinOp::Sub => x.checked_sub(y),
+                            BinOp::Mul => x.checked_mul(y),
+                            BinOp::Div => x.checked_div(y),
+                            BinOp::Rem => x.checked_rem(y),
+                            _ => None,
+                        };
+                        match value {
+                            Some(v) => out.push(v),
+                            None => {
+                                self.diagnostics.push(Diagnostic::error(
+                                    "overflow",
+                                    format!("`{x} {} {y}` overflows a 64-bit int", op.symbol()),
+                                    span,
+                                    "too large",
+                                ));
+                                return Val::Unknown;
+                            }
+                        }
+                    }
+                }
+                ints(out)
+            }
+            (a, b) if !op.is_comparison() => match (as_float(&a), as_float(&b)) {
+                (Some(x), Some(y)) => match op {
+                    BinOp::Add => Val::Float(x + y),
+                    BinOp::Sub => Val::Float(x - y),
+                    BinOp::Mul => Val::Float(x * y),
+                    BinOp::Div if y != 0.0 => Val::Float(x / y),
+                    _ => Val::Unknown,
+                },
+                _ => Val::Unknown,
+            },
+            _ => Val::Unknown,
+        }
+    }
+
+    fn shape_value(
+        &mut self,
+        builtin: Builtin,
+        args: Option<&'p Args>,
+        env: &Rc<Env<'p>>,
+    ) -> Val<'p> {
+        let dims: Vec<Dim> = args
+            .iter()
+            .flat_map(|a| &a.items)
+            .map(|arg| {
+                let value = single(&self.value(&arg.value, env));
+                if let Some(v) = value.filter(|&v| v < 1) {
+                    self.diagnostics.push(Diagnostic::error(
+                        "shape",
+                        format!("a shape's sizes must be at least 1, but this is {v}"),
+                        arg.value.span,
+                        "too small",
+                    ));
+                }
+                value.filter(|&v| v >= 1).map_or(Dim::Unknown, Dim::Known)
+            })
+            .collect();
+        let dim = |i: usize| dims.get(i).copied().unwrap_or(Dim::Unknown);
+        Val::Shape(match builtin {
+            Builtin::Image => Shape::Image {
+                c: dim(0),
+                h: dim(1),
+                w: dim(2),
+            },
+            Builtin::Vector => Shape::Vector { d: dim(0) },
+            Builtin::Sequence => Shape::Sequence {
+                t: dim(0),
+                d: dim(1),
+            },
+            _ => Shape::Unknown,
+        })
+    }
+
+    fn local(&mut self, env: &Rc<Env<'p>>, stmt: u32, index: u32) -> Val<'p> {
+        let Some(statement) = env.body.get(stmt as usize) else {
+            return Val::Unknown;
+        };
+        match &statement.kind {
+            StmtKind::Let { value, .. } => {
+                if let Some(known) = env.lets.borrow().get(&stmt) {
+                    return known.clone();
+                }
+                if !env.busy.borrow_mut().insert(stmt) {
+                    return Val::Unknown;
+                }
+                let computed = self.value(value, env);
+                env.busy.borrow_mut().remove(&stmt);
+                env.lets.borrow_mut().insert(stmt, computed.clone());
+                computed
+            }
+            StmtKind::Input(_) => Val::Tensor(
+                env.tensors
+                    .borrow()
+                    .get(&(stmt, index))
+                    .copied()
+                    .unwrap_or(Shape::Unknown),
+            ),
+            StmtKind::Node { value, .. } => {
+                if let Some(known) = env.tensors.borrow().get(&(stmt, 0)) {
+                    return Val::Tensor(*known);
+                }
+                if !env.busy.borrow_mut().insert(stmt) {
+                    return Val::Tensor(Shape::Unknown);
+                }
+                let shape = match self.value(value, env) {
+                    Val::Tensor(shape) => shape,
+                    _ => Shape::Unknown,
+                };
+                env.busy.borrow_mut().remove(&stmt);
+                env.tensors.borrow_mut().insert((stmt, 0), shape);
+                Val::Tensor(shape)
+            }
+            _ => Val::Unknown,
+        }
+    }
+
+    /// Applies the op `expr` (in `env`) to the most recent of `history` (cells with several
+    /// inputs take the most recent ones), returning the output shape.
+    fn apply(&mut self, expr: &'p Expr, env: &Rc<Env<'p>>, history: &[Shape]) -> Shape {
+        if !self.tick() {
+            return Shape::Unknown;
+        }
+        let input = history.last().copied().unwrap_or(Shape::Unknown);
+        match &expr.kind {
+            ExprKind::Ref(reference) => match reference.res {
+                Res::Builtin(builtin) if builtins::kind(builtin) == BuiltinKind::Op => {
+                    self.apply_builtin_op(builtin, reference.args.as_ref(), env, input, expr.span)
+                }
+                Res::Builtin(builtin) if builtins::kind(builtin) == BuiltinKind::Combinator => {
+                    let outputs: Vec<(Val<'p>, Span)> = reference
+                        .args
+                        .iter()
+                        .flat_map(|args| &args.items)
+                        .map(|arg| {
+                            (
+                                Val::Tensor(self.apply(&arg.value, env, history)),
+                                arg.value.span,
+                            )
+                        })
+                        .collect();
+                    self.combine(builtin, &outputs, expr.span)
+                }
+                Res::Def(id) => self.apply_def(id, reference.args.as_ref(), env, history),
+                Res::Param(_) | Res::Local { .. } => {
+                    let value = self.value(expr, env);
+                    self.apply_value(&value, history)
+                }
+                _ => Shape::Unknown,
+            },
+            ExprKind::Seq(items) => {
+                let mut history: Vec<Shape> = history.to_vec();
+                for item in items {
+                    let out = self.apply(item, env, &history);
+                    history.push(out);
+                    if history.len() > 8 {
+                        history.remove(0);
+                    }
+                }
+                history.last().copied().unwrap_or(input)
+            }
+            ExprKind::Alt(items) => items
+                .iter()
+                .map(|item| self.apply(item, env, history))
+                .reduce(Shape::merge)
+                .unwrap_or(Shape::Unknown),
+            ExprKind::Repeat { body, count, .. } => {
+                let counts: Vec<i64> = match self.value(count, env) {
+                    Val::Ints(list) => list.to_vec(),
+                    _ => return Shape::Unknown,
+                };
+                if let Some(&bad) = counts.iter().find(|&&c| c < 0) {
+                    self.diagnostics.push(Diagnostic::error(
+                        "bad-repeat",
+                        format!("a repetition count cannot be negative, but it is {bad}"),
+                        count.span,
+                        "negative",
+                    ));
+                    return Shape::Unknown;
+                }
+                let most = counts.iter().copied().max().unwrap_or(0);
+                let mut history: Vec<Shape> = history.to_vec();
+                let mut result: Option<Shape> = counts.contains(&0).then_some(input);
+                let mut current = input;
+                for done in 1..=most {
+                    if done > MAX_REPEAT {
+                        return Shape::Unknown;
+                    }
+                    let out = self.apply(body, env, &history);
+                    history.push(out);
+                    if history.len() > 8 {
+                        history.remove(0);
+                    }
+                    let fixed = out == current;
+                    current = out;
+                    if counts.contains(&done) {
+                        result = Some(result.map_or(out, |r| r.merge(out)));
+                    }
+                    if fixed && history.iter().rev().take(3).all(|&s| s == out) {
+                        break;
+                    }
+                }
+                result.unwrap_or(Shape::Unknown)
+            }
+            _ => {
+                let value = self.value(expr, env);
+                self.apply_value(&value, history)
+            }
+        }
+    }
+
+    fn apply_value(&mut self, value: &Val<'p>, history: &[Shape]) -> Shape {
+        match value {
+            Val::Op(closure) => {
+                let closure = closure.clone();
+                self.apply(closure.expr, &closure.env, history)
+            }
+            _ => Shape::Unknown,
+        }
+    }
+
+    fn apply_def(
+        &mut self,
+        id: DefId,
+        args: Option<&'p Args>,
+        env: &Rc<Env<'p>>,
+        history: &[Shape],
+    ) -> Shape {
+        if self.recursive.contains(&id) || self.depth >= MAX_CALL_DEPTH {
+            return Shape::Unknown;
+        }
+        let Some(item) = self.item(id) else {
+            return Shape::Unknown;
+        };
+        self.depth += 1;
+        let out = match item {
+            ItemKind::Op(def) | ItemKind::Choice(def) => {
+                let inner = self.bind(&def.params, &[], args, env);
+                self.apply(&def.body, &inner, history)
+            }
+            ItemKind::Cell(def) => {
+                let inner = self.bind(&def.params, &def.body, args, env);
+                self.run_cell(&inner, history)
+            }
+            _ => Shape::Unknown,
+        };
+        self.depth -= 1;
+        out
+    }
+
+    /// Runs a cell: its inputs are the most recent shapes of `history` (older ones aligned to
+    /// the newest one's spatial size, as DARTS-style preprocessing does), and returns its
+    /// output's shape.
+    fn run_cell(&mut self, env: &Rc<Env<'p>>, history: &[Shape]) -> Shape {
+        let inputs: Vec<(u32, u32)> = env
+            .body
+            .iter()
+            .enumerate()
+            .flat_map(|(s, stmt)| match &stmt.kind {
+                StmtKind::Input(names) => (0..names.len() as u32)
+                    .map(|i| (s as u32, i))
+                    .collect::<Vec<_>>(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let newest = history.last().copied().unwrap_or(Shape::Unknown);
+        let count = inputs.len();
+        for (position, key) in inputs.iter().enumerate() {
+            let back = count - position;
+            let shape = if history.len() >= back {
+                history[history.len() - back]
+            } else {
+                history.first().copied().unwrap_or(Shape::Unknown)
+            };
+            let aligned = match (shape, newest) {
+                (Shape::Image { c, .. }, Shape::Image { h, w, .. }) => Shape::Image { c, h, w },
+                _ => shape,
+            };
+            env.tensors.borrow_mut().insert(*key, aligned);
+        }
+        let mut output = Shape::Unknown;
+        for (s, stmt) in env.body.iter().enumerate() {
+            match &stmt.kind {
+                StmtKind::Output(value) => {
+                    if let Val::Tensor(shape) = self.value(value, env) {
+                        output = shape;
+                    }
+                }
+                StmtKind::Node { .. } => {
+                    self.local(env, s as u32, 0);
+                }
+                _ => {}
+            }
+        }
+        output
+    }
+
+    fn apply_builtin_op(
+        &mut self,
+        builtin: Builtin,
+        args: Option<&'p Args>,
+        env: &Rc<Env<'p>>,
+        input: Shape,
+        span: Span,
+    ) -> Shape {
+        let params = builtins::params(builtin);
+        let mut options: Vec<Vec<Option<i64>>> = params.iter().map(|p| vec![p.default]).collect();
+        let mut float = None;
+        if let Some(args) = args {
+            let mut positional = 0;
+            for arg in &args.items {
+                let slot = match &arg.name {
+                    None => {
+                        positional += 1;
+                        Some(positional - 1)
+                    }
+                    Some(name) => params.iter().position(|p| p.name == name.name),
+                };
+                let Some(slot) = slot.filter(|&s| s < params.len()) else {
+                    continue;
+                };
+                options[slot] = match self.value(&arg.value, env) {
+                    Val::Ints(list) => list.iter().map(|&v| Some(v)).collect(),
+                    Val::Float(v) => {
+                        float = Some(v);
+                        vec![None]
+                    }
+                    _ => vec![None],
+                };
+            }
+        }
+        let total: usize = options
+            .iter()
+            .map(Vec::len)
+            .fold(1usize, |acc, n| acc.saturating_mul(n));
+        if total > MAX_COMBINATIONS {
+            for choices in options.iter_mut().filter(|c| c.len() > 1) {
+                *choices = vec![None];
+            }
+        }
+        let mut combination: Vec<Option<i64>> = options.iter().map(|c| c[0]).collect();
+        let mut indices = vec![0usize; options.len()];
+        let mut merged: Option<Shape> = None;
+        loop {
+            match apply_builtin(builtin, &combination, float, input) {
+                Ok(out) => merged = Some(merged.map_or(out, |m| m.merge(out))),
+                Err(message) => {
+                    let varying: Vec<String> = params
+                        .iter()
+                        .zip(&options)
+                        .zip(&combination)
+                        .filter(|((_, opts), _)| opts.len() > 1)
+                        .filter_map(|((p, _), v)| v.map(|v| format!("{} = {v}", p.name)))
+                        .collect();
+                    let mut diagnostic =
+                        self.report("shape", message, span, format!("its input is {input}"));
+                    if !varying.is_empty() {
+                        diagnostic = diagnostic.with_note(format!("when {}", varying.join(", ")));
+                    }
+                    self.diagnostics
+                        .push(diagnostic.with_hint(shape_hint(builtin)));
+                    return Shape::Unknown;
+                }
+            }
+            let mut position = 0;
+            loop {
+                if position == options.len() {
+                    return merged.unwrap_or(Shape::Unknown);
+                }
+                indices[position] += 1;
+                if indices[position] < options[position].len() {
+                    combination[position] = options[position][indices[position]];
+                    break;
+                }
+                indices[position] = 0;
+                combination[position] = options[position][0];
+                position += 1;
+            }
+        }
+    }
+
+    /// Combines operands (tensors, or outputs of parallel ops) with `sum`, `prod`, `blend` or
+    /// `concat`, reporting shapes that do not agree.
+    fn combine(&mut self, builtin: Builtin, operands: &[(Val<'p>, Span)], span: Span) -> Shape {
+        let mut items: Vec<(Shape, Span, bool)> = Vec::new();
+        for (value, operand_span) in operands {
+            match value {
+                Val::Tensor(shape) => items.push((*shape, *operand_span, false)),
+                Val::Tensors(shapes, picked) => {
+                    let all_same = shapes.windows(2).all(|w| w[0] == w[1]);
+                    match (builtin, picked) {
+                        (Builtin::Concat, Some(k)) if all_same => {
+                            for _ in 0..(*k).clamp(0, 64) {
+                                items.push((
+                                    shapes.first().copied().unwrap_or(Shape::Unknown),
+                                    *operand_span,
+                                    false,
+                                ));
+                            }
+                        }
+                        (Builtin::Concat, _) => {
+                            for shape in shapes {
+                                items.push((shape.without_channels(), *operand_span, true));
+                            }
+                        }
+                        _ => items.extend(shapes.iter().map(|s| (*s, *operand_span, false))),
+                    }
+                }
+                _ => items.push((Shape::Unknown, *operand_span, false)),
+            }
+        }
+        let Some(&(first, first_span, _)) = items.first() else {
+            return Shape::Unknown;
+        };
+        if builtin == Builtin::Concat {
+            let mut acc = first;
+            let mut unknown_channels = items[0].2;
+            for &(shape, item_span, partial) in &items[1..] {
+                unknown_channels |= partial;
+                match acc.concat(shape) {
+                    Ok(next) => acc = next,
+                    Err(reason) => {
+                        let diagnostic = self
+                            .report(
+                                "shape-mismatch",
+                                format!("`concat` of tensors with different sizes: {reason}"),
+                                item_span,
+                                format!("this is {shape}"),
+                            )
+                            .with_label(first_span, format!("this is {first}"))
+                            .with_hint(
+                                "concatenated tensors must agree in everything but channels",
+                            );
+                        self.diagnostics.push(diagnostic);
+                        return Shape::Unknown;
+                    }
+                }
+            }
+            return if unknown_channels {
+                acc.without_channels()
+            } else {
+                acc
+            };
+        }
+        let mut acc = first;
+        for &(shape, item_span, _) in &items[1..] {
+            if let Some(reason) = acc.mismatch(shape) {
+                let diagnostic = self
+                    .report(
+                        "shape-mismatch",
+                        format!("`{}` of tensors with different shapes: {reason}", builtin.name()),
+                        item_span,
+                        format!("this is {shape}"),
+                    )
+                    .with_label(first_span, format!("this is {first}"))
+                    .with_hint("element-wise merges need equal shapes; adjust channels with a 1×1 conv or use `concat`");
+                self.diagnostics.push(diagnostic);
+                return Shape::Unknown;
+            }
+            acc = acc.merge(shape);
+        }
+        let _ = span;
+        acc
+    }
+}
+
+fn shape_hint(builtin: Builtin) -> &'static str {
+    match builtin {
+        Builtin::Linear => "reduce the image first, e.g. `global_avg_pool >> linear(n)`",
+        Builtin::GlobalAvgPool | Builtin::Embedding => "check what the previous op produces",
+        _ => "use a smaller stride or kernel, fewer downsampling stages, or a larger input",
+    }
+}
+
+/// Whether a choice's body chooses among ops (rather than values).
+fn is_op_choice(body: &Expr) -> bool {
+    let first = match &body.kind {
+        ExprKind::Alt(items) => items.first(),
+        _ => Some(body),
+    };
+    !matches!(
+        first.map(|e| &e.kind),
+        Some(
+            ExprKind::Lit(_) | ExprKind::Range { .. } | ExprKind::Neg(_) | ExprKind::Binary { .. }
+        )
+    )
+}
+
+fn expr_int(expr: &Expr) -> Option<i64> {
+    match &expr.kind {
+        ExprKind::Lit(lit) => lit.int_value(),
+        _ => None,
+    }
+}
+
+fn single(value: &Val<'_>) -> Option<i64> {
+    match value {
+        Val::Ints(list) if list.len() == 1 => Some(list[0]),
+        _ => None,
+    }
+}
+
+fn as_float(value: &Val<'_>) -> Option<f64> {
+    match value {
+        Val::Float(v) => Some(*v),
+        Val::Ints(list) if list.len() == 1 => Some(list[0] as f64),
+        _ => None,
+    }
+}
+
+/// `c = 16, n = 5` for notes.
+fn describe_params(params: &[crate::syntax::ast::Param], values: &[Val<'_>]) -> String {
+    if params.is_empty() {
+        return "no parameters".to_string();
+    }
+    params
+        .iter()
+        .zip(values)
+        .map(|(p, v)| {
+            let shown = match v {
+                Val::Ints(list) if list.len() == 1 => list[0].to_string(),
+                Val::Ints(list) => list
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                Val::Float(f) => format!("{f:?}"),
+                _ => "?".to_string(),
+            };
+            format!("{} = {shown}", p.name.name)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

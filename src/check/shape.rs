@@ -1,0 +1,434 @@
+//! Data shapes and the shape rules of the built-in ops.
+
+use crate::syntax::builtin::Builtin;
+use std::fmt;
+
+/// One dimension: a known size, or one that depends on a decision or on the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dim {
+    /// A known size.
+    Known(i64),
+    /// Unknown here.
+    Unknown,
+}
+
+impl Dim {
+    fn merge(self, other: Dim) -> Dim {
+        if self == other {
+            self
+        } else {
+            Dim::Unknown
+        }
+    }
+
+    /// Both known and different.
+    pub fn conflicts(self, other: Dim) -> bool {
+        matches!((self, other), (Dim::Known(a), Dim::Known(b)) if a != b)
+    }
+
+    fn add(self, other: Dim) -> Dim {
+        match (self, other) {
+            (Dim::Known(a), Dim::Known(b)) => a.checked_add(b).map_or(Dim::Unknown, Dim::Known),
+            _ => Dim::Unknown,
+        }
+    }
+}
+
+impl fmt::Display for Dim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dim::Known(n) => write!(f, "{n}"),
+            Dim::Unknown => f.write_str("?"),
+        }
+    }
+}
+
+/// The shape of one example flowing through a network (the batch dimension is implicit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// Channels × height × width.
+    Image {
+        /// Channels.
+        c: Dim,
+        /// Height.
+        h: Dim,
+        /// Width.
+        w: Dim,
+    },
+    /// A feature vector.
+    Vector {
+        /// Features.
+        d: Dim,
+    },
+    /// A sequence of feature vectors.
+    Sequence {
+        /// Time steps.
+        t: Dim,
+        /// Features per step.
+        d: Dim,
+    },
+    /// Not known here.
+    Unknown,
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shape::Image { c, h, w } => write!(f, "image({c}, {h}, {w})"),
+            Shape::Vector { d } => write!(f, "vector({d})"),
+            Shape::Sequence { t, d } => write!(f, "sequence({t}, {d})"),
+            Shape::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
+impl Shape {
+    /// The shape that agrees with both where they agree (used for alternatives).
+    pub fn merge(self, other: Shape) -> Shape {
+        match (self, other) {
+            (
+                Shape::Image { c, h, w },
+                Shape::Image {
+                    c: c2,
+                    h: h2,
+                    w: w2,
+                },
+            ) => Shape::Image {
+                c: c.merge(c2),
+                h: h.merge(h2),
+                w: w.merge(w2),
+            },
+            (Shape::Vector { d }, Shape::Vector { d: d2 }) => Shape::Vector { d: d.merge(d2) },
+            (Shape::Sequence { t, d }, Shape::Sequence { t: t2, d: d2 }) => Shape::Sequence {
+                t: t.merge(t2),
+                d: d.merge(d2),
+            },
+            _ => Shape::Unknown,
+        }
+    }
+
+    /// Why `self` and `other` cannot be added element-wise, if they cannot.
+    pub fn mismatch(self, other: Shape) -> Option<String> {
+        match (self, other) {
+            (
+                Shape::Image { c, h, w },
+                Shape::Image {
+                    c: c2,
+                    h: h2,
+                    w: w2,
+                },
+            ) => {
+                if c.conflicts(c2) {
+                    Some(format!("{c} and {c2} channels"))
+                } else if h.conflicts(h2) || w.conflicts(w2) {
+                    Some(format!("{h}×{w} and {h2}×{w2} maps"))
+                } else {
+                    None
+                }
+            }
+            (Shape::Vector { d }, Shape::Vector { d: d2 }) if d.conflicts(d2) => {
+                Some(format!("{d} and {d2} features"))
+            }
+            (Shape::Sequence { t, d }, Shape::Sequence { t: t2, d: d2 })
+                if t.conflicts(t2) || d.conflicts(d2) =>
+            {
+                Some(format!("{self} and {other}"))
+            }
+            (Shape::Unknown, _) | (_, Shape::Unknown) => None,
+            (a, b) if std::mem::discriminant(&a) != std::mem::discriminant(&b) => {
+                Some(format!("{a} and {b}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// Concatenates along channels (features for vectors and sequences); `None` with a reason
+    /// when the other dimensions disagree.
+    pub fn concat(self, other: Shape) -> Result<Shape, String> {
+        match (self, other) {
+            (
+                Shape::Image { c, h, w },
+                Shape::Image {
+                    c: c2,
+                    h: h2,
+                    w: w2,
+                },
+            ) => {
+                if h.conflicts(h2) || w.conflicts(w2) {
+                    return Err(format!("{h}×{w} and {h2}×{w2} maps"));
+                }
+                Ok(Shape::Image {
+                    c: c.add(c2),
+                    h: h.merge(h2),
+                    w: w.merge(w2),
+                })
+            }
+            (Shape::Vector { d }, Shape::Vector { d: d2 }) => Ok(Shape::Vector { d: d.add(d2) }),
+            (Shape::Sequence { t, d }, Shape::Sequence { t: t2, d: d2 }) => {
+                if t.conflicts(t2) {
+                    return Err(format!("{t} and {t2} time steps"));
+                }
+                Ok(Shape::Sequence {
+                    t: t.merge(t2),
+                    d: d.add(d2),
+                })
+            }
+            (Shape::Unknown, _) | (_, Shape::Unknown) => Ok(Shape::Unknown),
+            (a, b) => Err(format!("{a} and {b}")),
+        }
+    }
+
+    /// This shape with its channel/feature count unknown.
+    pub fn without_channels(self) -> Shape {
+        match self {
+            Shape::Image { h, w, .. } => Shape::Image {
+                c: Dim::Unknown,
+                h,
+                w,
+            },
+            Shape::Vector { .. } => Shape::Vector { d: Dim::Unknown },
+            Shape::Sequence { t, .. } => Shape::Sequence { t, d: Dim::Unknown },
+            Shape::Unknown => Shape::Unknown,
+        }
+    }
+}
+
+/// Output size of a same-padded sliding window: padding `dilation * (k - 1) / 2`.
+fn window(size: Dim, k: i64, stride: i64, dilation: i64) -> Dim {
+    let Dim::Known(n) = size else {
+        return Dim::Unknown;
+    };
+    let reach = dilation.saturating_mul(k - 1);
+    let padding = reach / 2;
+    let span = n
+        .saturating_add(2 * padding)
+        .saturating_sub(reach)
+        .saturating_sub(1);
+    if span < 0 {
+        return Dim::Known(0);
+    }
+    Dim::Known(span / stride + 1)
+}
+
+/// Applies a built-in op with integer arguments `args` (in parameter order, defaults filled
+/// in; `None` where unknown, and the float for `dropout` as `p_float`) to `input`.
+/// Returns the output shape or a message saying why the op does not fit.
+pub fn apply_builtin(
+    builtin: Builtin,
+    args: &[Option<i64>],
+    p_float: Option<f64>,
+    input: Shape,
+) -> Result<Shape, String> {
+    let arg = |i: usize| args.get(i).copied().flatten();
+    for (i, value) in args.iter().enumerate() {
+        if let Some(v) = value {
+            if *v < 1 {
+                let name = super::builtins::params(builtin)
+                    .get(i)
+                    .map_or("argument", |p| p.name);
+                return Err(format!(
+                    "`{}`'s `{name}` must be at least 1, but it is {v}",
+                    builtin.name()
+                ));
+            }
+        }
+    }
+    let conv_like = |c: Option<i64>,
+                     k: Option<i64>,
+                     stride: Option<i64>,
+                     dilation: Option<i64>|
+     -> Result<Shape, String> {
+        match input {
+            Shape::Image { c: in_c, h, w } => {
+                let out_c = match c {
+                    Some(c) => Dim::Known(c),
+                    None if builtin == Builtin::DepthwiseConv || is_pool(builtin) => in_c,
+                    None => Dim::Unknown,
+                };
+                let (Some(k), Some(stride), Some(dilation)) = (k, stride, dilation) else {
+                    return Ok(Shape::Image {
+                        c: out_c,
+                        h: Dim::Unknown,
+                        w: Dim::Unknown,
+                    });
+                };
+                let (oh, ow) = if is_pool(builtin) {
+                    (pool_window(h, k, stride), pool_window(w, k, stride))
+                } else {
+                    (
+                        window(h, k, stride, dilation),
+                        window(w, k, stride, dilation),
+                    )
+                };
+                if oh == Dim::Known(0) || ow == Dim::Known(0) {
+                    return Err(format!(
+                        "`{}` with kernel {k} and stride {stride} shrinks the {h}×{w} map to {oh}×{ow}",
+                        builtin.name()
+                    ));
+                }
+                Ok(Shape::Image {
+                    c: out_c,
+                    h: oh,
+                    w: ow,
+                })
+            }
+            Shape::Unknown => Ok(Shape::Image {
+                c: c.map_or(Dim::Unknown, Dim::Known),
+                h: Dim::Unknown,
+                w: Dim::Unknown,
+            }),
+            other => Err(format!(
+                "`{}` needs an image, but its input is {other}",
+                builtin.name()
+            )),
+        }
+    };
+    match builtin {
+        Builtin::Conv => {
+            let groups = arg(4);
+            if let (Some(g), Shape::Image { c: Dim::Known(in_c), .. }) = (groups, input) {
+                if in_c % g != 0 || arg(0).is_some_and(|c| c % g != 0) {
+                    return Err(format!("`conv` with groups {g} needs channel counts divisible by {g}"));
+                }
+            }
+            conv_like(arg(0), arg(1), arg(2), arg(3))
+        }
+        Builtin::SepConv => conv_like(arg(0), arg(1), arg(2), Some(1)),
+        Builtin::DilConv => conv_like(arg(0), arg(1), arg(2), arg(3)),
+        Builtin::DepthwiseConv => conv_like(None, arg(0), arg(1), Some(1)),
+        Builtin::MaxPool | Builtin::AvgPool => conv_like(None, arg(0), arg(1), Some(1)),
+        Builtin::Resblock => conv_like(arg(0), Some(3), arg(1), Some(1)),
+        Builtin::Mbconv => conv_like(arg(0), arg(2), arg(3), Some(1)),
+        Builtin::FactorizedReduce => {
+            if let Some(c) = arg(0).filter(|c| c % 2 != 0) {
+                return Err(format!("`factorized_reduce` splits channels in two halves, so {c} must be even"));
+            }
+            conv_like(arg(0), Some(1), Some(2), Some(1))
+        }
+        Builtin::Linear => match input {
+            Shape::Vector { .. } => Ok(Shape::Vector { d: arg(0).map_or(Dim::Unknown, Dim::Known) }),
+            Shape::Sequence { t, .. } => Ok(Shape::Sequence { t, d: arg(0).map_or(Dim::Unknown, Dim::Known) }),
+            Shape::Unknown => Ok(Shape::Unknown),
+            image => Err(format!(
+                "`linear` needs a vector or a sequence, but its input is {image}; add `global_avg_pool` or `flatten` first"
+            )),
+        },
+        Builtin::Dropout => match p_float {
+            Some(p) if !(0.0..1.0).contains(&p) => Err(format!("`dropout`'s `p` must be in [0, 1), but it is {p}")),
+            _ => Ok(input),
+        },
+        Builtin::GlobalAvgPool => match input {
+            Shape::Image { c, .. } => Ok(Shape::Vector { d: c }),
+            Shape::Unknown => Ok(Shape::Unknown),
+            other => Err(format!("`global_avg_pool` needs an image, but its input is {other}")),
+        },
+        Builtin::Flatten => Ok(match input {
+            Shape::Image { c: Dim::Known(c), h: Dim::Known(h), w: Dim::Known(w) } => Shape::Vector {
+                d: c.checked_mul(h).and_then(|x| x.checked_mul(w)).map_or(Dim::Unknown, Dim::Known),
+            },
+            Shape::Sequence { t: Dim::Known(t), d: Dim::Known(d) } => Shape::Vector {
+                d: t.checked_mul(d).map_or(Dim::Unknown, Dim::Known),
+            },
+            Shape::Vector { d } => Shape::Vector { d },
+            _ => Shape::Vector { d: Dim::Unknown },
+        }),
+        Builtin::Embedding => match input {
+            Shape::Sequence { t, .. } | Shape::Vector { d: t } => Ok(Shape::Sequence {
+                t,
+                d: arg(1).map_or(Dim::Unknown, Dim::Known),
+            }),
+            Shape::Unknown => Ok(Shape::Unknown),
+            other => Err(format!("`embedding` needs token ids (a sequence), but its input is {other}")),
+        },
+        Builtin::Batchnorm => match input {
+            Shape::Image { .. } | Shape::Vector { .. } | Shape::Sequence { .. } | Shape::Unknown => Ok(input),
+        },
+        _ => Ok(input),
+    }
+}
+
+fn is_pool(builtin: Builtin) -> bool {
+    matches!(builtin, Builtin::MaxPool | Builtin::AvgPool)
+}
+
+/// Output size of a pooling window with padding `k / 2`.
+fn pool_window(size: Dim, k: i64, stride: i64) -> Dim {
+    let Dim::Known(n) = size else {
+        return Dim::Unknown;
+    };
+    let span = n.saturating_add(2 * (k / 2)).saturating_sub(k);
+    if span < 0 {
+        return Dim::Known(0);
+    }
+    Dim::Known(span / stride + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(c: i64, h: i64, w: i64) -> Shape {
+        Shape::Image {
+            c: Dim::Known(c),
+            h: Dim::Known(h),
+            w: Dim::Known(w),
+        }
+    }
+
+    #[test]
+    fn convolutions_keep_or_shrink_maps() {
+        let out = apply_builtin(
+            Builtin::Conv,
+            &[Some(16), Some(3), Some(1), Some(1), Some(1)],
+            None,
+            image(3, 32, 32),
+        );
+        assert_eq!(out, Ok(image(16, 32, 32)));
+        let out = apply_builtin(
+            Builtin::Conv,
+            &[Some(16), Some(3), Some(2), Some(1), Some(1)],
+            None,
+            image(3, 32, 32),
+        );
+        assert_eq!(out, Ok(image(16, 16, 16)));
+        let out = apply_builtin(Builtin::Resblock, &[Some(8), Some(2)], None, image(3, 1, 1));
+        assert_eq!(out, Ok(image(8, 1, 1)));
+        let out = apply_builtin(Builtin::AvgPool, &[Some(3), Some(1)], None, image(5, 8, 8));
+        assert_eq!(out, Ok(image(5, 8, 8)));
+        let out = apply_builtin(
+            Builtin::Conv,
+            &[Some(16), Some(4), Some(1), Some(1), Some(1)],
+            None,
+            image(3, 2, 2),
+        );
+        assert!(out.is_ok());
+        let out = apply_builtin(
+            Builtin::Conv,
+            &[Some(16), Some(5), Some(1), Some(1), Some(1)],
+            None,
+            image(3, 1, 1),
+        );
+        assert_eq!(out, Ok(image(16, 1, 1)));
+    }
+
+    #[test]
+    fn shrinking_to_nothing_is_an_error() {
+        let out = apply_builtin(
+            Builtin::Conv,
+            &[Some(16), Some(2), Some(1), Some(1), Some(1)],
+            None,
+            image(3, 1, 1),
+        );
+        assert!(out.is_err(), "{out:?}");
+    }
+
+    #[test]
+    fn sums_and_concats() {
+        assert_eq!(
+            image(16, 8, 8).mismatch(image(32, 8, 8)).as_deref(),
+            Some("16 and 32 channels")
+        );
+        assert_eq!(image(16, 8, 8).concat(image(32, 8, 8)), Ok(image(48, 8, 8)));
+        assert!(image(16, 8, 8).concat(image(16, 4, 4)).is_err());
+    }
+}
