@@ -1,14 +1,17 @@
 //! Link-time settings for libtorch.
 //!
-//! The engine (`libnas.so`, the crate's cdylib) and every test, bench and example link libtorch;
-//! the `nas` executable is a small launcher that does not, so it can report a libtorch that
-//! fails to load instead of dying in the dynamic loader. For everything that links libtorch:
+//! The engine (`libnas.so`, the crate's cdylib), the unit and integration tests, benches and
+//! examples link libtorch; the `nas` executable is a small launcher that does not, so it can
+//! report a libtorch that fails to load instead of dying in the dynamic loader.
 //!
-//! * an rpath to libtorch's `lib/` folder, so binaries run from any directory without
-//!   `LD_LIBRARY_PATH`;
-//! * `libtorch_cuda.so` forced into the dependencies when the install has it: under the
-//!   linker's default `--as-needed`, nothing references its symbols directly, so it would be
-//!   dropped and CUDA would silently be unavailable on GPU machines.
+//! * Every target gets an rpath to libtorch's `lib/` folder, so binaries run from any
+//!   directory without `LD_LIBRARY_PATH` (harmless for the launcher, which needs nothing
+//!   from it).
+//! * `libtorch_cuda.so` is forced into the dependencies of the engine, tests, benches and
+//!   examples when the install has it: under the linker's default `--as-needed`, nothing
+//!   references its symbols directly, so it would be dropped and CUDA would silently be
+//!   unavailable on GPU machines. (Cargo has no per-kind link argument for the library's own
+//!   unit-test binary; those tests run on the CPU.)
 use std::env;
 use std::path::PathBuf;
 
@@ -42,15 +45,18 @@ fn main() {
     if force_cuda {
         println!("cargo:rustc-link-search=native={}", lib.display());
     }
-    let optional = OPTIONAL_KINDS.into_iter().filter(|&folder| {
-        if std::path::Path::new(folder).is_dir() {
-            println!("cargo:rerun-if-changed={folder}");
-        }
-        has_targets(folder)
-    });
-    for target in ["cdylib", "tests"].into_iter().chain(optional) {
-        println!("cargo:rustc-link-arg-{target}=-Wl,-rpath,{}", lib.display());
-        if force_cuda {
+    let optional: Vec<&str> = OPTIONAL_KINDS
+        .into_iter()
+        .filter(|&folder| {
+            if std::path::Path::new(folder).is_dir() {
+                println!("cargo:rerun-if-changed={folder}");
+            }
+            has_targets(folder)
+        })
+        .collect();
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
+    if force_cuda {
+        for target in ["cdylib", "tests"].into_iter().chain(optional) {
             println!("cargo:rustc-link-arg-{target}=-Wl,--no-as-needed,-ltorch_cuda,--as-needed");
         }
     }

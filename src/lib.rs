@@ -13,3 +13,4 @@ pub mod paths;
 pub mod space;
 pub mod syntax;
 pub mod train;
+pub mod trainfree;

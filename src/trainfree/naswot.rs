@@ -1,0 +1,61 @@
+//! NASWOT (Mellor et al., 2021): how differently a network's ReLUs carve up a batch at
+//! initialisation. With binary activation codes `c_i` of the inputs, the kernel
+//! `K[i][j] = #units where c_i and c_j agree`, and the score is `log |det K|`.
+
+use super::relu_tap;
+use crate::compile::Layer;
+use tch::{Kind, TchError, Tensor};
+
+/// The NASWOT score of `net` on `batch` (higher predicts better), computed without gradients.
+/// A network without ReLUs, or one whose kernel is singular, scores negative infinity.
+pub fn naswot(net: &dyn Layer, batch: &Tensor) -> Result<f64, TchError> {
+    let _no_grad = tch::no_grad_guard();
+    let (out, relus) = relu_tap::capture(|| net.forward(batch, true));
+    let _logits = out?;
+    let Some(codes) = relu_tap::codes(&relus) else {
+        return Ok(f64::NEG_INFINITY);
+    };
+    Ok(log_abs_det(&hamming_kernel(&codes)?))
+}
+
+/// `K = C Cᵀ + (1−C)(1−C)ᵀ` for binary codes `C` (`[N, units]`), in double precision.
+pub fn hamming_kernel(codes: &Tensor) -> Result<Tensor, TchError> {
+    let c = codes.f_to_kind(Kind::Double)?;
+    let off = c.f_neg()?.f_add_scalar(1.0)?;
+    c.f_matmul(&c.f_tr()?)?.f_add(&off.f_matmul(&off.f_tr()?)?)
+}
+
+/// `log |det K|`, or negative infinity when `K` is singular.
+fn log_abs_det(k: &Tensor) -> f64 {
+    let (sign, logabs) = k.slogdet();
+    if sign.double_value(&[]) == 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        logabs.double_value(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_counts_agreeing_units() {
+        let codes = Tensor::from_slice(&[1.0f32, 0.0, 1.0, 1.0, 1.0, 0.0]).view([2, 3]);
+        let k = hamming_kernel(&codes).unwrap();
+        assert_eq!(k.double_value(&[0, 0]), 3.0);
+        assert_eq!(k.double_value(&[0, 1]), 1.0);
+        assert_eq!(k.double_value(&[1, 0]), 1.0);
+        // det [[3,1],[1,3]] = 8
+        assert!((log_abs_det(&k) - 8f64.ln()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn identical_codes_give_a_singular_kernel() {
+        let codes = Tensor::ones([3, 4], (Kind::Float, tch::Device::Cpu));
+        assert_eq!(
+            log_abs_det(&hamming_kernel(&codes).unwrap()),
+            f64::NEG_INFINITY
+        );
+    }
+}
