@@ -1,0 +1,39 @@
+//! The one interface every evaluator implements (table lookup, training, proxies), so that a
+//! strategy script runs unchanged on each.
+
+use crate::space::Architecture;
+
+/// What one evaluation produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The value the strategy optimises (larger is better once the objective's direction is
+    /// applied by the runner).
+    pub reward: f64,
+    /// The value reported for the chosen architecture (e.g. test accuracy), if any.
+    pub report: Option<f64>,
+    /// What the evaluation cost in seconds: simulated for tables, measured for training.
+    pub cost: f64,
+}
+
+/// An evaluator: turns an architecture (with its canonical string) into an [`Outcome`], or a
+/// reason why it could not. It is shared by the worker threads of a run.
+pub trait Evaluator: Send + Sync {
+    /// A short name for messages and the trial store (`table`, `train`).
+    fn name(&self) -> &str;
+
+    /// Evaluates `arch` (canonical string `key`) at `fidelity` (`None`: the evaluator's full
+    /// fidelity). An `Err` is a failed trial with its reason; the search goes on.
+    fn evaluate(
+        &self,
+        key: &str,
+        arch: &Architecture,
+        fidelity: Option<f64>,
+    ) -> Result<Outcome, String>;
+
+    /// Whether costs are simulated (then workers are simulated on one thread and the clock is
+    /// the sum of costs); otherwise evaluations run on worker threads and cost wall time.
+    fn simulated(&self) -> bool;
+
+    /// The fidelities this evaluator supports, ascending (empty: any positive value).
+    fn fidelities(&self) -> Vec<f64>;
+}

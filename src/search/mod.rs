@@ -1,0 +1,27 @@
+//! Search: strategies written in Rhai drive evaluators through a host API; the runner gives
+//! them budgets, workers and a crash-safe trial store.
+//!
+//! - [`host`]: the Rhai host API (`ctx`, the space, the generator, numeric helpers) and its
+//!   sandboxed engine; [`strategy`] finds, compiles and runs scripts and renders their errors
+//!   as [`crate::syntax::Diagnostic`]s.
+//! - [`evaluator`]: the one interface of evaluators; [`table`] is the tabular one.
+//! - [`session`]: one run's state (budget, workers, history, replay); [`workers`] the
+//!   simulated and threaded workers; [`budget`] the limits.
+//! - [`store`]: the append-only trial store; [`trial`] its records.
+//! - [`runner`]: runs an experiment once per seed and summarises it.
+//! - [`numeric`], [`surrogate`], [`rng`]: the numeric cores scripts call.
+
+pub mod budget;
+pub mod csv;
+pub mod evaluator;
+pub mod host;
+pub mod numeric;
+pub mod rng;
+pub mod runner;
+pub mod session;
+pub mod store;
+pub mod strategy;
+pub mod surrogate;
+pub mod table;
+pub mod trial;
+pub mod workers;

@@ -1,0 +1,270 @@
+//! The runner: runs a strategy once per seed against an evaluator, with budgets, workers, the
+//! trial store and resume, and reports each run's best trial.
+
+use super::budget::Budget;
+use super::evaluator::Evaluator;
+use super::host::{self, Ctx, CtxState, Limits, RngHandle, SpaceHandle};
+use super::rng::SearchRng;
+use super::session::{Session, Stop};
+use super::store::{Loaded, TrialStore};
+use super::strategy::{self, Ending, Strategy};
+use super::trial::Trial;
+use crate::space::Space;
+use crate::syntax::{Diagnostic, SourceMap};
+use rhai::{Dynamic, Map};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A strategy parameter from the experiment's strategy line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// An integer.
+    Int(i64),
+    /// A number.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A string.
+    Str(String),
+    /// A list.
+    List(Vec<Param>),
+}
+
+impl Param {
+    fn to_dynamic(&self) -> Dynamic {
+        match self {
+            Param::Int(i) => Dynamic::from_int(*i),
+            Param::Float(f) => Dynamic::from_float(*f),
+            Param::Bool(b) => Dynamic::from_bool(*b),
+            Param::Str(s) => s.clone().into(),
+            Param::List(xs) => Dynamic::from_array(xs.iter().map(Param::to_dynamic).collect()),
+        }
+    }
+}
+
+/// Everything one experiment run needs.
+#[derive(Clone)]
+pub struct RunConfig {
+    /// The space searched.
+    pub space: Arc<Space>,
+    /// The evaluator.
+    pub evaluator: Arc<dyn Evaluator>,
+    /// The strategy script.
+    pub strategy: Strategy,
+    /// Its parameters, in the order written.
+    pub params: Vec<(String, Param)>,
+    /// The limits of each run.
+    pub budget: Budget,
+    /// Whether the objective is maximised.
+    pub maximize: bool,
+    /// Parallel workers per run.
+    pub workers: usize,
+    /// The sandbox's limits.
+    pub limits: Limits,
+}
+
+/// How one seed's run went.
+#[derive(Debug, Clone)]
+pub struct SeedResult {
+    /// The seed.
+    pub seed: u64,
+    /// Every finished trial, in finishing order.
+    pub trials: Vec<Trial>,
+    /// The chosen trial (best reward at the highest fidelity), if any succeeded.
+    pub best: Option<Trial>,
+    /// Why the run ended.
+    pub ending: String,
+    /// Whether this run was already complete in the store (nothing ran).
+    pub from_store: bool,
+}
+
+/// What the runner reports as it goes.
+pub trait Observer {
+    /// A trial finished (live, not replayed).
+    fn trial(&mut self, trial: &Trial, best_so_far: Option<f64>);
+    /// The script printed a line.
+    fn print(&mut self, line: &str);
+    /// A seed's run ended.
+    fn seed_done(&mut self, result: &SeedResult);
+}
+
+/// A run that stopped with an error: the diagnostics and the sources they point into.
+#[derive(Debug)]
+pub struct RunError {
+    /// What went wrong.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The strategy's source, for rendering.
+    pub sources: SourceMap,
+}
+
+/// The best trial of `trials` (same rule as `ctx.best()`).
+pub fn best_of(trials: &[Trial], maximize: bool) -> Option<&Trial> {
+    let sign = if maximize { 1.0 } else { -1.0 };
+    let level = |t: &Trial| t.fidelity.unwrap_or(f64::INFINITY);
+    let top = trials
+        .iter()
+        .filter(|t| t.is_ok())
+        .map(level)
+        .fold(f64::NEG_INFINITY, f64::max);
+    trials
+        .iter()
+        .filter(|t| t.is_ok() && level(t) == top)
+        .max_by(|a, b| {
+            let (x, y) = (
+                a.reward.unwrap_or(f64::NAN) * sign,
+                b.reward.unwrap_or(f64::NAN) * sign,
+            );
+            x.total_cmp(&y).then(b.id.cmp(&a.id))
+        })
+}
+
+/// Runs `config` once per seed in `seeds`, appending to `store` (if any) and replaying what
+/// `loaded` holds; seeds whose run the store shows as ended are not run again. Returns each
+/// seed's result and the strategy parameters the script never read.
+pub fn run(
+    config: &RunConfig,
+    seeds: &[u64],
+    store: Option<TrialStore>,
+    mut loaded: Loaded,
+    observer: Rc<RefCell<dyn Observer>>,
+) -> Result<(Vec<SeedResult>, Vec<String>), RunError> {
+    let (sources, file) = strategy::source_map(&config.strategy);
+    let fail = |d: Diagnostic| RunError {
+        diagnostics: vec![d],
+        sources: sources.clone(),
+    };
+    let compiler = host::engine(
+        &config.limits,
+        Rc::new(Cell::new(Duration::ZERO)),
+        Rc::new(|_: &str| {}),
+    );
+    let ast = strategy::compile(&compiler, &config.strategy, file).map_err(|d| fail(*d))?;
+    let store = store.map(|s| Rc::new(RefCell::new(s)));
+    let params: Map = config
+        .params
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), v.to_dynamic()))
+        .collect();
+    let mut read = BTreeSet::new();
+    let mut results = Vec::new();
+    for &seed in seeds {
+        let stored = loaded.trials.remove(&seed).unwrap_or_default();
+        if let Some(reason) = loaded.ended.remove(&seed) {
+            let best = best_of(&stored, config.maximize).cloned();
+            let result = SeedResult {
+                seed,
+                trials: stored,
+                best,
+                ending: reason,
+                from_store: true,
+            };
+            observer.borrow_mut().seed_done(&result);
+            results.push(result);
+            continue;
+        }
+        let mut session = Session::new(
+            seed,
+            Arc::clone(&config.evaluator),
+            config.budget,
+            config.workers,
+            config.maximize,
+            stored,
+        );
+        let sink_store = store.clone();
+        let sink_observer = Rc::clone(&observer);
+        let best = Rc::new(Cell::new(None::<f64>));
+        let sign = session.sign();
+        session.set_sink(Box::new(move |t: &Trial| {
+            if let Some(s) = &sink_store {
+                s.borrow_mut().append_trial(t)?;
+            }
+            if let Some(r) = t.reward.filter(|_| t.is_ok()) {
+                if best.get().is_none_or(|b| r * sign > b * sign) {
+                    best.set(Some(r));
+                }
+            }
+            sink_observer.borrow_mut().trial(t, best.get());
+            Ok(())
+        }));
+        let rng = RngHandle(Rc::new(RefCell::new(SearchRng::new(seed))));
+        let ctx = Ctx(Rc::new(CtxState {
+            session: RefCell::new(session),
+            space: SpaceHandle {
+                space: Arc::clone(&config.space),
+                rng,
+            },
+            archs: RefCell::new(Vec::new()),
+            params: params.clone(),
+            read_params: RefCell::new(BTreeSet::new()),
+            workers: config.workers.max(1),
+            stop: RefCell::new(None),
+            host_time: Rc::new(Cell::new(Duration::ZERO)),
+        }));
+        let print_observer = Rc::clone(&observer);
+        let engine = strategy::engine_for(
+            &ctx,
+            &config.limits,
+            Rc::new(move |s: &str| print_observer.borrow_mut().print(s)),
+        );
+        let ending = strategy::run(&engine, &ast, ctx.clone(), file, &config.strategy.source);
+        let drained = ctx.0.session.borrow_mut().drain();
+        read.extend(ctx.0.read_params.borrow().iter().cloned());
+        let reason = match (&ending, &drained) {
+            (_, Err(Stop::Io(e))) | (Ending::Stopped(Stop::Io(e)), _) => {
+                return Err(fail(store_diagnostic(e.clone(), &sources)));
+            }
+            (Ending::Stopped(Stop::Diverged(m)), _) => {
+                return Err(fail(store_diagnostic(m.clone(), &sources)))
+            }
+            (Ending::Failed(d), _) => return Err(fail(*d.clone())),
+            (Ending::Returned, _) => "the strategy returned".to_string(),
+            (Ending::Stopped(stop), _) => stop.to_string(),
+        };
+        if let Some(s) = &store {
+            s.borrow_mut()
+                .append_end(seed, &reason)
+                .map_err(|e| fail(store_diagnostic(e, &sources)))?;
+        }
+        let trials = ctx.0.session.borrow().history().to_vec();
+        let best = best_of(&trials, config.maximize).cloned();
+        let result = SeedResult {
+            seed,
+            trials,
+            best,
+            ending: reason,
+            from_store: false,
+        };
+        observer.borrow_mut().seed_done(&result);
+        results.push(result);
+    }
+    let unread = config
+        .params
+        .iter()
+        .map(|(k, _)| k.clone())
+        .filter(|k| !read.contains(k))
+        .collect();
+    Ok((results, unread))
+}
+
+/// A diagnostic about the run itself (the trial store, resume), not about a place in a file.
+pub fn run_diagnostic(code: &'static str, message: String, hint: &str) -> Diagnostic {
+    Diagnostic {
+        severity: crate::syntax::Severity::Error,
+        code,
+        message,
+        labels: Vec::new(),
+        notes: Vec::new(),
+        hint: Some(hint.to_string()),
+    }
+}
+
+fn store_diagnostic(message: String, _sources: &SourceMap) -> Diagnostic {
+    run_diagnostic(
+        "trial-store",
+        message,
+        "start afresh with `--fresh`, or restore the strategy and experiment the store was written with",
+    )
+}

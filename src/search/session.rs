@@ -1,0 +1,386 @@
+//! The state of one run (one seed) behind a strategy's `ctx`: budget, workers, the history
+//! of finished trials, and replay of a stored run so that a resumed search repeats no trial.
+
+use super::budget::{Budget, Spent};
+use super::evaluator::{Evaluator, Outcome};
+use super::trial::{Status, Trial};
+use super::workers::{Finished, Job, SimWorkers, ThreadWorkers};
+use crate::space::Architecture;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Why a host call could not go on; the runner turns each into an end of the run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// A budget limit was reached: the normal end of a search.
+    Budget(Spent),
+    /// `next_result` was called with nothing submitted.
+    NothingPending,
+    /// On resume, the strategy asked for a different trial than the store holds.
+    Diverged(String),
+    /// The trial store could not be written, or the workers died.
+    Io(String),
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Budget(spent) => write!(f, "{spent}"),
+            Stop::NothingPending => f.write_str("next_result() was called with no trial submitted"),
+            Stop::Diverged(m) | Stop::Io(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Receives every trial as it finishes (the trial store, the progress bar).
+pub type Sink = Box<dyn FnMut(&Trial) -> Result<(), String>>;
+
+enum Workers {
+    Simulated(SimWorkers),
+    Threads(ThreadWorkers),
+}
+
+/// One run of a strategy against an evaluator.
+pub struct Session {
+    seed: u64,
+    evaluator: Arc<dyn Evaluator>,
+    budget: Budget,
+    sign: f64,
+    workers: Workers,
+    /// Stored trials not yet replayed, by id.
+    replay: HashMap<u64, Trial>,
+    /// Replayed results waiting to be handed out (thread workers), in stored finishing order.
+    replayed: Vec<Trial>,
+    /// Stored trials resubmitted to the simulated workers, by id, until they come back.
+    replaying: HashMap<u64, Trial>,
+    ready: VecDeque<Trial>,
+    history: Vec<Trial>,
+    submitted: u64,
+    done: u64,
+    clock: f64,
+    started: Instant,
+    wall_offset: f64,
+    host_time: Duration,
+    sink: Option<Sink>,
+}
+
+impl Session {
+    /// A run with seed `seed`: `workers` parallel evaluations, `maximize` the objective's
+    /// direction, and `stored` the trials a previous attempt of this run finished (replayed
+    /// instead of evaluated again).
+    pub fn new(
+        seed: u64,
+        evaluator: Arc<dyn Evaluator>,
+        budget: Budget,
+        workers: usize,
+        maximize: bool,
+        stored: Vec<Trial>,
+    ) -> Session {
+        let wall_offset = if evaluator.simulated() {
+            0.0
+        } else {
+            stored.iter().map(|t| t.clock).fold(0.0, f64::max)
+        };
+        let pool = if evaluator.simulated() {
+            Workers::Simulated(SimWorkers::new(workers))
+        } else {
+            Workers::Threads(ThreadWorkers::new(
+                workers,
+                Arc::clone(&evaluator),
+                wall_offset,
+            ))
+        };
+        Session {
+            seed,
+            evaluator,
+            budget,
+            sign: if maximize { 1.0 } else { -1.0 },
+            workers: pool,
+            replay: stored.into_iter().map(|t| (t.id, t)).collect(),
+            replayed: Vec::new(),
+            replaying: HashMap::new(),
+            ready: VecDeque::new(),
+            history: Vec::new(),
+            submitted: 0,
+            done: 0,
+            clock: 0.0,
+            started: Instant::now(),
+            wall_offset,
+            host_time: Duration::ZERO,
+            sink: None,
+        }
+    }
+
+    /// Sets the receiver of newly finished trials (replayed ones are not sent again).
+    pub fn set_sink(&mut self, sink: Sink) {
+        self.sink = Some(sink);
+    }
+
+    /// The run's seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// +1 when maximising, -1 when minimising: a trial's raw reward times this is what
+    /// strategies maximise.
+    pub fn sign(&self) -> f64 {
+        self.sign
+    }
+
+    /// The evaluator's supported fidelities.
+    pub fn fidelities(&self) -> Vec<f64> {
+        self.evaluator.fidelities()
+    }
+
+    /// Finished trials, in finishing order.
+    pub fn history(&self) -> &[Trial] {
+        &self.history
+    }
+
+    /// Trials submitted so far.
+    pub fn submitted(&self) -> u64 {
+        self.submitted
+    }
+
+    /// Trials submitted but not yet handed to the strategy.
+    pub fn pending(&self) -> usize {
+        let running = match &self.workers {
+            Workers::Simulated(w) => w.pending(),
+            Workers::Threads(w) => w.pending(),
+        };
+        running + self.replayed.len() + self.ready.len()
+    }
+
+    /// The simulated clock (wall seconds for real evaluators).
+    pub fn clock(&self) -> f64 {
+        self.clock
+    }
+
+    /// Wall seconds this run has used, across resumes.
+    pub fn wall(&self) -> f64 {
+        self.wall_offset + self.started.elapsed().as_secs_f64()
+    }
+
+    /// Time spent inside host calls that wait for evaluations (not script time).
+    pub fn host_time(&self) -> Duration {
+        self.host_time
+    }
+
+    /// The budget.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// Whether another trial may be submitted.
+    pub fn check_budget(&self) -> Result<(), Spent> {
+        self.budget.check(self.submitted, self.wall(), self.clock)
+    }
+
+    /// The best finished trial: the highest oriented reward among those at the highest
+    /// fidelity any finished trial used (full fidelity counts as the highest).
+    pub fn best(&self) -> Option<&Trial> {
+        let level = |t: &Trial| t.fidelity.unwrap_or(f64::INFINITY);
+        let top = self
+            .history
+            .iter()
+            .filter(|t| t.is_ok())
+            .map(level)
+            .fold(f64::NEG_INFINITY, f64::max);
+        self.history
+            .iter()
+            .filter(|t| t.is_ok() && level(t) == top)
+            .max_by(|a, b| {
+                self.oriented(a)
+                    .total_cmp(&self.oriented(b))
+                    .then(b.id.cmp(&a.id))
+            })
+    }
+
+    /// A trial's reward as strategies see it (negated when minimising); -inf when it failed.
+    pub fn oriented(&self, t: &Trial) -> f64 {
+        t.reward.map_or(f64::NEG_INFINITY, |r| r * self.sign)
+    }
+
+    /// Submits `arch` (canonical string `key`) for evaluation at `fidelity`; returns its id.
+    pub fn submit(
+        &mut self,
+        arch: &Architecture,
+        key: &str,
+        fidelity: Option<f64>,
+    ) -> Result<u64, Stop> {
+        self.poll()?;
+        self.check_budget().map_err(Stop::Budget)?;
+        let id = self.submitted;
+        self.submitted += 1;
+        let job = Job {
+            id,
+            key: key.to_string(),
+            arch: arch.clone(),
+            fidelity,
+        };
+        if let Some(stored) = self.replay.remove(&id) {
+            if stored.arch != key || stored.fidelity != fidelity {
+                return Err(Stop::Diverged(format!(
+                    "resume diverged at trial {id}: the store holds `{}` (fidelity {:?}) but the strategy asked for `{key}` (fidelity {fidelity:?})",
+                    stored.arch, stored.fidelity
+                )));
+            }
+            match &mut self.workers {
+                Workers::Simulated(w) => {
+                    w.submit(job, outcome_of(&stored), self.clock);
+                    self.replaying.insert(id, stored);
+                }
+                Workers::Threads(_) => self.replayed.push(stored),
+            }
+            return Ok(id);
+        }
+        let t0 = Instant::now();
+        let result = match &mut self.workers {
+            Workers::Simulated(w) => {
+                let outcome = self.evaluator.evaluate(key, arch, fidelity);
+                w.submit(job, outcome, self.clock);
+                Ok(())
+            }
+            Workers::Threads(w) => w.submit(job).map_err(Stop::Io),
+        };
+        self.host_time += t0.elapsed();
+        result.map(|()| id)
+    }
+
+    /// The next finished trial (in finishing order); waits for a running one if needed.
+    pub fn next_result(&mut self) -> Result<Trial, Stop> {
+        self.poll()?;
+        if let Some(t) = self.ready.pop_front() {
+            return Ok(t);
+        }
+        self.pull()?;
+        self.ready.pop_front().ok_or(Stop::NothingPending)
+    }
+
+    /// Submits `arch` and waits for its result; results of other trials that finish first
+    /// are kept for `next_result`.
+    pub fn evaluate(
+        &mut self,
+        arch: &Architecture,
+        key: &str,
+        fidelity: Option<f64>,
+    ) -> Result<Trial, Stop> {
+        let id = self.submit(arch, key, fidelity)?;
+        loop {
+            if let Some(i) = self.ready.iter().position(|t| t.id == id) {
+                return self.ready.remove(i).ok_or(Stop::NothingPending);
+            }
+            self.pull()?;
+        }
+    }
+
+    /// Waits for every submitted trial and records it (the end of a run).
+    pub fn drain(&mut self) -> Result<(), Stop> {
+        while self.pending() > self.ready.len() {
+            self.pull()?;
+        }
+        Ok(())
+    }
+
+    /// Moves thread results that already arrived into the ready queue (recording them).
+    fn poll(&mut self) -> Result<(), Stop> {
+        if let Workers::Threads(w) = &mut self.workers {
+            let mut arrived = Vec::new();
+            while let Some(f) = w.try_next() {
+                arrived.push(f);
+            }
+            for f in arrived {
+                self.finish_live(f)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings one more finished trial into the ready queue, waiting if needed.
+    fn pull(&mut self) -> Result<(), Stop> {
+        if !self.replayed.is_empty() {
+            let i = (0..self.replayed.len())
+                .min_by_key(|&i| self.replayed[i].done)
+                .unwrap_or(0);
+            let t = self.replayed.swap_remove(i);
+            self.clock = self.clock.max(t.clock);
+            return self.accept(t, false);
+        }
+        let t0 = Instant::now();
+        let next = match &mut self.workers {
+            Workers::Simulated(w) => w.next_finished(),
+            Workers::Threads(w) => {
+                if w.pending() == 0 {
+                    None
+                } else {
+                    Some(
+                        w.next_finished()
+                            .ok_or_else(|| Stop::Io("the worker threads stopped".into()))?,
+                    )
+                }
+            }
+        };
+        self.host_time += t0.elapsed();
+        match next {
+            Some(f) => self.finish_live(f),
+            None => Err(Stop::NothingPending),
+        }
+    }
+
+    fn finish_live(&mut self, f: Finished) -> Result<(), Stop> {
+        self.clock = self.clock.max(f.clock);
+        if let Some(stored) = self.replaying.remove(&f.job.id) {
+            return self.accept(stored, false);
+        }
+        let (status, reward, report, error) = match f.outcome {
+            Ok(o) if o.reward.is_finite() => (Status::Ok, Some(o.reward), o.report, None),
+            Ok(o) => (
+                Status::Failed,
+                None,
+                None,
+                Some(format!("the evaluator returned reward {}", o.reward)),
+            ),
+            Err(e) => (Status::Failed, None, None, Some(e)),
+        };
+        let trial = Trial {
+            seed: self.seed,
+            id: f.job.id,
+            done: self.done,
+            arch: f.job.key,
+            fidelity: f.job.fidelity,
+            status,
+            reward,
+            report,
+            cost: f.cost,
+            clock: f.clock,
+            worker: f.worker,
+            error,
+        };
+        self.accept(trial, true)
+    }
+
+    fn accept(&mut self, mut trial: Trial, fresh: bool) -> Result<(), Stop> {
+        if fresh {
+            trial.done = self.done;
+            if let Some(sink) = self.sink.as_mut() {
+                sink(&trial).map_err(Stop::Io)?;
+            }
+        }
+        self.done += 1;
+        self.history.push(trial.clone());
+        self.ready.push_back(trial);
+        Ok(())
+    }
+}
+
+fn outcome_of(t: &Trial) -> Result<Outcome, String> {
+    match (t.status, t.reward) {
+        (Status::Ok, Some(reward)) => Ok(Outcome {
+            reward,
+            report: t.report,
+            cost: t.cost,
+        }),
+        _ => Err(t.error.clone().unwrap_or_else(|| "failed".into())),
+    }
+}

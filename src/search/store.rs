@@ -1,0 +1,308 @@
+//! The trial store: an append-only JSON-lines file, one line per finished trial, written with
+//! a single `write` each and synced to disk, so that a run killed at any moment (even with
+//! `kill -9`) resumes with every finished trial and repeats none.
+
+use super::trial::Trial;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What identifies an experiment in its store, checked on resume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// The experiment's name.
+    pub experiment: String,
+    /// The strategy's name.
+    pub strategy: String,
+    /// A digest of everything that changes results (space, evaluator, strategy source and
+    /// parameters, budget, objective).
+    pub fingerprint: String,
+}
+
+/// One line of the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum Line {
+    /// The first line.
+    Header(Header),
+    /// A finished trial.
+    Trial(Trial),
+    /// A run (one seed) ended; the reason says how.
+    End {
+        /// The run's seed.
+        seed: u64,
+        /// Why it ended (`budget`, `strategy returned`, an error).
+        reason: String,
+    },
+}
+
+/// What a store held when it was reopened.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Loaded {
+    /// Finished trials of each seed, in the order they were written.
+    pub trials: BTreeMap<u64, Vec<Trial>>,
+    /// Seeds whose run ended, with the reason.
+    pub ended: BTreeMap<u64, String>,
+}
+
+/// An open store, appending.
+#[derive(Debug)]
+pub struct TrialStore {
+    file: File,
+    path: PathBuf,
+    sync_every: Duration,
+    last_sync: Instant,
+    dirty: bool,
+}
+
+impl TrialStore {
+    /// Creates a new store at `path` (its folder is created); fails if the file exists.
+    /// `sync_every` bounds how long a written line may wait for `fsync` (zero: every line).
+    pub fn create(
+        path: &Path,
+        header: &Header,
+        sync_every: Duration,
+    ) -> Result<TrialStore, String> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
+        }
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot create trial store {}: {e}", path.display()))?;
+        let mut store = TrialStore {
+            file,
+            path: path.to_path_buf(),
+            sync_every,
+            last_sync: Instant::now(),
+            dirty: false,
+        };
+        store.append(&Line::Header(header.clone()))?;
+        store.sync()?;
+        Ok(store)
+    }
+
+    /// Reopens the store at `path` to continue it: checks that it belongs to the same
+    /// experiment, drops a torn last line (a write cut short by a crash), and returns what it
+    /// held.
+    pub fn resume(
+        path: &Path,
+        header: &Header,
+        sync_every: Duration,
+    ) -> Result<(TrialStore, Loaded), String> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot open trial store {}: {e}", path.display()))?;
+        let mut text = String::new();
+        file.read_to_string(&mut text)
+            .map_err(|e| format!("cannot read trial store {}: {e}", path.display()))?;
+        let complete = text.rfind('\n').map_or(0, |i| i + 1);
+        if complete < text.len() {
+            file.set_len(complete as u64)
+                .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
+                .map_err(|e| {
+                    format!("cannot drop the torn last line of {}: {e}", path.display())
+                })?;
+        }
+        let loaded =
+            parse(&text[..complete], header).map_err(|e| format!("{}: {e}", path.display()))?;
+        let store = TrialStore {
+            file,
+            path: path.to_path_buf(),
+            sync_every,
+            last_sync: Instant::now(),
+            dirty: false,
+        };
+        Ok((store, loaded))
+    }
+
+    /// Where the store lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends a finished trial.
+    pub fn append_trial(&mut self, trial: &Trial) -> Result<(), String> {
+        self.append(&Line::Trial(trial.clone()))
+    }
+
+    /// Records that the run of `seed` ended, and syncs.
+    pub fn append_end(&mut self, seed: u64, reason: &str) -> Result<(), String> {
+        self.append(&Line::End {
+            seed,
+            reason: reason.to_string(),
+        })?;
+        self.sync()
+    }
+
+    fn append(&mut self, line: &Line) -> Result<(), String> {
+        let mut text =
+            serde_json::to_string(line).map_err(|e| format!("cannot encode a trial: {e}"))?;
+        text.push('\n');
+        self.file
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write to {}: {e}", self.path.display()))?;
+        self.dirty = true;
+        if self.last_sync.elapsed() >= self.sync_every {
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Forces everything written so far to disk.
+    pub fn sync(&mut self) -> Result<(), String> {
+        if self.dirty {
+            self.file
+                .sync_data()
+                .map_err(|e| format!("cannot sync {}: {e}", self.path.display()))?;
+            self.dirty = false;
+        }
+        self.last_sync = Instant::now();
+        Ok(())
+    }
+}
+
+impl Drop for TrialStore {
+    fn drop(&mut self) {
+        // Best effort: a failure here has nobody left to report to, and every line was
+        // already written with `write`, so only a power cut could lose it.
+        let _ = self.sync();
+    }
+}
+
+/// Parses a store's complete lines, checking the header against `expected`.
+fn parse(text: &str, expected: &Header) -> Result<Loaded, String> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let header = match lines.next() {
+        Some((_, first)) => match serde_json::from_str::<Line>(first) {
+            Ok(Line::Header(h)) => h,
+            _ => return Err("line 1 is not a trial-store header".into()),
+        },
+        None => return Err("the file is empty, so it is not a trial store".into()),
+    };
+    if header != *expected {
+        let what =
+            if header.experiment != expected.experiment || header.strategy != expected.strategy {
+                format!(
+                    "it holds experiment `{}` with strategy `{}`",
+                    header.experiment, header.strategy
+                )
+            } else {
+                "the experiment, its strategy script or its settings changed since it was written"
+                    .to_string()
+            };
+        return Err(format!("cannot resume: {what}"));
+    }
+    let mut loaded = Loaded::default();
+    let mut ids: BTreeSet<(u64, u64)> = BTreeSet::new();
+    for (i, line) in lines {
+        match serde_json::from_str::<Line>(line) {
+            Ok(Line::Trial(t)) => {
+                if !ids.insert((t.seed, t.id)) {
+                    return Err(format!(
+                        "line {}: trial {} of seed {} appears twice",
+                        i + 1,
+                        t.id,
+                        t.seed
+                    ));
+                }
+                loaded.trials.entry(t.seed).or_default().push(t);
+            }
+            Ok(Line::End { seed, reason }) => {
+                loaded.ended.insert(seed, reason);
+            }
+            Ok(Line::Header(_)) => return Err(format!("line {}: a second header", i + 1)),
+            Err(e) => return Err(format!("line {}: {e}", i + 1)),
+        }
+    }
+    Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::trial::Status;
+    use super::*;
+
+    fn header() -> Header {
+        Header {
+            experiment: "e".into(),
+            strategy: "random".into(),
+            fingerprint: "f1".into(),
+        }
+    }
+
+    fn trial(seed: u64, id: u64) -> Trial {
+        Trial {
+            seed,
+            id,
+            done: id,
+            arch: format!("|a~{id}|"),
+            fidelity: None,
+            status: Status::Ok,
+            reward: Some(id as f64),
+            report: None,
+            cost: 1.0,
+            clock: id as f64,
+            worker: 0,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn writes_and_resumes_dropping_a_torn_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("runs/t.jsonl");
+        {
+            let mut s = TrialStore::create(&path, &header(), Duration::ZERO).expect("create");
+            s.append_trial(&trial(0, 0)).expect("append");
+            s.append_trial(&trial(0, 1)).expect("append");
+            s.append_end(0, "budget").expect("end");
+            s.append_trial(&trial(1, 0)).expect("append");
+        }
+        assert!(
+            TrialStore::create(&path, &header(), Duration::ZERO).is_err(),
+            "must not overwrite"
+        );
+        let mut f = OpenOptions::new().append(true).open(&path).expect("open");
+        f.write_all(b"{\"kind\":\"trial\",\"seed\":1,")
+            .expect("torn write");
+        drop(f);
+        let (mut s, loaded) = TrialStore::resume(&path, &header(), Duration::ZERO).expect("resume");
+        assert_eq!(loaded.trials[&0].len(), 2);
+        assert_eq!(loaded.trials[&1], vec![trial(1, 0)]);
+        assert_eq!(loaded.ended.get(&0).map(String::as_str), Some("budget"));
+        s.append_trial(&trial(1, 1)).expect("append after resume");
+        drop(s);
+        let (_, again) = TrialStore::resume(&path, &header(), Duration::ZERO).expect("resume");
+        assert_eq!(again.trials[&1].len(), 2);
+    }
+
+    #[test]
+    fn refuses_another_experiments_store() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.jsonl");
+        drop(TrialStore::create(&path, &header(), Duration::ZERO).expect("create"));
+        let other = Header {
+            fingerprint: "f2".into(),
+            ..header()
+        };
+        let e = TrialStore::resume(&path, &other, Duration::ZERO).expect_err("changed");
+        assert!(e.contains("changed"), "{e}");
+        let other = Header {
+            strategy: "bo".into(),
+            ..header()
+        };
+        let e = TrialStore::resume(&path, &other, Duration::ZERO).expect_err("other strategy");
+        assert!(e.contains("strategy `random`"), "{e}");
+    }
+}

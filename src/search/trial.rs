@@ -1,0 +1,50 @@
+//! A finished trial as the runner records it: the line format of the trial store and of
+//! results files.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a trial produced a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// It finished with a reward.
+    Ok,
+    /// The evaluator could not evaluate it; `error` says why.
+    Failed,
+}
+
+/// One finished trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    /// The run's seed (one run per seed).
+    pub seed: u64,
+    /// The trial's number within its run, in order of submission from 0.
+    pub id: u64,
+    /// The order in which it finished within its run, from 0.
+    pub done: u64,
+    /// The architecture's canonical string.
+    pub arch: String,
+    /// The fidelity asked for (`None`: full).
+    pub fidelity: Option<f64>,
+    /// Ok or failed.
+    pub status: Status,
+    /// The reward, for finished trials (in the objective's own sign: not negated).
+    pub reward: Option<f64>,
+    /// The reported metric, when the evaluator has one.
+    pub report: Option<f64>,
+    /// Seconds the evaluation cost (simulated for tables).
+    pub cost: f64,
+    /// The simulated (or measured) clock when it finished, seconds since the run began.
+    pub clock: f64,
+    /// Which worker ran it.
+    pub worker: usize,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl Trial {
+    /// Whether the trial finished with a reward.
+    pub fn is_ok(&self) -> bool {
+        self.status == Status::Ok && self.reward.is_some()
+    }
+}
