@@ -10,6 +10,7 @@ pub mod compile;
 pub mod doctor;
 pub mod entry;
 pub mod paths;
+pub mod search;
 pub mod space;
 pub mod syntax;
 pub mod train;
