@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compile;
 pub mod doctor;
 pub mod entry;
+pub mod fmt;
 pub mod paths;
 pub mod search;
 pub mod space;

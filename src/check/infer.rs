@@ -26,6 +26,8 @@ const MAX_COMBINATIONS: usize = 64;
 const MAX_REPEAT: i64 = 256;
 /// Definitions may instantiate each other at most this deep.
 const MAX_CALL_DEPTH: usize = 64;
+/// Evaluation may recurse at most this deep (bounds stack use on hostile programs).
+const MAX_NESTING: usize = 600;
 /// Total work units for one program's shape check.
 const STEP_BUDGET: usize = 2_000_000;
 
@@ -83,6 +85,7 @@ pub struct Infer<'p> {
     /// The shapes after each stage of every space instance checked.
     pub traces: Vec<ShapeTrace>,
     steps: usize,
+    nesting: usize,
     depth: usize,
     note: Option<String>,
 }
@@ -118,6 +121,7 @@ impl<'p> Infer<'p> {
             diagnostics: Vec::new(),
             traces: Vec::new(),
             steps: 0,
+            nesting: 0,
             depth: 0,
             note: None,
         }
@@ -319,9 +323,16 @@ impl<'p> Infer<'p> {
 
     /// Evaluates `expr` as a value.
     fn value(&mut self, expr: &'p Expr, env: &Rc<Env<'p>>) -> Val<'p> {
-        if !self.tick() {
+        if !self.tick() || self.nesting >= MAX_NESTING {
             return Val::Unknown;
         }
+        self.nesting += 1;
+        let value = self.value_inner(expr, env);
+        self.nesting -= 1;
+        value
+    }
+
+    fn value_inner(&mut self, expr: &'p Expr, env: &Rc<Env<'p>>) -> Val<'p> {
         let closure = |env: &Rc<Env<'p>>| {
             Val::Op(Rc::new(Closure {
                 expr,
@@ -618,9 +629,16 @@ impl<'p> Infer<'p> {
     /// Applies the op `expr` (in `env`) to the most recent of `history` (cells with several
     /// inputs take the most recent ones), returning the output shape.
     fn apply(&mut self, expr: &'p Expr, env: &Rc<Env<'p>>, history: &[Shape]) -> Shape {
-        if !self.tick() {
+        if !self.tick() || self.nesting >= MAX_NESTING {
             return Shape::Unknown;
         }
+        self.nesting += 1;
+        let shape = self.apply_inner(expr, env, history);
+        self.nesting -= 1;
+        shape
+    }
+
+    fn apply_inner(&mut self, expr: &'p Expr, env: &Rc<Env<'p>>, history: &[Shape]) -> Shape {
         let input = history.last().copied().unwrap_or(Shape::Unknown);
         match &expr.kind {
             ExprKind::Ref(reference) => match reference.res {

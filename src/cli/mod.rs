@@ -1,7 +1,9 @@
 //! The command-line interface: one file per subcommand, each with its clap `Args` and a `run`.
 
+mod check;
 mod demo;
 mod doctor;
+mod fmt;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,6 +22,10 @@ pub struct Cli {
 pub enum Command {
     /// Report libtorch, CUDA/cuDNN, CPU threads, and where the stdlib and data were found.
     Doctor(doctor::Args),
+    /// Parse and check `.nas` files; exit 1 on any error.
+    Check(check::Args),
+    /// Print a `.nas` file in the canonical layout (or rewrite it with --write).
+    Fmt(fmt::Args),
     /// Train a small CNN on Fashion-MNIST end to end (proves the libtorch path).
     Demo(demo::Args),
 }
@@ -29,6 +35,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Doctor(args) => doctor::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

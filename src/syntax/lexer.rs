@@ -8,6 +8,8 @@ use logos::Logos;
 
 /// Sources larger than this are refused with one diagnostic (64 MiB).
 pub const MAX_SOURCE_BYTES: usize = 64 << 20;
+/// Sources with more tokens than this are refused (about 16 MB of dense code).
+pub const MAX_TOKENS: usize = 4_000_000;
 /// Brackets (`(`, `[`, `{`) may nest at most this deep; deeper input is refused before parsing,
 /// which bounds the parser's recursion.
 pub const MAX_NESTING: usize = 48;
@@ -54,7 +56,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed<'_> {
         out.refused = true;
         return out;
     }
-    out.tokens.reserve(text.len() / 4);
+    out.tokens.reserve((text.len() / 4).min(MAX_TOKENS));
     let mut lexer = Token::lexer(text);
     let mut depth = 0usize;
     while let Some(result) = lexer.next() {
@@ -105,6 +107,19 @@ pub fn lex(file: FileId, text: &str) -> Lexed<'_> {
             }
             Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
             _ => {}
+        }
+        if out.tokens.len() == MAX_TOKENS {
+            out.diagnostics.push(
+                Diagnostic::error(
+                    "too-large",
+                    format!("this file has too many tokens to parse (the limit is {MAX_TOKENS})"),
+                    span,
+                    "the limit is reached here",
+                )
+                .with_hint("split it into several files joined with `import`"),
+            );
+            out.refused = true;
+            break;
         }
         out.tokens.push((token, span));
     }

@@ -6,6 +6,7 @@
 pub mod ast;
 pub mod builtin;
 pub mod diagnostic;
+pub mod erase;
 pub mod lexer;
 mod parser;
 pub mod source;
