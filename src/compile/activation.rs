@@ -41,7 +41,7 @@ impl Activation {
     /// Applies the activation.
     pub fn apply(self, xs: &Tensor) -> Result<Tensor, TchError> {
         match self {
-            Activation::Relu => xs.f_relu(),
+            Activation::Relu => xs.f_relu().inspect(crate::trainfree::relu_tap::observe),
             Activation::Relu6 => xs.f_relu6(),
             Activation::Gelu => xs.f_gelu("none"),
             Activation::Tanh => xs.f_tanh(),

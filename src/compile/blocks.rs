@@ -102,6 +102,7 @@ impl FactorizedReduce {
 impl Layer for FactorizedReduce {
     fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
         let x = xs.f_relu()?;
+        crate::trainfree::relu_tap::observe(&x);
         let shifted = x
             .f_constant_pad_nd([0, 1, 0, 1])?
             .f_slice(2, 1, None, 1)?

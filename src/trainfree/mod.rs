@@ -5,9 +5,11 @@
 //! parameters matter, its variable store. Proxies that read ReLU activation patterns (NASWOT,
 //! linear regions) observe them through [`relu_tap`], which the compiler's ReLU reports to.
 
+pub mod builders;
 pub mod linear_regions;
 pub mod naswot;
 pub mod ntk;
+pub mod proxy;
 pub mod rank;
 pub mod relu_tap;
 pub mod saliency;

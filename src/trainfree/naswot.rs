@@ -4,25 +4,60 @@
 
 use super::relu_tap;
 use crate::compile::Layer;
+use std::cell::RefCell;
+use std::rc::Rc;
 use tch::{Kind, TchError, Tensor};
 
 /// The NASWOT score of `net` on `batch` (higher predicts better), computed without gradients.
-/// A network without ReLUs, or one whose kernel is singular, scores negative infinity.
+/// The kernel is accumulated ReLU by ReLU, so no activation outlives its layer. A network
+/// without ReLUs, or one whose kernel is singular, scores negative infinity.
 pub fn naswot(net: &dyn Layer, batch: &Tensor) -> Result<f64, TchError> {
     let _no_grad = tch::no_grad_guard();
-    let (out, relus) = relu_tap::capture(|| net.forward(batch, true));
-    let _logits = out?;
-    let Some(codes) = relu_tap::codes(&relus) else {
-        return Ok(f64::NEG_INFINITY);
-    };
-    Ok(log_abs_det(&hamming_kernel(&codes)?))
+    let kernel: Rc<RefCell<KernelSum>> = Rc::default();
+    let sink = kernel.clone();
+    let logits = relu_tap::watch(
+        move |relu| sink.borrow_mut().add(relu),
+        || net.forward(batch, true),
+    );
+    let _logits = logits?;
+    let KernelSum { sum, error } = kernel.take();
+    if let Some(e) = error {
+        return Err(e);
+    }
+    Ok(sum.map_or(f64::NEG_INFINITY, |k| log_abs_det(&k)))
+}
+
+/// The running sum of the per-ReLU kernels, or the first error.
+#[derive(Default)]
+struct KernelSum {
+    sum: Option<Tensor>,
+    error: Option<TchError>,
+}
+
+impl KernelSum {
+    fn add(&mut self, relu: &Tensor) {
+        if self.error.is_some() {
+            return;
+        }
+        let next = hamming_kernel(&relu_tap::code(relu)).and_then(|k| match &self.sum {
+            Some(sum) => sum.f_add(&k),
+            None => Ok(k),
+        });
+        match next {
+            Ok(sum) => self.sum = Some(sum),
+            Err(e) => self.error = Some(e),
+        }
+    }
 }
 
 /// `K = C Cᵀ + (1−C)(1−C)ᵀ` for binary codes `C` (`[N, units]`), in double precision.
 pub fn hamming_kernel(codes: &Tensor) -> Result<Tensor, TchError> {
-    let c = codes.f_to_kind(Kind::Double)?;
+    let c = codes.f_to_kind(Kind::Float)?;
     let off = c.f_neg()?.f_add_scalar(1.0)?;
-    c.f_matmul(&c.f_tr()?)?.f_add(&off.f_matmul(&off.f_tr()?)?)
+    // Single-precision sums of 0/1 products are exact below 2^24 units per ReLU.
+    c.f_matmul(&c.f_tr()?)?
+        .f_add(&off.f_matmul(&off.f_tr()?)?)?
+        .f_to_kind(Kind::Double)
 }
 
 /// `log |det K|`, or negative infinity when `K` is singular.

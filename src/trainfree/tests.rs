@@ -136,3 +136,48 @@ fn ntk_of_a_linear_readout_is_the_gram_matrix_of_its_features() {
     let cond = ntk::ntk_condition_number(&net, &vs, &x).unwrap();
     assert!((cond - 4.0).abs() < 1e-9, "{cond}");
 }
+
+/// Every proxy on two small NAS-Bench-201 networks: finite scores, and the orderings that
+/// must hold whatever the initialisation.
+#[test]
+fn every_proxy_scores_small_nb201_networks() {
+    use crate::compile::nb201::{Nb201Config, Nb201Genotype, Nb201Op};
+    use builders::Nb201Builder;
+    use proxy::{score, Proxy, ProxyData};
+    let config = Nb201Config {
+        channels: 4,
+        cells: 1,
+        classes: 10,
+        in_channels: 3,
+    };
+    let conv = Nb201Builder {
+        genotype: Nb201Genotype::uniform(Nb201Op::Conv3x3, 3),
+        config,
+    };
+    let pool = Nb201Builder {
+        genotype: Nb201Genotype::uniform(Nb201Op::AvgPool3x3, 3),
+        config,
+    };
+    tch::manual_seed(0);
+    let data = ProxyData {
+        images: Tensor::randn([8, 3, 8, 8], (Kind::Float, Device::Cpu)),
+        labels: Tensor::from_slice(&[0i64, 1, 2, 3, 4, 5, 6, 7]),
+        ntk_batch: 4,
+        region_inputs: Tensor::randn([50, 1, 3, 3], (Kind::Float, Device::Cpu)),
+        region_inits: 2,
+    };
+    let mut scores = std::collections::HashMap::new();
+    for p in Proxy::ALL {
+        for (name, b) in [("conv", &conv), ("pool", &pool)] {
+            let s = score(p, b, &data, 1).unwrap_or_else(|e| panic!("{}: {e}", p.name()));
+            assert!(!s.is_nan(), "{} {name}", p.name());
+            scores.insert((p.name(), name), s);
+        }
+    }
+    // Convolutions add parameters and work that pooling does not.
+    assert!(scores[&("params", "conv")] > scores[&("params", "pool")]);
+    assert!(scores[&("flops", "conv")] > scores[&("flops", "pool")]);
+    assert!(scores[&("synflow", "conv")] > 0.0);
+    assert!(scores[&("linear_regions", "conv")] >= 1.0);
+    assert_eq!(Proxy::from_name("grad_norm"), Some(Proxy::GradNorm));
+}

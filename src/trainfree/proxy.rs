@@ -1,0 +1,152 @@
+//! The proxies by name, and scoring one architecture with one proxy on freshly initialised
+//! networks (each proxy gets its own network, since SynFlow rewrites the weights).
+
+use super::{linear_regions, naswot, ntk, saliency, synflow};
+use crate::compile::{parameter_count, shape_and_macs, BoxLayer, CompileError};
+use tch::{nn, Device, Kind, Tensor};
+
+/// A train-free score of an architecture at initialisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Proxy {
+    /// NASWOT's log-determinant of the activation-code kernel (higher is better).
+    Naswot,
+    /// TE-NAS's NTK condition number (lower is better).
+    Ntk,
+    /// TE-NAS's number of linear regions, averaged over initialisations (higher is better).
+    LinearRegions,
+    /// SynFlow (data-free, higher is better).
+    Synflow,
+    /// SNIP's total connection sensitivity.
+    Snip,
+    /// The sum of per-tensor gradient norms.
+    GradNorm,
+    /// The number of trainable parameters.
+    Params,
+    /// Multiply–accumulate operations of one forward pass on one input.
+    Flops,
+}
+
+impl Proxy {
+    /// Every proxy, in the order reports list them.
+    pub const ALL: [Proxy; 8] = [
+        Proxy::Naswot,
+        Proxy::Ntk,
+        Proxy::LinearRegions,
+        Proxy::Synflow,
+        Proxy::Snip,
+        Proxy::GradNorm,
+        Proxy::Params,
+        Proxy::Flops,
+    ];
+
+    /// The proxy's name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Proxy::Naswot => "naswot",
+            Proxy::Ntk => "ntk",
+            Proxy::LinearRegions => "linear_regions",
+            Proxy::Synflow => "synflow",
+            Proxy::Snip => "snip",
+            Proxy::GradNorm => "grad_norm",
+            Proxy::Params => "params",
+            Proxy::Flops => "flops",
+        }
+    }
+
+    /// The proxy called `name`.
+    pub fn from_name(name: &str) -> Option<Proxy> {
+        Proxy::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// Builds freshly initialised networks of one architecture.
+pub trait NetworkBuilder {
+    /// The network as it is trained (`thin == false`), or TE-NAS's thin copy for counting
+    /// linear regions (one channel, one cell per stage), under `p`.
+    fn build(&self, p: &nn::Path, thin: bool) -> Result<BoxLayer, CompileError>;
+}
+
+/// The inputs the data-dependent proxies see.
+#[derive(Debug)]
+pub struct ProxyData {
+    /// A batch of images `[B, C, H, W]` for NASWOT, SNIP and grad_norm.
+    pub images: Tensor,
+    /// Their labels `[B]`.
+    pub labels: Tensor,
+    /// How many of the images the NTK is computed on (TE-NAS uses 32).
+    pub ntk_batch: i64,
+    /// Inputs for the thin network's linear regions (TE-NAS: single-channel 3×3 patches).
+    pub region_inputs: Tensor,
+    /// How many initialisations linear regions are averaged over (TE-NAS uses 3).
+    pub region_inits: u32,
+}
+
+impl ProxyData {
+    /// The shape of one image, `[C, H, W]`.
+    fn image_shape(&self) -> Vec<i64> {
+        self.images.size()[1..].to_vec()
+    }
+}
+
+/// Scores one architecture with `proxy`. `seed` fixes the initialisation; the error says why
+/// the network could not be built or run.
+pub fn score(
+    proxy: Proxy,
+    builder: &dyn NetworkBuilder,
+    data: &ProxyData,
+    seed: i64,
+) -> Result<f64, String> {
+    let fresh = |thin: bool, seed: i64| -> Result<(nn::VarStore, BoxLayer), String> {
+        tch::manual_seed(seed);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = builder.build(&vs.root(), thin).map_err(|e| e.to_string())?;
+        Ok((vs, net))
+    };
+    let text = |e: tch::TchError| e.to_string();
+    match proxy {
+        Proxy::Naswot => {
+            let (_vs, net) = fresh(false, seed)?;
+            naswot::naswot(net.as_ref(), &data.images).map_err(text)
+        }
+        Proxy::Ntk => {
+            let (vs, net) = fresh(false, seed)?;
+            let batch = data
+                .images
+                .narrow(0, 0, data.ntk_batch.min(data.images.size()[0]));
+            ntk::ntk_condition_number(net.as_ref(), &vs, &batch).map_err(text)
+        }
+        Proxy::LinearRegions => {
+            let mut total = 0.0;
+            for k in 0..data.region_inits.max(1) {
+                let (_vs, net) = fresh(true, seed + i64::from(k))?;
+                total += linear_regions::linear_regions(net.as_ref(), &data.region_inputs)
+                    .map_err(text)? as f64;
+            }
+            Ok(total / f64::from(data.region_inits.max(1)))
+        }
+        Proxy::Synflow => {
+            let (mut vs, net) = fresh(false, seed)?;
+            synflow::synflow(net.as_ref(), &mut vs, &data.image_shape()).map_err(text)
+        }
+        Proxy::Snip => {
+            let (vs, net) = fresh(false, seed)?;
+            saliency::snip(net.as_ref(), &vs, &data.images, &data.labels).map_err(text)
+        }
+        Proxy::GradNorm => {
+            let (vs, net) = fresh(false, seed)?;
+            saliency::grad_norm(net.as_ref(), &vs, &data.images, &data.labels).map_err(text)
+        }
+        Proxy::Params => {
+            let (vs, _net) = fresh(false, seed)?;
+            Ok(parameter_count(&vs) as f64)
+        }
+        Proxy::Flops => {
+            let (_vs, net) = fresh(false, seed)?;
+            let mut shape = vec![1];
+            shape.extend(data.image_shape());
+            let one = Tensor::zeros(shape.as_slice(), (Kind::Float, Device::Cpu));
+            let (_, macs) = shape_and_macs(net.as_ref(), &one).map_err(|e| e.to_string())?;
+            Ok(macs as f64)
+        }
+    }
+}
