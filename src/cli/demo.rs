@@ -54,9 +54,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     if let Some(limit) = args.limit {
-        let n = limit.clamp(1, data.train.len());
-        data.train.images = data.train.images.narrow(0, 0, n);
-        data.train.labels = data.train.labels.narrow(0, 0, n);
+        data.train = data.train.take(limit.max(1));
     }
     tch::manual_seed(args.seed);
     let device = if args.cpu {
@@ -99,7 +97,13 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
-    let acc = small_cnn::accuracy(&model, &data.test, 1000, device);
+    let acc = match small_cnn::accuracy(&model, &data.test, 1000, device) {
+        Ok(acc) => acc,
+        Err(reason) => {
+            eprintln!("error: evaluation failed: {reason}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!("test accuracy: {:.2}%", 100.0 * acc);
     ExitCode::SUCCESS
 }

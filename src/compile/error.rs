@@ -22,6 +22,12 @@ pub enum CompileError {
         /// What is wrong, in words.
         message: String,
     },
+    /// The space is not one that can be compiled.
+    #[error("unknown space `{space}` (compilable spaces: nb201)")]
+    UnknownSpace {
+        /// The name given.
+        space: String,
+    },
     /// libtorch refused an operation (usually a shape that does not fit).
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),

@@ -5,6 +5,7 @@
 
 pub mod activation;
 pub mod blocks;
+pub mod catalog;
 pub mod conv;
 pub mod error;
 pub mod flops;

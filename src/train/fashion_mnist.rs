@@ -1,6 +1,7 @@
-//! Fashion-MNIST (and MNIST, same layout) from IDX files into tensors.
+//! Fashion-MNIST and MNIST (the same layout) from IDX files into tensors.
 
 use super::idx::{read_idx_u8, IdxBytes};
+use super::image_set::ImageSet;
 use super::DataError;
 use std::path::{Path, PathBuf};
 use tch::{Kind, Tensor};
@@ -9,27 +10,6 @@ use tch::{Kind, Tensor};
 pub const FASHION_MNIST_MEAN: f64 = 0.2860;
 /// Fashion-MNIST's per-pixel standard deviation over the training set.
 pub const FASHION_MNIST_STD: f64 = 0.3530;
-
-/// Images and their class labels.
-#[derive(Debug)]
-pub struct ImageSet {
-    /// `[N, 1, H, W]` float images, normalised with the dataset's mean and std.
-    pub images: Tensor,
-    /// `[N]` int64 class labels.
-    pub labels: Tensor,
-}
-
-impl ImageSet {
-    /// The number of examples.
-    pub fn len(&self) -> i64 {
-        self.labels.size()[0]
-    }
-
-    /// Whether the set holds no examples.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 /// The training and test splits of an MNIST-layout dataset.
 #[derive(Debug)]
@@ -51,6 +31,16 @@ pub fn load_mnist_like(dir: &Path, mean: f64, std: f64) -> Result<MnistLike, Dat
 /// Loads Fashion-MNIST from `dir` with its own normalisation.
 pub fn load_fashion_mnist(dir: &Path) -> Result<MnistLike, DataError> {
     load_mnist_like(dir, FASHION_MNIST_MEAN, FASHION_MNIST_STD)
+}
+
+/// MNIST's per-pixel mean over the training set (pixels scaled to 0..1).
+pub const MNIST_MEAN: f64 = 0.1307;
+/// MNIST's per-pixel standard deviation over the training set.
+pub const MNIST_STD: f64 = 0.3081;
+
+/// Loads MNIST from `dir` with its own normalisation.
+pub fn load_mnist(dir: &Path) -> Result<MnistLike, DataError> {
+    load_mnist_like(dir, MNIST_MEAN, MNIST_STD)
 }
 
 /// The path of `stem` in `dir`, preferring the gzip file when both exist.
@@ -104,12 +94,12 @@ fn images_and_labels(
             format!("label {bad} is outside the 10 classes"),
         ));
     }
-    let pixels = Tensor::from_slice(&images.data)
-        .view([n as i64, 1, h as i64, w as i64])
-        .to_kind(Kind::Float);
     Ok(ImageSet {
-        images: (pixels / 255.0 - mean) / std,
+        pixels: Tensor::from_slice(&images.data).view([n as i64, 1, h as i64, w as i64]),
         labels: Tensor::from_slice(&labels.data).to_kind(Kind::Int64),
+        classes: 10,
+        mean: vec![mean],
+        std: vec![std],
     })
 }
 
@@ -146,10 +136,11 @@ mod tests {
         write_split(dir.path(), "train", 3, &[0, 9, 4]);
         write_split(dir.path(), "t10k", 2, &[1, 2]);
         let ds = load_mnist_like(dir.path(), 0.0, 1.0).unwrap();
-        assert_eq!(ds.train.images.size(), vec![3, 1, 2, 2]);
+        assert_eq!(ds.train.pixels.size(), vec![3, 1, 2, 2]);
         assert_eq!(ds.test.len(), 2);
         assert_eq!(ds.train.labels.int64_value(&[1]), 9);
-        let first = ds.train.images.double_value(&[0, 0, 0, 1]);
+        let (images, _) = ds.train.batch(&Tensor::from_slice(&[0i64])).unwrap();
+        let first = images.double_value(&[0, 0, 0, 1]);
         assert!((first - 17.0 / 255.0).abs() < 1e-6);
     }
 

@@ -1,8 +1,22 @@
-//! Datasets, data files and training loops.
+//! Datasets and loaders, the training loop, optimisers, schedules, metrics, devices and
+//! checkpoints.
 
+pub mod augment;
+pub mod checkpoint;
+pub mod cifar;
+pub mod csv_table;
 pub mod data_error;
+pub mod device;
 pub mod fashion_mnist;
 pub mod idx;
+pub mod image_set;
+pub mod loader;
+pub mod metrics;
+pub mod optim;
+pub mod ptb;
+pub mod schedule;
 pub mod small_cnn;
+pub mod trainer;
 
 pub use data_error::DataError;
+pub use image_set::ImageSet;

@@ -1,7 +1,7 @@
 //! A small convolutional classifier for 1×28×28 images and its training loop: the end-to-end
 //! proof that the libtorch path (tensors, autograd, optimiser) works, used by `nas demo`.
 
-use super::fashion_mnist::ImageSet;
+use super::image_set::ImageSet;
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
@@ -76,8 +76,10 @@ pub fn train_epoch(
     for start in (0..n).step_by(batch as usize) {
         let len = batch.min(n - start);
         let idx = order.narrow(0, start, len);
-        let xs = data.images.index_select(0, &idx).to_device(device);
-        let ys = data.labels.index_select(0, &idx).to_device(device);
+        let (xs, ys) = data
+            .batch(&idx)
+            .map_err(|e| format!("cannot prepare a batch: {e}"))?;
+        let (xs, ys) = (xs.to_device(device), ys.to_device(device));
         let loss = model.forward_t(&xs, true).cross_entropy_for_logits(&ys);
         opt.backward_step(&loss);
         let loss = loss.double_value(&[]);
@@ -92,16 +94,24 @@ pub fn train_epoch(
 }
 
 /// The accuracy (0..1) of `model` on `data`, evaluated in batches without gradients.
-pub fn accuracy(model: &SmallCnn, data: &ImageSet, batch: i64, device: Device) -> f64 {
+pub fn accuracy(
+    model: &SmallCnn,
+    data: &ImageSet,
+    batch: i64,
+    device: Device,
+) -> Result<f64, String> {
     let _guard = tch::no_grad_guard();
     let n = data.len();
     let mut correct = 0i64;
     for start in (0..n).step_by(batch as usize) {
         let len = batch.min(n - start);
-        let xs = data.images.narrow(0, start, len).to_device(device);
-        let ys = data.labels.narrow(0, start, len).to_device(device);
+        let idx = Tensor::arange_start(start, start + len, (Kind::Int64, Device::Cpu));
+        let (xs, ys) = data
+            .batch(&idx)
+            .map_err(|e| format!("cannot prepare a batch: {e}"))?;
+        let (xs, ys) = (xs.to_device(device), ys.to_device(device));
         let predicted = model.forward_t(&xs, false).argmax(-1, false);
         correct += predicted.eq_tensor(&ys).sum(Kind::Int64).int64_value(&[]);
     }
-    correct as f64 / n.max(1) as f64
+    Ok(correct as f64 / n.max(1) as f64)
 }

@@ -1,0 +1,320 @@
+//! `nas train SPACE ARCH`: compile one architecture and train it on an image dataset (or time
+//! training steps on synthetic data), printing per-epoch metrics and the test accuracy.
+
+use super::params::parse_shape;
+use crate::compile::catalog::{self, NetworkSize};
+use crate::compile::{parameter_count, BoxLayer};
+use crate::train::augment::Augment;
+use crate::train::device::Runtime;
+use crate::train::optim::Optim;
+use crate::train::schedule::Decay;
+use crate::train::trainer::{evaluate, TrainConfig, Trainer, TrialFailure};
+use crate::train::{checkpoint, cifar, fashion_mnist, DataError, ImageSet};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use tch::{nn, Device, Kind, Tensor};
+
+/// Options of `nas train`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The space (`nb201`).
+    space: String,
+    /// The architecture (for nb201 the benchmark string).
+    arch: String,
+    /// The data: `fashion-mnist[:DIR]`, `mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`, or
+    /// `synthetic[:CxHxW]` (random images, for timing steps).
+    #[arg(long, default_value = "fashion-mnist")]
+    data: String,
+    /// Passes over the training set.
+    #[arg(long, default_value_t = 1)]
+    epochs: usize,
+    /// Stop after this many steps (with synthetic data: the steps to time).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Examples per step.
+    #[arg(long, default_value_t = 128)]
+    batch: i64,
+    /// Learning rate after warm-up.
+    #[arg(long, default_value_t = 0.1)]
+    lr: f64,
+    /// `sgd` (momentum 0.9, Nesterov) or `adamw`.
+    #[arg(long, default_value = "sgd")]
+    optimizer: String,
+    /// Weight decay.
+    #[arg(long, default_value_t = 5e-4)]
+    weight_decay: f64,
+    /// `cosine`, `step` (×0.1 every third of the run) or `constant`.
+    #[arg(long, default_value = "cosine")]
+    schedule: String,
+    /// Warm-up epochs.
+    #[arg(long, default_value_t = 0.0)]
+    warmup: f64,
+    /// Clip the gradient norm to this value.
+    #[arg(long)]
+    clip: Option<f64>,
+    /// Label smoothing.
+    #[arg(long, default_value_t = 0.0)]
+    label_smoothing: f64,
+    /// Random-crop padding in pixels (0: no cropping).
+    #[arg(long, default_value_t = 0)]
+    crop_padding: i64,
+    /// Random horizontal flips.
+    #[arg(long)]
+    flip: bool,
+    /// Hold out this fraction of the training set for validation (seeded).
+    #[arg(long, default_value_t = 0.0)]
+    valid_fraction: f64,
+    /// Train on the first N training examples only.
+    #[arg(long)]
+    limit: Option<i64>,
+    /// Channels of the first stage.
+    #[arg(long)]
+    channels: Option<i64>,
+    /// Cells per stage.
+    #[arg(long)]
+    cells: Option<usize>,
+    /// Seed of initialisation, split, shuffling and augmentation.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// libtorch CPU threads (default: libtorch's choice).
+    #[arg(long)]
+    threads: Option<i32>,
+    /// Train on the CPU even when CUDA is available.
+    #[arg(long)]
+    cpu: bool,
+    /// Use CUDA autocast (mixed precision) on a GPU.
+    #[arg(long)]
+    amp: bool,
+    /// Write the trained variables to this `.safetensors` file.
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+}
+
+/// Runs `nas train`.
+pub fn run(args: Args) -> ExitCode {
+    match train(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn data_error(e: DataError) -> String {
+    match e.hint() {
+        Some(hint) => format!("{e}\n  hint: {hint}"),
+        None => e.to_string(),
+    }
+}
+
+/// The training and test sets named by `--data` (`None` for synthetic data).
+fn load(spec: &str) -> Result<Option<(ImageSet, ImageSet)>, String> {
+    let (name, dir) = match spec.split_once(':') {
+        Some((n, d)) => (n, Some(PathBuf::from(d))),
+        None => (spec, None),
+    };
+    let need_dir =
+        |dir: Option<PathBuf>| dir.ok_or(format!("--data {name} needs a folder: {name}:DIR"));
+    Ok(Some(match name {
+        "fashion-mnist" => {
+            let dir = dir.unwrap_or_else(crate::paths::fashion_mnist_dir);
+            let d = fashion_mnist::load_fashion_mnist(&dir).map_err(data_error)?;
+            (d.train, d.test)
+        }
+        "mnist" => {
+            let d = fashion_mnist::load_mnist(&need_dir(dir)?).map_err(data_error)?;
+            (d.train, d.test)
+        }
+        "cifar10" => {
+            let d = cifar::load_cifar10(&need_dir(dir)?).map_err(data_error)?;
+            (d.train, d.test)
+        }
+        "cifar100" => {
+            let d = cifar::load_cifar100(&need_dir(dir)?).map_err(data_error)?;
+            (d.train, d.test)
+        }
+        "synthetic" => return Ok(None),
+        other => {
+            return Err(format!(
+                "unknown data `{other}` (expected fashion-mnist, mnist, cifar10, cifar100 or synthetic)"
+            ))
+        }
+    }))
+}
+
+fn config(args: &Args) -> Result<TrainConfig, String> {
+    let optim = match args.optimizer.as_str() {
+        "sgd" => Optim::Sgd {
+            momentum: 0.9,
+            nesterov: true,
+            weight_decay: args.weight_decay,
+        },
+        "adamw" => Optim::AdamW {
+            beta1: 0.9,
+            beta2: 0.999,
+            weight_decay: args.weight_decay,
+        },
+        other => {
+            return Err(format!(
+                "unknown optimizer `{other}` (expected sgd or adamw)"
+            ))
+        }
+    };
+    if args.batch < 1 {
+        return Err("--batch must be at least 1".to_string());
+    }
+    Ok(TrainConfig {
+        epochs: args.epochs,
+        batch: args.batch,
+        lr: args.lr,
+        optim,
+        decay: Decay::Constant,
+        warmup_epochs: args.warmup,
+        clip_grad_norm: args.clip,
+        label_smoothing: args.label_smoothing,
+        augment: Augment {
+            crop_padding: args.crop_padding.max(0),
+            flip: args.flip,
+        },
+        seed: args.seed,
+        max_steps: args.steps,
+    })
+}
+
+fn decay(name: &str, total_steps: usize) -> Result<Decay, String> {
+    Ok(match name {
+        "cosine" => Decay::Cosine { min_lr: 0.0 },
+        "step" => Decay::Step {
+            every: total_steps.div_ceil(3).max(1),
+            gamma: 0.1,
+        },
+        "constant" => Decay::Constant,
+        other => {
+            return Err(format!(
+                "unknown schedule `{other}` (expected cosine, step or constant)"
+            ))
+        }
+    })
+}
+
+fn train(args: &Args) -> Result<(), String> {
+    if let Some(t) = args.threads {
+        tch::set_num_threads(t.max(1));
+    }
+    let mut config = config(args)?;
+    let runtime = if args.cpu {
+        Runtime::cpu()
+    } else {
+        Runtime::detect(args.amp)
+    };
+    let data = load(&args.data)?;
+    let in_shape = match &data {
+        Some((train, _)) => train.image_shape(),
+        None => {
+            let shape = args.data.split_once(':').map_or("3x32x32", |(_, s)| s);
+            parse_shape(shape).ok_or(format!("synthetic shape `{shape}` is not like 3x32x32"))?
+        }
+    };
+    tch::manual_seed(config.seed as i64);
+    let vs = nn::VarStore::new(runtime.device);
+    let size = NetworkSize {
+        channels: args.channels,
+        cells: args.cells,
+        classes: Some(data.as_ref().map_or(10, |(t, _)| t.classes)),
+        in_channels: Some(in_shape[0]),
+    };
+    let net = catalog::build(&vs.root(), &args.space, &args.arch, size)
+        .map_err(|e| TrialFailure::Build(e).to_string())?;
+    println!(
+        "{} {}: {} parameters, on {}",
+        args.space,
+        args.arch.trim(),
+        parameter_count(&vs),
+        runtime.describe()
+    );
+    let Some((train_set, test_set)) = data else {
+        return time_steps(args, &net, &vs, config, runtime, in_shape);
+    };
+    let mut train_set = train_set;
+    if let Some(limit) = args.limit {
+        train_set = train_set.take(limit.max(1));
+    }
+    let (train_set, valid_set) = if args.valid_fraction > 0.0 {
+        let (t, v) = train_set
+            .split(args.valid_fraction, config.seed)
+            .map_err(|e| e.to_string())?;
+        (t, Some(v))
+    } else {
+        (train_set, None)
+    };
+    let per_epoch = (train_set.len() as usize).div_ceil(config.batch as usize);
+    let total = args
+        .steps
+        .unwrap_or(usize::MAX)
+        .min(per_epoch * config.epochs);
+    config.decay = decay(&args.schedule, total)?;
+    let mut trainer = Trainer::new(net.as_ref(), &vs, config, runtime, train_set.len())
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    trainer
+        .fit(&train_set, valid_set.as_ref(), |log| {
+            let valid = log.valid.map_or(String::new(), |(l, a)| {
+                format!(", valid loss {l:.4} acc {:.2}%", 100.0 * a)
+            });
+            println!(
+                "epoch {}: train loss {:.4} acc {:.2}%{valid}, {} steps in {:.1}s",
+                log.epoch,
+                log.train_loss,
+                100.0 * log.train_acc,
+                log.steps,
+                log.seconds
+            );
+        })
+        .map_err(|e| format!("trial failed: {e}"))?;
+    let (test_loss, test_acc) = evaluate(net.as_ref(), &test_set, 500, runtime)
+        .map_err(|e| format!("trial failed: {e}"))?;
+    println!("test loss: {test_loss:.4}");
+    println!("test accuracy: {:.2}%", 100.0 * test_acc);
+    println!("total time: {:.1}s", started.elapsed().as_secs_f64());
+    if let Some(path) = &args.checkpoint {
+        checkpoint::save(&vs, path).map_err(|e| e.to_string())?;
+        println!("checkpoint: {}", path.display());
+    }
+    Ok(())
+}
+
+/// Times `--steps` training steps on one fixed random batch, after 3 untimed warm-up steps.
+fn time_steps(
+    args: &Args,
+    net: &BoxLayer,
+    vs: &nn::VarStore,
+    mut config: TrainConfig,
+    runtime: Runtime,
+    [c, h, w]: [i64; 3],
+) -> Result<(), String> {
+    const WARMUP: usize = 3;
+    let steps = args.steps.unwrap_or(20);
+    config.max_steps = None;
+    let images = Tensor::randn([config.batch, c, h, w], (Kind::Float, Device::Cpu));
+    let labels = Tensor::randint(10, [config.batch], (Kind::Int64, Device::Cpu));
+    let mut trainer =
+        Trainer::new(net.as_ref(), vs, config, runtime, config.batch).map_err(|e| e.to_string())?;
+    let mut started = Instant::now();
+    for i in 0..WARMUP + steps {
+        if i == WARMUP {
+            started = Instant::now();
+        }
+        trainer
+            .step(&images, &labels)
+            .map_err(|e| format!("trial failed: {e}"))?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "timed: {steps} steps of batch {} in {seconds:.3}s ({:.2} ms/step, {WARMUP} warm-up steps excluded)",
+        config.batch,
+        1000.0 * seconds / steps.max(1) as f64
+    );
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! The device a run uses, chosen at run time: the CPU, or a CUDA device when present, where
+//! images and convolution weights are laid out channels-last and the forward pass may run
+//! under libtorch's autocast.
+
+use tch::nn::VarStore;
+use tch::{Device, TchError, Tensor};
+
+/// Where and how tensors are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Runtime {
+    /// The device.
+    pub device: Device,
+    /// Lay out 4-D tensors channels-last (NHWC in memory), which cuDNN's convolutions prefer.
+    pub channels_last: bool,
+    /// Run forward passes under libtorch's CUDA autocast (mixed precision).
+    pub autocast: bool,
+}
+
+impl Runtime {
+    /// The CPU, contiguous NCHW tensors, full precision.
+    pub fn cpu() -> Self {
+        Runtime {
+            device: Device::Cpu,
+            channels_last: false,
+            autocast: false,
+        }
+    }
+
+    /// CUDA device 0 when one is usable (channels-last; autocast when `autocast`), else the CPU.
+    pub fn detect(autocast: bool) -> Self {
+        if tch::Cuda::is_available() {
+            Runtime {
+                device: Device::Cuda(0),
+                channels_last: true,
+                autocast,
+            }
+        } else {
+            Runtime::cpu()
+        }
+    }
+
+    /// Whether the device is a GPU.
+    pub fn is_cuda(&self) -> bool {
+        self.device.is_cuda()
+    }
+
+    /// A short description for logs.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{:?}", self.device);
+        if self.channels_last {
+            s.push_str(", channels-last");
+        }
+        if self.autocast {
+            s.push_str(", autocast");
+        }
+        if !self.is_cuda() {
+            s.push_str(&format!(", {} threads", tch::get_num_threads()));
+        }
+        s
+    }
+
+    /// Moves a batch to the device (asynchronously from pinned memory), in the run's layout.
+    pub fn input(&self, xs: &Tensor) -> Result<Tensor, TchError> {
+        let moved = xs.f_to_device_(self.device, xs.kind(), true, false)?;
+        if self.channels_last && moved.dim() == 4 {
+            to_channels_last(&moved)
+        } else {
+            Ok(moved)
+        }
+    }
+
+    /// Re-lays the 4-D variables of `vs` (convolution weights) channels-last when the run uses
+    /// that layout.
+    pub fn prepare(&self, vs: &VarStore) -> Result<(), TchError> {
+        if !self.channels_last {
+            return Ok(());
+        }
+        tch::no_grad(|| {
+            for (_, mut var) in vs.variables() {
+                if var.dim() == 4 {
+                    let relaid = to_channels_last(&var)?;
+                    var.set_data(&relaid);
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `f` under autocast when the run uses it.
+    pub fn forward<T>(&self, f: impl FnOnce() -> T) -> T {
+        tch::autocast(self.autocast, f)
+    }
+}
+
+/// The same values with NHWC strides (logical shape still NCHW).
+pub fn to_channels_last(xs: &Tensor) -> Result<Tensor, TchError> {
+    xs.f_permute([0, 2, 3, 1])?
+        .f_contiguous()?
+        .f_permute([0, 3, 1, 2])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::Kind;
+
+    #[test]
+    fn channels_last_keeps_values_and_changes_strides() {
+        let x = Tensor::arange(24, (Kind::Float, Device::Cpu)).view([1, 2, 3, 4]);
+        let y = to_channels_last(&x).unwrap();
+        assert!(y.equal(&x));
+        assert_eq!(y.stride(), [24, 1, 8, 2]);
+        let cpu = Runtime::cpu();
+        assert!(cpu.input(&x).unwrap().equal(&x));
+        assert!(cpu.describe().starts_with("Cpu"));
+    }
+}

@@ -1,0 +1,164 @@
+//! The training loop on tiny seeded problems: it learns, repeats exactly with the same seed,
+//! turns failures into values (and the process goes on), and checkpoints round-trip.
+
+use nas::compile::nb201::{Nb201Config, Nb201Genotype, Nb201Net, Nb201Op};
+use nas::compile::{Layer, OpSpec};
+use nas::train::augment::Augment;
+use nas::train::checkpoint;
+use nas::train::device::Runtime;
+use nas::train::optim::Optim;
+use nas::train::schedule::Decay;
+use nas::train::trainer::{evaluate, TrainConfig, Trainer, TrialFailure};
+use nas::train::ImageSet;
+use tch::{nn, Device, Kind, Tensor};
+
+/// 96 images of 1×8×8: class k has a bright k-th horizontal band, plus noise.
+fn bands() -> ImageSet {
+    tch::manual_seed(42);
+    let n = 96;
+    let labels = Tensor::arange(n, (Kind::Int64, Device::Cpu)).remainder(3);
+    let noise = Tensor::randint(60, [n, 1, 8, 8], (Kind::Int64, Device::Cpu));
+    let rows = Tensor::arange(8, (Kind::Int64, Device::Cpu)).view([1, 1, 8, 1]);
+    let band = rows
+        .divide_scalar_mode(3, "floor")
+        .eq_tensor(&labels.view([n, 1, 1, 1]))
+        .to_kind(Kind::Int64)
+        * 180;
+    ImageSet {
+        pixels: (noise + band).clamp(0, 255).to_kind(Kind::Uint8),
+        labels,
+        classes: 3,
+        mean: vec![0.3],
+        std: vec![0.3],
+    }
+}
+
+fn net(vs: &nn::VarStore, op: Nb201Op) -> Nb201Net {
+    let config = Nb201Config {
+        channels: 4,
+        cells: 1,
+        classes: 3,
+        in_channels: 1,
+    };
+    Nb201Net::new(&vs.root(), &Nb201Genotype::uniform(op, 3), config).unwrap()
+}
+
+fn config(lr: f64) -> TrainConfig {
+    TrainConfig {
+        epochs: 4,
+        batch: 16,
+        lr,
+        optim: Optim::nb201_sgd(),
+        decay: Decay::Cosine { min_lr: 0.0 },
+        warmup_epochs: 0.5,
+        clip_grad_norm: Some(5.0),
+        label_smoothing: 0.1,
+        augment: Augment {
+            crop_padding: 1,
+            flip: true,
+        },
+        seed: 3,
+        max_steps: None,
+    }
+}
+
+/// Trains a fresh network; returns the epoch losses and the final accuracy.
+fn run(lr: f64) -> Result<(Vec<f64>, f64), TrialFailure> {
+    let data = bands();
+    tch::manual_seed(7);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let model = net(&vs, Nb201Op::Conv3x3);
+    let mut trainer = Trainer::new(&model, &vs, config(lr), Runtime::cpu(), data.len())?;
+    let logs = trainer.fit(&data, None, |_| {})?;
+    let (_, acc) = evaluate(&model, &data, 32, Runtime::cpu())?;
+    Ok((logs.iter().map(|l| l.train_loss).collect(), acc))
+}
+
+#[test]
+fn learns_a_tiny_problem_and_repeats_exactly_with_the_same_seed() {
+    let (losses, acc) = run(0.05).unwrap();
+    assert!(losses[3] < losses[0], "{losses:?}");
+    assert!(acc > 0.6, "accuracy {acc} (chance is 1/3)");
+    let (again, acc_again) = run(0.05).unwrap();
+    assert_eq!(losses, again);
+    assert_eq!(acc, acc_again);
+}
+
+#[test]
+fn a_diverging_trial_fails_with_its_reason_and_the_next_trial_runs() {
+    let mut cfg = config(1e12);
+    cfg.clip_grad_norm = None;
+    cfg.warmup_epochs = 0.0;
+    let data = bands();
+    let vs = nn::VarStore::new(Device::Cpu);
+    let model = net(&vs, Nb201Op::Conv3x3);
+    let mut trainer = Trainer::new(&model, &vs, cfg, Runtime::cpu(), data.len()).unwrap();
+    match trainer.fit(&data, None, |_| {}) {
+        Err(TrialFailure::NonFiniteLoss { value, .. }) => assert!(!value.is_finite()),
+        other => panic!("expected a non-finite loss, got {other:?}"),
+    }
+    assert!(run(0.05).is_ok());
+}
+
+#[test]
+fn a_network_that_does_not_fit_the_data_fails_as_a_value() {
+    let data = bands();
+    let vs = nn::VarStore::new(Device::Cpu);
+    // A classifier expecting 5 features after pooling a 1-channel image.
+    let spec = OpSpec::Seq(vec![
+        OpSpec::GlobalAvgPool,
+        OpSpec::Linear {
+            d_out: 3,
+            bias: true,
+        },
+    ]);
+    let (model, _) = spec.build(&vs.root(), 5).unwrap();
+    let mut trainer =
+        Trainer::new(model.as_ref(), &vs, config(0.1), Runtime::cpu(), data.len()).unwrap();
+    let err = trainer.fit(&data, None, |_| {}).unwrap_err();
+    assert!(matches!(err, TrialFailure::Torch(_)), "{err:?}");
+    let bad = OpSpec::Pool {
+        kind: nas::compile::pool::PoolKind::Max,
+        kernel: 2,
+        stride: 1,
+        c_out: None,
+    };
+    let built = bad.build(&vs.root(), 1).map(|_| ());
+    assert!(matches!(
+        built.map_err(TrialFailure::from),
+        Err(TrialFailure::Build(_))
+    ));
+}
+
+#[test]
+fn a_validation_split_and_a_checkpoint_round_trip() {
+    let data = bands();
+    let (train, valid) = data.split(0.25, 11).unwrap();
+    assert_eq!((train.len(), valid.len()), (72, 24));
+    tch::manual_seed(1);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let model = net(&vs, Nb201Op::Conv1x1);
+    let mut cfg = config(0.05);
+    cfg.epochs = 1;
+    cfg.optim = Optim::AdamW {
+        beta1: 0.9,
+        beta2: 0.999,
+        weight_decay: 0.01,
+    };
+    let mut trainer = Trainer::new(&model, &vs, cfg, Runtime::cpu(), train.len()).unwrap();
+    let logs = trainer.fit(&train, Some(&valid), |_| {}).unwrap();
+    assert!(logs[0].valid.is_some());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tiny.safetensors");
+    checkpoint::save(&vs, &file).unwrap();
+    let mut restored = nn::VarStore::new(Device::Cpu);
+    let copy = net(&restored, Nb201Op::Conv1x1);
+    checkpoint::load(&mut restored, &file).unwrap();
+    let x = valid
+        .batch(&Tensor::arange(4, (Kind::Int64, Device::Cpu)))
+        .unwrap()
+        .0;
+    let a = model.forward(&x, false).unwrap();
+    let b = copy.forward(&x, false).unwrap();
+    assert!(a.allclose(&b, 1e-6, 1e-6, false));
+}
