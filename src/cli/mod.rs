@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod doctor;
 mod fmt;
+mod proxies;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ pub enum Command {
     Fmt(fmt::Args),
     /// Train a small CNN on Fashion-MNIST end to end (proves the libtorch path).
     Demo(demo::Args),
+    /// Score sampled architectures with train-free proxies and rank them against a table.
+    Proxies(proxies::Args),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -38,5 +41,6 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Proxies(args) => proxies::run(args),
     }
 }

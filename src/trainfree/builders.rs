@@ -1,34 +1,35 @@
-//! [`NetworkBuilder`]s for the architectures the compiler can build today.
+//! The [`NetworkBuilder`] for any architecture the compiler's catalog can build.
 
 use super::proxy::NetworkBuilder;
-use crate::compile::layer::boxed;
-use crate::compile::nb201::{Nb201Config, Nb201Genotype, Nb201Net};
+use crate::compile::catalog::{self, NetworkSize};
 use crate::compile::{BoxLayer, CompileError};
 use tch::nn;
 
-/// A NAS-Bench-201 cell in the benchmark's network; the thin copy for linear regions has one
-/// channel, one cell per stage and single-channel input, as TE-NAS counts them (our thin copy
-/// keeps the stem convolution, which TE-NAS drops).
+/// One architecture of a catalogued space, at the size it is trained at. Its thin copy for
+/// linear regions has one channel, one cell per stage and single-channel input, as TE-NAS
+/// counts them (ours keeps the stem convolution, which TE-NAS drops).
 #[derive(Debug, Clone)]
-pub struct Nb201Builder {
-    /// The cell.
-    pub genotype: Nb201Genotype,
-    /// The size of the network as trained.
-    pub config: Nb201Config,
+pub struct CatalogBuilder {
+    /// The space's name (`nb201`).
+    pub space: String,
+    /// The architecture's canonical text.
+    pub arch: String,
+    /// The network's size as trained.
+    pub size: NetworkSize,
 }
 
-impl NetworkBuilder for Nb201Builder {
+impl NetworkBuilder for CatalogBuilder {
     fn build(&self, p: &nn::Path, thin: bool) -> Result<BoxLayer, CompileError> {
-        let config = if thin {
-            Nb201Config {
-                channels: 1,
-                cells: 1,
-                in_channels: 1,
-                ..self.config
+        let size = if thin {
+            NetworkSize {
+                channels: Some(1),
+                cells: Some(1),
+                in_channels: Some(1),
+                ..self.size
             }
         } else {
-            self.config
+            self.size
         };
-        Ok(boxed(Nb201Net::new(p, &self.genotype, config)?))
+        catalog::build(p, &self.space, &self.arch, size)
     }
 }

@@ -1,0 +1,255 @@
+//! `nas proxies SPACE --table FILE --column COL --n N [--proxy P]...`: train-free scores of N
+//! sampled architectures, and how well each proxy ranks them against a benchmark column.
+
+use crate::compile::catalog::NetworkSize;
+use crate::train::fashion_mnist;
+use crate::trainfree::builders::CatalogBuilder;
+use crate::trainfree::proxy::{score, Proxy, ProxyData};
+use crate::trainfree::rank::{kendall_tau_b, spearman};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use tch::{Device, Kind, Tensor};
+
+/// Options of `nas proxies`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The space (`nb201`).
+    space: String,
+    /// A CSV table keyed by the canonical architecture string (column `arch`).
+    #[arg(long)]
+    table: PathBuf,
+    /// The table column to rank against (e.g. `cifar10_test_200`).
+    #[arg(long)]
+    column: String,
+    /// How many distinct architectures to sample.
+    #[arg(long, default_value_t = 100)]
+    n: usize,
+    /// A proxy to compute (repeatable): naswot, ntk, linear_regions, synflow, snip,
+    /// grad_norm, params, flops. All of them when absent.
+    #[arg(long = "proxy")]
+    proxies: Vec<String>,
+    /// Seed for sampling, data and initialisation.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Images in the batch the data-dependent proxies see.
+    #[arg(long, default_value_t = 64)]
+    batch: i64,
+    /// Images the NTK is computed on (TE-NAS: 32).
+    #[arg(long, default_value_t = 32)]
+    ntk_batch: i64,
+    /// Fashion-MNIST folder (default: NAS_FASHION_MNIST, else Debian's).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Append each architecture's scores to this JSON-lines file as they are computed.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Runs `nas proxies`.
+pub fn run(args: Args) -> ExitCode {
+    match proxies(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn proxies(args: Args) -> Result<(), String> {
+    let chosen = chosen_proxies(&args.proxies)?;
+    let space = crate::space::load_space(&args.space)?;
+    let truth = read_column(&args.table, &args.column)?;
+    let data = proxy_data(&args)?;
+    let mut out = match &args.out {
+        Some(path) => Some(
+            std::fs::File::create(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+
+    let mut rng = crate::space::rng(args.seed);
+    let mut seen = HashSet::new();
+    let mut archs = Vec::new();
+    let mut draws = 0;
+    while archs.len() < args.n && draws < 100 * args.n.max(1) {
+        draws += 1;
+        let arch = space.sample(&mut rng).map_err(|e| e.to_string())?;
+        let text = space.encode(&arch);
+        if seen.insert(text.clone()) {
+            let accuracy = *truth.get(&text).ok_or_else(|| {
+                format!(
+                    "architecture {text} is not in {} (is the table keyed by this space's canonical strings?)",
+                    args.table.display()
+                )
+            })?;
+            archs.push((text, accuracy));
+        }
+    }
+
+    let bar = ProgressBar::new(archs.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} architectures  {msg}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let size = NetworkSize::default();
+    let mut scores: HashMap<Proxy, Vec<f64>> = HashMap::new();
+    let mut seconds: HashMap<Proxy, f64> = HashMap::new();
+    let mut failures: HashMap<Proxy, (usize, String)> = HashMap::new();
+    for (i, (arch, accuracy)) in archs.iter().enumerate() {
+        let builder = CatalogBuilder {
+            space: args.space.clone(),
+            arch: arch.clone(),
+            size,
+        };
+        let mut line = serde_json::json!({ "arch": arch, (args.column.as_str()): accuracy });
+        for &p in &chosen {
+            let started = Instant::now();
+            let value = match score(p, &builder, &data, args.seed as i64 + i as i64) {
+                Ok(v) => v,
+                Err(reason) => {
+                    let entry = failures.entry(p).or_insert((0, reason.clone()));
+                    entry.0 += 1;
+                    line[p.name()] = serde_json::json!({ "error": reason });
+                    f64::NAN
+                }
+            };
+            *seconds.entry(p).or_default() += started.elapsed().as_secs_f64();
+            scores.entry(p).or_default().push(value);
+            if value.is_finite() {
+                line[p.name()] = serde_json::json!(value);
+            } else if !value.is_nan() {
+                line[p.name()] = serde_json::json!(value.to_string());
+            }
+        }
+        if let Some(file) = out.as_mut() {
+            writeln!(file, "{line}")
+                .and_then(|()| file.flush())
+                .map_err(|e| format!("cannot write the scores: {e}"))?;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let truth: Vec<f64> = archs.iter().map(|(_, a)| *a).collect();
+    println!(
+        "{} architectures of {}, ranked against {}:",
+        archs.len(),
+        args.space,
+        args.column
+    );
+    println!(
+        "{:<16} {:>9} {:>9} {:>10} {:>7}",
+        "proxy", "spearman", "kendall", "s/arch", "failed"
+    );
+    for &p in &chosen {
+        let values = &scores[&p];
+        let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+        println!(
+            "{:<16} {:>9} {:>9} {:>10.3} {:>7}",
+            p.name(),
+            fmt(spearman(values, &truth)),
+            fmt(kendall_tau_b(values, &truth)),
+            seconds[&p] / archs.len().max(1) as f64,
+            failures.get(&p).map_or(0, |f| f.0)
+        );
+    }
+    for (p, (count, reason)) in &failures {
+        eprintln!("{}: {count} failure(s), e.g. {reason}", p.name());
+    }
+    Ok(())
+}
+
+/// The proxies named on the command line, or all of them.
+fn chosen_proxies(names: &[String]) -> Result<Vec<Proxy>, String> {
+    if names.is_empty() {
+        return Ok(Proxy::ALL.to_vec());
+    }
+    names
+        .iter()
+        .map(|n| {
+            Proxy::from_name(n).ok_or_else(|| {
+                let known: Vec<&str> = Proxy::ALL.iter().map(|p| p.name()).collect();
+                format!("unknown proxy `{n}`; known: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+/// The table's `column`, keyed by its `arch` column.
+fn read_column(path: &PathBuf, column: &str) -> Result<HashMap<String, f64>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let csv = crate::search::csv::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let find = |name: &str| {
+        csv.header.iter().position(|h| h == name).ok_or_else(|| {
+            format!(
+                "{} has no column `{name}` (columns: {})",
+                path.display(),
+                csv.header.join(", ")
+            )
+        })
+    };
+    let (key, value) = (find("arch")?, find(column)?);
+    csv.rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let v = row[value].parse::<f64>().map_err(|_| {
+                format!(
+                    "{} row {}: `{}` in column {column} is not a number",
+                    path.display(),
+                    i + 2,
+                    row[value]
+                )
+            })?;
+            Ok((row[key].clone(), v))
+        })
+        .collect()
+}
+
+/// Fashion-MNIST as the proxies see it: a batch padded to 3×32×32 (the grey channel three
+/// times), and 1,000 single-channel 3×3 patches for the thin networks' linear regions.
+fn proxy_data(args: &Args) -> Result<ProxyData, String> {
+    let dir = args
+        .data
+        .clone()
+        .unwrap_or_else(crate::paths::fashion_mnist_dir);
+    let train = fashion_mnist::load_fashion_mnist(&dir)
+        .map_err(|e| match e.hint() {
+            Some(hint) => format!("{e}\n  hint: {hint}"),
+            None => e.to_string(),
+        })?
+        .train;
+    tch::manual_seed(args.seed as i64);
+    let n = train.len();
+    let pick = Tensor::randperm(n, (Kind::Int64, Device::Cpu)).narrow(0, 0, args.batch.clamp(1, n));
+    let (images, labels) = train.batch(&pick).map_err(|e| e.to_string())?;
+    let images = images
+        .f_constant_pad_nd([2, 2, 2, 2])
+        .and_then(|x| x.f_repeat([1, 3, 1, 1]))
+        .map_err(|e| e.to_string())?;
+    let patches = 1000;
+    let which = Tensor::randint(n, [patches], (Kind::Int64, Device::Cpu));
+    let (sources, _) = train.batch(&which).map_err(|e| e.to_string())?;
+    let [_, h, w] = train.image_shape();
+    let offsets = Tensor::randint(h.min(w) - 2, [patches, 2], (Kind::Int64, Device::Cpu));
+    let region_inputs: Vec<Tensor> = (0..patches)
+        .map(|k| {
+            let (r, c) = (offsets.int64_value(&[k, 0]), offsets.int64_value(&[k, 1]));
+            sources.get(k).narrow(1, r, 3).narrow(2, c, 3)
+        })
+        .collect();
+    Ok(ProxyData {
+        images,
+        labels,
+        ntk_batch: args.ntk_batch,
+        region_inputs: Tensor::stack(&region_inputs, 0),
+        region_inits: 3,
+    })
+}
