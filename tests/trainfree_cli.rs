@@ -1,0 +1,81 @@
+//! `nas proxies` end to end on the real NAS-Bench-201 table and Fashion-MNIST, kept tiny.
+
+use std::process::Command;
+
+const TABLE: &str = "../shared/data/nb201/nb201.csv";
+
+fn nas(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("nas runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn ranks_a_few_sampled_cells_against_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scores.jsonl");
+    let (ok, stdout, stderr) = nas(&[
+        "proxies",
+        "nb201",
+        "--table",
+        TABLE,
+        "--column",
+        "cifar10_test_200",
+        "--n",
+        "5",
+        "--proxy",
+        "params",
+        "--proxy",
+        "synflow",
+        "--proxy",
+        "naswot",
+        "--batch",
+        "8",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.starts_with("5 architectures of nb201"), "{stdout}");
+    for proxy in ["params", "synflow", "naswot"] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(proxy))
+            .unwrap_or_else(|| panic!("no {proxy} line:\n{stdout}"));
+        let rho: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        assert!((-1.0..=1.0).contains(&rho), "{line}");
+    }
+    let lines = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(lines.lines().count(), 5);
+    let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    assert!(first["params"].as_f64().unwrap() > 0.0, "{first}");
+    assert!(first["arch"].as_str().unwrap().starts_with('|'), "{first}");
+}
+
+#[test]
+fn unknown_proxies_and_columns_are_clear_errors() {
+    let (ok, _, stderr) = nas(&[
+        "proxies",
+        "nb201",
+        "--table",
+        TABLE,
+        "--column",
+        "cifar10_test_200",
+        "--proxy",
+        "zen",
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("unknown proxy `zen`") && stderr.contains("naswot"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = nas(&["proxies", "nb201", "--table", TABLE, "--column", "accuracy"]);
+    assert!(!ok);
+    assert!(stderr.contains("no column `accuracy`"), "{stderr}");
+}
