@@ -3,24 +3,28 @@
 
 use crate::syntax::ast::{CellDef, Expr, ExprKind, Res, StmtKind};
 use crate::syntax::{Diagnostic, Span};
+use std::collections::HashSet;
 
-/// Collects the body statements referenced by `expr` (with the reference's span).
-pub fn local_refs(expr: &Expr, out: &mut Vec<(u32, Span)>) {
+/// Collects the body statements referenced by `expr` (with the reference's span), and the
+/// `(stmt, index)` of every input name used.
+fn local_refs(expr: &Expr, out: &mut Vec<(u32, Span)>, inputs: &mut HashSet<(u32, u32)>) {
     if let ExprKind::Ref(reference) = &expr.kind {
-        if let Res::Local { stmt, .. } = reference.res {
+        if let Res::Local { stmt, index } = reference.res {
             out.push((stmt, reference.name.span));
+            inputs.insert((stmt, index));
         }
     }
-    expr.for_each_child(|child| local_refs(child, out));
+    expr.for_each_child(|child| local_refs(child, out, inputs));
 }
 
 /// Checks the DAG of `cell`, appending problems to `diagnostics`.
 pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
     let count = cell.body.len();
     let mut deps: Vec<Vec<(u32, Span)>> = vec![Vec::new(); count];
+    let mut used_names: Vec<HashSet<(u32, u32)>> = vec![HashSet::new(); count];
     for (s, stmt) in cell.body.iter().enumerate() {
         if let StmtKind::Node { value, .. } | StmtKind::Output(value) = &stmt.kind {
-            local_refs(value, &mut deps[s]);
+            local_refs(value, &mut deps[s], &mut used_names[s]);
         }
     }
     let is_node = |s: usize| matches!(cell.body[s].kind, StmtKind::Node { .. });
@@ -56,8 +60,15 @@ pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
                 )
                 .with_hint("use it in a later node or in `output`, or remove it"),
             ),
-            StmtKind::Input(names) if has_output && !reached[s] => {
-                for name in names {
+            StmtKind::Input(names) if has_output => {
+                let used: HashSet<(u32, u32)> = (0..count)
+                    .filter(|&user| reached[user])
+                    .flat_map(|user| used_names[user].iter().copied())
+                    .collect();
+                for (index, name) in names.iter().enumerate() {
+                    if used.contains(&(s as u32, index as u32)) {
+                        continue;
+                    }
                     diagnostics.push(
                         Diagnostic::warning(
                             "unused-input",

@@ -677,11 +677,20 @@ impl<'p> Infer<'p> {
                 }
                 history.last().copied().unwrap_or(input)
             }
-            ExprKind::Alt(items) => items
-                .iter()
-                .map(|item| self.apply(item, env, history))
-                .reduce(Shape::merge)
-                .unwrap_or(Shape::Unknown),
+            ExprKind::Alt(items) => {
+                // `none` yields zeros of whatever shape its siblings produce (as a strided
+                // zero op does in a reduction cell), so it does not constrain the merge.
+                let is_zero = |item: &Expr| matches!(&item.kind, ExprKind::Ref(r) if r.res == Res::Builtin(Builtin::Zero));
+                let shaped: Vec<&'p Expr> = items.iter().filter(|item| !is_zero(item)).collect();
+                if shaped.is_empty() {
+                    return input;
+                }
+                shaped
+                    .into_iter()
+                    .map(|item| self.apply(item, env, history))
+                    .reduce(Shape::merge)
+                    .unwrap_or(Shape::Unknown)
+            }
             ExprKind::Repeat { body, count, .. } => {
                 let counts: Vec<i64> = match self.value(count, env) {
                     Val::Ints(list) => list.to_vec(),
@@ -714,7 +723,10 @@ impl<'p> Infer<'p> {
                     if counts.contains(&done) {
                         result = Some(result.map_or(out, |r| r.merge(out)));
                     }
-                    if fixed && history.iter().rev().take(3).all(|&s| s == out) {
+                    if fixed && history.iter().all(|&s| s == out) {
+                        if counts.iter().any(|&c| c > done) {
+                            result = Some(result.map_or(out, |r| r.merge(out)));
+                        }
                         break;
                     }
                 }
@@ -862,7 +874,7 @@ impl<'p> Infer<'p> {
         loop {
             match apply_builtin(builtin, &combination, float, input) {
                 Ok(out) => merged = Some(merged.map_or(out, |m| m.merge(out))),
-                Err(message) => {
+                Err(misfit) => {
                     let varying: Vec<String> = params
                         .iter()
                         .zip(&options)
@@ -870,13 +882,16 @@ impl<'p> Infer<'p> {
                         .filter(|((_, opts), _)| opts.len() > 1)
                         .filter_map(|((p, _), v)| v.map(|v| format!("{} = {v}", p.name)))
                         .collect();
-                    let mut diagnostic =
-                        self.report("shape", message, span, format!("its input is {input}"));
+                    let mut diagnostic = self.report(
+                        "shape",
+                        misfit.message,
+                        span,
+                        format!("its input is {input}"),
+                    );
                     if !varying.is_empty() {
                         diagnostic = diagnostic.with_note(format!("when {}", varying.join(", ")));
                     }
-                    self.diagnostics
-                        .push(diagnostic.with_hint(shape_hint(builtin)));
+                    self.diagnostics.push(diagnostic.with_hint(misfit.hint));
                     return Shape::Unknown;
                 }
             }
@@ -979,14 +994,6 @@ impl<'p> Infer<'p> {
         }
         let _ = span;
         acc
-    }
-}
-
-fn shape_hint(builtin: Builtin) -> &'static str {
-    match builtin {
-        Builtin::Linear => "reduce the image first, e.g. `global_avg_pool >> linear(n)`",
-        Builtin::GlobalAvgPool | Builtin::Embedding => "check what the previous op produces",
-        _ => "use a smaller stride or kernel, fewer downsampling stages, or a larger input",
     }
 }
 

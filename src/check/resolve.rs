@@ -354,9 +354,11 @@ impl Resolver<'_> {
             return self.params[index].ty;
         }
         let found = self.globals.lookup(self.module, &name);
-        if let Some(&(id, via)) = found.first() {
-            if let Some(item) = via {
-                self.used_imports.insert((self.module, item));
+        if let Some(&(id, _)) = found.first() {
+            for &(_, via) in &found {
+                if let Some(item) = via {
+                    self.used_imports.insert((self.module, item));
+                }
             }
             if found.len() > 1 {
                 self.error(

@@ -193,27 +193,59 @@ impl Shape {
     }
 }
 
-/// Output size of a same-padded sliding window: padding `dilation * (k - 1) / 2`.
-fn window(size: Dim, k: i64, stride: i64, dilation: i64) -> Dim {
+/// Output size of a same-padded window with stride `stride`: `ceil(size / stride)`, as the
+/// compiled ops produce. `Err` with the floor size when the stride is larger than the map
+/// (`floor(size / stride) = 0`: the map shrinks to nothing).
+fn window(size: Dim, stride: i64) -> Result<Dim, i64> {
     let Dim::Known(n) = size else {
-        return Dim::Unknown;
+        return Ok(Dim::Unknown);
     };
-    let reach = dilation.saturating_mul(k - 1);
-    let padding = reach / 2;
-    let span = n
-        .saturating_add(2 * padding)
-        .saturating_sub(reach)
-        .saturating_sub(1);
-    if span < 0 {
-        return Dim::Known(0);
+    if n < stride {
+        return Err(n / stride);
     }
-    Dim::Known(span / stride + 1)
+    Ok(Dim::Known((n + stride - 1) / stride))
 }
+
+/// Why an op does not fit its input: a message and a hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Misfit {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: &'static str,
+}
+
+/// A hint for ops that got the wrong kind of input.
+const KIND_HINT: &str =
+    "check what the previous op produces: `global_avg_pool` and `flatten` turn images into vectors";
+/// A hint for maps that shrink to nothing.
+const SIZE_HINT: &str = "use fewer downsampling stages or a larger input";
+/// A hint for bad argument values.
+const VALUE_HINT: &str = "check the op's arguments";
 
 /// Applies a built-in op with integer arguments `args` (in parameter order, defaults filled
 /// in; `None` where unknown, and the float for `dropout` as `p_float`) to `input`.
-/// Returns the output shape or a message saying why the op does not fit.
+/// Returns the output shape or why the op does not fit.
 pub fn apply_builtin(
+    builtin: Builtin,
+    args: &[Option<i64>],
+    p_float: Option<f64>,
+    input: Shape,
+) -> Result<Shape, Misfit> {
+    rule(builtin, args, p_float, input).map_err(|message| {
+        let hint = if message.contains("shrinks") {
+            SIZE_HINT
+        } else if message.contains("its input is") {
+            KIND_HINT
+        } else {
+            VALUE_HINT
+        };
+        Misfit { message, hint }
+    })
+}
+
+/// The shape rule of `builtin` (see [`apply_builtin`]); the error is a message.
+fn rule(
     builtin: Builtin,
     args: &[Option<i64>],
     p_float: Option<f64>,
@@ -252,20 +284,26 @@ pub fn apply_builtin(
                         w: Dim::Unknown,
                     });
                 };
-                let (oh, ow) = if is_pool(builtin) {
-                    (pool_window(h, k, stride), pool_window(w, k, stride))
-                } else {
-                    (
-                        window(h, k, stride, dilation),
-                        window(w, k, stride, dilation),
-                    )
-                };
-                if oh == Dim::Known(0) || ow == Dim::Known(0) {
+                let _ = dilation;
+                if is_pool(builtin) && k % 2 == 0 {
                     return Err(format!(
-                        "`{}` with kernel {k} and stride {stride} shrinks the {h}×{w} map to {oh}×{ow}",
+                        "`{}` needs an odd kernel so its padding is symmetric, but it is {k}",
                         builtin.name()
                     ));
                 }
+                let (oh, ow) = match (window(h, stride), window(w, stride)) {
+                    (Ok(oh), Ok(ow)) => (oh, ow),
+                    (Err(floor_h), _) | (_, Err(floor_h)) => {
+                        let floor_w = match w {
+                            Dim::Known(w) => (w / stride).to_string(),
+                            Dim::Unknown => "?".to_string(),
+                        };
+                        return Err(format!(
+                            "`{}` with stride {stride} shrinks the {h}×{w} map to {floor_h}×{floor_w}",
+                            builtin.name()
+                        ));
+                    }
+                };
                 Ok(Shape::Image {
                     c: out_c,
                     h: oh,
@@ -300,8 +338,8 @@ pub fn apply_builtin(
         Builtin::Resblock => conv_like(arg(0), Some(3), arg(1), Some(1)),
         Builtin::Mbconv => conv_like(arg(0), arg(2), arg(3), Some(1)),
         Builtin::FactorizedReduce => {
-            if let Some(c) = arg(0).filter(|c| c % 2 != 0) {
-                return Err(format!("`factorized_reduce` splits channels in two halves, so {c} must be even"));
+            if let Some(c) = arg(0).filter(|&c| c < 2) {
+                return Err(format!("`factorized_reduce` splits channels in two halves, so it needs at least 2, not {c}"));
             }
             conv_like(arg(0), Some(1), Some(2), Some(1))
         }
@@ -351,18 +389,6 @@ fn is_pool(builtin: Builtin) -> bool {
     matches!(builtin, Builtin::MaxPool | Builtin::AvgPool)
 }
 
-/// Output size of a pooling window with padding `k / 2`.
-fn pool_window(size: Dim, k: i64, stride: i64) -> Dim {
-    let Dim::Known(n) = size else {
-        return Dim::Unknown;
-    };
-    let span = n.saturating_add(2 * (k / 2)).saturating_sub(k);
-    if span < 0 {
-        return Dim::Known(0);
-    }
-    Dim::Known(span / stride + 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,50 +402,34 @@ mod tests {
     }
 
     #[test]
-    fn convolutions_keep_or_shrink_maps() {
-        let out = apply_builtin(
-            Builtin::Conv,
-            &[Some(16), Some(3), Some(1), Some(1), Some(1)],
-            None,
-            image(3, 32, 32),
+    fn convolutions_keep_or_divide_maps() {
+        let conv =
+            |args: [i64; 5], input| apply_builtin(Builtin::Conv, &args.map(Some), None, input);
+        assert_eq!(
+            conv([16, 3, 1, 1, 1], image(3, 32, 32)),
+            Ok(image(16, 32, 32))
         );
-        assert_eq!(out, Ok(image(16, 32, 32)));
-        let out = apply_builtin(
-            Builtin::Conv,
-            &[Some(16), Some(3), Some(2), Some(1), Some(1)],
-            None,
-            image(3, 32, 32),
+        assert_eq!(
+            conv([16, 3, 2, 1, 1], image(3, 32, 32)),
+            Ok(image(16, 16, 16))
         );
-        assert_eq!(out, Ok(image(16, 16, 16)));
-        let out = apply_builtin(Builtin::Resblock, &[Some(8), Some(2)], None, image(3, 1, 1));
-        assert_eq!(out, Ok(image(8, 1, 1)));
+        assert_eq!(conv([16, 2, 2, 1, 1], image(3, 7, 7)), Ok(image(16, 4, 4)));
+        assert_eq!(conv([16, 4, 1, 1, 1], image(3, 2, 2)), Ok(image(16, 2, 2)));
         let out = apply_builtin(Builtin::AvgPool, &[Some(3), Some(1)], None, image(5, 8, 8));
         assert_eq!(out, Ok(image(5, 8, 8)));
-        let out = apply_builtin(
-            Builtin::Conv,
-            &[Some(16), Some(4), Some(1), Some(1), Some(1)],
-            None,
-            image(3, 2, 2),
-        );
-        assert!(out.is_ok());
-        let out = apply_builtin(
-            Builtin::Conv,
-            &[Some(16), Some(5), Some(1), Some(1), Some(1)],
-            None,
-            image(3, 1, 1),
-        );
-        assert_eq!(out, Ok(image(16, 1, 1)));
+        let out = apply_builtin(Builtin::FactorizedReduce, &[Some(7)], None, image(5, 9, 9));
+        assert_eq!(out, Ok(image(7, 5, 5)));
     }
 
     #[test]
-    fn shrinking_to_nothing_is_an_error() {
-        let out = apply_builtin(
-            Builtin::Conv,
-            &[Some(16), Some(2), Some(1), Some(1), Some(1)],
-            None,
-            image(3, 1, 1),
+    fn strides_larger_than_the_map_are_errors() {
+        let out = apply_builtin(Builtin::Resblock, &[Some(8), Some(2)], None, image(3, 1, 1));
+        assert_eq!(
+            out.map_err(|m| m.message),
+            Err("`resblock` with stride 2 shrinks the 1×1 map to 0×0".to_string())
         );
-        assert!(out.is_err(), "{out:?}");
+        let out = apply_builtin(Builtin::MaxPool, &[Some(2), Some(1)], None, image(3, 4, 4));
+        assert!(out.is_err());
     }
 
     #[test]

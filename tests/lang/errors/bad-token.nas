@@ -1,0 +1,2 @@
+op a = relu $ skip
+op b = "never closed

@@ -1,0 +1,3 @@
+cell nothing(c: int) {
+    node x = sum(x)
+}

@@ -1,0 +1,3 @@
+import "no/such/file.nas"
+
+op a = relu

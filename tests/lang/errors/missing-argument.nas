@@ -1,0 +1,2 @@
+op a = conv(16)
+op b = sum

@@ -1,0 +1,4 @@
+experiment e {
+    data fashion_mnist
+    objective maximize valid_acc
+}

@@ -1,0 +1,1 @@
+op block(c: int) = conv(c(2), 3)

@@ -1,0 +1,1 @@
+op deep = f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(relu)))))))))))))))))))))))))))))))))))))))))))))))))

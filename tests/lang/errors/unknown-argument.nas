@@ -1,0 +1,1 @@
+op a = conv(16, 3, strides: 2)

@@ -1,0 +1,3 @@
+import "stdlib/ops.nas"
+
+op a = relu
