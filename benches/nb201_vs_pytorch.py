@@ -6,7 +6,8 @@
       the side-by-side benchmark: the same networks (C=16 N=5, and C=8 N=1) trained for K SGD
       steps on one fixed random batch by PyTorch eager here and by `nas train --data synthetic`
       (target/release/nas, built with `cargo build --release`), same torch install, same thread
-      count; prints ms/step of both and the ratio nas / PyTorch.
+      count, each in both memory layouts (NCHW, PyTorch's default, and channels-last, nas's
+      default); prints ms/step and the ratios nas / PyTorch.
 
 The network follows the NAS-Bench-201 paper's description (written for this project): a 3x3
 conv stem with batch norm, three stages of N cells separated by residual blocks of stride 2,
@@ -125,12 +126,15 @@ def macs(model, shape):
     return total[0]
 
 
-def time_pytorch(arch, c, n, batch, steps, warmup=3):
+def time_pytorch(arch, c, n, batch, steps, channels_last, warmup=3):
     torch.manual_seed(0)
     model = Nb201(arch, c, n)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
     x = torch.randn(batch, 3, 32, 32)
     y = torch.randint(0, 10, (batch,))
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
     model.train()
     for i in range(warmup + steps):
         if i == warmup:
@@ -143,10 +147,10 @@ def time_pytorch(arch, c, n, batch, steps, warmup=3):
     return (time.perf_counter() - started) / steps
 
 
-def time_nas(nas, arch, c, n, batch, steps, threads):
+def time_nas(nas, arch, c, n, batch, steps, threads, channels_last):
     cmd = [str(nas), "train", "nb201", arch, "--data", "synthetic", "--cpu", "--steps", str(steps),
            "--batch", str(batch), "--channels", str(c), "--cells", str(n), "--threads", str(threads),
-           "--schedule", "constant"]
+           "--schedule", "constant", "--layout", "channels-last" if channels_last else "nchw"]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"nas failed: {out.stderr}")
@@ -177,15 +181,21 @@ def main():
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} threads, batch {args.batch}, {args.steps} timed steps, "
           f"SGD (Nesterov, wd 5e-4), arch {args.arch}")
+    print("each figure: the best of --rounds alternating runs; nas's default layout is channels-last")
     for c, n in [(16, 5), (8, 1)]:
-        nas_t, torch_t = [], []
+        best = {}
         for _ in range(args.rounds):
-            nas_t.append(time_nas(args.nas, args.arch, c, n, args.batch, args.steps, args.threads))
-            torch_t.append(time_pytorch(args.arch, c, n, args.batch, args.steps))
-        a, b = min(nas_t), min(torch_t)
-        print(f"C={c:<2} N={n}: nas {1000 * a:8.2f} ms/step   pytorch eager {1000 * b:8.2f} ms/step   "
-              f"ratio nas/pytorch {a / b:.3f}")
-
+            for layout in (True, False):
+                t = time_nas(args.nas, args.arch, c, n, args.batch, args.steps, args.threads, layout)
+                best[("nas", layout)] = min(best.get(("nas", layout), t), t)
+                t = time_pytorch(args.arch, c, n, args.batch, args.steps, layout)
+                best[("torch", layout)] = min(best.get(("torch", layout), t), t)
+        ms = {k: 1000 * v for k, v in best.items()}
+        print(f"C={c:<2} N={n}: nas {ms[('nas', True)]:8.2f} ms/step (nchw {ms[('nas', False)]:.2f});"
+              f" pytorch eager {ms[('torch', False)]:8.2f} ms/step (channels_last {ms[('torch', True)]:.2f})")
+        print(f"        ratio nas / pytorch eager: {best[('nas', True)] / best[('torch', False)]:.3f}"
+              f"   same layout: nchw {best[('nas', False)] / best[('torch', False)]:.3f},"
+              f" channels-last {best[('nas', True)] / best[('torch', True)]:.3f}")
 
 if __name__ == "__main__":
     main()

@@ -86,6 +86,9 @@ pub struct Args {
     /// Use CUDA autocast (mixed precision) on a GPU.
     #[arg(long)]
     amp: bool,
+    /// Memory layout of images and conv weights: `channels-last` (default) or `nchw`.
+    #[arg(long, default_value = "channels-last")]
+    layout: String,
     /// Write the trained variables to this `.safetensors` file.
     #[arg(long)]
     checkpoint: Option<PathBuf>,
@@ -204,10 +207,22 @@ fn train(args: &Args) -> Result<(), String> {
         tch::set_num_threads(t.max(1));
     }
     let mut config = config(args)?;
+    let channels_last = match args.layout.as_str() {
+        "channels-last" => true,
+        "nchw" => false,
+        other => {
+            return Err(format!(
+                "unknown layout `{other}` (expected channels-last or nchw)"
+            ))
+        }
+    };
     let runtime = if args.cpu {
-        Runtime::cpu()
+        Runtime {
+            channels_last,
+            ..Runtime::cpu()
+        }
     } else {
-        Runtime::detect(args.amp)
+        Runtime::detect(args.amp, Some(channels_last))
     };
     let data = load(&args.data)?;
     let in_shape = match &data {
