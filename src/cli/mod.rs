@@ -1,10 +1,13 @@
 //! The command-line interface: one file per subcommand, each with its clap `Args` and a `run`.
 
 mod check;
+mod count;
 mod demo;
 mod doctor;
 mod fmt;
 mod proxies;
+mod sample;
+mod show;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -31,6 +34,12 @@ pub enum Command {
     Demo(demo::Args),
     /// Score sampled architectures with train-free proxies and rank them against a table.
     Proxies(proxies::Args),
+    /// Print the number of architectures of a space (or of unique ones).
+    Count(count::Args),
+    /// Print uniformly random architectures of a space, one canonical string a line.
+    Sample(sample::Args),
+    /// Draw an architecture of a space as text or Graphviz.
+    Show(show::Args),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -42,5 +51,8 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Proxies(args) => proxies::run(args),
+        Command::Count(args) => count::run(args),
+        Command::Sample(args) => sample::run(args),
+        Command::Show(args) => show::run(args),
     }
 }

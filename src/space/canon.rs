@@ -154,6 +154,20 @@ fn graph_hash(g: &Graph, decisions: &[Decision], values: &[Value]) -> u64 {
                 continue;
             }
         }
+        if node.combine == Combine::Blend {
+            let merged = blend(&mut dag, node, &alias, decisions, values);
+            alias[v] = match &node.post {
+                None => merged,
+                Some(p) => apply(
+                    &mut dag,
+                    resolve_op(p, decisions, values),
+                    merged,
+                    decisions,
+                    values,
+                ),
+            };
+            continue;
+        }
         let mut ins = Vec::new();
         for t in &node.terms {
             let Some(u) = resolve(&t.source, values) else {
@@ -202,6 +216,30 @@ fn graph_hash(g: &Graph, decisions: &[Decision], values: &[Value]) -> u64 {
     }
     let out = dag.add(mix(4, 0), vec![result], None);
     canonical_hash(&dag, out)
+}
+
+/// A blend's inputs are ordered: each goes through a port vertex naming its position, and a
+/// zero input is an explicit zero leaf (it still takes its position).
+fn blend(
+    dag: &mut Dag,
+    node: &super::graph::Node,
+    alias: &[usize],
+    decisions: &[Decision],
+    values: &[Value],
+) -> usize {
+    let mut ports = Vec::new();
+    for (i, t) in node.terms.iter().enumerate() {
+        let u = resolve(&t.source, values).map_or(ZERO, |u| alias[u]);
+        let mut x = match (&t.op, u) {
+            (_, ZERO) | (None, _) => u,
+            (Some(op), u) => apply(dag, resolve_op(op, decisions, values), u, decisions, values),
+        };
+        if x == ZERO {
+            x = dag.add(mix(9, 0), Vec::new(), None);
+        }
+        ports.push(dag.add(mix(8, i as u64), vec![x], None));
+    }
+    dag.add(mix(2, Combine::Blend as u64), ports, Some(Combine::Blend))
 }
 
 /// Applies an op to vertex `u`: zero gives zero, identity gives `u`, anything else a new

@@ -15,6 +15,8 @@ pub enum Combine {
     Mean,
     /// Elementwise product (commutative, associative).
     Product,
+    /// `blend(a, b, gate)`: `gate * a + (1 - gate) * b`; its inputs are ordered.
+    Blend,
 }
 
 impl Combine {
@@ -25,6 +27,7 @@ impl Combine {
             Combine::Concat => "concat",
             Combine::Mean => "mean",
             Combine::Product => "product",
+            Combine::Blend => "blend",
         }
     }
 }

@@ -1,0 +1,565 @@
+//! Lowering a checked program to the space IR: values, ops and choices. Cells and the
+//! network pipeline are in [`super::lower_cell`].
+//!
+//! Each `a | b` or `lo..=hi` written in a definition becomes one decision per use of that
+//! definition; a `let` binds one decision shared by its uses; a choice's alternatives are
+//! the alternatives of one categorical decision, and decisions inside an alternative are
+//! guarded by it. An `op` definition becomes one [`Op`] named after it whose arguments are
+//! its parameters' values and the decisions made inside it.
+
+use super::decision::{Alt, Arg, ArgValue, Decision, Domain, Guard, Op, OpKind, When};
+use super::graph::{Graph, OpRef};
+use super::space::Space;
+use super::Constraint;
+use crate::check::Program;
+use crate::syntax::ast::{Args, BinOp, DefId, Expr, ExprKind, ItemKind, Lit, OpDef, Param, Res};
+use crate::syntax::builtin::Builtin;
+use crate::syntax::{Diagnostic, Span};
+use std::collections::{HashMap, HashSet};
+
+/// A value during lowering.
+#[derive(Clone, Debug)]
+pub(crate) enum Val {
+    /// An integer.
+    Int(i64),
+    /// A float with its text.
+    Float(String),
+    /// A boolean.
+    Bool(bool),
+    /// A string.
+    Str(String),
+    /// Whatever a decision holds.
+    Decision(usize),
+    /// Ops bound by a `let` (one shared decision when they hold a choice).
+    Ops(Vec<OpRef>),
+}
+
+/// The scope of one definition being lowered: its module, its parameters' values, its
+/// `let` bindings and (in cells) the vertices its statements name.
+pub(crate) struct Frame {
+    pub params: Vec<Val>,
+    pub lets: HashMap<u32, Val>,
+    pub vertices: HashMap<(u32, u32), usize>,
+}
+
+impl Frame {
+    pub fn new() -> Frame {
+        Frame {
+            params: Vec::new(),
+            lets: HashMap::new(),
+            vertices: HashMap::new(),
+        }
+    }
+}
+
+/// The lowering state: the program and the IR built so far.
+pub(crate) struct Lowerer<'p> {
+    pub program: &'p Program,
+    pub decisions: Vec<Decision>,
+    pub constraints: Vec<Constraint>,
+    pub graphs: Vec<Graph>,
+    /// Graph of each lowered cell instance group (definition, copy number).
+    pub cell_graphs: HashMap<(DefId, u32), usize>,
+    /// The guard given to decisions created now (inside an alternative or a deeper copy).
+    pub guard: Option<Guard>,
+    names: HashSet<String>,
+}
+
+/// An error at `span` with a hint.
+pub(crate) fn error(span: Span, message: impl Into<String>, hint: &str) -> Diagnostic {
+    Diagnostic::error("lower", message, span, "here").with_hint(hint)
+}
+
+/// Lowers the space `name` (as the main file sees it) with its parameters' defaults.
+pub fn lower_space(program: &Program, name: &str) -> Result<Space, Diagnostic> {
+    let whole = program.main().ast.span;
+    let id = program.lookup(name).ok_or_else(|| {
+        error(
+            whole,
+            format!("there is no space `{name}` here"),
+            "name a `space` defined in this file or its imports",
+        )
+    })?;
+    let Some(ItemKind::Space(def)) = program.item(id).map(|i| &i.kind) else {
+        return Err(error(
+            whole,
+            format!("`{name}` is not a space"),
+            "name a `space` definition",
+        ));
+    };
+    let mut l = Lowerer {
+        program,
+        decisions: Vec::new(),
+        constraints: Vec::new(),
+        graphs: Vec::new(),
+        cell_graphs: HashMap::new(),
+        guard: None,
+        names: HashSet::new(),
+    };
+    l.space_body(def)?;
+    Space::new(name, l.decisions, l.constraints, l.graphs).map_err(|e| {
+        error(
+            def.name.span,
+            format!("the space does not lower to a valid IR: {e}"),
+            "report this as a bug",
+        )
+    })
+}
+
+impl<'p> Lowerer<'p> {
+    /// Adds a decision with a unique name derived from `name`, under the current guard.
+    pub fn decision(&mut self, name: &str, domain: Domain) -> usize {
+        let mut unique = name.to_string();
+        let mut k = 2;
+        while !self.names.insert(unique.clone()) {
+            unique = format!("{name}#{k}");
+            k += 1;
+        }
+        self.decisions.push(Decision {
+            name: unique,
+            domain,
+            guard: self.guard,
+        });
+        self.decisions.len() - 1
+    }
+
+    /// Binds a callee's parameters from call arguments (positional, then named, then
+    /// defaults evaluated in the callee's scope).
+    pub fn bind(
+        &mut self,
+        params: &[Param],
+        args: Option<&Args>,
+        caller: &mut Frame,
+        callee: &mut Frame,
+        ctx: &str,
+        span: Span,
+    ) -> Result<(), Diagnostic> {
+        let mut given: Vec<Option<Val>> = vec![None; params.len()];
+        let mut positional = 0;
+        for a in args.iter().flat_map(|a| &a.items) {
+            let slot = match &a.name {
+                Some(n) => params.iter().position(|p| p.name.name == n.name),
+                None => {
+                    positional += 1;
+                    Some(positional - 1)
+                }
+            };
+            let Some(slot) = slot.filter(|&s| s < params.len()) else {
+                return Err(error(
+                    a.span,
+                    "this argument matches no parameter",
+                    "the checker should have caught this",
+                ));
+            };
+            let pname = format!("{ctx}.{}", params[slot].name.name);
+            given[slot] = Some(self.value(&a.value, caller, &pname)?);
+        }
+        for (i, p) in params.iter().enumerate() {
+            let v = match given[i].take() {
+                Some(v) => v,
+                None => match &p.default {
+                    Some(d) => self.value(d, callee, &format!("{ctx}.{}", p.name.name))?,
+                    None => {
+                        return Err(error(
+                            span,
+                            format!("parameter `{}` has no value", p.name.name),
+                            "pass it, or give it a default",
+                        ))
+                    }
+                },
+            };
+            callee.params.push(v);
+        }
+        Ok(())
+    }
+
+    /// Lowers a value expression; alternatives and ranges become decisions named `ctx`.
+    pub fn value(&mut self, e: &Expr, f: &mut Frame, ctx: &str) -> Result<Val, Diagnostic> {
+        Ok(match &e.kind {
+            ExprKind::Lit(lit) => literal(lit, e.span)?,
+            ExprKind::Ref(r) => {
+                match r.res {
+                    Res::Param(i) => f.params.get(i as usize).cloned().ok_or_else(|| {
+                        error(e.span, "unbound parameter", "report this as a bug")
+                    })?,
+                    Res::Local { stmt, .. } => f.lets.get(&stmt).cloned().ok_or_else(|| {
+                        error(
+                            e.span,
+                            "this name is not a value here",
+                            "use a parameter or a `let`",
+                        )
+                    })?,
+                    Res::Def(id) => match self.program.item(id).map(|i| &i.kind) {
+                        Some(ItemKind::Choice(def)) => {
+                            let mut callee = Frame::new();
+                            self.bind(&def.params, r.args.as_ref(), f, &mut callee, ctx, e.span)?;
+                            self.value(&def.body, &mut callee, ctx)?
+                        }
+                        _ => {
+                            return Err(error(
+                                e.span,
+                                "expected a value",
+                                "use a number, a parameter, or a value choice",
+                            ))
+                        }
+                    },
+                    _ => {
+                        return Err(error(
+                            e.span,
+                            "expected a value",
+                            "use a number, a parameter, or a value choice",
+                        ))
+                    }
+                }
+            }
+            ExprKind::Alt(items) => {
+                let mut alts = Vec::new();
+                for it in items {
+                    let label = match self.value(it, f, ctx)? {
+                        Val::Int(x) => x.to_string(),
+                        Val::Float(s) => s,
+                        Val::Bool(b) => b.to_string(),
+                        Val::Str(s) => s,
+                        _ => {
+                            return Err(error(
+                                it.span,
+                                "an alternative of a value choice must be a constant",
+                                "write numbers, booleans or strings",
+                            ))
+                        }
+                    };
+                    alts.push(Alt::label(label));
+                }
+                Val::Decision(self.decision(ctx, Domain::Categorical(alts)))
+            }
+            ExprKind::Range {
+                start,
+                end,
+                inclusive,
+            } => {
+                let lo = self.int(start, f, ctx)?;
+                let hi = self.int(end, f, ctx)? - if *inclusive { 0 } else { 1 };
+                if hi < lo {
+                    return Err(error(
+                        e.span,
+                        "this range is empty",
+                        "write `lo..=hi` with lo <= hi",
+                    ));
+                }
+                Val::Decision(self.decision(ctx, Domain::Integer { lo, hi }))
+            }
+            ExprKind::Neg(inner) => Val::Int(-self.int(inner, f, ctx)?),
+            ExprKind::Binary { op, lhs, rhs } => {
+                let (a, b) = (self.int(lhs, f, ctx)?, self.int(rhs, f, ctx)?);
+                Val::Int(match op {
+                    BinOp::Add => a + b,
+                    BinOp::Sub => a - b,
+                    BinOp::Mul => a * b,
+                    BinOp::Div | BinOp::Rem if b == 0 => {
+                        return Err(error(e.span, "division by zero", "check the divisor"))
+                    }
+                    BinOp::Div => a / b,
+                    BinOp::Rem => a % b,
+                    _ => {
+                        return Err(error(
+                            e.span,
+                            "a comparison is not a value here",
+                            "comparisons belong in `where`",
+                        ))
+                    }
+                })
+            }
+            _ => {
+                return Err(error(
+                    e.span,
+                    "expected a value",
+                    "use a number, a parameter, or a value choice",
+                ))
+            }
+        })
+    }
+
+    /// Lowers an expression that must be a constant integer (arithmetic on decisions is not
+    /// representable in the IR).
+    pub fn int(&mut self, e: &Expr, f: &mut Frame, ctx: &str) -> Result<i64, Diagnostic> {
+        match self.value(e, f, ctx)? {
+            Val::Int(x) => Ok(x),
+            Val::Decision(_) => Err(error(
+                e.span,
+                "arithmetic and bounds on a decision are not supported",
+                "use a constant here, or make the decision at the use site",
+            )),
+            _ => Err(error(
+                e.span,
+                "expected an integer",
+                "use an integer expression",
+            )),
+        }
+    }
+
+    /// Lowers an op expression to the ops it applies in sequence.
+    pub fn ops(&mut self, e: &Expr, f: &mut Frame, ctx: &str) -> Result<Vec<OpRef>, Diagnostic> {
+        match &e.kind {
+            ExprKind::Seq(items) => {
+                let mut out = Vec::new();
+                for it in items {
+                    out.extend(self.ops(it, f, ctx)?);
+                }
+                Ok(out)
+            }
+            ExprKind::Alt(items) => {
+                let d = self.alternatives(items, f, ctx)?;
+                Ok(vec![OpRef::Choice(d)])
+            }
+            ExprKind::Ref(r) => match r.res {
+                Res::Builtin(b) => Ok(vec![OpRef::Fixed(self.builtin(
+                    b,
+                    r.args.as_ref(),
+                    f,
+                    ctx,
+                    e.span,
+                )?)]),
+                Res::Def(id) => match self.program.item(id).map(|i| &i.kind) {
+                    Some(ItemKind::Op(def)) => Ok(vec![OpRef::Fixed(self.op_def(
+                        def,
+                        r.args.as_ref(),
+                        f,
+                        ctx,
+                        e.span,
+                    )?)]),
+                    Some(ItemKind::Choice(def)) => {
+                        let mut callee = Frame::new();
+                        self.bind(&def.params, r.args.as_ref(), f, &mut callee, ctx, e.span)?;
+                        let items = match &def.body.kind {
+                            ExprKind::Alt(items) => items.as_slice(),
+                            _ => std::slice::from_ref(&def.body),
+                        };
+                        let d = self.alternatives(items, &mut callee, ctx)?;
+                        Ok(vec![OpRef::Choice(d)])
+                    }
+                    Some(ItemKind::Cell(_)) => Err(error(
+                        e.span,
+                        "a cell cannot be used as an op inside a cell",
+                        "use cells in a space's pipeline",
+                    )),
+                    _ => Err(error(
+                        e.span,
+                        "expected an op",
+                        "name an op, a choice or a built-in",
+                    )),
+                },
+                Res::Local { stmt, .. } => match f.lets.get(&stmt) {
+                    Some(Val::Ops(ops)) => Ok(ops.clone()),
+                    _ => Err(error(
+                        e.span,
+                        "expected an op",
+                        "bind ops with `let name = op`",
+                    )),
+                },
+                _ => Err(error(
+                    e.span,
+                    "expected an op",
+                    "name an op, a choice or a built-in",
+                )),
+            },
+            _ => Err(error(
+                e.span,
+                "expected an op",
+                "name an op, a choice or a built-in",
+            )),
+        }
+    }
+
+    /// A categorical decision over op alternatives; decisions inside an alternative are
+    /// guarded by it.
+    fn alternatives(
+        &mut self,
+        items: &[Expr],
+        f: &mut Frame,
+        ctx: &str,
+    ) -> Result<usize, Diagnostic> {
+        let d = self.decision(ctx, Domain::Categorical(Vec::new()));
+        let outer = self.guard;
+        let mut alts: Vec<Alt> = Vec::new();
+        for (i, it) in items.iter().enumerate() {
+            self.guard = Some(Guard {
+                parent: d,
+                when: When::Is(i as u32),
+            });
+            let ops = self.ops(it, f, &format!("{ctx}.{i}"));
+            self.guard = outer;
+            let op = match ops?.as_slice() {
+                [OpRef::Fixed(op)] => op.clone(),
+                [OpRef::Fixed(_), ..] => {
+                    return Err(error(
+                        it.span,
+                        "an alternative must be a single op",
+                        "define the sequence as an `op` and name it here",
+                    ))
+                }
+                _ => {
+                    return Err(error(
+                        it.span,
+                        "an alternative cannot itself be a choice",
+                        "list the inner alternatives directly",
+                    ))
+                }
+            };
+            alts.push(Alt {
+                label: op.name.clone(),
+                op: Some(op),
+            });
+        }
+        disambiguate(&mut alts);
+        self.decisions[d].domain = Domain::Categorical(alts);
+        Ok(d)
+    }
+
+    fn builtin(
+        &mut self,
+        b: Builtin,
+        args: Option<&Args>,
+        f: &mut Frame,
+        ctx: &str,
+        span: Span,
+    ) -> Result<Op, Diagnostic> {
+        if matches!(
+            b,
+            Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Blend
+        ) {
+            return Err(error(
+                span,
+                format!(
+                    "`{}` of parallel ops is not supported by the space IR",
+                    b.name()
+                ),
+                "write the branches as nodes of a cell",
+            ));
+        }
+        let kind = match b {
+            Builtin::Zero => OpKind::Zero,
+            Builtin::Skip => OpKind::Identity,
+            _ => OpKind::Other,
+        };
+        let mut out = Vec::new();
+        for (i, a) in args.iter().flat_map(|a| &a.items).enumerate() {
+            let name = a.name.as_ref().map(|n| n.name.clone());
+            let sub = format!("{ctx}.{}", name.clone().unwrap_or_else(|| i.to_string()));
+            let v = self.value(&a.value, f, &sub)?;
+            out.push(Arg {
+                name,
+                value: arg_value(v, a.span)?,
+            });
+        }
+        Ok(Op {
+            name: b.name().to_string(),
+            args: out,
+            kind,
+        })
+    }
+
+    fn op_def(
+        &mut self,
+        def: &OpDef,
+        args: Option<&Args>,
+        f: &mut Frame,
+        ctx: &str,
+        span: Span,
+    ) -> Result<Op, Diagnostic> {
+        let mut callee = Frame::new();
+        let first = self.decisions.len();
+        self.bind(&def.params, args, f, &mut callee, ctx, span)?;
+        let body = self.ops(&def.body, &mut callee, ctx)?;
+        let kind = match body.as_slice() {
+            [OpRef::Fixed(op)] => op.kind,
+            _ => OpKind::Other,
+        };
+        let mut out: Vec<Arg> = def
+            .params
+            .iter()
+            .zip(&callee.params)
+            .map(|(p, v)| {
+                Ok(Arg {
+                    name: Some(p.name.name.clone()),
+                    value: arg_value(v.clone(), p.span)?,
+                })
+            })
+            .collect::<Result<_, Diagnostic>>()?;
+        for d in first..self.decisions.len() {
+            if !out.iter().any(|a| a.value == ArgValue::Decision(d)) {
+                out.push(Arg {
+                    name: Some(self.decisions[d].name.clone()),
+                    value: ArgValue::Decision(d),
+                });
+            }
+        }
+        Ok(Op {
+            name: def.name.name.clone(),
+            args: out,
+            kind,
+        })
+    }
+}
+
+/// Makes alternative labels unique: repeated names get their constant arguments appended.
+fn disambiguate(alts: &mut [Alt]) {
+    let names: Vec<String> = alts.iter().map(|a| a.label.clone()).collect();
+    for (i, a) in alts.iter_mut().enumerate() {
+        if names.iter().filter(|n| **n == names[i]).count() > 1 {
+            if let Some(op) = &a.op {
+                for arg in &op.args {
+                    let part = match &arg.value {
+                        ArgValue::Int(x) => x.to_string(),
+                        ArgValue::Float(s) | ArgValue::Str(s) => {
+                            s.replace(|c: char| !c.is_alphanumeric(), "_")
+                        }
+                        ArgValue::Bool(b) => b.to_string(),
+                        ArgValue::Decision(d) => format!("d{d}"),
+                    };
+                    a.label.push('_');
+                    a.label.push_str(&part);
+                }
+            }
+        }
+    }
+    let labels: Vec<String> = alts.iter().map(|a| a.label.clone()).collect();
+    for (i, a) in alts.iter_mut().enumerate() {
+        if labels[..i].contains(&labels[i]) {
+            a.label = format!("{}#{i}", labels[i]);
+        }
+    }
+}
+
+fn literal(lit: &Lit, span: Span) -> Result<Val, Diagnostic> {
+    Ok(match lit {
+        Lit::Int { .. } => Val::Int(
+            lit.int_value()
+                .ok_or_else(|| error(span, "integer too large", "use a smaller number"))?,
+        ),
+        Lit::Float { .. } => Val::Float(
+            lit.number_value()
+                .map_or_else(String::new, |x| x.to_string()),
+        ),
+        Lit::Duration { value, unit } => Val::Int((*value * unit.seconds()) as i64),
+        Lit::Str(s) => Val::Str(s.clone()),
+        Lit::Bool(b) => Val::Bool(*b),
+    })
+}
+
+/// The IR form of an op argument.
+pub(crate) fn arg_value(v: Val, span: Span) -> Result<ArgValue, Diagnostic> {
+    Ok(match v {
+        Val::Int(x) => ArgValue::Int(x),
+        Val::Float(s) => ArgValue::Float(s),
+        Val::Bool(b) => ArgValue::Bool(b),
+        Val::Str(s) => ArgValue::Str(s),
+        Val::Decision(d) => ArgValue::Decision(d),
+        Val::Ops(_) => {
+            return Err(error(
+                span,
+                "ops as arguments are not supported by the space IR",
+                "inline the op",
+            ))
+        }
+    })
+}

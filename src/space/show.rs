@@ -1,0 +1,203 @@
+//! Drawing an architecture: as text (one line per node) or as a Graphviz digraph.
+
+use super::arch::Architecture;
+use super::canon::{resolve, resolve_op};
+use super::decision::{ArgValue, Decision, Domain, Op, OpKind, Value};
+use super::graph::{Graph, Node, OpRef};
+use super::space::Space;
+use super::text::write_value;
+use std::fmt::Write;
+
+impl Space {
+    /// The architecture as text: each graph with its inputs, then one line per node
+    /// (`x2 = sum(x0 >> nor_conv_3x3, x1 >> skip_connect)`), then the output.
+    pub fn show_text(&self, arch: &Architecture) -> String {
+        let values = arch.values();
+        let mut out = String::new();
+        for g in self.graphs() {
+            let _ = writeln!(out, "{} (inputs: {})", g.name, g.inputs.join(", "));
+            for (v, node) in g.all_nodes() {
+                let name = if v == g.vertex_count() {
+                    "output"
+                } else {
+                    node.name.as_str()
+                };
+                if node
+                    .guard
+                    .is_some_and(|gd| !gd.when.holds(values[gd.parent]))
+                {
+                    let _ = writeln!(out, "  {name}: absent");
+                    continue;
+                }
+                let _ = writeln!(out, "  {name} = {}", self.node_text(g, node, values));
+            }
+        }
+        let free: Vec<String> = self
+            .graph_decisions()
+            .iter()
+            .enumerate()
+            .filter(|&(d, used)| !used && values[d] != Value::Off)
+            .map(|(d, _)| {
+                let mut s = format!("{}=", self.decisions()[d].name);
+                write_value(&self.decisions()[d].domain, values[d], &mut s);
+                s
+            })
+            .collect();
+        if !free.is_empty() {
+            let _ = writeln!(out, "other decisions: {}", free.join(" "));
+        }
+        out
+    }
+
+    fn node_text(&self, g: &Graph, node: &Node, values: &[Value]) -> String {
+        let terms: Vec<String> = node
+            .terms
+            .iter()
+            .filter_map(|t| {
+                let src = g.vertex_name(resolve(&t.source, values)?).to_string();
+                Some(match &t.op {
+                    None => src,
+                    Some(op) => format!("{src} >> {}", self.op_text(op, values)),
+                })
+            })
+            .collect();
+        let merged = if terms.len() == 1 && node.terms.len() == 1 {
+            terms[0].clone()
+        } else {
+            format!("{}({})", node.combine.name(), terms.join(", "))
+        };
+        match &node.post {
+            None => merged,
+            Some(op) => format!("{merged} >> {}", self.op_text(op, values)),
+        }
+    }
+
+    fn op_text(&self, op: &OpRef, values: &[Value]) -> String {
+        match op {
+            OpRef::Choice(d) => match (&self.decisions()[*d].domain, values[*d]) {
+                (Domain::Categorical(alts), Value::Cat(c)) => {
+                    let alt = &alts[c as usize];
+                    match &alt.op {
+                        Some(op)
+                            if op
+                                .args
+                                .iter()
+                                .any(|a| matches!(a.value, ArgValue::Decision(_))) =>
+                        {
+                            call_text(op, self.decisions(), values)
+                        }
+                        _ => alt.label.clone(),
+                    }
+                }
+                _ => "?".into(),
+            },
+            OpRef::Fixed(op) => call_text(op, self.decisions(), values),
+        }
+    }
+
+    /// The architecture as a Graphviz digraph: one cluster per graph, a box per input, an
+    /// ellipse per node, edges labelled with their ops (zero edges dashed).
+    pub fn show_dot(&self, arch: &Architecture) -> String {
+        let values = arch.values();
+        let mut out = String::from(
+            "digraph architecture {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n",
+        );
+        for (gi, g) in self.graphs().iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  subgraph cluster_{gi} {{\n    label=\"{}\";",
+                escape(&g.name)
+            );
+            let id = |v: usize| format!("g{gi}v{v}");
+            for (v, name) in g.inputs.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "    {} [shape=box, label=\"{}\"];",
+                    id(v),
+                    escape(name)
+                );
+            }
+            for (v, node) in g.all_nodes() {
+                let name = if v == g.vertex_count() {
+                    "output"
+                } else {
+                    node.name.as_str()
+                };
+                let absent = node
+                    .guard
+                    .is_some_and(|gd| !gd.when.holds(values[gd.parent]));
+                let mut label = format!("{name}\\n{}", node.combine.name());
+                if let Some(op) = &node.post {
+                    let _ = write!(label, " >> {}", self.op_text(op, values));
+                }
+                let style = if absent { ", style=dotted" } else { "" };
+                let _ = writeln!(out, "    {} [label=\"{}\"{style}];", id(v), escape(&label));
+                for t in &node.terms {
+                    let Some(u) = resolve(&t.source, values) else {
+                        continue;
+                    };
+                    let (text, zero) = match &t.op {
+                        None => (String::new(), false),
+                        Some(op) => {
+                            let zero = resolve_op(op, self.decisions(), values)
+                                .is_some_and(|o| o.kind == OpKind::Zero);
+                            (self.op_text(op, values), zero)
+                        }
+                    };
+                    let dashed = if zero || absent {
+                        ", style=dashed, color=gray"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    {} -> {} [label=\"{}\"{dashed}];",
+                        id(u),
+                        id(v),
+                        escape(&text)
+                    );
+                }
+            }
+            out.push_str("  }\n");
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+/// An op with its arguments, decision arguments replaced by their values.
+fn call_text(op: &Op, decisions: &[Decision], values: &[Value]) -> String {
+    if op.args.is_empty() {
+        return op.name.clone();
+    }
+    let args: Vec<String> = op
+        .args
+        .iter()
+        .filter_map(|a| {
+            let v = match &a.value {
+                ArgValue::Int(x) => x.to_string(),
+                ArgValue::Float(s) => s.clone(),
+                ArgValue::Str(s) => format!("{s:?}"),
+                ArgValue::Bool(b) => b.to_string(),
+                ArgValue::Decision(d) => {
+                    if values[*d] == Value::Off {
+                        return None;
+                    }
+                    let mut s = String::new();
+                    write_value(&decisions[*d].domain, values[*d], &mut s);
+                    s
+                }
+            };
+            let name = a.name.as_deref().map(|n| n.rsplit('.').next().unwrap_or(n));
+            Some(match name {
+                Some(n) => format!("{n}: {v}"),
+                None => v,
+            })
+        })
+        .collect();
+    format!("{}({})", op.name, args.join(", "))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('"', "\\\"")
+}
