@@ -6,6 +6,7 @@
 //! linear regions) observe them through [`relu_tap`], which the compiler's ReLU reports to.
 
 pub mod builders;
+pub mod grad;
 pub mod linear_regions;
 pub mod naswot;
 pub mod ntk;

@@ -2,6 +2,7 @@
 //! 2021): with `J` the per-sample Jacobian of the summed logits with respect to the weights,
 //! `NTK = J Jᵀ` and the score is `λ_max / λ_min` (lower predicts better trainability).
 
+use super::grad::gradients;
 use crate::compile::Layer;
 use tch::{nn, Kind, TchError, Tensor};
 
@@ -43,7 +44,7 @@ pub fn ntk_condition_number(
     let mut rows = Vec::with_capacity(n as usize);
     for i in 0..n {
         let target = logits.f_get(i)?.f_sum(Kind::Float)?;
-        let grads = Tensor::f_run_backward(&[target], &weights, true, false)?;
+        let grads = gradients(&target, &weights, true)?;
         let flat: Vec<Tensor> = grads
             .iter()
             .map(|g| g.f_reshape([-1]))

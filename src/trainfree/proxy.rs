@@ -102,7 +102,8 @@ pub fn score(
         let net = builder.build(&vs.root(), thin).map_err(|e| e.to_string())?;
         Ok((vs, net))
     };
-    let text = |e: tch::TchError| e.to_string();
+    // libtorch's messages carry a C++ backtrace after the first line.
+    let text = |e: tch::TchError| e.to_string().lines().next().unwrap_or_default().to_string();
     match proxy {
         Proxy::Naswot => {
             let (_vs, net) = fresh(false, seed)?;

@@ -1,6 +1,7 @@
 //! Gradient saliency at initialisation on one labelled batch: SNIP (Lee et al., 2019),
 //! `Σ |θ ⊙ ∂L/∂θ|`, and grad_norm, `Σ_layers ‖∂L/∂θ‖₂`, with `L` the cross-entropy loss.
 
+use super::grad::gradients;
 use crate::compile::Layer;
 use tch::{nn, Kind, TchError, Tensor};
 
@@ -20,7 +21,7 @@ fn loss_gradients(
         -100,
         0.0,
     )?;
-    let grads = Tensor::f_run_backward(&[loss], &params, false, false)?;
+    let grads = gradients(&loss, &params, false)?;
     Ok(params.into_iter().zip(grads).collect())
 }
 

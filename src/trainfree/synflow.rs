@@ -4,6 +4,7 @@
 //! with batch norm in evaluation mode (at initialisation its running statistics make it the
 //! identity up to ε, the batch-norm-free network of the zero-cost-proxies study).
 
+use super::grad::gradients;
 use crate::compile::Layer;
 use tch::{nn, Kind, TchError, Tensor};
 
@@ -33,7 +34,7 @@ pub fn synflow(
     let ones = Tensor::f_ones(shape.as_slice(), (Kind::Double, vs.device()))?;
     let score = (|| {
         let r = net.forward(&ones, false)?.f_sum(Kind::Double)?;
-        let grads = Tensor::f_run_backward(&[r], &params, false, false)?;
+        let grads = gradients(&r, &params, false)?;
         let mut total = 0.0;
         for (p, g) in params.iter().zip(&grads) {
             total += p.f_mul(g)?.f_abs()?.f_sum(Kind::Double)?.double_value(&[]);

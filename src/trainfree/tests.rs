@@ -181,3 +181,34 @@ fn every_proxy_scores_small_nb201_networks() {
     assert!(scores[&("linear_regions", "conv")] > 1.0);
     assert_eq!(Proxy::from_name("grad_norm"), Some(Proxy::GradNorm));
 }
+
+/// A cell whose output reads only `none` edges leaves the convolution before it unused:
+/// gradient proxies must treat its gradient as zero instead of failing.
+#[test]
+fn gradient_proxies_survive_parameters_cut_off_by_none_edges() {
+    use crate::compile::catalog::NetworkSize;
+    use builders::CatalogBuilder;
+    use proxy::{score, Proxy, ProxyData};
+    let dead = CatalogBuilder {
+        space: "nb201".into(),
+        arch: "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|".into(),
+        size: NetworkSize {
+            channels: Some(4),
+            cells: Some(1),
+            classes: Some(10),
+            in_channels: Some(3),
+        },
+    };
+    tch::manual_seed(0);
+    let data = ProxyData {
+        images: Tensor::randn([4, 3, 8, 8], (Kind::Float, Device::Cpu)),
+        labels: Tensor::from_slice(&[0i64, 1, 2, 3]),
+        ntk_batch: 4,
+        region_inputs: Tensor::randn([10, 1, 3, 3], (Kind::Float, Device::Cpu)),
+        region_inits: 1,
+    };
+    for p in [Proxy::Synflow, Proxy::Snip, Proxy::GradNorm, Proxy::Ntk] {
+        let s = score(p, &dead, &data, 0);
+        assert!(s.is_ok(), "{}: {s:?}", p.name());
+    }
+}
