@@ -69,6 +69,8 @@ pub struct Globals {
     pub own: Vec<HashMap<String, DefId>>,
     /// Per module: its imports as (import item index, imported module).
     pub imports: Vec<Vec<(u32, u32)>>,
+    /// The parameters of each built-in, as callers see them.
+    builtin_params: HashMap<Builtin, Vec<ParamInfo>>,
 }
 
 /// The type of a `choice` judged from its first alternative: a value type for value choices,
@@ -92,6 +94,17 @@ impl Globals {
     /// Builds the tables, reporting duplicate definitions and clashes with built-ins.
     pub fn build(modules: &[Module], diagnostics: &mut Vec<Diagnostic>) -> Globals {
         let mut globals = Globals::default();
+        for &builtin in Builtin::ALL {
+            let params = super::builtins::params(builtin)
+                .iter()
+                .map(|p| ParamInfo {
+                    name: p.name.to_string(),
+                    ty: Ty::of_param(p.ty),
+                    has_default: p.default.is_some(),
+                })
+                .collect();
+            globals.builtin_params.insert(builtin, params);
+        }
         for (m, module) in modules.iter().enumerate() {
             let mut own: HashMap<String, DefId> = HashMap::new();
             for (i, item) in module.ast.items.iter().enumerate() {
@@ -185,6 +198,11 @@ impl Globals {
             }
         }
         found
+    }
+
+    /// The parameters of `builtin`.
+    pub fn builtin_params(&self, builtin: Builtin) -> &[ParamInfo] {
+        self.builtin_params.get(&builtin).map_or(&[], Vec::as_slice)
     }
 
     /// All names visible in `module` (for suggestions).

@@ -85,9 +85,38 @@ pub struct Infer<'p> {
     /// The shapes after each stage of every space instance checked.
     pub traces: Vec<ShapeTrace>,
     steps: usize,
+    memo: HashMap<MemoKey, Shape>,
     nesting: usize,
     depth: usize,
     note: Option<String>,
+}
+
+/// An argument value that can key the memo of definition applications.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum MemoVal {
+    Ints(Vec<i64>),
+    Float(u64),
+    Shape(Shape),
+    Unknown,
+}
+
+/// A definition applied to arguments and recent input shapes.
+type MemoKey = (DefId, Vec<MemoVal>, Vec<Shape>);
+
+/// The memo key of applying `id` with `params` to `inputs`, unless a parameter holds an op
+/// or a tensor (whose effect cannot be keyed).
+fn memo_key(id: DefId, params: &[Val<'_>], inputs: &[Shape]) -> Option<MemoKey> {
+    let values = params
+        .iter()
+        .map(|value| match value {
+            Val::Ints(list) => Some(MemoVal::Ints(list.to_vec())),
+            Val::Float(f) => Some(MemoVal::Float(f.to_bits())),
+            Val::Shape(shape) => Some(MemoVal::Shape(*shape)),
+            Val::Unknown => Some(MemoVal::Unknown),
+            Val::Op(_) | Val::Tensor(_) | Val::Tensors(..) => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((id, values, inputs.to_vec()))
 }
 
 /// The shapes flowing through one checked space instance.
@@ -121,6 +150,7 @@ impl<'p> Infer<'p> {
             diagnostics: Vec::new(),
             traces: Vec::new(),
             steps: 0,
+            memo: HashMap::new(),
             nesting: 0,
             depth: 0,
             note: None,
@@ -159,12 +189,35 @@ impl<'p> Infer<'p> {
             return;
         };
         for (i, item) in m.ast.items.iter().enumerate() {
+            self.steps = 0;
+            self.check_root(module, i, item);
+            if self.steps > STEP_BUDGET {
+                let span = item.kind.name().map_or(item.span, |name| name.span);
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        "shape-check-incomplete",
+                        "this definition is too large to check its shapes completely",
+                        span,
+                        "checking stopped in here",
+                    )
+                    .with_hint(
+                        "shapes beyond the checked part are verified when the network is built",
+                    ),
+                );
+            }
+        }
+        self.note = None;
+    }
+
+    /// Checks one top-level item on its own (or, for experiments, the space they use).
+    fn check_root(&mut self, module: u32, i: usize, item: &'p crate::syntax::ast::Item) {
+        {
             let id = DefId {
                 module,
                 item: i as u32,
             };
             if self.recursive.contains(&id) {
-                continue;
+                return;
             }
             self.note = None;
             match &item.kind {
@@ -215,22 +268,6 @@ impl<'p> Infer<'p> {
                     }
                 }
                 ItemKind::Import(_) => {}
-            }
-        }
-        self.note = None;
-        if self.steps > STEP_BUDGET {
-            if let Some(m) = self.modules.get(module as usize) {
-                self.diagnostics.push(
-                    Diagnostic::warning(
-                        "shape-check-incomplete",
-                        "this program is too large to check its shapes completely",
-                        m.ast.span.end_point(),
-                        "checking stopped here",
-                    )
-                    .with_hint(
-                        "shapes beyond the checked part are verified when the network is built",
-                    ),
-                );
             }
         }
     }
@@ -762,19 +799,31 @@ impl<'p> Infer<'p> {
         let Some(item) = self.item(id) else {
             return Shape::Unknown;
         };
+        let (params, body, is_cell) = match item {
+            ItemKind::Op(def) | ItemKind::Choice(def) => (&def.params, &[][..], false),
+            ItemKind::Cell(def) => (&def.params, &def.body[..], true),
+            _ => return Shape::Unknown,
+        };
+        let inner = self.bind(params, body, args, env);
+        let recent = if is_cell {
+            history.len().min(8)
+        } else {
+            history.len().min(1)
+        };
+        let key = memo_key(id, &inner.params, &history[history.len() - recent..]);
+        if let Some(known) = key.as_ref().and_then(|key| self.memo.get(key)) {
+            return *known;
+        }
         self.depth += 1;
         let out = match item {
-            ItemKind::Op(def) | ItemKind::Choice(def) => {
-                let inner = self.bind(&def.params, &[], args, env);
-                self.apply(&def.body, &inner, history)
-            }
-            ItemKind::Cell(def) => {
-                let inner = self.bind(&def.params, &def.body, args, env);
-                self.run_cell(&inner, history)
-            }
+            ItemKind::Cell(_) => self.run_cell(&inner, history),
+            ItemKind::Op(def) | ItemKind::Choice(def) => self.apply(&def.body, &inner, history),
             _ => Shape::Unknown,
         };
         self.depth -= 1;
+        if let Some(key) = key {
+            self.memo.insert(key, out);
+        }
         out
     }
 

@@ -372,8 +372,9 @@ impl Resolver<'_> {
                 );
             }
             reference.res = Res::Def(id);
-            let info = &self.globals.defs[&id];
-            let (kind, ty, params) = (info.kind, info.ty, info.params.clone());
+            let globals = self.globals;
+            let info = &globals.defs[&id];
+            let (kind, ty, params) = (info.kind, info.ty, &info.params);
             match kind {
                 DefKind::Space if !self.allow_space => {
                     self.error(
@@ -393,7 +394,7 @@ impl Resolver<'_> {
                 }
                 _ => {}
             }
-            self.check_args(&name, &params, reference.args.as_mut(), reference.name.span);
+            self.check_args(&name, params, reference.args.as_mut(), reference.name.span);
             return ty;
         }
         if let Some(builtin) = Builtin::from_name(&name) {
@@ -457,17 +458,11 @@ impl Resolver<'_> {
     fn check_builtin(&mut self, builtin: Builtin, reference: &mut Ref, span: Span) -> Ty {
         match builtins::kind(builtin) {
             BuiltinKind::Op | BuiltinKind::Shape => {
-                let params: Vec<ParamInfo> = builtins::params(builtin)
-                    .iter()
-                    .map(|p| ParamInfo {
-                        name: p.name.to_string(),
-                        ty: Ty::of_param(p.ty),
-                        has_default: p.default.is_some(),
-                    })
-                    .collect();
+                let globals = self.globals;
+                let params = globals.builtin_params(builtin);
                 self.check_args(
                     builtin.name(),
-                    &params,
+                    params,
                     reference.args.as_mut(),
                     reference.name.span,
                 );

@@ -121,6 +121,17 @@ impl Diagnostic {
 
     /// Renders the diagnostic, with ANSI colours when `color` is true.
     pub fn render_with(&self, sources: &SourceMap, color: bool) -> String {
+        let mut cache = source_cache(sources);
+        self.render_cached(sources, &mut cache, color)
+    }
+
+    /// Renders with a prepared source cache (so many diagnostics share one).
+    fn render_cached(
+        &self,
+        sources: &SourceMap,
+        cache: &mut impl ariadne::Cache<String>,
+        color: bool,
+    ) -> String {
         let name_of = |span: Span| {
             sources
                 .get(span.file)
@@ -165,13 +176,8 @@ impl Diagnostic {
         if let Some(hint) = &self.hint {
             report = report.with_help(hint);
         }
-        let cache = ariadne::sources(
-            sources
-                .iter()
-                .map(|(_, file)| (file.name.clone(), file.text.clone())),
-        );
         let mut out = Vec::new();
-        match report.finish().write(cache, &mut out) {
+        match report.finish().write(&mut *cache, &mut out) {
             Ok(()) => String::from_utf8_lossy(&out).into_owned(),
             Err(_) => self.render_without_source(),
         }
@@ -202,11 +208,21 @@ impl Diagnostic {
     }
 }
 
+/// The ariadne cache of every file's text, keyed by file name.
+fn source_cache(sources: &SourceMap) -> impl ariadne::Cache<String> + '_ {
+    ariadne::sources(
+        sources
+            .iter()
+            .map(|(_, file)| (file.name.clone(), file.text.as_str())),
+    )
+}
+
 /// Renders all `diagnostics` in order, separated as ariadne lays them out.
 pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let mut cache = source_cache(sources);
     diagnostics
         .iter()
-        .map(|diagnostic| diagnostic.render_with(sources, color))
+        .map(|diagnostic| diagnostic.render_cached(sources, &mut cache, color))
         .collect()
 }
 

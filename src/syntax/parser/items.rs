@@ -123,7 +123,10 @@ where
         })
     })
     .recover_with(via_parser(
-        skip_until(stop).and_is(just(Token::RBrace).not()).to(None),
+        just(Token::RBrace)
+            .not()
+            .ignore_then(skip_until(stop))
+            .to(None),
     ))
     .repeated()
     .collect::<Vec<_>>()
