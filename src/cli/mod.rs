@@ -6,6 +6,7 @@ mod demo;
 mod doctor;
 mod fmt;
 mod proxies;
+mod run;
 mod sample;
 mod show;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Sample(sample::Args),
     /// Draw an architecture of a space as text or Graphviz.
     Show(show::Args),
+    /// Run an experiment: its strategy against its evaluator, with a resumable trial store.
+    Run(run::Args),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -54,5 +57,6 @@ pub fn main() -> ExitCode {
         Command::Count(args) => count::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Show(args) => show::run(args),
+        Command::Run(args) => run::run(args),
     }
 }

@@ -14,13 +14,16 @@
 pub mod budget;
 pub mod csv;
 pub mod evaluator;
+pub mod experiment;
 pub mod host;
 pub mod numeric;
+pub mod prepare;
 pub mod rng;
 pub mod runner;
 pub mod session;
 pub mod store;
 pub mod strategy;
+pub mod summary;
 pub mod surrogate;
 pub mod table;
 pub mod trial;

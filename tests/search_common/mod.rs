@@ -143,7 +143,7 @@ pub fn inline_strategy(name: &str, source: &str) -> Strategy {
 }
 
 /// What a run reported.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Collected {
     /// Live trials in the order reported.
     pub trials: Vec<Trial>,

@@ -1,0 +1,435 @@
+//! Reading an `experiment` block of a checked program into what the runner needs: the space
+//! to search, the evaluator, the strategy and its parameters, the budget and the objective.
+//! Every problem is a diagnostic at the entry that causes it.
+
+use super::budget::Budget;
+use super::runner::Param;
+use super::table::CostModel;
+use crate::check::Program;
+use crate::syntax::ast::{
+    Arg, Direction, Entry, EntryValue, ExperimentDef, Expr, ExprKind, ItemKind, Lit,
+};
+use crate::syntax::{Diagnostic, Span};
+
+/// The evaluator an experiment names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvaluatorSpec {
+    /// `table(file: "...", reward: "...", report: "...", key: "arch", cost: ...)`.
+    Table {
+        /// The table's path as written.
+        file: String,
+        /// The key column.
+        key: String,
+        /// The reward column (the objective's metric unless given).
+        reward: String,
+        /// The reported column.
+        report: Option<String>,
+        /// The cost model.
+        cost: CostModel,
+        /// Where the entry is.
+        span: Span,
+    },
+}
+
+/// An experiment as the runner needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentSpec {
+    /// Its name.
+    pub name: String,
+    /// The space's name, and where it was named.
+    pub space: (String, Span),
+    /// The evaluator.
+    pub evaluator: EvaluatorSpec,
+    /// The strategy's name (a stdlib stem or a `.rhai` path), and where it was named.
+    pub strategy: (String, Span),
+    /// The strategy's parameters.
+    pub params: Vec<(String, Param)>,
+    /// The limits.
+    pub budget: Budget,
+    /// Whether the objective is maximised.
+    pub maximize: bool,
+    /// The objective's metric.
+    pub metric: String,
+    /// `workers N`, if given.
+    pub workers: Option<usize>,
+    /// `seed N`: the first seed, if given.
+    pub seed: Option<u64>,
+    /// The whole block.
+    pub span: Span,
+}
+
+fn error(span: Span, message: impl Into<String>, hint: &str) -> Diagnostic {
+    Diagnostic::error("experiment", message, span, "here").with_hint(hint)
+}
+
+/// Finds the experiment `name` (or the main file's only/first one) and reads it.
+pub fn read(program: &Program, name: Option<&str>) -> Result<ExperimentSpec, Diagnostic> {
+    let main = program.main();
+    let experiments: Vec<&ExperimentDef> = main
+        .ast
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Experiment(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let found = match name {
+        Some(n) => experiments.iter().find(|e| e.name.name == n).copied(),
+        None => experiments.first().copied(),
+    };
+    let Some(def) = found else {
+        let names: Vec<&str> = experiments.iter().map(|e| e.name.name.as_str()).collect();
+        let hint = if names.is_empty() {
+            "add an `experiment NAME { space ..., evaluate ..., strategy ..., budget ... }` block"
+                .to_string()
+        } else {
+            format!("the experiments here are: {}", names.join(", "))
+        };
+        let what = name.map_or("no experiment".to_string(), |n| {
+            format!("no experiment `{n}`")
+        });
+        return Err(error(main.ast.span, format!("this file has {what}"), &hint));
+    };
+    read_def(def)
+}
+
+fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
+    let span = def.name.span;
+    let get = |key: &str| def.entries.iter().find(|e| e.key.name == key);
+    let need = |key: &str, example: &str| {
+        get(key).ok_or_else(|| {
+            error(
+                span,
+                format!("experiment `{}` has no `{key}` entry", def.name.name),
+                &format!("add `{key} {example}`"),
+            )
+        })
+    };
+    for e in &def.entries {
+        if ![
+            "space",
+            "data",
+            "evaluate",
+            "strategy",
+            "budget",
+            "objective",
+            "workers",
+            "seed",
+        ]
+        .contains(&e.key.name.as_str())
+        {
+            return Err(error(
+                e.key.span,
+                format!("unknown experiment entry `{}`", e.key.name),
+                "entries are space, data, evaluate, strategy, budget, objective, workers and seed",
+            ));
+        }
+    }
+    let (space, _) = call(need("space", "nb201")?)?;
+    let objective = need("objective", "maximize valid_acc")?;
+    let (maximize, metric) = match &objective.value {
+        EntryValue::Objective {
+            direction, metric, ..
+        } => (*direction == Direction::Maximize, metric.name.clone()),
+        EntryValue::Args(_) => {
+            return Err(error(
+                objective.span,
+                "`objective` needs a direction and a metric",
+                "write `objective maximize METRIC`",
+            ))
+        }
+    };
+    let evaluator = evaluator(
+        need("evaluate", "table(file: \"nb201/nb201.csv\")")?,
+        &metric,
+    )?;
+    let strategy_entry = need("strategy", "evolution(population: 50)")?;
+    let ((name, name_span), args) = call(strategy_entry)?;
+    let mut params = Vec::new();
+    for a in args {
+        let key = a.name.as_ref().ok_or_else(|| {
+            error(
+                a.span,
+                "strategy parameters are named",
+                "write `name: value`",
+            )
+        })?;
+        params.push((key.name.clone(), param(&a.value)?));
+    }
+    let budget = budget(need("budget", "trials: 100")?)?;
+    let workers = get("workers")
+        .map(|e| count(e, "workers"))
+        .transpose()?
+        .map(|n| n as usize);
+    let seed = get("seed").map(|e| count(e, "seed")).transpose()?;
+    Ok(ExperimentSpec {
+        name: def.name.name.clone(),
+        space,
+        evaluator,
+        strategy: (name, name_span),
+        params,
+        budget,
+        maximize,
+        metric,
+        workers,
+        seed,
+        span,
+    })
+}
+
+/// `key NAME` or `key NAME(args)` or `key "file.rhai"(args)`: the name and the arguments.
+fn call(e: &Entry) -> Result<((String, Span), &[Arg]), Diagnostic> {
+    let EntryValue::Args(args) = &e.value else {
+        return Err(error(
+            e.span,
+            format!("`{}` needs a name", e.key.name),
+            "write `KEY NAME(ARGS)`",
+        ));
+    };
+    match args.as_slice() {
+        [Arg {
+            name: None, value, ..
+        }] => match &value.kind {
+            ExprKind::Ref(r) => Ok((
+                (r.name.name.clone(), r.name.span),
+                r.args.as_ref().map_or(&[][..], |a| a.items.as_slice()),
+            )),
+            ExprKind::Lit(Lit::Str(s)) => Ok(((s.clone(), value.span), &[][..])),
+            _ => Err(error(
+                value.span,
+                format!("`{}` needs a name here", e.key.name),
+                "write `KEY NAME(ARGS)`",
+            )),
+        },
+        _ => Err(error(
+            e.span,
+            format!("`{}` takes one name with its arguments", e.key.name),
+            "write `KEY NAME(ARGS)`",
+        )),
+    }
+}
+
+fn param(e: &Expr) -> Result<Param, Diagnostic> {
+    Ok(match &e.kind {
+        ExprKind::Lit(Lit::Int { .. }) => Param::Int(lit_int(e)?),
+        ExprKind::Lit(l @ Lit::Float { .. }) => Param::Float(l.number_value().unwrap_or(f64::NAN)),
+        ExprKind::Lit(Lit::Bool(b)) => Param::Bool(*b),
+        ExprKind::Lit(Lit::Str(s)) => Param::Str(s.clone()),
+        ExprKind::Lit(Lit::Duration { value, unit }) => {
+            Param::Float((*value * unit.seconds()) as f64)
+        }
+        ExprKind::Neg(inner) => match param(inner)? {
+            Param::Int(i) => Param::Int(-i),
+            Param::Float(f) => Param::Float(-f),
+            _ => {
+                return Err(error(
+                    e.span,
+                    "only numbers can be negated",
+                    "write a number",
+                ))
+            }
+        },
+        ExprKind::Ref(r) if r.args.is_none() => Param::Str(r.name.name.clone()),
+        ExprKind::List(items) => Param::List(items.iter().map(param).collect::<Result<_, _>>()?),
+        _ => {
+            return Err(error(
+                e.span,
+                "a strategy parameter is a number, boolean, string, name or list",
+                "write e.g. `population: 50`",
+            ))
+        }
+    })
+}
+
+fn lit_int(e: &Expr) -> Result<i64, Diagnostic> {
+    match &e.kind {
+        ExprKind::Lit(l) => l
+            .int_value()
+            .ok_or_else(|| error(e.span, "expected an integer", "write a whole number")),
+        _ => Err(error(e.span, "expected an integer", "write a whole number")),
+    }
+}
+
+fn number(e: &Expr) -> Result<f64, Diagnostic> {
+    match &e.kind {
+        ExprKind::Lit(l) => l
+            .number_value()
+            .ok_or_else(|| error(e.span, "expected a number", "write a number")),
+        _ => Err(error(e.span, "expected a number", "write a number")),
+    }
+}
+
+fn string(e: &Expr) -> Result<String, Diagnostic> {
+    match &e.kind {
+        ExprKind::Lit(Lit::Str(s)) => Ok(s.clone()),
+        ExprKind::Ref(r) if r.args.is_none() => Ok(r.name.name.clone()),
+        _ => Err(error(
+            e.span,
+            "expected a string",
+            "write a column name in quotes",
+        )),
+    }
+}
+
+fn seconds(e: &Expr) -> Result<f64, Diagnostic> {
+    match &e.kind {
+        ExprKind::Lit(Lit::Duration { value, unit }) => Ok((*value * unit.seconds()) as f64),
+        _ => Err(error(
+            e.span,
+            "expected a duration",
+            "write e.g. `30m`, `4h` or `90s`",
+        )),
+    }
+}
+
+fn count(e: &Entry, key: &str) -> Result<u64, Diagnostic> {
+    match &e.value {
+        EntryValue::Args(args) if args.len() == 1 && args[0].name.is_none() => {
+            let n = lit_int(&args[0].value)?;
+            u64::try_from(n).map_err(|_| {
+                error(
+                    args[0].span,
+                    format!("`{key}` cannot be negative"),
+                    "write a whole number",
+                )
+            })
+        }
+        _ => Err(error(
+            e.span,
+            format!("`{key}` takes one number"),
+            &format!("write `{key} 4`"),
+        )),
+    }
+}
+
+fn budget(e: &Entry) -> Result<Budget, Diagnostic> {
+    let EntryValue::Args(args) = &e.value else {
+        return Err(error(
+            e.span,
+            "`budget` needs limits",
+            "write `budget trials: 100, time: 4h`",
+        ));
+    };
+    let mut b = Budget::default();
+    for a in args {
+        let Some(key) = &a.name else {
+            return Err(error(
+                a.span,
+                "budget limits are named",
+                "write `trials: 100`, `time: 4h` or `sim_time: 10h`",
+            ));
+        };
+        match key.name.as_str() {
+            "trials" => {
+                let n = lit_int(&a.value)?;
+                b.trials = Some(u64::try_from(n).map_err(|_| {
+                    error(a.span, "trials cannot be negative", "write a whole number")
+                })?);
+            }
+            "time" => b.wall_seconds = Some(seconds(&a.value)?),
+            "sim_time" => b.sim_seconds = Some(seconds(&a.value)?),
+            other => {
+                return Err(error(
+                    key.span,
+                    format!("unknown budget limit `{other}`"),
+                    "limits are `trials`, `time` (wall clock) and `sim_time` (simulated clock)",
+                ))
+            }
+        }
+    }
+    if !b.is_bounded() {
+        return Err(error(
+            e.span,
+            "the budget sets no limit",
+            "write `budget trials: 100`",
+        ));
+    }
+    Ok(b)
+}
+
+fn evaluator(e: &Entry, metric: &str) -> Result<EvaluatorSpec, Diagnostic> {
+    let ((name, name_span), args) = call(e)?;
+    if name != "table" {
+        return Err(error(
+            name_span,
+            format!("`nas run` cannot evaluate with `{name}` yet"),
+            "the evaluator available to `nas run` is `table(file: ..., reward: ..., report: ...)`",
+        ));
+    }
+    let mut file = None;
+    let mut key = "arch".to_string();
+    let mut reward = None;
+    let mut report = None;
+    let mut cost = CostModel::Constant(0.0);
+    let mut weights = Vec::new();
+    let mut base = 0.0;
+    for a in args {
+        let Some(k) = &a.name else {
+            return Err(error(
+                a.span,
+                "table arguments are named",
+                "write `file: \"...\"`",
+            ));
+        };
+        match k.name.as_str() {
+            "file" => file = Some(string(&a.value)?),
+            "key" => key = string(&a.value)?,
+            "reward" => reward = Some((string(&a.value)?, a.span)),
+            "report" => report = Some(string(&a.value)?),
+            "cost" => {
+                cost = match &a.value.kind {
+                    ExprKind::Lit(Lit::Str(s)) => CostModel::Column(s.clone()),
+                    ExprKind::Lit(Lit::Duration { .. }) => CostModel::Constant(seconds(&a.value)?),
+                    _ => CostModel::Constant(number(&a.value)?),
+                }
+            }
+            "cost_base" => base = number(&a.value)?,
+            "op_cost" => {
+                let ExprKind::Ref(r) = &a.value.kind else {
+                    return Err(error(
+                        a.span,
+                        "`op_cost` lists ops with weights",
+                        "write `op_cost: ops(nor_conv_3x3: 9, nor_conv_1x1: 1)`",
+                    ));
+                };
+                for w in r.args.iter().flat_map(|x| &x.items) {
+                    let op = w
+                        .name
+                        .as_ref()
+                        .ok_or_else(|| error(w.span, "name the op", "write `op: weight`"))?;
+                    weights.push((op.name.clone(), number(&w.value)?));
+                }
+            }
+            other => {
+                return Err(error(
+                    k.span,
+                    format!("`table` has no argument `{other}`"),
+                    "its arguments are file, key, reward, report, cost, cost_base and op_cost",
+                ))
+            }
+        }
+    }
+    if !weights.is_empty() {
+        cost = CostModel::OpWeights { base, weights };
+    }
+    let file = file.ok_or_else(|| {
+        error(
+            e.span,
+            "`table` needs a file",
+            "write `table(file: \"nb201/nb201.csv\")`",
+        )
+    })?;
+    let reward = match reward {
+        Some((r, _)) => r,
+        None => metric.to_string(),
+    };
+    Ok(EvaluatorSpec::Table {
+        file,
+        key,
+        reward,
+        report,
+        cost,
+        span: e.span,
+    })
+}

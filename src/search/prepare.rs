@@ -1,0 +1,188 @@
+//! From a `.nas` file to a runnable experiment: check the program, read its experiment,
+//! lower its space, load its evaluator and strategy, and fingerprint the whole for the trial
+//! store. Every failure is a diagnostic with the sources to render it.
+
+use super::evaluator::Evaluator;
+use super::experiment::{self, EvaluatorSpec, ExperimentSpec};
+use super::host::Limits;
+use super::runner::RunConfig;
+use super::strategy;
+use super::table::{TableConfig, TableEvaluator};
+use crate::syntax::{Diagnostic, SourceMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Command-line choices that override the experiment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Which experiment of the file (default: the first).
+    pub experiment: Option<String>,
+    /// Another strategy (the experiment's parameters are kept only when it names the same).
+    pub strategy: Option<String>,
+    /// Parallel workers.
+    pub workers: Option<usize>,
+}
+
+/// A runnable experiment.
+pub struct Prepared {
+    /// The experiment as written.
+    pub spec: ExperimentSpec,
+    /// What the runner needs.
+    pub config: RunConfig,
+    /// A digest of everything that changes results, for the trial store's header.
+    pub fingerprint: String,
+    /// The name of the reported metric, when the evaluator has one.
+    pub report: Option<String>,
+}
+
+/// Why an experiment cannot run: diagnostics and the sources they point into.
+#[derive(Debug)]
+pub struct PrepareError {
+    /// The problems.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The sources.
+    pub sources: SourceMap,
+}
+
+impl PrepareError {
+    /// Renders every diagnostic.
+    pub fn render(&self, color: bool) -> String {
+        crate::syntax::diagnostic::render_all(&self.diagnostics, &self.sources, color)
+    }
+}
+
+/// Where a table file named `file` in an experiment at `experiment_dir` is: relative to the
+/// experiment's folder, else under the shared data folder (`NAS_DATA`, `../shared/data`).
+pub fn table_path(file: &str, experiment_dir: &Path) -> PathBuf {
+    let local = experiment_dir.join(file);
+    if local.is_file() || Path::new(file).is_absolute() {
+        return local;
+    }
+    match crate::paths::shared_data_dir().map(|d| d.join(file)) {
+        Some(shared) if shared.is_file() => shared,
+        _ => local,
+    }
+}
+
+/// Checks and prepares the experiment in `path`.
+pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareError> {
+    let program = crate::check::check_file(path).map_err(|e| PrepareError {
+        diagnostics: vec![super::runner::run_diagnostic(
+            "io",
+            format!("cannot read {}: {e}", path.display()),
+            "check the path",
+        )],
+        sources: SourceMap::new(),
+    })?;
+    let fail = |d: Diagnostic| PrepareError {
+        diagnostics: vec![d],
+        sources: program.sources.clone(),
+    };
+    if program.has_errors() {
+        return Err(PrepareError {
+            diagnostics: program.diagnostics.clone(),
+            sources: program.sources.clone(),
+        });
+    }
+    let spec = experiment::read(&program, overrides.experiment.as_deref()).map_err(fail)?;
+    let space = crate::space::lower_space(&program, &spec.space.0).map_err(|d| {
+        let at = Diagnostic::error(
+            "experiment",
+            format!("cannot lower space `{}`", spec.space.0),
+            spec.space.1,
+            "this space",
+        )
+        .with_note(d.message.clone());
+        if d.primary_span().is_some() {
+            fail(d)
+        } else {
+            fail(at)
+        }
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let (evaluator, report, evaluator_text): (Arc<dyn Evaluator>, Option<String>, String) =
+        match &spec.evaluator {
+            EvaluatorSpec::Table {
+                file,
+                key,
+                reward,
+                report,
+                cost,
+                span,
+            } => {
+                let at = table_path(file, &dir);
+                let text = std::fs::read_to_string(&at).map_err(|e| {
+                fail(
+                    Diagnostic::error("evaluator", format!("cannot read table {}: {e}", at.display()), *span, "this table")
+                        .with_hint("paths are relative to the experiment's folder, then to the shared data folder (NAS_DATA)"),
+                )
+            })?;
+                let config = TableConfig {
+                    key: key.clone(),
+                    reward: reward.clone(),
+                    report: report.clone(),
+                    cost: cost.clone(),
+                };
+                let table = TableEvaluator::from_csv(&text, &config).map_err(|e| {
+                fail(
+                    Diagnostic::error("evaluator", format!("table {}: {e}", at.display()), *span, "this table")
+                        .with_hint("the reward column defaults to the objective's metric; name it with `reward:`"),
+                )
+            })?;
+                (
+                    Arc::new(table),
+                    report.clone(),
+                    format!("{:?}|{}", spec.evaluator, digest(&text)),
+                )
+            }
+        };
+    let (strategy_name, params) = match &overrides.strategy {
+        Some(s) if *s != spec.strategy.0 => (s.clone(), Vec::new()),
+        _ => (spec.strategy.0.clone(), spec.params.clone()),
+    };
+    let lib = crate::paths::stdlib_dir();
+    let script = strategy::load(&strategy_name, &dir, lib.as_deref()).map_err(|e| {
+        let known = strategy::stdlib_names(lib.as_deref()).join(", ");
+        fail(
+            Diagnostic::error("strategy", e, spec.strategy.1, "this strategy").with_hint(format!(
+                "the stdlib strategies are {known}; or name your own `.rhai` file"
+            )),
+        )
+    })?;
+    let workers = overrides.workers.or(spec.workers).unwrap_or(1).max(1);
+    let fingerprint = digest(&format!(
+        "{:?}|{}|{}|{}|{params:?}|{:?}|{}|{workers}",
+        space.decisions(),
+        evaluator_text,
+        script.name,
+        script.source,
+        spec.budget,
+        spec.maximize
+    ));
+    let config = RunConfig {
+        space: Arc::new(space),
+        evaluator,
+        strategy: script,
+        params,
+        budget: spec.budget,
+        maximize: spec.maximize,
+        workers,
+        limits: Limits::default(),
+    };
+    Ok(Prepared {
+        spec,
+        config,
+        fingerprint,
+        report,
+    })
+}
+
+/// A 64-bit FNV-1a digest of `text`, in hex.
+pub fn digest(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
