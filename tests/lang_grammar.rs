@@ -132,3 +132,45 @@ fn golden_programs_round_trip() {
         assert_round_trip(&path.display().to_string(), &text);
     }
 }
+
+#[test]
+fn textmate_grammar_is_json_and_knows_every_builtin_and_keyword() {
+    let text = std::fs::read_to_string("grammar/nas.tmLanguage.json")
+        .expect("grammar/nas.tmLanguage.json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(json["scopeName"], "source.nas");
+    let words = |name: &str| -> bool {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|w| w == name)
+    };
+    for builtin in nas::syntax::builtin::Builtin::ALL {
+        assert!(
+            words(builtin.name()),
+            "{} is not highlighted",
+            builtin.name()
+        );
+    }
+    for metric in nas::syntax::builtin::Metric::ALL {
+        assert!(words(metric.name()), "{} is not highlighted", metric.name());
+    }
+    for keyword in [
+        "import",
+        "op",
+        "choice",
+        "cell",
+        "space",
+        "experiment",
+        "input",
+        "node",
+        "output",
+        "let",
+        "where",
+        "of",
+        "any",
+        "independent",
+        "true",
+        "false",
+    ] {
+        assert!(words(keyword), "{keyword} is not highlighted");
+    }
+}
