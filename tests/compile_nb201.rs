@@ -1,6 +1,7 @@
 //! NAS-Bench-201 networks through the op library: shapes, readable parameter names, gradients,
 //! and errors instead of aborts for inputs that do not fit.
 
+use nas::compile::from_space::nb201_genotype;
 use nas::compile::nb201::{Nb201Config, Nb201Genotype, Nb201Net, Nb201Op};
 use nas::compile::{parameter_count, Layer};
 use tch::{nn, Device, Kind, Tensor};
@@ -89,4 +90,21 @@ fn a_config_out_of_range_is_a_build_error() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("must all be positive"), "{err}");
+}
+
+#[test]
+fn architectures_of_the_stdlib_space_compile_to_the_genotype_their_string_names() {
+    let space = nas::space::load_space("nb201").unwrap();
+    let mut rng = nas::space::rng(5);
+    for _ in 0..20 {
+        let arch = space.sample(&mut rng).unwrap();
+        let from_ir = nb201_genotype(&space, &arch).unwrap();
+        let text = space.encode(&arch);
+        assert_eq!(from_ir, Nb201Genotype::parse(&text).unwrap(), "{text}");
+        assert_eq!(from_ir.to_string(), text);
+    }
+    let darts = nas::space::load_space("darts").unwrap();
+    let arch = darts.sample(&mut rng).unwrap();
+    let err = nb201_genotype(&darts, &arch).unwrap_err().to_string();
+    assert!(err.contains("2 cell graphs"), "{err}");
 }

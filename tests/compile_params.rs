@@ -45,13 +45,16 @@ fn nb201_parameter_counts_and_flops_match_the_pytorch_reference() {
 
 #[test]
 fn a_bad_architecture_or_space_is_an_error_message() {
-    let (_, stderr, ok) = params("|nor_conv_5x5~0|");
+    let (_, stderr, ok) = params("|nor_conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|");
     assert!(!ok);
-    assert!(stderr.contains("unknown op `nor_conv_5x5`"), "{stderr}");
+    assert!(stderr.contains("`nor_conv_5x5` is not one of"), "{stderr}");
+    let (_, stderr, ok) = params("|none~0|");
+    assert!(!ok && stderr.contains("expected 3 nodes"), "{stderr}");
     let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(["params", "darts", ALL_3X3])
+        .args(["params", "nowhere", ALL_3X3])
         .output()
         .expect("nas runs");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown space `darts`"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no stdlib space `nowhere`"), "{stderr}");
 }

@@ -22,11 +22,13 @@ pub enum CompileError {
         /// What is wrong, in words.
         message: String,
     },
-    /// The space is not one that can be compiled.
-    #[error("unknown space `{space}` (compilable spaces: nb201)")]
+    /// The space cannot be loaded, or its architectures cannot be compiled yet.
+    #[error("space `{space}`: {message}")]
     UnknownSpace {
         /// The name given.
         space: String,
+        /// Why, in words (for a space that fails to load, its rendered diagnostics).
+        message: String,
     },
     /// libtorch refused an operation (usually a shape that does not fit).
     #[error("libtorch: {0}")]

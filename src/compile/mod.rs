@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod conv;
 pub mod error;
 pub mod flops;
+pub mod from_space;
 pub mod layer;
 pub mod linear;
 pub mod merge;
