@@ -202,6 +202,17 @@ proptest! {
     }
 }
 
+/// Inputs the long run found problems with, kept as regressions.
+#[test]
+fn regressions() {
+    // A network statement `(-11160)` after a call used to be formatted as `- 11160`, which
+    // reads as a subtraction continuing the statement before it.
+    exercise(
+        "space ds(c: int = 8) {\n input image(3, 16, 16)\n let k = # comment\n3 | 5 | 7\n\
+         conv(c, k) >> global_avg_po >> linearvector(4)(-11160)\n}\n",
+    );
+}
+
 #[test]
 fn seeds_are_valid_programs() {
     for seed in SEEDS {

@@ -189,15 +189,24 @@ impl Printer<'_> {
         self.out.push('\n');
     }
 
+    /// Statements need no separators, so a network statement that starts with `(` or `-`
+    /// could be read as continuing the statement before it (a call, a subtraction): such a
+    /// statement, and the one before it, are printed in parentheses.
     fn body(&mut self, body: &[Stmt], item_span: Span) {
+        let ambiguous_start = |stmt: &Stmt| match &stmt.kind {
+            StmtKind::Network(value) => expr_to_string(value).starts_with(['(', '-']),
+            _ => false,
+        };
         let mut previous_end: Option<u32> = None;
-        for stmt in body {
+        for (index, stmt) in body.iter().enumerate() {
             if previous_end.is_some_and(|end| self.blank_between(end, stmt.span.start)) {
                 self.out.push('\n');
             }
             self.leading(stmt.span.start, "    ");
             self.leading(stmt.span.end, "    ");
-            self.stmt(stmt);
+            let guard = body.get(index + 1).is_some_and(ambiguous_start)
+                || (index > 0 && ambiguous_start(stmt));
+            self.stmt(stmt, guard);
             let line = self.line_of(stmt.span.end);
             self.trailing(stmt.span.end, line);
             previous_end = Some(stmt.span.end);
@@ -205,8 +214,25 @@ impl Printer<'_> {
         self.leading(item_span.end, "    ");
     }
 
-    fn stmt(&mut self, stmt: &Stmt) {
+    /// Prints a statement; with `guard`, its expression goes in parentheses on one line.
+    fn stmt(&mut self, stmt: &Stmt, guard: bool) {
         const INDENT: &str = "    ";
+        if guard {
+            let head = match &stmt.kind {
+                StmtKind::InputShape(_) => "input ".to_string(),
+                StmtKind::Node { name, .. } => format!("node {} = ", name.name),
+                StmtKind::Let { name, .. } => format!("let {} = ", name.name),
+                StmtKind::Output(_) => "output ".to_string(),
+                StmtKind::Where(_) => "where ".to_string(),
+                StmtKind::Network(_) => String::new(),
+                StmtKind::Input(_) => return self.stmt(stmt, false),
+            };
+            let mut text = String::new();
+            stmt.kind
+                .for_each_expr(|value| text = expr_to_string(value));
+            self.out.push_str(&format!("{INDENT}{head}({text})"));
+            return;
+        }
         match &stmt.kind {
             StmtKind::Input(names) => {
                 let names: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
@@ -362,6 +388,12 @@ mod tests {
             "{formatted}"
         );
         assert!(formatted.contains("\n        >> stage_"), "{formatted}");
+    }
+
+    #[test]
+    fn statements_that_could_merge_keep_apart() {
+        round_trip("space s { let k = (3)\n (-1)\n let j = (relu)\n (relu | skip) >> conv(8, 3) }");
+        round_trip("space s { conv(8, 3)(-1) }");
     }
 
     #[test]

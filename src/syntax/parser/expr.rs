@@ -2,7 +2,7 @@
 //! `>>` composition, `+ -`, `* / %` (with `* n independent`), unary `-`, then primaries:
 //! literals, references with arguments, `( )`, `[ ]` lists and `k of [..]` / `any of [..]`.
 
-use super::{ident, ParseErr};
+use super::{ident, Custom, SyntaxError};
 use crate::syntax::ast::{Arg, Args, BinOp, Expr, ExprKind, Lit, PickCount, Ref, RepeatMode, Res};
 use crate::syntax::span::Span;
 use crate::syntax::token::{Number, Token};
@@ -25,14 +25,14 @@ fn number_lit(number: Number) -> Lit {
 }
 
 /// Folds `first (op rhs)*` into a left-nested tree, refusing chains longer than [`MAX_CHAIN`].
-fn fold_chain(
+fn fold_chain<E: Custom>(
     first: Expr,
     rest: Vec<(BinOp, Expr, Option<Span>)>,
     span: Span,
-    emitter: &mut Emitter<Rich<'_, Token<'_>, Span>>,
+    emitter: &mut Emitter<E>,
 ) -> Expr {
     if rest.len() >= MAX_CHAIN {
-        emitter.emit(Rich::custom(
+        emitter.emit(E::custom(
             span,
             format!(
                 "this operator chain is too long ({} operands; the limit is {MAX_CHAIN})",
@@ -77,9 +77,11 @@ fn flat(mut items: Vec<Expr>, span: Span, make: fn(Vec<Expr>) -> ExprKind) -> Ex
 }
 
 /// The expression parser.
-pub fn expr<'t, 's: 't, I>() -> impl Parser<'t, I, Expr, ParseErr<'t, 's>> + Clone
+pub fn expr<'t, 's: 't, I, E>(
+) -> impl Parser<'t, I, Expr, extra::Err<E>> + Clone + use<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: SyntaxError<'t, I>,
 {
     recursive(|expr| {
         let named_arg = ident()
@@ -213,7 +215,7 @@ where
             .then(primary)
             .validate(|(minuses, operand): (Vec<Span>, Expr), e, emitter| {
                 if minuses.len() > MAX_PREFIX {
-                    emitter.emit(Rich::custom(
+                    emitter.emit(E::custom(
                         e.span(),
                         format!("more than {MAX_PREFIX} `-` in a row"),
                     ));
@@ -246,9 +248,9 @@ where
                     .then(just(Token::Independent).to_span().or_not())
                     .validate(|((op, rhs), independent), _, emitter| {
                         if let (Some(span), false) = (independent, op == BinOp::Mul) {
-                            emitter.emit(Rich::custom(
+                            emitter.emit(E::custom(
                                 span,
-                                "`independent` only follows a repetition `op * n`",
+                                "`independent` only follows a repetition `op * n`".to_string(),
                             ));
                         }
                         (op, rhs, independent.filter(|_| op == BinOp::Mul))

@@ -2,7 +2,7 @@
 //! statements and experiment entries, with error recovery at statement and item level.
 
 use super::expr::expr as expr_parser;
-use super::{ident, ExprParser, ParseErr};
+use super::{ident, ExprParser, SyntaxError};
 use crate::syntax::ast::{
     Arg, CellDef, Direction, Entry, EntryValue, ExperimentDef, Expr, File, Ident, Import, Item,
     ItemKind, OpDef, Param, ParamType, SpaceDef, Stmt, StmtKind, TypeAnn,
@@ -23,10 +23,13 @@ fn is_item_start(token: &Token<'_>) -> bool {
 
 /// Skips one token, then any tokens up to (not including) one that `stop` accepts,
 /// stepping over balanced bracket groups as units. Used for error recovery.
-fn skip_until<'t, 's: 't, I, S>(stop: S) -> impl Parser<'t, I, (), ParseErr<'t, 's>> + Clone
+fn skip_until<'t, 's: 't, I, E, S>(
+    stop: S,
+) -> impl Parser<'t, I, (), extra::Err<E>> + Clone + use<'t, 's, I, E, S>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
-    S: Parser<'t, I, (), ParseErr<'t, 's>> + Clone,
+    E: SyntaxError<'t, I>,
+    S: Parser<'t, I, (), extra::Err<E>> + Clone,
 {
     let group = recursive(|group| {
         let inner = group
@@ -57,11 +60,12 @@ where
 }
 
 /// A parameter list `(a: int, b: int = 1)`; absent parentheses mean no parameters.
-fn params<'t, 's: 't, I>(
-    expr: ExprParser<'t, 's, I>,
-) -> impl Parser<'t, I, Vec<Param>, ParseErr<'t, 's>> + Clone
+fn params<'t, 's: 't, I, E>(
+    expr: ExprParser<'t, I, E>,
+) -> impl Parser<'t, I, Vec<Param>, extra::Err<E>> + Clone + use<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: SyntaxError<'t, I>,
 {
     let type_ann = select! {
         Token::Ident(name) = e => (name, e.span()),
@@ -74,7 +78,7 @@ where
             let hint = did_you_mean(name, names.iter().copied())
                 .map(|best| format!("; did you mean `{best}`?"))
                 .unwrap_or_default();
-            emitter.emit(Rich::custom(
+            emitter.emit(E::custom(
                 span,
                 format!("unknown type `{name}` (the types are int, float, bool, str and op){hint}"),
             ));
@@ -105,13 +109,14 @@ where
 }
 
 /// A `{ ... }` body of statements, recovering from bad statements.
-fn body<'t, 's: 't, I, P>(
+fn body<'t, 's: 't, I, E, P>(
     stmt: P,
     is_start: fn(&Token<'_>) -> bool,
-) -> impl Parser<'t, I, Vec<Stmt>, ParseErr<'t, 's>> + Clone
+) -> impl Parser<'t, I, Vec<Stmt>, extra::Err<E>> + Clone + use<'t, 's, I, E, P>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
-    P: Parser<'t, I, StmtKind, ParseErr<'t, 's>> + Clone,
+    E: SyntaxError<'t, I>,
+    P: Parser<'t, I, StmtKind, extra::Err<E>> + Clone,
 {
     let stop = any()
         .filter(move |token: &Token<'s>| is_start(token) || *token == Token::RBrace)
@@ -148,11 +153,12 @@ fn is_space_start(token: &Token<'_>) -> bool {
 }
 
 /// `let name = expr` and `where cond`, shared by cells and spaces.
-fn let_or_where<'t, 's: 't, I>(
-    expr: ExprParser<'t, 's, I>,
-) -> impl Parser<'t, I, StmtKind, ParseErr<'t, 's>> + Clone
+fn let_or_where<'t, 's: 't, I, E>(
+    expr: ExprParser<'t, I, E>,
+) -> impl Parser<'t, I, StmtKind, extra::Err<E>> + Clone + use<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: SyntaxError<'t, I>,
 {
     let let_stmt = just(Token::Let)
         .ignore_then(ident())
@@ -166,11 +172,12 @@ where
 }
 
 /// A cell body's statement.
-fn cell_stmt<'t, 's: 't, I>(
-    expr: ExprParser<'t, 's, I>,
-) -> impl Parser<'t, I, StmtKind, ParseErr<'t, 's>> + Clone
+fn cell_stmt<'t, 's: 't, I, E>(
+    expr: ExprParser<'t, I, E>,
+) -> impl Parser<'t, I, StmtKind, extra::Err<E>> + Clone + use<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: SyntaxError<'t, I>,
 {
     let input = just(Token::Input)
         .ignore_then(
@@ -193,11 +200,12 @@ where
 }
 
 /// A space body's statement.
-fn space_stmt<'t, 's: 't, I>(
-    expr: ExprParser<'t, 's, I>,
-) -> impl Parser<'t, I, StmtKind, ParseErr<'t, 's>> + Clone
+fn space_stmt<'t, 's: 't, I, E>(
+    expr: ExprParser<'t, I, E>,
+) -> impl Parser<'t, I, StmtKind, extra::Err<E>> + Clone + use<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: SyntaxError<'t, I>,
 {
     let input = just(Token::Input)
         .ignore_then(expr.clone())
@@ -210,11 +218,12 @@ where
 }
 
 /// An experiment entry: `key value`.
-fn entry<'t, 's: 't, I>(
-    expr: ExprParser<'t, 's, I>,
-) -> impl Parser<'t, I, Entry, ParseErr<'t, 's>> + Clone
+fn entry<'t, 's: 't, I, E>(
+    expr: ExprParser<'t, I, E>,
+) -> impl Parser<'t, I, Entry, extra::Err<E>> + Clone + use<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: SyntaxError<'t, I>,
 {
     let key = select! {
         Token::Ident(name) = e => Ident { name: name.to_string(), span: e.span() },
@@ -262,11 +271,12 @@ where
 }
 
 /// One item, or `None` where a broken item was skipped.
-fn item<'t, 's: 't, I>(
-    expr: ExprParser<'t, 's, I>,
-) -> impl Parser<'t, I, Option<Item>, ParseErr<'t, 's>> + Clone
+fn item<'t, 's: 't, I, E>(
+    expr: ExprParser<'t, I, E>,
+) -> impl Parser<'t, I, Option<Item>, extra::Err<E>> + Clone + use<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: SyntaxError<'t, I>,
 {
     let import = just(Token::Import)
         .ignore_then(select! { Token::Str(path) = e => (path, e.span()) }.labelled("a path string"))
@@ -316,9 +326,10 @@ where
 }
 
 /// A whole file.
-pub fn file<'t, 's: 't, I>() -> impl Parser<'t, I, File, ParseErr<'t, 's>>
+pub fn file<'t, 's: 't, I, E>() -> impl Parser<'t, I, File, extra::Err<E>> + use<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: SyntaxError<'t, I>,
 {
     item(expr_parser().boxed())
         .repeated()

@@ -9,8 +9,10 @@ use super::diagnostic::Diagnostic;
 use super::lexer::{lex, Comment};
 use super::span::{FileId, Span};
 use super::token::Token;
+use chumsky::error::EmptyErr;
 use chumsky::error::{RichPattern, RichReason};
-use chumsky::input::{Input as _, ValueInput};
+use chumsky::input::{Input, ValueInput};
+use chumsky::label::LabelError;
 use chumsky::prelude::*;
 
 pub use expr::MAX_CHAIN;
@@ -19,16 +21,45 @@ pub use expr::MAX_CHAIN;
 /// items are dropped with a diagnostic, so later stages may recurse safely.
 pub const MAX_EXPR_DEPTH: usize = 200;
 
-/// The error type of every parser.
-type ParseErr<'t, 's> = extra::Err<Rich<'t, Token<'s>, Span>>;
+/// Errors that validation steps can raise with a message.
+trait Custom: Sized {
+    /// An error at `span` saying `message`.
+    fn custom(span: Span, message: String) -> Self;
+}
+
+impl Custom for Rich<'_, Token<'_>, Span> {
+    fn custom(span: Span, message: String) -> Self {
+        Rich::custom(span, message)
+    }
+}
+
+impl Custom for EmptyErr {
+    fn custom(_: Span, _: String) -> Self {
+        EmptyErr::default()
+    }
+}
+
+/// What the parsers need of their error type. Parsing first runs with [`EmptyErr`] (no error
+/// bookkeeping, several times faster) and only a file with errors is parsed again with
+/// [`Rich`] errors to report them.
+trait SyntaxError<'t, I: Input<'t>>:
+    chumsky::error::Error<'t, I> + LabelError<'t, I, &'static str> + Custom + 't
+{
+}
+
+impl<'t, I: Input<'t>, E> SyntaxError<'t, I> for E where
+    E: chumsky::error::Error<'t, I> + LabelError<'t, I, &'static str> + Custom + 't
+{
+}
 
 /// The expression parser, built once per parse and shared.
-type ExprParser<'t, 's, I> = Boxed<'t, 't, I, super::ast::Expr, ParseErr<'t, 's>>;
+type ExprParser<'t, I, E> = Boxed<'t, 't, I, super::ast::Expr, extra::Err<E>>;
 
 /// An identifier with its span.
-fn ident<'t, 's: 't, I>() -> impl Parser<'t, I, Ident, ParseErr<'t, 's>> + Clone
+fn ident<'t, 's: 't, I, E>() -> impl Parser<'t, I, Ident, extra::Err<E>> + Clone + use<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: SyntaxError<'t, I>,
 {
     select! {
         Token::Ident(name) = e => Ident { name: name.to_string(), span: e.span() },
@@ -70,10 +101,22 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     }
     let eoi = Span::new(file, text.len()..text.len());
     let input = lexed.tokens.as_slice().split_token_span(eoi);
-    let (output, errors) = items::file().parse(input).into_output_errors();
-    parsed
-        .diagnostics
-        .extend(errors.into_iter().map(|error| syntax_diagnostic(&error)));
+    let fast = items::file::<_, EmptyErr>()
+        .parse(input)
+        .into_output_errors();
+    let output = match fast {
+        (Some(tree), errors) if errors.is_empty() => Some(tree),
+        _ => {
+            let input = lexed.tokens.as_slice().split_token_span(eoi);
+            let (output, errors) = items::file::<_, Rich<'_, Token<'_>, Span>>()
+                .parse(input)
+                .into_output_errors();
+            parsed
+                .diagnostics
+                .extend(errors.into_iter().map(|error| syntax_diagnostic(&error)));
+            output
+        }
+    };
     if let Some(mut tree) = output {
         tree.span = Span::new(file, 0..text.len());
         drop_too_deep(&mut tree, &mut parsed.diagnostics);
