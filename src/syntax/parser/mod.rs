@@ -111,9 +111,12 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             let (output, errors) = items::file::<_, Rich<'_, Token<'_>, Span>>()
                 .parse(input)
                 .into_output_errors();
-            parsed
-                .diagnostics
-                .extend(errors.into_iter().map(|error| syntax_diagnostic(&error)));
+            parsed.diagnostics.extend(
+                errors
+                    .into_iter()
+                    .filter(|error| error.found() != Some(&Token::Error))
+                    .map(|error| syntax_diagnostic(&error)),
+            );
             output
         }
     };
@@ -165,7 +168,7 @@ fn syntax_diagnostic(error: &Rich<'_, Token<'_>, Span>) -> Diagnostic {
                 None => "unexpected end of file".to_string(),
             };
             let mut wanted: Vec<String> = expected.iter().filter_map(pattern_text).collect();
-            wanted.sort();
+            wanted.sort_by(|a, b| (expectation_rank(a), a).cmp(&(expectation_rank(b), b)));
             wanted.dedup();
             let label = match wanted.len() {
                 0 => "not expected here".to_string(),
@@ -191,9 +194,21 @@ fn pattern_text(pattern: &RichPattern<'_, Token<'_>>) -> Option<String> {
     }
 }
 
+/// Orders expectations by how helpful they are: closing brackets and commas, then named
+/// things ("an expression"), then keywords, then operators (which could continue almost
+/// anything and so say little).
+fn expectation_rank(text: &str) -> u8 {
+    match text {
+        "`)`" | "`]`" | "`}`" | "`,`" => 0,
+        _ if !text.starts_with('`') => 1,
+        _ if text[1..].starts_with(|c: char| c.is_ascii_alphabetic()) && text != "`of`" => 2,
+        _ => 3,
+    }
+}
+
 /// `a`, `a or b`, `a, b or c` (at most six, then "…").
 fn join_or(items: &[String]) -> String {
-    let shown: Vec<&str> = items.iter().take(6).map(String::as_str).collect();
+    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
     match shown.as_slice() {
         [] => String::new(),
         [only] => (*only).to_string(),
