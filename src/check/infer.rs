@@ -805,11 +805,14 @@ impl<'p> Infer<'p> {
             _ => return Shape::Unknown,
         };
         let inner = self.bind(params, body, args, env);
-        let recent = if is_cell {
-            history.len().min(8)
-        } else {
-            history.len().min(1)
-        };
+        let inputs: usize = body
+            .iter()
+            .map(|stmt| match &stmt.kind {
+                StmtKind::Input(names) => names.len(),
+                _ => 0,
+            })
+            .sum();
+        let recent = history.len().min(if is_cell { inputs.max(1) } else { 1 });
         let key = memo_key(id, &inner.params, &history[history.len() - recent..]);
         if let Some(known) = key.as_ref().and_then(|key| self.memo.get(key)) {
             return *known;
