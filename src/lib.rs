@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod entry;
 pub mod fmt;
 pub mod paths;
+pub mod repl;
 pub mod search;
 pub mod space;
 pub mod syntax;

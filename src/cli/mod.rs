@@ -6,6 +6,7 @@ mod demo;
 mod doctor;
 mod fmt;
 mod proxies;
+mod repl;
 mod run;
 mod sample;
 mod show;
@@ -15,11 +16,11 @@ use std::process::ExitCode;
 
 /// A neural architecture search engine.
 #[derive(Debug, Parser)]
-#[command(name = "nas", version, about, arg_required_else_help = true)]
+#[command(name = "nas", version, about)]
 pub struct Cli {
-    /// What to do.
+    /// What to do (nothing: the interactive REPL).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands of `nas`.
@@ -41,6 +42,8 @@ pub enum Command {
     Sample(sample::Args),
     /// Draw an architecture of a space as text or Graphviz.
     Show(show::Args),
+    /// The interactive REPL (the default), or a transcript from stdin: `nas repl < session.txt`.
+    Repl(repl::Args),
     /// Run an experiment: its strategy against its evaluator, with a resumable trial store.
     Run(run::Args),
 }
@@ -48,7 +51,10 @@ pub enum Command {
 /// Parses the command line and runs the chosen subcommand.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let Some(command) = cli.command else {
+        return repl::run(repl::Args::default());
+    };
+    match command {
         Command::Doctor(args) => doctor::run(args),
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
@@ -57,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Count(args) => count::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Show(args) => show::run(args),
+        Command::Repl(args) => repl::run(args),
         Command::Run(args) => run::run(args),
     }
 }

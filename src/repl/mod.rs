@@ -1,0 +1,42 @@
+//! The interactive REPL: design spaces, inspect architectures and run searches in one session.
+//!
+//! The core is [`Session`] ([`session`]): it holds the session's definitions as one growing
+//! source checked as the file `<repl>` ([`source`]), the current space and the architectures
+//! printed so far ([`spaces`]), and Rhai variables ([`rhai_eval`]); [`Session::eval`] turns
+//! one complete input into a [`Reply`] without touching a terminal. [`input`] decides what an
+//! input is and whether it is complete (the validator) and colours it; [`complete`] does tab
+//! completion; [`command`] parses `:commands` and [`help`] documents them.
+//!
+//! The front ends ([`frontend`]) are thin: rustyline on a terminal, a line reader for piped
+//! transcripts. `:run` runs `nas run` as a child process ([`child`]) so that Ctrl-C stops the
+//! run and not the session ([`signal`]).
+
+pub mod child;
+pub mod command;
+pub mod complete;
+pub mod frontend;
+pub mod help;
+pub mod input;
+pub mod params;
+pub mod rhai_eval;
+pub mod session;
+pub mod signal;
+pub mod source;
+pub mod spaces;
+
+pub use session::{Host, Options, Reply, RunOutcome, RunRequest, Session};
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+/// Starts the REPL: interactive when stdin and stdout are terminals, else a transcript read
+/// from stdin.
+pub fn main() -> ExitCode {
+    signal::install();
+    let color_err = crate::syntax::diagnostic::stderr_wants_color();
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        frontend::interactive(color_err)
+    } else {
+        frontend::transcript(std::io::stdin().lock(), color_err)
+    }
+}

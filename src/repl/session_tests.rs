@@ -1,0 +1,203 @@
+//! Tests of the session core: no terminal, a fake host for `:run`.
+
+use super::*;
+
+/// A host that records run requests and answers with a fixed outcome.
+struct FakeHost {
+    requests: Vec<RunRequest>,
+    outcome: RunOutcome,
+}
+
+impl Host for FakeHost {
+    fn run(&mut self, request: &RunRequest) -> RunOutcome {
+        self.requests.push(request.clone());
+        self.outcome.clone()
+    }
+}
+
+fn host() -> FakeHost {
+    FakeHost {
+        requests: Vec::new(),
+        outcome: RunOutcome::Finished,
+    }
+}
+
+fn eval(s: &mut Session, input: &str) -> Reply {
+    s.eval(input, &mut host())
+}
+
+const TINY: &str = "space tiny {\n    input image(3, 8, 8)\n    conv(8, 3 | 5) >> relu >> global_avg_pool >> linear(2 | 4)\n}";
+
+#[test]
+fn define_count_sample_show_mutate() {
+    let mut s = Session::new(Options::default());
+    let r = eval(&mut s, TINY);
+    assert!(r.ok, "{r:?}");
+    assert!(r.out.contains("defined space tiny"), "{}", r.out);
+    assert!(
+        r.out.contains("current space: tiny (4 architectures)"),
+        "{}",
+        r.out
+    );
+    assert_eq!(eval(&mut s, ":count").out, "4 architectures\n");
+    let sampled = eval(&mut s, ":sample 2 seed=1");
+    assert!(sampled.ok, "{sampled:?}");
+    assert!(
+        sampled.out.starts_with("#1 ") && sampled.out.contains("\n#2 "),
+        "{}",
+        sampled.out
+    );
+    assert_eq!(
+        eval(&mut s, "sample 2 seed=1")
+            .out
+            .replace("#3", "#1")
+            .replace("#4", "#2"),
+        sampled.out
+    );
+    let shown = eval(&mut s, ":show #1");
+    assert!(shown.ok && shown.out.contains("conv"), "{shown:?}");
+    let mutated = eval(&mut s, ":mutate #1");
+    assert!(mutated.ok && mutated.out.starts_with("#5 "), "{mutated:?}");
+    let text = mutated.out.trim_start_matches("#5 ").trim().to_string();
+    let again = eval(&mut s, &format!(":show {text}"));
+    assert!(again.ok, "{again:?}");
+}
+
+#[test]
+fn errors_render_as_diagnostics_into_the_typed_line_and_the_session_recovers() {
+    let mut s = Session::new(Options::default());
+    assert!(eval(&mut s, "op block(c: int) = relu >> conv(c, 3)").ok);
+    let bad = eval(
+        &mut s,
+        "space s {\n    input image(3, 8, 8)\n    blok(8) >> global_avg_pool >> linear(2)\n}",
+    );
+    assert!(!bad.ok);
+    assert!(bad.err.contains("<repl>:4:"), "{}", bad.err);
+    assert!(bad.err.contains("blok"), "{}", bad.err);
+    assert!(bad.err.contains("block"), "a suggestion: {}", bad.err);
+    let good = eval(
+        &mut s,
+        "space s {\n    input image(3, 8, 8)\n    block(8) >> global_avg_pool >> linear(2)\n}",
+    );
+    assert!(good.ok, "{good:?}");
+    assert!(
+        good.out.contains("current space: s (1 architectures)"),
+        "{}",
+        good.out
+    );
+}
+
+#[test]
+fn redefinitions_replace_and_the_current_space_follows() {
+    let mut s = Session::new(Options::default());
+    assert!(eval(&mut s, "choice k = 3 | 5").ok);
+    assert!(
+        eval(
+            &mut s,
+            "space t {\n input image(3, 8, 8)\n conv(8, k) >> global_avg_pool >> linear(2)\n}"
+        )
+        .ok
+    );
+    assert_eq!(eval(&mut s, ":count").out, "2 architectures\n");
+    let r = eval(&mut s, "choice k = 1 | 3 | 5");
+    assert!(r.out.contains("redefined choice k"), "{r:?}");
+    assert_eq!(eval(&mut s, ":count").out, "3 architectures\n");
+}
+
+#[test]
+fn stdlib_spaces_by_name_and_unknown_spaces_with_hints() {
+    let mut s = Session::new(Options::default());
+    let r = eval(&mut s, ":use nb201");
+    assert!(r.ok, "{r:?}");
+    assert_eq!(eval(&mut s, ":count").out, "15625 architectures\n");
+    let missing = eval(&mut s, ":count nb20");
+    assert!(!missing.ok);
+    assert!(
+        missing.err.contains("did you mean `nb201`?"),
+        "{}",
+        missing.err
+    );
+    let none = eval(&mut Session::new(Options::default()), ":sample");
+    assert!(none.err.contains("no current space"), "{}", none.err);
+}
+
+#[test]
+fn load_reset_list_and_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mine.nas");
+    std::fs::write(&path, TINY).expect("write");
+    let mut s = Session::new(Options::default());
+    let r = eval(&mut s, &format!(":load {}", path.display()));
+    assert!(r.ok, "{r:?}");
+    assert!(r.out.contains("defined space tiny"), "{}", r.out);
+    assert!(eval(&mut s, ":list").out.contains("space tiny"));
+    let check = eval(&mut s, ":check");
+    assert!(check.ok && check.out.contains("0 errors"), "{check:?}");
+    assert!(eval(&mut s, ":reset").ok);
+    assert!(eval(&mut s, ":list").out.contains("nothing is defined"));
+    assert!(!eval(&mut s, ":count tiny").ok);
+}
+
+#[test]
+fn run_hands_the_session_to_the_host() {
+    let mut s = Session::new(Options::default());
+    let mut h = host();
+    let none = s.eval(":run", &mut h);
+    assert!(none.err.contains("no experiment"), "{none:?}");
+    let defined = s.eval(
+        "import \"stdlib/spaces/nb201.nas\"\nexperiment e {\n    space nb201\n    evaluate table(file: \"nb201/nb201.csv\")\n    strategy random\n    budget trials: 3\n    objective maximize cifar10_valid_12\n}",
+        &mut h,
+    );
+    assert!(defined.ok, "{defined:?}");
+    let r = s.eval(":run --fresh", &mut h);
+    assert!(r.ok, "{r:?}");
+    assert_eq!(h.requests.len(), 1);
+    assert_eq!(h.requests[0].experiment, "e");
+    assert_eq!(h.requests[0].options, vec!["--fresh".to_string()]);
+    assert!(h.requests[0].source.contains("experiment e"));
+    h.outcome = RunOutcome::Interrupted;
+    let stopped = s.eval(":run e", &mut h);
+    assert!(
+        !stopped.ok && stopped.err.contains("--resume"),
+        "{stopped:?}"
+    );
+    let typo = s.eval(":run f", &mut h);
+    assert!(typo.err.contains("no experiment `f`"), "{typo:?}");
+}
+
+#[test]
+fn rhai_snippets_use_the_current_space() {
+    let mut s = Session::new(Options::default());
+    assert!(eval(&mut s, TINY).ok);
+    let r = eval(&mut s, ":rhai space.count()");
+    assert_eq!(r.out, "4\n", "{r:?}");
+    let bad = eval(&mut s, ":rhai space.nope()");
+    assert!(!bad.ok && bad.err.contains("<rhai>"), "{bad:?}");
+}
+
+#[test]
+fn params_are_refused_plainly_outside_nb201() {
+    let mut s = Session::new(Options::default());
+    assert!(eval(&mut s, TINY).ok);
+    assert!(eval(&mut s, ":sample").ok);
+    let r = eval(&mut s, ":params");
+    assert!(!r.ok && r.err.contains("only for the stdlib"), "{r:?}");
+}
+
+#[test]
+fn help_examples_are_accepted() {
+    let mut s = Session::new(Options::default());
+    let help = eval(&mut s, ":help");
+    assert!(help.ok);
+    for line in help
+        .out
+        .lines()
+        .filter(|l| l.starts_with("    op ") || l.starts_with("    space "))
+    {
+        let r = eval(&mut s, line.trim());
+        assert!(r.ok, "{line}: {r:?}");
+    }
+    assert!(eval(&mut s, ":help count").out.contains("e.g. :count"));
+    assert!(!eval(&mut s, ":nope").ok);
+    assert!(eval(&mut s, ":quit").quit);
+}
