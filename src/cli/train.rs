@@ -68,6 +68,9 @@ pub struct Args {
     /// Train on the first N training examples only.
     #[arg(long)]
     limit: Option<i64>,
+    /// Test on the first N test examples only.
+    #[arg(long)]
+    test_limit: Option<i64>,
     /// Channels of the first stage.
     #[arg(long)]
     channels: Option<i64>,
@@ -252,9 +255,12 @@ fn train(args: &Args) -> Result<(), String> {
     let Some((train_set, test_set)) = data else {
         return time_steps(args, &net, &vs, config, runtime, in_shape);
     };
-    let mut train_set = train_set;
+    let (mut train_set, mut test_set) = (train_set, test_set);
     if let Some(limit) = args.limit {
         train_set = train_set.take(limit.max(1));
+    }
+    if let Some(limit) = args.test_limit {
+        test_set = test_set.take(limit.max(1));
     }
     let (train_set, valid_set) = if args.valid_fraction > 0.0 {
         let (t, v) = train_set

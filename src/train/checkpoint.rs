@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use tch::nn::VarStore;
-use tch::TchError;
+use tch::{TchError, Tensor};
 
 fn check_extension(path: &Path) -> Result<(), TchError> {
     if path.extension().and_then(|e| e.to_str()) == Some("safetensors") {
@@ -19,7 +19,14 @@ fn check_extension(path: &Path) -> Result<(), TchError> {
 /// Writes all variables of `vs` to `path` (which must end in `.safetensors`).
 pub fn save(vs: &VarStore, path: &Path) -> Result<(), TchError> {
     check_extension(path)?;
-    vs.save(path)
+    // Variables may be laid out channels-last; the file holds plain row-major copies.
+    let mut named = vs
+        .variables()
+        .into_iter()
+        .map(|(name, t)| Ok((name, t.f_contiguous()?)))
+        .collect::<Result<Vec<_>, TchError>>()?;
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    Tensor::write_safetensors(&named, path)
 }
 
 /// Loads `path` into the variables of `vs`; every variable must be in the file with its shape.
@@ -32,7 +39,7 @@ pub fn load(vs: &mut VarStore, path: &Path) -> Result<(), TchError> {
 mod tests {
     use super::*;
     use crate::compile::norm::BatchNorm;
-    use tch::{Device, Kind, Tensor};
+    use tch::{Device, Kind};
 
     #[test]
     fn round_trips_parameters_and_statistics_by_name() {

@@ -1,0 +1,94 @@
+//! `nas train` end to end: a tiny NAS-Bench-201 network on a slice of the real Fashion-MNIST
+//! with a validation split and a checkpoint, step timing on synthetic data, and its errors.
+
+use std::process::{Command, Output};
+
+const ARCH: &str =
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+
+fn nas(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nas"))
+        .args(args)
+        .output()
+        .expect("nas runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn trains_on_a_slice_of_fashion_mnist_and_writes_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("nb201.safetensors");
+    let args = format!(
+        "train nb201 {ARCH} --data fashion-mnist --cpu --threads 1 --limit 1000 --test-limit 1000 \
+         --valid-fraction 0.2 --epochs 2 --batch 32 --channels 4 --cells 1 --lr 0.1 --warmup 0.5 \
+         --flip --crop-padding 2 --label-smoothing 0.1 --clip 5 --seed 2 --checkpoint {}",
+        ckpt.display()
+    );
+    let out = nas(&args.split_whitespace().collect::<Vec<_>>());
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("epoch 2: train loss"), "{all}");
+    assert!(all.contains("valid loss"), "{all}");
+    let accuracy: f64 = all
+        .lines()
+        .find_map(|l| l.strip_prefix("test accuracy: "))
+        .and_then(|v| v.trim_end_matches('%').parse().ok())
+        .expect("an accuracy line");
+    // 800 images, two epochs, 4 channels: about 50%; chance is 10%.
+    assert!(accuracy > 30.0, "{all}");
+    let names = tch::Tensor::read_safetensors(&ckpt).unwrap();
+    assert!(names
+        .iter()
+        .any(|(n, _)| n == "cells.0.edges.3<-2.conv.weight"));
+}
+
+#[test]
+fn times_steps_on_synthetic_data() {
+    let out = nas(&[
+        "train",
+        "nb201",
+        ARCH,
+        "--data",
+        "synthetic:3x16x16",
+        "--cpu",
+        "--steps",
+        "2",
+        "--batch",
+        "4",
+        "--channels",
+        "4",
+        "--cells",
+        "1",
+        "--layout",
+        "nchw",
+    ]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("timed: 2 steps of batch 4"), "{all}");
+}
+
+#[test]
+fn bad_options_are_errors_with_reasons() {
+    for (args, expected) in [
+        (vec!["--data", "imagenet"], "unknown data `imagenet`"),
+        (vec!["--data", "cifar10"], "needs a folder"),
+        (vec!["--data", "cifar10:/nonexistent"], "data_batch_1.bin"),
+        (vec!["--optimizer", "lion"], "unknown optimizer"),
+        (vec!["--layout", "nhwc"], "unknown layout"),
+        (vec!["--data", "synthetic:3x0x1"], "synthetic shape"),
+    ] {
+        let mut full = vec!["train", "nb201", ARCH, "--cpu"];
+        full.extend(args);
+        let out = nas(&full);
+        assert!(!out.status.success());
+        let all = text(&out);
+        assert!(all.contains(expected), "{full:?}: {all}");
+    }
+}
