@@ -2,7 +2,7 @@
 
 use super::decision::Value;
 use super::error::SpaceError;
-use super::space::Space;
+use super::ir::Space;
 use serde::{Deserialize, Serialize};
 
 /// An assignment of every active decision of a space, in the space's decision order.

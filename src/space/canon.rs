@@ -8,7 +8,7 @@
 use super::arch::Architecture;
 use super::decision::{ArgValue, Decision, Domain, Op, OpKind, Value};
 use super::graph::{Combine, Graph, OpRef, Source};
-use super::space::Space;
+use super::ir::Space;
 
 /// A vertex id meaning "this value is zero".
 const ZERO: usize = usize::MAX;
@@ -341,7 +341,7 @@ impl Canon {
 
     /// Refines colours until stable: a vertex's new colour ranks its old colour with the sorted
     /// colours of its inputs and outputs.
-    fn refine(&self, colours: &mut Vec<u32>) {
+    fn refine(&self, colours: &mut [u32]) {
         let n = colours.len();
         let mut classes = count_distinct(colours);
         loop {

@@ -4,7 +4,7 @@
 use super::arch::Architecture;
 use super::decision::{Domain, Value};
 use super::graph::{Graph, Source};
-use super::space::Space;
+use super::ir::Space;
 use serde::{Deserialize, Serialize};
 
 /// An integer expression in a constraint.

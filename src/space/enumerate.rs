@@ -4,7 +4,7 @@
 use super::arch::Architecture;
 use super::decision::Value;
 use super::error::SpaceError;
-use super::space::Space;
+use super::ir::Space;
 use num_bigint::BigUint;
 use num_traits::{One, ToPrimitive};
 

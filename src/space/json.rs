@@ -4,7 +4,7 @@
 use super::arch::Architecture;
 use super::decision::{Domain, Value};
 use super::error::SpaceError;
-use super::space::Space;
+use super::ir::Space;
 use super::text::parse_value;
 use serde_json::{Map, Value as Json};
 

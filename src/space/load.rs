@@ -1,8 +1,8 @@
 //! Finding a space by name: a stdlib space (`nb201`, from `stdlib/spaces/nb201.nas`) or
 //! `FILE.nas:NAME`; checked, lowered, and any problem rendered as diagnostics.
 
+use super::ir::Space;
 use super::lower::lower_space;
-use super::space::Space;
 use std::path::{Path, PathBuf};
 
 /// Loads the space `spec`: a stdlib space name, or `FILE.nas:NAME`. The error is the

@@ -9,10 +9,12 @@
 
 use super::decision::{Alt, Arg, ArgValue, Decision, Domain, Guard, Op, OpKind, When};
 use super::graph::{Graph, OpRef};
-use super::space::Space;
+use super::ir::Space;
 use super::Constraint;
 use crate::check::Program;
-use crate::syntax::ast::{Args, BinOp, DefId, Expr, ExprKind, ItemKind, Lit, OpDef, Param, Res};
+use crate::syntax::ast::{
+    Args, BinOp, DefId, Expr, ExprKind, ItemKind, Lit, OpDef, Param, RepeatMode, Res,
+};
 use crate::syntax::builtin::Builtin;
 use crate::syntax::{Diagnostic, Span};
 use std::collections::{HashMap, HashSet};
@@ -310,6 +312,30 @@ impl<'p> Lowerer<'p> {
             ExprKind::Alt(items) => {
                 let d = self.alternatives(items, f, ctx)?;
                 Ok(vec![OpRef::Choice(d)])
+            }
+            ExprKind::Repeat { body, count, mode } => {
+                let n = match self.value(count, f, ctx)? {
+                    Val::Int(n) if n >= 1 => n as usize,
+                    _ => {
+                        return Err(error(
+                            count.span,
+                            "inside a cell or an op, a repetition count must be a constant of at least 1",
+                            "choose depths in a space's pipeline",
+                        ))
+                    }
+                };
+                let mut out = Vec::new();
+                let shared = self.ops(body, f, &format!("{ctx}.0"))?;
+                for copy in 0..n {
+                    match mode {
+                        RepeatMode::Shared => out.extend(shared.iter().cloned()),
+                        RepeatMode::Independent if copy == 0 => out.extend(shared.iter().cloned()),
+                        RepeatMode::Independent => {
+                            out.extend(self.ops(body, f, &format!("{ctx}.{copy}"))?)
+                        }
+                    }
+                }
+                Ok(out)
             }
             ExprKind::Ref(r) => match r.res {
                 Res::Builtin(b) => Ok(vec![OpRef::Fixed(self.builtin(

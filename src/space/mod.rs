@@ -14,13 +14,13 @@ mod decision;
 mod enumerate;
 mod error;
 mod graph;
+mod ir;
 mod json;
 mod load;
 mod lower;
 mod lower_cell;
 mod sample;
 mod show;
-mod space;
 mod text;
 mod unique;
 
@@ -32,8 +32,8 @@ pub use decision::{
 pub use enumerate::COUNT_LIMIT;
 pub use error::SpaceError;
 pub use graph::{Combine, Graph, Node, OpRef, Source, Term};
+pub use ir::Space;
 pub use load::{load_space, stdlib_spaces};
 pub use lower::lower_space;
 pub use sample::{rng, MAX_TRIES};
-pub use space::Space;
 pub use unique::Equivalence;

@@ -4,7 +4,7 @@
 use super::arch::Architecture;
 use super::decision::{Domain, Value};
 use super::error::SpaceError;
-use super::space::Space;
+use super::ir::Space;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

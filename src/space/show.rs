@@ -4,7 +4,7 @@ use super::arch::Architecture;
 use super::canon::{resolve, resolve_op};
 use super::decision::{ArgValue, Decision, Domain, Op, OpKind, Value};
 use super::graph::{Graph, Node, OpRef};
-use super::space::Space;
+use super::ir::Space;
 use super::text::write_value;
 use std::fmt::Write;
 

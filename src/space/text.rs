@@ -10,7 +10,7 @@ use super::arch::Architecture;
 use super::decision::{Domain, Value};
 use super::error::SpaceError;
 use super::graph::{Combine, OpRef, Source};
-use super::space::Space;
+use super::ir::Space;
 use std::fmt::Write;
 
 /// Whether `space` qualifies for the edge-list form.

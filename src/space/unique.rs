@@ -14,7 +14,7 @@ use super::canon::{resolve, resolve_op, str_word};
 use super::decision::{ArgValue, Domain, OpKind, Value};
 use super::error::SpaceError;
 use super::graph::{OpRef, Source};
-use super::space::Space;
+use super::ir::Space;
 use std::collections::HashSet;
 
 /// When two architectures count as the same.

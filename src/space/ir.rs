@@ -236,15 +236,13 @@ fn check_decision(i: usize, d: &Decision, all: &[Decision]) -> Result<(), SpaceE
                 }
             }
         }
-        Domain::Pick { k, candidates } => {
-            if candidates.len() > 64 || *k as usize > candidates.len() {
-                return bad("a pick needs k <= n <= 64".into());
-            }
+        Domain::Pick { k, candidates }
+            if candidates.len() > 64 || *k as usize > candidates.len() =>
+        {
+            return bad("a pick needs k <= n <= 64".into());
         }
-        Domain::Subset { candidates } => {
-            if candidates.len() > 63 {
-                return bad("a subset has at most 63 candidates".into());
-            }
+        Domain::Subset { candidates } if candidates.len() > 63 => {
+            return bad("a subset has at most 63 candidates".into());
         }
         _ => {}
     }
