@@ -10,6 +10,7 @@ pub mod device;
 pub mod fashion_mnist;
 pub mod idx;
 pub mod image_set;
+pub mod lm;
 pub mod loader;
 pub mod metrics;
 pub mod optim;

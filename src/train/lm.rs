@@ -1,0 +1,143 @@
+//! Language models from recurrent cells: an embedding, a [`RecurrentCell`] unrolled over the
+//! steps of a window (hidden states carried between windows, detached), and a linear decoder
+//! to the vocabulary; trained with truncated back-propagation through time and measured in
+//! perplexity.
+
+use super::metrics::{perplexity, RunningMean};
+use super::ptb::window;
+use crate::compile::layer::Layer;
+use crate::compile::linear::Linear;
+use crate::compile::recurrent::RecurrentCell;
+use crate::compile::CompileError;
+use tch::nn::{self, Init};
+use tch::{Kind, Reduction, TchError, Tensor};
+
+/// Embedding, recurrent cell and decoder.
+#[derive(Debug)]
+pub struct RecurrentLm {
+    embedding: Tensor,
+    cell: RecurrentCell,
+    decoder: Linear,
+    dim: i64,
+}
+
+impl RecurrentLm {
+    /// Registers `embedding`, the cell (built by `cell` under `cell`) and `decoder` under `p`.
+    pub fn new(
+        p: &nn::Path,
+        vocab: i64,
+        dim: i64,
+        cell: impl FnOnce(&nn::Path) -> Result<RecurrentCell, CompileError>,
+    ) -> Result<Self, CompileError> {
+        if vocab < 1 || dim < 1 {
+            return Err(CompileError::bad_op(
+                p,
+                "language_model",
+                format!("vocabulary {vocab} and width {dim} must be positive"),
+            ));
+        }
+        Ok(RecurrentLm {
+            embedding: p.f_var(
+                "embedding",
+                &[vocab, dim],
+                Init::Uniform { lo: -0.1, up: 0.1 },
+            )?,
+            cell: cell(&(p / "cell"))?,
+            decoder: Linear::new(&(p / "decoder"), dim, vocab, true)?,
+            dim,
+        })
+    }
+
+    /// Zero hidden states for `batch` rows.
+    pub fn zero_states(&self, batch: i64) -> Vec<Tensor> {
+        let device = self.embedding.device();
+        (0..self.cell.hidden())
+            .map(|_| Tensor::zeros([batch, self.dim], (Kind::Float, device)))
+            .collect()
+    }
+
+    /// Logits `[B, L, V]` for tokens `[B, L]`, and the hidden states after the last step.
+    pub fn forward(
+        &self,
+        tokens: &Tensor,
+        states: &[Tensor],
+        train: bool,
+    ) -> Result<(Tensor, Vec<Tensor>), TchError> {
+        let embedded = Tensor::f_embedding(&self.embedding, tokens, -1, false, false)?;
+        let steps = tokens.size().get(1).copied().unwrap_or(0);
+        let mut states: Vec<Tensor> = states.iter().map(Tensor::shallow_clone).collect();
+        let mut outputs = Vec::with_capacity(steps as usize);
+        for t in 0..steps {
+            states = self.cell.step(&embedded.f_select(1, t)?, &states)?;
+            outputs.push(states[0].shallow_clone());
+        }
+        let hidden = Tensor::f_stack(&outputs, 1)?;
+        Ok((self.decoder.forward(&hidden, train)?, states))
+    }
+
+    /// Mean negative log-likelihood per token of `targets` `[B, L]` under `logits`.
+    pub fn nll(logits: &Tensor, targets: &Tensor) -> Result<Tensor, TchError> {
+        let vocab = logits.size().last().copied().unwrap_or(1);
+        logits.f_reshape([-1, vocab])?.f_cross_entropy_loss::<Tensor>(
+            &targets.f_reshape([-1])?,
+            None,
+            Reduction::Mean,
+            -100,
+            0.0,
+        )
+    }
+
+    /// One pass of truncated BPTT over `rows` (`[B, T]`, from [`super::ptb::batchify`]) in
+    /// windows of `bptt`, at most `max_windows` of them; returns the training perplexity.
+    pub fn train_pass(
+        &self,
+        opt: &mut nn::Optimizer,
+        rows: &Tensor,
+        bptt: i64,
+        clip: f64,
+        max_windows: Option<usize>,
+    ) -> Result<f64, TchError> {
+        let mut states = self.zero_states(rows.size()[0]);
+        let mut nll = RunningMean::default();
+        let mut start = 0;
+        let mut windows = 0;
+        while start < rows.size()[1] - 1 && max_windows.is_none_or(|m| windows < m) {
+            let (x, y) = window(rows, start, bptt)?;
+            let detached: Vec<Tensor> = states.iter().map(Tensor::detach).collect();
+            let (logits, next) = self.forward(&x, &detached, true)?;
+            let loss = Self::nll(&logits, &y)?;
+            let value = loss.f_double_value(&[])?;
+            if !value.is_finite() {
+                return Err(TchError::Kind(format!("the loss became {value}")));
+            }
+            opt.zero_grad();
+            loss.f_backward()?;
+            opt.clip_grad_norm(clip);
+            opt.step();
+            nll.add(value, y.numel() as f64);
+            states = next;
+            start += bptt;
+            windows += 1;
+        }
+        Ok(perplexity(nll.mean()))
+    }
+
+    /// The perplexity of `rows` (`[B, T]`) in evaluation mode.
+    pub fn perplexity(&self, rows: &Tensor, bptt: i64) -> Result<f64, TchError> {
+        let _guard = tch::no_grad_guard();
+        let mut states = self.zero_states(rows.size()[0]);
+        let mut nll = RunningMean::default();
+        let mut start = 0;
+        while start < rows.size()[1] - 1 {
+            let (x, y) = window(rows, start, bptt)?;
+            let (logits, next) = self.forward(&x, &states, false)?;
+            nll.add(
+                Self::nll(&logits, &y)?.f_double_value(&[])?,
+                y.numel() as f64,
+            );
+            states = next;
+            start += bptt;
+        }
+        Ok(perplexity(nll.mean()))
+    }
+}
