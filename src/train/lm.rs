@@ -78,13 +78,15 @@ impl RecurrentLm {
     /// Mean negative log-likelihood per token of `targets` `[B, L]` under `logits`.
     pub fn nll(logits: &Tensor, targets: &Tensor) -> Result<Tensor, TchError> {
         let vocab = logits.size().last().copied().unwrap_or(1);
-        logits.f_reshape([-1, vocab])?.f_cross_entropy_loss::<Tensor>(
-            &targets.f_reshape([-1])?,
-            None,
-            Reduction::Mean,
-            -100,
-            0.0,
-        )
+        logits
+            .f_reshape([-1, vocab])?
+            .f_cross_entropy_loss::<Tensor>(
+                &targets.f_reshape([-1])?,
+                None,
+                Reduction::Mean,
+                -100,
+                0.0,
+            )
     }
 
     /// One pass of truncated BPTT over `rows` (`[B, T]`, from [`super::ptb::batchify`]) in
