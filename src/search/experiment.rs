@@ -247,6 +247,7 @@ fn lit_int(e: &Expr) -> Result<i64, Diagnostic> {
         ExprKind::Lit(l) => l
             .int_value()
             .ok_or_else(|| error(e.span, "expected an integer", "write a whole number")),
+        ExprKind::Neg(inner) => Ok(-lit_int(inner)?),
         _ => Err(error(e.span, "expected an integer", "write a whole number")),
     }
 }

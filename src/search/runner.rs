@@ -3,7 +3,7 @@
 
 use super::budget::Budget;
 use super::evaluator::Evaluator;
-use super::host::{self, Ctx, CtxState, Limits, RngHandle, SpaceHandle};
+use super::host::{self, Ctx, CtxState, Limits, RngHandle, SpaceHandle, Trace};
 use super::rng::SearchRng;
 use super::session::{Session, Stop};
 use super::store::{Loaded, TrialStore};
@@ -140,6 +140,7 @@ pub fn run(
         &config.limits,
         Rc::new(Cell::new(Duration::ZERO)),
         Rc::new(|_: &str| {}),
+        &Trace::default(),
     );
     let ast = strategy::compile(&compiler, &config.strategy, file).map_err(|d| fail(*d))?;
     let store = store.map(|s| Rc::new(RefCell::new(s)));
@@ -189,27 +190,16 @@ pub fn run(
             sink_observer.borrow_mut().trial(t, best.get());
             Ok(())
         }));
-        let rng = RngHandle(Rc::new(RefCell::new(SearchRng::new(seed))));
-        let ctx = Ctx(Rc::new(CtxState {
-            session: RefCell::new(session),
-            space: SpaceHandle {
-                space: Arc::clone(&config.space),
-                rng,
-            },
-            archs: RefCell::new(Vec::new()),
-            params: params.clone(),
-            read_params: RefCell::new(BTreeSet::new()),
-            workers: config.workers.max(1),
-            stop: RefCell::new(None),
-            host_time: Rc::new(Cell::new(Duration::ZERO)),
-        }));
+        let ctx = new_ctx(config, seed, session, &params);
         let print_observer = Rc::clone(&observer);
+        let trace = Trace::default();
         let engine = strategy::engine_for(
             &ctx,
             &config.limits,
             Rc::new(move |s: &str| print_observer.borrow_mut().print(s)),
+            &trace,
         );
-        let ending = strategy::run(&engine, &ast, ctx.clone(), file, &config.strategy.source);
+        let ending = strategy::run(&engine, &ast, ctx.clone());
         let drained = ctx.0.session.borrow_mut().drain();
         read.extend(ctx.0.read_params.borrow().iter().cloned());
         let reason = match (&ending, &drained) {
@@ -219,7 +209,16 @@ pub fn run(
             (Ending::Stopped(Stop::Diverged(m)), _) => {
                 return Err(fail(store_diagnostic(m.clone(), &sources)))
             }
-            (Ending::Failed(d), _) => return Err(fail(*d.clone())),
+            (Ending::Failed(e), _) => {
+                let at = if strategy::is_unplaced(e) {
+                    let history = ctx.0.session.borrow().history().to_vec();
+                    locate(config, &ast, seed, history, &params, trace.operations.get())
+                } else {
+                    None
+                };
+                let source = &config.strategy.source;
+                return Err(fail(strategy::runtime_diagnostic(e, file, source, at)));
+            }
             (Ending::Returned, _) => "the strategy returned".to_string(),
             (Ending::Stopped(stop), _) => stop.to_string(),
         };
@@ -247,6 +246,55 @@ pub fn run(
         .filter(|k| !read.contains(k))
         .collect();
     Ok((results, unread))
+}
+
+fn new_ctx(config: &RunConfig, seed: u64, session: Session, params: &Map) -> Ctx {
+    let rng = RngHandle(Rc::new(RefCell::new(SearchRng::new(seed))));
+    Ctx(Rc::new(CtxState {
+        session: RefCell::new(session),
+        space: SpaceHandle {
+            space: Arc::clone(&config.space),
+            rng,
+        },
+        archs: RefCell::new(Vec::new()),
+        params: params.clone(),
+        read_params: RefCell::new(BTreeSet::new()),
+        workers: config.workers.max(1),
+        stop: RefCell::new(None),
+        host_time: Rc::new(Cell::new(Duration::ZERO)),
+    }))
+}
+
+/// Finds where a run stopped by a limit was, when Rhai gave no position: runs the seed again
+/// (replaying its finished trials, so nothing is evaluated), stepping through the script up
+/// to the same operation count, and returns the position of the last step.
+fn locate(
+    config: &RunConfig,
+    ast: &rhai::AST,
+    seed: u64,
+    history: Vec<Trial>,
+    params: &Map,
+    operations: u64,
+) -> Option<rhai::Position> {
+    let session = Session::new(
+        seed,
+        Arc::clone(&config.evaluator),
+        config.budget,
+        config.workers,
+        config.maximize,
+        history,
+    );
+    let ctx = new_ctx(config, seed, session, params);
+    let limits = Limits {
+        max_operations: operations.saturating_add(1),
+        max_seconds: f64::MAX,
+        ..config.limits
+    };
+    let trace = Trace::default();
+    let engine = host::engine_tracking(&limits, Rc::new(|_: &str| {}), &trace);
+    strategy::run(&engine, ast, ctx);
+    let at = trace.position.get();
+    (!at.is_none()).then_some(at)
 }
 
 /// A diagnostic about the run itself (the trial store, resume), not about a place in a file.

@@ -96,8 +96,8 @@ pub enum Ending {
     Returned,
     /// The host stopped it: a budget was spent (normal), or something failed.
     Stopped(Stop),
-    /// The script failed (an error, a limit); the diagnostic points into the script.
-    Failed(Box<Diagnostic>),
+    /// The script failed (an error, a limit); [`runtime_diagnostic`] explains it.
+    Failed(Box<EvalAltResult>),
 }
 
 /// Compiles `strategy` with `engine`; a syntax error or a missing `fn search(ctx)` is a
@@ -120,20 +120,28 @@ pub fn compile(engine: &Engine, strategy: &Strategy, file: FileId) -> Result<AST
 }
 
 /// Runs the script's `search(ctx)`.
-pub fn run(engine: &Engine, ast: &AST, ctx: Ctx, file: FileId, source: &str) -> Ending {
+pub fn run(engine: &Engine, ast: &AST, ctx: Ctx) -> Ending {
     let mut scope = rhai::Scope::new();
     let result = engine.call_fn::<rhai::Dynamic>(&mut scope, ast, "search", (ctx.clone(),));
     let stop = ctx.0.stop.borrow_mut().take();
     match (result, stop) {
         (Ok(_), _) => Ending::Returned,
         (Err(_), Some(stop)) => Ending::Stopped(stop),
-        (Err(e), None) => Ending::Failed(Box::new(runtime_diagnostic(&e, file, source))),
+        (Err(e), None) => Ending::Failed(e),
     }
 }
 
-/// Host limits that a run uses unless the experiment says otherwise.
-pub fn default_limits() -> Limits {
-    Limits::default()
+/// Whether Rhai reported `e` without a usable position (limits hit inside a function carry
+/// none), so that the runner must locate it.
+pub fn is_unplaced(e: &EvalAltResult) -> bool {
+    innermost(e).position().is_none()
+}
+
+fn innermost(e: &EvalAltResult) -> &EvalAltResult {
+    match e {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => innermost(inner),
+        other => other,
+    }
 }
 
 /// The byte span of the token at a Rhai position (1-based line and column).
@@ -175,16 +183,22 @@ fn parse_diagnostic(e: &ParseError, file: FileId, source: &str) -> Diagnostic {
     .with_hint("strategies are Rhai scripts; see stdlib/strategies/ for examples")
 }
 
-/// Converts a Rhai runtime error into a diagnostic at its innermost position, with the call
-/// sites that led there as secondary labels.
-pub fn runtime_diagnostic(e: &EvalAltResult, file: FileId, source: &str) -> Diagnostic {
+/// Converts a Rhai runtime error into a diagnostic at its innermost position (or at `at`,
+/// where the runner located an error Rhai left without one), with the call sites that led
+/// there as secondary labels.
+pub fn runtime_diagnostic(
+    e: &EvalAltResult,
+    file: FileId,
+    source: &str,
+    at: Option<Position>,
+) -> Diagnostic {
     let mut calls = Vec::new();
     let mut inner = e;
     while let EvalAltResult::ErrorInFunctionCall(name, _, err, pos) = inner {
         calls.push((name.clone(), *pos));
         inner = err;
     }
-    let span = span_at(inner.position(), file, source);
+    let span = span_at(at.unwrap_or(inner.position()), file, source);
     let (code, message, hint) = match inner {
         EvalAltResult::ErrorTooManyOperations(_) => (
             "strategy-operation-limit",
@@ -250,7 +264,13 @@ pub fn source_map(strategy: &Strategy) -> (SourceMap, FileId) {
     (map, id)
 }
 
-/// The engine for one run: the sandboxed host API under `limits`.
-pub fn engine_for(ctx: &Ctx, limits: &Limits, print: std::rc::Rc<dyn Fn(&str)>) -> Engine {
-    host::engine(limits, std::rc::Rc::clone(&ctx.0.host_time), print)
+/// The engine for one run: the sandboxed host API under `limits`, counting operations in
+/// `trace`.
+pub fn engine_for(
+    ctx: &Ctx,
+    limits: &Limits,
+    print: std::rc::Rc<dyn Fn(&str)>,
+    trace: &host::Trace,
+) -> Engine {
+    host::engine(limits, std::rc::Rc::clone(&ctx.0.host_time), print, trace)
 }

@@ -12,7 +12,7 @@ pub use math_api::{GpHandle, TpeHandle};
 pub use space_api::{choice_vector, feature_vector, index_in, ENUMERATE_LIMIT};
 pub use types::{ArchData, ArchHandle, Ctx, CtxState, RngHandle, SpaceHandle, TrialHandle};
 
-use rhai::{Dynamic, Engine, EvalAltResult};
+use rhai::{Dynamic, Engine, EvalAltResult, Position};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -50,10 +50,64 @@ impl Default for Limits {
     }
 }
 
+/// What the engine records as a script runs, to place errors that Rhai reports without a
+/// position (limits hit inside a function).
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    /// Operations run so far.
+    pub operations: Rc<Cell<u64>>,
+    /// With [`engine_tracking`]: the position of the last step.
+    pub position: Rc<Cell<Position>>,
+}
+
 /// A sandboxed engine with the whole host API registered. `host_time` is the time spent in
 /// evaluations so far (kept up to date by `ctx`), which the time limit leaves out; `print`
-/// receives the script's `print` and `debug` output.
-pub fn engine(limits: &Limits, host_time: Rc<Cell<Duration>>, print: Rc<dyn Fn(&str)>) -> Engine {
+/// receives the script's `print` and `debug` output; `trace.operations` counts operations.
+pub fn engine(
+    limits: &Limits,
+    host_time: Rc<Cell<Duration>>,
+    print: Rc<dyn Fn(&str)>,
+    trace: &Trace,
+) -> Engine {
+    let mut engine = base_engine(limits, host_time, print, Rc::clone(&trace.operations));
+    register_api(&mut engine);
+    engine
+}
+
+/// Like [`engine`], but steps through the script recording the position of every step in
+/// `trace.position` (slow: only for locating an error by running the script again).
+pub fn engine_tracking(limits: &Limits, print: Rc<dyn Fn(&str)>, trace: &Trace) -> Engine {
+    let unlimited = Rc::new(Cell::new(Duration::ZERO));
+    let mut engine = base_engine(limits, unlimited, print, Rc::clone(&trace.operations));
+    let position = Rc::clone(&trace.position);
+    // Rhai marks its debugger API as volatile through `deprecated`; it is the only way to
+    // learn where a script was when a limit stopped it inside a function.
+    #[allow(deprecated)]
+    engine.register_debugger(
+        |_, debugger| debugger,
+        move |_, event, _, _, pos| {
+            if matches!(event, rhai::debugger::DebuggerEvent::Step) && !pos.is_none() {
+                position.set(pos);
+            }
+            Ok(rhai::debugger::DebuggerCommand::StepInto)
+        },
+    );
+    register_api(&mut engine);
+    engine
+}
+
+fn register_api(engine: &mut Engine) {
+    space_api::register(engine);
+    ctx_api::register(engine);
+    math_api::register(engine);
+}
+
+fn base_engine(
+    limits: &Limits,
+    host_time: Rc<Cell<Duration>>,
+    print: Rc<dyn Fn(&str)>,
+    operations: Rc<Cell<u64>>,
+) -> Engine {
     let mut engine = Engine::new();
     engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     engine.disable_symbol("eval");
@@ -63,8 +117,9 @@ pub fn engine(limits: &Limits, host_time: Rc<Cell<Duration>>, print: Rc<dyn Fn(&
     engine.set_max_string_size(limits.max_string);
     engine.set_max_call_levels(limits.max_call_depth);
     let started: Cell<Option<Instant>> = Cell::new(None);
-    let limit = Duration::from_secs_f64(limits.max_seconds.max(0.0));
+    let limit = Duration::try_from_secs_f64(limits.max_seconds.max(0.0)).unwrap_or(Duration::MAX);
     engine.on_progress(move |ops| {
+        operations.set(ops);
         if ops % 1024 != 0 {
             return None;
         }
@@ -82,8 +137,5 @@ pub fn engine(limits: &Limits, host_time: Rc<Cell<Duration>>, print: Rc<dyn Fn(&
     let out = Rc::clone(&print);
     engine.on_print(move |s| out(s));
     engine.on_debug(move |s, _, pos| print(&format!("[{pos}] {s}")));
-    space_api::register(&mut engine);
-    ctx_api::register(&mut engine);
-    math_api::register(&mut engine);
     engine
 }
