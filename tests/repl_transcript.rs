@@ -34,7 +34,7 @@ fn a_transcript_defines_counts_samples_and_recovers_from_an_error() {
     let transcript = format!(
         "# a comment line\n{SPACE}:count\n:sample 2 seed=3\nop broken = relu >>\n    nope\nop fixed = relu >> batchnorm\n:show #1\n"
     );
-    let out = repl(dir.path(), &transcript);
+    let out = repl(dir.path(), transcript);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
@@ -85,10 +85,8 @@ fn run_executes_a_session_experiment_against_a_table() {
         table.push_str(&format!("{key},{}\n", 50 + i));
     }
     std::fs::write(dir.path().join("table.csv"), table).expect("table");
-    let transcript = format!(
-        ":load tiny.nas\nexperiment e {{\n    space tiny\n    evaluate table(file: \"table.csv\")\n    strategy random\n    budget trials: 3\n    objective maximize acc\n}}\n:run e --out trials.jsonl\n"
-    );
-    let out = repl(dir.path(), &transcript);
+    let transcript = ":load tiny.nas\nexperiment e {\n    space tiny\n    evaluate table(file: \"table.csv\")\n    strategy random\n    budget trials: 3\n    objective maximize acc\n}\n:run e --out trials.jsonl\n";
+    let out = repl(dir.path(), transcript);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");

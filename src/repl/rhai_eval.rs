@@ -82,7 +82,7 @@ impl RhaiState {
         });
         let result = engine
             .compile_with_scope(&self.scope, code)
-            .map_err(|e| Box::<EvalAltResult>::from(e))
+            .map_err(Box::<EvalAltResult>::from)
             .and_then(|ast| {
                 let whole = self.functions.merge(&ast);
                 let value = engine.eval_ast_with_scope::<Dynamic>(&mut self.scope, &whole)?;
