@@ -5,11 +5,13 @@ mod count;
 mod demo;
 mod doctor;
 mod fmt;
+mod params;
 mod proxies;
 mod repl;
 mod run;
 mod sample;
 mod show;
+mod train;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,8 +36,12 @@ pub enum Command {
     Fmt(fmt::Args),
     /// Train a small CNN on Fashion-MNIST end to end (proves the libtorch path).
     Demo(demo::Args),
+    /// Print the parameter count and FLOPs of an architecture.
+    Params(params::Args),
     /// Score sampled architectures with train-free proxies and rank them against a table.
     Proxies(proxies::Args),
+    /// Compile an architecture and train it.
+    Train(train::Args),
     /// Print the number of architectures of a space (or of unique ones).
     Count(count::Args),
     /// Print uniformly random architectures of a space, one canonical string a line.
@@ -59,7 +65,9 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Params(args) => params::run(args),
         Command::Proxies(args) => proxies::run(args),
+        Command::Train(args) => train::run(args),
         Command::Count(args) => count::run(args),
         Command::Sample(args) => sample::run(args),
         Command::Show(args) => show::run(args),
