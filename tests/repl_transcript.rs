@@ -34,7 +34,7 @@ fn a_transcript_defines_counts_samples_and_recovers_from_an_error() {
     let transcript = format!(
         "# a comment line\n{SPACE}:count\n:sample 2 seed=3\nop broken = relu >>\n    nope\nop fixed = relu >> batchnorm\n:show #1\n"
     );
-    let out = repl(dir.path(), transcript);
+    let out = repl(dir.path(), &transcript);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
