@@ -198,24 +198,7 @@ pub fn styles(text: &str) -> Vec<(std::ops::Range<usize>, Style)> {
             Ok(Token::Comment(_)) => Style::Comment,
             Ok(Token::Number(_)) => Style::Number,
             Ok(Token::Str(_) | Token::UnterminatedStr) => Style::Str,
-            Ok(
-                Token::Import
-                | Token::Op
-                | Token::Choice
-                | Token::Cell
-                | Token::Space
-                | Token::Experiment
-                | Token::Input
-                | Token::Node
-                | Token::Output
-                | Token::Let
-                | Token::Where
-                | Token::Of
-                | Token::Any
-                | Token::Independent
-                | Token::True
-                | Token::False,
-            ) => Style::Keyword,
+            Ok(t) if t.is_keyword() => Style::Keyword,
             _ => continue,
         };
         out.push((lexer.span(), style));
