@@ -1,5 +1,7 @@
 //! The `nas` executable: a launcher that loads the engine, `libnas.so` (this crate's cdylib,
-//! found beside the executable), and runs its command line.
+//! found beside the executable), and runs its command line. Inside cargo's target folder the
+//! freshest engine may be the one in `deps/` (`cargo test` rebuilds it there without copying
+//! it beside the executable), so the newer of the two is loaded.
 //!
 //! The engine links libtorch; this executable does not. When libtorch (or the engine) cannot
 //! be loaded, the dynamic loader's error becomes a clear message with a hint and exit status
@@ -15,7 +17,7 @@ const ENTRY: &[u8] = b"nas_cli_main\0";
 
 fn main() -> ExitCode {
     let engine = match std::env::current_exe() {
-        Ok(exe) => exe.with_file_name(ENGINE),
+        Ok(exe) => newest_engine(&exe),
         Err(e) => return fail(&format!("cannot locate the nas executable: {e}"), None),
     };
     // SAFETY: the engine is this crate's own cdylib; loading it runs its (and libtorch's)
@@ -31,6 +33,18 @@ fn main() -> ExitCode {
         };
         let code = entry();
         ExitCode::from(u8::try_from(code).unwrap_or(1))
+    }
+}
+
+/// The engine beside `exe`, or the one in `deps/` beside it when that is newer (or alone).
+fn newest_engine(exe: &Path) -> PathBuf {
+    let beside = exe.with_file_name(ENGINE);
+    let in_deps = exe.with_file_name("deps").join(ENGINE);
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(&beside), modified(&in_deps)) {
+        (Some(b), Some(d)) if d > b => in_deps,
+        (None, Some(_)) => in_deps,
+        _ => beside,
     }
 }
 
