@@ -11,8 +11,10 @@ NAS      := target/release/nas
 
 .PHONY: run test setup build lint fmt doctor clean-venv
 
+# The quickstart search (under 10 minutes on 2 CPU cores); run again, it continues or replays
+# its trial store (runs/quickstart-evolution.jsonl) instead of starting over.
 run: build
-	$(NAS) demo
+	$(NAS) run scripts/quickstart.nas --resume
 
 test: setup
 	$(CARGO) fmt --check

@@ -50,7 +50,10 @@ fn entries_become_settings() {
         report,
         cost,
         ..
-    } = &spec.evaluator;
+    } = &spec.evaluator
+    else {
+        panic!("a table evaluator: {:?}", spec.evaluator);
+    };
     assert_eq!(
         reward, "cifar10_valid_12",
         "the reward defaults to the objective's metric"
@@ -66,7 +69,9 @@ fn op_costs_make_a_cost_model() {
         "op_cost: ops(nor_conv_3x3: 9, nor_conv_1x1: 1), cost_base: 2",
     );
     let spec = read(&text).expect("reads");
-    let EvaluatorSpec::Table { cost, .. } = &spec.evaluator;
+    let EvaluatorSpec::Table { cost, .. } = &spec.evaluator else {
+        panic!("a table evaluator: {:?}", spec.evaluator);
+    };
     assert_eq!(
         cost,
         &CostModel::OpWeights {
@@ -88,7 +93,12 @@ fn mistakes_are_diagnostics_at_their_entry() {
         (
             "table(file:",
             "train(file:",
-            "cannot evaluate with `train` yet",
+            "`train` has no argument `file`",
+        ),
+        (
+            "table(file:",
+            "simulate(file:",
+            "unknown evaluator `simulate`",
         ),
         (
             "objective maximize cifar10_valid_12",

@@ -13,17 +13,18 @@ use crate::syntax::Diagnostic;
 use std::collections::{HashMap, HashSet};
 
 /// The keys an experiment understands.
-pub const EXPERIMENT_KEYS: [&str; 7] = [
+pub const EXPERIMENT_KEYS: [&str; 8] = [
     "space",
     "data",
     "evaluate",
     "strategy",
     "budget",
     "objective",
+    "workers",
     "seed",
 ];
 /// The names a `budget` entry understands.
-pub const BUDGET_KEYS: [&str; 2] = ["trials", "time"];
+pub const BUDGET_KEYS: [&str; 3] = ["trials", "time", "sim_time"];
 
 /// Checks item `item_index` of module `module`.
 pub fn check_item(
@@ -441,7 +442,7 @@ fn check_experiment(
                     };
                     let expected = match name.name.as_str() {
                         "trials" => Ty::Int,
-                        "time" => Ty::Duration,
+                        "time" | "sim_time" => Ty::Duration,
                         other => {
                             let mut diagnostic = Diagnostic::error(
                                 "unknown-argument",
@@ -465,6 +466,11 @@ fn check_experiment(
             (EntryValue::Args(args), "seed") => {
                 for arg in args.iter_mut() {
                     resolver.expect(&mut arg.value, Ty::Int, "a seed");
+                }
+            }
+            (EntryValue::Args(args), "workers") => {
+                for arg in args.iter_mut() {
+                    resolver.expect(&mut arg.value, Ty::Int, "a number of workers");
                 }
             }
             (EntryValue::Args(args), _) => {

@@ -4,6 +4,7 @@
 use crate::compile::catalog::NetworkSize;
 use crate::train::fashion_mnist;
 use crate::trainfree::builders::CatalogBuilder;
+use crate::trainfree::inputs::proxy_data;
 use crate::trainfree::proxy::{score, Proxy, ProxyData};
 use crate::trainfree::rank::{kendall_tau_b, spearman};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -12,7 +13,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
-use tch::{Device, Kind, Tensor};
 
 /// Options of `nas proxies`.
 #[derive(Debug, clap::Args)]
@@ -64,7 +64,7 @@ fn proxies(args: Args) -> Result<(), String> {
     let chosen = chosen_proxies(&args.proxies)?;
     let space = crate::space::load_space(&args.space)?;
     let truth = read_column(&args.table, &args.column)?;
-    let data = proxy_data(&args)?;
+    let data = read_proxy_data(&args)?;
     let mut out = match &args.out {
         Some(path) => Some(
             std::fs::File::create(path)
@@ -215,41 +215,13 @@ fn read_column(path: &PathBuf, column: &str) -> Result<HashMap<String, f64>, Str
 
 /// Fashion-MNIST as the proxies see it: a batch padded to 3×32×32 (the grey channel three
 /// times), and 1,000 single-channel 3×3 patches for the thin networks' linear regions.
-fn proxy_data(args: &Args) -> Result<ProxyData, String> {
+fn read_proxy_data(args: &Args) -> Result<ProxyData, String> {
     let dir = args
         .data
         .clone()
         .unwrap_or_else(crate::paths::fashion_mnist_dir);
     let train = fashion_mnist::load_fashion_mnist(&dir)
-        .map_err(|e| match e.hint() {
-            Some(hint) => format!("{e}\n  hint: {hint}"),
-            None => e.to_string(),
-        })?
+        .map_err(crate::train::named::describe)?
         .train;
-    tch::manual_seed(args.seed as i64);
-    let n = train.len();
-    let pick = Tensor::randperm(n, (Kind::Int64, Device::Cpu)).narrow(0, 0, args.batch.clamp(1, n));
-    let (images, labels) = train.batch(&pick).map_err(|e| e.to_string())?;
-    let images = images
-        .f_constant_pad_nd([2, 2, 2, 2])
-        .and_then(|x| x.f_repeat([1, 3, 1, 1]))
-        .map_err(|e| e.to_string())?;
-    let patches = 1000;
-    let which = Tensor::randint(n, [patches], (Kind::Int64, Device::Cpu));
-    let (sources, _) = train.batch(&which).map_err(|e| e.to_string())?;
-    let [_, h, w] = train.image_shape();
-    let offsets = Tensor::randint(h.min(w) - 2, [patches, 2], (Kind::Int64, Device::Cpu));
-    let region_inputs: Vec<Tensor> = (0..patches)
-        .map(|k| {
-            let (r, c) = (offsets.int64_value(&[k, 0]), offsets.int64_value(&[k, 1]));
-            sources.get(k).narrow(1, r, 3).narrow(2, c, 3)
-        })
-        .collect();
-    Ok(ProxyData {
-        images,
-        labels,
-        ntk_batch: args.ntk_batch,
-        region_inputs: Tensor::stack(&region_inputs, 0),
-        region_inits: 3,
-    })
+    proxy_data(&train, args.batch, args.ntk_batch, args.seed, true)
 }

@@ -34,7 +34,8 @@ pub struct Args {
     /// Parallel workers per run.
     #[arg(long)]
     workers: Option<usize>,
-    /// Continue the trial store of an interrupted run: finished trials are not repeated.
+    /// Continue the trial store of an interrupted run: finished trials are not repeated
+    /// (with no store yet, the run starts one).
     #[arg(long, conflicts_with = "fresh")]
     resume: bool,
     /// Replace an existing trial store.
@@ -108,7 +109,7 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         Duration::ZERO
     };
-    let opened = if args.resume {
+    let opened = if args.resume && out.exists() {
         TrialStore::resume(&out, &header, sync_every)
     } else {
         if out.exists() && !args.fresh {
@@ -205,20 +206,26 @@ fn print_summary(
     out: &std::path::Path,
 ) {
     let t = summary::totals(results, live);
-    let rate = if elapsed > 0.0 {
-        live as f64 / elapsed
-    } else {
-        0.0
+    let rate = match live as f64 / elapsed {
+        r if !r.is_finite() || r <= 0.0 => "no evaluations".to_string(),
+        r if r >= 10.0 => format!("{r:.0} evaluations/s"),
+        r => format!("{:.1} s per evaluation", 1.0 / r),
     };
     if let [only] = results {
+        let report = prepared.report.as_deref().unwrap_or("report");
         print!(
             "{}",
-            summary::best_table(&only.trials, prepared.config.maximize, top)
+            summary::best_table(
+                &only.trials,
+                prepared.config.maximize,
+                top,
+                (&prepared.spec.metric, report)
+            )
         );
         println!("run ended: {}", only.ending);
     }
     println!(
-        "{} trials ({} failed) in {} run(s); {} evaluated now in {elapsed:.2} s ({rate:.0} evaluations/s); results in {}",
+        "{} trials ({} failed) in {} run(s); {} evaluated now in {elapsed:.2} s ({rate}); results in {}",
         t.trials,
         t.failed,
         results.len(),
@@ -240,6 +247,9 @@ fn print_summary(
     if values.is_empty() {
         println!("no run found an architecture");
     } else if let [one] = values.as_slice() {
+        if let Some(best) = results.iter().find_map(|r| r.best.as_ref()) {
+            println!("chosen architecture: {}", best.arch);
+        }
         println!("{metric} of the chosen architecture: {one:.4}");
     } else {
         println!(

@@ -9,7 +9,7 @@ use crate::train::device::Runtime;
 use crate::train::optim::Optim;
 use crate::train::schedule::Decay;
 use crate::train::trainer::{evaluate, TrainConfig, Trainer, TrialFailure};
-use crate::train::{checkpoint, cifar, fashion_mnist, DataError, ImageSet};
+use crate::train::{checkpoint, named, ImageSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -108,46 +108,25 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-fn data_error(e: DataError) -> String {
-    match e.hint() {
-        Some(hint) => format!("{e}\n  hint: {hint}"),
-        None => e.to_string(),
-    }
-}
-
 /// The training and test sets named by `--data` (`None` for synthetic data).
 fn load(spec: &str) -> Result<Option<(ImageSet, ImageSet)>, String> {
     let (name, dir) = match spec.split_once(':') {
         Some((n, d)) => (n, Some(PathBuf::from(d))),
         None => (spec, None),
     };
-    let need_dir =
-        |dir: Option<PathBuf>| dir.ok_or(format!("--data {name} needs a folder: {name}:DIR"));
-    Ok(Some(match name {
-        "fashion-mnist" => {
-            let dir = dir.unwrap_or_else(crate::paths::fashion_mnist_dir);
-            let d = fashion_mnist::load_fashion_mnist(&dir).map_err(data_error)?;
-            (d.train, d.test)
-        }
-        "mnist" => {
-            let d = fashion_mnist::load_mnist(&need_dir(dir)?).map_err(data_error)?;
-            (d.train, d.test)
-        }
-        "cifar10" => {
-            let d = cifar::load_cifar10(&need_dir(dir)?).map_err(data_error)?;
-            (d.train, d.test)
-        }
-        "cifar100" => {
-            let d = cifar::load_cifar100(&need_dir(dir)?).map_err(data_error)?;
-            (d.train, d.test)
-        }
-        "synthetic" => return Ok(None),
-        other => {
-            return Err(format!(
-                "unknown data `{other}` (expected fashion-mnist, mnist, cifar10, cifar100 or synthetic)"
-            ))
-        }
-    }))
+    if name == "synthetic" {
+        return Ok(None);
+    }
+    if !named::NAMES.contains(&name) {
+        return Err(format!(
+            "unknown data `{name}` (expected {} or synthetic)",
+            named::NAMES.join(", ")
+        ));
+    }
+    if name != "fashion-mnist" && dir.is_none() {
+        return Err(format!("--data {name} needs a folder: {name}:DIR"));
+    }
+    named::load_image_data(name, dir.as_deref()).map(Some)
 }
 
 fn config(args: &Args) -> Result<TrainConfig, String> {

@@ -3,33 +3,14 @@
 //! Every problem is a diagnostic at the entry that causes it.
 
 use super::budget::Budget;
+use super::eval_spec;
+pub use super::eval_spec::{DataSpec, EvaluatorSpec};
 use super::runner::Param;
-use super::table::CostModel;
 use crate::check::Program;
 use crate::syntax::ast::{
     Arg, Direction, Entry, EntryValue, ExperimentDef, Expr, ExprKind, ItemKind, Lit,
 };
 use crate::syntax::{Diagnostic, Span};
-
-/// The evaluator an experiment names.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EvaluatorSpec {
-    /// `table(file: "...", reward: "...", report: "...", key: "arch", cost: ...)`.
-    Table {
-        /// The table's path as written.
-        file: String,
-        /// The key column.
-        key: String,
-        /// The reward column (the objective's metric unless given).
-        reward: String,
-        /// The reported column.
-        report: Option<String>,
-        /// The cost model.
-        cost: CostModel,
-        /// Where the entry is.
-        span: Span,
-    },
-}
 
 /// An experiment as the runner needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +21,8 @@ pub struct ExperimentSpec {
     pub space: (String, Span),
     /// The evaluator.
     pub evaluator: EvaluatorSpec,
+    /// The data, when the evaluator trains or scores networks.
+    pub data: Option<DataSpec>,
     /// The strategy's name (a stdlib stem or a `.rhai` path), and where it was named.
     pub strategy: (String, Span),
     /// The strategy's parameters.
@@ -58,7 +41,7 @@ pub struct ExperimentSpec {
     pub span: Span,
 }
 
-fn error(span: Span, message: impl Into<String>, hint: &str) -> Diagnostic {
+pub(super) fn error(span: Span, message: impl Into<String>, hint: &str) -> Diagnostic {
     Diagnostic::error("experiment", message, span, "here").with_hint(hint)
 }
 
@@ -128,10 +111,14 @@ fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
     }
     let (space, _) = call(need("space", "nb201")?)?;
     let objective = need("objective", "maximize valid_acc")?;
-    let (maximize, metric) = match &objective.value {
+    let (maximize, metric, metric_span) = match &objective.value {
         EntryValue::Objective {
             direction, metric, ..
-        } => (*direction == Direction::Maximize, metric.name.clone()),
+        } => (
+            *direction == Direction::Maximize,
+            metric.name.clone(),
+            metric.span,
+        ),
         EntryValue::Args(_) => {
             return Err(error(
                 objective.span,
@@ -140,10 +127,19 @@ fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
             ))
         }
     };
-    let evaluator = evaluator(
+    let evaluator = eval_spec::evaluator(
         need("evaluate", "table(file: \"nb201/nb201.csv\")")?,
         &metric,
+        metric_span,
     )?;
+    let data = get("data").map(eval_spec::data).transpose()?;
+    if data.is_none() && !matches!(evaluator, EvaluatorSpec::Table { .. }) {
+        return Err(error(
+            span,
+            format!("experiment `{}` has no `data` entry", def.name.name),
+            "add `data fashion_mnist(limit: 6000, valid: 0.2)`",
+        ));
+    }
     let strategy_entry = need("strategy", "evolution(population: 50)")?;
     let ((name, name_span), args) = call(strategy_entry)?;
     let mut params = Vec::new();
@@ -167,6 +163,7 @@ fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
         name: def.name.name.clone(),
         space,
         evaluator,
+        data,
         strategy: (name, name_span),
         params,
         budget,
@@ -179,7 +176,7 @@ fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
 }
 
 /// `key NAME` or `key NAME(args)` or `key "file.rhai"(args)`: the name and the arguments.
-fn call(e: &Entry) -> Result<((String, Span), &[Arg]), Diagnostic> {
+pub(super) fn call(e: &Entry) -> Result<((String, Span), &[Arg]), Diagnostic> {
     let EntryValue::Args(args) = &e.value else {
         return Err(error(
             e.span,
@@ -242,7 +239,7 @@ fn param(e: &Expr) -> Result<Param, Diagnostic> {
     })
 }
 
-fn lit_int(e: &Expr) -> Result<i64, Diagnostic> {
+pub(super) fn lit_int(e: &Expr) -> Result<i64, Diagnostic> {
     match &e.kind {
         ExprKind::Lit(l) => l
             .int_value()
@@ -252,7 +249,7 @@ fn lit_int(e: &Expr) -> Result<i64, Diagnostic> {
     }
 }
 
-fn number(e: &Expr) -> Result<f64, Diagnostic> {
+pub(super) fn number(e: &Expr) -> Result<f64, Diagnostic> {
     match &e.kind {
         ExprKind::Lit(l) => l
             .number_value()
@@ -261,7 +258,7 @@ fn number(e: &Expr) -> Result<f64, Diagnostic> {
     }
 }
 
-fn string(e: &Expr) -> Result<String, Diagnostic> {
+pub(super) fn string(e: &Expr) -> Result<String, Diagnostic> {
     match &e.kind {
         ExprKind::Lit(Lit::Str(s)) => Ok(s.clone()),
         ExprKind::Ref(r) if r.args.is_none() => Ok(r.name.name.clone()),
@@ -273,7 +270,19 @@ fn string(e: &Expr) -> Result<String, Diagnostic> {
     }
 }
 
-fn seconds(e: &Expr) -> Result<f64, Diagnostic> {
+/// `true` or `false`.
+pub(super) fn boolean(e: &Expr) -> Result<bool, Diagnostic> {
+    match &e.kind {
+        ExprKind::Lit(Lit::Bool(b)) => Ok(*b),
+        _ => Err(error(
+            e.span,
+            "expected true or false",
+            "write `true` or `false`",
+        )),
+    }
+}
+
+pub(super) fn seconds(e: &Expr) -> Result<f64, Diagnostic> {
     match &e.kind {
         ExprKind::Lit(Lit::Duration { value, unit }) => Ok((*value * unit.seconds()) as f64),
         _ => Err(error(
@@ -347,90 +356,4 @@ fn budget(e: &Entry) -> Result<Budget, Diagnostic> {
         ));
     }
     Ok(b)
-}
-
-fn evaluator(e: &Entry, metric: &str) -> Result<EvaluatorSpec, Diagnostic> {
-    let ((name, name_span), args) = call(e)?;
-    if name != "table" {
-        return Err(error(
-            name_span,
-            format!("`nas run` cannot evaluate with `{name}` yet"),
-            "the evaluator available to `nas run` is `table(file: ..., reward: ..., report: ...)`",
-        ));
-    }
-    let mut file = None;
-    let mut key = "arch".to_string();
-    let mut reward = None;
-    let mut report = None;
-    let mut cost = CostModel::Constant(0.0);
-    let mut weights = Vec::new();
-    let mut base = 0.0;
-    for a in args {
-        let Some(k) = &a.name else {
-            return Err(error(
-                a.span,
-                "table arguments are named",
-                "write `file: \"...\"`",
-            ));
-        };
-        match k.name.as_str() {
-            "file" => file = Some(string(&a.value)?),
-            "key" => key = string(&a.value)?,
-            "reward" => reward = Some((string(&a.value)?, a.span)),
-            "report" => report = Some(string(&a.value)?),
-            "cost" => {
-                cost = match &a.value.kind {
-                    ExprKind::Lit(Lit::Str(s)) => CostModel::Column(s.clone()),
-                    ExprKind::Lit(Lit::Duration { .. }) => CostModel::Constant(seconds(&a.value)?),
-                    _ => CostModel::Constant(number(&a.value)?),
-                }
-            }
-            "cost_base" => base = number(&a.value)?,
-            "op_cost" => {
-                let ExprKind::Ref(r) = &a.value.kind else {
-                    return Err(error(
-                        a.span,
-                        "`op_cost` lists ops with weights",
-                        "write `op_cost: ops(nor_conv_3x3: 9, nor_conv_1x1: 1)`",
-                    ));
-                };
-                for w in r.args.iter().flat_map(|x| &x.items) {
-                    let op = w
-                        .name
-                        .as_ref()
-                        .ok_or_else(|| error(w.span, "name the op", "write `op: weight`"))?;
-                    weights.push((op.name.clone(), number(&w.value)?));
-                }
-            }
-            other => {
-                return Err(error(
-                    k.span,
-                    format!("`table` has no argument `{other}`"),
-                    "its arguments are file, key, reward, report, cost, cost_base and op_cost",
-                ))
-            }
-        }
-    }
-    if !weights.is_empty() {
-        cost = CostModel::OpWeights { base, weights };
-    }
-    let file = file.ok_or_else(|| {
-        error(
-            e.span,
-            "`table` needs a file",
-            "write `table(file: \"nb201/nb201.csv\")`",
-        )
-    })?;
-    let reward = match reward {
-        Some((r, _)) => r,
-        None => metric.to_string(),
-    };
-    Ok(EvaluatorSpec::Table {
-        file,
-        key,
-        reward,
-        report,
-        cost,
-        span: e.span,
-    })
 }

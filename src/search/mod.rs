@@ -4,7 +4,9 @@
 //! - [`host`]: the Rhai host API (`ctx`, the space, the generator, numeric helpers) and its
 //!   sandboxed engine; [`strategy`] finds, compiles and runs scripts and renders their errors
 //!   as [`crate::syntax::Diagnostic`]s.
-//! - [`evaluator`]: the one interface of evaluators; [`table`] is the tabular one.
+//! - [`evaluator`]: the one interface of evaluators: [`table`] looks results up,
+//!   [`train_eval`] trains each network, [`proxy_eval`] scores it at initialisation;
+//!   [`experiment`] and [`eval_spec`] read an experiment, [`prepare`] loads what it names.
 //! - [`session`]: one run's state (budget, workers, history, replay); [`workers`] the
 //!   simulated and threaded workers; [`budget`] the limits.
 //! - [`store`]: the append-only trial store; [`trial`] its records.
@@ -13,11 +15,14 @@
 
 pub mod budget;
 pub mod csv;
+pub mod eval_spec;
 pub mod evaluator;
 pub mod experiment;
 pub mod host;
+pub mod load_eval;
 pub mod numeric;
 pub mod prepare;
+pub mod proxy_eval;
 pub mod rng;
 pub mod runner;
 pub mod session;
@@ -26,5 +31,6 @@ pub mod strategy;
 pub mod summary;
 pub mod surrogate;
 pub mod table;
+pub mod train_eval;
 pub mod trial;
 pub mod workers;

@@ -2,12 +2,10 @@
 //! lower its space, load its evaluator and strategy, and fingerprint the whole for the trial
 //! store. Every failure is a diagnostic with the sources to render it.
 
-use super::evaluator::Evaluator;
-use super::experiment::{self, EvaluatorSpec, ExperimentSpec};
+use super::experiment::{self, ExperimentSpec};
 use super::host::Limits;
 use super::runner::RunConfig;
 use super::strategy;
-use super::table::{TableConfig, TableEvaluator};
 use crate::syntax::{Diagnostic, SourceMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -100,42 +98,19 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         }
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let (evaluator, report, evaluator_text): (Arc<dyn Evaluator>, Option<String>, String) =
-        match &spec.evaluator {
-            EvaluatorSpec::Table {
-                file,
-                key,
-                reward,
-                report,
-                cost,
-                span,
-            } => {
-                let at = table_path(file, &dir);
-                let text = std::fs::read_to_string(&at).map_err(|e| {
-                fail(
-                    Diagnostic::error("evaluator", format!("cannot read table {}: {e}", at.display()), *span, "this table")
-                        .with_hint("paths are relative to the experiment's folder, then to the shared data folder (NAS_DATA)"),
-                )
-            })?;
-                let config = TableConfig {
-                    key: key.clone(),
-                    reward: reward.clone(),
-                    report: report.clone(),
-                    cost: cost.clone(),
-                };
-                let table = TableEvaluator::from_csv(&text, &config).map_err(|e| {
-                fail(
-                    Diagnostic::error("evaluator", format!("table {}: {e}", at.display()), *span, "this table")
-                        .with_hint("the reward column defaults to the objective's metric; name it with `reward:`"),
-                )
-            })?;
-                (
-                    Arc::new(table),
-                    report.clone(),
-                    format!("{:?}|{}", spec.evaluator, digest(&text)),
-                )
-            }
-        };
+    let space = Arc::new(space);
+    let workers = overrides.workers.or(spec.workers).unwrap_or(1).max(1);
+    let loaded = super::load_eval::load(
+        &spec.evaluator,
+        spec.data.as_ref(),
+        &dir,
+        &space,
+        workers,
+        spec.seed.unwrap_or(0),
+        spec.maximize,
+    )
+    .map_err(fail)?;
+    let (evaluator, report, evaluator_text) = (loaded.evaluator, loaded.report, loaded.identity);
     let (strategy_name, params) = match &overrides.strategy {
         Some(s) if *s != spec.strategy.0 => (s.clone(), Vec::new()),
         _ => (spec.strategy.0.clone(), spec.params.clone()),
@@ -149,7 +124,6 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
             )),
         )
     })?;
-    let workers = overrides.workers.or(spec.workers).unwrap_or(1).max(1);
     let fingerprint = digest(&format!(
         "{:?}|{}|{}|{}|{params:?}|{:?}|{}|{workers}",
         space.decisions(),
@@ -160,7 +134,7 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         spec.maximize
     ));
     let config = RunConfig {
-        space: Arc::new(space),
+        space,
         evaluator,
         strategy: script,
         params,

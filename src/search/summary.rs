@@ -37,8 +37,14 @@ fn num(x: Option<f64>) -> String {
     x.map_or("-".to_string(), |v| format!("{v:.4}"))
 }
 
-/// The `top` best trials of one run (best first by the objective), as an aligned table.
-pub fn best_table(trials: &[Trial], maximize: bool, top: usize) -> String {
+/// The `top` best trials of one run (best first by the objective), as an aligned table whose
+/// reward and report columns are headed by the metrics' names.
+pub fn best_table(
+    trials: &[Trial],
+    maximize: bool,
+    top: usize,
+    (reward, report): (&str, &str),
+) -> String {
     let sign = if maximize { 1.0 } else { -1.0 };
     let mut ok: Vec<&Trial> = trials.iter().filter(|t| t.is_ok()).collect();
     ok.sort_by(|a, b| {
@@ -63,14 +69,7 @@ pub fn best_table(trials: &[Trial], maximize: bool, top: usize) -> String {
             ]
         })
         .collect();
-    let head = [
-        "rank",
-        "trial",
-        "reward",
-        "report",
-        "fidelity",
-        "architecture",
-    ];
+    let head = ["rank", "trial", reward, report, "fidelity", "architecture"];
     let mut widths = head.map(str::len);
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -180,14 +179,24 @@ mod tests {
             t(2, Some(4.0), None),
             t(3, None, None),
         ];
-        let table = best_table(&trials, true, 2);
+        let table = best_table(&trials, true, 2, ("acc", "test"));
+        let head: Vec<&str> = table
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        assert_eq!(
+            head,
+            ["rank", "trial", "acc", "test", "fidelity", "architecture"]
+        );
         let rows: Vec<&str> = table.lines().collect();
         assert_eq!(rows.len(), 3);
         assert!(
             rows[1].contains("|a~2|") && rows[2].contains("|a~1|"),
             "{table}"
         );
-        let min = best_table(&trials, false, 1);
+        let min = best_table(&trials, false, 1, ("loss", "report"));
         assert!(
             min.lines().nth(1).is_some_and(|l| l.contains("|a~1|")),
             "{min}"

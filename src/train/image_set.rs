@@ -48,6 +48,17 @@ impl ImageSet {
         })
     }
 
+    /// Another handle on the same examples (no copy), e.g. for another thread.
+    pub fn share(&self) -> ImageSet {
+        ImageSet {
+            pixels: self.pixels.shallow_clone(),
+            labels: self.labels.shallow_clone(),
+            classes: self.classes,
+            mean: self.mean.clone(),
+            std: self.std.clone(),
+        }
+    }
+
     /// The first `n` examples (all when `n` exceeds the size).
     pub fn take(&self, n: i64) -> ImageSet {
         let n = n.clamp(0, self.len());

@@ -13,6 +13,7 @@ pub mod image_set;
 pub mod lm;
 pub mod loader;
 pub mod metrics;
+pub mod named;
 pub mod optim;
 pub mod ptb;
 pub mod schedule;

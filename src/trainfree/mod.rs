@@ -7,6 +7,7 @@
 
 pub mod builders;
 pub mod grad;
+pub mod inputs;
 pub mod linear_regions;
 pub mod naswot;
 pub mod ntk;

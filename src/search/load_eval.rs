@@ -1,0 +1,261 @@
+//! From an experiment's `evaluate` and `data` entries to a loaded evaluator: the table read,
+//! or the dataset read and split, the device chosen and the proxies' inputs drawn.
+
+use super::eval_spec::{DataSpec, EvaluatorSpec};
+use super::evaluator::Evaluator;
+use super::prepare::{digest, table_path};
+use super::proxy_eval::ProxyEvaluator;
+use super::table::{CostModel, TableConfig, TableEvaluator};
+use super::train_eval::{ReportWhen, Splits, TrainEvaluator, TrainMetric};
+use crate::space::Space;
+use crate::syntax::{Diagnostic, Span};
+use crate::train::device::Runtime;
+use crate::train::{named, ImageSet};
+use crate::trainfree::inputs::proxy_data;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A loaded evaluator, the name of what it reports, and a text that changes whenever its
+/// results would (for the trial store's fingerprint).
+pub struct Loaded {
+    /// The evaluator.
+    pub evaluator: Arc<dyn Evaluator>,
+    /// The reported metric's name, if any.
+    pub report: Option<String>,
+    /// What identifies the evaluator's results.
+    pub identity: String,
+}
+
+/// Loads the evaluator `spec` of an experiment in `dir` searching `space`, with its `data`,
+/// run by `workers` parallel workers; trials are seeded from `seed`; `maximize` is the
+/// objective's direction.
+pub fn load(
+    spec: &EvaluatorSpec,
+    data: Option<&DataSpec>,
+    dir: &Path,
+    space: &Arc<Space>,
+    workers: usize,
+    seed: u64,
+    maximize: bool,
+) -> Result<Loaded, Diagnostic> {
+    let identity = format!("{spec:?}|{data:?}|{seed}");
+    match spec {
+        EvaluatorSpec::Table {
+            file,
+            key,
+            reward,
+            report,
+            cost,
+            span,
+        } => {
+            let config = TableConfig {
+                key: key.clone(),
+                reward: reward.clone(),
+                report: report.clone(),
+                cost: cost.clone(),
+            };
+            let (table, text) = read_table(file, dir, &config, *span)?;
+            Ok(Loaded {
+                evaluator: Arc::new(table),
+                report: report.clone(),
+                identity: format!("{identity}|{}", digest(&text)),
+            })
+        }
+        EvaluatorSpec::Train {
+            settings,
+            reward,
+            report,
+            report_all,
+            threads,
+            cpu,
+            span: _,
+        } => {
+            let data = need_data(data)?;
+            let splits = splits(data, dir, seed)?;
+            set_threads(*threads, workers, *cpu);
+            let runtime = if *cpu {
+                Runtime::cpu()
+            } else {
+                Runtime::detect(false, None)
+            };
+            let report_name = report.map(|r| {
+                TrainMetric::ALL
+                    .iter()
+                    .find(|(_, m)| *m == r)
+                    .map_or("report", |(n, _)| n)
+                    .to_string()
+            });
+            Ok(Loaded {
+                evaluator: Arc::new(TrainEvaluator::new(
+                    Arc::clone(space),
+                    splits,
+                    settings.clone(),
+                    runtime,
+                    (
+                        *reward,
+                        *report,
+                        if *report_all {
+                            ReportWhen::All
+                        } else {
+                            ReportWhen::Best(maximize)
+                        },
+                    ),
+                    seed,
+                )),
+                report: report_name,
+                identity,
+            })
+        }
+        EvaluatorSpec::Proxy {
+            proxy,
+            batch,
+            ntk_batch,
+            size,
+            table,
+            span,
+        } => {
+            let data = need_data(data)?;
+            let (train, _) = read_images(data, dir)?;
+            let train = match data.limit {
+                Some(n) => train.take(n),
+                None => train,
+            };
+            let inputs = proxy_data(&train, *batch, *ntk_batch, seed, false)
+                .map_err(|e| Diagnostic::error("evaluator", e, data.span, "this data"))?;
+            let (report, identity) = match table {
+                Some((file, key, column)) => {
+                    let config = TableConfig {
+                        key: key.clone(),
+                        reward: column.clone(),
+                        report: None,
+                        cost: CostModel::Constant(0.0),
+                    };
+                    let (t, text) = read_table(file, dir, &config, *span)?;
+                    (Some(t), format!("{identity}|{}", digest(&text)))
+                }
+                None => (None, identity),
+            };
+            let size = crate::compile::catalog::NetworkSize {
+                classes: Some(train.classes),
+                in_channels: Some(train.image_shape()[0]),
+                ..*size
+            };
+            Ok(Loaded {
+                evaluator: Arc::new(ProxyEvaluator::new(
+                    Arc::clone(space),
+                    *proxy,
+                    inputs,
+                    size,
+                    report,
+                    seed,
+                )),
+                report: table.as_ref().map(|(_, _, column)| column.clone()),
+                identity,
+            })
+        }
+    }
+}
+
+fn need_data(data: Option<&DataSpec>) -> Result<&DataSpec, Diagnostic> {
+    data.ok_or_else(|| {
+        Diagnostic::error(
+            "experiment",
+            "this evaluator needs a `data` entry",
+            Span::default(),
+            "here",
+        )
+        .with_hint("add `data fashion_mnist(limit: 6000, valid: 0.2)`")
+    })
+}
+
+fn read_table(
+    file: &str,
+    dir: &Path,
+    config: &TableConfig,
+    span: Span,
+) -> Result<(TableEvaluator, String), Diagnostic> {
+    let at = table_path(file, dir);
+    let text = std::fs::read_to_string(&at).map_err(|e| {
+        Diagnostic::error(
+            "evaluator",
+            format!("cannot read table {}: {e}", at.display()),
+            span,
+            "this table",
+        )
+        .with_hint(
+            "paths are relative to the experiment's folder, then to the shared data folder (NAS_DATA)",
+        )
+    })?;
+    let table = TableEvaluator::from_csv(&text, config).map_err(|e| {
+        Diagnostic::error(
+            "evaluator",
+            format!("table {}: {e}", at.display()),
+            span,
+            "this table",
+        )
+        .with_hint("the reward column defaults to the objective's metric; name it with `reward:`")
+    })?;
+    Ok((table, text))
+}
+
+fn read_images(data: &DataSpec, dir: &Path) -> Result<(ImageSet, ImageSet), Diagnostic> {
+    let folder = data.dir.as_ref().map(|d| {
+        let p = PathBuf::from(d);
+        if p.is_absolute() {
+            p
+        } else {
+            dir.join(p)
+        }
+    });
+    named::load_image_data(&data.name, folder.as_deref()).map_err(|e| {
+        let (message, hint) = match e.split_once("\n  hint: ") {
+            Some((m, h)) => (m.to_string(), h.to_string()),
+            None => (e, "name the folder with `dir: \"...\"`".to_string()),
+        };
+        Diagnostic::error("data", message, data.span, "this data").with_hint(hint)
+    })
+}
+
+/// The training set (its first `limit` examples) split into train and valid with `seed`,
+/// and the test set (its first `test_limit` examples).
+fn splits(data: &DataSpec, dir: &Path, seed: u64) -> Result<Splits, Diagnostic> {
+    let (train, test) = read_images(data, dir)?;
+    let train = match data.limit {
+        Some(n) => train.take(n),
+        None => train,
+    };
+    let test = match data.test_limit {
+        Some(n) => test.take(n),
+        None => test,
+    };
+    let (train, valid) = train.split(data.valid, seed).map_err(|e| {
+        Diagnostic::error("data", e.to_string(), data.span, "this data")
+            .with_hint("check `limit` and `valid`")
+    })?;
+    if train.is_empty() || valid.is_empty() {
+        return Err(Diagnostic::error(
+            "data",
+            format!(
+                "{} training and {} validation examples: both splits need some",
+                train.len(),
+                valid.len()
+            ),
+            data.span,
+            "this data",
+        )
+        .with_hint("raise `limit` or change `valid`"));
+    }
+    Ok(Splits { train, valid, test })
+}
+
+/// libtorch's CPU threads: as asked, else the cores shared among parallel workers.
+fn set_threads(threads: Option<i32>, workers: usize, cpu: bool) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match threads {
+        Some(t) => tch::set_num_threads(t),
+        None if workers > 1 || cpu => {
+            tch::set_num_threads((cores / workers.max(1)).max(1) as i32);
+        }
+        None => {}
+    }
+}

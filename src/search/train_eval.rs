@@ -1,0 +1,330 @@
+//! The `train` evaluator: compiles each architecture, trains it on the experiment's data and
+//! scores it on a held-out validation split (the reward) and on the test set (the report).
+//! A failed trial (a network that cannot be built, a NaN loss, out of memory, a libtorch
+//! error, even a panic) is an `Err` with its reason; the search goes on.
+
+use super::evaluator::{Evaluator, Outcome};
+use crate::compile::catalog::{self, NetworkSize};
+use crate::space::{Architecture, Space};
+use crate::train::device::Runtime;
+use crate::train::schedule::Decay;
+use crate::train::trainer::{evaluate, TrainConfig, Trainer, TrialFailure};
+use crate::train::ImageSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tch::nn;
+
+/// A metric a trained network is scored by. Accuracies are in percent, as tables hold them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainMetric {
+    /// Accuracy on the validation split held out of the training set.
+    ValidAcc,
+    /// Mean cross-entropy on the validation split.
+    ValidLoss,
+    /// Accuracy on the test set.
+    TestAcc,
+    /// Mean cross-entropy on the test set.
+    TestLoss,
+    /// Accuracy on the training split, in evaluation mode.
+    TrainAcc,
+    /// Mean cross-entropy on the training split, in evaluation mode.
+    TrainLoss,
+}
+
+impl TrainMetric {
+    /// Every metric, by name.
+    pub const ALL: [(&'static str, TrainMetric); 6] = [
+        ("valid_acc", TrainMetric::ValidAcc),
+        ("valid_loss", TrainMetric::ValidLoss),
+        ("test_acc", TrainMetric::TestAcc),
+        ("test_loss", TrainMetric::TestLoss),
+        ("train_acc", TrainMetric::TrainAcc),
+        ("train_loss", TrainMetric::TrainLoss),
+    ];
+
+    /// The metric called `name`.
+    pub fn from_name(name: &str) -> Option<TrainMetric> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+    }
+
+    /// The names, for messages.
+    pub fn names() -> String {
+        Self::ALL.map(|(n, _)| n).join(", ")
+    }
+}
+
+/// The examples an experiment trains and scores on.
+#[derive(Debug)]
+pub struct Splits {
+    /// What the weights are trained on.
+    pub train: ImageSet,
+    /// Held out of the training set; the reward is measured here.
+    pub valid: ImageSet,
+    /// The dataset's test set; reported, never searched on.
+    pub test: ImageSet,
+}
+
+impl Splits {
+    fn share(&self) -> Splits {
+        Splits {
+            train: self.train.share(),
+            valid: self.valid.share(),
+            test: self.test.share(),
+        }
+    }
+}
+
+/// How each architecture is trained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSettings {
+    /// Epochs, batch, optimiser, learning rate, augmentation (the seed is set per trial).
+    pub config: TrainConfig,
+    /// `cosine`, `step` or `constant` (the schedule needs the run's length to be built).
+    pub schedule: String,
+    /// Channels and cells of the network (classes and input channels come from the data).
+    pub size: NetworkSize,
+}
+
+/// Which trials the reported metric is measured for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportWhen {
+    /// Every trial.
+    All,
+    /// Trials whose reward is the best finished so far at their fidelity (maximising when
+    /// the flag is set). The architecture a run chooses (the best reward at the highest
+    /// fidelity) is always among them, and the others are spared a pass over the test set.
+    Best(bool),
+}
+
+/// The `train` evaluator.
+pub struct TrainEvaluator {
+    space: Arc<Space>,
+    splits: Mutex<Splits>,
+    settings: TrainSettings,
+    runtime: Runtime,
+    reward: TrainMetric,
+    report: Option<TrainMetric>,
+    report_when: ReportWhen,
+    seed: u64,
+    /// The best reward finished so far at each fidelity (`None`: full), for [`ReportWhen::Best`].
+    best: Mutex<Vec<(Option<f64>, f64)>>,
+    /// Seeding libtorch's generator and initialising a network happen under this lock, so
+    /// that parallel trials initialise exactly as they would alone.
+    init: Mutex<()>,
+}
+
+impl TrainEvaluator {
+    /// An evaluator of architectures of `space` trained under `settings` on `splits`, on
+    /// `runtime`'s device, scored by `reward` and reporting `report` for the trials
+    /// `report_when` says. Each trial's seed is `seed` mixed with its architecture's string.
+    pub fn new(
+        space: Arc<Space>,
+        splits: Splits,
+        settings: TrainSettings,
+        runtime: Runtime,
+        (reward, report, report_when): (TrainMetric, Option<TrainMetric>, ReportWhen),
+        seed: u64,
+    ) -> TrainEvaluator {
+        TrainEvaluator {
+            space,
+            splits: Mutex::new(splits),
+            settings,
+            runtime,
+            reward,
+            report,
+            report_when,
+            seed,
+            best: Mutex::new(Vec::new()),
+            init: Mutex::new(()),
+        }
+    }
+
+    /// Whether a trial at `fidelity` with `reward` gets its report measured; records it.
+    fn wants_report(&self, fidelity: Option<f64>, reward: f64) -> bool {
+        let ReportWhen::Best(maximize) = self.report_when else {
+            return true;
+        };
+        let Ok(mut best) = self.best.lock() else {
+            return true;
+        };
+        let better = |old: f64| {
+            if maximize {
+                reward >= old
+            } else {
+                reward <= old
+            }
+        };
+        match best.iter_mut().find(|(f, _)| *f == fidelity) {
+            Some((_, old)) if better(*old) => {
+                *old = reward;
+                true
+            }
+            Some(_) => false,
+            None => {
+                best.push((fidelity, reward));
+                true
+            }
+        }
+    }
+
+    /// The settings, for messages.
+    pub fn settings(&self) -> &TrainSettings {
+        &self.settings
+    }
+
+    fn run(
+        &self,
+        key: &str,
+        arch: &Architecture,
+        fidelity: Option<f64>,
+    ) -> Result<Outcome, TrialFailure> {
+        let started = Instant::now();
+        let data = self
+            .splits
+            .lock()
+            .map_err(|_| TrialFailure::Torch("the data is unavailable".to_string()))?
+            .share();
+        let mut config = self.settings.config;
+        config.seed = self.seed ^ key_hash(key);
+        let per_epoch = (data.train.len().max(1) as usize).div_ceil(config.batch.max(1) as usize);
+        let epochs = fidelity.unwrap_or(config.epochs as f64).max(0.0);
+        config.epochs = epochs.ceil().max(1.0) as usize;
+        let steps = ((epochs * per_epoch as f64).round() as usize).max(1);
+        config.max_steps = Some(config.max_steps.map_or(steps, |m| m.min(steps)));
+        config.decay = decay(&self.settings.schedule, steps);
+        let vs = nn::VarStore::new(self.runtime.device);
+        let size = NetworkSize {
+            classes: Some(data.train.classes),
+            in_channels: Some(data.train.image_shape()[0]),
+            ..self.settings.size
+        };
+        let net = {
+            let _init = self.init.lock();
+            tch::manual_seed(config.seed as i64);
+            catalog::build_arch(&vs.root(), &self.space, arch, size)?
+        };
+        let mut trainer = Trainer::new(net.as_ref(), &vs, config, self.runtime, data.train.len())?;
+        trainer.fit(&data.train, None, |_| {})?;
+        let measure = |metric: TrainMetric| -> Result<f64, TrialFailure> {
+            let set = match metric {
+                TrainMetric::ValidAcc | TrainMetric::ValidLoss => &data.valid,
+                TrainMetric::TestAcc | TrainMetric::TestLoss => &data.test,
+                TrainMetric::TrainAcc | TrainMetric::TrainLoss => &data.train,
+            };
+            let (loss, acc) = evaluate(net.as_ref(), set, 500, self.runtime)?;
+            Ok(match metric {
+                TrainMetric::ValidAcc | TrainMetric::TestAcc | TrainMetric::TrainAcc => 100.0 * acc,
+                _ => loss,
+            })
+        };
+        let reward = measure(self.reward)?;
+        if !reward.is_finite() {
+            return Err(TrialFailure::NonFiniteLoss {
+                step: trainer.steps(),
+                value: reward,
+            });
+        }
+        let report = match self.report {
+            Some(metric) if self.wants_report(fidelity, reward) => Some(measure(metric)?),
+            _ => None,
+        };
+        Ok(Outcome {
+            reward,
+            report,
+            cost: started.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+impl Evaluator for TrainEvaluator {
+    fn name(&self) -> &str {
+        "train"
+    }
+
+    fn evaluate(
+        &self,
+        key: &str,
+        arch: &Architecture,
+        fidelity: Option<f64>,
+    ) -> Result<Outcome, String> {
+        match catch_unwind(AssertUnwindSafe(|| self.run(key, arch, fidelity))) {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(failure)) => Err(failure.to_string()),
+            Err(panic) => Err(format!(
+                "training stopped: {}",
+                panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("an unexpected error")
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+            )),
+        }
+    }
+
+    fn simulated(&self) -> bool {
+        false
+    }
+
+    fn fidelities(&self) -> Vec<f64> {
+        Vec::new()
+    }
+}
+
+/// The learning-rate decay called `name` over a run of `total_steps`.
+pub fn decay(name: &str, total_steps: usize) -> Decay {
+    match name {
+        "step" => Decay::Step {
+            every: total_steps.div_ceil(3).max(1),
+            gamma: 0.1,
+        },
+        "constant" => Decay::Constant,
+        _ => Decay::Cosine { min_lr: 0.0 },
+    }
+}
+
+/// The schedules [`decay`] knows.
+pub const SCHEDULES: [&str; 3] = ["cosine", "step", "constant"];
+
+/// A 64-bit FNV-1a hash of an architecture's string, mixed into its trial's seed.
+fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_are_found_by_name() {
+        assert_eq!(
+            TrainMetric::from_name("valid_acc"),
+            Some(TrainMetric::ValidAcc)
+        );
+        assert_eq!(TrainMetric::from_name("accuracy"), None);
+        assert!(TrainMetric::names().contains("test_loss"));
+    }
+
+    #[test]
+    fn step_decay_divides_the_run_in_thirds() {
+        assert_eq!(
+            decay("step", 90),
+            Decay::Step {
+                every: 30,
+                gamma: 0.1
+            }
+        );
+        assert_eq!(decay("cosine", 9), Decay::Cosine { min_lr: 0.0 });
+    }
+
+    #[test]
+    fn trial_seeds_differ_by_architecture() {
+        assert_ne!(key_hash("a"), key_hash("b"));
+        assert_eq!(key_hash("a"), key_hash("a"));
+    }
+}

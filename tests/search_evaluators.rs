@@ -1,0 +1,262 @@
+//! The `train` and `proxy` evaluators: how experiments name them (with their data), the
+//! diagnostics for mistakes, and tiny end-to-end searches through `nas run` on Fashion-MNIST.
+
+use nas::search::experiment::{self, DataSpec, EvaluatorSpec};
+use nas::search::train_eval::TrainMetric;
+use nas::train::optim::Optim;
+use nas::trainfree::proxy::Proxy;
+use std::path::Path;
+use std::process::Command;
+
+fn read(text: &str) -> Result<experiment::ExperimentSpec, String> {
+    let program = nas::check::check_source("e.nas", text);
+    if program.has_errors() {
+        return Err(program.render_diagnostics(false));
+    }
+    experiment::read(&program, None).map_err(|d| d.render(&program.sources))
+}
+
+const TRAIN: &str = r#"
+import "stdlib/spaces/nb201.nas"
+experiment e {
+    space     nb201
+    data      fashion_mnist(limit: 300, valid: 0.25, test_limit: 100)
+    evaluate  train(epochs: 1, batch: 32, optimizer: sgd(lr: 0.05, momentum: 0.8, nesterov: false), schedule: constant, channels: 2, cells: 1, flip: true)
+    strategy  random
+    budget    trials: 3
+    workers   2
+    objective maximize valid_acc
+}
+"#;
+
+const PROXY: &str = r#"
+import "stdlib/spaces/nb201.nas"
+experiment e {
+    space     nb201
+    data      fashion_mnist(limit: 500)
+    evaluate  proxy(naswot, batch: 16, channels: 4, cells: 1, table: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  random
+    budget    trials: 3
+    objective maximize naswot
+}
+"#;
+
+#[test]
+fn train_entries_become_settings() {
+    let spec = read(TRAIN).expect("reads");
+    assert_eq!(
+        spec.data,
+        Some(DataSpec {
+            name: "fashion_mnist".into(),
+            dir: None,
+            limit: Some(300),
+            valid: 0.25,
+            test_limit: Some(100),
+            span: spec.data.as_ref().expect("data").span,
+        })
+    );
+    assert_eq!(spec.workers, Some(2));
+    let EvaluatorSpec::Train {
+        settings,
+        reward,
+        report,
+        report_all,
+        ..
+    } = &spec.evaluator
+    else {
+        panic!("a train evaluator: {:?}", spec.evaluator);
+    };
+    assert_eq!(*reward, TrainMetric::ValidAcc);
+    assert_eq!(*report, Some(TrainMetric::TestAcc), "test_acc by default");
+    assert!(!report_all);
+    assert_eq!(settings.config.lr, 0.05);
+    assert_eq!(settings.config.batch, 32);
+    assert_eq!(
+        settings.config.optim,
+        Optim::Sgd {
+            momentum: 0.8,
+            nesterov: false,
+            weight_decay: 5e-4
+        }
+    );
+    assert!(settings.config.augment.flip);
+    assert_eq!(settings.schedule, "constant");
+    assert_eq!(
+        (settings.size.channels, settings.size.cells),
+        (Some(2), Some(1))
+    );
+}
+
+#[test]
+fn proxy_entries_become_settings() {
+    let spec = read(PROXY).expect("reads");
+    let EvaluatorSpec::Proxy {
+        proxy,
+        batch,
+        table,
+        ..
+    } = &spec.evaluator
+    else {
+        panic!("a proxy evaluator: {:?}", spec.evaluator);
+    };
+    assert_eq!(*proxy, Proxy::Naswot);
+    assert_eq!(*batch, 16);
+    assert_eq!(
+        table
+            .as_ref()
+            .map(|(f, k, r)| (f.as_str(), k.as_str(), r.as_str())),
+        Some(("nb201/nb201.csv", "arch", "cifar10_test_200"))
+    );
+}
+
+#[test]
+fn evaluator_mistakes_are_diagnostics() {
+    let cases = [
+        (TRAIN, "sgd(lr", "rmsprop(lr", "unknown optimizer `rmsprop`"),
+        (
+            TRAIN,
+            "nesterov: false",
+            "beta1: 0.5",
+            "`sgd` has no argument `beta1`",
+        ),
+        (TRAIN, "valid: 0.25", "valid: 1.5", "between 0 and 1"),
+        (
+            TRAIN,
+            "maximize valid_acc",
+            "maximize accuracy",
+            "cannot measure `accuracy`",
+        ),
+        (
+            TRAIN,
+            "schedule: constant",
+            "schedule: linear",
+            "unknown schedule `linear`",
+        ),
+        (TRAIN, "channels: 2", "channels: 0", "at least 1"),
+        (
+            TRAIN,
+            "fashion_mnist(",
+            "imagenet(",
+            "unknown data `imagenet`",
+        ),
+        (
+            TRAIN,
+            "    data      fashion_mnist(limit: 300, valid: 0.25, test_limit: 100)\n",
+            "",
+            "has no `data` entry",
+        ),
+        (
+            PROXY,
+            "maximize naswot",
+            "maximize valid_acc",
+            "the evaluator scores `naswot`",
+        ),
+        (PROXY, "proxy(naswot,", "proxy(zen,", "unknown proxy `zen`"),
+        (PROXY, "table: \"nb201/nb201.csv\", ", "", "needs a `table`"),
+    ];
+    for (base, from, to, expected) in cases {
+        assert!(base.contains(from), "{from}");
+        let err = read(&base.replace(from, to)).expect_err(expected);
+        assert!(err.contains(expected), "{expected}:\n{err}");
+        assert!(err.contains("e.nas:"), "points into the file:\n{err}");
+    }
+}
+
+fn fashion_mnist_present() -> bool {
+    let dir = nas::paths::fashion_mnist_dir();
+    let present = ["train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"]
+        .iter()
+        .any(|f| dir.join(f).is_file());
+    if !present {
+        eprintln!(
+            "skipped: Fashion-MNIST is not in {} (make setup installs it)",
+            dir.display()
+        );
+    }
+    present
+}
+
+fn run_experiment(dir: &Path, text: &str) -> (bool, String, String) {
+    let file = dir.join("e.nas");
+    std::fs::write(&file, text).expect("writes");
+    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
+        .args(["run", "e.nas"])
+        .current_dir(dir)
+        .output()
+        .expect("nas runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Whether the summary table's columns are headed by the reward's and report's names.
+fn header_is(out: &str, reward: &str, report: &str) -> bool {
+    out.lines().any(|l| {
+        l.split_whitespace().collect::<Vec<_>>()
+            == ["rank", "trial", reward, report, "fidelity", "architecture"]
+    })
+}
+
+#[test]
+fn a_train_search_runs_end_to_end() {
+    if !fashion_mnist_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, out, err) = run_experiment(dir.path(), TRAIN);
+    assert!(ok, "{out}\n{err}");
+    assert!(header_is(&out, "valid_acc", "test_acc"), "{out}");
+    assert!(out.contains("3 trials (0 failed)"), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("test_acc of the chosen architecture: "))
+        .unwrap_or_else(|| panic!("reports the chosen test accuracy:\n{out}"));
+    let acc: f64 = line
+        .rsplit(' ')
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("a number");
+    assert!((0.0..=100.0).contains(&acc), "{line}");
+    let store = std::fs::read_to_string(dir.path().join("runs/e-random.jsonl")).expect("store");
+    assert_eq!(
+        store.lines().filter(|l| l.contains("\"reward\"")).count(),
+        3,
+        "{store}"
+    );
+}
+
+#[test]
+fn a_proxy_search_reports_the_table_column() {
+    if !fashion_mnist_present()
+        || !Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/nb201/nb201.csv")
+            .is_file()
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, out, err) = run_experiment(dir.path(), PROXY);
+    assert!(ok, "{out}\n{err}");
+    assert!(header_is(&out, "naswot", "cifar10_test_200"), "{out}");
+    assert!(
+        out.contains("cifar10_test_200 of the chosen architecture: "),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_network_that_cannot_train_is_a_failed_trial_not_a_crash() {
+    if !fashion_mnist_present() {
+        return;
+    }
+    // A learning rate this large makes the loss overflow: every trial fails with its reason.
+    let text = TRAIN.replace("sgd(lr: 0.05", "sgd(lr: 1e30");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, out, err) = run_experiment(dir.path(), &text);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("3 trials (3 failed)"), "{out}\n{err}");
+    let store = std::fs::read_to_string(dir.path().join("runs/e-random.jsonl")).expect("store");
+    assert!(store.contains("the loss became"), "{store}");
+}
