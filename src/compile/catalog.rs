@@ -1,28 +1,66 @@
 //! Networks by space name and architecture text, as the command line names them: the space is
-//! loaded (checked and lowered to the space IR), the text decoded into an architecture of it,
-//! and the architecture compiled. Compilable so far: NAS-Bench-201-shaped spaces.
+//! loaded (checked and lowered to the space IR, with the arguments the size asks for), the
+//! text decoded into an architecture of it, and the architecture compiled through the
+//! space's skeleton ([`super::network::SpaceNet`]).
 
 use super::error::CompileError;
-use super::from_space::nb201_genotype;
 use super::layer::BoxLayer;
-use super::nb201::{Nb201Config, Nb201Net};
-use crate::space::{load_space, Architecture, Space};
+use super::network::SpaceNet;
+use crate::space::{load_space, load_space_with, Architecture, Space};
 use tch::nn;
 
-/// The stdlib spaces whose architectures compile.
-pub const SPACES: [&str; 1] = ["nb201"];
+/// The stdlib spaces whose architectures compile (each pinned against a PyTorch reference in
+/// `tests/compile_spaces.rs`).
+pub const SPACES: [&str; 2] = ["nb201", "darts"];
 
 /// The size of a network: what a space's parameters set (absent: the space's defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NetworkSize {
-    /// Channels of the first stage.
+    /// Channels of the first stage: the space parameter `c`.
     pub channels: Option<i64>,
-    /// Cells per stage.
+    /// Cells per stage: the space parameter `n` (or `cells`).
     pub cells: Option<usize>,
-    /// Output classes.
+    /// Output classes: the space parameter `classes`.
     pub classes: Option<i64>,
-    /// Channels of the input images.
+    /// Channels of the input images (absent: the space's `input` shape, else 3).
     pub in_channels: Option<i64>,
+}
+
+/// The space arguments `size` asks for, by the names `space` (loaded with its defaults) gives
+/// its parameters.
+fn space_args(space: &Space, size: NetworkSize) -> Result<Vec<(String, i64)>, CompileError> {
+    let has = |name: &str| space.skeleton().args.iter().any(|(n, _)| n == name);
+    let mut args = Vec::new();
+    let wanted = [
+        ("the channel count", size.channels, &["c"][..]),
+        (
+            "the cells per stage",
+            size.cells.map(|n| n as i64),
+            &["n", "cells"][..],
+        ),
+        ("the class count", size.classes, &["classes"][..]),
+    ];
+    for (what, value, names) in wanted {
+        let Some(value) = value else { continue };
+        let Some(name) = names.iter().find(|n| has(n)) else {
+            let params: Vec<&str> = space
+                .skeleton()
+                .args
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect();
+            return Err(CompileError::UnknownSpace {
+                space: space.name().to_string(),
+                message: format!(
+                    "it has no parameter for {what} (`{}`); its parameters are: {}",
+                    names.join("` or `"),
+                    params.join(", ")
+                ),
+            });
+        };
+        args.push((name.to_string(), value));
+    }
+    Ok(args)
 }
 
 /// Builds the architecture `arch` of space `space` (a stdlib space name or `FILE.nas:NAME`)
@@ -33,10 +71,7 @@ pub fn build(
     arch: &str,
     size: NetworkSize,
 ) -> Result<BoxLayer, CompileError> {
-    let loaded = load_space(space).map_err(|message| CompileError::UnknownSpace {
-        space: space.to_string(),
-        message: message.trim_start_matches("error: ").to_string(),
-    })?;
+    let loaded = load_space(space).map_err(|m| unknown(space, m))?;
     let decoded = loaded.decode(arch).map_err(|e| CompileError::BadArch {
         text: arch.trim().to_string(),
         message: e.to_string(),
@@ -44,26 +79,66 @@ pub fn build(
     build_arch(p, &loaded, &decoded, size)
 }
 
-/// Builds the architecture `arch` of the loaded space `space` under `p`.
+fn unknown(space: &str, message: String) -> CompileError {
+    CompileError::UnknownSpace {
+        space: space.to_string(),
+        message: message.trim_start_matches("error: ").to_string(),
+    }
+}
+
+/// Builds the architecture `arch` of the loaded space `space` under `p`. When `size` asks for
+/// other parameter values than the space was lowered with, the space is loaded again from
+/// where it came from with those values (its other parameters as they were) and the
+/// architecture carried over by its canonical text.
 pub fn build_arch(
     p: &nn::Path,
     space: &Space,
     arch: &Architecture,
     size: NetworkSize,
 ) -> Result<BoxLayer, CompileError> {
-    let genotype = nb201_genotype(space, arch).map_err(|e| match e {
-        CompileError::BadArch { message, .. } => CompileError::UnknownSpace {
+    let skeleton = space.skeleton();
+    let wanted = space_args(space, size)?;
+    if wanted.iter().all(|(n, v)| skeleton.int_arg(n) == Some(*v)) {
+        return compile(p, space, arch, size.in_channels);
+    }
+    let Some(origin) = skeleton.origin.as_deref() else {
+        return Err(CompileError::UnknownSpace {
             space: space.name().to_string(),
-            message: format!("only NAS-Bench-201-shaped spaces compile so far: {message}"),
-        },
-        other => other,
-    })?;
-    let d = Nb201Config::default();
-    let config = Nb201Config {
-        channels: size.channels.unwrap_or(d.channels),
-        cells: size.cells.unwrap_or(d.cells),
-        classes: size.classes.unwrap_or(d.classes),
-        in_channels: size.in_channels.unwrap_or(d.in_channels),
+            message: "it was not loaded from a file, so it cannot be resized".into(),
+        });
     };
-    Ok(Box::new(Nb201Net::new(p, &genotype, config)?))
+    let mut args: Vec<(String, i64)> = skeleton
+        .args
+        .iter()
+        .filter_map(|(n, _)| skeleton.int_arg(n).map(|v| (n.clone(), v)))
+        .filter(|(n, _)| !wanted.iter().any(|(w, _)| w == n))
+        .collect();
+    args.extend(wanted);
+    let resized = load_space_with(origin, &args).map_err(|m| unknown(origin, m))?;
+    let text = space.encode(arch);
+    let carried = resized.decode(&text).map_err(|e| CompileError::BadArch {
+        text,
+        message: e.to_string(),
+    })?;
+    compile(p, &resized, &carried, size.in_channels)
+}
+
+/// Compiles `arch` of `space` at the size the space was lowered with, for images of
+/// `in_channels` channels (absent: the space's `input` shape, else 3).
+fn compile(
+    p: &nn::Path,
+    space: &Space,
+    arch: &Architecture,
+    in_channels: Option<i64>,
+) -> Result<BoxLayer, CompileError> {
+    let declared = space
+        .skeleton()
+        .input
+        .as_ref()
+        .and_then(|s| match s.kind.as_str() {
+            "image" => s.dims.first().copied(),
+            _ => None,
+        });
+    let c = in_channels.or(declared).unwrap_or(3);
+    Ok(Box::new(SpaceNet::new(p, space, arch, c)?))
 }

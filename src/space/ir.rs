@@ -5,6 +5,7 @@ use super::constraint::Constraint;
 use super::decision::{ArgValue, Decision, Domain, Value, When};
 use super::error::SpaceError;
 use super::graph::{Graph, OpRef, Source};
+use super::skeleton::Skeleton;
 use num_bigint::BigUint;
 use num_traits::{One, ToPrimitive, Zero};
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ pub struct Space {
     /// sampling a value with these weights and then the children gives uniform architectures.
     cumulative: Vec<Option<Vec<f64>>>,
     edge_list: bool,
+    skeleton: Skeleton,
 }
 
 impl Space {
@@ -79,6 +81,7 @@ impl Space {
             subtree: Vec::new(),
             cumulative: Vec::new(),
             edge_list: false,
+            skeleton: Skeleton::default(),
         };
         space.tabulate();
         space.edge_list = super::text::is_edge_list(&space);
@@ -143,6 +146,17 @@ impl Space {
     /// The graph templates.
     pub fn graphs(&self) -> &[Graph] {
         &self.graphs
+    }
+
+    /// The network around the cells (empty for a space built by hand).
+    pub fn skeleton(&self) -> &Skeleton {
+        &self.skeleton
+    }
+
+    /// The same space with `skeleton` as the network around its cells.
+    pub fn with_skeleton(mut self, skeleton: Skeleton) -> Space {
+        self.skeleton = skeleton;
+        self
     }
 
     /// The index of the decision with this name.

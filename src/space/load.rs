@@ -2,12 +2,18 @@
 //! `FILE.nas:NAME`; checked, lowered, and any problem rendered as diagnostics.
 
 use super::ir::Space;
-use super::lower::lower_space;
+use super::lower::lower_space_with;
 use std::path::{Path, PathBuf};
 
 /// Loads the space `spec`: a stdlib space name, or `FILE.nas:NAME`. The error is the
 /// rendered diagnostics (or a message with a hint), ready to print.
 pub fn load_space(spec: &str) -> Result<Space, String> {
+    load_space_with(spec, &[])
+}
+
+/// Loads the space `spec` with the parameter values `args` (by name; the rest take their
+/// defaults).
+pub fn load_space_with(spec: &str, args: &[(String, i64)]) -> Result<Space, String> {
     let (path, name) = match spec.rsplit_once(':') {
         Some((file, name)) if file.ends_with(".nas") => (PathBuf::from(file), name.to_string()),
         _ => {
@@ -22,10 +28,13 @@ pub fn load_space(spec: &str) -> Result<Space, String> {
             (path, spec.to_string())
         }
     };
-    load_from(&path, &name)
+    let space = load_from(&path, &name, args)?;
+    let mut skeleton = space.skeleton().clone();
+    skeleton.origin = Some(spec.to_string());
+    Ok(space.with_skeleton(skeleton))
 }
 
-fn load_from(path: &Path, name: &str) -> Result<Space, String> {
+fn load_from(path: &Path, name: &str, args: &[(String, i64)]) -> Result<Space, String> {
     let program = crate::check::check_file(path).map_err(|e| {
         format!(
             "error: cannot read `{}`: {e}\n  hint: check the path",
@@ -35,7 +44,7 @@ fn load_from(path: &Path, name: &str) -> Result<Space, String> {
     if program.has_errors() {
         return Err(program.render_diagnostics(false));
     }
-    lower_space(&program, name).map_err(|d| d.render(&program.sources))
+    lower_space_with(&program, name, args).map_err(|d| d.render(&program.sources))
 }
 
 /// The names of the stdlib spaces (the `.nas` files in `stdlib/spaces/`), sorted.

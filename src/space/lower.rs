@@ -10,6 +10,8 @@
 use super::decision::{Alt, Arg, ArgValue, Decision, Domain, Guard, Op, OpKind, When};
 use super::graph::{Graph, OpRef};
 use super::ir::Space;
+use super::lower_call::Replay;
+use super::skeleton::{InputShape, Step};
 use super::Constraint;
 use crate::check::Program;
 use crate::syntax::ast::{
@@ -62,9 +64,24 @@ pub(crate) struct Lowerer<'p> {
     pub graphs: Vec<Graph>,
     /// Graph of each lowered cell instance group (definition, copy number).
     pub cell_graphs: HashMap<(DefId, u32), usize>,
+    /// The decisions (`start..end`) each cell instance group's first call made.
+    pub cell_ranges: HashMap<(DefId, u32), (usize, usize)>,
     /// The guard given to decisions created now (inside an alternative or a deeper copy).
     pub guard: Option<Guard>,
     names: HashSet<String>,
+    /// While a later call of a cell is lowered again with its own arguments: the decisions
+    /// of its first call, handed out again in order instead of new ones.
+    pub replay: Option<Replay>,
+    /// What each use of an `op` definition stands for.
+    pub expansions: HashMap<Op, Vec<OpRef>>,
+    /// The pipeline's steps.
+    pub steps: Vec<Step>,
+    /// The space's `input` shape.
+    pub input: Option<InputShape>,
+    /// Values given for the space's parameters (the rest take their defaults).
+    pub space_args: Vec<(String, i64)>,
+    /// The space's parameters as bound.
+    pub bound_args: Vec<(String, ArgValue)>,
 }
 
 /// An error at `span` with a hint.
@@ -74,6 +91,16 @@ pub(crate) fn error(span: Span, message: impl Into<String>, hint: &str) -> Diagn
 
 /// Lowers the space `name` (as the main file sees it) with its parameters' defaults.
 pub fn lower_space(program: &Program, name: &str) -> Result<Space, Diagnostic> {
+    lower_space_with(program, name, &[])
+}
+
+/// Lowers the space `name` with the parameter values `args` (by name; the others take their
+/// defaults): `nb201(c: 8)` is `lower_space_with(program, "nb201", &[("c".into(), 8)])`.
+pub fn lower_space_with(
+    program: &Program,
+    name: &str,
+    args: &[(String, i64)],
+) -> Result<Space, Diagnostic> {
     let whole = program.main().ast.span;
     let id = program.lookup(name).ok_or_else(|| {
         error(
@@ -95,22 +122,35 @@ pub fn lower_space(program: &Program, name: &str) -> Result<Space, Diagnostic> {
         constraints: Vec::new(),
         graphs: Vec::new(),
         cell_graphs: HashMap::new(),
+        cell_ranges: HashMap::new(),
         guard: None,
         names: HashSet::new(),
+        replay: None,
+        expansions: HashMap::new(),
+        steps: Vec::new(),
+        input: None,
+        space_args: args.to_vec(),
+        bound_args: Vec::new(),
     };
     l.space_body(def)?;
-    Space::new(name, l.decisions, l.constraints, l.graphs).map_err(|e| {
+    let skeleton = l.skeleton();
+    let space = Space::new(name, l.decisions, l.constraints, l.graphs).map_err(|e| {
         error(
             def.name.span,
             format!("the space does not lower to a valid IR: {e}"),
             "report this as a bug",
         )
-    })
+    })?;
+    Ok(space.with_skeleton(skeleton))
 }
 
 impl<'p> Lowerer<'p> {
     /// Adds a decision with a unique name derived from `name`, under the current guard.
+    /// While replaying a cell call, hands out the next decision of its first call instead.
     pub fn decision(&mut self, name: &str, domain: Domain) -> usize {
+        if let Some(r) = &mut self.replay {
+            return r.next(domain);
+        }
         let mut unique = name.to_string();
         let mut k = 2;
         while !self.names.insert(unique.clone()) {
@@ -437,7 +477,7 @@ impl<'p> Lowerer<'p> {
             });
         }
         disambiguate(&mut alts);
-        self.decisions[d].domain = Domain::Categorical(alts);
+        self.set_domain(d, Domain::Categorical(alts));
         Ok(d)
     }
 
@@ -493,7 +533,7 @@ impl<'p> Lowerer<'p> {
         span: Span,
     ) -> Result<Op, Diagnostic> {
         let mut callee = Frame::new();
-        let first = self.decisions.len();
+        let first = self.mark();
         self.bind(&def.params, args, f, &mut callee, ctx, span)?;
         let body = self.ops(&def.body, &mut callee, ctx)?;
         let kind = match body.as_slice() {
@@ -511,19 +551,25 @@ impl<'p> Lowerer<'p> {
                 })
             })
             .collect::<Result<_, Diagnostic>>()?;
-        for d in first..self.decisions.len() {
+        for d in first..self.mark() {
             if !out.iter().any(|a| a.value == ArgValue::Decision(d)) {
                 out.push(Arg {
-                    name: Some(self.decisions[d].name.clone()),
+                    name: Some(
+                        self.decisions
+                            .get(d)
+                            .map_or_else(|| format!("d{d}"), |x| x.name.clone()),
+                    ),
                     value: ArgValue::Decision(d),
                 });
             }
         }
-        Ok(Op {
+        let op = Op {
             name: def.name.name.clone(),
             args: out,
             kind,
-        })
+        };
+        self.expansions.insert(op.clone(), body);
+        Ok(op)
     }
 }
 

@@ -2,31 +2,40 @@
 //! ops, repetitions with shared or independent genotypes and chosen depths).
 
 use super::constraint::{BinOp as CBin, Cmp, Constraint, Expr as CExpr};
-use super::decision::{Domain, Guard, Op, OpKind, When};
+use super::decision::{Domain, Guard};
 use super::graph::{Combine, Graph, Node, OpRef, Source, Term};
 use super::lower::{error, Frame, Lowerer, Val};
-use crate::syntax::ast::{
-    Args, BinOp, CellDef, DefId, Expr, ExprKind, ItemKind, PickCount, RepeatMode, Res, SpaceDef,
-    StmtKind,
-};
+use crate::syntax::ast::{BinOp, CellDef, Expr, ExprKind, PickCount, Res, StmtKind};
 use crate::syntax::builtin::{Builtin, Metric};
 use crate::syntax::{Diagnostic, Span};
 
 /// A graph under construction.
-struct Builder {
+pub(crate) struct Builder {
     name: String,
     inputs: Vec<String>,
     nodes: Vec<Node>,
-    output: Option<Node>,
+    pub(crate) output: Option<Node>,
 }
 
 impl Builder {
-    fn push(&mut self, node: Node) -> usize {
+    /// A graph named `name` with the given inputs and no nodes yet.
+    pub(crate) fn new(name: &str, inputs: Vec<String>) -> Builder {
+        Builder {
+            name: name.to_string(),
+            inputs,
+            nodes: Vec::new(),
+            output: None,
+        }
+    }
+
+    /// Adds a node; returns its vertex id.
+    pub(crate) fn push(&mut self, node: Node) -> usize {
         self.nodes.push(node);
         self.inputs.len() + self.nodes.len() - 1
     }
 
-    fn finish(self, span: Span) -> Result<Graph, Diagnostic> {
+    /// The finished graph (an error when no output was set).
+    pub(crate) fn finish(self, span: Span) -> Result<Graph, Diagnostic> {
         let output = self.output.ok_or_else(|| {
             error(
                 span,
@@ -43,7 +52,8 @@ impl Builder {
     }
 }
 
-fn chain(name: String, source: usize, op: Option<OpRef>, guard: Option<Guard>) -> Node {
+/// A node applying `op` to one vertex.
+pub(crate) fn chain(name: String, source: usize, op: Option<OpRef>, guard: Option<Guard>) -> Node {
     Node {
         name,
         combine: Combine::Sum,
@@ -57,240 +67,18 @@ fn chain(name: String, source: usize, op: Option<OpRef>, guard: Option<Guard>) -
 }
 
 impl<'p> Lowerer<'p> {
-    /// Lowers a space's body: `let`s, the network pipeline and its constraints.
-    pub(crate) fn space_body(&mut self, def: &SpaceDef) -> Result<(), Diagnostic> {
-        let mut f = Frame::new();
-        let mut caller = Frame::new();
-        self.bind(
-            &def.params,
-            None,
-            &mut caller,
-            &mut f,
-            "space",
-            def.name.span,
-        )?;
-        for (s, stmt) in def.body.iter().enumerate() {
-            match &stmt.kind {
-                StmtKind::Let { name, value } => {
-                    let v = self.let_value(value, &mut f, &name.name)?;
-                    f.lets.insert(s as u32, v);
-                }
-                StmtKind::Network(expr) => self.pipeline(expr, &mut f)?,
-                StmtKind::Where(expr) => {
-                    return Err(error(expr.span, "space-level constraints (`params`, `flops`) are not supported by the space IR yet", "constrain cells with `edges`, or filter by the evaluator"))
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    /// A `let` binds one value or one set of ops, shared by every use.
-    fn let_value(&mut self, value: &Expr, f: &mut Frame, name: &str) -> Result<Val, Diagnostic> {
-        let mark = self.decisions.len();
-        match self.value(value, f, name) {
-            Ok(v) => Ok(v),
-            Err(_) => {
-                self.decisions.truncate(mark);
-                Ok(Val::Ops(self.ops(value, f, name)?))
-            }
-        }
-    }
-
-    /// Lowers the pipeline: cells become graphs of their own; when the pipeline itself holds
-    /// decisions (op choices, chosen depths, independent copies), it becomes a chain graph too.
-    fn pipeline(&mut self, expr: &Expr, f: &mut Frame) -> Result<(), Diagnostic> {
-        let stages: Vec<&Expr> = match &expr.kind {
-            ExprKind::Seq(items) => items.iter().collect(),
-            _ => vec![expr],
-        };
-        let mut b = Builder {
-            name: "network".into(),
-            inputs: vec!["in".into()],
-            nodes: Vec::new(),
-            output: None,
-        };
-        let mut last = 0usize;
-        let mut decides = false;
-        let slot = self.graphs.len();
-        for (i, stage) in stages.iter().enumerate() {
-            let ctx = format!("s{i}");
-            match &stage.kind {
-                ExprKind::Repeat { body, count, mode } => {
-                    let (lo, hi, depth) = self.count(count, f, &ctx)?;
-                    decides |= depth.is_some() || *mode == RepeatMode::Independent;
-                    let mut shared: Option<Vec<OpRef>> = None;
-                    for copy in 0..hi {
-                        let guard = depth.filter(|_| copy >= lo).map(|d| Guard {
-                            parent: d,
-                            when: When::AtLeast(copy as i64 + 1),
-                        });
-                        let outer = self.guard;
-                        if guard.is_some() {
-                            if outer.is_some() {
-                                return Err(error(
-                                    stage.span,
-                                    "a chosen depth inside a guarded part is not supported",
-                                    "move the repetition out",
-                                ));
-                            }
-                            self.guard = guard;
-                        }
-                        let tag = if *mode == RepeatMode::Independent {
-                            copy as u32
-                        } else {
-                            0
-                        };
-                        let ops = match &shared {
-                            Some(ops) if *mode == RepeatMode::Shared => Ok(ops.clone()),
-                            _ => self.stage(body, f, &format!("{ctx}.{copy}"), tag),
-                        };
-                        self.guard = outer;
-                        let ops = ops?;
-                        if *mode == RepeatMode::Shared {
-                            shared = Some(ops.clone());
-                        }
-                        for (k, op) in ops.into_iter().enumerate() {
-                            let node = chain(format!("{ctx}.{copy}.{k}"), last, Some(op), guard);
-                            last = b.push(node);
-                        }
-                    }
-                }
-                _ => {
-                    let before = self.decisions.len();
-                    let ops = self.stage(stage, f, &ctx, 0)?;
-                    decides |= ops.iter().any(|o| matches!(o, OpRef::Choice(_)))
-                        || self.decisions.len() > before && !self.is_cell(stage);
-                    for (k, op) in ops.into_iter().enumerate() {
-                        last = b.push(chain(format!("{ctx}.{k}"), last, Some(op), None));
-                    }
-                }
-            }
-        }
-        b.output = Some(chain("out".into(), last, None, None));
-        if decides {
-            let g = b.finish(expr.span)?;
-            self.graphs.insert(slot, g);
-            // Graph indices after `slot` moved by one: fix the cell table and constraints.
-            for v in self.cell_graphs.values_mut() {
-                if *v >= slot {
-                    *v += 1;
-                }
-            }
-            for c in &mut self.constraints {
-                shift(&mut c.lhs, slot);
-                shift(&mut c.rhs, slot);
-            }
-        }
-        Ok(())
-    }
-
-    fn is_cell(&self, e: &Expr) -> bool {
-        matches!(&e.kind, ExprKind::Ref(r) if matches!(r.res, Res::Def(id) if matches!(self.program.item(id).map(|i| &i.kind), Some(ItemKind::Cell(_)))))
-    }
-
-    /// A repetition count: a constant, or a chosen depth (a range or integer alternatives
-    /// that form a range).
-    fn count(
+    /// Lowers the statements of cell `def` (graph `index`, named `name`) with its parameters
+    /// bound in `f`; a replayed call skips the constraints, which its first call made.
+    pub(crate) fn cell_body(
         &mut self,
-        e: &Expr,
-        f: &mut Frame,
-        ctx: &str,
-    ) -> Result<(usize, usize, Option<usize>), Diagnostic> {
-        let (lo, hi) = match &e.kind {
-            ExprKind::Range {
-                start,
-                end,
-                inclusive,
-            } => (
-                self.int(start, f, ctx)?,
-                self.int(end, f, ctx)? - if *inclusive { 0 } else { 1 },
-            ),
-            ExprKind::Alt(items) => {
-                let mut v = Vec::new();
-                for it in items {
-                    v.push(self.int(it, f, ctx)?);
-                }
-                v.sort_unstable();
-                v.dedup();
-                let (lo, hi) = (v[0], v[v.len() - 1]);
-                if (hi - lo + 1) as usize != v.len() {
-                    return Err(error(
-                        e.span,
-                        "a chosen depth must be a range of counts",
-                        "write `lo..=hi` or consecutive alternatives",
-                    ));
-                }
-                (lo, hi)
-            }
-            _ => {
-                let n = self.int(e, f, ctx)?;
-                if n < 1 {
-                    return Err(error(
-                        e.span,
-                        "a repetition count must be at least 1",
-                        "repeat at least once",
-                    ));
-                }
-                return Ok((n as usize, n as usize, None));
-            }
-        };
-        if lo < 1 || hi < lo {
-            return Err(error(
-                e.span,
-                "a chosen depth must be a non-empty range of counts from 1",
-                "write `lo..=hi` with 1 <= lo <= hi",
-            ));
-        }
-        let d = self.decision(&format!("{ctx}.depth"), Domain::Depth { lo, hi });
-        Ok((lo as usize, hi as usize, Some(d)))
-    }
-
-    /// Lowers one pipeline stage to the ops it applies; a cell becomes its graph (copy `tag`)
-    /// and a placeholder op naming it.
-    fn stage(
-        &mut self,
-        e: &Expr,
-        f: &mut Frame,
-        ctx: &str,
-        tag: u32,
-    ) -> Result<Vec<OpRef>, Diagnostic> {
-        if let ExprKind::Ref(r) = &e.kind {
-            if let Res::Def(id) = r.res {
-                if let Some(ItemKind::Cell(def)) = self.program.item(id).map(|i| &i.kind) {
-                    let g = self.cell(id, def, r.args.as_ref(), f, tag, e.span)?;
-                    let name = self.graphs[g].name.clone();
-                    return Ok(vec![OpRef::Fixed(Op::new(name, OpKind::Other))]);
-                }
-            }
-        }
-        self.ops(e, f, ctx)
-    }
-
-    /// Lowers cell `id` once per instance group (its first instance's arguments fix the ops'
-    /// arguments); returns its graph index.
-    fn cell(
-        &mut self,
-        id: DefId,
         def: &CellDef,
-        args: Option<&Args>,
-        caller: &mut Frame,
-        tag: u32,
-        span: Span,
-    ) -> Result<usize, Diagnostic> {
-        if let Some(&g) = self.cell_graphs.get(&(id, tag)) {
-            return Ok(g);
-        }
-        let name = if tag == 0 {
-            def.name.name.clone()
-        } else {
-            format!("{}#{}", def.name.name, tag + 1)
-        };
-        let mut f = Frame::new();
-        self.bind(&def.params, args, caller, &mut f, &name, span)?;
-        let index = self.graphs.len();
+        f: &mut Frame,
+        name: &str,
+        index: usize,
+        replaying: bool,
+    ) -> Result<Graph, Diagnostic> {
         let mut b = Builder {
-            name: name.clone(),
+            name: name.to_string(),
             inputs: Vec::new(),
             nodes: Vec::new(),
             output: None,
@@ -312,37 +100,28 @@ impl<'p> Lowerer<'p> {
                     }
                 }
                 StmtKind::Let { name: n, value } => {
-                    let v = self.let_value(value, &mut f, &format!("{name}.{}", n.name))?;
+                    let v = self.let_value(value, f, &format!("{name}.{}", n.name))?;
                     f.lets.insert(s, v);
                 }
                 StmtKind::Node { name: n, value } => {
-                    let v = self.tensor(
-                        value,
-                        &mut f,
-                        &mut b,
-                        &format!("{name}.{}", n.name),
-                        &n.name,
-                    )?;
+                    let v =
+                        self.tensor(value, f, &mut b, &format!("{name}.{}", n.name), &n.name)?;
                     f.vertices.insert((s, 0), v);
                 }
                 StmtKind::Output(value) => {
-                    let node = self.node(value, &mut f, &mut b, &format!("{name}.out"), "out")?;
+                    let node = self.node(value, f, &mut b, &format!("{name}.out"), "out")?;
                     b.output = Some(node);
                 }
-                StmtKind::Where(value) => {
-                    let c = self.constraint(value, &mut f, index)?;
+                StmtKind::Where(value) if !replaying => {
+                    let c = self.constraint(value, f, index)?;
                     self.constraints.push(c);
                 }
                 _ => {}
             }
         }
-        let g = b.finish(def.name.span)?;
-        self.graphs.push(g);
-        self.cell_graphs.insert((id, tag), index);
-        Ok(index)
+        b.finish(def.name.span)
     }
 
-    /// Lowers a tensor expression into vertices; returns the vertex holding its value.
     fn tensor(
         &mut self,
         e: &Expr,
@@ -685,16 +464,5 @@ fn is_merge(e: &Expr) -> bool {
             Res::Builtin(Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Blend)
         ),
         _ => false,
-    }
-}
-
-fn shift(e: &mut CExpr, slot: usize) {
-    match e {
-        CExpr::Edges(g) | CExpr::Connected(g) if *g >= slot => *g += 1,
-        CExpr::Bin(_, a, b) => {
-            shift(a, slot);
-            shift(b, slot);
-        }
-        _ => {}
     }
 }

@@ -24,7 +24,9 @@ cell darts_normal(c: int) {
 }
 
 # The reduction cell has its own genotype (a separate cell, not a copy of the normal one).
-cell darts_reduce(c: int) {
+# Its `stride` argument makes it a reduction cell: every edge that reads one of its inputs
+# takes stride 2 (a skip becomes a factorized reduce), as in DARTS.
+cell darts_reduce(c: int, stride: int = 2) {
     input  c0, c1
     node   n0 = sum(2 of [c0, c1] >> darts_op(c))
     node   n1 = sum(2 of [c0, c1, n0] >> darts_op(c))

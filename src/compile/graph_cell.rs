@@ -1,0 +1,274 @@
+//! A cell of the space IR compiled for one architecture: its vertices (the cell's inputs, then
+//! its nodes) computed in order, each merging the terms that are live in the architecture
+//! (picked inputs, subset members, fixed wires) through their ops, then its post op.
+//!
+//! A node none of whose terms is live (an empty `any of`) is absent, and terms reading an
+//! absent vertex are dropped with it. Edges that read one of the cell's inputs get the cell's
+//! stride (the DARTS reduction-cell convention, see [`super::ir_op::with_stride`]).
+
+use super::error::CompileError;
+use super::ir_op::{with_stride, Resolver};
+use super::layer::BoxLayer;
+use super::merge;
+use super::op::OpSpec;
+use crate::space::{Combine, Graph, Node, Source, Value};
+use tch::{nn, TchError, Tensor};
+
+/// How one vertex is computed.
+#[derive(Debug)]
+enum Vertex {
+    /// `post(combine(op(source) for each term))`.
+    Merge {
+        combine: Combine,
+        terms: Vec<(usize, Option<BoxLayer>)>,
+        post: Option<BoxLayer>,
+    },
+    /// The value of an earlier vertex (a node switched off by its guard).
+    Pass(usize),
+    /// Nothing reaches it.
+    Absent,
+}
+
+/// A compiled cell.
+#[derive(Debug)]
+pub struct GraphCell {
+    inputs: usize,
+    vertices: Vec<Vertex>,
+    output: Vertex,
+}
+
+/// What a cell is built from.
+pub struct CellSpec<'a> {
+    /// Resolves the cell's ops.
+    pub resolver: Resolver<'a>,
+    /// The cell's graph, as its call evaluates it.
+    pub graph: &'a Graph,
+    /// The stride of edges that read the cell's inputs.
+    pub stride: i64,
+    /// Channels of each input.
+    pub channels: Vec<i64>,
+}
+
+/// The live sources of a node's terms, each with its term.
+fn live_terms<'a>(node: &'a Node, values: &[Value]) -> Vec<(usize, &'a crate::space::Term)> {
+    let mut out = Vec::new();
+    for t in &node.terms {
+        match &t.source {
+            Source::Vertex(v) => out.push((*v, t)),
+            Source::Pick {
+                decision,
+                slot,
+                vertices,
+            } => {
+                if let Some(Value::Set(set)) = values.get(*decision) {
+                    let picked = (0..vertices.len()).filter(|&c| set >> c & 1 == 1);
+                    if let Some(c) = picked.clone().nth(*slot as usize) {
+                        out.push((vertices[c], t));
+                    }
+                }
+            }
+            Source::Member {
+                decision,
+                candidate,
+                vertex,
+            } => {
+                if let Some(Value::Set(set)) = values.get(*decision) {
+                    if set >> candidate & 1 == 1 {
+                        out.push((*vertex, t));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+impl GraphCell {
+    /// Builds the cell under `p`; returns it with its output channels.
+    pub fn new(p: &nn::Path, spec: &CellSpec) -> Result<(GraphCell, i64), CompileError> {
+        let g = spec.graph;
+        if spec.channels.len() != g.inputs.len() {
+            return Err(CompileError::bad_op(
+                p,
+                &g.name,
+                format!(
+                    "the cell takes {} inputs, {} were given",
+                    g.inputs.len(),
+                    spec.channels.len()
+                ),
+            ));
+        }
+        let mut channels: Vec<Option<i64>> = spec.channels.iter().copied().map(Some).collect();
+        let mut vertices = Vec::with_capacity(g.nodes.len());
+        for node in &g.nodes {
+            let (vertex, c) = build_node(&(p / path_part(&node.name)), spec, node, &channels)?;
+            vertices.push(vertex);
+            channels.push(c);
+        }
+        let (output, c) = build_node(&(p / "out"), spec, &g.output, &channels)?;
+        let Some(c) = c else {
+            return Err(CompileError::bad_op(
+                p,
+                &g.name,
+                "no input reaches the cell's output in this architecture",
+            ));
+        };
+        let cell = GraphCell {
+            inputs: g.inputs.len(),
+            vertices,
+            output,
+        };
+        Ok((cell, c))
+    }
+
+    /// The number of inputs.
+    pub fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    /// Runs the cell on its inputs.
+    pub fn run(&self, inputs: &[Tensor], train: bool) -> Result<Tensor, TchError> {
+        let mut values: Vec<Option<Tensor>> =
+            inputs.iter().map(|t| Some(t.shallow_clone())).collect();
+        for v in &self.vertices {
+            let value = eval(v, &values, train)?;
+            values.push(value);
+        }
+        eval(&self.output, &values, train)?
+            .ok_or_else(|| TchError::Kind("the cell's output is absent".into()))
+    }
+}
+
+fn eval(v: &Vertex, values: &[Option<Tensor>], train: bool) -> Result<Option<Tensor>, TchError> {
+    let get = |u: usize| {
+        values
+            .get(u)
+            .and_then(|x| x.as_ref())
+            .ok_or_else(|| TchError::Kind(format!("vertex {u} has no value")))
+    };
+    Ok(match v {
+        Vertex::Absent => None,
+        Vertex::Pass(u) => Some(get(*u)?.shallow_clone()),
+        Vertex::Merge {
+            combine,
+            terms,
+            post,
+        } => {
+            let mut xs = Vec::with_capacity(terms.len());
+            for (u, op) in terms {
+                let x = get(*u)?;
+                xs.push(match op {
+                    Some(op) => op.forward(x, train)?,
+                    None => x.shallow_clone(),
+                });
+            }
+            let merged = match combine {
+                Combine::Concat => merge::concat(&xs)?,
+                Combine::Sum => merge::sum(&xs)?,
+                Combine::Mean => merge::sum(&xs)?.f_div_scalar(xs.len() as f64)?,
+                Combine::Product => {
+                    let mut acc = xs[0].shallow_clone();
+                    for x in &xs[1..] {
+                        acc = acc.f_mul(x)?;
+                    }
+                    acc
+                }
+                Combine::Blend => return Err(TchError::Kind("blend is not compiled".into())),
+            };
+            Some(match post {
+                Some(op) => op.forward(&merged, train)?,
+                None => merged,
+            })
+        }
+    })
+}
+
+/// A variable-store path component for a node's name (dots separate components).
+fn path_part(name: &str) -> String {
+    name.replace('.', "_")
+}
+
+fn build_node(
+    p: &nn::Path,
+    spec: &CellSpec,
+    node: &Node,
+    channels: &[Option<i64>],
+) -> Result<(Vertex, Option<i64>), CompileError> {
+    let values = spec.resolver.arch.values();
+    let inputs = spec.graph.inputs.len();
+    if let Some(g) = node.guard {
+        if !values.get(g.parent).is_some_and(|v| g.when.holds(*v)) {
+            return Ok(match live_terms(node, values).first() {
+                Some((u, _)) => (Vertex::Pass(*u), channels.get(*u).copied().flatten()),
+                None => (Vertex::Absent, None),
+            });
+        }
+    }
+    let mut terms = Vec::new();
+    let mut outs = Vec::new();
+    for (i, (u, term)) in live_terms(node, values).into_iter().enumerate() {
+        let Some(c_in) = channels.get(u).copied().flatten() else {
+            continue;
+        };
+        let stride = if u < inputs { spec.stride } else { 1 };
+        let op_spec = match &term.op {
+            Some(r) => Some(spec.resolver.spec(r)?),
+            None if stride == 1 => None,
+            None => Some(OpSpec::Identity),
+        };
+        let (layer, c) = match op_spec {
+            None => (None, c_in),
+            Some(s) => {
+                let strided = with_stride(&s, stride, c_in).ok_or_else(|| {
+                    CompileError::bad_op(
+                        p,
+                        &node.name,
+                        format!("this op cannot take stride {stride}"),
+                    )
+                })?;
+                let (layer, c) = strided.build(&(p / i), c_in)?;
+                (Some(layer), c)
+            }
+        };
+        terms.push((u, layer));
+        outs.push(c);
+    }
+    if terms.is_empty() {
+        return Ok((Vertex::Absent, None));
+    }
+    let c = match node.combine {
+        Combine::Concat => outs.iter().sum(),
+        Combine::Blend => {
+            return Err(CompileError::bad_op(
+                p,
+                "blend",
+                "recurrent cells are not compiled",
+            ))
+        }
+        _ => {
+            if outs.iter().any(|&c| c != outs[0]) {
+                return Err(CompileError::bad_op(
+                    p,
+                    node.combine.name(),
+                    format!("node `{}` merges tensors of {outs:?} channels", node.name),
+                ));
+            }
+            outs[0]
+        }
+    };
+    let (post, c) = match &node.post {
+        Some(r) => {
+            let (layer, c) = spec.resolver.spec(r)?.build(&(p / "post"), c)?;
+            (Some(layer), c)
+        }
+        None => (None, c),
+    };
+    Ok((
+        Vertex::Merge {
+            combine: node.combine,
+            terms,
+            post,
+        },
+        Some(c),
+    ))
+}

@@ -1,0 +1,209 @@
+//! A whole network from a space's skeleton and an architecture: the pipeline's steps in order
+//! (steps switched off by a chosen depth left out), each layer applied to the latest output,
+//! each cell to the outputs of the most recent steps.
+//!
+//! Wiring (the DARTS conventions): a cell with `k` inputs reads the outputs of the `k` most
+//! recent cells, oldest first; where fewer cells have run since the last layer, that layer's
+//! output stands in for the missing ones (the stem feeds both inputs of DARTS' first cell).
+//! A cell with two or more inputs first brings each input to `c` channels, `c` being its first
+//! argument: an input at a higher resolution than the newest through a factorized reduce,
+//! every other through ReLU–conv1×1–BN. A cell with a `stride` argument applies that stride to
+//! every edge that reads one of its inputs (a reduction cell).
+
+use super::blocks::{relu_conv_bn, FactorizedReduce};
+use super::conv::ConvConfig;
+use super::error::CompileError;
+use super::graph_cell::{CellSpec, GraphCell};
+use super::ir_op::{spatial_stride, Resolver};
+use super::layer::{boxed, BoxLayer, Layer};
+use crate::space::{Architecture, ArgValue, CellCall, Space, StepKind};
+use tch::{nn, TchError, Tensor};
+
+/// One compiled step.
+#[derive(Debug)]
+enum Stage {
+    Layer(BoxLayer),
+    Cell {
+        pre: Vec<Option<BoxLayer>>,
+        cell: GraphCell,
+    },
+}
+
+/// A network compiled from a space's skeleton.
+#[derive(Debug)]
+pub struct SpaceNet {
+    stages: Vec<Stage>,
+    /// Most cell inputs any stage reads (how many recent outputs to keep).
+    keep: usize,
+}
+
+/// An output the next stages may read: its channels and how much smaller than the input
+/// image it is.
+#[derive(Debug, Clone, Copy)]
+struct Tracked {
+    channels: i64,
+    scale: i64,
+}
+
+impl SpaceNet {
+    /// Builds `arch` of `space` under `p` for inputs with `in_channels` channels.
+    pub fn new(
+        p: &nn::Path,
+        space: &Space,
+        arch: &Architecture,
+        in_channels: i64,
+    ) -> Result<SpaceNet, CompileError> {
+        let skeleton = space.skeleton();
+        if skeleton.steps.is_empty() {
+            return Err(CompileError::UnknownSpace {
+                space: space.name().to_string(),
+                message: "the space has no network pipeline to compile".into(),
+            });
+        }
+        let values = arch.values();
+        let plain = Resolver {
+            space,
+            arch,
+            alternatives: None,
+        };
+        let mut recent = vec![Tracked {
+            channels: in_channels,
+            scale: 1,
+        }];
+        let mut stages = Vec::new();
+        let mut keep = 1;
+        for (i, step) in skeleton.steps.iter().enumerate() {
+            if let Some(g) = step.guard {
+                if !values.get(g.parent).is_some_and(|v| g.when.holds(*v)) {
+                    continue;
+                }
+            }
+            let q = p / i;
+            let newest = recent[recent.len() - 1];
+            match &step.kind {
+                StepKind::Op(r) => {
+                    let spec = plain.spec(r)?;
+                    let (layer, channels) = spec.build(&q, newest.channels)?;
+                    let scale = newest.scale * spatial_stride(&spec).max(1);
+                    stages.push(Stage::Layer(layer));
+                    recent = vec![Tracked { channels, scale }];
+                }
+                StepKind::Cell(call) => {
+                    let (stage, out) = cell_stage(&q, space, arch, call, &recent)?;
+                    if let Stage::Cell { cell, .. } = &stage {
+                        keep = keep.max(cell.inputs());
+                    }
+                    stages.push(stage);
+                    recent.push(out);
+                }
+            }
+        }
+        Ok(SpaceNet { stages, keep })
+    }
+}
+
+/// Which of `n` recent outputs a cell with `k` inputs reads, oldest first (the oldest
+/// available repeated where there are fewer than `k`).
+fn last_k(n: usize, k: usize) -> impl Iterator<Item = usize> {
+    (0..k).map(move |j| (n + j).saturating_sub(k))
+}
+
+fn cell_stage(
+    p: &nn::Path,
+    space: &Space,
+    arch: &Architecture,
+    call: &CellCall,
+    recent: &[Tracked],
+) -> Result<(Stage, Tracked), CompileError> {
+    let graph = &call.instance;
+    let k = graph.inputs.len();
+    let inputs: Vec<Tracked> = last_k(recent.len(), k).map(|j| recent[j]).collect();
+    let newest = inputs[k - 1];
+    let stride = call.int_arg("stride").unwrap_or(1);
+    let mut pre = Vec::with_capacity(k);
+    let mut channels = Vec::with_capacity(k);
+    if k >= 2 {
+        let c = match call.args.first() {
+            Some((_, ArgValue::Int(c))) => *c,
+            _ => {
+                return Err(CompileError::bad_op(
+                    p,
+                    &graph.name,
+                    "a cell with several inputs needs a channel count as its first argument",
+                ))
+            }
+        };
+        for (j, input) in inputs.iter().enumerate() {
+            let q = p / format!("pre{j}");
+            let layer = if input.scale * 2 == newest.scale {
+                boxed(FactorizedReduce::new(&q, input.channels, c)?)
+            } else if input.scale == newest.scale {
+                boxed(relu_conv_bn(
+                    &q,
+                    input.channels,
+                    ConvConfig::new(c, 1),
+                    true,
+                )?)
+            } else {
+                return Err(CompileError::bad_op(
+                    p,
+                    &graph.name,
+                    "the cell's inputs differ in resolution by more than a factor of 2",
+                ));
+            };
+            pre.push(Some(layer));
+            channels.push(c);
+        }
+    } else {
+        pre.push(None);
+        channels.push(newest.channels);
+    }
+    let spec = CellSpec {
+        resolver: Resolver {
+            space,
+            arch,
+            alternatives: Some(&call.alternatives),
+        },
+        graph,
+        stride,
+        channels,
+    };
+    let (cell, c_out) = GraphCell::new(p, &spec)?;
+    let out = Tracked {
+        channels: c_out,
+        scale: newest.scale * stride,
+    };
+    Ok((Stage::Cell { pre, cell }, out))
+}
+
+impl Layer for SpaceNet {
+    fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
+        let mut recent = vec![xs.shallow_clone()];
+        for stage in &self.stages {
+            match stage {
+                Stage::Layer(layer) => {
+                    let y = layer.forward(&recent[recent.len() - 1], train)?;
+                    recent = vec![y];
+                }
+                Stage::Cell { pre, cell } => {
+                    let mut inputs: Vec<Tensor> = last_k(recent.len(), cell.inputs())
+                        .map(|j| recent[j].shallow_clone())
+                        .collect();
+                    for (x, layer) in inputs.iter_mut().zip(pre) {
+                        if let Some(layer) = layer {
+                            *x = layer.forward(x, train)?;
+                        }
+                    }
+                    let y = cell.run(&inputs, train)?;
+                    recent.push(y);
+                    if recent.len() > self.keep {
+                        drop(recent.remove(0));
+                    }
+                }
+            }
+        }
+        recent
+            .pop()
+            .ok_or_else(|| TchError::Kind("the network produced nothing".into()))
+    }
+}

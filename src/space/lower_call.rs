@@ -1,0 +1,170 @@
+//! Calls of a cell after its first: the cell is lowered again with the call's own arguments
+//! (`darts_normal(2 * c)` after `darts_normal(c)`), handing out the first call's decisions
+//! again instead of new ones, so that every call shares one genotype while its ops get the
+//! call's channel counts. The second lowering must make the same decisions with the same
+//! numbers of values; otherwise the call is an error.
+
+use super::decision::{Alt, ArgValue, Domain};
+use super::lower::{arg_value, error, Frame, Lowerer};
+use super::skeleton::CellCall;
+use crate::syntax::ast::{Args, CellDef, DefId};
+use crate::syntax::{Diagnostic, Span};
+use std::collections::HashMap;
+
+/// The decisions of a cell's first call, handed out again in order.
+pub(crate) struct Replay {
+    next: usize,
+    end: usize,
+    domains: Vec<(usize, Domain)>,
+}
+
+impl Replay {
+    /// Hands out the next decision, remembering the domain this call gives it.
+    pub fn next(&mut self, domain: Domain) -> usize {
+        let d = self.next;
+        self.next += 1;
+        self.domains.push((d, domain));
+        d
+    }
+}
+
+impl<'p> Lowerer<'p> {
+    /// The index the next decision will get (a mark to [`Lowerer::reset`] to).
+    pub fn mark(&self) -> usize {
+        match &self.replay {
+            Some(r) => r.next,
+            None => self.decisions.len(),
+        }
+    }
+
+    /// Forgets the decisions made since `mark`.
+    pub fn reset(&mut self, mark: usize) {
+        match &mut self.replay {
+            Some(r) => {
+                r.next = mark;
+                r.domains.retain(|(d, _)| *d < mark);
+            }
+            None => self.decisions.truncate(mark),
+        }
+    }
+
+    /// Sets the domain of decision `d` (made by this lowering, or handed out again).
+    pub fn set_domain(&mut self, d: usize, domain: Domain) {
+        match &mut self.replay {
+            Some(r) => {
+                if let Some(slot) = r.domains.iter_mut().find(|(x, _)| *x == d) {
+                    slot.1 = domain;
+                }
+            }
+            None => self.decisions[d].domain = domain,
+        }
+    }
+
+    /// Lowers a call of cell `id` (copy `tag`): the first call of the group creates its graph
+    /// and decisions; a later call lowers the cell again with its own arguments.
+    pub(crate) fn cell_call(
+        &mut self,
+        id: DefId,
+        def: &CellDef,
+        args: Option<&Args>,
+        caller: &mut Frame,
+        tag: u32,
+        span: Span,
+    ) -> Result<CellCall, Diagnostic> {
+        let name = if tag == 0 {
+            def.name.name.clone()
+        } else {
+            format!("{}#{}", def.name.name, tag + 1)
+        };
+        let mut f = Frame::new();
+        let Some(&(start, end)) = self.cell_ranges.get(&(id, tag)) else {
+            let start = self.decisions.len();
+            self.bind(&def.params, args, caller, &mut f, &name, span)?;
+            let index = self.graphs.len();
+            let graph = self.cell_body(def, &mut f, &name, index, false)?;
+            self.graphs.push(graph.clone());
+            self.cell_graphs.insert((id, tag), index);
+            self.cell_ranges
+                .insert((id, tag), (start, self.decisions.len()));
+            return Ok(CellCall {
+                graph: index,
+                args: bound(def, &f),
+                instance: graph,
+                alternatives: HashMap::new(),
+            });
+        };
+        let index = self.cell_graphs.get(&(id, tag)).copied().unwrap_or(0);
+        let outer = self.replay.replace(Replay {
+            next: start,
+            end,
+            domains: Vec::new(),
+        });
+        let lowered = self
+            .bind(&def.params, args, caller, &mut f, &name, span)
+            .and_then(|()| self.cell_body(def, &mut f, &name, index, true));
+        let replay = std::mem::replace(&mut self.replay, outer);
+        let instance = lowered?;
+        let Some(replay) = replay else {
+            return Err(error(
+                span,
+                "a cell call lost its replay",
+                "report this as a bug",
+            ));
+        };
+        let alternatives = self.compare(&replay, span, &name)?;
+        Ok(CellCall {
+            graph: index,
+            args: bound(def, &f),
+            instance,
+            alternatives,
+        })
+    }
+
+    /// Checks that a later call made the first call's decisions with as many values each;
+    /// returns the op alternatives as the later call evaluated them.
+    fn compare(
+        &self,
+        replay: &Replay,
+        span: Span,
+        name: &str,
+    ) -> Result<HashMap<usize, Vec<Alt>>, Diagnostic> {
+        let differs = || {
+            error(
+                span,
+                format!("this call of `{name}` gives it other decisions than its first call"),
+                "its arguments change the cell's choices; make the repetition `independent`, or pass arguments that only change sizes",
+            )
+        };
+        if replay.next != replay.end {
+            return Err(differs());
+        }
+        let mut alternatives = HashMap::new();
+        for (d, domain) in &replay.domains {
+            let first = &self.decisions.get(*d).ok_or_else(differs)?.domain;
+            if std::mem::discriminant(first) != std::mem::discriminant(domain)
+                || first.size() != domain.size()
+            {
+                return Err(differs());
+            }
+            if let Domain::Categorical(alts) = domain {
+                if alts.iter().any(|a| a.op.is_some()) {
+                    alternatives.insert(*d, alts.clone());
+                }
+            }
+        }
+        Ok(alternatives)
+    }
+}
+
+/// The cell's parameters as bound in `f`, those with a plain value.
+fn bound(def: &CellDef, f: &Frame) -> Vec<(String, ArgValue)> {
+    def.params
+        .iter()
+        .zip(&f.params)
+        .filter_map(|(p, v)| {
+            arg_value(v.clone(), p.span)
+                .ok()
+                .map(|v| (p.name.name.clone(), v))
+        })
+        .collect()
+}

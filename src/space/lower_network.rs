@@ -1,0 +1,321 @@
+//! Lowering a space's body: its parameters, its `input` shape, and its pipeline (cells, ops,
+//! repetitions with shared or independent genotypes and chosen depths) into the skeleton's
+//! steps — and, when the pipeline itself holds decisions, into a chain graph too.
+
+use super::constraint::Expr as CExpr;
+use super::decision::{Domain, Guard, Op, OpKind, When};
+use super::graph::OpRef;
+use super::lower::{arg_value, error, Frame, Lowerer, Val};
+use super::lower_cell::{chain, Builder};
+use super::skeleton::{InputShape, Skeleton, Step, StepKind};
+use crate::syntax::ast::{Expr, ExprKind, ItemKind, RepeatMode, Res, SpaceDef, StmtKind};
+use crate::syntax::Diagnostic;
+
+impl<'p> Lowerer<'p> {
+    /// Lowers a space's body: its parameters (given values, else defaults), its `input`
+    /// shape, `let`s, the network pipeline and its constraints.
+    pub(crate) fn space_body(&mut self, def: &SpaceDef) -> Result<(), Diagnostic> {
+        let mut f = Frame::new();
+        self.space_params(def, &mut f)?;
+        for (s, stmt) in def.body.iter().enumerate() {
+            match &stmt.kind {
+                StmtKind::Let { name, value } => {
+                    let v = self.let_value(value, &mut f, &name.name)?;
+                    f.lets.insert(s as u32, v);
+                }
+                StmtKind::InputShape(expr) => self.input = Some(self.input_shape(expr, &mut f)?),
+                StmtKind::Network(expr) => self.pipeline(expr, &mut f)?,
+                StmtKind::Where(expr) => {
+                    return Err(error(expr.span, "space-level constraints (`params`, `flops`) are not supported by the space IR yet", "constrain cells with `edges`, or filter by the evaluator"))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds the space's parameters: the values given by name, else the defaults.
+    fn space_params(&mut self, def: &SpaceDef, f: &mut Frame) -> Result<(), Diagnostic> {
+        let names: Vec<&str> = def.params.iter().map(|p| p.name.name.as_str()).collect();
+        if let Some((unknown, _)) = self
+            .space_args
+            .iter()
+            .find(|(n, _)| !names.contains(&n.as_str()))
+        {
+            return Err(error(
+                def.name.span,
+                format!("space `{}` has no parameter `{unknown}`", def.name.name),
+                &format!("its parameters are: {}", names.join(", ")),
+            ));
+        }
+        for p in &def.params {
+            let given = self.space_args.iter().find(|(n, _)| *n == p.name.name);
+            let v = match (given, &p.default) {
+                (Some((_, x)), _) => Val::Int(*x),
+                (None, Some(d)) => self.value(d, f, &format!("space.{}", p.name.name))?,
+                (None, None) => {
+                    return Err(error(
+                        p.span,
+                        format!("space parameter `{}` has no value", p.name.name),
+                        "give it a default, or pass a value for it",
+                    ))
+                }
+            };
+            if let Ok(a) = arg_value(v.clone(), p.span) {
+                self.bound_args.push((p.name.name.clone(), a));
+            }
+            f.params.push(v);
+        }
+        Ok(())
+    }
+
+    /// Evaluates `input image(3, 32, 32)`.
+    fn input_shape(&mut self, e: &Expr, f: &mut Frame) -> Result<InputShape, Diagnostic> {
+        let ExprKind::Ref(r) = &e.kind else {
+            return Err(error(
+                e.span,
+                "expected a shape",
+                "write e.g. `input image(3, 32, 32)`",
+            ));
+        };
+        let mut dims = Vec::new();
+        for a in r.args.iter().flat_map(|a| &a.items) {
+            dims.push(self.int(&a.value, f, "input")?);
+        }
+        Ok(InputShape {
+            kind: r.name.name.clone(),
+            dims,
+        })
+    }
+
+    /// A `let` binds one value or one set of ops, shared by every use.
+    pub(crate) fn let_value(
+        &mut self,
+        value: &Expr,
+        f: &mut Frame,
+        name: &str,
+    ) -> Result<Val, Diagnostic> {
+        let mark = self.mark();
+        match self.value(value, f, name) {
+            Ok(v) => Ok(v),
+            Err(_) => {
+                self.reset(mark);
+                Ok(Val::Ops(self.ops(value, f, name)?))
+            }
+        }
+    }
+
+    /// Lowers the pipeline: cells become graphs of their own; when the pipeline itself holds
+    /// decisions (op choices, chosen depths, independent copies), it becomes a chain graph too.
+    fn pipeline(&mut self, expr: &Expr, f: &mut Frame) -> Result<(), Diagnostic> {
+        let stages: Vec<&Expr> = match &expr.kind {
+            ExprKind::Seq(items) => items.iter().collect(),
+            _ => vec![expr],
+        };
+        let mut b = Builder::new("network", vec!["in".into()]);
+        let mut last = 0usize;
+        let mut decides = false;
+        let slot = self.graphs.len();
+        for (i, stage) in stages.iter().enumerate() {
+            let ctx = format!("s{i}");
+            match &stage.kind {
+                ExprKind::Repeat { body, count, mode } => {
+                    let (lo, hi, depth) = self.count(count, f, &ctx)?;
+                    decides |= depth.is_some() || *mode == RepeatMode::Independent;
+                    let mut shared: Option<Vec<StepKind>> = None;
+                    for copy in 0..hi {
+                        let guard = depth.filter(|_| copy >= lo).map(|d| Guard {
+                            parent: d,
+                            when: When::AtLeast(copy as i64 + 1),
+                        });
+                        let outer = self.guard;
+                        if guard.is_some() {
+                            if outer.is_some() {
+                                return Err(error(
+                                    stage.span,
+                                    "a chosen depth inside a guarded part is not supported",
+                                    "move the repetition out",
+                                ));
+                            }
+                            self.guard = guard;
+                        }
+                        let tag = if *mode == RepeatMode::Independent {
+                            copy as u32
+                        } else {
+                            0
+                        };
+                        let ops = match &shared {
+                            Some(ops) if *mode == RepeatMode::Shared => Ok(ops.clone()),
+                            _ => self.stage(body, f, &format!("{ctx}.{copy}"), tag),
+                        };
+                        self.guard = outer;
+                        let ops = ops?;
+                        if *mode == RepeatMode::Shared {
+                            shared = Some(ops.clone());
+                        }
+                        for (k, step) in ops.into_iter().enumerate() {
+                            let op = self.step_op(&step);
+                            let node = chain(format!("{ctx}.{copy}.{k}"), last, Some(op), guard);
+                            last = b.push(node);
+                            self.steps.push(Step { kind: step, guard });
+                        }
+                    }
+                }
+                _ => {
+                    let before = self.decisions.len();
+                    let ops = self.stage(stage, f, &ctx, 0)?;
+                    decides |= ops
+                        .iter()
+                        .any(|o| matches!(o, StepKind::Op(OpRef::Choice(_))))
+                        || self.decisions.len() > before && !self.is_cell(stage);
+                    for (k, step) in ops.into_iter().enumerate() {
+                        let op = self.step_op(&step);
+                        last = b.push(chain(format!("{ctx}.{k}"), last, Some(op), None));
+                        self.steps.push(Step {
+                            kind: step,
+                            guard: None,
+                        });
+                    }
+                }
+            }
+        }
+        b.output = Some(chain("out".into(), last, None, None));
+        if decides {
+            let g = b.finish(expr.span)?;
+            self.graphs.insert(slot, g);
+            // Graph indices after `slot` moved by one: fix the cell table and constraints.
+            for v in self.cell_graphs.values_mut() {
+                if *v >= slot {
+                    *v += 1;
+                }
+            }
+            for step in &mut self.steps {
+                if let StepKind::Cell(call) = &mut step.kind {
+                    if call.graph >= slot {
+                        call.graph += 1;
+                    }
+                }
+            }
+            for c in &mut self.constraints {
+                shift(&mut c.lhs, slot);
+                shift(&mut c.rhs, slot);
+            }
+        }
+        Ok(())
+    }
+
+    fn is_cell(&self, e: &Expr) -> bool {
+        matches!(&e.kind, ExprKind::Ref(r) if matches!(r.res, Res::Def(id) if matches!(self.program.item(id).map(|i| &i.kind), Some(ItemKind::Cell(_)))))
+    }
+
+    /// A repetition count: a constant, or a chosen depth (a range or integer alternatives
+    /// that form a range).
+    fn count(
+        &mut self,
+        e: &Expr,
+        f: &mut Frame,
+        ctx: &str,
+    ) -> Result<(usize, usize, Option<usize>), Diagnostic> {
+        let (lo, hi) = match &e.kind {
+            ExprKind::Range {
+                start,
+                end,
+                inclusive,
+            } => (
+                self.int(start, f, ctx)?,
+                self.int(end, f, ctx)? - if *inclusive { 0 } else { 1 },
+            ),
+            ExprKind::Alt(items) => {
+                let mut v = Vec::new();
+                for it in items {
+                    v.push(self.int(it, f, ctx)?);
+                }
+                v.sort_unstable();
+                v.dedup();
+                let (lo, hi) = (v[0], v[v.len() - 1]);
+                if (hi - lo + 1) as usize != v.len() {
+                    return Err(error(
+                        e.span,
+                        "a chosen depth must be a range of counts",
+                        "write `lo..=hi` or consecutive alternatives",
+                    ));
+                }
+                (lo, hi)
+            }
+            _ => {
+                let n = self.int(e, f, ctx)?;
+                if n < 1 {
+                    return Err(error(
+                        e.span,
+                        "a repetition count must be at least 1",
+                        "repeat at least once",
+                    ));
+                }
+                return Ok((n as usize, n as usize, None));
+            }
+        };
+        if lo < 1 || hi < lo {
+            return Err(error(
+                e.span,
+                "a chosen depth must be a non-empty range of counts from 1",
+                "write `lo..=hi` with 1 <= lo <= hi",
+            ));
+        }
+        let d = self.decision(&format!("{ctx}.depth"), Domain::Depth { lo, hi });
+        Ok((lo as usize, hi as usize, Some(d)))
+    }
+
+    /// Lowers one pipeline stage to its steps: the ops it applies, or a call of a cell (copy
+    /// `tag`).
+    fn stage(
+        &mut self,
+        e: &Expr,
+        f: &mut Frame,
+        ctx: &str,
+        tag: u32,
+    ) -> Result<Vec<StepKind>, Diagnostic> {
+        if let ExprKind::Ref(r) = &e.kind {
+            if let Res::Def(id) = r.res {
+                if let Some(ItemKind::Cell(def)) = self.program.item(id).map(|i| &i.kind) {
+                    let call = self.cell_call(id, def, r.args.as_ref(), f, tag, e.span)?;
+                    return Ok(vec![StepKind::Cell(Box::new(call))]);
+                }
+            }
+        }
+        Ok(self.ops(e, f, ctx)?.into_iter().map(StepKind::Op).collect())
+    }
+
+    /// The op a step stands for in the network graph: its op, or a placeholder naming a
+    /// cell's graph.
+    fn step_op(&self, step: &StepKind) -> OpRef {
+        match step {
+            StepKind::Op(op) => op.clone(),
+            StepKind::Cell(call) => {
+                let name = self.graphs[call.graph].name.clone();
+                OpRef::Fixed(Op::new(name, OpKind::Other))
+            }
+        }
+    }
+
+    /// The skeleton the pipeline lowered to.
+    pub(crate) fn skeleton(&mut self) -> Skeleton {
+        Skeleton {
+            origin: None,
+            input: self.input.take(),
+            args: std::mem::take(&mut self.bound_args),
+            steps: std::mem::take(&mut self.steps),
+            expansions: std::mem::take(&mut self.expansions),
+        }
+    }
+}
+
+fn shift(e: &mut CExpr, slot: usize) {
+    match e {
+        CExpr::Edges(g) | CExpr::Connected(g) if *g >= slot => *g += 1,
+        CExpr::Bin(_, a, b) => {
+            shift(a, slot);
+            shift(b, slot);
+        }
+        _ => {}
+    }
+}
