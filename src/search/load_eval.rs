@@ -74,7 +74,10 @@ pub fn load(
             let splits = splits(data, dir, seed)?;
             set_threads(*threads, workers, *cpu);
             let runtime = if *cpu {
-                Runtime::cpu()
+                Runtime {
+                    channels_last: true,
+                    ..Runtime::cpu()
+                }
             } else {
                 Runtime::detect(false, None)
             };

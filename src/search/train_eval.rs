@@ -13,7 +13,7 @@ use crate::train::ImageSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tch::nn;
+use tch::{nn, Device};
 
 /// A metric a trained network is scored by. Accuracies are in percent, as tables hold them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +173,21 @@ impl TrainEvaluator {
         &self.settings
     }
 
+    /// The runtime of the calling worker: with several GPUs, worker `k` trains on GPU
+    /// `k mod count`.
+    fn worker_runtime(&self) -> Runtime {
+        match (self.runtime.device, super::workers::current_worker()) {
+            (Device::Cuda(_), Some(worker)) => {
+                let count = tch::Cuda::device_count().max(1) as usize;
+                Runtime {
+                    device: Device::Cuda(worker % count),
+                    ..self.runtime
+                }
+            }
+            _ => self.runtime,
+        }
+    }
+
     fn run(
         &self,
         key: &str,
@@ -193,7 +208,8 @@ impl TrainEvaluator {
         let steps = ((epochs * per_epoch as f64).round() as usize).max(1);
         config.max_steps = Some(config.max_steps.map_or(steps, |m| m.min(steps)));
         config.decay = decay(&self.settings.schedule, steps);
-        let vs = nn::VarStore::new(self.runtime.device);
+        let runtime = self.worker_runtime();
+        let vs = nn::VarStore::new(runtime.device);
         let size = NetworkSize {
             classes: Some(data.train.classes),
             in_channels: Some(data.train.image_shape()[0]),
@@ -204,7 +220,7 @@ impl TrainEvaluator {
             tch::manual_seed(config.seed as i64);
             catalog::build_arch(&vs.root(), &self.space, arch, size)?
         };
-        let mut trainer = Trainer::new(net.as_ref(), &vs, config, self.runtime, data.train.len())?;
+        let mut trainer = Trainer::new(net.as_ref(), &vs, config, runtime, data.train.len())?;
         trainer.fit(&data.train, None, |_| {})?;
         let measure = |metric: TrainMetric| -> Result<f64, TrialFailure> {
             let set = match metric {
@@ -212,7 +228,7 @@ impl TrainEvaluator {
                 TrainMetric::TestAcc | TrainMetric::TestLoss => &data.test,
                 TrainMetric::TrainAcc | TrainMetric::TrainLoss => &data.train,
             };
-            let (loss, acc) = evaluate(net.as_ref(), set, 500, self.runtime)?;
+            let (loss, acc) = evaluate(net.as_ref(), set, 500, runtime)?;
             Ok(match metric {
                 TrainMetric::ValidAcc | TrainMetric::TestAcc | TrainMetric::TrainAcc => 100.0 * acc,
                 _ => loss,

@@ -85,6 +85,16 @@ impl SimWorkers {
     }
 }
 
+thread_local! {
+    static WORKER: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// The index of the worker thread running the caller (`None` outside worker threads), so
+/// that an evaluator can give each worker its own GPU.
+pub fn current_worker() -> Option<usize> {
+    WORKER.with(std::cell::Cell::get)
+}
+
 /// `n` threads sharing one evaluator; jobs queue until a thread is free.
 pub struct ThreadWorkers {
     jobs: Option<Sender<Job>>,
@@ -105,30 +115,16 @@ impl ThreadWorkers {
             .map(|worker| {
                 let (jobs, done, evaluator) =
                     (Arc::clone(&job_rx), done_tx.clone(), Arc::clone(&evaluator));
-                std::thread::spawn(move || loop {
-                    let job = match jobs.lock() {
-                        Ok(rx) => match rx.recv() {
-                            Ok(job) => job,
-                            Err(_) => return,
-                        },
-                        Err(_) => return,
-                    };
-                    let t0 = Instant::now();
-                    let outcome = evaluator.evaluate(&job.key, &job.arch, job.fidelity);
-                    let cost = t0.elapsed().as_secs_f64();
-                    let clock = clock_base + started.elapsed().as_secs_f64();
-                    if done
-                        .send(Finished {
-                            job,
-                            outcome,
-                            cost,
-                            clock,
-                            worker,
-                        })
-                        .is_err()
-                    {
-                        return;
-                    }
+                std::thread::spawn(move || {
+                    WORKER.with(|w| w.set(Some(worker)));
+                    worker_loop(
+                        worker,
+                        &jobs,
+                        &done,
+                        evaluator.as_ref(),
+                        clock_base,
+                        started,
+                    );
                 })
             })
             .collect();
@@ -179,6 +175,42 @@ impl Drop for ThreadWorkers {
         for t in self.threads.drain(..) {
             // A worker that panicked has nothing more to give; the run already has its results.
             let _ = t.join();
+        }
+    }
+}
+
+/// A worker thread's loop: takes jobs until the queue closes, evaluates each and sends it back.
+fn worker_loop(
+    worker: usize,
+    jobs: &Mutex<Receiver<Job>>,
+    done: &Sender<Finished>,
+    evaluator: &dyn Evaluator,
+    clock_base: f64,
+    started: Instant,
+) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+            Err(_) => return,
+        };
+        let t0 = Instant::now();
+        let outcome = evaluator.evaluate(&job.key, &job.arch, job.fidelity);
+        let cost = t0.elapsed().as_secs_f64();
+        let clock = clock_base + started.elapsed().as_secs_f64();
+        if done
+            .send(Finished {
+                job,
+                outcome,
+                cost,
+                clock,
+                worker,
+            })
+            .is_err()
+        {
+            return;
         }
     }
 }
