@@ -78,8 +78,11 @@ impl Evaluator for ProxyEvaluator {
         }))
         .unwrap_or_else(|_| Err(format!("{} stopped unexpectedly", self.proxy.name())))?;
         drop(data);
-        if scored.is_nan() {
-            return Err(format!("{} is NaN for this network", self.proxy.name()));
+        if !scored.is_finite() {
+            return Err(format!(
+                "{} is {scored} for this network (a degenerate network, e.g. one whose cell output does not depend on its input)",
+                self.proxy.name()
+            ));
         }
         Ok(Outcome {
             reward: scored,
