@@ -98,3 +98,124 @@ fn a_size_the_space_has_no_parameter_for_is_an_error() {
         "{err}"
     );
 }
+
+/// `nas sample nas_rl -n 1 --seed 3`.
+const NAS_RL: &str = "nas_rl_net.l1.op.count=24 nas_rl_net.l1.op.size=5 nas_rl_net.l2.1.in={} \
+nas_rl_net.l2.op.count=64 nas_rl_net.l2.op.size=3 nas_rl_net.l3.1.in={} \
+nas_rl_net.l3.op.count=64 nas_rl_net.l3.op.size=5 nas_rl_net.l4.1.in={l2} \
+nas_rl_net.l4.op.count=36 nas_rl_net.l4.op.size=1 nas_rl_net.l5.1.in={l2} \
+nas_rl_net.l5.op.count=48 nas_rl_net.l5.op.size=3 nas_rl_net.l6.1.in={x,l1,l4} \
+nas_rl_net.l6.op.count=48 nas_rl_net.l6.op.size=7 nas_rl_net.l7.1.in={x,l4} \
+nas_rl_net.l7.op.count=36 nas_rl_net.l7.op.size=3 nas_rl_net.l8.1.in={x,l1,l2,l4,l5} \
+nas_rl_net.l8.op.count=64 nas_rl_net.l8.op.size=7 nas_rl_net.l9.1.in={l1,l2,l3,l5,l7} \
+nas_rl_net.l9.op.count=48 nas_rl_net.l9.op.size=1 nas_rl_net.l10.1.in={l2,l5,l7,l8} \
+nas_rl_net.l10.op.count=48 nas_rl_net.l10.op.size=7 nas_rl_net.l11.1.in={x,l1,l3,l4,l6} \
+nas_rl_net.l11.op.count=64 nas_rl_net.l11.op.size=5 \
+nas_rl_net.l12.1.in={l3,l5,l7,l9,l10} nas_rl_net.l12.op.count=36 \
+nas_rl_net.l12.op.size=3 nas_rl_net.l13.1.in={l3,l5,l6,l7,l10,l11} \
+nas_rl_net.l13.op.count=64 nas_rl_net.l13.op.size=3 nas_rl_net.l14.1.in={x,l2,l6,l8,l11} \
+nas_rl_net.l14.op.count=64 nas_rl_net.l14.op.size=5 \
+nas_rl_net.l15.1.in={x,l2,l3,l4,l5,l7,l8,l9,l10,l12} nas_rl_net.l15.op.count=36 \
+nas_rl_net.l15.op.size=3";
+
+/// `nas sample enas_macro -n 1 --seed 3`.
+const ENAS_MACRO: &str = "enas_macro_net.l1.op=conv_3x3 enas_macro_net.l2.0.op=sep_conv_5x5 \
+enas_macro_net.l2.1.in={} enas_macro_net.l3.0.op=avg_pool_3x3 enas_macro_net.l3.1.in={} \
+enas_macro_net.l4.0.op=conv_3x3 enas_macro_net.l4.1.in={l1,l3} \
+enas_macro_net.l5.0.op=conv_5x5 enas_macro_net.l5.1.in={l1,l2,l3} \
+enas_macro_net.l6.0.op=conv_5x5 enas_macro_net.l6.1.in={l3} \
+enas_macro_net.l7.0.op=sep_conv_5x5 enas_macro_net.l7.1.in={l1,l5} \
+enas_macro_net.l8.0.op=conv_5x5 enas_macro_net.l8.1.in={l6} \
+enas_macro_net.l9.0.op=conv_5x5 enas_macro_net.l9.1.in={l2,l3,l4,l6,l8} \
+enas_macro_net.l10.0.op=sep_conv_3x3 enas_macro_net.l10.1.in={l1,l2,l3,l5,l6,l9} \
+enas_macro_net.l11.0.op=avg_pool_3x3 enas_macro_net.l11.1.in={l1,l2,l4,l5,l6,l7} \
+enas_macro_net.l12.0.op=conv_5x5 enas_macro_net.l12.1.in={l1,l2,l3,l5,l6,l7,l10,l11}";
+
+/// `nas sample mobilenet_v2 -n 1 --seed 3`.
+const MOBILENET_V2: &str =
+    "s4.expand=3 s4.kernel=5 s5.0=mb s5.0.0.expand=6 s5.0.0.kernel=3 s5.1=mb s5.1.0.expand=6 \
+s5.1.0.kernel=5 s5.2=mb s5.2.0.expand=3 s5.2.0.kernel=3 s6.expand=6 s6.kernel=3 s7.0=mb \
+s7.0.0.expand=6 s7.0.0.kernel=3 s7.1=mb s7.1.0.expand=3 s7.1.0.kernel=7 s7.2=mb \
+s7.2.0.expand=3 s7.2.0.kernel=7 s8.expand=6 s8.kernel=7 s9.0=mb s9.0.0.expand=6 \
+s9.0.0.kernel=3 s9.1=mb s9.1.0.expand=6 s9.1.0.kernel=7 s9.2=skip s10.expand=6 \
+s10.kernel=5 s11.0=mb s11.0.0.expand=3 s11.0.0.kernel=5 s11.1=mb s11.1.0.expand=6 \
+s11.1.0.kernel=3 s11.2=mb s11.2.0.expand=6 s11.2.0.kernel=5 s12.expand=6 s12.kernel=7 \
+s13.0=mb s13.0.0.expand=6 s13.0.0.kernel=5 s13.1=mb s13.1.0.expand=3 s13.1.0.kernel=5 \
+s13.2=mb s13.2.0.expand=3 s13.2.0.kernel=3 s14.expand=6 s14.kernel=7";
+
+#[test]
+fn nas_rl_matches_pytorch() {
+    // `.venv/bin/python tests/reference/nas_rl.py "$NAS_RL"` prints 3056066.
+    let (params, shape, _) = measure("nas_rl", NAS_RL, NetworkSize::default(), [3, 32, 32]);
+    assert_eq!((params, shape), (3_056_066, vec![1, 10]));
+}
+
+#[test]
+fn enas_macro_matches_pytorch() {
+    // `.venv/bin/python tests/reference/enas_macro.py "$ENAS_MACRO"` prints 199918.
+    let (params, shape, _) = measure(
+        "enas_macro",
+        ENAS_MACRO,
+        NetworkSize::default(),
+        [3, 32, 32],
+    );
+    assert_eq!((params, shape), (199_918, vec![1, 10]));
+}
+
+#[test]
+fn mobilenet_v2_matches_pytorch() {
+    // `.venv/bin/python tests/reference/mobilenet_v2.py "$MOBILENET_V2"` prints 4215680 (1000
+    // classes, the space's default) and `... "$MOBILENET_V2" 10` prints 2947490.
+    let (params, _, _) = measure(
+        "mobilenet_v2",
+        MOBILENET_V2,
+        NetworkSize::default(),
+        [3, 32, 32],
+    );
+    assert_eq!(params, 4_215_680);
+    let size = NetworkSize {
+        classes: Some(10),
+        ..NetworkSize::default()
+    };
+    let (params, shape, _) = measure("mobilenet_v2", MOBILENET_V2, size, [3, 32, 32]);
+    assert_eq!((params, shape), (2_947_490, vec![1, 10]));
+}
+
+/// Runs `nas params ARGS…`; returns stdout, stderr and success.
+fn nas_params(args: &[&str]) -> (String, String, bool) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nas"))
+        .arg("params")
+        .args(args)
+        .output()
+        .expect("nas runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
+}
+
+#[test]
+fn nas_params_builds_darts_and_reports_what_cannot_be_built() {
+    let (stdout, stderr, ok) = nas_params(&["darts", DARTS_V2, "--channels", "36"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("params: 3349342"), "{stdout}");
+    // A malformed architecture, a size the space has no parameter for, and a network that
+    // cannot be built (a conv to 0 channels) are errors, not panics.
+    for (args, expected) in [
+        (vec!["darts", "darts_normal.n0.in={c0}"], "bad architecture"),
+        (
+            vec!["darts", DARTS_V2, "--cells", "3"],
+            "no parameter for the cells per stage",
+        ),
+        (
+            vec!["darts", DARTS_V2, "--channels", "0"],
+            "must be a positive integer",
+        ),
+    ] {
+        let (_, stderr, ok) = nas_params(&args);
+        assert!(!ok && stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

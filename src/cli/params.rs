@@ -8,22 +8,33 @@ use tch::{nn, Device, Kind, Tensor};
 /// Options of `nas params`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The space (`nb201`).
+    /// The space (`nb201`, `darts`, … or `FILE.nas:NAME`).
     space: String,
-    /// The architecture (for nb201 the benchmark string `|nor_conv_3x3~0|+|…|`).
+    /// The architecture in the space's canonical text (for nb201 the benchmark string
+    /// `|nor_conv_3x3~0|+|…|`; see `nas sample SPACE`).
     arch: String,
-    /// Channels of the first stage (nb201: 16).
+    /// Channels of the first stage: the space's parameter `c` (nb201: 16, darts: 16).
     #[arg(long)]
     channels: Option<i64>,
-    /// Cells per stage (nb201: 5).
+    /// Cells per stage: the space's parameter `n` or `cells` (nb201: 5).
     #[arg(long)]
     cells: Option<usize>,
-    /// Output classes.
-    #[arg(long, default_value_t = 10)]
-    classes: i64,
-    /// Input image shape, `CxHxW`.
-    #[arg(long, default_value = "3x32x32")]
-    input: String,
+    /// Output classes: the space's parameter `classes` (default: the space's own).
+    #[arg(long)]
+    classes: Option<i64>,
+    /// Input image shape, `CxHxW` (default: the space's `input`, else 3x32x32).
+    #[arg(long)]
+    input: Option<String>,
+}
+
+/// The image shape space `space` declares as its input, if it loads and declares one.
+fn declared_input(space: &str) -> Option<String> {
+    let loaded = crate::space::load_space(space).ok()?;
+    let shape = loaded.skeleton().input.clone()?;
+    match (shape.kind.as_str(), shape.dims.as_slice()) {
+        ("image", [c, h, w]) => Some(format!("{c}x{h}x{w}")),
+        _ => None,
+    }
 }
 
 /// Parses `CxHxW` into three positive sizes.
@@ -37,18 +48,20 @@ pub fn parse_shape(text: &str) -> Option<[i64; 3]> {
 
 /// Runs `nas params`.
 pub fn run(args: Args) -> ExitCode {
-    let Some([c, h, w]) = parse_shape(&args.input) else {
-        eprintln!(
-            "error: --input `{}` is not a shape like 3x32x32",
-            args.input
-        );
+    let input = args
+        .input
+        .clone()
+        .or_else(|| declared_input(&args.space))
+        .unwrap_or_else(|| "3x32x32".to_string());
+    let Some([c, h, w]) = parse_shape(&input) else {
+        eprintln!("error: --input `{input}` is not a shape like 3x32x32");
         return ExitCode::FAILURE;
     };
     let vs = nn::VarStore::new(Device::Cpu);
     let size = NetworkSize {
         channels: args.channels,
         cells: args.cells,
-        classes: Some(args.classes),
+        classes: args.classes,
         in_channels: Some(c),
     };
     let result = catalog::build(&vs.root(), &args.space, &args.arch, size).and_then(|net| {

@@ -18,9 +18,9 @@ use tch::{nn, Device, Kind, Tensor};
 /// Options of `nas train`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The space (`nb201`).
+    /// The space (`nb201`, `darts`, … or `FILE.nas:NAME`).
     space: String,
-    /// The architecture (for nb201 the benchmark string).
+    /// The architecture in the space's canonical text (for nb201 the benchmark string).
     arch: String,
     /// The data: `fashion-mnist[:DIR]`, `mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`, or
     /// `synthetic[:CxHxW]` (random images, for timing steps).
@@ -71,10 +71,10 @@ pub struct Args {
     /// Test on the first N test examples only.
     #[arg(long)]
     test_limit: Option<i64>,
-    /// Channels of the first stage.
+    /// Channels of the first stage: the space's parameter `c`.
     #[arg(long)]
     channels: Option<i64>,
-    /// Cells per stage.
+    /// Cells per stage: the space's parameter `n` or `cells`.
     #[arg(long)]
     cells: Option<usize>,
     /// Seed of initialisation, split, shuffling and augmentation.
