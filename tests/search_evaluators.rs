@@ -88,6 +88,16 @@ fn train_entries_become_settings() {
 }
 
 #[test]
+fn space_arguments_are_read() {
+    let spec =
+        read(&TRAIN.replace("space     nb201", "space     nb201(c: 4, n: 1)")).expect("reads");
+    assert_eq!(
+        spec.space_args,
+        vec![("c".to_string(), 4), ("n".to_string(), 1)]
+    );
+}
+
+#[test]
 fn proxy_entries_become_settings() {
     let spec = read(PROXY).expect("reads");
     let EvaluatorSpec::Proxy {

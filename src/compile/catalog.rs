@@ -28,7 +28,7 @@ pub struct NetworkSize {
 
 /// The space arguments `size` asks for, by the names `space` (loaded with its defaults) gives
 /// its parameters.
-fn space_args(space: &Space, size: NetworkSize) -> Result<Vec<(String, i64)>, CompileError> {
+pub fn space_args(space: &Space, size: NetworkSize) -> Result<Vec<(String, i64)>, CompileError> {
     let has = |name: &str| space.skeleton().args.iter().any(|(n, _)| n == name);
     let mut args = Vec::new();
     let wanted = [

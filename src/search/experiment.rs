@@ -19,6 +19,8 @@ pub struct ExperimentSpec {
     pub name: String,
     /// The space's name, and where it was named.
     pub space: (String, Span),
+    /// The space's arguments as written (`space nb201(c: 8, n: 1)`).
+    pub space_args: Vec<(String, i64)>,
     /// The evaluator.
     pub evaluator: EvaluatorSpec,
     /// The data, when the evaluator trains or scores networks.
@@ -109,7 +111,20 @@ fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
             ));
         }
     }
-    let (space, _) = call(need("space", "nb201")?)?;
+    let (space, args) = call(need("space", "nb201")?)?;
+    let space_args = args
+        .iter()
+        .map(|a| {
+            let name = a.name.as_ref().ok_or_else(|| {
+                error(
+                    a.span,
+                    "space arguments are named",
+                    "write `nb201(c: 8, n: 1)`",
+                )
+            })?;
+            Ok((name.name.clone(), lit_int(&a.value)?))
+        })
+        .collect::<Result<Vec<_>, Diagnostic>>()?;
     let objective = need("objective", "maximize valid_acc")?;
     let (maximize, metric, metric_span) = match &objective.value {
         EntryValue::Objective {
@@ -162,6 +177,7 @@ fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
     Ok(ExperimentSpec {
         name: def.name.name.clone(),
         space,
+        space_args,
         evaluator,
         data,
         strategy: (name, name_span),

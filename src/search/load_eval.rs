@@ -7,6 +7,7 @@ use super::prepare::{digest, table_path};
 use super::proxy_eval::ProxyEvaluator;
 use super::table::{CostModel, TableConfig, TableEvaluator};
 use super::train_eval::{ReportWhen, Splits, TrainEvaluator, TrainMetric};
+use crate::compile::catalog::{space_args, NetworkSize};
 use crate::space::Space;
 use crate::syntax::{Diagnostic, Span};
 use crate::train::device::Runtime;
@@ -26,6 +27,54 @@ pub struct Loaded {
     pub identity: String,
 }
 
+/// The space an experiment searches, and how to lower it again with other arguments (a
+/// network trained at another size than the space's defaults).
+pub struct SpaceSource<'a> {
+    /// The space as searched.
+    pub searched: &'a Arc<Space>,
+    /// The arguments it was lowered with.
+    pub args: &'a [(String, i64)],
+    /// Where the experiment names it.
+    pub span: Span,
+    /// Lowers it with other arguments.
+    pub lower: &'a dyn Fn(&[(String, i64)]) -> Result<Space, Diagnostic>,
+}
+
+impl SpaceSource<'_> {
+    /// The space lowered at `size` (channels, cells) for data of `classes` classes: the
+    /// searched space itself when that changes nothing.
+    fn sized(&self, size: NetworkSize, classes: i64) -> Result<Arc<Space>, Diagnostic> {
+        let has_classes = self
+            .searched
+            .skeleton()
+            .args
+            .iter()
+            .any(|(n, _)| n == "classes");
+        let wanted = NetworkSize {
+            classes: has_classes.then_some(classes),
+            in_channels: None,
+            ..size
+        };
+        let wanted = space_args(self.searched, wanted).map_err(|e| {
+            Diagnostic::error("evaluator", e.to_string(), self.span, "this space")
+                .with_hint("name the space's own parameters: `space nb201(c: 8, n: 1)`")
+        })?;
+        let mut args: Vec<(String, i64)> = self
+            .args
+            .iter()
+            .filter(|(n, _)| !wanted.iter().any(|(w, _)| w == n))
+            .cloned()
+            .collect();
+        args.extend(wanted);
+        let same = args.len() == self.args.len() && args.iter().all(|a| self.args.contains(a));
+        if same {
+            Ok(Arc::clone(self.searched))
+        } else {
+            (self.lower)(&args).map(Arc::new)
+        }
+    }
+}
+
 /// Loads the evaluator `spec` of an experiment in `dir` searching `space`, with its `data`,
 /// run by `workers` parallel workers; trials are seeded from `seed`; `maximize` is the
 /// objective's direction.
@@ -33,7 +82,7 @@ pub fn load(
     spec: &EvaluatorSpec,
     data: Option<&DataSpec>,
     dir: &Path,
-    space: &Arc<Space>,
+    space: &SpaceSource<'_>,
     workers: usize,
     seed: u64,
     maximize: bool,
@@ -72,6 +121,7 @@ pub fn load(
         } => {
             let data = need_data(data)?;
             let splits = splits(data, dir, seed)?;
+            let built = space.sized(settings.size, splits.train.classes)?;
             set_threads(*threads, workers, *cpu);
             let runtime = if *cpu {
                 Runtime {
@@ -90,7 +140,7 @@ pub fn load(
             });
             Ok(Loaded {
                 evaluator: Arc::new(TrainEvaluator::new(
-                    Arc::clone(space),
+                    built,
                     splits,
                     settings.clone(),
                     runtime,
@@ -138,19 +188,14 @@ pub fn load(
                 }
                 None => (None, identity),
             };
-            let size = crate::compile::catalog::NetworkSize {
-                classes: Some(train.classes),
+            let built = space.sized(*size, train.classes)?;
+            let size = NetworkSize {
                 in_channels: Some(train.image_shape()[0]),
-                ..*size
+                ..NetworkSize::default()
             };
             Ok(Loaded {
                 evaluator: Arc::new(ProxyEvaluator::new(
-                    Arc::clone(space),
-                    *proxy,
-                    inputs,
-                    size,
-                    report,
-                    seed,
+                    built, *proxy, inputs, size, report, seed,
                 )),
                 report: table.as_ref().map(|(_, _, column)| column.clone()),
                 identity,

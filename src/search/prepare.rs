@@ -83,28 +83,36 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         });
     }
     let spec = experiment::read(&program, overrides.experiment.as_deref()).map_err(fail)?;
-    let space = crate::space::lower_space(&program, &spec.space.0).map_err(|d| {
-        let at = Diagnostic::error(
-            "experiment",
-            format!("cannot lower space `{}`", spec.space.0),
-            spec.space.1,
-            "this space",
-        )
-        .with_note(d.message.clone());
-        if d.primary_span().is_some() {
-            fail(d)
-        } else {
-            fail(at)
-        }
-    })?;
+    let lower = |args: &[(String, i64)]| {
+        crate::space::lower_space_with(&program, &spec.space.0, args).map_err(|d| {
+            if d.primary_span().is_some() {
+                d
+            } else {
+                Diagnostic::error(
+                    "experiment",
+                    format!("cannot lower space `{}`", spec.space.0),
+                    spec.space.1,
+                    "this space",
+                )
+                .with_note(d.message.clone())
+            }
+        })
+    };
+    let space = lower(&spec.space_args).map_err(fail)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let space = Arc::new(space);
     let workers = overrides.workers.or(spec.workers).unwrap_or(1).max(1);
+    let source = super::load_eval::SpaceSource {
+        searched: &space,
+        args: &spec.space_args,
+        span: spec.space.1,
+        lower: &lower,
+    };
     let loaded = super::load_eval::load(
         &spec.evaluator,
         spec.data.as_ref(),
         &dir,
-        &space,
+        &source,
         workers,
         spec.seed.unwrap_or(0),
         spec.maximize,
@@ -125,8 +133,9 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         )
     })?;
     let fingerprint = digest(&format!(
-        "{:?}|{}|{}|{}|{params:?}|{:?}|{}|{workers}",
+        "{:?}|{:?}|{}|{}|{}|{params:?}|{:?}|{}|{workers}",
         space.decisions(),
+        spec.space_args,
         evaluator_text,
         script.name,
         script.source,

@@ -26,7 +26,8 @@ pub struct ProxyEvaluator {
 }
 
 impl ProxyEvaluator {
-    /// Scores architectures of `space` at `size` with `proxy` on `data`; `report`, when
+    /// Scores architectures (found in `space`, lowered at the size they are scored at, by
+    /// their canonical text) at `size` with `proxy` on `data`; `report`, when
     /// given, is a table whose reward column is reported. Every network is initialised from
     /// `seed`, so that architectures are compared at the same initialisation seed.
     pub fn new(
@@ -60,13 +61,14 @@ impl Evaluator for ProxyEvaluator {
         _fidelity: Option<f64>,
     ) -> Result<Outcome, String> {
         let started = Instant::now();
+        let sized = self.space.decode(key).map_err(|e| e.to_string())?;
         let report = match &self.report {
             Some(table) => Some(table.evaluate(key, arch, None)?.reward),
             None => None,
         };
         let builder = ArchBuilder {
             space: &self.space,
-            arch,
+            arch: &sized,
             size: self.size,
         };
         let data = self

@@ -5,6 +5,7 @@
 
 use super::evaluator::{Evaluator, Outcome};
 use crate::compile::catalog::{self, NetworkSize};
+use crate::compile::CompileError;
 use crate::space::{Architecture, Space};
 use crate::train::device::Runtime;
 use crate::train::schedule::Decay;
@@ -82,7 +83,8 @@ pub struct TrainSettings {
     pub config: TrainConfig,
     /// `cosine`, `step` or `constant` (the schedule needs the run's length to be built).
     pub schedule: String,
-    /// Channels and cells of the network (classes and input channels come from the data).
+    /// Channels and cells of the network (classes and input channels come from the data); the
+    /// space is lowered with these as its arguments.
     pub size: NetworkSize,
 }
 
@@ -115,7 +117,8 @@ pub struct TrainEvaluator {
 }
 
 impl TrainEvaluator {
-    /// An evaluator of architectures of `space` trained under `settings` on `splits`, on
+    /// An evaluator of architectures (found in `space`, lowered at the size they are trained
+    /// at, by their canonical text) trained under `settings` on `splits`, on
     /// `runtime`'s device, scored by `reward` and reporting `report` for the trials
     /// `report_when` says. Each trial's seed is `seed` mixed with its architecture's string.
     pub fn new(
@@ -188,13 +191,14 @@ impl TrainEvaluator {
         }
     }
 
-    fn run(
-        &self,
-        key: &str,
-        arch: &Architecture,
-        fidelity: Option<f64>,
-    ) -> Result<Outcome, TrialFailure> {
+    fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
         let started = Instant::now();
+        let arch = self.space.decode(key).map_err(|e| {
+            TrialFailure::Build(CompileError::BadArch {
+                text: key.to_string(),
+                message: e.to_string(),
+            })
+        })?;
         let data = self
             .splits
             .lock()
@@ -211,14 +215,13 @@ impl TrainEvaluator {
         let runtime = self.worker_runtime();
         let vs = nn::VarStore::new(runtime.device);
         let size = NetworkSize {
-            classes: Some(data.train.classes),
             in_channels: Some(data.train.image_shape()[0]),
-            ..self.settings.size
+            ..NetworkSize::default()
         };
         let net = {
             let _init = self.init.lock();
             tch::manual_seed(config.seed as i64);
-            catalog::build_arch(&vs.root(), &self.space, arch, size)?
+            catalog::build_arch(&vs.root(), &self.space, &arch, size)?
         };
         let mut trainer = Trainer::new(net.as_ref(), &vs, config, runtime, data.train.len())?;
         trainer.fit(&data.train, None, |_| {})?;
@@ -261,10 +264,10 @@ impl Evaluator for TrainEvaluator {
     fn evaluate(
         &self,
         key: &str,
-        arch: &Architecture,
+        _arch: &Architecture,
         fidelity: Option<f64>,
     ) -> Result<Outcome, String> {
-        match catch_unwind(AssertUnwindSafe(|| self.run(key, arch, fidelity))) {
+        match catch_unwind(AssertUnwindSafe(|| self.run(key, fidelity))) {
             Ok(Ok(outcome)) => Ok(outcome),
             Ok(Err(failure)) => Err(failure.to_string()),
             Err(panic) => Err(format!(
