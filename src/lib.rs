@@ -10,6 +10,7 @@ pub mod compile;
 pub mod doctor;
 pub mod entry;
 pub mod fmt;
+pub mod oneshot;
 pub mod paths;
 pub mod repl;
 pub mod search;

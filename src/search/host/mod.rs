@@ -5,6 +5,7 @@
 
 mod ctx_api;
 mod math_api;
+mod oneshot_api;
 mod space_api;
 mod types;
 
@@ -100,6 +101,7 @@ fn register_api(engine: &mut Engine) {
     space_api::register(engine);
     ctx_api::register(engine);
     math_api::register(engine);
+    oneshot_api::register(engine);
 }
 
 fn base_engine(

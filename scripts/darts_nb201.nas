@@ -1,0 +1,56 @@
+# One-shot search on the NAS-Bench-201 space with Fashion-MNIST (28×28, 10 classes) on the
+# CPU: a small supernet (8 channels, one cell per stage) trains on 2,000 images while α trains
+# on another 2,000; the derived cell is then looked up in the benchmark's table, whose
+# `cifar10_test_200` (CIFAR-10 test accuracy after 200 epochs) is the report — the classic
+# check of whether the search collapses towards skip connections and pooling.
+#
+#   nas run scripts/darts_nb201.nas                          # DARTS, first order
+#   nas run scripts/darts_nb201.nas --experiment darts_second_order
+#   nas run scripts/darts_nb201.nas --experiment gdas
+#   nas run scripts/darts_nb201.nas --experiment rsps
+#   nas run scripts/darts_nb201.nas --experiment spos
+#
+# The table is read from the shared data folder (../shared/data, or NAS_DATA); Fashion-MNIST
+# from NAS_FASHION_MNIST or /usr/share/datasets/fashion-mnist.
+
+import "stdlib/spaces/nb201.nas"
+
+experiment darts_first_order {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  darts(order: 1, epochs: 6)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment darts_second_order {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  darts(order: 2, epochs: 3)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment gdas {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  gdas(epochs: 6, tau_max: 10.0, tau_min: 0.1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment rsps {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  rsps(epochs: 6, candidates: 100)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment spos {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  spos(epochs: 6, population: 20, generations: 5)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}

@@ -1,0 +1,188 @@
+//! The data of a one-shot search: a labelled image set split into the part the weights train
+//! on and the part α trains on, each read as an endless stream of seeded, reshuffled batches.
+
+use super::darts::Batch;
+use super::OneShotError;
+use crate::train::fashion_mnist::load_fashion_mnist;
+use crate::train::ImageSet;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::path::Path;
+use tch::{Device, Kind, TchError, Tensor};
+
+/// Batches of a set in a seeded order, reshuffled after every pass; a last batch smaller than
+/// the others is skipped.
+#[derive(Debug)]
+pub struct BatchStream {
+    set: ImageSet,
+    batch: usize,
+    order: Vec<i64>,
+    cursor: usize,
+    rng: ChaCha8Rng,
+    device: Device,
+    kind: Kind,
+}
+
+impl BatchStream {
+    /// A stream over `set` of batches of `batch` examples (at most the set's size).
+    pub fn new(
+        set: ImageSet,
+        batch: i64,
+        seed: u64,
+        device: Device,
+        kind: Kind,
+    ) -> Result<BatchStream, OneShotError> {
+        if set.is_empty() || batch < 1 {
+            return Err(OneShotError::Config(format!(
+                "a stream needs examples and a positive batch size ({} examples, batch {batch})",
+                set.len()
+            )));
+        }
+        let batch = batch.min(set.len()) as usize;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut order: Vec<i64> = (0..set.len()).collect();
+        order.shuffle(&mut rng);
+        Ok(BatchStream {
+            set,
+            batch,
+            order,
+            cursor: 0,
+            rng,
+            device,
+            kind,
+        })
+    }
+
+    /// Full batches per pass over the set.
+    pub fn batches_per_pass(&self) -> usize {
+        self.order.len() / self.batch
+    }
+
+    /// The number of examples.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether the set is empty (never, once built).
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The batch [`BatchStream::next`] will return, without consuming it.
+    pub fn peek(&mut self) -> Result<Batch, TchError> {
+        if self.cursor + self.batch > self.order.len() {
+            self.order.shuffle(&mut self.rng);
+            self.cursor = 0;
+        }
+        let indices = &self.order[self.cursor..self.cursor + self.batch];
+        self.gather(indices)
+    }
+
+    /// The next batch.
+    pub fn next_batch(&mut self) -> Result<Batch, TchError> {
+        let batch = self.peek()?;
+        self.cursor += self.batch;
+        Ok(batch)
+    }
+
+    /// The first `max` batches of the set in its stored order (all when `max` is `None`),
+    /// the last one possibly smaller; for evaluation.
+    pub fn in_order(
+        &self,
+        max: Option<usize>,
+    ) -> impl Iterator<Item = Result<Batch, TchError>> + '_ {
+        let n = self.set.len();
+        let step = self.batch as i64;
+        (0..n)
+            .step_by(self.batch)
+            .take(max.unwrap_or(usize::MAX))
+            .map(move |start| {
+                let indices: Vec<i64> = (start..(start + step).min(n)).collect();
+                self.gather(&indices)
+            })
+    }
+
+    fn gather(&self, indices: &[i64]) -> Result<Batch, TchError> {
+        let (images, labels) = self.set.batch(&Tensor::from_slice(indices))?;
+        Ok(Batch {
+            images: images.f_to_kind(self.kind)?.f_to_device(self.device)?,
+            labels: labels.f_to_device(self.device)?,
+        })
+    }
+}
+
+/// The first `limit` training images of Fashion-MNIST in `dir`, split by a seeded shuffle
+/// into `(train, valid)` with `train_fraction` of them for training.
+pub fn fashion_mnist_split(
+    dir: &Path,
+    limit: i64,
+    train_fraction: f64,
+    seed: u64,
+) -> Result<(ImageSet, ImageSet), OneShotError> {
+    if !(train_fraction > 0.0 && train_fraction < 1.0) {
+        return Err(OneShotError::Config(format!(
+            "train_fraction must be between 0 and 1 (exclusive), got {train_fraction}"
+        )));
+    }
+    if limit < 2 {
+        return Err(OneShotError::Config(format!(
+            "limit must be at least 2 images, got {limit}"
+        )));
+    }
+    let data = load_fashion_mnist(dir)?;
+    let images = data.train.take(limit);
+    Ok(images.split(1.0 - train_fraction, seed)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(n: i64) -> ImageSet {
+        ImageSet {
+            pixels: Tensor::arange(n * 4, (Kind::Uint8, Device::Cpu)).view([n, 1, 2, 2]),
+            labels: Tensor::arange(n, (Kind::Int64, Device::Cpu)),
+            classes: n,
+            mean: vec![0.0],
+            std: vec![1.0],
+        }
+    }
+
+    fn labels(b: &Batch) -> Vec<i64> {
+        Vec::<i64>::try_from(&b.labels).unwrap()
+    }
+
+    #[test]
+    fn a_stream_covers_every_example_once_per_pass_and_peek_matches_next() {
+        let mut s = BatchStream::new(set(7), 3, 1, Device::Cpu, Kind::Double).unwrap();
+        assert_eq!(s.batches_per_pass(), 2);
+        let peeked = s.peek().unwrap();
+        let first = s.next_batch().unwrap();
+        assert_eq!(labels(&peeked), labels(&first));
+        assert_eq!(first.images.kind(), Kind::Double);
+        let second = s.next_batch().unwrap();
+        let mut seen = [labels(&first), labels(&second)].concat();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 6);
+        // The third batch starts a reshuffled pass.
+        assert_eq!(s.next_batch().unwrap().labels.size(), [3]);
+        let sizes: Vec<i64> = s
+            .in_order(None)
+            .map(|b| b.unwrap().labels.size()[0])
+            .collect();
+        assert_eq!(sizes, [3, 3, 1]);
+        assert_eq!(s.in_order(Some(1)).count(), 1);
+        assert!(BatchStream::new(set(0), 3, 1, Device::Cpu, Kind::Float).is_err());
+    }
+
+    #[test]
+    fn bad_split_settings_and_missing_files_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(fashion_mnist_split(dir.path(), 100, 1.0, 0).is_err());
+        assert!(fashion_mnist_split(dir.path(), 1, 0.5, 0).is_err());
+        let err = fashion_mnist_split(dir.path(), 100, 0.5, 0).unwrap_err();
+        assert!(err.to_string().contains("train-images"), "{err}");
+    }
+}

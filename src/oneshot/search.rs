@@ -1,0 +1,461 @@
+//! One one-shot search's state, the object strategy scripts drive: the supernet, its two data
+//! streams, the weights' SGD and α's Adam, the forward mode (DARTS mixture, GDAS sample or
+//! single path), the learning rate and temperature, and a seeded generator for paths.
+
+use super::darts::{
+    clip_norm, first_order_alpha_grad, second_order_alpha_grad, weight_gradients, Batch,
+};
+use super::data::BatchStream;
+use super::derive::derive;
+use super::mix::{darts_mix, gdas_mix, path_mix, probabilities, CellMix};
+use super::optim::{Adam, Sgd};
+use super::path::{CellPath, OPS};
+use super::supernet::{Supernet, SupernetConfig};
+use super::OneShotError;
+use crate::train::ImageSet;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tch::{Device, Kind};
+
+/// How forward passes weigh each edge's candidate ops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The softmax mixture of DARTS.
+    Darts,
+    /// GDAS' Gumbel-softmax sample, one op per edge, at the current temperature.
+    Gdas,
+    /// A single path: the fixed one if set, else a uniform sample per weight step (SPOS, RSPS).
+    Path,
+}
+
+impl Mode {
+    /// The mode named `name` (`darts`, `gdas`, `path`).
+    pub fn from_name(name: &str) -> Option<Mode> {
+        match name {
+            "darts" => Some(Mode::Darts),
+            "gdas" => Some(Mode::Gdas),
+            "path" => Some(Mode::Path),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Darts => "darts",
+            Mode::Gdas => "gdas",
+            Mode::Path => "path",
+        }
+    }
+}
+
+/// The settings of a search besides its data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchConfig {
+    /// The supernet's size.
+    pub net: SupernetConfig,
+    /// Examples per batch, for both streams.
+    pub batch: i64,
+    /// The weights' learning rate (also ξ of the second-order step).
+    pub lr: f64,
+    /// The weights' momentum.
+    pub momentum: f64,
+    /// The weights' L2 weight decay.
+    pub weight_decay: f64,
+    /// The weights' gradients are clipped to this global norm.
+    pub clip: f64,
+    /// α's Adam learning rate.
+    pub arch_lr: f64,
+    /// α's Adam weight decay.
+    pub arch_weight_decay: f64,
+    /// GDAS' initial temperature.
+    pub tau: f64,
+    /// Seeds the weights, α, the batch order and path samples.
+    pub seed: u64,
+    /// Where tensors live.
+    pub device: Device,
+    /// The kind of weights and images (`Float`; `Double` for exact checks).
+    pub kind: Kind,
+}
+
+impl SearchConfig {
+    /// DARTS' settings (lr 0.025, momentum 0.9, weight decay 3·10⁻⁴, clip 5; α's Adam
+    /// 3·10⁻⁴ with decay 10⁻³), GDAS' τ = 10, on the CPU in single precision.
+    pub fn darts(net: SupernetConfig, batch: i64, seed: u64) -> SearchConfig {
+        SearchConfig {
+            net,
+            batch,
+            lr: 0.025,
+            momentum: 0.9,
+            weight_decay: 3e-4,
+            clip: 5.0,
+            arch_lr: 3e-4,
+            arch_weight_decay: 1e-3,
+            tau: 10.0,
+            seed,
+            device: Device::Cpu,
+            kind: Kind::Float,
+        }
+    }
+}
+
+/// A one-shot search in progress.
+#[derive(Debug)]
+pub struct OneShotSearch {
+    net: Supernet,
+    train: BatchStream,
+    valid: BatchStream,
+    sgd: Sgd,
+    adam: Adam,
+    config: SearchConfig,
+    lr: f64,
+    tau: f64,
+    mode: Mode,
+    fixed_path: Option<CellPath>,
+    rng: ChaCha8Rng,
+    steps: u64,
+}
+
+impl OneShotSearch {
+    /// A search whose weights train on `train` and α on `valid`.
+    pub fn new(
+        config: SearchConfig,
+        train: ImageSet,
+        valid: ImageSet,
+    ) -> Result<OneShotSearch, OneShotError> {
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        if !(positive(config.lr) && positive(config.arch_lr) && positive(config.tau)) {
+            return Err(OneShotError::Config(format!(
+                "lr ({}), arch_lr ({}) and tau ({}) must be positive",
+                config.lr, config.arch_lr, config.tau
+            )));
+        }
+        let in_channels = train.image_shape()[0];
+        let net = SupernetConfig {
+            in_channels,
+            ..config.net
+        };
+        let seed = config.seed;
+        let net = Supernet::new(net, config.device, config.kind, seed as i64)?;
+        let train = BatchStream::new(train, config.batch, seed, config.device, config.kind)?;
+        let valid = BatchStream::new(
+            valid,
+            config.batch,
+            seed ^ 0x5eed,
+            config.device,
+            config.kind,
+        )?;
+        Ok(OneShotSearch {
+            net,
+            train,
+            valid,
+            sgd: Sgd::new(config.momentum, config.weight_decay),
+            adam: Adam::new(config.arch_lr, 0.5, 0.999, config.arch_weight_decay),
+            lr: config.lr,
+            tau: config.tau,
+            mode: Mode::Darts,
+            fixed_path: None,
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x9a75),
+            steps: 0,
+            config,
+        })
+    }
+
+    /// One SGD step of the weights on the next training batch under the current mode;
+    /// returns the training loss.
+    pub fn weight_step(&mut self) -> Result<f64, OneShotError> {
+        let batch = self.train.next_batch()?;
+        let mix = self.weight_mix()?;
+        let (loss, grads) = weight_gradients(&self.net, &batch, &mix)?;
+        self.steps += 1;
+        self.finite("the training loss", loss)?;
+        let norm = clip_norm(&grads, self.config.clip)?;
+        self.finite("the weights' gradient norm", norm)?;
+        self.sgd.step(&self.net.weights(), &grads, self.lr)?;
+        Ok(loss)
+    }
+
+    /// One Adam step of α on the next validation batch: `order` 1 is first order (DARTS or
+    /// GDAS mode), 2 second order with ξ the weights' learning rate (DARTS mode; the training
+    /// batch is the one the next weight step uses). Returns the validation loss.
+    pub fn alpha_step(&mut self, order: u8) -> Result<f64, OneShotError> {
+        let valid = self.valid.next_batch()?;
+        let (loss, grad) = match (order, self.mode) {
+            (_, Mode::Path) => {
+                return Err(OneShotError::Config(
+                    "α takes no part in single-path mode; set_mode(\"darts\") or set_mode(\"gdas\") first".to_string(),
+                ))
+            }
+            (1, Mode::Darts) => {
+                first_order_alpha_grad(&self.net, &valid, &darts_mix(self.net.alpha())?)?
+            }
+            (1, Mode::Gdas) => {
+                let (mix, _) = gdas_mix(self.net.alpha(), self.tau)?;
+                first_order_alpha_grad(&self.net, &valid, &mix)?
+            }
+            (2, Mode::Darts) => {
+                let train: Batch = self.train.peek()?;
+                second_order_alpha_grad(&self.net, &train, &valid, self.lr)?
+            }
+            (2, Mode::Gdas) => {
+                return Err(OneShotError::Config(
+                    "the second-order step differentiates the softmax mixture; use order 1 with GDAS".to_string(),
+                ))
+            }
+            (other, _) => {
+                return Err(OneShotError::Config(format!(
+                    "the architecture step's order is 1 or 2, not {other}"
+                )))
+            }
+        };
+        self.steps += 1;
+        self.finite("the validation loss", loss)?;
+        let norm = grad.f_norm()?.f_double_value(&[])?;
+        self.finite("the α gradient norm", norm)?;
+        self.adam
+            .step(&[self.net.alpha().shallow_clone()], &[grad])?;
+        Ok(loss)
+    }
+
+    /// Full training batches per pass over the training split.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.train.batches_per_pass()
+    }
+
+    /// The architecture α points at: the strongest op other than `none` on each edge.
+    pub fn derive(&self) -> Result<CellPath, OneShotError> {
+        Ok(derive(self.net.alpha())?)
+    }
+
+    /// α's values, a row of 5 per edge.
+    pub fn alphas(&self) -> Result<Vec<Vec<f64>>, OneShotError> {
+        let a = self
+            .net
+            .alpha()
+            .f_detach()?
+            .f_to_kind(Kind::Double)?
+            .f_to_device(Device::Cpu)?;
+        let flat = Vec::<f64>::try_from(a.f_flatten(0, -1)?)?;
+        Ok(flat.chunks(OPS).map(<[f64]>::to_vec).collect())
+    }
+
+    /// `softmax(α)` per edge.
+    pub fn probabilities(&self) -> Result<Vec<Vec<f64>>, OneShotError> {
+        Ok(probabilities(self.net.alpha())?)
+    }
+
+    /// Switches the forward mode; switching to `Path` clears a fixed path.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+        if mode == Mode::Path {
+            self.fixed_path = None;
+        }
+    }
+
+    /// The forward mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Trains only `path` in single-path mode (and switches to it).
+    pub fn set_path(&mut self, path: CellPath) {
+        self.mode = Mode::Path;
+        self.fixed_path = Some(path);
+    }
+
+    /// Sets GDAS' temperature.
+    pub fn set_tau(&mut self, tau: f64) -> Result<(), OneShotError> {
+        if !(tau.is_finite() && tau > 0.0) {
+            return Err(OneShotError::Config(format!(
+                "the temperature must be positive, got {tau}"
+            )));
+        }
+        self.tau = tau;
+        Ok(())
+    }
+
+    /// GDAS' temperature.
+    pub fn tau(&self) -> f64 {
+        self.tau
+    }
+
+    /// Sets the weights' learning rate (and so ξ).
+    pub fn set_lr(&mut self, lr: f64) -> Result<(), OneShotError> {
+        if !(lr.is_finite() && lr >= 0.0) {
+            return Err(OneShotError::Config(format!(
+                "the learning rate must be at least 0, got {lr}"
+            )));
+        }
+        self.lr = lr;
+        Ok(())
+    }
+
+    /// The weights' learning rate.
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// A path drawn uniformly (each edge's op independently), from the search's generator.
+    pub fn sample_path(&mut self) -> CellPath {
+        let ops = [(); 6].map(|_| self.rng.random_range(0..OPS));
+        CellPath::from_indices(ops).unwrap_or(CellPath([crate::compile::nb201::Nb201Op::None; 6]))
+    }
+
+    /// The accuracy of `path` through the shared weights on the validation split (its first
+    /// `max_batches` batches, or all), batch norm with batch statistics.
+    pub fn valid_accuracy(
+        &self,
+        path: &CellPath,
+        max_batches: Option<usize>,
+    ) -> Result<f64, OneShotError> {
+        let _guard = tch::no_grad_guard();
+        let mix = path_mix(path);
+        let (mut right, mut total) = (0i64, 0i64);
+        for batch in self.valid.in_order(max_batches) {
+            let batch = batch?;
+            let logits = self.net.forward(&batch.images, &mix, true)?;
+            let hits = logits
+                .f_argmax(-1, false)?
+                .f_eq_tensor(&batch.labels)?
+                .f_sum(Kind::Int64)?;
+            right += hits.f_int64_value(&[])?;
+            total += batch.labels.size()[0];
+        }
+        Ok(right as f64 / total.max(1) as f64)
+    }
+
+    /// The supernet.
+    pub fn supernet(&self) -> &Supernet {
+        &self.net
+    }
+
+    /// Steps taken (weight and architecture steps).
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    fn weight_mix(&mut self) -> Result<CellMix, OneShotError> {
+        let alpha = self.net.alpha().f_detach()?;
+        Ok(match self.mode {
+            Mode::Darts => darts_mix(&alpha)?,
+            Mode::Gdas => gdas_mix(&alpha, self.tau)?.0,
+            Mode::Path => {
+                let path = match self.fixed_path {
+                    Some(p) => p,
+                    None => self.sample_path(),
+                };
+                path_mix(&path)
+            }
+        })
+    }
+
+    fn finite(&self, what: &'static str, value: f64) -> Result<(), OneShotError> {
+        if value.is_finite() {
+            Ok(())
+        } else {
+            Err(OneShotError::Diverged {
+                what,
+                value,
+                step: self.steps,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::Tensor;
+
+    /// Two classes told apart by brightness, 8×8 pixels.
+    fn toy(n: i64, seed: i64) -> ImageSet {
+        tch::manual_seed(seed);
+        let labels = Tensor::randint(2, [n], (Kind::Int64, Device::Cpu));
+        let base = labels.view([n, 1, 1, 1]).to_kind(Kind::Float) * 120.0 + 40.0;
+        let noise = Tensor::randn([n, 1, 8, 8], (Kind::Float, Device::Cpu)) * 30.0;
+        ImageSet {
+            pixels: (base + noise).clamp(0.0, 255.0).to_kind(Kind::Uint8),
+            labels,
+            classes: 2,
+            mean: vec![0.4],
+            std: vec![0.3],
+        }
+    }
+
+    fn alpha_sum(s: &OneShotSearch) -> f64 {
+        s.net.alpha().abs().sum(Kind::Double).double_value(&[])
+    }
+
+    fn search(seed: u64) -> OneShotSearch {
+        let net = SupernetConfig {
+            channels: 4,
+            cells: 1,
+            classes: 2,
+            in_channels: 1,
+        };
+        let config = SearchConfig::darts(net, 16, seed);
+        OneShotSearch::new(config, toy(64, 1), toy(64, 2)).unwrap()
+    }
+
+    #[test]
+    fn darts_steps_learn_move_alpha_and_are_seeded() {
+        let mut s = search(5);
+        assert_eq!(s.steps_per_epoch(), 4);
+        let before = alpha_sum(&s);
+        let first = s.weight_step().unwrap();
+        for _ in 0..6 {
+            s.alpha_step(2).unwrap();
+            s.weight_step().unwrap();
+        }
+        let last = s.weight_step().unwrap();
+        assert!(last < first, "{first} → {last}");
+        assert!(alpha_sum(&s) != before);
+        assert!(s.alpha_step(1).unwrap().is_finite());
+        let mut again = search(5);
+        again.weight_step().unwrap();
+        for _ in 0..6 {
+            again.alpha_step(2).unwrap();
+            again.weight_step().unwrap();
+        }
+        assert_eq!(again.weight_step().unwrap(), last);
+        assert!(s.alpha_step(3).is_err());
+    }
+
+    #[test]
+    fn gdas_and_single_paths_train_and_paths_are_evaluated() {
+        let mut s = search(6);
+        s.set_mode(Mode::Gdas);
+        s.set_tau(1.0).unwrap();
+        assert!(s.set_tau(0.0).is_err());
+        s.weight_step().unwrap();
+        s.alpha_step(1).unwrap();
+        assert!(s.alpha_step(2).is_err());
+        s.set_mode(Mode::Path);
+        assert!(s.alpha_step(1).is_err());
+        s.weight_step().unwrap();
+        let p = s.sample_path();
+        s.set_path(p);
+        s.weight_step().unwrap();
+        let acc = s.valid_accuracy(&p, Some(2)).unwrap();
+        assert!((0.0..=1.0).contains(&acc));
+        assert_eq!(s.alphas().unwrap().len(), 6);
+        let probs = s.probabilities().unwrap();
+        assert!((probs[0].iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        assert!(s.set_lr(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn a_diverging_search_is_an_error_not_a_panic() {
+        let mut s = search(7);
+        s.set_lr(1e30).unwrap();
+        let mut failed = None;
+        for _ in 0..5 {
+            if let Err(e) = s.weight_step() {
+                failed = Some(e);
+                break;
+            }
+        }
+        let e = failed.expect("a learning rate of 1e30 diverges");
+        assert!(e.to_string().contains("not finite"), "{e}");
+    }
+}
