@@ -34,7 +34,7 @@ experiment darts_second_order {
 experiment gdas {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
-    strategy  gdas(epochs: 6, tau_max: 10.0, tau_min: 0.1)
+    strategy  gdas(epochs: 30, tau_max: 10.0, tau_min: 0.1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
