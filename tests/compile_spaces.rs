@@ -219,3 +219,28 @@ fn nas_params_builds_darts_and_reports_what_cannot_be_built() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[test]
+fn a_reduction_stride_lands_on_the_first_spatial_op() {
+    use nas::compile::activation::Activation;
+    use nas::compile::conv::ConvConfig;
+    use nas::compile::ir_op::{spatial_stride, with_stride};
+    use nas::compile::OpSpec;
+    let relu_conv_bn = OpSpec::Seq(vec![
+        OpSpec::Act(Activation::Relu),
+        OpSpec::Conv(ConvConfig::new(8, 3)),
+        OpSpec::BatchNorm { affine: true },
+    ]);
+    let strided = with_stride(&relu_conv_bn, 2, 8).unwrap();
+    assert_eq!(spatial_stride(&strided), 2);
+    assert_eq!(spatial_stride(&relu_conv_bn), 1);
+    assert_eq!(
+        with_stride(&OpSpec::Identity, 2, 6),
+        Some(OpSpec::FactorizedReduce { c_out: 6 })
+    );
+    assert_eq!(
+        with_stride(&OpSpec::Zero { stride: 1 }, 2, 6),
+        Some(OpSpec::Zero { stride: 2 })
+    );
+    assert_eq!(with_stride(&OpSpec::GlobalAvgPool, 2, 6), None);
+}
