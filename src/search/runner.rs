@@ -151,6 +151,17 @@ pub fn run(
         .collect();
     let mut read = BTreeSet::new();
     let mut results = Vec::new();
+    // One engine serves every seed (building one registers the whole host API, which cost
+    // about a millisecond per seed); its clocks and counters are reset before each run.
+    let host_time = Rc::new(Cell::new(Duration::ZERO));
+    let trace = Trace::default();
+    let print_observer = Rc::clone(&observer);
+    let engine = host::engine(
+        &config.limits,
+        Rc::clone(&host_time),
+        Rc::new(move |s: &str| print_observer.borrow_mut().print(s)),
+        &trace,
+    );
     for &seed in seeds {
         let stored = loaded.trials.remove(&seed).unwrap_or_default();
         if let Some(reason) = loaded.ended.remove(&seed) {
@@ -190,15 +201,9 @@ pub fn run(
             sink_observer.borrow_mut().trial(t, best.get());
             Ok(())
         }));
-        let ctx = new_ctx(config, seed, session, &params);
-        let print_observer = Rc::clone(&observer);
-        let trace = Trace::default();
-        let engine = strategy::engine_for(
-            &ctx,
-            &config.limits,
-            Rc::new(move |s: &str| print_observer.borrow_mut().print(s)),
-            &trace,
-        );
+        host_time.set(Duration::ZERO);
+        trace.reset();
+        let ctx = new_ctx(config, seed, session, &params, Rc::clone(&host_time));
         let ending = strategy::run(&engine, &ast, ctx.clone());
         let drained = ctx.0.session.borrow_mut().drain();
         read.extend(ctx.0.read_params.borrow().iter().cloned());
@@ -248,7 +253,13 @@ pub fn run(
     Ok((results, unread))
 }
 
-fn new_ctx(config: &RunConfig, seed: u64, session: Session, params: &Map) -> Ctx {
+fn new_ctx(
+    config: &RunConfig,
+    seed: u64,
+    session: Session,
+    params: &Map,
+    host_time: Rc<Cell<Duration>>,
+) -> Ctx {
     let rng = RngHandle(Rc::new(RefCell::new(SearchRng::new(seed))));
     Ctx(Rc::new(CtxState {
         session: RefCell::new(session),
@@ -261,7 +272,7 @@ fn new_ctx(config: &RunConfig, seed: u64, session: Session, params: &Map) -> Ctx
         read_params: RefCell::new(BTreeSet::new()),
         workers: config.workers.max(1),
         stop: RefCell::new(None),
-        host_time: Rc::new(Cell::new(Duration::ZERO)),
+        host_time,
     }))
 }
 
@@ -284,7 +295,13 @@ fn locate(
         config.maximize,
         history,
     );
-    let ctx = new_ctx(config, seed, session, params);
+    let ctx = new_ctx(
+        config,
+        seed,
+        session,
+        params,
+        Rc::new(Cell::new(Duration::ZERO)),
+    );
     let limits = Limits {
         max_operations: operations.saturating_add(1),
         max_seconds: f64::MAX,

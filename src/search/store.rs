@@ -133,13 +133,14 @@ impl TrialStore {
         self.append(&Line::Trial(trial.clone()))
     }
 
-    /// Records that the run of `seed` ended, and syncs.
+    /// Records that the run of `seed` ended. It is synced like a trial: should the process
+    /// die before that, resuming runs the seed's strategy again over its stored trials (so
+    /// nothing is evaluated twice) until it ends the same way and writes the line anew.
     pub fn append_end(&mut self, seed: u64, reason: &str) -> Result<(), String> {
         self.append(&Line::End {
             seed,
             reason: reason.to_string(),
-        })?;
-        self.sync()
+        })
     }
 
     fn append(&mut self, line: &Line) -> Result<(), String> {

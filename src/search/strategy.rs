@@ -2,7 +2,7 @@
 //! own `.rhai` file), compiling it, running its `fn search(ctx)` in the sandbox, and turning
 //! every Rhai error into the crate's one [`Diagnostic`] type.
 
-use super::host::{self, Ctx, Limits, TIME_LIMIT_TOKEN};
+use super::host::{Ctx, TIME_LIMIT_TOKEN};
 use super::session::Stop;
 use crate::syntax::{Diagnostic, FileId, SourceMap, Span};
 use rhai::{Engine, EvalAltResult, ParseError, Position, AST};
@@ -262,15 +262,4 @@ pub fn source_map(strategy: &Strategy) -> (SourceMap, FileId) {
     let mut map = SourceMap::new();
     let id = map.add(strategy.path.display().to_string(), strategy.source.clone());
     (map, id)
-}
-
-/// The engine for one run: the sandboxed host API under `limits`, counting operations in
-/// `trace`.
-pub fn engine_for(
-    ctx: &Ctx,
-    limits: &Limits,
-    print: std::rc::Rc<dyn Fn(&str)>,
-    trace: &host::Trace,
-) -> Engine {
-    host::engine(limits, std::rc::Rc::clone(&ctx.0.host_time), print, trace)
 }

@@ -59,6 +59,17 @@ pub struct Trace {
     pub operations: Rc<Cell<u64>>,
     /// With [`engine_tracking`]: the position of the last step.
     pub position: Rc<Cell<Position>>,
+    /// When the current run's script started (set at its first progress report).
+    pub started: Rc<Cell<Option<Instant>>>,
+}
+
+impl Trace {
+    /// Clears what a previous run recorded, so that the engine can run the next one.
+    pub fn reset(&self) {
+        self.operations.set(0);
+        self.position.set(Position::NONE);
+        self.started.set(None);
+    }
 }
 
 /// A sandboxed engine with the whole host API registered. `host_time` is the time spent in
@@ -70,7 +81,7 @@ pub fn engine(
     print: Rc<dyn Fn(&str)>,
     trace: &Trace,
 ) -> Engine {
-    let mut engine = base_engine(limits, host_time, print, Rc::clone(&trace.operations));
+    let mut engine = base_engine(limits, host_time, print, trace);
     register_api(&mut engine);
     engine
 }
@@ -79,7 +90,7 @@ pub fn engine(
 /// `trace.position` (slow: only for locating an error by running the script again).
 pub fn engine_tracking(limits: &Limits, print: Rc<dyn Fn(&str)>, trace: &Trace) -> Engine {
     let unlimited = Rc::new(Cell::new(Duration::ZERO));
-    let mut engine = base_engine(limits, unlimited, print, Rc::clone(&trace.operations));
+    let mut engine = base_engine(limits, unlimited, print, trace);
     let position = Rc::clone(&trace.position);
     // Rhai marks its debugger API as volatile through `deprecated`; it is the only way to
     // learn where a script was when a limit stopped it inside a function.
@@ -108,7 +119,7 @@ fn base_engine(
     limits: &Limits,
     host_time: Rc<Cell<Duration>>,
     print: Rc<dyn Fn(&str)>,
-    operations: Rc<Cell<u64>>,
+    trace: &Trace,
 ) -> Engine {
     let mut engine = Engine::new();
     engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
@@ -118,7 +129,7 @@ fn base_engine(
     engine.set_max_map_size(limits.max_collection);
     engine.set_max_string_size(limits.max_string);
     engine.set_max_call_levels(limits.max_call_depth);
-    let started: Cell<Option<Instant>> = Cell::new(None);
+    let (operations, started) = (Rc::clone(&trace.operations), Rc::clone(&trace.started));
     let limit = Duration::try_from_secs_f64(limits.max_seconds.max(0.0)).unwrap_or(Duration::MAX);
     engine.on_progress(move |ops| {
         operations.set(ops);
