@@ -147,7 +147,7 @@ mod tests {
                 assert_eq!(t.op, k);
                 let w = t.weight.as_ref().unwrap();
                 assert!((w.double_value(&[]) - 1.0).abs() < 1e-12);
-                total = total + w;
+                total += w;
             }
         }
         if ops.iter().any(|&k| k != 0) {

@@ -27,6 +27,9 @@ pub struct Loaded {
     pub identity: String,
 }
 
+/// Lowers the experiment's space with the given arguments.
+pub type LowerWith<'a> = dyn Fn(&[(String, i64)]) -> Result<Space, Diagnostic> + 'a;
+
 /// The space an experiment searches, and how to lower it again with other arguments (a
 /// network trained at another size than the space's defaults).
 pub struct SpaceSource<'a> {
@@ -37,7 +40,7 @@ pub struct SpaceSource<'a> {
     /// Where the experiment names it.
     pub span: Span,
     /// Lowers it with other arguments.
-    pub lower: &'a dyn Fn(&[(String, i64)]) -> Result<Space, Diagnostic>,
+    pub lower: &'a LowerWith<'a>,
 }
 
 impl SpaceSource<'_> {
