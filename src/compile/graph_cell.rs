@@ -10,6 +10,7 @@ use super::error::CompileError;
 use super::ir_op::{with_stride, Resolver};
 use super::layer::BoxLayer;
 use super::merge;
+use super::named::build_named;
 use super::op::OpSpec;
 use crate::space::{Combine, Graph, Node, Source, Value};
 use tch::{nn, TchError, Tensor};
@@ -100,12 +101,13 @@ impl GraphCell {
         }
         let mut channels: Vec<Option<i64>> = spec.channels.iter().copied().map(Some).collect();
         let mut vertices = Vec::with_capacity(g.nodes.len());
-        for node in &g.nodes {
-            let (vertex, c) = build_node(&(p / path_part(&node.name)), spec, node, &channels)?;
+        for (j, node) in g.nodes.iter().enumerate() {
+            let to = (g.inputs.len() + j).to_string();
+            let (vertex, c) = build_node(p, &to, spec, node, &channels)?;
             vertices.push(vertex);
             channels.push(c);
         }
-        let (output, c) = build_node(&(p / "out"), spec, &g.output, &channels)?;
+        let (output, c) = build_node(p, "out", spec, &g.output, &channels)?;
         let Some(c) = c else {
             return Err(CompileError::bad_op(
                 p,
@@ -183,13 +185,11 @@ fn eval(v: &Vertex, values: &[Option<Tensor>], train: bool) -> Result<Option<Ten
     })
 }
 
-/// A variable-store path component for a node's name (dots separate components).
-fn path_part(name: &str) -> String {
-    name.replace('.', "_")
-}
-
+/// Builds the vertex `to` (its id, or `out`): its edges under `p.edges.{to}<-{from}`, its
+/// post op under `p.post.{to}`.
 fn build_node(
     p: &nn::Path,
+    to: &str,
     spec: &CellSpec,
     node: &Node,
     channels: &[Option<i64>],
@@ -206,7 +206,14 @@ fn build_node(
     }
     let mut terms = Vec::new();
     let mut outs = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     for (i, (u, term)) in live_terms(node, values).into_iter().enumerate() {
+        let mut name = format!("{to}<-{u}");
+        if names.contains(&name) {
+            name = format!("{name}_{i}");
+        }
+        names.push(name.clone());
+        let q = p / "edges" / name;
         let Some(c_in) = channels.get(u).copied().flatten() else {
             continue;
         };
@@ -221,12 +228,12 @@ fn build_node(
             Some(s) => {
                 let strided = with_stride(&s, stride, c_in).ok_or_else(|| {
                     CompileError::bad_op(
-                        p,
+                        &q,
                         &node.name,
                         format!("this op cannot take stride {stride}"),
                     )
                 })?;
-                let (layer, c) = strided.build(&(p / i), c_in)?;
+                let (layer, c) = build_named(&strided, &q, c_in)?;
                 (Some(layer), c)
             }
         };
@@ -258,7 +265,7 @@ fn build_node(
     };
     let (post, c) = match &node.post {
         Some(r) => {
-            let (layer, c) = spec.resolver.spec(r)?.build(&(p / "post"), c)?;
+            let (layer, c) = build_named(&spec.resolver.spec(r)?, &(p / "post" / to), c)?;
             (Some(layer), c)
         }
         None => (None, c),

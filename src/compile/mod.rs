@@ -15,6 +15,7 @@ pub mod ir_op;
 pub mod layer;
 pub mod linear;
 pub mod merge;
+pub mod named;
 pub mod nb201;
 pub mod network;
 pub mod norm;

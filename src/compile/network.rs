@@ -16,6 +16,7 @@ use super::error::CompileError;
 use super::graph_cell::{CellSpec, GraphCell};
 use super::ir_op::{spatial_stride, Resolver};
 use super::layer::{boxed, BoxLayer, Layer};
+use super::named::build_named;
 use crate::space::{Architecture, ArgValue, CellCall, Space, StepKind};
 use tch::{nn, TchError, Tensor};
 
@@ -72,23 +73,26 @@ impl SpaceNet {
         }];
         let mut stages = Vec::new();
         let mut keep = 1;
+        let mut cells = 0;
         for (i, step) in skeleton.steps.iter().enumerate() {
             if let Some(g) = step.guard {
                 if !values.get(g.parent).is_some_and(|v| g.when.holds(*v)) {
                     continue;
                 }
             }
-            let q = p / i;
             let newest = recent[recent.len() - 1];
             match &step.kind {
                 StepKind::Op(r) => {
                     let spec = plain.spec(r)?;
-                    let (layer, channels) = spec.build(&q, newest.channels)?;
+                    let q = p / "layers" / i;
+                    let (layer, channels) = build_named(&spec, &q, newest.channels)?;
                     let scale = newest.scale * spatial_stride(&spec).max(1);
                     stages.push(Stage::Layer(layer));
                     recent = vec![Tracked { channels, scale }];
                 }
                 StepKind::Cell(call) => {
+                    let q = p / "cells" / cells;
+                    cells += 1;
                     let (stage, out) = cell_stage(&q, space, arch, call, &recent)?;
                     if let Stage::Cell { cell, .. } = &stage {
                         keep = keep.max(cell.inputs());
