@@ -1,8 +1,12 @@
 //! Speed of the front end on a generated 1 MB `.nas` file. The measurement is ignored by
 //! default (it takes a few seconds):
-//! `cargo test --release --test lang_bench -- --ignored --nocapture`.
+//! `cargo test --release --test lang_bench -- --ignored --nocapture`
+//! (`NAS_BENCH_RUNS=N` sets the repetitions per phase; 15 by default).
 //! It reports MB/s for lexing alone (the baseline: the fastest any front end could be with
-//! this lexer), lexing + parsing, and the full parse + check.
+//! this lexer), lexing + parsing, and the full parse + check (which includes dropping the
+//! checked program), as medians of wall-clock time and of the thread's CPU time, with the
+//! load average before and after (the CPU-time figures are the steadier ones on a loaded
+//! machine).
 
 use nas::check::check_source;
 use nas::syntax::lexer::lex;
@@ -68,17 +72,60 @@ fn generated_program_checks_cleanly() {
     assert!(!program.traces.is_empty());
 }
 
-/// The median time of `runs` calls of `f`.
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[runs / 2]
+/// The CPU time this thread has used (unaffected by time spent waiting for a core, so it
+/// is steadier than wall-clock time on a shared, loaded machine).
+fn thread_cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec for the duration of the call.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// Wall-clock and CPU times of repeated runs of one phase.
+#[derive(Default)]
+struct Times {
+    wall: Vec<Duration>,
+    cpu: Vec<Duration>,
+}
+
+impl Times {
+    /// Runs `f` once and records its times.
+    fn measure(&mut self, f: impl FnOnce()) {
+        let (wall, cpu) = (Instant::now(), thread_cpu_time());
+        f();
+        self.cpu.push(thread_cpu_time() - cpu);
+        self.wall.push(wall.elapsed());
+    }
+
+    /// A report line: median wall time and MB/s, then median CPU time and MB/s.
+    fn line(&self, label: &str, megabytes: f64) -> String {
+        let median = |times: &[Duration]| {
+            let mut sorted = times.to_vec();
+            sorted.sort();
+            sorted[sorted.len() / 2]
+        };
+        let (wall, cpu) = (median(&self.wall), median(&self.cpu));
+        format!(
+            "{label:<20} wall {:>7.1} ms {:>7.1} MB/s   cpu {:>7.1} ms {:>7.1} MB/s",
+            wall.as_secs_f64() * 1e3,
+            megabytes / wall.as_secs_f64(),
+            cpu.as_secs_f64() * 1e3,
+            megabytes / cpu.as_secs_f64(),
+        )
+    }
+}
+
+/// The repetitions per phase: `NAS_BENCH_RUNS`, else 15.
+fn runs() -> usize {
+    std::env::var("NAS_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .filter(|&runs| runs > 0)
+        .unwrap_or(15)
 }
 
 #[test]
@@ -86,30 +133,26 @@ fn median(runs: usize, mut f: impl FnMut()) -> Duration {
 fn parse_and_check_speed() {
     let text = generate(1 << 20);
     let megabytes = text.len() as f64 / 1e6;
-    let lexing = median(7, || assert!(!lex(FileId(0), &text).tokens.is_empty()));
-    let parsing = median(7, || assert!(!parse(FileId(0), &text).has_errors()));
-    let checking = median(
-        7,
-        || assert!(!check_source("bench.nas", &text).has_errors()),
-    );
-    let rate = |time: Duration| megabytes / time.as_secs_f64();
+    let load = |label: &str| {
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        println!("load average {label}: {}", load.trim());
+    };
+    load("before");
+    let (mut lexing, mut parsing, mut checking) =
+        (Times::default(), Times::default(), Times::default());
+    // The phases take turns, so a burst of load from other processes hits all of them alike.
+    for _ in 0..runs() {
+        lexing.measure(|| assert!(!lex(FileId(0), &text).tokens.is_empty()));
+        parsing.measure(|| assert!(!parse(FileId(0), &text).has_errors()));
+        checking.measure(|| assert!(!check_source("bench.nas", &text).has_errors()));
+    }
+    load("after");
     println!(
-        "input: {megabytes:.2} MB generated .nas ({} blocks)",
-        text.matches("# block").count()
+        "input: {megabytes:.2} MB generated .nas ({} blocks), {} runs per phase, medians",
+        text.matches("# block").count(),
+        lexing.wall.len()
     );
-    println!(
-        "lex only (baseline): {:>8.1} ms  {:>7.1} MB/s",
-        lexing.as_secs_f64() * 1e3,
-        rate(lexing)
-    );
-    println!(
-        "lex + parse:         {:>8.1} ms  {:>7.1} MB/s",
-        parsing.as_secs_f64() * 1e3,
-        rate(parsing)
-    );
-    println!(
-        "parse + check:       {:>8.1} ms  {:>7.1} MB/s",
-        checking.as_secs_f64() * 1e3,
-        rate(checking)
-    );
+    println!("{}", lexing.line("lex only (baseline)", megabytes));
+    println!("{}", parsing.line("lex + parse", megabytes));
+    println!("{}", checking.line("parse + check", megabytes));
 }

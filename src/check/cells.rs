@@ -1,13 +1,13 @@
 //! Structural checks of cells as DAGs: cycles between nodes, nodes that never reach the
 //! output, and inputs that are never used.
 
+use super::fast_hash::FastSet;
 use crate::syntax::ast::{CellDef, Expr, ExprKind, Res, StmtKind};
 use crate::syntax::{Diagnostic, Span};
-use std::collections::HashSet;
 
 /// Collects the body statements referenced by `expr` (with the reference's span), and the
 /// `(stmt, index)` of every input name used.
-fn local_refs(expr: &Expr, out: &mut Vec<(u32, Span)>, inputs: &mut HashSet<(u32, u32)>) {
+fn local_refs(expr: &Expr, out: &mut Vec<(u32, Span)>, inputs: &mut FastSet<(u32, u32)>) {
     if let ExprKind::Ref(reference) = &expr.kind {
         if let Res::Local { stmt, index } = reference.res {
             out.push((stmt, reference.name.span));
@@ -21,7 +21,7 @@ fn local_refs(expr: &Expr, out: &mut Vec<(u32, Span)>, inputs: &mut HashSet<(u32
 pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
     let count = cell.body.len();
     let mut deps: Vec<Vec<(u32, Span)>> = vec![Vec::new(); count];
-    let mut used_names: Vec<HashSet<(u32, u32)>> = vec![HashSet::new(); count];
+    let mut used_names: Vec<FastSet<(u32, u32)>> = vec![FastSet::default(); count];
     for (s, stmt) in cell.body.iter().enumerate() {
         if let StmtKind::Node { value, .. } | StmtKind::Output(value) = &stmt.kind {
             local_refs(value, &mut deps[s], &mut used_names[s]);
@@ -61,7 +61,7 @@ pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
                 .with_hint("use it in a later node or in `output`, or remove it"),
             ),
             StmtKind::Input(names) if has_output => {
-                let used: HashSet<(u32, u32)> = (0..count)
+                let used: FastSet<(u32, u32)> = (0..count)
                     .filter(|&user| reached[user])
                     .flat_map(|user| used_names[user].iter().copied())
                     .collect();

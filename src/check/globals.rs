@@ -1,12 +1,12 @@
 //! The program-wide tables the checker builds first: every definition's kind, name and
 //! parameters, and what each module can see (its own definitions and its imports').
 
+use super::fast_hash::FastMap;
 use super::load::Module;
 use super::types::Ty;
 use crate::syntax::ast::{DefId, ExprKind, ItemKind, Lit};
 use crate::syntax::builtin::Builtin;
 use crate::syntax::{Diagnostic, Span};
-use std::collections::HashMap;
 
 /// What kind of definition an item is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,13 +64,13 @@ pub struct DefInfo {
 #[derive(Debug, Default)]
 pub struct Globals {
     /// Definitions by id.
-    pub defs: HashMap<DefId, DefInfo>,
+    pub defs: FastMap<DefId, DefInfo>,
     /// Per module: its own definitions by name.
-    pub own: Vec<HashMap<String, DefId>>,
+    pub own: Vec<FastMap<String, DefId>>,
     /// Per module: its imports as (import item index, imported module).
     pub imports: Vec<Vec<(u32, u32)>>,
     /// The parameters of each built-in, as callers see them.
-    builtin_params: HashMap<Builtin, Vec<ParamInfo>>,
+    builtin_params: FastMap<Builtin, Vec<ParamInfo>>,
 }
 
 /// The type of a `choice` judged from its first alternative: a value type for value choices,
@@ -106,7 +106,7 @@ impl Globals {
             globals.builtin_params.insert(builtin, params);
         }
         for (m, module) in modules.iter().enumerate() {
-            let mut own: HashMap<String, DefId> = HashMap::new();
+            let mut own: FastMap<String, DefId> = FastMap::default();
             for (i, item) in module.ast.items.iter().enumerate() {
                 let Some(name) = item.kind.name() else {
                     continue;
@@ -198,6 +198,11 @@ impl Globals {
             }
         }
         found
+    }
+
+    /// The definition called `name` in module `module` itself (not through its imports).
+    pub fn own_def(&self, module: u32, name: &str) -> Option<DefId> {
+        self.own.get(module as usize)?.get(name).copied()
     }
 
     /// The parameters of `builtin`.

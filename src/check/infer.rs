@@ -7,6 +7,7 @@
 //! reported. A step budget bounds the work on pathological programs.
 
 use super::builtins::{self, BuiltinKind};
+use super::fast_hash::{FastMap, FastSet};
 use super::load::Module;
 use super::shape::{apply_builtin, Dim, Shape};
 use crate::syntax::ast::{
@@ -15,7 +16,7 @@ use crate::syntax::ast::{
 use crate::syntax::builtin::Builtin;
 use crate::syntax::{Diagnostic, Span};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 
 /// At most this many possible values are tracked for one int decision.
@@ -35,7 +36,7 @@ const STEP_BUDGET: usize = 2_000_000;
 #[derive(Clone)]
 enum Val<'p> {
     /// One or more possible ints (one means known).
-    Ints(Rc<[i64]>),
+    Ints(IntSet),
     /// A known float.
     Float(f64),
     /// An op: an expression in its environment.
@@ -59,9 +60,9 @@ struct Closure<'p> {
 struct Env<'p> {
     params: Vec<Val<'p>>,
     body: &'p [Stmt],
-    lets: RefCell<HashMap<u32, Val<'p>>>,
-    tensors: RefCell<HashMap<(u32, u32), Shape>>,
-    busy: RefCell<HashSet<u32>>,
+    lets: RefCell<FastMap<u32, Val<'p>>>,
+    tensors: RefCell<FastMap<(u32, u32), Shape>>,
+    busy: RefCell<FastSet<u32>>,
 }
 
 impl<'p> Env<'p> {
@@ -85,38 +86,122 @@ pub struct Infer<'p> {
     /// The shapes after each stage of every space instance checked.
     pub traces: Vec<ShapeTrace>,
     steps: usize,
-    memo: HashMap<MemoKey, Shape>,
+    /// Shapes of definitions applied to arguments and inputs, by [`memo_key`].
+    memo: FastMap<Box<[i64]>, Shape>,
+    /// Reusable buffers for memo keys (one per nested application in progress).
+    key_buffers: Vec<Vec<i64>>,
     nesting: usize,
     depth: usize,
     note: Option<String>,
 }
 
-/// An argument value that can key the memo of definition applications.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum MemoVal {
-    Ints(Vec<i64>),
-    Float(u64),
-    Shape(Shape),
-    Unknown,
+/// A sorted set of possible ints; a single value needs no allocation.
+#[derive(Clone)]
+enum IntSet {
+    /// Exactly one value.
+    One(i64),
+    /// Two or more values, sorted and distinct.
+    Many(Rc<[i64]>),
 }
 
-/// A definition applied to arguments and recent input shapes.
-type MemoKey = (DefId, Vec<MemoVal>, Vec<Shape>);
+impl std::ops::Deref for IntSet {
+    type Target = [i64];
 
-/// The memo key of applying `id` with `params` to `inputs`, unless a parameter holds an op
-/// or a tensor (whose effect cannot be keyed).
-fn memo_key(id: DefId, params: &[Val<'_>], inputs: &[Shape]) -> Option<MemoKey> {
-    let values = params
-        .iter()
-        .map(|value| match value {
-            Val::Ints(list) => Some(MemoVal::Ints(list.to_vec())),
-            Val::Float(f) => Some(MemoVal::Float(f.to_bits())),
-            Val::Shape(shape) => Some(MemoVal::Shape(*shape)),
-            Val::Unknown => Some(MemoVal::Unknown),
-            Val::Op(_) | Val::Tensor(_) | Val::Tensors(..) => None,
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some((id, values, inputs.to_vec()))
+    fn deref(&self) -> &[i64] {
+        match self {
+            IntSet::One(value) => std::slice::from_ref(value),
+            IntSet::Many(list) => list,
+        }
+    }
+}
+
+/// Appends the encoding of `shape` to a memo key (a prefix code: tag, then dimensions).
+fn encode_shape(shape: Shape, key: &mut Vec<i64>) {
+    let mut dim = |dim: Dim| match dim {
+        Dim::Known(value) => key.extend([0, value]),
+        Dim::Unknown => key.push(1),
+    };
+    match shape {
+        Shape::Image { c, h, w } => {
+            dim(Dim::Known(0));
+            dim(c);
+            dim(h);
+            dim(w);
+        }
+        Shape::Vector { d } => {
+            dim(Dim::Known(1));
+            dim(d);
+        }
+        Shape::Sequence { t, d } => {
+            dim(Dim::Known(2));
+            dim(t);
+            dim(d);
+        }
+        Shape::Unknown => dim(Dim::Known(3)),
+    }
+}
+
+/// Writes into `key` the memo key of applying `id` with `params` to `inputs`: a flat,
+/// unambiguous encoding of the definition, each argument value and each input shape.
+/// Returns false (leaving `key` unusable) when a parameter holds an op or a tensor, whose
+/// effect cannot be keyed.
+fn memo_key(id: DefId, params: &[Val<'_>], inputs: &[Shape], key: &mut Vec<i64>) -> bool {
+    key.clear();
+    key.extend([
+        i64::from(id.module),
+        i64::from(id.item),
+        params.len() as i64,
+    ]);
+    for value in params {
+        match value {
+            Val::Ints(list) => {
+                key.extend([0, list.len() as i64]);
+                key.extend_from_slice(list);
+            }
+            Val::Float(f) => key.extend([1, f.to_bits() as i64]),
+            Val::Shape(shape) => {
+                key.push(2);
+                encode_shape(*shape, key);
+            }
+            Val::Unknown => key.push(3),
+            Val::Op(_) | Val::Tensor(_) | Val::Tensors(..) => return false,
+        }
+    }
+    key.push(inputs.len() as i64);
+    for &shape in inputs {
+        encode_shape(shape, key);
+    }
+    true
+}
+
+/// Built-in ops have at most this many parameters (checked by a test).
+const MAX_BUILTIN_PARAMS: usize = 8;
+
+/// The values one argument of a built-in op may take: one (a default, or `None` when not
+/// tracked) or a set of ints.
+enum ArgOptions {
+    /// A single value (`None`: unknown).
+    Fixed(Option<i64>),
+    /// Each of these ints.
+    Ints(IntSet),
+}
+
+impl ArgOptions {
+    /// How many values.
+    fn len(&self) -> usize {
+        match self {
+            ArgOptions::Fixed(_) => 1,
+            ArgOptions::Ints(list) => list.len(),
+        }
+    }
+
+    /// The `i`-th value.
+    fn get(&self, i: usize) -> Option<i64> {
+        match self {
+            ArgOptions::Fixed(value) => *value,
+            ArgOptions::Ints(list) => list.get(i).copied(),
+        }
+    }
 }
 
 /// The shapes flowing through one checked space instance.
@@ -130,14 +215,23 @@ pub struct ShapeTrace {
     pub stages: Vec<(Span, Shape)>,
 }
 
+/// The set of `values` (at most [`MAX_VALUES`] distinct ones, else unknown).
 fn ints<'a>(values: impl IntoIterator<Item = i64>) -> Val<'a> {
-    let mut list: Vec<i64> = values.into_iter().take(MAX_VALUES + 1).collect();
+    let mut values = values.into_iter();
+    let Some(first) = values.next() else {
+        return Val::Unknown;
+    };
+    let Some(second) = values.next() else {
+        return Val::Ints(IntSet::One(first));
+    };
+    let mut list: Vec<i64> = vec![first, second];
+    list.extend(values.take(MAX_VALUES - 1));
     list.sort_unstable();
     list.dedup();
-    if list.is_empty() || list.len() > MAX_VALUES {
-        Val::Unknown
-    } else {
-        Val::Ints(list.into())
+    match list.len() {
+        1 => Val::Ints(IntSet::One(first)),
+        n if n > MAX_VALUES => Val::Unknown,
+        _ => Val::Ints(IntSet::Many(list.into())),
     }
 }
 
@@ -150,7 +244,8 @@ impl<'p> Infer<'p> {
             diagnostics: Vec::new(),
             traces: Vec::new(),
             steps: 0,
-            memo: HashMap::new(),
+            memo: FastMap::default(),
+            key_buffers: Vec::new(),
             nesting: 0,
             depth: 0,
             note: None,
@@ -347,6 +442,10 @@ impl<'p> Infer<'p> {
         for (param, arg) in params.iter().zip(given) {
             let value = match (arg, &param.default) {
                 (Some(arg), _) => self.value(arg, caller),
+                // A literal needs no environment; others see the earlier parameters.
+                (None, Some(default)) if matches!(default.kind, ExprKind::Lit(_)) => {
+                    self.value(default, caller)
+                }
                 (None, Some(default)) => {
                     let partial = Env::new(values.clone(), &[]);
                     self.value(default, &partial)
@@ -446,10 +545,15 @@ impl<'p> Infer<'p> {
             ExprKind::Alt(items) => {
                 let values: Vec<Val<'p>> = items.iter().map(|item| self.value(item, env)).collect();
                 if values.iter().all(|v| matches!(v, Val::Ints(_))) {
-                    ints(values.iter().flat_map(|v| match v {
-                        Val::Ints(list) => list.to_vec(),
-                        _ => Vec::new(),
-                    }))
+                    ints(
+                        values
+                            .iter()
+                            .flat_map(|v| match v {
+                                Val::Ints(list) => &list[..],
+                                _ => &[],
+                            })
+                            .copied(),
+                    )
                 } else if values.iter().all(|v| matches!(v, Val::Op(_))) {
                     closure(env)
                 } else {
@@ -813,9 +917,19 @@ impl<'p> Infer<'p> {
             })
             .sum();
         let recent = history.len().min(if is_cell { inputs.max(1) } else { 1 });
-        let key = memo_key(id, &inner.params, &history[history.len() - recent..]);
-        if let Some(known) = key.as_ref().and_then(|key| self.memo.get(key)) {
-            return *known;
+        let mut key = self.key_buffers.pop().unwrap_or_default();
+        let keyed = memo_key(
+            id,
+            &inner.params,
+            &history[history.len() - recent..],
+            &mut key,
+        );
+        if keyed {
+            if let Some(known) = self.memo.get(key.as_slice()) {
+                let known = *known;
+                self.key_buffers.push(key);
+                return known;
+            }
         }
         self.depth += 1;
         let out = match item {
@@ -824,9 +938,10 @@ impl<'p> Infer<'p> {
             _ => Shape::Unknown,
         };
         self.depth -= 1;
-        if let Some(key) = key {
-            self.memo.insert(key, out);
+        if keyed {
+            self.memo.insert(key.as_slice().into(), out);
         }
+        self.key_buffers.push(key);
         out
     }
 
@@ -886,7 +1001,11 @@ impl<'p> Infer<'p> {
         span: Span,
     ) -> Shape {
         let params = builtins::params(builtin);
-        let mut options: Vec<Vec<Option<i64>>> = params.iter().map(|p| vec![p.default]).collect();
+        let count = params.len().min(MAX_BUILTIN_PARAMS);
+        let params = &params[..count];
+        let mut options: [ArgOptions; MAX_BUILTIN_PARAMS] =
+            std::array::from_fn(|i| ArgOptions::Fixed(params.get(i).and_then(|p| p.default)));
+        let options = &mut options[..count];
         let mut float = None;
         if let Some(args) = args {
             let mut positional = 0;
@@ -902,35 +1021,39 @@ impl<'p> Infer<'p> {
                     continue;
                 };
                 options[slot] = match self.value(&arg.value, env) {
-                    Val::Ints(list) => list.iter().map(|&v| Some(v)).collect(),
+                    Val::Ints(list) => ArgOptions::Ints(list),
                     Val::Float(v) => {
                         float = Some(v);
-                        vec![None]
+                        ArgOptions::Fixed(None)
                     }
-                    _ => vec![None],
+                    _ => ArgOptions::Fixed(None),
                 };
             }
         }
         let total: usize = options
             .iter()
-            .map(Vec::len)
+            .map(ArgOptions::len)
             .fold(1usize, |acc, n| acc.saturating_mul(n));
         if total > MAX_COMBINATIONS {
             for choices in options.iter_mut().filter(|c| c.len() > 1) {
-                *choices = vec![None];
+                *choices = ArgOptions::Fixed(None);
             }
         }
-        let mut combination: Vec<Option<i64>> = options.iter().map(|c| c[0]).collect();
-        let mut indices = vec![0usize; options.len()];
+        let mut combination = [None; MAX_BUILTIN_PARAMS];
+        for (value, choices) in combination.iter_mut().zip(options.iter()) {
+            *value = choices.get(0);
+        }
+        let combination = &mut combination[..count];
+        let mut indices = [0usize; MAX_BUILTIN_PARAMS];
         let mut merged: Option<Shape> = None;
         loop {
-            match apply_builtin(builtin, &combination, float, input) {
+            match apply_builtin(builtin, combination, float, input) {
                 Ok(out) => merged = Some(merged.map_or(out, |m| m.merge(out))),
                 Err(misfit) => {
                     let varying: Vec<String> = params
                         .iter()
-                        .zip(&options)
-                        .zip(&combination)
+                        .zip(options.iter())
+                        .zip(combination.iter())
                         .filter(|((_, opts), _)| opts.len() > 1)
                         .filter_map(|((p, _), v)| v.map(|v| format!("{} = {v}", p.name)))
                         .collect();
@@ -949,16 +1072,16 @@ impl<'p> Infer<'p> {
             }
             let mut position = 0;
             loop {
-                if position == options.len() {
+                if position == count {
                     return merged.unwrap_or(Shape::Unknown);
                 }
                 indices[position] += 1;
                 if indices[position] < options[position].len() {
-                    combination[position] = options[position][indices[position]];
+                    combination[position] = options[position].get(indices[position]);
                     break;
                 }
                 indices[position] = 0;
-                combination[position] = options[position][0];
+                combination[position] = options[position].get(0);
                 position += 1;
             }
         }
@@ -1108,4 +1231,17 @@ fn describe_params(params: &[crate::syntax::ast::Param], values: &[Val<'_>]) -> 
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MAX_BUILTIN_PARAMS;
+    use crate::syntax::builtin::Builtin;
+
+    #[test]
+    fn builtin_parameter_lists_fit_the_fixed_buffers() {
+        for &builtin in Builtin::ALL {
+            assert!(super::builtins::params(builtin).len() <= MAX_BUILTIN_PARAMS);
+        }
+    }
 }

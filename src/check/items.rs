@@ -1,6 +1,7 @@
 //! Checks each item's structure: parameters, op and choice bodies, cell and space statements,
 //! experiment entries. Expressions go through the [`Resolver`].
 
+use super::fast_hash::{FastMap, FastSet};
 use super::globals::{DefKind, Globals, ParamInfo};
 use super::resolve::{Context, Local, Resolver};
 use super::types::Ty;
@@ -10,7 +11,6 @@ use crate::syntax::ast::{
 };
 use crate::syntax::suggest::did_you_mean;
 use crate::syntax::Diagnostic;
-use std::collections::{HashMap, HashSet};
 
 /// The keys an experiment understands.
 pub const EXPERIMENT_KEYS: [&str; 8] = [
@@ -31,7 +31,7 @@ pub fn check_item(
     globals: &Globals,
     module: u32,
     item: &mut Item,
-    used_imports: &mut HashSet<(u32, u32)>,
+    used_imports: &mut FastSet<(u32, u32)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let context = match &item.kind {
@@ -45,7 +45,7 @@ pub fn check_item(
         module,
         context,
         params: Vec::new(),
-        locals: HashMap::new(),
+        locals: FastMap::default(),
         in_where: false,
         allow_space: false,
         used_imports,
@@ -101,7 +101,7 @@ pub fn check_item(
 
 /// Checks parameter names (no duplicates) and defaults (their type; earlier parameters visible).
 fn check_params(resolver: &mut Resolver<'_>, params: &mut [Param]) {
-    let mut seen: HashMap<String, crate::syntax::Span> = HashMap::new();
+    let mut seen: FastMap<String, crate::syntax::Span> = FastMap::default();
     for param in params.iter_mut() {
         if let Some(first) = seen.get(&param.name.name) {
             resolver.diagnostics.push(
@@ -130,7 +130,7 @@ fn check_params(resolver: &mut Resolver<'_>, params: &mut [Param]) {
 
 /// Binds the names of a body's statements, reporting duplicates (also against parameters).
 fn bind_locals(resolver: &mut Resolver<'_>, body: &[Stmt]) {
-    let mut first_seen: HashMap<String, crate::syntax::Span> = HashMap::new();
+    let mut first_seen: FastMap<String, crate::syntax::Span> = FastMap::default();
     for (s, stmt) in body.iter().enumerate() {
         for (index, name) in stmt.kind.bound_names().iter().enumerate() {
             let clash = first_seen.get(&name.name).copied().or_else(|| {
@@ -344,7 +344,7 @@ fn check_experiment(
     def: &mut ExperimentDef,
     span: crate::syntax::Span,
 ) {
-    let mut seen: HashMap<String, crate::syntax::Span> = HashMap::new();
+    let mut seen: FastMap<String, crate::syntax::Span> = FastMap::default();
     for entry in def.entries.iter_mut() {
         let key = entry.key.name.clone();
         if !EXPERIMENT_KEYS.contains(&key.as_str()) {

@@ -29,6 +29,7 @@
 mod builtins;
 mod cells;
 mod dump;
+mod fast_hash;
 mod globals;
 mod infer;
 mod items;
@@ -47,6 +48,7 @@ pub use types::Ty;
 
 use crate::syntax::ast::{DefId, Item, ItemKind, Res};
 use crate::syntax::{Diagnostic, SourceMap};
+use fast_hash::FastSet;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -162,7 +164,7 @@ pub fn check_with_loader(name: &str, text: &str, loader: &mut dyn Loader) -> Pro
     let mut diagnostics = Vec::new();
     let mut modules = load::load_program(name, text, loader, &mut sources, &mut diagnostics);
     let globals = globals::Globals::build(&modules, &mut diagnostics);
-    let mut used_imports: HashSet<(u32, u32)> = HashSet::new();
+    let mut used_imports: FastSet<(u32, u32)> = FastSet::default();
     for (m, module) in modules.iter_mut().enumerate() {
         for item in module.ast.items.iter_mut() {
             items::check_item(

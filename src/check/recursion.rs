@@ -1,10 +1,11 @@
 //! Finds definitions that use themselves, directly or through others (`op a = b`,
 //! `op b = a`): such programs describe infinite networks.
 
+use super::fast_hash::FastMap;
 use super::load::Module;
 use crate::syntax::ast::{DefId, Expr, ExprKind, ItemKind, Res};
 use crate::syntax::{Diagnostic, Span};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 fn def_refs(expr: &Expr, out: &mut Vec<(DefId, Span)>) {
     if let ExprKind::Ref(reference) = &expr.kind {
@@ -18,7 +19,7 @@ fn def_refs(expr: &Expr, out: &mut Vec<(DefId, Span)>) {
 /// Reports every cycle of definitions once and returns the definitions on cycles.
 pub fn find_recursive(modules: &[Module], diagnostics: &mut Vec<Diagnostic>) -> HashSet<DefId> {
     let mut ids: Vec<DefId> = Vec::new();
-    let mut index_of: HashMap<DefId, usize> = HashMap::new();
+    let mut index_of: FastMap<DefId, usize> = FastMap::default();
     let mut edges: Vec<Vec<(DefId, Span)>> = Vec::new();
     for (m, module) in modules.iter().enumerate() {
         for (i, item) in module.ast.items.iter().enumerate() {

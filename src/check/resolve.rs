@@ -2,13 +2,13 @@
 //! argument types, and rewrites `op * n` into [`ExprKind::Repeat`].
 
 use super::builtins::{self, BuiltinKind};
+use super::fast_hash::{FastMap, FastSet};
 use super::globals::{DefKind, Globals, ParamInfo};
 use super::types::Ty;
 use crate::syntax::ast::{Args, BinOp, Expr, ExprKind, Lit, PickCount, Ref, RepeatMode, Res};
 use crate::syntax::builtin::{Builtin, Metric};
 use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, Span};
-use std::collections::{HashMap, HashSet};
 
 /// Where an expression stands, which decides what names mean.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,13 +45,13 @@ pub struct Resolver<'a> {
     /// The item's parameters (only those visible so far, for defaults).
     pub params: Vec<ParamInfo>,
     /// Names bound in the body.
-    pub locals: HashMap<String, Local>,
+    pub locals: FastMap<String, Local>,
     /// True inside `where`, where metrics are visible.
     pub in_where: bool,
     /// True for the argument of an experiment's `space` entry.
     pub allow_space: bool,
     /// Imports used so far: (module, import item).
-    pub used_imports: &'a mut HashSet<(u32, u32)>,
+    pub used_imports: &'a mut FastSet<(u32, u32)>,
     /// Where diagnostics go.
     pub diagnostics: &'a mut Vec<Diagnostic>,
 }
@@ -325,7 +325,7 @@ impl Resolver<'_> {
     }
 
     fn check_ref(&mut self, reference: &mut Ref, span: Span) -> Ty {
-        let name = reference.name.name.clone();
+        let name: &str = &reference.name.name;
         if self.context == Context::Experiment {
             reference.res = Res::External;
             if let Some(args) = reference.args.as_mut() {
@@ -335,7 +335,7 @@ impl Resolver<'_> {
             }
             return Ty::External;
         }
-        if let Some(local) = self.locals.get(&name).copied() {
+        if let Some(local) = self.locals.get(name).copied() {
             reference.res = Res::Local {
                 stmt: local.stmt,
                 index: local.index,
@@ -353,9 +353,17 @@ impl Resolver<'_> {
             self.not_callable(reference, "a parameter");
             return self.params[index].ty;
         }
-        let found = self.globals.lookup(self.module, &name);
+        let own = self.globals.own_def(self.module, name).map(|id| (id, None));
+        let imported;
+        let found: &[(crate::syntax::ast::DefId, Option<u32>)] = match &own {
+            Some(single) => std::slice::from_ref(single),
+            None => {
+                imported = self.globals.lookup(self.module, name);
+                &imported
+            }
+        };
         if let Some(&(id, _)) = found.first() {
-            for &(_, via) in &found {
+            for &(_, via) in found {
                 if let Some(item) = via {
                     self.used_imports.insert((self.module, item));
                 }
@@ -394,15 +402,15 @@ impl Resolver<'_> {
                 }
                 _ => {}
             }
-            self.check_args(&name, params, reference.args.as_mut(), reference.name.span);
+            self.check_args(name, params, reference.args.as_mut(), reference.name.span);
             return ty;
         }
-        if let Some(builtin) = Builtin::from_name(&name) {
+        if let Some(builtin) = Builtin::from_name(name) {
             reference.res = Res::Builtin(builtin);
             return self.check_builtin(builtin, reference, span);
         }
         if self.in_where {
-            if let Some(metric) = Metric::from_name(&name) {
+            if let Some(metric) = Metric::from_name(name) {
                 let in_cell = self.context == Context::Cell;
                 if metric.is_cell_metric() != in_cell {
                     let place = if metric.is_cell_metric() {

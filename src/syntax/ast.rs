@@ -641,8 +641,14 @@ impl Expr {
 
     /// The nesting depth of this expression tree (1 for a leaf), computed without recursion.
     pub fn depth(&self) -> usize {
+        self.depth_with(&mut Vec::new())
+    }
+
+    /// [`Expr::depth`] with a work list the caller provides (and may reuse across calls).
+    pub fn depth_with<'a>(&'a self, stack: &mut Vec<(&'a Expr, usize)>) -> usize {
         let mut deepest = 0;
-        let mut stack = vec![(self, 1usize)];
+        stack.clear();
+        stack.push((self, 1usize));
         while let Some((expr, depth)) = stack.pop() {
             deepest = deepest.max(depth);
             expr.for_each_child(|child| stack.push((child, depth + 1)));

@@ -2,8 +2,10 @@
 //! `>>` composition, `+ -`, `* / %` (with `* n independent`), unary `-`, then primaries:
 //! literals, references with arguments, `( )`, `[ ]` lists and `k of [..]` / `any of [..]`.
 
-use super::{ident, Custom, SyntaxError};
-use crate::syntax::ast::{Arg, Args, BinOp, Expr, ExprKind, Lit, PickCount, Ref, RepeatMode, Res};
+use super::{ident, ident_text, Custom, SyntaxError};
+use crate::syntax::ast::{
+    Arg, Args, BinOp, Expr, ExprKind, Ident, Lit, PickCount, Ref, RepeatMode, Res,
+};
 use crate::syntax::span::Span;
 use crate::syntax::token::{Number, Token};
 use chumsky::input::{Emitter, ValueInput};
@@ -63,13 +65,15 @@ fn fold_chain<E: Custom>(
     })
 }
 
-/// Joins `items` with a flat n-ary node when there are several.
-fn flat(mut items: Vec<Expr>, span: Span, make: fn(Vec<Expr>) -> ExprKind) -> Expr {
-    if items.len() == 1 {
-        if let Some(only) = items.pop() {
-            return only;
-        }
+/// Joins `first` and the `rest` with a flat n-ary node when there are several (a lone
+/// operand is returned as it is, and costs no list).
+fn flat(first: Expr, rest: Vec<Expr>, span: Span, make: fn(Vec<Expr>) -> ExprKind) -> Expr {
+    if rest.is_empty() {
+        return first;
     }
+    let mut items = Vec::with_capacity(rest.len() + 1);
+    items.push(first);
+    items.extend(rest);
     Expr {
         kind: make(items),
         span,
@@ -84,11 +88,16 @@ where
     E: SyntaxError<'t, I>,
 {
     recursive(|expr| {
-        let named_arg = ident()
+        // The name is copied only once the `:` confirms a named argument, so positional
+        // arguments that start with a name cost no allocation when this fails.
+        let named_arg = ident_text()
             .then_ignore(just(Token::Colon))
             .then(expr.clone())
-            .map_with(|(name, value), e| Arg {
-                name: Some(name),
+            .map_with(|((name, name_span), value), e| Arg {
+                name: Some(Ident {
+                    name: name.to_string(),
+                    span: name_span,
+                }),
                 value,
                 span: e.span(),
             });
@@ -277,10 +286,14 @@ where
             .boxed();
 
         let seq = additive
-            .separated_by(just(Token::Then))
-            .at_least(1)
-            .collect::<Vec<_>>()
-            .map_with(|items, e| flat(items, e.span(), ExprKind::Seq));
+            .clone()
+            .then(
+                just(Token::Then)
+                    .ignore_then(additive)
+                    .repeated()
+                    .collect::<Vec<_>>(),
+            )
+            .map_with(|(first, rest), e| flat(first, rest, e.span(), ExprKind::Seq));
 
         let range_op = select! {
             Token::DotDot => false,
@@ -302,10 +315,14 @@ where
             });
 
         let alt = range
-            .separated_by(just(Token::Bar))
-            .at_least(1)
-            .collect::<Vec<_>>()
-            .map_with(|items, e| flat(items, e.span(), ExprKind::Alt))
+            .clone()
+            .then(
+                just(Token::Bar)
+                    .ignore_then(range)
+                    .repeated()
+                    .collect::<Vec<_>>(),
+            )
+            .map_with(|(first, rest), e| flat(first, rest, e.span(), ExprKind::Alt))
             .boxed();
 
         let cmp_op = select! {

@@ -2,7 +2,7 @@
 //! statements and experiment entries, with error recovery at statement and item level.
 
 use super::expr::expr as expr_parser;
-use super::{ident, ExprParser, SyntaxError};
+use super::{ident, ident_text, ExprParser, SyntaxError};
 use crate::syntax::ast::{
     Arg, CellDef, Direction, Entry, EntryValue, ExperimentDef, Expr, File, Ident, Import, Item,
     ItemKind, OpDef, Param, ParamType, SpaceDef, Stmt, StmtKind, TypeAnn,
@@ -243,11 +243,14 @@ where
                 metric,
             },
         );
-    let named_arg = ident()
+    let named_arg = ident_text()
         .then_ignore(just(Token::Colon))
         .then(expr.clone())
-        .map_with(|(name, value), e| Arg {
-            name: Some(name),
+        .map_with(|((name, name_span), value), e| Arg {
+            name: Some(Ident {
+                name: name.to_string(),
+                span: name_span,
+            }),
             value,
             span: e.span(),
         });

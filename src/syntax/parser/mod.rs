@@ -55,16 +55,30 @@ impl<'t, I: Input<'t>, E> SyntaxError<'t, I> for E where
 /// The expression parser, built once per parse and shared.
 type ExprParser<'t, I, E> = Boxed<'t, 't, I, super::ast::Expr, extra::Err<E>>;
 
+/// An identifier's text (borrowed from the source) with its span; nothing is allocated, so
+/// alternatives that start with a name may backtrack cheaply.
+fn ident_text<'t, 's: 't, I, E>(
+) -> impl Parser<'t, I, (&'s str, Span), extra::Err<E>> + Clone + use<'t, 's, I, E>
+where
+    I: ValueInput<'t, Token = Token<'s>, Span = Span>,
+    E: SyntaxError<'t, I>,
+{
+    select! {
+        Token::Ident(name) = e => (name, e.span()),
+    }
+    .labelled("a name")
+}
+
 /// An identifier with its span.
 fn ident<'t, 's: 't, I, E>() -> impl Parser<'t, I, Ident, extra::Err<E>> + Clone + use<'t, 's, I, E>
 where
     I: ValueInput<'t, Token = Token<'s>, Span = Span>,
     E: SyntaxError<'t, I>,
 {
-    select! {
-        Token::Ident(name) = e => Ident { name: name.to_string(), span: e.span() },
-    }
-    .labelled("a name")
+    ident_text().map(|(name, span)| Ident {
+        name: name.to_string(),
+        span,
+    })
 }
 
 /// The result of parsing one file.
@@ -133,8 +147,14 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
 fn drop_too_deep(tree: &mut File, diagnostics: &mut Vec<Diagnostic>) {
     tree.items.retain(|item| {
         let mut deepest: Option<(usize, Span)> = None;
+        let mut stack = Vec::new();
         item.kind.for_each_expr(|expr| {
-            let depth = expr.depth();
+            // Every level of nesting takes at least one token, and so at least one byte:
+            // a short expression cannot be too deep.
+            if expr.span.range().len() <= MAX_EXPR_DEPTH {
+                return;
+            }
+            let depth = expr.depth_with(&mut stack);
             if depth > MAX_EXPR_DEPTH && deepest.is_none_or(|(d, _)| depth > d) {
                 deepest = Some((depth, expr.span));
             }
