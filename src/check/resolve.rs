@@ -280,10 +280,21 @@ impl Resolver<'_> {
             left.is_number() && right.is_number()
         };
         if !ok {
+            let predicate = [&**lhs, &**rhs]
+                .into_iter()
+                .find_map(|side| match &side.kind {
+                    ExprKind::Ref(r) => match r.res {
+                        Res::Metric(m) if m.is_predicate() => Some(m.name()),
+                        _ => None,
+                    },
+                    _ => None,
+                });
             let hint = if right == Ty::Op && op == BinOp::Mul {
-                "repetition is written `op * n`, with the op on the left"
+                "repetition is written `op * n`, with the op on the left".to_string()
+            } else if let Some(name) = predicate {
+                format!("`{name}` is true or false, not a number: write `where {name}` on its own")
             } else {
-                "arithmetic works on ints and floats"
+                "arithmetic works on ints and floats".to_string()
             };
             self.error(
                 Diagnostic::error(
@@ -428,7 +439,11 @@ impl Resolver<'_> {
                 }
                 reference.res = Res::Metric(metric);
                 self.not_callable(reference, "a metric");
-                return Ty::Int;
+                return if metric.is_predicate() {
+                    Ty::Bool
+                } else {
+                    Ty::Int
+                };
             }
         }
         self.unknown_name(reference);

@@ -368,14 +368,29 @@ impl<'p> Lowerer<'p> {
         Ok(ops.remove(0))
     }
 
-    /// A cell constraint: a comparison of integer expressions over `edges`, constants and
-    /// value decisions.
+    /// A cell constraint: `connected` on its own, or a comparison of integer expressions over
+    /// `edges`, `connected` (1 or 0), constants and value decisions.
     fn constraint(
         &mut self,
         e: &Expr,
         f: &mut Frame,
         graph: usize,
     ) -> Result<Constraint, Diagnostic> {
+        let text = self
+            .program
+            .sources
+            .get(e.span.file)
+            .map_or_else(String::new, |src| src.text[e.span.range()].to_string());
+        if let ExprKind::Ref(r) = &e.kind {
+            if let Res::Metric(Metric::Connected) = r.res {
+                return Ok(Constraint {
+                    lhs: CExpr::Connected(graph),
+                    cmp: Cmp::Eq,
+                    rhs: CExpr::Num(1),
+                    text,
+                });
+            }
+        }
         let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
             return Err(error(
                 e.span,
@@ -398,11 +413,6 @@ impl<'p> Lowerer<'p> {
                 ))
             }
         };
-        let text = self
-            .program
-            .sources
-            .get(e.span.file)
-            .map_or_else(String::new, |src| src.text[e.span.range()].to_string());
         Ok(Constraint {
             lhs: self.cexpr(lhs, f, graph)?,
             cmp,
@@ -415,6 +425,7 @@ impl<'p> Lowerer<'p> {
         Ok(match &e.kind {
             ExprKind::Ref(r) if matches!(r.res, Res::Metric(_)) => match r.res {
                 Res::Metric(Metric::Edges) => CExpr::Edges(graph),
+                Res::Metric(Metric::Connected) => CExpr::Connected(graph),
                 _ => {
                     return Err(error(
                         e.span,
@@ -442,6 +453,7 @@ impl<'p> Lowerer<'p> {
             }
             _ => match self.value(e, f, "where")? {
                 Val::Int(x) => CExpr::Num(x),
+                Val::Bool(b) => CExpr::Num(i64::from(b)),
                 Val::Decision(d) => CExpr::Value(d),
                 _ => {
                     return Err(error(
