@@ -489,6 +489,9 @@ impl Resolver<'_> {
                     reference.args.as_mut(),
                     reference.name.span,
                 );
+                if builtin == Builtin::Conv {
+                    self.check_conv_kernel(reference);
+                }
                 if builtins::kind(builtin) == BuiltinKind::Shape {
                     Ty::Shape
                 } else {
@@ -497,6 +500,43 @@ impl Resolver<'_> {
             }
             BuiltinKind::Combinator => self.check_combinator(builtin, reference, span),
         }
+    }
+
+    /// `conv` needs a kernel size: `k` (square), or both `kh` and `kw` (each defaults to `k`).
+    fn check_conv_kernel(&mut self, reference: &Ref) {
+        let Some(args) = &reference.args else {
+            return;
+        };
+        if args
+            .items
+            .iter()
+            .any(|a| matches!(a.value.kind, ExprKind::Error))
+        {
+            return;
+        }
+        let positional = args.items.iter().filter(|a| a.name.is_none()).count();
+        let named = |n: &str| {
+            args.items
+                .iter()
+                .any(|a| a.name.as_ref().is_some_and(|x| x.name == n))
+        };
+        if positional >= 2 || named("k") || (named("kh") && named("kw")) {
+            return;
+        }
+        let missing = match (named("kh"), named("kw")) {
+            (true, false) => "`kw` (or `k`)",
+            (false, true) => "`kh` (or `k`)",
+            _ => "`k`",
+        };
+        self.error(
+            Diagnostic::error(
+                "missing-argument",
+                format!("`conv` needs its kernel size: {missing}"),
+                reference.name.span,
+                format!("missing {missing}"),
+            )
+            .with_hint("write `conv(c, 3)` for a 3×3 kernel, or `conv(c, kh: 1, kw: 7)` for 1×7"),
+        );
     }
 
     fn check_combinator(&mut self, builtin: Builtin, reference: &mut Ref, span: Span) -> Ty {
