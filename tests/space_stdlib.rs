@@ -69,6 +69,14 @@ fn stdlib_space_sizes() {
     );
     // 4 filter counts x 4 heights x 4 widths per layer, and the skip subsets.
     assert_eq!(space("nas_rl").count().unwrap(), pow(64, 15) * pow(2, 105));
+    // Node k of nb_nlp chooses among n = k + 3 earlier vertices: a linear map, product or
+    // sum of 2 (C(n, 2) each), a blend of 3 picked one by one (n^3), or one of 3 activations
+    // of 1 (3n).
+    let nb_nlp: u64 = (4..=9u64)
+        .map(|n| 3 * (n * (n - 1) / 2) + n * n * n + 3 * n)
+        .product();
+    assert_eq!(nb_nlp, 1_019_798_303_731_200);
+    assert_eq!(space("nb_nlp").count().unwrap(), BigUint::from(nb_nlp));
     assert_eq!(
         space("mobilenet_v2").count().unwrap(),
         pow(6, 6) * pow(7, 15)

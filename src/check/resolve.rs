@@ -190,15 +190,17 @@ impl Resolver<'_> {
             if ty == Ty::Error {
                 return Ty::Error;
             }
-            if ty.is_tensor() {
+            // A cell's node may choose its kind among tensor expressions
+            // (`sum(2 of [x, h]) | prod(2 of [x, h])`); elsewhere there are no tensors.
+            if ty.is_tensor() && (ty != Ty::Tensor || self.context != Context::Cell) {
                 self.error(
                     Diagnostic::error(
                         "type-mismatch",
-                        "alternatives cannot be tensors",
+                        "alternatives cannot be tensor lists",
                         item.span,
-                        "a tensor",
+                        "a tensor list",
                     )
-                    .with_hint("to choose among inputs, write `1 of [a, b]`"),
+                    .with_hint("merge the picked inputs in each alternative: `sum(2 of [a, b]) | prod(2 of [a, b])`"),
                 );
                 return Ty::Error;
             }

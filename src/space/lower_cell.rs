@@ -34,6 +34,18 @@ impl Builder {
         self.inputs.len() + self.nodes.len() - 1
     }
 
+    /// How many nodes the graph has so far.
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Guards the nodes added since the first `first` that have no guard yet.
+    pub(crate) fn guard_since(&mut self, first: usize, guard: Guard) {
+        for node in self.nodes.iter_mut().skip(first) {
+            node.guard.get_or_insert(guard);
+        }
+    }
+
     /// The finished graph (an error when no output was set).
     pub(crate) fn finish(self, span: Span) -> Result<Graph, Diagnostic> {
         let output = self.output.ok_or_else(|| {
@@ -122,7 +134,8 @@ impl<'p> Lowerer<'p> {
         b.finish(def.name.span)
     }
 
-    fn tensor(
+    /// Lowers a tensor expression of a cell into nodes; returns its vertex.
+    pub(crate) fn tensor(
         &mut self,
         e: &Expr,
         f: &mut Frame,
@@ -144,6 +157,7 @@ impl<'p> Lowerer<'p> {
                     )
                 })
             }
+            ExprKind::Alt(items) => self.tensor_alternatives(items, f, b, ctx, name),
             ExprKind::Seq(items) if items.len() > 1 && is_merge(&items[0]) => {
                 // `sum(...) >> op`: the first op is the merge node's own op, so the node's
                 // edges are exactly its inputs.
