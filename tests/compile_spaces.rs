@@ -187,6 +187,61 @@ fn mobilenet_v2_matches_pytorch() {
     assert_eq!((params, shape), (2_947_490, vec![1, 10]));
 }
 
+/// NAS-Bench-101's Inception-like example cell (the benchmark's README): 1×1 conv, 3×3 conv,
+/// two 3×3 convs in a row and a max pool, each fed by the input, all feeding the output.
+const NB101_INCEPTION: &str = "nb101_cell.v1.in={v0} nb101_cell.v1.op=conv1x1_bn_relu \
+nb101_cell.v2.in={v0} nb101_cell.v2.op=conv3x3_bn_relu nb101_cell.v3.in={v0} \
+nb101_cell.v3.op=conv3x3_bn_relu nb101_cell.v4.in={v3} nb101_cell.v4.op=conv3x3_bn_relu \
+nb101_cell.v5.in={v0} nb101_cell.v5.op=maxpool3x3 nb101_cell.out.in={v1,v2,v4,v5}";
+
+/// `nas sample nb101 -n 1 --seed 3`: v5 feeds nothing and v3, v4 are cut off from the input,
+/// so all three are pruned, leaving input → 1×1 conv → 3×3 conv → output.
+const NB101_PRUNED: &str = "nb101_cell.v1.in={v0} nb101_cell.v1.op=conv1x1_bn_relu \
+nb101_cell.v2.in={v1} nb101_cell.v2.op=conv3x3_bn_relu nb101_cell.v3.in={} \
+nb101_cell.v3.op=maxpool3x3 nb101_cell.v4.in={v3} nb101_cell.v4.op=maxpool3x3 \
+nb101_cell.v5.in={v0,v4} nb101_cell.v5.op=maxpool3x3 nb101_cell.out.in={v2,v3,v4}";
+
+/// `nas sample nb101 -n 1 --seed 5`: the input also feeds the output (a projection added to
+/// the concatenation); v4 and v5 are pruned; v1, v2 and v3 split the channels (43 + 43 + 42
+/// in the first stack).
+const NB101_PROJECTED: &str = "nb101_cell.v1.in={v0} nb101_cell.v1.op=conv3x3_bn_relu \
+nb101_cell.v2.in={v1} nb101_cell.v2.op=maxpool3x3 nb101_cell.v3.in={v0} \
+nb101_cell.v3.op=maxpool3x3 nb101_cell.v4.in={} nb101_cell.v4.op=conv3x3_bn_relu \
+nb101_cell.v5.in={v2} nb101_cell.v5.op=conv3x3_bn_relu \
+nb101_cell.out.in={v0,v1,v2,v3,v4}";
+
+#[test]
+fn nb101_compiles_to_the_benchmarks_network() {
+    // NAS-Bench-101's own record of the Inception-like cell says `trainable_parameters:
+    // 2694282` (stem of 128 channels, 3 stacks of 3 cells, 10 classes), and
+    // `.venv/bin/python tests/reference/nb101.py "$NB101_INCEPTION"` prints the same.
+    for (arch, count) in [
+        (NB101_INCEPTION, 2_694_282),
+        // `.venv/bin/python tests/reference/nb101.py "$NB101_PRUNED"` prints 11215242.
+        (NB101_PRUNED, 11_215_242),
+        // `.venv/bin/python tests/reference/nb101.py "$NB101_PROJECTED"` prints 2505634.
+        (NB101_PROJECTED, 2_505_634),
+    ] {
+        let (params, shape, _) = measure("nb101", arch, NetworkSize::default(), [3, 32, 32]);
+        assert_eq!((params, shape), (count, vec![1, 10]), "{arch}");
+    }
+}
+
+#[test]
+fn an_nb101_cell_cut_off_from_its_input_is_an_error_not_a_panic() {
+    // Outside the space's `where connected`, so decoding refuses it before compiling.
+    let cut = "nb101_cell.v1.in={} nb101_cell.v1.op=conv1x1_bn_relu nb101_cell.v2.in={v1} \
+nb101_cell.v2.op=conv3x3_bn_relu nb101_cell.v3.in={} nb101_cell.v3.op=maxpool3x3 \
+nb101_cell.v4.in={} nb101_cell.v4.op=maxpool3x3 nb101_cell.v5.in={} nb101_cell.v5.op=maxpool3x3 \
+nb101_cell.out.in={v2}";
+    let vs = nn::VarStore::new(Device::Cpu);
+    let err = catalog::build(&vs.root(), "nb101", cut, NetworkSize::default())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("bad architecture"), "{err}");
+}
+
 /// Runs `nas params ARGS…`; returns stdout, stderr and success.
 fn nas_params(args: &[&str]) -> (String, String, bool) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_nas"))
