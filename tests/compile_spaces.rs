@@ -100,23 +100,28 @@ fn a_size_the_space_has_no_parameter_for_is_an_error() {
 }
 
 /// `nas sample nas_rl -n 1 --seed 3`.
-const NAS_RL: &str = "nas_rl_net.l1.op.count=24 nas_rl_net.l1.op.size=5 nas_rl_net.l2.1.in={} \
-nas_rl_net.l2.op.count=64 nas_rl_net.l2.op.size=3 nas_rl_net.l3.1.in={} \
-nas_rl_net.l3.op.count=64 nas_rl_net.l3.op.size=5 nas_rl_net.l4.1.in={l2} \
-nas_rl_net.l4.op.count=36 nas_rl_net.l4.op.size=1 nas_rl_net.l5.1.in={l2} \
-nas_rl_net.l5.op.count=48 nas_rl_net.l5.op.size=3 nas_rl_net.l6.1.in={x,l1,l4} \
-nas_rl_net.l6.op.count=48 nas_rl_net.l6.op.size=7 nas_rl_net.l7.1.in={x,l4} \
-nas_rl_net.l7.op.count=36 nas_rl_net.l7.op.size=3 nas_rl_net.l8.1.in={x,l1,l2,l4,l5} \
-nas_rl_net.l8.op.count=64 nas_rl_net.l8.op.size=7 nas_rl_net.l9.1.in={l1,l2,l3,l5,l7} \
-nas_rl_net.l9.op.count=48 nas_rl_net.l9.op.size=1 nas_rl_net.l10.1.in={l2,l5,l7,l8} \
-nas_rl_net.l10.op.count=48 nas_rl_net.l10.op.size=7 nas_rl_net.l11.1.in={x,l1,l3,l4,l6} \
-nas_rl_net.l11.op.count=64 nas_rl_net.l11.op.size=5 \
-nas_rl_net.l12.1.in={l3,l5,l7,l9,l10} nas_rl_net.l12.op.count=36 \
-nas_rl_net.l12.op.size=3 nas_rl_net.l13.1.in={l3,l5,l6,l7,l10,l11} \
-nas_rl_net.l13.op.count=64 nas_rl_net.l13.op.size=3 nas_rl_net.l14.1.in={x,l2,l6,l8,l11} \
-nas_rl_net.l14.op.count=64 nas_rl_net.l14.op.size=5 \
-nas_rl_net.l15.1.in={x,l2,l3,l4,l5,l7,l8,l9,l10,l12} nas_rl_net.l15.op.count=36 \
-nas_rl_net.l15.op.size=3";
+const NAS_RL: &str =
+    "nas_rl_net.l1.op.count=24 nas_rl_net.l1.op.height=5 nas_rl_net.l1.op.width=5 \
+nas_rl_net.l2.1.in={} nas_rl_net.l2.op.count=36 nas_rl_net.l2.op.height=7 \
+nas_rl_net.l2.op.width=1 nas_rl_net.l3.1.in={x} nas_rl_net.l3.op.count=36 \
+nas_rl_net.l3.op.height=7 nas_rl_net.l3.op.width=3 nas_rl_net.l4.1.in={l1} \
+nas_rl_net.l4.op.count=24 nas_rl_net.l4.op.height=5 nas_rl_net.l4.op.width=3 \
+nas_rl_net.l5.1.in={x,l1} nas_rl_net.l5.op.count=48 nas_rl_net.l5.op.height=7 \
+nas_rl_net.l5.op.width=3 nas_rl_net.l6.1.in={l1,l2,l3} nas_rl_net.l6.op.count=36 \
+nas_rl_net.l6.op.height=3 nas_rl_net.l6.op.width=5 nas_rl_net.l7.1.in={x,l5} \
+nas_rl_net.l7.op.count=24 nas_rl_net.l7.op.height=1 nas_rl_net.l7.op.width=5 \
+nas_rl_net.l8.1.in={l1,l6} nas_rl_net.l8.op.count=48 nas_rl_net.l8.op.height=5 \
+nas_rl_net.l8.op.width=7 nas_rl_net.l9.1.in={x,l1,l3,l4,l6} nas_rl_net.l9.op.count=64 \
+nas_rl_net.l9.op.height=5 nas_rl_net.l9.op.width=1 nas_rl_net.l10.1.in={x,l1,l2,l3,l4,l7} \
+nas_rl_net.l10.op.count=36 nas_rl_net.l10.op.height=7 nas_rl_net.l10.op.width=5 \
+nas_rl_net.l11.1.in={x,l4,l5,l6,l8,l9} nas_rl_net.l11.op.count=24 nas_rl_net.l11.op.height=5 \
+nas_rl_net.l11.op.width=7 nas_rl_net.l12.1.in={l3,l4,l7,l8} nas_rl_net.l12.op.count=64 \
+nas_rl_net.l12.op.height=3 nas_rl_net.l12.op.width=3 \
+nas_rl_net.l13.1.in={x,l1,l3,l5,l6,l7,l9,l10,l11} nas_rl_net.l13.op.count=64 \
+nas_rl_net.l13.op.height=3 nas_rl_net.l13.op.width=1 \
+nas_rl_net.l14.1.in={x,l5,l6,l9,l10,l12} nas_rl_net.l14.op.count=36 \
+nas_rl_net.l14.op.height=1 nas_rl_net.l14.op.width=1 nas_rl_net.l15.1.in={x,l1,l3,l4,l5,l12} \
+nas_rl_net.l15.op.count=24 nas_rl_net.l15.op.height=7 nas_rl_net.l15.op.width=1";
 
 /// `nas sample enas_macro -n 1 --seed 3`.
 const ENAS_MACRO: &str = "enas_macro_net.l1.op=conv_3x3 enas_macro_net.l2.0.op=sep_conv_5x5 \
@@ -145,9 +150,10 @@ s13.2=mb s13.2.0.expand=3 s13.2.0.kernel=3 s14.expand=6 s14.kernel=7";
 
 #[test]
 fn nas_rl_matches_pytorch() {
-    // `.venv/bin/python tests/reference/nas_rl.py "$NAS_RL"` prints 3056066.
+    // `.venv/bin/python tests/reference/nas_rl.py "$NAS_RL"` prints 1088830 (every layer has
+    // its own filter height and width, e.g. 7×1 and 1×5).
     let (params, shape, _) = measure("nas_rl", NAS_RL, NetworkSize::default(), [3, 32, 32]);
-    assert_eq!((params, shape), (3_056_066, vec![1, 10]));
+    assert_eq!((params, shape), (1_088_830, vec![1, 10]));
 }
 
 #[test]
@@ -179,6 +185,61 @@ fn mobilenet_v2_matches_pytorch() {
     };
     let (params, shape, _) = measure("mobilenet_v2", MOBILENET_V2, size, [3, 32, 32]);
     assert_eq!((params, shape), (2_947_490, vec![1, 10]));
+}
+
+/// NAS-Bench-101's Inception-like example cell (the benchmark's README): 1×1 conv, 3×3 conv,
+/// two 3×3 convs in a row and a max pool, each fed by the input, all feeding the output.
+const NB101_INCEPTION: &str = "nb101_cell.v1.in={v0} nb101_cell.v1.op=conv1x1_bn_relu \
+nb101_cell.v2.in={v0} nb101_cell.v2.op=conv3x3_bn_relu nb101_cell.v3.in={v0} \
+nb101_cell.v3.op=conv3x3_bn_relu nb101_cell.v4.in={v3} nb101_cell.v4.op=conv3x3_bn_relu \
+nb101_cell.v5.in={v0} nb101_cell.v5.op=maxpool3x3 nb101_cell.out.in={v1,v2,v4,v5}";
+
+/// `nas sample nb101 -n 1 --seed 3`: v5 feeds nothing and v3, v4 are cut off from the input,
+/// so all three are pruned, leaving input → 1×1 conv → 3×3 conv → output.
+const NB101_PRUNED: &str = "nb101_cell.v1.in={v0} nb101_cell.v1.op=conv1x1_bn_relu \
+nb101_cell.v2.in={v1} nb101_cell.v2.op=conv3x3_bn_relu nb101_cell.v3.in={} \
+nb101_cell.v3.op=maxpool3x3 nb101_cell.v4.in={v3} nb101_cell.v4.op=maxpool3x3 \
+nb101_cell.v5.in={v0,v4} nb101_cell.v5.op=maxpool3x3 nb101_cell.out.in={v2,v3,v4}";
+
+/// `nas sample nb101 -n 1 --seed 5`: the input also feeds the output (a projection added to
+/// the concatenation); v4 and v5 are pruned; v1, v2 and v3 split the channels (43 + 43 + 42
+/// in the first stack).
+const NB101_PROJECTED: &str = "nb101_cell.v1.in={v0} nb101_cell.v1.op=conv3x3_bn_relu \
+nb101_cell.v2.in={v1} nb101_cell.v2.op=maxpool3x3 nb101_cell.v3.in={v0} \
+nb101_cell.v3.op=maxpool3x3 nb101_cell.v4.in={} nb101_cell.v4.op=conv3x3_bn_relu \
+nb101_cell.v5.in={v2} nb101_cell.v5.op=conv3x3_bn_relu \
+nb101_cell.out.in={v0,v1,v2,v3,v4}";
+
+#[test]
+fn nb101_compiles_to_the_benchmarks_network() {
+    // NAS-Bench-101's own record of the Inception-like cell says `trainable_parameters:
+    // 2694282` (stem of 128 channels, 3 stacks of 3 cells, 10 classes), and
+    // `.venv/bin/python tests/reference/nb101.py "$NB101_INCEPTION"` prints the same.
+    for (arch, count) in [
+        (NB101_INCEPTION, 2_694_282),
+        // `.venv/bin/python tests/reference/nb101.py "$NB101_PRUNED"` prints 11215242.
+        (NB101_PRUNED, 11_215_242),
+        // `.venv/bin/python tests/reference/nb101.py "$NB101_PROJECTED"` prints 2505634.
+        (NB101_PROJECTED, 2_505_634),
+    ] {
+        let (params, shape, _) = measure("nb101", arch, NetworkSize::default(), [3, 32, 32]);
+        assert_eq!((params, shape), (count, vec![1, 10]), "{arch}");
+    }
+}
+
+#[test]
+fn an_nb101_cell_cut_off_from_its_input_is_an_error_not_a_panic() {
+    // Outside the space's `where connected`, so decoding refuses it before compiling.
+    let cut = "nb101_cell.v1.in={} nb101_cell.v1.op=conv1x1_bn_relu nb101_cell.v2.in={v1} \
+nb101_cell.v2.op=conv3x3_bn_relu nb101_cell.v3.in={} nb101_cell.v3.op=maxpool3x3 \
+nb101_cell.v4.in={} nb101_cell.v4.op=maxpool3x3 nb101_cell.v5.in={} nb101_cell.v5.op=maxpool3x3 \
+nb101_cell.out.in={v2}";
+    let vs = nn::VarStore::new(Device::Cpu);
+    let err = catalog::build(&vs.root(), "nb101", cut, NetworkSize::default())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("bad architecture"), "{err}");
 }
 
 /// Runs `nas params ARGS…`; returns stdout, stderr and success.

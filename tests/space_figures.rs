@@ -71,12 +71,22 @@ fn nb101_count_honours_its_constraints() {
     );
 }
 
-/// Takes about 1 to 2 minutes in release on one core: hashes every NAS-Bench-101 graph.
+/// The NAS-Bench-101 space as `stdlib/spaces/nb101.nas` writes it (`where edges <= 9`, `where
+/// connected`) has as many architectures as the one built in Rust above.
+#[test]
+fn nb101_from_the_stdlib_has_the_same_count_as_the_rust_built_space() {
+    let stdlib = nas::space::load_space("nb101").unwrap();
+    assert_eq!(stdlib.count().unwrap(), nb101().count().unwrap());
+}
+
+/// Hashes every NAS-Bench-101 graph of `stdlib/spaces/nb101.nas`: a few minutes in release on
+/// one core (see the note of the session that measured it), hence ignored by default.
 #[test]
 #[ignore]
 fn nb101_has_423624_unique_graphs() {
     let t = std::time::Instant::now();
-    let n = nb101()
+    let n = nas::space::load_space("nb101")
+        .unwrap()
         .count_unique(Equivalence::Function, 1_000_000_000)
         .unwrap();
     eprintln!("nb101 unique count took {:?}", t.elapsed());

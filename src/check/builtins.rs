@@ -12,6 +12,9 @@ pub struct BuiltinParam {
     pub ty: ParamType,
     /// Its default, if it may be omitted.
     pub default: Option<i64>,
+    /// Whether it may be omitted although it has no fixed default (`conv`'s `k` when `kh`
+    /// and `kw` are given; `kh` and `kw`, which default to `k`).
+    pub optional: bool,
 }
 
 /// What kind of thing a built-in is.
@@ -30,6 +33,16 @@ const fn req(name: &'static str, ty: ParamType) -> BuiltinParam {
         name,
         ty,
         default: None,
+        optional: false,
+    }
+}
+
+const fn side(name: &'static str) -> BuiltinParam {
+    BuiltinParam {
+        name,
+        ty: ParamType::Int,
+        default: None,
+        optional: true,
     }
 }
 
@@ -38,6 +51,7 @@ const fn opt(name: &'static str, default: i64) -> BuiltinParam {
         name,
         ty: ParamType::Int,
         default: Some(default),
+        optional: false,
     }
 }
 
@@ -53,14 +67,17 @@ pub fn kind(builtin: Builtin) -> BuiltinKind {
 }
 
 /// The fixed parameters of a built-in op or shape constructor (combinators take any number
-/// of operands, except `blend`, which takes three).
+/// of operands, except `blend`, which takes three). `conv`'s kernel is `k`×`k`, or
+/// `kh`×`kw` (height × width) when those are given; each of them defaults to `k`.
 pub fn params(builtin: Builtin) -> &'static [BuiltinParam] {
     const CONV: &[BuiltinParam] = &[
         req("c", INT),
-        req("k", INT),
+        side("k"),
         opt("stride", 1),
         opt("dilation", 1),
         opt("groups", 1),
+        side("kh"),
+        side("kw"),
     ];
     const SEP_CONV: &[BuiltinParam] = &[req("c", INT), req("k", INT), opt("stride", 1)];
     const DIL_CONV: &[BuiltinParam] = &[

@@ -100,7 +100,7 @@ impl Globals {
                 .map(|p| ParamInfo {
                     name: p.name.to_string(),
                     ty: Ty::of_param(p.ty),
-                    has_default: p.default.is_some(),
+                    has_default: p.default.is_some() || p.optional,
                 })
                 .collect();
             globals.builtin_params.insert(builtin, params);

@@ -20,6 +20,7 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 mod builtin;
+use builtin::tensor_alternatives;
 
 /// At most this many possible values are tracked for one int decision.
 const MAX_VALUES: usize = 256;
@@ -558,6 +559,8 @@ impl<'p> Infer<'p> {
                     )
                 } else if values.iter().all(|v| matches!(v, Val::Op(_))) {
                     closure(env)
+                } else if let Some(node) = tensor_alternatives(&values) {
+                    node
                 } else {
                     Val::Unknown
                 }

@@ -190,15 +190,17 @@ impl Resolver<'_> {
             if ty == Ty::Error {
                 return Ty::Error;
             }
-            if ty.is_tensor() {
+            // A cell's node may choose its kind among tensor expressions
+            // (`sum(2 of [x, h]) | prod(2 of [x, h])`); elsewhere there are no tensors.
+            if ty.is_tensor() && (ty != Ty::Tensor || self.context != Context::Cell) {
                 self.error(
                     Diagnostic::error(
                         "type-mismatch",
-                        "alternatives cannot be tensors",
+                        "alternatives cannot be tensor lists",
                         item.span,
-                        "a tensor",
+                        "a tensor list",
                     )
-                    .with_hint("to choose among inputs, write `1 of [a, b]`"),
+                    .with_hint("merge the picked inputs in each alternative: `sum(2 of [a, b]) | prod(2 of [a, b])`"),
                 );
                 return Ty::Error;
             }
@@ -280,10 +282,21 @@ impl Resolver<'_> {
             left.is_number() && right.is_number()
         };
         if !ok {
+            let predicate = [&**lhs, &**rhs]
+                .into_iter()
+                .find_map(|side| match &side.kind {
+                    ExprKind::Ref(r) => match r.res {
+                        Res::Metric(m) if m.is_predicate() => Some(m.name()),
+                        _ => None,
+                    },
+                    _ => None,
+                });
             let hint = if right == Ty::Op && op == BinOp::Mul {
-                "repetition is written `op * n`, with the op on the left"
+                "repetition is written `op * n`, with the op on the left".to_string()
+            } else if let Some(name) = predicate {
+                format!("`{name}` is true or false, not a number: write `where {name}` on its own")
             } else {
-                "arithmetic works on ints and floats"
+                "arithmetic works on ints and floats".to_string()
             };
             self.error(
                 Diagnostic::error(
@@ -428,7 +441,11 @@ impl Resolver<'_> {
                 }
                 reference.res = Res::Metric(metric);
                 self.not_callable(reference, "a metric");
-                return Ty::Int;
+                return if metric.is_predicate() {
+                    Ty::Bool
+                } else {
+                    Ty::Int
+                };
             }
         }
         self.unknown_name(reference);
@@ -474,6 +491,9 @@ impl Resolver<'_> {
                     reference.args.as_mut(),
                     reference.name.span,
                 );
+                if builtin == Builtin::Conv {
+                    self.check_conv_kernel(reference);
+                }
                 if builtins::kind(builtin) == BuiltinKind::Shape {
                     Ty::Shape
                 } else {
@@ -482,6 +502,43 @@ impl Resolver<'_> {
             }
             BuiltinKind::Combinator => self.check_combinator(builtin, reference, span),
         }
+    }
+
+    /// `conv` needs a kernel size: `k` (square), or both `kh` and `kw` (each defaults to `k`).
+    fn check_conv_kernel(&mut self, reference: &Ref) {
+        let Some(args) = &reference.args else {
+            return;
+        };
+        if args
+            .items
+            .iter()
+            .any(|a| matches!(a.value.kind, ExprKind::Error))
+        {
+            return;
+        }
+        let positional = args.items.iter().filter(|a| a.name.is_none()).count();
+        let named = |n: &str| {
+            args.items
+                .iter()
+                .any(|a| a.name.as_ref().is_some_and(|x| x.name == n))
+        };
+        if positional >= 2 || named("k") || (named("kh") && named("kw")) {
+            return;
+        }
+        let missing = match (named("kh"), named("kw")) {
+            (true, false) => "`kw` (or `k`)",
+            (false, true) => "`kh` (or `k`)",
+            _ => "`k`",
+        };
+        self.error(
+            Diagnostic::error(
+                "missing-argument",
+                format!("`conv` needs its kernel size: {missing}"),
+                reference.name.span,
+                format!("missing {missing}"),
+            )
+            .with_hint("write `conv(c, 3)` for a 3×3 kernel, or `conv(c, kh: 1, kw: 7)` for 1×7"),
+        );
     }
 
     fn check_combinator(&mut self, builtin: Builtin, reference: &mut Ref, span: Span) -> Ty {

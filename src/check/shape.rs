@@ -329,7 +329,13 @@ fn rule(
                     return Err(format!("`conv` with groups {g} needs channel counts divisible by {g}"));
                 }
             }
-            conv_like(arg(0), arg(1), arg(2), arg(3))
+            // The map's size does not depend on the kernel (same padding); a kernel is known
+            // when its height and width are (`kh` and `kw` default to `k`).
+            let kernel = match (arg(5).or(arg(1)), arg(6).or(arg(1))) {
+                (Some(h), Some(w)) => Some(h.max(w)),
+                _ => None,
+            };
+            conv_like(arg(0), kernel, arg(2), arg(3))
         }
         Builtin::SepConv => conv_like(arg(0), arg(1), arg(2), Some(1)),
         Builtin::DilConv => conv_like(arg(0), arg(1), arg(2), arg(3)),
@@ -399,6 +405,23 @@ mod tests {
             h: Dim::Known(h),
             w: Dim::Known(w),
         }
+    }
+
+    #[test]
+    fn non_square_kernels_keep_same_padding() {
+        let conv = |args: [Option<i64>; 7], input| apply_builtin(Builtin::Conv, &args, None, input);
+        let (one, seven) = (Some(1), Some(7));
+        let hw = [Some(16), None, one, one, one, one, seven];
+        assert_eq!(conv(hw, image(3, 32, 20)), Ok(image(16, 32, 20)));
+        let strided = [Some(16), Some(3), Some(2), one, one, None, Some(5)];
+        assert_eq!(conv(strided, image(3, 9, 9)), Ok(image(16, 5, 5)));
+        let zero = [Some(16), Some(3), one, one, one, Some(0), None];
+        let err = conv(zero, image(3, 9, 9)).unwrap_err();
+        assert!(
+            err.message.contains("`kh` must be at least 1"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

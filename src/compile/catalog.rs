@@ -11,7 +11,14 @@ use tch::nn;
 
 /// The stdlib spaces whose architectures compile (each pinned against a PyTorch reference in
 /// `tests/compile_spaces.rs`).
-pub const SPACES: [&str; 5] = ["nb201", "darts", "nas_rl", "enas_macro", "mobilenet_v2"];
+pub const SPACES: [&str; 6] = [
+    "nb201",
+    "nb101",
+    "darts",
+    "nas_rl",
+    "enas_macro",
+    "mobilenet_v2",
+];
 
 /// The size of a network: what a space's parameters set (absent: the space's defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

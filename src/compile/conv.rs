@@ -13,7 +13,7 @@ pub struct ConvConfig {
     /// Output channels.
     pub c_out: i64,
     /// Kernel height and width.
-    pub kernel: i64,
+    pub kernel: [i64; 2],
     /// Step between windows.
     pub stride: i64,
     /// Spacing between kernel taps.
@@ -29,11 +29,19 @@ impl ConvConfig {
     pub fn new(c_out: i64, kernel: i64) -> Self {
         ConvConfig {
             c_out,
-            kernel,
+            kernel: [kernel, kernel],
             stride: 1,
             dilation: 1,
             groups: 1,
             bias: false,
+        }
+    }
+
+    /// The same with a `height`×`width` kernel.
+    pub fn kernel_hw(self, height: i64, width: i64) -> Self {
+        ConvConfig {
+            kernel: [height, width],
+            ..self
         }
     }
 
@@ -58,19 +66,20 @@ impl ConvConfig {
     }
 }
 
-/// A convolution with "same" padding: `dilation·(kernel−1)` zeros in all, split evenly (the
-/// extra one, for an even kernel, goes to the bottom and right), so stride 1 keeps the size
-/// and stride `s` gives `ceil(size/s)`.
+/// A convolution with "same" padding: `dilation·(kernel−1)` zeros in all along each side of
+/// the kernel, split evenly (the extra one, for an even kernel height or width, goes to the
+/// bottom or right), so stride 1 keeps the size and stride `s` gives `ceil(size/s)`.
 #[derive(Debug)]
 pub struct Conv2d {
     weight: Tensor,
     bias: Option<Tensor>,
     config: ConvConfig,
     c_in: i64,
-    /// Symmetric padding passed to the convolution.
-    padding: i64,
-    /// Whether one extra row and column of zeros is needed at the bottom and right.
-    extra: bool,
+    /// Symmetric padding passed to the convolution (rows, columns).
+    padding: [i64; 2],
+    /// Whether one extra row of zeros is needed at the bottom, and one extra column at the
+    /// right.
+    extra: [bool; 2],
 }
 
 impl Conv2d {
@@ -90,9 +99,10 @@ impl Conv2d {
                 "channels must be positive (in {c_in}, out {c_out})"
             ));
         }
-        if kernel < 1 || stride < 1 || dilation < 1 || groups < 1 {
+        let [kh, kw] = kernel;
+        if kh < 1 || kw < 1 || stride < 1 || dilation < 1 || groups < 1 {
             return bad(format!(
-                "kernel {kernel}, stride {stride}, dilation {dilation} and groups {groups} must all be at least 1"
+                "kernel {kh}×{kw}, stride {stride}, dilation {dilation} and groups {groups} must all be at least 1"
             ));
         }
         if c_in % groups != 0 || c_out % groups != 0 {
@@ -102,11 +112,11 @@ impl Conv2d {
         }
         let weight = p.f_var(
             "weight",
-            &[c_out, c_in / groups, kernel, kernel],
+            &[c_out, c_in / groups, kh, kw],
             nn::init::DEFAULT_KAIMING_UNIFORM,
         )?;
         let bias = if bias {
-            let bound = 1.0 / ((c_in / groups * kernel * kernel) as f64).sqrt();
+            let bound = 1.0 / ((c_in / groups * kh * kw) as f64).sqrt();
             Some(p.f_var(
                 "bias",
                 &[c_out],
@@ -118,14 +128,14 @@ impl Conv2d {
         } else {
             None
         };
-        let total = dilation * (kernel - 1);
+        let total = [dilation * (kh - 1), dilation * (kw - 1)];
         Ok(Conv2d {
             weight,
             bias,
             config,
             c_in,
-            padding: total / 2,
-            extra: total % 2 == 1,
+            padding: total.map(|t| t / 2),
+            extra: total.map(|t| t % 2 == 1),
         })
     }
 
@@ -139,8 +149,9 @@ impl Layer for Conv2d {
     fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
         let c = &self.config;
         let padded;
-        let input = if self.extra {
-            padded = xs.f_constant_pad_nd([0, 1, 0, 1])?;
+        let input = if self.extra[0] || self.extra[1] {
+            let [h, w] = self.extra.map(i64::from);
+            padded = xs.f_constant_pad_nd([0, w, 0, h])?;
             &padded
         } else {
             xs
@@ -149,12 +160,12 @@ impl Layer for Conv2d {
             &self.weight,
             self.bias.as_ref(),
             [c.stride, c.stride],
-            [self.padding, self.padding],
+            self.padding,
             [c.dilation, c.dilation],
             c.groups,
         )?;
         flops::record(|| {
-            let per_output = (self.c_in / c.groups * c.kernel * c.kernel) as u64;
+            let per_output = (self.c_in / c.groups * c.kernel[0] * c.kernel[1]) as u64;
             let outputs = out.numel() as u64;
             outputs * per_output + if c.bias { outputs } else { 0 }
         });
@@ -208,6 +219,23 @@ mod tests {
             run(ConvConfig::new(6, 3).groups(3), 3, 4).unwrap(),
             [2, 6, 4, 4]
         );
+    }
+
+    #[test]
+    fn non_square_kernels_have_their_own_weights_padding_and_macs() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let conv =
+            Conv2d::new(&(vs.root() / "c"), 3, ConvConfig::new(4, 1).kernel_hw(1, 7)).unwrap();
+        assert_eq!(vs.variables()["c.weight"].size(), [4, 3, 1, 7]);
+        let x = Tensor::ones([1, 3, 6, 9], (Kind::Float, Device::Cpu));
+        let (y, macs) = flops::count_macs(|| conv.forward(&x, false).unwrap());
+        assert_eq!(y.size(), [1, 4, 6, 9]);
+        assert_eq!(macs, 4 * 6 * 9 * 3 * 7);
+        // An even height pads one extra row at the bottom; the width keeps its padding.
+        let even = ConvConfig::new(4, 1).kernel_hw(4, 3).stride(2);
+        assert_eq!(run(even, 2, 9).unwrap(), [2, 4, 5, 5]);
+        let err = run(ConvConfig::new(4, 3).kernel_hw(3, 0), 2, 5).unwrap_err();
+        assert!(err.to_string().contains("kernel 3×0"), "{err}");
     }
 
     #[test]

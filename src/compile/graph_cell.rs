@@ -79,6 +79,15 @@ fn live_terms<'a>(node: &'a Node, values: &[Value]) -> Vec<(usize, &'a crate::sp
                     }
                 }
             }
+            Source::Chosen {
+                decision,
+                alternative,
+                vertex,
+            } => {
+                if values.get(*decision) == Some(&Value::Cat(*alternative)) {
+                    out.push((*vertex, t));
+                }
+            }
         }
     }
     out

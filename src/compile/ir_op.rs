@@ -133,6 +133,17 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Whether a built-in's argument `name` (or its `index`-th positional one) is given.
+    fn given(&self, op: &Op, index: usize, name: &str) -> bool {
+        op.args.iter().any(|a| a.name.as_deref() == Some(name))
+            || op
+                .args
+                .iter()
+                .take_while(|a| a.name.is_none())
+                .nth(index)
+                .is_some()
+    }
+
     fn int(
         &self,
         op: &Op,
@@ -154,12 +165,29 @@ impl<'a> Resolver<'a> {
     fn builtin(&self, op: &Op) -> Result<OpSpec, CompileError> {
         let int = |i, name, default| self.int(op, i, name, default);
         Ok(match op.name.as_str() {
-            "conv" => OpSpec::Conv(
-                ConvConfig::new(int(0, "c", None)?, int(1, "k", None)?)
-                    .stride(int(2, "stride", Some(1))?)
-                    .dilation(int(3, "dilation", Some(1))?)
-                    .groups(int(4, "groups", Some(1))?),
-            ),
+            "conv" => {
+                // `kh` and `kw` (height and width) default to the square kernel `k`.
+                let side = |i: usize, name: &'static str| {
+                    if self.given(op, i, name) {
+                        self.int(op, i, name, None).map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                };
+                let k = side(1, "k")?;
+                let (Some(kh), Some(kw)) = (side(5, "kh")?.or(k), side(6, "kw")?.or(k)) else {
+                    return Err(
+                        self.bad("`conv` needs its kernel size: `k`, or `kh` and `kw`".to_string())
+                    );
+                };
+                OpSpec::Conv(
+                    ConvConfig::new(int(0, "c", None)?, kh)
+                        .kernel_hw(kh, kw)
+                        .stride(int(2, "stride", Some(1))?)
+                        .dilation(int(3, "dilation", Some(1))?)
+                        .groups(int(4, "groups", Some(1))?),
+                )
+            }
             "sep_conv" => OpSpec::SepConv {
                 c_out: int(0, "c", None)?,
                 kernel: int(1, "k", None)?,

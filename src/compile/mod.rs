@@ -16,6 +16,7 @@ pub mod layer;
 pub mod linear;
 pub mod merge;
 pub mod named;
+pub mod nb101;
 pub mod nb201;
 pub mod network;
 pub mod norm;

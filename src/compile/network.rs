@@ -8,7 +8,8 @@
 //! A cell with two or more inputs first brings each input to `c` channels, `c` being its first
 //! argument: an input at a higher resolution than the newest through a factorized reduce,
 //! every other through ReLU–conv1×1–BN. A cell with a `stride` argument applies that stride to
-//! every edge that reads one of its inputs (a reduction cell).
+//! every edge that reads one of its inputs (a reduction cell). A cell of NAS-Bench-101's form
+//! is built as that benchmark builds it ([`super::nb101`]).
 
 use super::blocks::{relu_conv_bn, FactorizedReduce};
 use super::conv::ConvConfig;
@@ -17,6 +18,7 @@ use super::graph_cell::{CellSpec, GraphCell};
 use super::ir_op::{spatial_stride, Resolver};
 use super::layer::{boxed, BoxLayer, Layer};
 use super::named::build_named;
+use super::nb101::{is_nb101_cell, Nb101Cell};
 use crate::space::{Architecture, ArgValue, CellCall, Space, StepKind};
 use tch::{nn, TchError, Tensor};
 
@@ -24,6 +26,8 @@ use tch::{nn, TchError, Tensor};
 #[derive(Debug)]
 enum Stage {
     Layer(BoxLayer),
+    /// A one-input cell built as a whole (NAS-Bench-101's).
+    Single(BoxLayer),
     Cell {
         pre: Vec<Option<BoxLayer>>,
         cell: GraphCell,
@@ -90,6 +94,22 @@ impl SpaceNet {
                     stages.push(Stage::Layer(layer));
                     recent = vec![Tracked { channels, scale }];
                 }
+                StepKind::Cell(call) if is_nb101_cell(&call.instance) => {
+                    let q = p / "cells" / cells;
+                    cells += 1;
+                    let c = first_int_arg(&q, call)?;
+                    let resolver = Resolver {
+                        space,
+                        arch,
+                        alternatives: Some(&call.alternatives),
+                    };
+                    let cell = Nb101Cell::new(&q, &resolver, &call.instance, newest.channels, c)?;
+                    stages.push(Stage::Single(boxed(cell)));
+                    recent.push(Tracked {
+                        channels: c,
+                        scale: newest.scale,
+                    });
+                }
                 StepKind::Cell(call) => {
                     let q = p / "cells" / cells;
                     cells += 1;
@@ -127,16 +147,7 @@ fn cell_stage(
     let mut pre = Vec::with_capacity(k);
     let mut channels = Vec::with_capacity(k);
     if k >= 2 {
-        let c = match call.args.first() {
-            Some((_, ArgValue::Int(c))) => *c,
-            _ => {
-                return Err(CompileError::bad_op(
-                    p,
-                    &graph.name,
-                    "a cell with several inputs needs a channel count as its first argument",
-                ))
-            }
-        };
+        let c = first_int_arg(p, call)?;
         for (j, input) in inputs.iter().enumerate() {
             let q = p / format!("pre{j}");
             let layer = if input.scale * 2 == newest.scale {
@@ -180,6 +191,18 @@ fn cell_stage(
     Ok((Stage::Cell { pre, cell }, out))
 }
 
+/// The channel count a cell call gives as its first argument.
+fn first_int_arg(p: &nn::Path, call: &CellCall) -> Result<i64, CompileError> {
+    match call.args.first() {
+        Some((_, ArgValue::Int(c))) => Ok(*c),
+        _ => Err(CompileError::bad_op(
+            p,
+            &call.instance.name,
+            "this cell needs a channel count as its first argument",
+        )),
+    }
+}
+
 impl Layer for SpaceNet {
     fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
         let mut recent = vec![xs.shallow_clone()];
@@ -188,6 +211,13 @@ impl Layer for SpaceNet {
                 Stage::Layer(layer) => {
                     let y = layer.forward(&recent[recent.len() - 1], train)?;
                     recent = vec![y];
+                }
+                Stage::Single(cell) => {
+                    let y = cell.forward(&recent[recent.len() - 1], train)?;
+                    recent.push(y);
+                    if recent.len() > self.keep {
+                        drop(recent.remove(0));
+                    }
                 }
                 Stage::Cell { pre, cell } => {
                     let mut inputs: Vec<Tensor> = last_k(recent.len(), cell.inputs())

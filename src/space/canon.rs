@@ -63,9 +63,9 @@ impl Space {
                 for t in &node.terms {
                     match &t.source {
                         Source::Vertex(_) => {}
-                        Source::Pick { decision, .. } | Source::Member { decision, .. } => {
-                            used[*decision] = true
-                        }
+                        Source::Pick { decision, .. }
+                        | Source::Member { decision, .. }
+                        | Source::Chosen { decision, .. } => used[*decision] = true,
                     }
                 }
                 for op in node
@@ -118,6 +118,11 @@ pub(crate) fn resolve(source: &Source, values: &[Value]) -> Option<usize> {
             Value::Set(s) if s >> candidate & 1 == 1 => Some(*vertex),
             _ => None,
         },
+        Source::Chosen {
+            decision,
+            alternative,
+            vertex,
+        } => (values[*decision] == Value::Cat(*alternative)).then_some(*vertex),
     }
 }
 

@@ -106,9 +106,9 @@ fn reads(e: &Expr, space: &Space, out: &mut Vec<usize>) {
                     for t in &node.terms {
                         match &t.source {
                             Source::Vertex(_) => {}
-                            Source::Pick { decision, .. } | Source::Member { decision, .. } => {
-                                out.push(*decision)
-                            }
+                            Source::Pick { decision, .. }
+                            | Source::Member { decision, .. }
+                            | Source::Chosen { decision, .. } => out.push(*decision),
                         }
                     }
                 }
@@ -199,6 +199,11 @@ pub fn edges(graph: &Graph, values: &[Value]) -> i64 {
                 } => {
                     matches!(values[*decision], Value::Set(s) if s >> candidate & 1 == 1)
                 }
+                Source::Chosen {
+                    decision,
+                    alternative,
+                    ..
+                } => values[*decision] == Value::Cat(*alternative),
             };
             n += present as i64;
         }

@@ -56,6 +56,16 @@ pub enum Source {
         /// The candidate's vertex.
         vertex: usize,
     },
+    /// This vertex, present only when a categorical decision picks `alternative`: a node
+    /// whose kind is a decision (`node a = sum(..) | prod(..)`) reads the alternative chosen.
+    Chosen {
+        /// The categorical decision.
+        decision: usize,
+        /// The alternative that makes the term present.
+        alternative: u32,
+        /// The alternative's vertex.
+        vertex: usize,
+    },
 }
 
 /// The op on a term or after a node's merge.

@@ -341,6 +341,15 @@ fn check_graph(g: &Graph, decisions: &[Decision]) -> Result<(), SpaceError> {
                         Some(Domain::Subset { candidates }) if (*candidate as usize) < candidates.len()),
                     vec![*vertex],
                 ),
+                Source::Chosen {
+                    decision,
+                    alternative,
+                    vertex,
+                } => (
+                    matches!(decisions.get(*decision).map(|d| &d.domain),
+                        Some(Domain::Categorical(alts)) if (*alternative as usize) < alts.len()),
+                    vec![*vertex],
+                ),
             };
             if !ok {
                 return bad(format!(

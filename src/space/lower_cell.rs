@@ -34,6 +34,18 @@ impl Builder {
         self.inputs.len() + self.nodes.len() - 1
     }
 
+    /// How many nodes the graph has so far.
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Guards the nodes added since the first `first` that have no guard yet.
+    pub(crate) fn guard_since(&mut self, first: usize, guard: Guard) {
+        for node in self.nodes.iter_mut().skip(first) {
+            node.guard.get_or_insert(guard);
+        }
+    }
+
     /// The finished graph (an error when no output was set).
     pub(crate) fn finish(self, span: Span) -> Result<Graph, Diagnostic> {
         let output = self.output.ok_or_else(|| {
@@ -122,7 +134,8 @@ impl<'p> Lowerer<'p> {
         b.finish(def.name.span)
     }
 
-    fn tensor(
+    /// Lowers a tensor expression of a cell into nodes; returns its vertex.
+    pub(crate) fn tensor(
         &mut self,
         e: &Expr,
         f: &mut Frame,
@@ -144,6 +157,7 @@ impl<'p> Lowerer<'p> {
                     )
                 })
             }
+            ExprKind::Alt(items) => self.tensor_alternatives(items, f, b, ctx, name),
             ExprKind::Seq(items) if items.len() > 1 && is_merge(&items[0]) => {
                 // `sum(...) >> op`: the first op is the merge node's own op, so the node's
                 // edges are exactly its inputs.
@@ -368,14 +382,29 @@ impl<'p> Lowerer<'p> {
         Ok(ops.remove(0))
     }
 
-    /// A cell constraint: a comparison of integer expressions over `edges`, constants and
-    /// value decisions.
+    /// A cell constraint: `connected` on its own, or a comparison of integer expressions over
+    /// `edges`, `connected` (1 or 0), constants and value decisions.
     fn constraint(
         &mut self,
         e: &Expr,
         f: &mut Frame,
         graph: usize,
     ) -> Result<Constraint, Diagnostic> {
+        let text = self
+            .program
+            .sources
+            .get(e.span.file)
+            .map_or_else(String::new, |src| src.text[e.span.range()].to_string());
+        if let ExprKind::Ref(r) = &e.kind {
+            if let Res::Metric(Metric::Connected) = r.res {
+                return Ok(Constraint {
+                    lhs: CExpr::Connected(graph),
+                    cmp: Cmp::Eq,
+                    rhs: CExpr::Num(1),
+                    text,
+                });
+            }
+        }
         let ExprKind::Binary { op, lhs, rhs } = &e.kind else {
             return Err(error(
                 e.span,
@@ -398,11 +427,6 @@ impl<'p> Lowerer<'p> {
                 ))
             }
         };
-        let text = self
-            .program
-            .sources
-            .get(e.span.file)
-            .map_or_else(String::new, |src| src.text[e.span.range()].to_string());
         Ok(Constraint {
             lhs: self.cexpr(lhs, f, graph)?,
             cmp,
@@ -415,6 +439,7 @@ impl<'p> Lowerer<'p> {
         Ok(match &e.kind {
             ExprKind::Ref(r) if matches!(r.res, Res::Metric(_)) => match r.res {
                 Res::Metric(Metric::Edges) => CExpr::Edges(graph),
+                Res::Metric(Metric::Connected) => CExpr::Connected(graph),
                 _ => {
                     return Err(error(
                         e.span,
@@ -442,6 +467,7 @@ impl<'p> Lowerer<'p> {
             }
             _ => match self.value(e, f, "where")? {
                 Val::Int(x) => CExpr::Num(x),
+                Val::Bool(b) => CExpr::Num(i64::from(b)),
                 Val::Decision(d) => CExpr::Value(d),
                 _ => {
                     return Err(error(

@@ -18,6 +18,7 @@ mod ir;
 mod json;
 mod load;
 mod lower;
+mod lower_alt;
 mod lower_call;
 mod lower_cell;
 mod lower_network;

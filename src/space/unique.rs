@@ -182,6 +182,9 @@ impl Space {
                         } if !assigned[*decision] => sources[v].extend(vertices.iter().copied()),
                         Source::Member {
                             decision, vertex, ..
+                        }
+                        | Source::Chosen {
+                            decision, vertex, ..
                         } if !assigned[*decision] => sources[v].push(*vertex),
                         s => sources[v].extend(resolve(s, values)),
                     }
@@ -216,9 +219,9 @@ impl Space {
                 for t in &node.terms {
                     match &t.source {
                         Source::Vertex(_) => {}
-                        Source::Pick { decision, .. } | Source::Member { decision, .. } => {
-                            live[*decision] = true
-                        }
+                        Source::Pick { decision, .. }
+                        | Source::Member { decision, .. }
+                        | Source::Chosen { decision, .. } => live[*decision] = true,
                     }
                     if let Some(op) = &t.op {
                         self.mark_op(op, &mut live);

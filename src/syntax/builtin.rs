@@ -105,6 +105,9 @@ name_enum! {
         Edges => "edges",
         /// Nodes of a cell's DAG.
         Nodes => "nodes",
+        /// Whether some input of a cell reaches its output through the edges present: a
+        /// predicate (`where connected`), not a number.
+        Connected => "connected",
         /// Trainable parameters of a space's network.
         Params => "params",
         /// Floating-point operations of one forward pass of a space's network.
@@ -115,6 +118,11 @@ name_enum! {
 impl Metric {
     /// Whether the metric belongs in a cell's `where` (true) or a space's (false).
     pub fn is_cell_metric(self) -> bool {
-        matches!(self, Metric::Edges | Metric::Nodes)
+        matches!(self, Metric::Edges | Metric::Nodes | Metric::Connected)
+    }
+
+    /// Whether the metric is a truth value (`where connected`) rather than a number.
+    pub fn is_predicate(self) -> bool {
+        self == Metric::Connected
     }
 }

@@ -1,6 +1,10 @@
 # NAS-Bench-101 (Ying et al., ICML 2019): a DAG of at most 7 vertices (input, 5 op vertices,
-# output) and at most 9 edges; every op vertex sums any subset of earlier vertices and applies
-# one of 3 ops, the output concatenates any subset. 423,624 unique graphs.
+# output) and at most 9 edges in which the input reaches the output; every op vertex sums any
+# subset of earlier vertices and applies one of 3 ops, the output concatenates any subset.
+# 423,624 unique graphs. Its networks compile as the benchmark builds them (the cell's form
+# says so; see grammar/README.md): vertex channels split from the cell's, the input projected
+# by 1x1 conv-BN-ReLU, pruned vertices left out. The benchmark downsamples with a 2x2 max
+# pool, which has no parameters and gives the same 16x16 and 8x8 maps as the 3x3 one here.
 
 op conv3x3_bn_relu(c: int) = conv(c, 3) >> batchnorm >> relu
 op conv1x1_bn_relu(c: int) = conv(c, 1) >> batchnorm >> relu
@@ -17,6 +21,7 @@ cell nb101_cell(c: int) {
     node   v5 = sum(any of [v0, v1, v2, v3, v4]) >> nb101_op(c)
     output concat(any of [v0, v1, v2, v3, v4, v5])
     where  edges <= 9
+    where  connected
 }
 
 space nb101(c: int = 128, cells: int = 3, classes: int = 10) {

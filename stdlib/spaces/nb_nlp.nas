@@ -1,22 +1,44 @@
-# A NAS-Bench-NLP-style recurrent cell (Klyuchnikov et al., 2020): linear maps, blends,
-# element-wise products and sums, and activations over the input x and up to 3 hidden states
-# (h1, h2, h3). Every node picks its inputs among the earlier ones and its activations.
-# NAS-Bench-NLP lets each node also choose its kind (linear, blend, product, sum, activation);
-# the language has no choice between merges, so here the node kinds are fixed per position.
+# A NAS-Bench-NLP-style recurrent cell (Klyuchnikov et al., 2020): nodes over the input x and
+# up to 3 hidden states (h1, h2, h3). Every node chooses its kind, and its inputs among the
+# earlier vertices: a linear map of two inputs (`linear`), a blend `z·a + (1 − z)·b`
+# (`blend`), an element-wise product (`prod`) or sum (`sum`) of two inputs, or an activation
+# of one input (`activation`). The last node is the new hidden state.
 
-op nlp_linear(d: int) = linear(d)
-choice nlp_act = tanh | sigmoid | relu | skip
+choice activation = tanh | sigmoid | relu
 
 cell nb_nlp_cell(d: int) {
     input  x, h1, h2, h3
-    node   a = sum(2 of [x, h1, h2, h3] >> nlp_linear(d)) >> nlp_act
-    node   b = sum(2 of [x, h1, h2, h3, a] >> nlp_linear(d)) >> nlp_act
-    node   g = sum(2 of [x, h1, h2, h3, a, b] >> nlp_linear(d)) >> sigmoid
-    node   m = prod(2 of [x, h1, h2, h3, a, b, g])
-    node   c = blend(1 of [a, b, m], 1 of [h1, h2, h3], g)
-    node   s = sum(2 of [a, b, m, c] >> nlp_act)
-    node   h = prod(1 of [s, c, m], 1 of [g, a, b] >> nlp_act)
-    output h
+    node   n1 = sum(2 of [x, h1, h2, h3] >> linear(d))
+                | blend(1 of [x, h1, h2, h3], 1 of [x, h1, h2, h3], 1 of [x, h1, h2, h3])
+                | prod(2 of [x, h1, h2, h3])
+                | sum(2 of [x, h1, h2, h3])
+                | sum(1 of [x, h1, h2, h3] >> activation)
+    node   n2 = sum(2 of [x, h1, h2, h3, n1] >> linear(d))
+                | blend(1 of [x, h1, h2, h3, n1], 1 of [x, h1, h2, h3, n1], 1 of [x, h1, h2, h3, n1])
+                | prod(2 of [x, h1, h2, h3, n1])
+                | sum(2 of [x, h1, h2, h3, n1])
+                | sum(1 of [x, h1, h2, h3, n1] >> activation)
+    node   n3 = sum(2 of [x, h1, h2, h3, n1, n2] >> linear(d))
+                | blend(1 of [x, h1, h2, h3, n1, n2], 1 of [x, h1, h2, h3, n1, n2], 1 of [x, h1, h2, h3, n1, n2])
+                | prod(2 of [x, h1, h2, h3, n1, n2])
+                | sum(2 of [x, h1, h2, h3, n1, n2])
+                | sum(1 of [x, h1, h2, h3, n1, n2] >> activation)
+    node   n4 = sum(2 of [x, h1, h2, h3, n1, n2, n3] >> linear(d))
+                | blend(1 of [x, h1, h2, h3, n1, n2, n3], 1 of [x, h1, h2, h3, n1, n2, n3], 1 of [x, h1, h2, h3, n1, n2, n3])
+                | prod(2 of [x, h1, h2, h3, n1, n2, n3])
+                | sum(2 of [x, h1, h2, h3, n1, n2, n3])
+                | sum(1 of [x, h1, h2, h3, n1, n2, n3] >> activation)
+    node   n5 = sum(2 of [x, h1, h2, h3, n1, n2, n3, n4] >> linear(d))
+                | blend(1 of [x, h1, h2, h3, n1, n2, n3, n4], 1 of [x, h1, h2, h3, n1, n2, n3, n4], 1 of [x, h1, h2, h3, n1, n2, n3, n4])
+                | prod(2 of [x, h1, h2, h3, n1, n2, n3, n4])
+                | sum(2 of [x, h1, h2, h3, n1, n2, n3, n4])
+                | sum(1 of [x, h1, h2, h3, n1, n2, n3, n4] >> activation)
+    node   n6 = sum(2 of [x, h1, h2, h3, n1, n2, n3, n4, n5] >> linear(d))
+                | blend(1 of [x, h1, h2, h3, n1, n2, n3, n4, n5], 1 of [x, h1, h2, h3, n1, n2, n3, n4, n5], 1 of [x, h1, h2, h3, n1, n2, n3, n4, n5])
+                | prod(2 of [x, h1, h2, h3, n1, n2, n3, n4, n5])
+                | sum(2 of [x, h1, h2, h3, n1, n2, n3, n4, n5])
+                | sum(1 of [x, h1, h2, h3, n1, n2, n3, n4, n5] >> activation)
+    output n6
 }
 
 space nb_nlp(vocab: int = 10000, d: int = 256) {

@@ -1,10 +1,13 @@
 """PyTorch reference for the nas_rl space (stdlib/spaces/nas_rl.nas, Zoph & Le's layer-wise
-CNN as that file defines it): 15 layers, each conv(count, size) ("same" padding, no bias),
-batch norm and ReLU on the concatenation of the previous layer and the chosen earlier layers
-(or the image); global average pooling and a linear classifier. Prints the trainable
+CNN as that file defines it): 15 layers, each a conv with its own filter count, height and
+width ("same" padding, no bias), batch norm and ReLU on the concatenation of the previous
+layer and the chosen earlier layers (or the image); global average pooling and a linear
+classifier. Prints the trainable
 parameter count of the architecture given in the space's canonical text.
 
 Usage: .venv/bin/python tests/reference/nas_rl.py 'nas_rl_net.l1.op.count=24 ...' [CLASSES] [IN_CHANNELS]
+
+The filter height and width are odd (1, 3, 5 or 7), so symmetric padding keeps the size.
 """
 import sys
 
@@ -33,10 +36,11 @@ class Net(nn.Module):
             skips = members(arch.get(f"nas_rl_net.{name}.1.in", "{}")) if i > 1 else []
             sources = [previous] + skips
             count = int(arch[f"nas_rl_net.{name}.op.count"])
-            size = int(arch[f"nas_rl_net.{name}.op.size"])
+            height = int(arch[f"nas_rl_net.{name}.op.height"])
+            width = int(arch[f"nas_rl_net.{name}.op.width"])
             c_in = sum(channels[s] for s in sources)
             self.layers.append(nn.Sequential(
-                nn.Conv2d(c_in, count, size, padding=size // 2, bias=False),
+                nn.Conv2d(c_in, count, (height, width), padding=(height // 2, width // 2), bias=False),
                 nn.BatchNorm2d(count),
                 nn.ReLU(),
             ))

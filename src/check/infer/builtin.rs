@@ -190,3 +190,16 @@ impl<'p> Infer<'p> {
         acc
     }
 }
+
+/// The shape of a node choosing its kind among tensor expressions (`sum(..) | prod(..)`),
+/// when every alternative is a tensor: a dimension they disagree on is unknown from there on.
+pub(super) fn tensor_alternatives<'p>(values: &[Val<'p>]) -> Option<Val<'p>> {
+    let mut shapes = values.iter().map(|v| match v {
+        Val::Tensor(shape) => Some(*shape),
+        _ => None,
+    });
+    let first = shapes.next()??;
+    shapes
+        .try_fold(first, |merged, shape| shape.map(|s| merged.merge(s)))
+        .map(Val::Tensor)
+}

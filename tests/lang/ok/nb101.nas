@@ -8,6 +8,7 @@ cell nb101_cell(c: int) {
     node v3 = sum(any of [v0 >> conv(c, 1), v1, v2]) >> nb101_op(c)
     output concat(any of [v1, v2, v3])
     where edges <= 9
+    where connected
 }
 
 space nb101(c: int = 16, stacks: int = 3) {

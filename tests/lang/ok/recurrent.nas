@@ -6,7 +6,7 @@ cell rnn_cell(d: int) {
     node a = x >> linear(d)
     node b = h >> linear(d)
     node gate = sum(a, b) >> sigmoid
-    node cand = prod(a, b) >> rnn_activation
+    node cand = prod(a, b) >> rnn_activation | sum(a, b) >> tanh    # the node's kind is chosen
     node out = blend(cand, h, gate)
     output out
 }
