@@ -7,6 +7,7 @@
 #   nas run scripts/darts_nb201.nas                          # DARTS, first order
 #   nas run scripts/darts_nb201.nas --experiment darts_second_order
 #   nas run scripts/darts_nb201.nas --experiment gdas
+#   nas run scripts/darts_nb201.nas --experiment snas
 #   nas run scripts/darts_nb201.nas --experiment rsps
 #   nas run scripts/darts_nb201.nas --experiment spos
 #
@@ -35,6 +36,14 @@ experiment gdas {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  gdas(epochs: 30, tau_max: 10.0, tau_min: 0.1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment snas {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  snas(epochs: 10, tau_max: 1.0, tau_min: 0.03)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }

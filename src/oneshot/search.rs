@@ -3,11 +3,12 @@
 //! single path), the learning rate and temperature, and a seeded generator for paths.
 
 use super::darts::{
-    clip_norm, first_order_alpha_grad, second_order_alpha_grad, weight_gradients, Batch,
+    clip_norm, first_order_arch_grads, joint_gradients, second_order_alpha_grad, weight_gradients,
+    Batch,
 };
 use super::data::BatchStream;
 use super::derive::derive;
-use super::mix::{darts_mix, gdas_mix, path_mix, probabilities, CellMix};
+use super::mix::{darts_mix, gdas_mix, path_mix, probabilities, snas_mix, CellMix};
 use super::optim::{Adam, Sgd};
 use super::path::{CellPath, OPS};
 use super::supernet::{Supernet, SupernetConfig};
@@ -24,16 +25,19 @@ pub enum Mode {
     Darts,
     /// GDAS' Gumbel-softmax sample, one op per edge, at the current temperature.
     Gdas,
+    /// SNAS' relaxed Gumbel-softmax sample: every op, soft one-hot weights, current τ.
+    Snas,
     /// A single path: the fixed one if set, else a uniform sample per weight step (SPOS, RSPS).
     Path,
 }
 
 impl Mode {
-    /// The mode named `name` (`darts`, `gdas`, `path`).
+    /// The mode named `name` (`darts`, `gdas`, `snas`, `path`).
     pub fn from_name(name: &str) -> Option<Mode> {
         match name {
             "darts" => Some(Mode::Darts),
             "gdas" => Some(Mode::Gdas),
+            "snas" => Some(Mode::Snas),
             "path" => Some(Mode::Path),
             _ => None,
         }
@@ -44,6 +48,7 @@ impl Mode {
         match self {
             Mode::Darts => "darts",
             Mode::Gdas => "gdas",
+            Mode::Snas => "snas",
             Mode::Path => "path",
         }
     }
@@ -68,7 +73,7 @@ pub struct SearchConfig {
     pub arch_lr: f64,
     /// α's Adam weight decay.
     pub arch_weight_decay: f64,
-    /// GDAS' initial temperature.
+    /// The initial Gumbel-softmax temperature (GDAS, SNAS).
     pub tau: f64,
     /// Seeds the weights, α, the batch order and path samples.
     pub seed: u64,
@@ -175,31 +180,34 @@ impl OneShotSearch {
         Ok(loss)
     }
 
-    /// One Adam step of α on the next validation batch: `order` 1 is first order (DARTS or
-    /// GDAS mode), 2 second order with ξ the weights' learning rate (DARTS mode; the training
-    /// batch is the one the next weight step uses). Returns the validation loss.
+    /// One Adam step of α on the next validation batch: `order` 1 is first order (DARTS, GDAS
+    /// or SNAS mode), 2 second order with ξ the weights' learning rate (DARTS mode; the
+    /// training batch is the one the next weight step uses). Returns the validation loss.
     pub fn alpha_step(&mut self, order: u8) -> Result<f64, OneShotError> {
         let valid = self.valid.next_batch()?;
-        let (loss, grad) = match (order, self.mode) {
+        let alpha = self.net.alpha();
+        let (loss, grads) = match (order, self.mode) {
             (_, Mode::Path) => {
                 return Err(OneShotError::Config(
                     "α takes no part in single-path mode; set_mode(\"darts\") or set_mode(\"gdas\") first".to_string(),
                 ))
             }
-            (1, Mode::Darts) => {
-                first_order_alpha_grad(&self.net, &valid, &darts_mix(self.net.alpha())?)?
-            }
+            (1, Mode::Darts) => first_order_arch_grads(&self.net, &valid, &darts_mix(alpha)?)?,
             (1, Mode::Gdas) => {
-                let (mix, _) = gdas_mix(self.net.alpha(), self.tau)?;
-                first_order_alpha_grad(&self.net, &valid, &mix)?
+                let (mix, _) = gdas_mix(alpha, self.tau)?;
+                first_order_arch_grads(&self.net, &valid, &mix)?
+            }
+            (1, Mode::Snas) => {
+                first_order_arch_grads(&self.net, &valid, &snas_mix(alpha, self.tau)?)?
             }
             (2, Mode::Darts) => {
                 let train: Batch = self.train.peek()?;
-                second_order_alpha_grad(&self.net, &train, &valid, self.lr)?
+                let (loss, grad) = second_order_alpha_grad(&self.net, &train, &valid, self.lr)?;
+                (loss, vec![grad])
             }
-            (2, Mode::Gdas) => {
+            (2, _) => {
                 return Err(OneShotError::Config(
-                    "the second-order step differentiates the softmax mixture; use order 1 with GDAS".to_string(),
+                    "the second-order step differentiates the softmax mixture; use order 1 with GDAS or SNAS".to_string(),
                 ))
             }
             (other, _) => {
@@ -210,11 +218,46 @@ impl OneShotSearch {
         };
         self.steps += 1;
         self.finite("the validation loss", loss)?;
-        let norm = grad.f_norm()?.f_double_value(&[])?;
-        self.finite("the α gradient norm", norm)?;
-        self.adam
-            .step(&[self.net.alpha().shallow_clone()], &[grad])?;
+        self.step_arch(&grads)?;
         Ok(loss)
+    }
+
+    /// One step of the weights (SGD) and α (Adam) together, from one backward pass of the
+    /// training loss on the next training batch under the current mode's relaxed mixture
+    /// (SNAS' way: no validation split, no alternation; also DARTS or GDAS mode). Returns the
+    /// training loss.
+    pub fn joint_step(&mut self) -> Result<f64, OneShotError> {
+        let alpha = self.net.alpha();
+        let mix = match self.mode {
+            Mode::Darts => darts_mix(alpha)?,
+            Mode::Gdas => gdas_mix(alpha, self.tau)?.0,
+            Mode::Snas => snas_mix(alpha, self.tau)?,
+            Mode::Path => return Err(OneShotError::Config(format!(
+                "a joint step trains α, which takes no part in {} mode; set_mode(\"snas\") first",
+                self.mode.name()
+            ))),
+        };
+        let batch = self.train.next_batch()?;
+        let (loss, weight_grads, arch_grads) = joint_gradients(&self.net, &batch, &mix)?;
+        self.steps += 1;
+        self.finite("the training loss", loss)?;
+        let norm = clip_norm(&weight_grads, self.config.clip)?;
+        self.finite("the weights' gradient norm", norm)?;
+        self.sgd.step(&self.net.weights(), &weight_grads, self.lr)?;
+        self.step_arch(&arch_grads)?;
+        Ok(loss)
+    }
+
+    /// One Adam step of the architecture parameters along `grads` (after a finiteness check).
+    fn step_arch(&mut self, grads: &[tch::Tensor]) -> Result<(), OneShotError> {
+        let mut norm = 0.0;
+        for g in grads {
+            norm += g.f_square()?.f_sum(Kind::Double)?.f_double_value(&[])?;
+        }
+        self.finite("the α gradient norm", norm.sqrt())?;
+        let params = self.net.arch_parameters();
+        self.adam.step(&params[..grads.len()], grads)?;
+        Ok(())
     }
 
     /// Full training batches per pass over the training split.
@@ -263,7 +306,7 @@ impl OneShotSearch {
         self.fixed_path = Some(path);
     }
 
-    /// Sets GDAS' temperature.
+    /// Sets the Gumbel-softmax temperature (GDAS, SNAS).
     pub fn set_tau(&mut self, tau: f64) -> Result<(), OneShotError> {
         if !(tau.is_finite() && tau > 0.0) {
             return Err(OneShotError::Config(format!(
@@ -274,7 +317,7 @@ impl OneShotSearch {
         Ok(())
     }
 
-    /// GDAS' temperature.
+    /// The Gumbel-softmax temperature.
     pub fn tau(&self) -> f64 {
         self.tau
     }
@@ -339,6 +382,7 @@ impl OneShotSearch {
         Ok(match self.mode {
             Mode::Darts => darts_mix(&alpha)?,
             Mode::Gdas => gdas_mix(&alpha, self.tau)?.0,
+            Mode::Snas => snas_mix(&alpha, self.tau)?,
             Mode::Path => {
                 let path = match self.fixed_path {
                     Some(p) => p,
@@ -439,6 +483,36 @@ mod tests {
         let probs = s.probabilities().unwrap();
         assert!((probs[0].iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!(s.set_lr(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn snas_joint_steps_train_weights_and_alpha_on_the_training_loss() {
+        let mut s = search(8);
+        s.set_mode(Mode::Snas);
+        s.set_tau(1.0).unwrap();
+        s.set_lr(0.1).unwrap();
+        let before = alpha_sum(&s);
+        let weights_before: Vec<tch::Tensor> = s.net.weights().iter().map(|w| w.copy()).collect();
+        let first = s.joint_step().unwrap();
+        assert!(alpha_sum(&s) != before);
+        let moved = s
+            .net
+            .weights()
+            .iter()
+            .zip(&weights_before)
+            .any(|(w, b)| w.not_equal_tensor(b).any().int64_value(&[]) != 0);
+        assert!(moved);
+        for _ in 0..6 {
+            s.joint_step().unwrap();
+        }
+        let last = s.joint_step().unwrap();
+        assert!(last < first, "{first} → {last}");
+        // α also steps on the validation loss in SNAS mode (first order only).
+        s.alpha_step(1).unwrap();
+        assert!(s.alpha_step(2).is_err());
+        s.set_mode(Mode::Path);
+        assert!(s.joint_step().is_err());
+        assert_eq!(Mode::from_name("snas"), Some(Mode::Snas));
     }
 
     #[test]

@@ -210,6 +210,11 @@ impl Supernet {
         &self.alpha
     }
 
+    /// Every architecture parameter, in the order gradients and optimiser steps use: α.
+    pub fn arch_parameters(&self) -> Vec<Tensor> {
+        vec![self.alpha.shallow_clone()]
+    }
+
     /// The number of shared weights.
     pub fn weight_count(&self) -> i64 {
         self.weights().iter().map(|t| t.numel() as i64).sum()

@@ -1,6 +1,6 @@
 //! One-shot search from scripts: `ctx.supernet(#{...})` builds a weight-sharing supernet of
 //! the NAS-Bench-201 space on a dataset split in two, and the `Supernet` type exposes the
-//! primitives of [`crate::oneshot`]: `weight_step()`, `alpha_step(order)`,
+//! primitives of [`crate::oneshot`]: `weight_step()`, `alpha_step(order)`, `joint_step()`,
 //! `steps_per_epoch()`, `derive()`, `alphas()`, `probabilities()`, `set_mode(name)`,
 //! `set_tau(t)`, `set_lr(lr)`, `sample_path()`, `set_path(arch)`, `valid_accuracy(arch)`.
 //! Architectures go in and out as the run's `Arch` values, so a derived one can be passed to
@@ -65,6 +65,9 @@ pub fn register(engine: &mut Engine) {
         .register_fn("alpha_step", |n: &mut SupernetHandle, order: INT| {
             let order = u8::try_from(order).unwrap_or(0);
             timed(n, |s| s.alpha_step(order))
+        })
+        .register_fn("joint_step", |n: &mut SupernetHandle| {
+            timed(n, |s| s.joint_step())
         })
         .register_fn("steps_per_epoch", |n: &mut SupernetHandle| {
             n.0.search.borrow().steps_per_epoch() as INT
@@ -155,7 +158,7 @@ fn rows(values: Vec<Vec<f64>>) -> Array {
 fn set_mode(n: &mut SupernetHandle, name: &str) -> RhaiResult<()> {
     let mode = Mode::from_name(name).ok_or_else(|| {
         script_error(format!(
-            "supernet: unknown mode `{name}` (the modes are \"darts\", \"gdas\" and \"path\")"
+            "supernet: unknown mode `{name}` (the modes are \"darts\", \"gdas\", \"snas\" and \"path\")"
         ))
     })?;
     n.0.search.borrow_mut().set_mode(mode);
