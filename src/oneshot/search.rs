@@ -11,7 +11,7 @@ use super::derive::derive;
 use super::mix::{darts_mix, gdas_mix, path_mix, probabilities, snas_mix, CellMix};
 use super::optim::{Adam, Sgd};
 use super::path::{CellPath, OPS};
-use super::supernet::{Supernet, SupernetConfig};
+use super::supernet::{Supernet, SupernetConfig, SupernetOptions};
 use super::OneShotError;
 use crate::train::ImageSet;
 use rand::{Rng, SeedableRng};
@@ -77,6 +77,10 @@ pub struct SearchConfig {
     pub tau: f64,
     /// Seeds the weights, α, the batch order and path samples.
     pub seed: u64,
+    /// PC-DARTS' K: 1/K of each edge's channels go through its ops (1: all of them).
+    pub partial_channels: i64,
+    /// PC-DARTS' edge normalisation (a β per edge, trained with α).
+    pub edge_normalization: bool,
     /// Where tensors live.
     pub device: Device,
     /// The kind of weights and images (`Float`; `Double` for exact checks).
@@ -97,6 +101,8 @@ impl SearchConfig {
             arch_lr: 3e-4,
             arch_weight_decay: 1e-3,
             tau: 10.0,
+            partial_channels: 1,
+            edge_normalization: false,
             seed,
             device: Device::Cpu,
             kind: Kind::Float,
@@ -141,7 +147,11 @@ impl OneShotSearch {
             ..config.net
         };
         let seed = config.seed;
-        let net = Supernet::new(net, config.device, config.kind, seed as i64)?;
+        let options = SupernetOptions {
+            partial_channels: config.partial_channels,
+            edge_normalization: config.edge_normalization,
+        };
+        let net = Supernet::with_options(net, options, config.device, config.kind, seed as i64)?;
         let train = BatchStream::new(train, config.batch, seed, config.device, config.kind)?;
         let valid = BatchStream::new(
             valid,
@@ -200,6 +210,11 @@ impl OneShotSearch {
             (1, Mode::Snas) => {
                 first_order_arch_grads(&self.net, &valid, &snas_mix(alpha, self.tau)?)?
             }
+            (2, Mode::Darts) if self.net.beta().is_some() => {
+                return Err(OneShotError::Config(
+                    "the second-order step covers α only; with edge normalisation (β) use order 1, as PC-DARTS does".to_string(),
+                ))
+            }
             (2, Mode::Darts) => {
                 let train: Batch = self.train.peek()?;
                 let (loss, grad) = second_order_alpha_grad(&self.net, &train, &valid, self.lr)?;
@@ -232,10 +247,12 @@ impl OneShotSearch {
             Mode::Darts => darts_mix(alpha)?,
             Mode::Gdas => gdas_mix(alpha, self.tau)?.0,
             Mode::Snas => snas_mix(alpha, self.tau)?,
-            Mode::Path => return Err(OneShotError::Config(format!(
+            Mode::Path => {
+                return Err(OneShotError::Config(format!(
                 "a joint step trains α, which takes no part in {} mode; set_mode(\"snas\") first",
                 self.mode.name()
-            ))),
+            )))
+            }
         };
         let batch = self.train.next_batch()?;
         let (loss, weight_grads, arch_grads) = joint_gradients(&self.net, &batch, &mix)?;
@@ -280,6 +297,19 @@ impl OneShotSearch {
             .f_to_device(Device::Cpu)?;
         let flat = Vec::<f64>::try_from(a.f_flatten(0, -1)?)?;
         Ok(flat.chunks(OPS).map(<[f64]>::to_vec).collect())
+    }
+
+    /// Each edge's weight under edge normalisation (the softmax of β over the edges entering
+    /// the same node); all 1 without it.
+    pub fn edge_weights(&self) -> Result<Vec<f64>, OneShotError> {
+        Ok(match self.net.beta() {
+            Some(beta) => Vec::<f64>::try_from(
+                super::partial::edge_weights(&beta.f_detach()?)?
+                    .f_to_kind(Kind::Double)?
+                    .f_to_device(Device::Cpu)?,
+            )?,
+            None => vec![1.0; super::path::EDGES.len()],
+        })
     }
 
     /// `softmax(α)` per edge.
@@ -513,6 +543,35 @@ mod tests {
         s.set_mode(Mode::Path);
         assert!(s.joint_step().is_err());
         assert_eq!(Mode::from_name("snas"), Some(Mode::Snas));
+    }
+
+    #[test]
+    fn pc_darts_steps_train_alpha_and_beta() {
+        tch::set_num_threads(1);
+        let net = SupernetConfig {
+            channels: 4,
+            cells: 1,
+            classes: 2,
+            in_channels: 1,
+        };
+        let config = SearchConfig {
+            partial_channels: 2,
+            edge_normalization: true,
+            ..SearchConfig::darts(net, 16, 9)
+        };
+        let mut s = OneShotSearch::new(config, toy(64, 1), toy(64, 2)).unwrap();
+        let before = s.edge_weights().unwrap();
+        assert_eq!(before[0], 1.0);
+        for _ in 0..3 {
+            s.alpha_step(1).unwrap();
+            s.weight_step().unwrap();
+        }
+        let after = s.edge_weights().unwrap();
+        assert!(after[1..] != before[1..], "{before:?} {after:?}");
+        assert!((after[3] + after[4] + after[5] - 1.0).abs() < 1e-6);
+        assert!(s.alpha_step(2).is_err());
+        let plain = search(9);
+        assert_eq!(plain.edge_weights().unwrap(), vec![1.0; 6]);
     }
 
     #[test]
