@@ -47,6 +47,9 @@ pub struct Args {
     /// Append each architecture's scores to this JSON-lines file as they are computed.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// libtorch's threads (default: libtorch's own choice, one per core).
+    #[arg(long)]
+    threads: Option<u16>,
 }
 
 /// Runs `nas proxies`.
@@ -62,6 +65,9 @@ pub fn run(args: Args) -> ExitCode {
 
 fn proxies(args: Args) -> Result<(), String> {
     let chosen = chosen_proxies(&args.proxies)?;
+    if let Some(threads) = args.threads {
+        tch::set_num_threads(i32::from(threads.max(1)));
+    }
     let space = crate::space::load_space(&args.space)?;
     let truth = read_column(&args.table, &args.column)?;
     let data = read_proxy_data(&args)?;
