@@ -339,6 +339,18 @@ impl Supernet {
         self.weights.trainable_variables()
     }
 
+    /// The shared weights with their names (`cells.0.edges.1<-0.nor_conv_3x3.conv.weight`).
+    pub fn named_weights(&self) -> Vec<(String, Tensor)> {
+        let mut named: Vec<(String, Tensor)> = self
+            .weights
+            .variables()
+            .into_iter()
+            .filter(|(_, t)| t.requires_grad())
+            .collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        named
+    }
+
     /// The architecture parameters: `[6, 5]`, rows in edge order, columns in op order.
     pub fn alpha(&self) -> &Tensor {
         &self.alpha

@@ -198,7 +198,7 @@ fn path_of(a: &ArchHandle) -> RhaiResult<CellPath> {
 }
 
 /// The run's architecture for a cell path.
-fn arch_of(space: &Space, path: &CellPath) -> RhaiResult<ArchHandle> {
+pub(super) fn arch_of(space: &Space, path: &CellPath) -> RhaiResult<ArchHandle> {
     let text = path.to_string();
     let arch = space.decode(&text).map_err(|e| {
         script_error(format!(
@@ -217,7 +217,7 @@ fn arch_of(space: &Space, path: &CellPath) -> RhaiResult<ArchHandle> {
     Ok(handle)
 }
 
-fn int(settings: &Map, key: &str, default: INT) -> RhaiResult<INT> {
+pub(super) fn int(settings: &Map, key: &str, default: INT) -> RhaiResult<INT> {
     match settings.get(key) {
         None => Ok(default),
         Some(v) => v
@@ -236,7 +236,7 @@ fn float(settings: &Map, key: &str, default: FLOAT) -> RhaiResult<FLOAT> {
     }
 }
 
-fn text(settings: &Map, key: &str, default: &str) -> RhaiResult<String> {
+pub(super) fn text(settings: &Map, key: &str, default: &str) -> RhaiResult<String> {
     match settings.get(key) {
         None => Ok(default.to_string()),
         Some(v) => v
@@ -257,7 +257,7 @@ fn boolean(settings: &Map, key: &str, default: bool) -> RhaiResult<bool> {
     }
 }
 
-fn positive(key: &str, value: INT) -> RhaiResult<INT> {
+pub(super) fn positive(key: &str, value: INT) -> RhaiResult<INT> {
     if value < 1 {
         return Err(script_error(format!(
             "supernet: `{key}` must be at least 1, got {value}"
