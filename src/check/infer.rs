@@ -950,9 +950,9 @@ impl<'p> Infer<'p> {
         out
     }
 
-    /// Runs a cell: its inputs are the most recent shapes of `history` (older ones aligned to
-    /// the newest one's spatial size, as DARTS-style preprocessing does), and returns its
-    /// output's shape.
+    /// Runs a cell: its inputs are the most recent shapes of `history`; with two or more, each
+    /// is brought to the cell's first argument's channels at the newest one's spatial size,
+    /// as the compiler's DARTS-style preprocessing does. Returns its output's shape.
     fn run_cell(&mut self, env: &Rc<Env<'p>>, history: &[Shape]) -> Shape {
         let inputs: Vec<(u32, u32)> = env
             .body
@@ -967,6 +967,14 @@ impl<'p> Infer<'p> {
             .collect();
         let newest = history.last().copied().unwrap_or(Shape::Unknown);
         let count = inputs.len();
+        // With two or more inputs, the compiler brings each to `c` channels (the cell's first
+        // argument) at the newest input's resolution before the nodes read them.
+        let preprocessed = (count >= 2).then(|| {
+            env.params
+                .first()
+                .and_then(single)
+                .map_or(Dim::Unknown, Dim::Known)
+        });
         for (position, key) in inputs.iter().enumerate() {
             let back = count - position;
             let shape = if history.len() >= back {
@@ -974,8 +982,11 @@ impl<'p> Infer<'p> {
             } else {
                 history.first().copied().unwrap_or(Shape::Unknown)
             };
-            let aligned = match (shape, newest) {
-                (Shape::Image { c, .. }, Shape::Image { h, w, .. }) => Shape::Image { c, h, w },
+            let aligned = match (shape, newest, preprocessed) {
+                (_, Shape::Image { h, w, .. }, Some(c)) => Shape::Image { c, h, w },
+                (Shape::Image { c, .. }, Shape::Image { h, w, .. }, None) => {
+                    Shape::Image { c, h, w }
+                }
                 _ => shape,
             };
             env.tensors.borrow_mut().insert(*key, aligned);
