@@ -201,9 +201,5 @@ fn fixed_rejects_a_missing_or_malformed_architecture() {
         message(&cfg)
     );
     cfg.params = params(&[("arch", Param::Str("|nor_conv_3x3~0|+|oops".into()))]);
-    assert!(
-        message(&cfg).contains("cannot decode"),
-        "{}",
-        message(&cfg)
-    );
+    assert!(message(&cfg).contains("cannot decode"), "{}", message(&cfg));
 }
