@@ -41,6 +41,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from nb201_vs_pytorch import ResBlock  # the same residual block as the stand-alone network
+
 EDGES = [(1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)]
 OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,17 +90,6 @@ class SearchCell(nn.Module):
                     total = out if total is None else total + out
             values.append(x * 0.0 if total is None else total)
         return values[-1]
-
-
-class ResBlock(nn.Module):
-    def __init__(self, c_in, c_out):
-        super().__init__()
-        self.conv_a = relu_conv_bn(c_in, c_out, 3, 2)
-        self.conv_b = relu_conv_bn(c_out, c_out, 3)
-        self.downsample = nn.Sequential(nn.AvgPool2d(2, 2), nn.Conv2d(c_in, c_out, 1, bias=False))
-
-    def forward(self, x):
-        return self.downsample(x) + self.conv_b(self.conv_a(x))
 
 
 class Supernet(nn.Module):
