@@ -9,6 +9,7 @@
 #   nas run scripts/darts_nb201.nas --experiment gdas
 #   nas run scripts/darts_nb201.nas --experiment snas
 #   nas run scripts/darts_nb201.nas --experiment pc_darts
+#   nas run scripts/darts_nb201.nas --experiment enas
 #   nas run scripts/darts_nb201.nas --experiment rsps
 #   nas run scripts/darts_nb201.nas --experiment spos
 #
@@ -53,6 +54,14 @@ experiment pc_darts {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  pc_darts(partial: 4, channels: 16, epochs: 6, warmup: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment enas {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  enas(epochs: 6, controller_steps: 50, candidates: 20)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }

@@ -1,6 +1,7 @@
 //! One-shot strategies end to end through `nas run`: tiny DARTS (first and second order),
-//! GDAS, SNAS and PC-DARTS searches on a slice of Fashion-MNIST, each deriving a NAS-Bench-201 cell
-//! that the table evaluator looks up; and the script errors of bad supernet settings.
+//! GDAS, SNAS, PC-DARTS and ENAS searches on a slice of Fashion-MNIST, each deriving a
+//! NAS-Bench-201 cell that the table evaluator looks up; and the script errors of bad
+//! supernet settings.
 
 use std::path::Path;
 use std::process::Command;
@@ -119,6 +120,27 @@ fn differentiable_searches_derive_a_cell_that_the_table_scores() {
         assert!(!derived.contains("none"), "{derived}");
         assert_eq!(score, table_score(&derived), "{out}");
     }
+}
+
+#[test]
+fn enas_trains_its_controller_on_shared_weight_rewards_and_the_table_scores_its_pick() {
+    if !fashion_mnist_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = "enas(epochs: 2, steps: 3, controller_steps: 4, candidates: 3, batches: 2, channels: 2, batch: 16, limit: 200, threads: 1)";
+    let (ok, out) = run(dir.path(), &experiment(strategy));
+    assert!(ok, "{out}");
+    // Each epoch reports the controller's mean reward, an accuracy.
+    let rewards: Vec<f64> = out
+        .lines()
+        .filter_map(|l| l.split("mean reward ").nth(1))
+        .filter_map(|rest| rest.split(',').next()?.trim().parse().ok())
+        .collect();
+    assert_eq!(rewards.len(), 2, "{out}");
+    assert!(rewards.iter().all(|r| (0.0..=1.0).contains(r)), "{out}");
+    let (derived, score) = derived_and_score(&out);
+    assert_eq!(score, table_score(&derived), "{out}");
 }
 
 #[test]

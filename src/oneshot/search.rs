@@ -190,6 +190,34 @@ impl OneShotSearch {
         Ok(loss)
     }
 
+    /// One SGD step of the weights on the next training batch through `path` only, whatever
+    /// the mode (ENAS' shared-weight training on the controller's samples); returns the
+    /// training loss.
+    pub fn weight_step_on(&mut self, path: &CellPath) -> Result<f64, OneShotError> {
+        let batch = self.train.next_batch()?;
+        let (loss, grads) = weight_gradients(&self.net, &batch, &path_mix(path))?;
+        self.steps += 1;
+        self.finite("the training loss", loss)?;
+        let norm = clip_norm(&grads, self.config.clip)?;
+        self.finite("the weights' gradient norm", norm)?;
+        self.sgd.step(&self.net.weights(), &grads, self.lr)?;
+        Ok(loss)
+    }
+
+    /// The accuracy of `path` through the shared weights on the next batch of the validation
+    /// stream (ENAS' reward: a fresh minibatch each call), batch norm with batch statistics.
+    pub fn valid_batch_accuracy(&mut self, path: &CellPath) -> Result<f64, OneShotError> {
+        let batch = self.valid.next_batch()?;
+        let _guard = tch::no_grad_guard();
+        let logits = self.net.forward(&batch.images, &path_mix(path), true)?;
+        let hits = logits
+            .f_argmax(-1, false)?
+            .f_eq_tensor(&batch.labels)?
+            .f_sum(Kind::Int64)?
+            .f_int64_value(&[])?;
+        Ok(hits as f64 / batch.labels.size()[0].max(1) as f64)
+    }
+
     /// One Adam step of α on the next validation batch: `order` 1 is first order (DARTS, GDAS
     /// or SNAS mode), 2 second order with ξ the weights' learning rate (DARTS mode; the
     /// training batch is the one the next weight step uses). Returns the validation loss.
@@ -572,6 +600,37 @@ mod tests {
         assert!(s.alpha_step(2).is_err());
         let plain = search(9);
         assert_eq!(plain.edge_weights().unwrap(), vec![1.0; 6]);
+    }
+
+    #[test]
+    fn enas_primitives_train_a_given_path_and_score_it_on_fresh_batches() {
+        let mut s = search(10);
+        s.set_lr(0.1).unwrap();
+        let path = CellPath::from_indices([3, 3, 1, 3, 1, 3]).unwrap();
+        // The mode stays DARTS; only the path's weights take the step.
+        let first = s.weight_step_on(&path).unwrap();
+        for _ in 0..6 {
+            s.weight_step_on(&path).unwrap();
+        }
+        assert!(s.weight_step_on(&path).unwrap() < first);
+        assert_eq!(s.mode(), Mode::Darts);
+        // A reward reads one validation batch of 16: a multiple of 1/16.
+        for _ in 0..5 {
+            let r = s.valid_batch_accuracy(&path).unwrap();
+            assert!((0.0..=1.0).contains(&r) && (r * 16.0).fract() == 0.0, "{r}");
+        }
+        // With one batch per pass, the reward reads the whole split: the split's accuracy.
+        let net = SupernetConfig {
+            channels: 4,
+            cells: 1,
+            classes: 2,
+            in_channels: 1,
+        };
+        let config = SearchConfig::darts(net, 64, 10);
+        let mut whole = OneShotSearch::new(config, toy(64, 1), toy(64, 2)).unwrap();
+        whole.weight_step_on(&path).unwrap();
+        let all = whole.valid_accuracy(&path, None).unwrap();
+        assert_eq!(whole.valid_batch_accuracy(&path).unwrap(), all);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One-shot search from scripts: `ctx.supernet(#{...})` builds a weight-sharing supernet of
 //! the NAS-Bench-201 space on a dataset split in two, and the `Supernet` type exposes the
-//! primitives of [`crate::oneshot`]: `weight_step()`, `alpha_step(order)`, `joint_step()`,
+//! primitives of [`crate::oneshot`]: `weight_step()`, `weight_step(arch)`, `alpha_step(order)`,
+//! `joint_step()`, `valid_batch_accuracy(arch)`,
 //! `steps_per_epoch()`, `derive()`, `alphas()`, `probabilities()`, `set_mode(name)`,
 //! `set_tau(t)`, `set_lr(lr)`, `sample_path()`, `set_path(arch)`, `valid_accuracy(arch)`,
 //! `edge_weights()`. Settings `partial: K` and `edge_normalization: true` build PC-DARTS'
@@ -63,6 +64,20 @@ pub fn register(engine: &mut Engine) {
         .register_fn("weight_step", |n: &mut SupernetHandle| {
             timed(n, |s| s.weight_step())
         })
+        .register_fn(
+            "weight_step",
+            |n: &mut SupernetHandle, a: ArchHandle| -> RhaiResult<FLOAT> {
+                let path = path_of(&a)?;
+                timed(n, |s| s.weight_step_on(&path))
+            },
+        )
+        .register_fn(
+            "valid_batch_accuracy",
+            |n: &mut SupernetHandle, a: ArchHandle| -> RhaiResult<FLOAT> {
+                let path = path_of(&a)?;
+                timed(n, |s| s.valid_batch_accuracy(&path))
+            },
+        )
         .register_fn("alpha_step", |n: &mut SupernetHandle| {
             timed(n, |s| s.alpha_step(1))
         })
