@@ -9,8 +9,13 @@
 #   nas run scripts/darts_nb201.nas --experiment gdas
 #   nas run scripts/darts_nb201.nas --experiment snas
 #   nas run scripts/darts_nb201.nas --experiment pc_darts
+#   nas run scripts/darts_nb201.nas --experiment enas
+#   nas run scripts/darts_nb201.nas --experiment proxyless
 #   nas run scripts/darts_nb201.nas --experiment rsps
 #   nas run scripts/darts_nb201.nas --experiment spos
+#
+# ProxylessNAS measures its op latencies on this machine once and caches them in latency.csv
+# of NAS_CACHE (else ~/.cache/nas), keyed by device, op and input shape.
 #
 # The table is read from the shared data folder (../shared/data, or NAS_DATA); Fashion-MNIST
 # from NAS_FASHION_MNIST or /usr/share/datasets/fashion-mnist.
@@ -53,6 +58,22 @@ experiment pc_darts {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  pc_darts(partial: 4, channels: 16, epochs: 6, warmup: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment enas {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  enas(epochs: 6, controller_steps: 50, candidates: 20)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment proxyless {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  proxyless(epochs: 6, warmup: 1, latency_weight: 0.1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }

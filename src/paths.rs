@@ -56,3 +56,19 @@ pub fn fashion_mnist_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(DEBIAN_FASHION_MNIST))
 }
+
+/// The environment variable that overrides the cache folder (measured op latencies).
+pub const CACHE_ENV: &str = "NAS_CACHE";
+
+/// Where `nas` keeps what it measures for reuse (the latency table): `NAS_CACHE`, else
+/// `$XDG_CACHE_HOME/nas`, else `~/.cache/nas`, else `nas-cache` in the temporary folder.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(CACHE_ENV) {
+        return PathBuf::from(dir);
+    }
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|dir| dir.join("nas"))
+        .unwrap_or_else(|| std::env::temp_dir().join("nas-cache"))
+}

@@ -1,6 +1,7 @@
 //! One-shot strategies end to end through `nas run`: tiny DARTS (first and second order),
-//! GDAS, SNAS and PC-DARTS searches on a slice of Fashion-MNIST, each deriving a NAS-Bench-201 cell
-//! that the table evaluator looks up; and the script errors of bad supernet settings.
+//! GDAS, SNAS, PC-DARTS, ENAS and ProxylessNAS searches on a slice of Fashion-MNIST, each
+//! deriving a NAS-Bench-201 cell that the table evaluator looks up (ProxylessNAS with its
+//! cached latency table); and the script errors of bad supernet settings.
 
 use std::path::Path;
 use std::process::Command;
@@ -51,10 +52,12 @@ experiment e {{
 fn run(dir: &Path, text: &str) -> (bool, String) {
     std::fs::write(dir.join("e.nas"), text).expect("writes");
     std::fs::write(dir.join("table.csv"), table()).expect("writes");
+    // Latency tables go to the test's folder, never the user's cache.
     let out = Command::new(env!("CARGO_BIN_EXE_nas"))
         .args(["run", "e.nas", "--fresh"])
         .current_dir(dir)
         .env("OMP_NUM_THREADS", "1")
+        .env("NAS_CACHE", dir.join("cache"))
         .output()
         .expect("nas runs");
     (
@@ -119,6 +122,56 @@ fn differentiable_searches_derive_a_cell_that_the_table_scores() {
         assert!(!derived.contains("none"), "{derived}");
         assert_eq!(score, table_score(&derived), "{out}");
     }
+}
+
+#[test]
+fn enas_trains_its_controller_on_shared_weight_rewards_and_the_table_scores_its_pick() {
+    if !fashion_mnist_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = "enas(epochs: 2, steps: 3, controller_steps: 4, candidates: 3, batches: 2, channels: 2, batch: 16, limit: 200, threads: 1)";
+    let (ok, out) = run(dir.path(), &experiment(strategy));
+    assert!(ok, "{out}");
+    // Each epoch reports the controller's mean reward, an accuracy.
+    let rewards: Vec<f64> = out
+        .lines()
+        .filter_map(|l| l.split("mean reward ").nth(1))
+        .filter_map(|rest| rest.split(',').next()?.trim().parse().ok())
+        .collect();
+    assert_eq!(rewards.len(), 2, "{out}");
+    assert!(rewards.iter().all(|r| (0.0..=1.0).contains(r)), "{out}");
+    let (derived, score) = derived_and_score(&out);
+    assert_eq!(score, table_score(&derived), "{out}");
+}
+
+#[test]
+fn proxyless_measures_a_latency_table_once_and_derives_a_cell() {
+    if !fashion_mnist_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = "proxyless(epochs: 2, warmup: 1, steps: 3, latency_weight: 0.5, channels: 2, batch: 16, limit: 200, threads: 1)";
+    let (ok, out) = run(dir.path(), &experiment(strategy));
+    assert!(ok, "{out}");
+    assert!(out.contains("expected latency "), "{out}");
+    let (derived, score) = derived_and_score(&out);
+    assert!(!derived.contains("none"), "{derived}");
+    assert_eq!(score, table_score(&derived), "{out}");
+    // One row per op but none, per cell (2, 4 and 8 channels at 28, 14 and 7 pixels).
+    let file = dir.path().join("cache/latency.csv");
+    let table = std::fs::read_to_string(&file).expect("the latency table is cached");
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 12, "{table}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("cpu/threads=1,nor_conv_3x3,1x8x7x7,")),
+        "{table}"
+    );
+    // A second search reads the table instead of measuring again: the file is unchanged.
+    let (ok, out) = run(dir.path(), &experiment(strategy));
+    assert!(ok, "{out}");
+    assert_eq!(std::fs::read_to_string(&file).expect("still there"), table);
 }
 
 #[test]

@@ -118,7 +118,10 @@ pub fn joint_gradients(
 }
 
 /// `grads` with each undefined gradient replaced by zeros shaped like its parameter.
-fn zeros_where_undefined(grads: Vec<Tensor>, params: &[Tensor]) -> Result<Vec<Tensor>, TchError> {
+pub(super) fn zeros_where_undefined(
+    grads: Vec<Tensor>,
+    params: &[Tensor],
+) -> Result<Vec<Tensor>, TchError> {
     grads
         .into_iter()
         .zip(params)

@@ -1,7 +1,8 @@
 //! One-shot (weight-sharing) architecture search on the NAS-Bench-201 space: a supernet whose
 //! cell edges hold all five candidate ops with shared weights, architecture parameters α
-//! apart from the weights, forward passes as a DARTS mixture, a GDAS sample or a single path,
-//! and DARTS' weight and architecture steps (first and second order), as primitives that
+//! apart from the weights, forward passes as a DARTS mixture, a GDAS or SNAS sample, binary
+//! gates (ProxylessNAS) or a single path, and the weight and architecture steps of DARTS
+//! (first and second order), SNAS, PC-DARTS, ENAS and ProxylessNAS, as primitives that
 //! strategy scripts drive through `ctx.supernet(...)`.
 //!
 //! - [`supernet`]: the network; [`mix`]: how a forward pass weighs each edge's ops;
@@ -9,16 +10,19 @@
 //! - [`darts`]: loss, gradients, the unrolled second-order α gradient; [`optim`]: SGD and
 //!   Adam on explicit tensors; [`derive`]: α → architecture.
 //! - [`data`]: the train/valid batch streams; [`search`]: one search's state.
-//! - [`partial`]: PC-DARTS' partial channels and edge normalisation.
+//! - [`partial`]: PC-DARTS' partial channels and edge normalisation; [`proxyless`]:
+//!   ProxylessNAS' binary gates; [`latency`]: the measured, cached per-op latency table.
 
 pub mod darts;
 pub mod data;
 pub mod derive;
 pub mod error;
+pub mod latency;
 pub mod mix;
 pub mod optim;
 pub mod partial;
 pub mod path;
+pub mod proxyless;
 pub mod search;
 pub mod supernet;
 

@@ -1,6 +1,7 @@
 //! One one-shot search's state, the object strategy scripts drive: the supernet, its two data
-//! streams, the weights' SGD and α's Adam, the forward mode (DARTS mixture, GDAS sample or
-//! single path), the learning rate and temperature, and a seeded generator for paths.
+//! streams, the weights' SGD and α's Adam, the forward mode (DARTS mixture, GDAS or SNAS
+//! sample, ProxylessNAS' binary gates or single path), the learning rate and temperature, a
+//! seeded generator for paths, and the op latencies of ProxylessNAS' latency term.
 
 use super::darts::{
     clip_norm, first_order_arch_grads, joint_gradients, second_order_alpha_grad, weight_gradients,
@@ -8,9 +9,11 @@ use super::darts::{
 };
 use super::data::BatchStream;
 use super::derive::derive;
+use super::latency::{self, LatencyTable};
 use super::mix::{darts_mix, gdas_mix, path_mix, probabilities, snas_mix, CellMix};
 use super::optim::{Adam, Sgd};
-use super::path::{CellPath, OPS};
+use super::path::{CellPath, EDGES, OPS};
+use super::proxyless::{self, sample_gates, sample_ops};
 use super::supernet::{Supernet, SupernetConfig, SupernetOptions};
 use super::OneShotError;
 use crate::train::ImageSet;
@@ -27,17 +30,21 @@ pub enum Mode {
     Gdas,
     /// SNAS' relaxed Gumbel-softmax sample: every op, soft one-hot weights, current τ.
     Snas,
+    /// ProxylessNAS' binary gates: weight steps run one path drawn from `softmax(α)`,
+    /// architecture steps two gated ops per edge.
+    Proxyless,
     /// A single path: the fixed one if set, else a uniform sample per weight step (SPOS, RSPS).
     Path,
 }
 
 impl Mode {
-    /// The mode named `name` (`darts`, `gdas`, `snas`, `path`).
+    /// The mode named `name` (`darts`, `gdas`, `snas`, `proxyless`, `path`).
     pub fn from_name(name: &str) -> Option<Mode> {
         match name {
             "darts" => Some(Mode::Darts),
             "gdas" => Some(Mode::Gdas),
             "snas" => Some(Mode::Snas),
+            "proxyless" => Some(Mode::Proxyless),
             "path" => Some(Mode::Path),
             _ => None,
         }
@@ -49,6 +56,7 @@ impl Mode {
             Mode::Darts => "darts",
             Mode::Gdas => "gdas",
             Mode::Snas => "snas",
+            Mode::Proxyless => "proxyless",
             Mode::Path => "path",
         }
     }
@@ -81,6 +89,13 @@ pub struct SearchConfig {
     pub partial_channels: i64,
     /// PC-DARTS' edge normalisation (a β per edge, trained with α).
     pub edge_normalization: bool,
+    /// ProxylessNAS: λ of the latency term `λ·E[latency]/reference` (0: no term, nothing
+    /// measured).
+    pub latency_weight: f64,
+    /// The reference latency in milliseconds (0: the expectation under uniform α).
+    pub latency_target: f64,
+    /// The batch size op latencies are measured at.
+    pub latency_batch: i64,
     /// Where tensors live.
     pub device: Device,
     /// The kind of weights and images (`Float`; `Double` for exact checks).
@@ -103,6 +118,9 @@ impl SearchConfig {
             tau: 10.0,
             partial_channels: 1,
             edge_normalization: false,
+            latency_weight: 0.0,
+            latency_target: 0.0,
+            latency_batch: 1,
             seed,
             device: Device::Cpu,
             kind: Kind::Float,
@@ -125,6 +143,9 @@ pub struct OneShotSearch {
     fixed_path: Option<CellPath>,
     rng: ChaCha8Rng,
     steps: u64,
+    image: Vec<i64>,
+    latency: Option<[f64; OPS]>,
+    latency_file: Option<std::path::PathBuf>,
 }
 
 impl OneShotSearch {
@@ -135,13 +156,25 @@ impl OneShotSearch {
         valid: ImageSet,
     ) -> Result<OneShotSearch, OneShotError> {
         let positive = |x: f64| x.is_finite() && x > 0.0;
+        let latency_ok = config.latency_weight.is_finite()
+            && config.latency_weight >= 0.0
+            && config.latency_target.is_finite()
+            && config.latency_target >= 0.0
+            && config.latency_batch >= 1;
+        if !latency_ok {
+            return Err(OneShotError::Config(format!(
+                "latency_weight ({}) and latency_target ({}) must be at least 0 and latency_batch ({}) at least 1",
+                config.latency_weight, config.latency_target, config.latency_batch
+            )));
+        }
         if !(positive(config.lr) && positive(config.arch_lr) && positive(config.tau)) {
             return Err(OneShotError::Config(format!(
                 "lr ({}), arch_lr ({}) and tau ({}) must be positive",
                 config.lr, config.arch_lr, config.tau
             )));
         }
-        let in_channels = train.image_shape()[0];
+        let image = train.image_shape().to_vec();
+        let in_channels = image[0];
         let net = SupernetConfig {
             in_channels,
             ..config.net
@@ -172,6 +205,9 @@ impl OneShotSearch {
             fixed_path: None,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x9a75),
             steps: 0,
+            image,
+            latency: None,
+            latency_file: None,
             config,
         })
     }
@@ -188,6 +224,34 @@ impl OneShotSearch {
         self.finite("the weights' gradient norm", norm)?;
         self.sgd.step(&self.net.weights(), &grads, self.lr)?;
         Ok(loss)
+    }
+
+    /// One SGD step of the weights on the next training batch through `path` only, whatever
+    /// the mode (ENAS' shared-weight training on the controller's samples); returns the
+    /// training loss.
+    pub fn weight_step_on(&mut self, path: &CellPath) -> Result<f64, OneShotError> {
+        let batch = self.train.next_batch()?;
+        let (loss, grads) = weight_gradients(&self.net, &batch, &path_mix(path))?;
+        self.steps += 1;
+        self.finite("the training loss", loss)?;
+        let norm = clip_norm(&grads, self.config.clip)?;
+        self.finite("the weights' gradient norm", norm)?;
+        self.sgd.step(&self.net.weights(), &grads, self.lr)?;
+        Ok(loss)
+    }
+
+    /// The accuracy of `path` through the shared weights on the next batch of the validation
+    /// stream (ENAS' reward: a fresh minibatch each call), batch norm with batch statistics.
+    pub fn valid_batch_accuracy(&mut self, path: &CellPath) -> Result<f64, OneShotError> {
+        let batch = self.valid.next_batch()?;
+        let _guard = tch::no_grad_guard();
+        let logits = self.net.forward(&batch.images, &path_mix(path), true)?;
+        let hits = logits
+            .f_argmax(-1, false)?
+            .f_eq_tensor(&batch.labels)?
+            .f_sum(Kind::Int64)?
+            .f_int64_value(&[])?;
+        Ok(hits as f64 / batch.labels.size()[0].max(1) as f64)
     }
 
     /// One Adam step of α on the next validation batch: `order` 1 is first order (DARTS, GDAS
@@ -210,6 +274,7 @@ impl OneShotSearch {
             (1, Mode::Snas) => {
                 first_order_arch_grads(&self.net, &valid, &snas_mix(alpha, self.tau)?)?
             }
+            (1, Mode::Proxyless) => return self.proxyless_alpha_step(&valid),
             (2, Mode::Darts) if self.net.beta().is_some() => {
                 return Err(OneShotError::Config(
                     "the second-order step covers α only; with edge normalisation (β) use order 1, as PC-DARTS does".to_string(),
@@ -222,7 +287,7 @@ impl OneShotSearch {
             }
             (2, _) => {
                 return Err(OneShotError::Config(
-                    "the second-order step differentiates the softmax mixture; use order 1 with GDAS or SNAS".to_string(),
+                    "the second-order step differentiates the softmax mixture; use order 1 with GDAS, SNAS or ProxylessNAS".to_string(),
                 ))
             }
             (other, _) => {
@@ -237,6 +302,83 @@ impl OneShotSearch {
         Ok(loss)
     }
 
+    /// ProxylessNAS' architecture step on `valid`: two gated ops per edge, the latency term
+    /// when its weight is positive, an Adam step, then the rescaling of the involved α.
+    fn proxyless_alpha_step(&mut self, valid: &Batch) -> Result<f64, OneShotError> {
+        let weight = self.config.latency_weight;
+        let latency = if weight > 0.0 {
+            let per_op = self.latencies()?;
+            let reference = if self.config.latency_target > 0.0 {
+                self.config.latency_target
+            } else {
+                per_op.iter().sum::<f64>() / OPS as f64 * EDGES.len() as f64
+            };
+            Some((per_op, weight / reference.max(1e-12)))
+        } else {
+            None
+        };
+        let old = self.alphas()?;
+        let sample = sample_gates(&old, &mut self.rng);
+        let (loss, _, grads) = proxyless::arch_gradients(
+            &self.net,
+            valid,
+            &sample,
+            latency.as_ref().map(|(p, s)| (&p[..], *s)),
+        )?;
+        self.steps += 1;
+        self.finite("the validation loss", loss)?;
+        self.step_arch(&grads)?;
+        proxyless::rescale(self.net.alpha(), &sample, &old)?;
+        Ok(loss)
+    }
+
+    /// Each op's latency in milliseconds summed over the cells (`none` 0), measured on the
+    /// search's device at the batch size `latency_batch` or read from the latency table (the
+    /// one set by [`OneShotSearch::set_latency_file`], else [`latency::default_path`]);
+    /// measured once per search.
+    pub fn latencies(&mut self) -> Result<[f64; OPS], OneShotError> {
+        if let Some(per_op) = self.latency {
+            return Ok(per_op);
+        }
+        let path = self
+            .latency_file
+            .clone()
+            .unwrap_or_else(latency::default_path);
+        let mut table = LatencyTable::load(&path)?;
+        let per_op = latency::op_latencies(
+            &self.net,
+            &self.image,
+            self.config.latency_batch,
+            &mut table,
+        )?;
+        self.latency = Some(per_op);
+        Ok(per_op)
+    }
+
+    /// Uses `per_op` (milliseconds per op, summed over the cells) as the op latencies
+    /// instead of measuring them.
+    pub fn set_latencies(&mut self, per_op: [f64; OPS]) -> Result<(), OneShotError> {
+        if per_op.iter().any(|t| !(t.is_finite() && *t >= 0.0)) {
+            return Err(OneShotError::Config(format!(
+                "op latencies must be finite and at least 0, got {per_op:?}"
+            )));
+        }
+        self.latency = Some(per_op);
+        Ok(())
+    }
+
+    /// Reads and writes the latency table at `path` instead of the cache folder's.
+    pub fn set_latency_file(&mut self, path: std::path::PathBuf) {
+        self.latency_file = Some(path);
+    }
+
+    /// The expected latency in milliseconds of the searched cells under `softmax(α)`.
+    pub fn expected_latency(&mut self) -> Result<f64, OneShotError> {
+        let per_op = self.latencies()?;
+        let _guard = tch::no_grad_guard();
+        Ok(latency::expected_latency(self.net.alpha(), &per_op)?.f_double_value(&[])?)
+    }
+
     /// One step of the weights (SGD) and α (Adam) together, from one backward pass of the
     /// training loss on the next training batch under the current mode's relaxed mixture
     /// (SNAS' way: no validation split, no alternation; also DARTS or GDAS mode). Returns the
@@ -247,11 +389,11 @@ impl OneShotSearch {
             Mode::Darts => darts_mix(alpha)?,
             Mode::Gdas => gdas_mix(alpha, self.tau)?.0,
             Mode::Snas => snas_mix(alpha, self.tau)?,
-            Mode::Path => {
+            Mode::Path | Mode::Proxyless => {
                 return Err(OneShotError::Config(format!(
-                "a joint step trains α, which takes no part in {} mode; set_mode(\"snas\") first",
-                self.mode.name()
-            )))
+                    "a joint step trains α on the training loss, which {} mode does not; set_mode(\"snas\") first",
+                    self.mode.name()
+                )))
             }
         };
         let batch = self.train.next_batch()?;
@@ -413,6 +555,14 @@ impl OneShotSearch {
             Mode::Darts => darts_mix(&alpha)?,
             Mode::Gdas => gdas_mix(&alpha, self.tau)?.0,
             Mode::Snas => snas_mix(&alpha, self.tau)?,
+            Mode::Proxyless => {
+                let probs = probabilities(&alpha)?;
+                let ops = sample_ops(&probs, &mut self.rng);
+                let path = CellPath::from_indices(ops).ok_or_else(|| {
+                    OneShotError::Config(format!("sampled op indices {ops:?} out of range"))
+                })?;
+                path_mix(&path)
+            }
             Mode::Path => {
                 let path = match self.fixed_path {
                     Some(p) => p,
@@ -572,6 +722,80 @@ mod tests {
         assert!(s.alpha_step(2).is_err());
         let plain = search(9);
         assert_eq!(plain.edge_weights().unwrap(), vec![1.0; 6]);
+    }
+
+    #[test]
+    fn enas_primitives_train_a_given_path_and_score_it_on_fresh_batches() {
+        let mut s = search(10);
+        s.set_lr(0.1).unwrap();
+        let path = CellPath::from_indices([3, 3, 1, 3, 1, 3]).unwrap();
+        // The mode stays DARTS; only the path's weights take the step.
+        let first = s.weight_step_on(&path).unwrap();
+        for _ in 0..6 {
+            s.weight_step_on(&path).unwrap();
+        }
+        assert!(s.weight_step_on(&path).unwrap() < first);
+        assert_eq!(s.mode(), Mode::Darts);
+        // A reward reads one validation batch of 16: a multiple of 1/16.
+        for _ in 0..5 {
+            let r = s.valid_batch_accuracy(&path).unwrap();
+            assert!((0.0..=1.0).contains(&r) && (r * 16.0).fract() == 0.0, "{r}");
+        }
+        // With one batch per pass, the reward reads the whole split: the split's accuracy.
+        let net = SupernetConfig {
+            channels: 4,
+            cells: 1,
+            classes: 2,
+            in_channels: 1,
+        };
+        let config = SearchConfig::darts(net, 64, 10);
+        let mut whole = OneShotSearch::new(config, toy(64, 1), toy(64, 2)).unwrap();
+        whole.weight_step_on(&path).unwrap();
+        let all = whole.valid_accuracy(&path, None).unwrap();
+        assert_eq!(whole.valid_batch_accuracy(&path).unwrap(), all);
+    }
+
+    #[test]
+    fn proxyless_steps_sample_paths_move_alpha_and_the_latency_term_favours_cheap_ops() {
+        let net = SupernetConfig {
+            channels: 4,
+            cells: 1,
+            classes: 2,
+            in_channels: 1,
+        };
+        let config = SearchConfig {
+            latency_weight: 50.0,
+            arch_lr: 0.05,
+            ..SearchConfig::darts(net, 16, 11)
+        };
+        tch::set_num_threads(1);
+        let mut s = OneShotSearch::new(config, toy(64, 1), toy(64, 2)).unwrap();
+        s.set_mode(Mode::Proxyless);
+        // A made-up table: the 3×3 conv is by far the slowest op.
+        s.set_latencies([0.0, 0.1, 1.0, 9.0, 0.5]).unwrap();
+        let before = s.expected_latency().unwrap();
+        s.weight_step().unwrap();
+        for _ in 0..10 {
+            s.alpha_step(1).unwrap();
+        }
+        let after = s.expected_latency().unwrap();
+        assert!(after < before, "{before} → {after}");
+        let probs = s.probabilities().unwrap();
+        assert!(probs.iter().all(|row| row[3] < 0.2), "{probs:?}");
+        assert!(s.alpha_step(2).is_err());
+        assert!(s.joint_step().is_err());
+        assert!(s.set_latencies([0.0, -1.0, 0.0, 0.0, 0.0]).is_err());
+        // Measured for real: every op but none has a time, written to the given table.
+        let dir = tempfile::tempdir().unwrap();
+        let mut fresh = search(12);
+        fresh.set_latency_file(dir.path().join("latency.csv"));
+        let per_op = fresh.latencies().unwrap();
+        assert_eq!(per_op[0], 0.0);
+        assert!(per_op[1..].iter().all(|t| t.is_finite() && *t >= 0.0));
+        let table = std::fs::read_to_string(dir.path().join("latency.csv")).unwrap();
+        // 4 ops × 3 cells, batch 1, the toy's 8×8 images: 4, 8 and 16 channels.
+        assert_eq!(table.lines().count(), 1 + 12, "{table}");
+        assert!(table.contains(",nor_conv_3x3,1x16x2x2,"), "{table}");
     }
 
     #[test]

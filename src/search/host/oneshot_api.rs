@@ -1,10 +1,14 @@
 //! One-shot search from scripts: `ctx.supernet(#{...})` builds a weight-sharing supernet of
 //! the NAS-Bench-201 space on a dataset split in two, and the `Supernet` type exposes the
-//! primitives of [`crate::oneshot`]: `weight_step()`, `alpha_step(order)`, `joint_step()`,
+//! primitives of [`crate::oneshot`]: `weight_step()`, `weight_step(arch)`, `alpha_step(order)`,
+//! `joint_step()`, `valid_batch_accuracy(arch)`,
 //! `steps_per_epoch()`, `derive()`, `alphas()`, `probabilities()`, `set_mode(name)`,
 //! `set_tau(t)`, `set_lr(lr)`, `sample_path()`, `set_path(arch)`, `valid_accuracy(arch)`,
-//! `edge_weights()`. Settings `partial: K` and `edge_normalization: true` build PC-DARTS'
-//! supernet.
+//! `edge_weights()`, `latencies()`, `expected_latency()`. Settings `partial: K` and
+//! `edge_normalization: true` build PC-DARTS' supernet; `latency_weight`, `latency_target`
+//! and `latency_batch` set ProxylessNAS' latency term (mode `proxyless`), whose per-op table
+//! is measured on the search's device and cached in `latency.csv` of the cache folder
+//! (`NAS_CACHE`, else `~/.cache/nas`).
 //! Architectures go in and out as the run's `Arch` values, so a derived one can be passed to
 //! `ctx.evaluate`. Time spent inside these calls is host time (outside the script's limit);
 //! every failure is a script error with its reason.
@@ -34,7 +38,7 @@ pub struct SupernetState {
 }
 
 /// The settings `ctx.supernet` accepts.
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 21] = [
     "data",
     "channels",
     "cells",
@@ -51,6 +55,9 @@ const KEYS: [&str; 18] = [
     "tau",
     "partial",
     "edge_normalization",
+    "latency_weight",
+    "latency_target",
+    "latency_batch",
     "device",
     "threads",
 ];
@@ -63,6 +70,20 @@ pub fn register(engine: &mut Engine) {
         .register_fn("weight_step", |n: &mut SupernetHandle| {
             timed(n, |s| s.weight_step())
         })
+        .register_fn(
+            "weight_step",
+            |n: &mut SupernetHandle, a: ArchHandle| -> RhaiResult<FLOAT> {
+                let path = path_of(&a)?;
+                timed(n, |s| s.weight_step_on(&path))
+            },
+        )
+        .register_fn(
+            "valid_batch_accuracy",
+            |n: &mut SupernetHandle, a: ArchHandle| -> RhaiResult<FLOAT> {
+                let path = path_of(&a)?;
+                timed(n, |s| s.valid_batch_accuracy(&path))
+            },
+        )
         .register_fn("alpha_step", |n: &mut SupernetHandle| {
             timed(n, |s| s.alpha_step(1))
         })
@@ -90,6 +111,13 @@ pub fn register(engine: &mut Engine) {
                 Ok(w.into_iter().map(Dynamic::from_float).collect())
             },
         )
+        .register_fn("latencies", |n: &mut SupernetHandle| -> RhaiResult<Array> {
+            let per_op = timed(n, |s| s.latencies())?;
+            Ok(per_op.into_iter().map(Dynamic::from_float).collect())
+        })
+        .register_fn("expected_latency", |n: &mut SupernetHandle| {
+            timed(n, |s| s.expected_latency())
+        })
         .register_fn("probabilities", |n: &mut SupernetHandle| {
             timed(n, |s| s.probabilities()).map(rows)
         })
@@ -177,7 +205,7 @@ fn rows(values: Vec<Vec<f64>>) -> Array {
 fn set_mode(n: &mut SupernetHandle, name: &str) -> RhaiResult<()> {
     let mode = Mode::from_name(name).ok_or_else(|| {
         script_error(format!(
-            "supernet: unknown mode `{name}` (the modes are \"darts\", \"gdas\", \"snas\" and \"path\")"
+            "supernet: unknown mode `{name}` (the modes are \"darts\", \"gdas\", \"snas\", \"proxyless\" and \"path\")"
         ))
     })?;
     n.0.search.borrow_mut().set_mode(mode);
@@ -318,6 +346,9 @@ fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
         tau: float(&settings, "tau", defaults.tau)?,
         partial_channels: positive("partial", int(&settings, "partial", 1)?)?,
         edge_normalization: boolean(&settings, "edge_normalization", false)?,
+        latency_weight: float(&settings, "latency_weight", defaults.latency_weight)?,
+        latency_target: float(&settings, "latency_target", defaults.latency_target)?,
+        latency_batch: positive("latency_batch", int(&settings, "latency_batch", 1)?)?,
         device,
         ..defaults
     };
