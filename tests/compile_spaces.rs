@@ -306,6 +306,41 @@ nb_nlp_cell.n{k}.blend.1.in={{{c}}} nb_nlp_cell.n{k}.blend.2.in={{{c}}}"
     assert_eq!(measure_sequence("nb_nlp", &blends).0, 5_327_376);
 }
 
+#[test]
+fn a_recurrent_cell_reads_its_own_outputs_of_earlier_steps() {
+    use nas::compile::sequence::SequenceNet;
+    // y_t = x_t + h2 (the output two steps back): with every token the same, x_t is one
+    // vector v and y_t = (t / 2 + 1)·v; reading h1 instead would give (t + 1)·v.
+    let text = "cell two_back(d: int) {
+    input x, h1, h2
+    node y = sum(x, h2)
+    output sum(y, h1 >> none)
+}
+space s {
+    input sequence(6, 1)
+    embedding(5, 3) >> linear(3) >> linear(3) >> two_back(3)
+}
+";
+    let program = nas::check::check_source("test.nas", text);
+    assert!(
+        !program.has_errors(),
+        "{}",
+        program.render_diagnostics(false)
+    );
+    let space = nas::space::lower_space(&program, "s").unwrap();
+    let arch = space.decode("").unwrap();
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = SequenceNet::new(&vs.root(), &space, &arch).unwrap();
+    let ids = Tensor::zeros([1, 6], (Kind::Int64, Device::Cpu));
+    let y = nas::compile::Layer::forward(&net, &ids, false).unwrap();
+    let v = y.get(0).get(0);
+    for t in 0..6 {
+        let expected = &v * (t / 2 + 1) as f64;
+        let diff = (y.get(0).get(t) - expected).abs().max().double_value(&[]);
+        assert!(diff < 1e-5, "step {t}: {diff}");
+    }
+}
+
 /// Runs `nas params ARGS…`; returns stdout, stderr and success.
 fn nas_params(args: &[&str]) -> (String, String, bool) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_nas"))

@@ -63,6 +63,6 @@ mod tests {
         );
         let bad = Tensor::from_slice(&[10i64]).view([1, 1]);
         assert!(e.forward(&bad, false).is_err());
-        let _ = Kind::Int64;
+        assert_eq!(ids.kind(), Kind::Int64);
     }
 }
