@@ -14,7 +14,7 @@ use super::ir_op::Resolver;
 use super::layer::{BoxLayer, Layer};
 use super::named::build_named;
 use crate::space::{Architecture, ArgValue, Space, StepKind};
-use tch::{nn, Kind, TchError, Tensor};
+use tch::{nn, Device, Kind, TchError, Tensor};
 
 /// A recurrent network compiled from a space's skeleton.
 #[derive(Debug)]
@@ -119,23 +119,41 @@ impl SequenceNet {
     }
 }
 
-impl Layer for SequenceNet {
-    /// Token ids `[B, T]` (or `[B, T, 1]`) to outputs `[B, T, ·]` (logits for a decoder).
-    fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
+impl SequenceNet {
+    /// Zero hidden states (the cell's outputs of the previous steps) for `batch` rows.
+    pub fn zero_states(&self, batch: i64, device: Device) -> Vec<Tensor> {
+        (1..self.cell.inputs())
+            .map(|_| Tensor::zeros([batch, self.hidden], (Kind::Float, device)))
+            .collect()
+    }
+
+    /// Outputs `[B, T, ·]` for token ids `[B, T]` starting from hidden `states` (as
+    /// [`SequenceNet::zero_states`] makes them), and the states after the last step: a
+    /// language model's window of truncated back-propagation through time.
+    pub fn forward_states(
+        &self,
+        xs: &Tensor,
+        states: &[Tensor],
+        train: bool,
+    ) -> Result<(Tensor, Vec<Tensor>), TchError> {
         let mut seq = xs.shallow_clone();
         for layer in &self.before {
             seq = layer.forward(&seq, train)?;
         }
         let size = seq.size();
-        let [batch, steps, _] = size[..] else {
+        let [_, steps, _] = size[..] else {
             return Err(TchError::Shape(format!(
                 "a recurrent cell reads [batch, steps, features], not {size:?}"
             )));
         };
-        let zeros = Tensor::f_zeros([batch, self.hidden], (Kind::Float, seq.device()))?;
-        let mut hidden: Vec<Tensor> = (1..self.cell.inputs())
-            .map(|_| zeros.shallow_clone())
-            .collect();
+        if states.len() + 1 != self.cell.inputs() {
+            return Err(TchError::Kind(format!(
+                "the cell reads {} hidden states, {} were given",
+                self.cell.inputs() - 1,
+                states.len()
+            )));
+        }
+        let mut hidden: Vec<Tensor> = states.iter().map(Tensor::shallow_clone).collect();
         let mut outputs = Vec::with_capacity(steps as usize);
         for t in 0..steps {
             let mut inputs = Vec::with_capacity(self.cell.inputs());
@@ -152,6 +170,16 @@ impl Layer for SequenceNet {
         for layer in &self.after {
             out = layer.forward(&out, train)?;
         }
-        Ok(out)
+        Ok((out, hidden))
+    }
+}
+
+impl Layer for SequenceNet {
+    /// Token ids `[B, T]` (or `[B, T, 1]`) to outputs `[B, T, ·]` (logits for a decoder),
+    /// starting from zero hidden states.
+    fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
+        let batch = xs.size().first().copied().unwrap_or(1);
+        let states = self.zero_states(batch, xs.device());
+        Ok(self.forward_states(xs, &states, train)?.0)
     }
 }
