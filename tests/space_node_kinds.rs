@@ -49,6 +49,14 @@ fn a_node_kind_is_one_decision_with_guarded_inner_decisions() {
     assert_eq!(guarded, 2, "{:?}", s.decisions());
     let arch = s.decode("kinds.n1=prod").unwrap();
     assert_eq!(s.encode(&arch), "kinds.n1=prod");
+    // Drawn, the node is its chosen alternative; the others are left out.
+    let text = s.show_text(&arch);
+    assert!(text.contains("n1.prod = product(x, h)"), "{text}");
+    assert!(text.contains("n1 = n1.prod"), "{text}");
+    assert!(
+        !text.contains("absent") && !text.contains("n1.linear"),
+        "{text}"
+    );
     let all = s.enumerate(100).unwrap();
     assert_eq!(all.len(), 4);
     let mut hashes: Vec<u64> = all.iter().map(|a| s.iso_hash(a)).collect();
