@@ -109,6 +109,30 @@ fn a_compiled_cell_holds_only_the_chosen_kind() {
 }
 
 #[test]
+fn edges_count_the_chosen_alternatives_inputs_only() {
+    // Each kind reads 2 inputs and the output reads the node: 3 edges, whichever kind (the
+    // node's reading of its chosen kind is not one), so `edges <= 3` keeps both kinds and the
+    // 3 pairs of `2 of`, and `edges <= 2` none.
+    let text = |limit: u32| {
+        format!(
+            "cell k(d: int) {{
+    input x, h, g
+    node n = sum(2 of [x, h, g]) | prod(x, h)
+    output n
+    where edges <= {limit}
+}}
+space s {{
+    input sequence(5, 1)
+    embedding(10, 4) >> linear(4) >> linear(4) >> k(4) >> linear(10)
+}}
+"
+        )
+    };
+    assert_eq!(lower(&text(3)).count().unwrap(), BigUint::from(4u32));
+    assert_eq!(lower(&text(2)).count().unwrap(), BigUint::from(0u32));
+}
+
+#[test]
 fn alternatives_of_tensor_lists_or_outside_cells_are_errors() {
     let text = "cell c(d: int) {
     input x, h
