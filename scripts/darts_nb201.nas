@@ -7,6 +7,8 @@
 #   nas run scripts/darts_nb201.nas                          # DARTS, first order
 #   nas run scripts/darts_nb201.nas --experiment darts_second_order
 #   nas run scripts/darts_nb201.nas --experiment gdas
+#   nas run scripts/darts_nb201.nas --experiment snas
+#   nas run scripts/darts_nb201.nas --experiment pc_darts
 #   nas run scripts/darts_nb201.nas --experiment rsps
 #   nas run scripts/darts_nb201.nas --experiment spos
 #
@@ -35,6 +37,22 @@ experiment gdas {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  gdas(epochs: 30, tau_max: 10.0, tau_min: 0.1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment snas {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  snas(epochs: 10, tau_max: 1.0, tau_min: 0.03)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment pc_darts {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  pc_darts(partial: 4, channels: 16, epochs: 6, warmup: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }

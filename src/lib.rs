@@ -18,3 +18,9 @@ pub mod space;
 pub mod syntax;
 pub mod train;
 pub mod trainfree;
+
+/// mimalloc serves Rust's allocations (the front end allocates one small node per AST
+/// element and the checker many short-lived values; glibc's malloc was about a quarter of
+/// parse + check time). libtorch's tensors keep their own allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

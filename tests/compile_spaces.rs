@@ -404,3 +404,19 @@ fn a_reduction_stride_lands_on_the_first_spatial_op() {
     );
     assert_eq!(with_stride(&OpSpec::GlobalAvgPool, 2, 6), None);
 }
+
+#[test]
+fn two_input_cells_compile_to_the_shapes_the_checker_infers() {
+    // tests/lang/ok/cell_inputs.nas sums a skip of the stem's 24 channels with an 8-channel
+    // conv; it checks clean because a cell with two inputs brings both to `c` channels, and the
+    // compiler must wire it the same way (its golden trace ends image(32, 16, 16), vector(10)).
+    for arch in ["pair.n0.1.op=conv_8_3", "pair.n0.1.op=conv_8_5"] {
+        let (_, shape, _) = measure(
+            "tests/lang/ok/cell_inputs.nas:pairs",
+            arch,
+            NetworkSize::default(),
+            [3, 16, 16],
+        );
+        assert_eq!(shape, [1, 10], "{arch}");
+    }
+}

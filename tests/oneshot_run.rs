@@ -1,5 +1,5 @@
-//! One-shot strategies end to end through `nas run`: a tiny DARTS search (first and second
-//! order) and a GDAS search on a slice of Fashion-MNIST, each deriving a NAS-Bench-201 cell
+//! One-shot strategies end to end through `nas run`: tiny DARTS (first and second order),
+//! GDAS, SNAS and PC-DARTS searches on a slice of Fashion-MNIST, each deriving a NAS-Bench-201 cell
 //! that the table evaluator looks up; and the script errors of bad supernet settings.
 
 use std::path::Path;
@@ -100,7 +100,7 @@ fn table_score(arch: &str) -> f64 {
 }
 
 #[test]
-fn darts_and_gdas_derive_a_cell_that_the_table_scores() {
+fn differentiable_searches_derive_a_cell_that_the_table_scores() {
     if !fashion_mnist_present() {
         return;
     }
@@ -108,6 +108,8 @@ fn darts_and_gdas_derive_a_cell_that_the_table_scores() {
         "darts(order: 1, epochs: 2, steps: 3, channels: 2, batch: 16, limit: 200, threads: 1)",
         "darts(order: 2, epochs: 1, steps: 2, channels: 2, batch: 16, limit: 200, threads: 1)",
         "gdas(epochs: 2, steps: 2, channels: 2, batch: 16, limit: 200, threads: 1)",
+        "snas(epochs: 2, steps: 3, channels: 2, batch: 16, limit: 200, threads: 1)",
+        "pc_darts(epochs: 2, warmup: 1, steps: 3, partial: 2, channels: 4, batch: 16, limit: 200, threads: 1)",
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let (ok, out) = run(dir.path(), &experiment(strategy));

@@ -148,3 +148,58 @@ fn hyperband_uses_the_ladder() {
 fn bohb_uses_the_ladder() {
     check_fidelity("bohb", 60);
 }
+
+#[test]
+fn fixed_evaluates_the_given_architectures_in_order() {
+    let space = nb201();
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(7);
+    let mut rng_archs: Vec<String> = (0..3)
+        .map(|_| space.encode(&space.sample(&mut rng).expect("samples")))
+        .collect();
+    let first = rng_archs.remove(0);
+    let mut cfg = config(
+        space.clone(),
+        synthetic_table(&space),
+        stdlib_strategy("fixed"),
+        100,
+    );
+    cfg.params = params(&[
+        ("arch", Param::Str(first.clone())),
+        (
+            "archs",
+            Param::List(rng_archs.iter().cloned().map(Param::Str).collect()),
+        ),
+    ]);
+    let (r, _) = run(&cfg, &[0]).expect("runs");
+    let seen: Vec<String> = r[0].trials.iter().map(|t| t.arch.clone()).collect();
+    let mut want = vec![first];
+    want.extend(rng_archs);
+    assert_eq!(seen, want);
+    assert_eq!(r[0].ending, "the strategy returned");
+}
+
+#[test]
+fn fixed_rejects_a_missing_or_malformed_architecture() {
+    let space = nb201();
+    let mut cfg = config(
+        space.clone(),
+        synthetic_table(&space),
+        stdlib_strategy("fixed"),
+        10,
+    );
+    let message = |cfg: &nas::search::runner::RunConfig| {
+        let e = run(cfg, &[0]).expect_err("refused");
+        e.diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(
+        message(&cfg).contains("needs the architectures to evaluate"),
+        "{}",
+        message(&cfg)
+    );
+    cfg.params = params(&[("arch", Param::Str("|nor_conv_3x3~0|+|oops".into()))]);
+    assert!(message(&cfg).contains("cannot decode"), "{}", message(&cfg));
+}

@@ -47,6 +47,11 @@ pub struct Args {
     /// Append each architecture's scores to this JSON-lines file as they are computed.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// libtorch's threads; 0 leaves libtorch's own choice (one per core). One by default:
+    /// these networks are small, and on a busy machine several threads spin against each
+    /// other (an NTK took 49 s per cell on two threads and 8.7 s on one at load 7 on 2 cores).
+    #[arg(long, default_value_t = 1)]
+    threads: u16,
 }
 
 /// Runs `nas proxies`.
@@ -62,6 +67,9 @@ pub fn run(args: Args) -> ExitCode {
 
 fn proxies(args: Args) -> Result<(), String> {
     let chosen = chosen_proxies(&args.proxies)?;
+    if args.threads > 0 {
+        tch::set_num_threads(i32::from(args.threads));
+    }
     let space = crate::space::load_space(&args.space)?;
     let truth = read_column(&args.table, &args.column)?;
     let data = read_proxy_data(&args)?;

@@ -82,6 +82,50 @@ pub fn first_order_alpha_grad(
     Ok((l.f_double_value(&[])?, defined_or_zero(g, net.alpha())?))
 }
 
+/// The first-order gradient of the validation loss under `mix` in every architecture
+/// parameter of the supernet (α, and β where edges are normalised), zeros where one takes no
+/// part. Returns the loss and the gradients in [`Supernet::arch_parameters`] order.
+pub fn first_order_arch_grads(
+    net: &Supernet,
+    valid: &Batch,
+    mix: &CellMix,
+) -> Result<(f64, Vec<Tensor>), TchError> {
+    let l = loss(net, valid, mix)?;
+    let params = net.arch_parameters();
+    let grads = gradients(&l, &params, false)?;
+    let grads = zeros_where_undefined(grads, &params)?;
+    Ok((l.f_double_value(&[])?, grads))
+}
+
+/// One backward pass of the training loss under `mix` (built from α with its graph) into
+/// both the weights and the architecture parameters, for methods that train them together on
+/// the same loss (SNAS). Returns the loss, the weights' gradients (undefined where a weight
+/// takes no part) and the architecture gradients (zeros where one takes no part).
+pub fn joint_gradients(
+    net: &Supernet,
+    batch: &Batch,
+    mix: &CellMix,
+) -> Result<(f64, Vec<Tensor>, Vec<Tensor>), TchError> {
+    let l = loss(net, batch, mix)?;
+    let weights = net.weights();
+    let params = net.arch_parameters();
+    let mut inputs: Vec<Tensor> = params.iter().map(Tensor::shallow_clone).collect();
+    inputs.extend(weights.iter().map(Tensor::shallow_clone));
+    let mut grads = gradients(&l, &inputs, false)?;
+    let weight_grads = grads.split_off(params.len());
+    let arch_grads = zeros_where_undefined(grads, &params)?;
+    Ok((l.f_double_value(&[])?, weight_grads, arch_grads))
+}
+
+/// `grads` with each undefined gradient replaced by zeros shaped like its parameter.
+fn zeros_where_undefined(grads: Vec<Tensor>, params: &[Tensor]) -> Result<Vec<Tensor>, TchError> {
+    grads
+        .into_iter()
+        .zip(params)
+        .map(|(g, p)| if g.defined() { Ok(g) } else { p.f_zeros_like() })
+        .collect()
+}
+
 /// The finite-difference step of the Hessian-vector product for a vector of norm `norm`.
 pub fn hvp_epsilon(norm: f64) -> f64 {
     0.01 / norm

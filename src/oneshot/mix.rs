@@ -5,6 +5,9 @@
 //! - GDAS: a Gumbel-softmax sample with temperature τ picks one op per edge; the forward pass
 //!   runs only that op, scaled by its hard weight `1 − p.detach() + p` (value 1), so the
 //!   gradient reaches α through the relaxed probabilities (straight-through);
+//! - SNAS: a relaxed Gumbel-softmax sample with temperature τ weighs every op by its soft
+//!   one-hot weight `softmax((α + g)/τ)` (no straight-through: the forward pass is the
+//!   relaxed mixture itself, differentiable in α);
 //! - a single path: one op per edge with weight 1 and no α.
 //!
 //! `none` contributes exactly zero (and a zero gradient), so it is never computed.
@@ -42,10 +45,9 @@ pub fn darts_mix(alpha: &Tensor) -> Result<CellMix, TchError> {
         .collect()
 }
 
-/// A GDAS sample at temperature `tau`: per edge, `p = softmax((α + g)/τ)` with Gumbel noise
-/// `g` from libtorch's generator, the op `argmax p`, weighted by `1 − p.detach() + p` at
-/// that op. Returns the mixture and the ops picked.
-pub fn gdas_mix(alpha: &Tensor, tau: f64) -> Result<(CellMix, [usize; 6]), TchError> {
+/// The relaxed Gumbel-softmax sample `softmax((α + g)/τ)` along each row, with Gumbel noise
+/// `g` drawn from libtorch's generator (shared by GDAS and SNAS).
+fn relaxed_sample(alpha: &Tensor, tau: f64) -> Result<Tensor, TchError> {
     if !(tau.is_finite() && tau > 0.0) {
         return Err(TchError::Kind(format!(
             "the Gumbel-softmax temperature must be positive, got {tau}"
@@ -56,10 +58,17 @@ pub fn gdas_mix(alpha: &Tensor, tau: f64) -> Result<(CellMix, [usize; 6]), TchEr
         .f_clamp(1e-20, 1.0 - 1e-7)?
         .f_detach()?;
     let gumbel = uniform.f_log()?.f_neg()?.f_log()?.f_neg()?;
-    let probs = alpha
+    alpha
         .f_add(&gumbel)?
         .f_div_scalar(tau)?
-        .f_softmax(-1, alpha.kind())?;
+        .f_softmax(-1, alpha.kind())
+}
+
+/// A GDAS sample at temperature `tau`: per edge, `p = softmax((α + g)/τ)` with Gumbel noise
+/// `g` from libtorch's generator, the op `argmax p`, weighted by `1 − p.detach() + p` at
+/// that op. Returns the mixture and the ops picked.
+pub fn gdas_mix(alpha: &Tensor, tau: f64) -> Result<(CellMix, [usize; 6]), TchError> {
+    let probs = relaxed_sample(alpha, tau)?;
     let picked = probs.f_argmax(-1, false)?;
     let hard = probs
         .f_detach()?
@@ -82,6 +91,26 @@ pub fn gdas_mix(alpha: &Tensor, tau: f64) -> Result<(CellMix, [usize; 6]), TchEr
         mix.push(terms);
     }
     Ok((mix, ops))
+}
+
+/// An SNAS sample at temperature `tau` (Xie et al., 2019): every op but `none` weighted by
+/// its entry of the relaxed one-hot `softmax((α + g)/τ)` (Gumbel noise `g` from libtorch's
+/// generator), so the loss is differentiable in α through the sample itself. `none`'s weight
+/// takes its share of the sum but multiplies zero, so it is not computed.
+pub fn snas_mix(alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
+    let weights = relaxed_sample(alpha, tau)?;
+    (0..EDGES.len() as i64)
+        .map(|e| {
+            (1..OPS as i64)
+                .map(|k| {
+                    Ok(EdgeTerm {
+                        op: k as usize,
+                        weight: Some(weights.f_get(e)?.f_get(k)?),
+                    })
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A single path: each edge's op with weight 1 (none for `none`).
@@ -158,6 +187,46 @@ mod tests {
         // A low temperature and one dominant op: the sample is that op.
         let peaked = Tensor::from_slice(&[0.0f64, 0.0, 0.0, 50.0, 0.0]).repeat([6, 1]);
         assert_eq!(gdas_mix(&peaked, 0.1).unwrap().1, [3; 6]);
+    }
+
+    #[test]
+    fn snas_weighs_every_op_softly_and_sharpens_as_the_temperature_falls() {
+        tch::manual_seed(4);
+        let alpha = Tensor::from_slice(&[0.0f64, 0.5, 1.0, 2.0, 0.0])
+            .repeat([6, 1])
+            .set_requires_grad(true);
+        let mix = snas_mix(&alpha, 1.0).unwrap();
+        let mut total = Tensor::zeros([], (Kind::Double, Device::Cpu));
+        for terms in &mix {
+            assert_eq!(terms.iter().map(|t| t.op).collect::<Vec<_>>(), [1, 2, 3, 4]);
+            let ws: Vec<f64> = terms
+                .iter()
+                .map(|t| t.weight.as_ref().unwrap().double_value(&[]))
+                .collect();
+            // Soft: every weight strictly between 0 and 1, and (with none's share) at most 1.
+            assert!(ws.iter().all(|&w| w > 0.0 && w < 1.0), "{ws:?}");
+            assert!(ws.iter().sum::<f64>() < 1.0 + 1e-12);
+            for (t, k) in terms.iter().zip(1..) {
+                total += t.weight.as_ref().unwrap() * f64::from(k);
+            }
+        }
+        // No straight-through: the gradient is the relaxed sample's own, non-zero.
+        let g = Tensor::run_backward(&[total], &[&alpha], false, false);
+        assert!(g[0].abs().sum(Kind::Double).double_value(&[]) > 0.0);
+        // At a low temperature the sample is nearly one-hot on every edge.
+        let cold = snas_mix(&alpha, 0.01).unwrap();
+        for terms in &cold {
+            let top = terms
+                .iter()
+                .map(|t| t.weight.as_ref().unwrap().double_value(&[]))
+                .fold(0.0, f64::max);
+            let sum: f64 = terms
+                .iter()
+                .map(|t| t.weight.as_ref().unwrap().double_value(&[]))
+                .sum();
+            assert!(top > 0.99 || sum < 0.01, "{top} {sum}");
+        }
+        assert!(snas_mix(&alpha, -1.0).is_err());
     }
 
     #[test]

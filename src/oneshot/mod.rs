@@ -9,6 +9,7 @@
 //! - [`darts`]: loss, gradients, the unrolled second-order α gradient; [`optim`]: SGD and
 //!   Adam on explicit tensors; [`derive`]: α → architecture.
 //! - [`data`]: the train/valid batch streams; [`search`]: one search's state.
+//! - [`partial`]: PC-DARTS' partial channels and edge normalisation.
 
 pub mod darts;
 pub mod data;
@@ -16,6 +17,7 @@ pub mod derive;
 pub mod error;
 pub mod mix;
 pub mod optim;
+pub mod partial;
 pub mod path;
 pub mod search;
 pub mod supernet;
@@ -23,4 +25,4 @@ pub mod supernet;
 pub use error::OneShotError;
 pub use path::CellPath;
 pub use search::{Mode, OneShotSearch, SearchConfig};
-pub use supernet::{Supernet, SupernetConfig};
+pub use supernet::{Supernet, SupernetConfig, SupernetOptions};

@@ -3,14 +3,15 @@
 //! single path), the learning rate and temperature, and a seeded generator for paths.
 
 use super::darts::{
-    clip_norm, first_order_alpha_grad, second_order_alpha_grad, weight_gradients, Batch,
+    clip_norm, first_order_arch_grads, joint_gradients, second_order_alpha_grad, weight_gradients,
+    Batch,
 };
 use super::data::BatchStream;
 use super::derive::derive;
-use super::mix::{darts_mix, gdas_mix, path_mix, probabilities, CellMix};
+use super::mix::{darts_mix, gdas_mix, path_mix, probabilities, snas_mix, CellMix};
 use super::optim::{Adam, Sgd};
 use super::path::{CellPath, OPS};
-use super::supernet::{Supernet, SupernetConfig};
+use super::supernet::{Supernet, SupernetConfig, SupernetOptions};
 use super::OneShotError;
 use crate::train::ImageSet;
 use rand::{Rng, SeedableRng};
@@ -24,16 +25,19 @@ pub enum Mode {
     Darts,
     /// GDAS' Gumbel-softmax sample, one op per edge, at the current temperature.
     Gdas,
+    /// SNAS' relaxed Gumbel-softmax sample: every op, soft one-hot weights, current τ.
+    Snas,
     /// A single path: the fixed one if set, else a uniform sample per weight step (SPOS, RSPS).
     Path,
 }
 
 impl Mode {
-    /// The mode named `name` (`darts`, `gdas`, `path`).
+    /// The mode named `name` (`darts`, `gdas`, `snas`, `path`).
     pub fn from_name(name: &str) -> Option<Mode> {
         match name {
             "darts" => Some(Mode::Darts),
             "gdas" => Some(Mode::Gdas),
+            "snas" => Some(Mode::Snas),
             "path" => Some(Mode::Path),
             _ => None,
         }
@@ -44,6 +48,7 @@ impl Mode {
         match self {
             Mode::Darts => "darts",
             Mode::Gdas => "gdas",
+            Mode::Snas => "snas",
             Mode::Path => "path",
         }
     }
@@ -68,10 +73,14 @@ pub struct SearchConfig {
     pub arch_lr: f64,
     /// α's Adam weight decay.
     pub arch_weight_decay: f64,
-    /// GDAS' initial temperature.
+    /// The initial Gumbel-softmax temperature (GDAS, SNAS).
     pub tau: f64,
     /// Seeds the weights, α, the batch order and path samples.
     pub seed: u64,
+    /// PC-DARTS' K: 1/K of each edge's channels go through its ops (1: all of them).
+    pub partial_channels: i64,
+    /// PC-DARTS' edge normalisation (a β per edge, trained with α).
+    pub edge_normalization: bool,
     /// Where tensors live.
     pub device: Device,
     /// The kind of weights and images (`Float`; `Double` for exact checks).
@@ -92,6 +101,8 @@ impl SearchConfig {
             arch_lr: 3e-4,
             arch_weight_decay: 1e-3,
             tau: 10.0,
+            partial_channels: 1,
+            edge_normalization: false,
             seed,
             device: Device::Cpu,
             kind: Kind::Float,
@@ -136,7 +147,11 @@ impl OneShotSearch {
             ..config.net
         };
         let seed = config.seed;
-        let net = Supernet::new(net, config.device, config.kind, seed as i64)?;
+        let options = SupernetOptions {
+            partial_channels: config.partial_channels,
+            edge_normalization: config.edge_normalization,
+        };
+        let net = Supernet::with_options(net, options, config.device, config.kind, seed as i64)?;
         let train = BatchStream::new(train, config.batch, seed, config.device, config.kind)?;
         let valid = BatchStream::new(
             valid,
@@ -175,31 +190,39 @@ impl OneShotSearch {
         Ok(loss)
     }
 
-    /// One Adam step of α on the next validation batch: `order` 1 is first order (DARTS or
-    /// GDAS mode), 2 second order with ξ the weights' learning rate (DARTS mode; the training
-    /// batch is the one the next weight step uses). Returns the validation loss.
+    /// One Adam step of α on the next validation batch: `order` 1 is first order (DARTS, GDAS
+    /// or SNAS mode), 2 second order with ξ the weights' learning rate (DARTS mode; the
+    /// training batch is the one the next weight step uses). Returns the validation loss.
     pub fn alpha_step(&mut self, order: u8) -> Result<f64, OneShotError> {
         let valid = self.valid.next_batch()?;
-        let (loss, grad) = match (order, self.mode) {
+        let alpha = self.net.alpha();
+        let (loss, grads) = match (order, self.mode) {
             (_, Mode::Path) => {
                 return Err(OneShotError::Config(
                     "α takes no part in single-path mode; set_mode(\"darts\") or set_mode(\"gdas\") first".to_string(),
                 ))
             }
-            (1, Mode::Darts) => {
-                first_order_alpha_grad(&self.net, &valid, &darts_mix(self.net.alpha())?)?
-            }
+            (1, Mode::Darts) => first_order_arch_grads(&self.net, &valid, &darts_mix(alpha)?)?,
             (1, Mode::Gdas) => {
-                let (mix, _) = gdas_mix(self.net.alpha(), self.tau)?;
-                first_order_alpha_grad(&self.net, &valid, &mix)?
+                let (mix, _) = gdas_mix(alpha, self.tau)?;
+                first_order_arch_grads(&self.net, &valid, &mix)?
+            }
+            (1, Mode::Snas) => {
+                first_order_arch_grads(&self.net, &valid, &snas_mix(alpha, self.tau)?)?
+            }
+            (2, Mode::Darts) if self.net.beta().is_some() => {
+                return Err(OneShotError::Config(
+                    "the second-order step covers α only; with edge normalisation (β) use order 1, as PC-DARTS does".to_string(),
+                ))
             }
             (2, Mode::Darts) => {
                 let train: Batch = self.train.peek()?;
-                second_order_alpha_grad(&self.net, &train, &valid, self.lr)?
+                let (loss, grad) = second_order_alpha_grad(&self.net, &train, &valid, self.lr)?;
+                (loss, vec![grad])
             }
-            (2, Mode::Gdas) => {
+            (2, _) => {
                 return Err(OneShotError::Config(
-                    "the second-order step differentiates the softmax mixture; use order 1 with GDAS".to_string(),
+                    "the second-order step differentiates the softmax mixture; use order 1 with GDAS or SNAS".to_string(),
                 ))
             }
             (other, _) => {
@@ -210,11 +233,48 @@ impl OneShotSearch {
         };
         self.steps += 1;
         self.finite("the validation loss", loss)?;
-        let norm = grad.f_norm()?.f_double_value(&[])?;
-        self.finite("the α gradient norm", norm)?;
-        self.adam
-            .step(&[self.net.alpha().shallow_clone()], &[grad])?;
+        self.step_arch(&grads)?;
         Ok(loss)
+    }
+
+    /// One step of the weights (SGD) and α (Adam) together, from one backward pass of the
+    /// training loss on the next training batch under the current mode's relaxed mixture
+    /// (SNAS' way: no validation split, no alternation; also DARTS or GDAS mode). Returns the
+    /// training loss.
+    pub fn joint_step(&mut self) -> Result<f64, OneShotError> {
+        let alpha = self.net.alpha();
+        let mix = match self.mode {
+            Mode::Darts => darts_mix(alpha)?,
+            Mode::Gdas => gdas_mix(alpha, self.tau)?.0,
+            Mode::Snas => snas_mix(alpha, self.tau)?,
+            Mode::Path => {
+                return Err(OneShotError::Config(format!(
+                "a joint step trains α, which takes no part in {} mode; set_mode(\"snas\") first",
+                self.mode.name()
+            )))
+            }
+        };
+        let batch = self.train.next_batch()?;
+        let (loss, weight_grads, arch_grads) = joint_gradients(&self.net, &batch, &mix)?;
+        self.steps += 1;
+        self.finite("the training loss", loss)?;
+        let norm = clip_norm(&weight_grads, self.config.clip)?;
+        self.finite("the weights' gradient norm", norm)?;
+        self.sgd.step(&self.net.weights(), &weight_grads, self.lr)?;
+        self.step_arch(&arch_grads)?;
+        Ok(loss)
+    }
+
+    /// One Adam step of the architecture parameters along `grads` (after a finiteness check).
+    fn step_arch(&mut self, grads: &[tch::Tensor]) -> Result<(), OneShotError> {
+        let mut norm = 0.0;
+        for g in grads {
+            norm += g.f_square()?.f_sum(Kind::Double)?.f_double_value(&[])?;
+        }
+        self.finite("the α gradient norm", norm.sqrt())?;
+        let params = self.net.arch_parameters();
+        self.adam.step(&params[..grads.len()], grads)?;
+        Ok(())
     }
 
     /// Full training batches per pass over the training split.
@@ -237,6 +297,19 @@ impl OneShotSearch {
             .f_to_device(Device::Cpu)?;
         let flat = Vec::<f64>::try_from(a.f_flatten(0, -1)?)?;
         Ok(flat.chunks(OPS).map(<[f64]>::to_vec).collect())
+    }
+
+    /// Each edge's weight under edge normalisation (the softmax of β over the edges entering
+    /// the same node); all 1 without it.
+    pub fn edge_weights(&self) -> Result<Vec<f64>, OneShotError> {
+        Ok(match self.net.beta() {
+            Some(beta) => Vec::<f64>::try_from(
+                super::partial::edge_weights(&beta.f_detach()?)?
+                    .f_to_kind(Kind::Double)?
+                    .f_to_device(Device::Cpu)?,
+            )?,
+            None => vec![1.0; super::path::EDGES.len()],
+        })
     }
 
     /// `softmax(α)` per edge.
@@ -263,7 +336,7 @@ impl OneShotSearch {
         self.fixed_path = Some(path);
     }
 
-    /// Sets GDAS' temperature.
+    /// Sets the Gumbel-softmax temperature (GDAS, SNAS).
     pub fn set_tau(&mut self, tau: f64) -> Result<(), OneShotError> {
         if !(tau.is_finite() && tau > 0.0) {
             return Err(OneShotError::Config(format!(
@@ -274,7 +347,7 @@ impl OneShotSearch {
         Ok(())
     }
 
-    /// GDAS' temperature.
+    /// The Gumbel-softmax temperature.
     pub fn tau(&self) -> f64 {
         self.tau
     }
@@ -339,6 +412,7 @@ impl OneShotSearch {
         Ok(match self.mode {
             Mode::Darts => darts_mix(&alpha)?,
             Mode::Gdas => gdas_mix(&alpha, self.tau)?.0,
+            Mode::Snas => snas_mix(&alpha, self.tau)?,
             Mode::Path => {
                 let path = match self.fixed_path {
                     Some(p) => p,
@@ -439,6 +513,65 @@ mod tests {
         let probs = s.probabilities().unwrap();
         assert!((probs[0].iter().sum::<f64>() - 1.0).abs() < 1e-9);
         assert!(s.set_lr(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn snas_joint_steps_train_weights_and_alpha_on_the_training_loss() {
+        let mut s = search(8);
+        s.set_mode(Mode::Snas);
+        s.set_tau(1.0).unwrap();
+        s.set_lr(0.1).unwrap();
+        let before = alpha_sum(&s);
+        let weights_before: Vec<tch::Tensor> = s.net.weights().iter().map(|w| w.copy()).collect();
+        let first = s.joint_step().unwrap();
+        assert!(alpha_sum(&s) != before);
+        let moved = s
+            .net
+            .weights()
+            .iter()
+            .zip(&weights_before)
+            .any(|(w, b)| w.not_equal_tensor(b).any().int64_value(&[]) != 0);
+        assert!(moved);
+        for _ in 0..6 {
+            s.joint_step().unwrap();
+        }
+        let last = s.joint_step().unwrap();
+        assert!(last < first, "{first} → {last}");
+        // α also steps on the validation loss in SNAS mode (first order only).
+        s.alpha_step(1).unwrap();
+        assert!(s.alpha_step(2).is_err());
+        s.set_mode(Mode::Path);
+        assert!(s.joint_step().is_err());
+        assert_eq!(Mode::from_name("snas"), Some(Mode::Snas));
+    }
+
+    #[test]
+    fn pc_darts_steps_train_alpha_and_beta() {
+        tch::set_num_threads(1);
+        let net = SupernetConfig {
+            channels: 4,
+            cells: 1,
+            classes: 2,
+            in_channels: 1,
+        };
+        let config = SearchConfig {
+            partial_channels: 2,
+            edge_normalization: true,
+            ..SearchConfig::darts(net, 16, 9)
+        };
+        let mut s = OneShotSearch::new(config, toy(64, 1), toy(64, 2)).unwrap();
+        let before = s.edge_weights().unwrap();
+        assert_eq!(before[0], 1.0);
+        for _ in 0..3 {
+            s.alpha_step(1).unwrap();
+            s.weight_step().unwrap();
+        }
+        let after = s.edge_weights().unwrap();
+        assert!(after[1..] != before[1..], "{before:?} {after:?}");
+        assert!((after[3] + after[4] + after[5] - 1.0).abs() < 1e-6);
+        assert!(s.alpha_step(2).is_err());
+        let plain = search(9);
+        assert_eq!(plain.edge_weights().unwrap(), vec![1.0; 6]);
     }
 
     #[test]

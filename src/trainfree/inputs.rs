@@ -18,6 +18,25 @@ pub fn proxy_data(
     seed: u64,
     as_rgb32: bool,
 ) -> Result<ProxyData, String> {
+    let (images, labels) = image_batch(train, batch, seed, as_rgb32)?;
+    Ok(ProxyData {
+        images,
+        labels,
+        ntk_batch,
+        region_inputs: patches(train, PATCHES)?,
+        region_inits: 3,
+    })
+}
+
+/// `batch` training images and their labels, drawn with libtorch's generator seeded with
+/// `seed` (which it leaves advanced); with `as_rgb32` padded to 3×32×32 as for
+/// [`proxy_data`].
+pub fn image_batch(
+    train: &ImageSet,
+    batch: i64,
+    seed: u64,
+    as_rgb32: bool,
+) -> Result<(Tensor, Tensor), String> {
     let n = train.len();
     if n == 0 {
         return Err("the training set is empty".to_string());
@@ -33,14 +52,25 @@ pub fn proxy_data(
     } else {
         images
     };
-    let which = Tensor::randint(n, [PATCHES], (Kind::Int64, Device::Cpu));
+    Ok((images, labels))
+}
+
+/// `count` single-channel 3×3 patches (`[count, 1, 3, 3]`) cut from random training images
+/// at random places, drawn with libtorch's generator as it stands.
+pub fn patches(train: &ImageSet, count: i64) -> Result<Tensor, String> {
+    let n = train.len();
+    if n == 0 {
+        return Err("the training set is empty".to_string());
+    }
+    let count = count.max(1);
+    let which = Tensor::randint(n, [count], (Kind::Int64, Device::Cpu));
     let (sources, _) = train.batch(&which).map_err(|e| e.to_string())?;
     let [_, h, w] = train.image_shape();
     if h.min(w) < 3 {
         return Err(format!("images of {h}×{w} are too small for 3×3 patches"));
     }
-    let offsets = Tensor::randint(h.min(w) - 2, [PATCHES, 2], (Kind::Int64, Device::Cpu));
-    let region_inputs: Vec<Tensor> = (0..PATCHES)
+    let offsets = Tensor::randint(h.min(w) - 2, [count, 2], (Kind::Int64, Device::Cpu));
+    let cut: Vec<Tensor> = (0..count)
         .map(|k| {
             let (r, c) = (offsets.int64_value(&[k, 0]), offsets.int64_value(&[k, 1]));
             sources
@@ -50,13 +80,7 @@ pub fn proxy_data(
                 .narrow(2, c, 3)
         })
         .collect();
-    Ok(ProxyData {
-        images,
-        labels,
-        ntk_batch,
-        region_inputs: Tensor::stack(&region_inputs, 0),
-        region_inits: 3,
-    })
+    Ok(Tensor::stack(&cut, 0))
 }
 
 impl ProxyData {

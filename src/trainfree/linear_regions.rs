@@ -17,17 +17,41 @@ use tch::{TchError, Tensor};
 
 /// The number of distinct activation patterns of `net` over the inputs of `batch`.
 pub fn linear_regions(net: &dyn Layer, batch: &Tensor) -> Result<usize, TchError> {
+    regions_over(std::slice::from_ref(batch), |x| net.forward(x, true))
+}
+
+/// The number of distinct activation patterns over the inputs of all `batches`, each run
+/// through `forward` on its own (so batch norm in training mode sees one batch at a time, as
+/// TE-NAS feeds its patches), without gradients.
+pub fn regions_over(
+    batches: &[Tensor],
+    forward: impl Fn(&Tensor) -> Result<Tensor, TchError>,
+) -> Result<usize, TchError> {
     let _no_grad = tch::no_grad_guard();
-    let n = batch.size().first().copied().unwrap_or(0) as usize;
-    let patterns = Rc::new(RefCell::new(PatternHashes::new(n)));
-    let sink = patterns.clone();
-    let logits = relu_tap::watch(
-        move |relu| sink.borrow_mut().add(&relu_tap::code(relu)),
-        || net.forward(batch, true),
-    );
-    let _logits = logits?;
-    let patterns = patterns.take();
-    patterns.distinct()
+    let mut seen = HashSet::new();
+    let mut any_relu = false;
+    for batch in batches {
+        let n = batch.size().first().copied().unwrap_or(0) as usize;
+        let patterns = Rc::new(RefCell::new(PatternHashes::new(n)));
+        let sink = patterns.clone();
+        let logits = relu_tap::watch(
+            move |relu| sink.borrow_mut().add(&relu_tap::code(relu)),
+            || forward(batch),
+        );
+        let _logits = logits?;
+        let patterns = patterns.take();
+        if let Some(e) = patterns.error {
+            return Err(e);
+        }
+        any_relu |= patterns.relus > 0;
+        seen.extend(patterns.rows.iter().map(Hasher::finish));
+    }
+    if any_relu {
+        Ok(seen.len())
+    } else {
+        // Without ReLUs the network is affine: one region (none without inputs).
+        Ok(usize::from(!seen.is_empty()))
+    }
 }
 
 /// One running hash per input of the patterns seen so far, or the first error.
@@ -116,5 +140,16 @@ mod tests {
     fn counts_distinct_patterns() {
         let codes = Tensor::from_slice(&[1.0f32, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0]).view([4, 2]);
         assert_eq!(distinct_rows(&codes).unwrap(), 3);
+    }
+
+    #[test]
+    fn patterns_are_pooled_over_batches() {
+        let x = Tensor::from_slice(&[1.0f32, -1.0, 2.0, 3.0, -1.0, -2.0, 1.0, 5.0]).view([4, 2]);
+        let relu = |t: &Tensor| crate::compile::activation::Activation::Relu.apply(t);
+        let whole = regions_over(&[x.shallow_clone()], relu).unwrap();
+        let halves = regions_over(&[x.narrow(0, 0, 2), x.narrow(0, 2, 2)], relu).unwrap();
+        assert_eq!((whole, halves), (3, 3));
+        let affine = regions_over(&[x.shallow_clone()], |t| Ok(t.shallow_clone())).unwrap();
+        assert_eq!(affine, 1);
     }
 }

@@ -16,6 +16,7 @@ pub mod rank;
 pub mod relu_tap;
 pub mod saliency;
 pub mod synflow;
+pub mod tenas;
 
 #[cfg(test)]
 mod tests;

@@ -50,13 +50,18 @@ impl KernelSum {
     }
 }
 
-/// `K = C Cᵀ + (1−C)(1−C)ᵀ` for binary codes `C` (`[N, units]`), in double precision.
+/// `K = C Cᵀ + (1−C)(1−C)ᵀ` for binary codes `C` (`[N, units]`), in double precision,
+/// computed with one product: `K[i][j] = 2 c_i·c_j + units − |c_i| − |c_j|`.
 pub fn hamming_kernel(codes: &Tensor) -> Result<Tensor, TchError> {
     let c = codes.f_to_kind(Kind::Float)?;
-    let off = c.f_neg()?.f_add_scalar(1.0)?;
+    let units = c.size().get(1).copied().unwrap_or(0) as f64;
+    let active = c.f_sum_dim_intlist([1i64].as_slice(), true, Kind::Float)?;
     // Single-precision sums of 0/1 products are exact below 2^24 units per ReLU.
     c.f_matmul(&c.f_tr()?)?
-        .f_add(&off.f_matmul(&off.f_tr()?)?)?
+        .f_mul_scalar(2.0)?
+        .f_sub(&active)?
+        .f_sub(&active.f_tr()?)?
+        .f_add_scalar(units)?
         .f_to_kind(Kind::Double)
 }
 
@@ -83,6 +88,18 @@ mod tests {
         assert_eq!(k.double_value(&[1, 0]), 1.0);
         // det [[3,1],[1,3]] = 8
         assert!((log_abs_det(&k) - 8f64.ln()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn one_product_gives_the_two_product_kernel() {
+        tch::manual_seed(0);
+        let codes = Tensor::rand([5, 37], (Kind::Float, tch::Device::Cpu))
+            .gt(0.5)
+            .to_kind(Kind::Float);
+        let off = codes.neg() + 1.0;
+        let expected = (codes.matmul(&codes.tr()) + off.matmul(&off.tr())).to_kind(Kind::Double);
+        let k = hamming_kernel(&codes).unwrap();
+        assert_eq!((k - expected).abs().max().double_value(&[]), 0.0);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::{linear_regions, naswot, ntk, saliency, synflow};
 use crate::compile::{parameter_count, shape_and_macs, BoxLayer, CompileError};
+use crate::train::device::Runtime;
 use tch::{nn, Device, Kind, Tensor};
 
 /// A train-free score of an architecture at initialisation.
@@ -88,6 +89,15 @@ impl ProxyData {
     }
 }
 
+/// The layout the data-dependent proxies run in: images and convolution weights
+/// channels-last (NHWC in memory), where libtorch's oneDNN convolutions on the CPU run two to
+/// three times faster than in NCHW on these networks.
+const NHWC: Runtime = Runtime {
+    device: Device::Cpu,
+    channels_last: true,
+    autocast: false,
+};
+
 /// Scores one architecture with `proxy`. `seed` fixes the initialisation; the error says why
 /// the network could not be built or run.
 pub fn score(
@@ -104,16 +114,21 @@ pub fn score(
     };
     // libtorch's messages carry a C++ backtrace after the first line.
     let text = |e: tch::TchError| e.to_string().lines().next().unwrap_or_default().to_string();
+    // The full-size network on the batch, both laid out channels-last.
+    let fresh_nhwc = |seed: i64| -> Result<(nn::VarStore, BoxLayer, Tensor), String> {
+        let (vs, net) = fresh(false, seed)?;
+        NHWC.prepare(&vs).map_err(text)?;
+        let images = NHWC.input(&data.images).map_err(text)?;
+        Ok((vs, net, images))
+    };
     match proxy {
         Proxy::Naswot => {
-            let (_vs, net) = fresh(false, seed)?;
-            naswot::naswot(net.as_ref(), &data.images).map_err(text)
+            let (_vs, net, images) = fresh_nhwc(seed)?;
+            naswot::naswot(net.as_ref(), &images).map_err(text)
         }
         Proxy::Ntk => {
-            let (vs, net) = fresh(false, seed)?;
-            let batch = data
-                .images
-                .narrow(0, 0, data.ntk_batch.min(data.images.size()[0]));
+            let (vs, net, images) = fresh_nhwc(seed)?;
+            let batch = images.narrow(0, 0, data.ntk_batch.min(images.size()[0]));
             ntk::ntk_condition_number(net.as_ref(), &vs, &batch).map_err(text)
         }
         Proxy::LinearRegions => {
@@ -130,12 +145,12 @@ pub fn score(
             synflow::synflow(net.as_ref(), &mut vs, &data.image_shape()).map_err(text)
         }
         Proxy::Snip => {
-            let (vs, net) = fresh(false, seed)?;
-            saliency::snip(net.as_ref(), &vs, &data.images, &data.labels).map_err(text)
+            let (vs, net, images) = fresh_nhwc(seed)?;
+            saliency::snip(net.as_ref(), &vs, &images, &data.labels).map_err(text)
         }
         Proxy::GradNorm => {
-            let (vs, net) = fresh(false, seed)?;
-            saliency::grad_norm(net.as_ref(), &vs, &data.images, &data.labels).map_err(text)
+            let (vs, net, images) = fresh_nhwc(seed)?;
+            saliency::grad_norm(net.as_ref(), &vs, &images, &data.labels).map_err(text)
         }
         Proxy::Params => {
             let (vs, _net) = fresh(false, seed)?;

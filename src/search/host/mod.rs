@@ -7,6 +7,7 @@ mod ctx_api;
 mod math_api;
 mod oneshot_api;
 mod space_api;
+mod tenas_api;
 mod types;
 
 pub use math_api::{GpHandle, TpeHandle};
@@ -113,6 +114,7 @@ fn register_api(engine: &mut Engine) {
     ctx_api::register(engine);
     math_api::register(engine);
     oneshot_api::register(engine);
+    tenas_api::register(engine);
 }
 
 fn base_engine(

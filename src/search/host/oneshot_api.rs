@@ -1,8 +1,10 @@
 //! One-shot search from scripts: `ctx.supernet(#{...})` builds a weight-sharing supernet of
 //! the NAS-Bench-201 space on a dataset split in two, and the `Supernet` type exposes the
-//! primitives of [`crate::oneshot`]: `weight_step()`, `alpha_step(order)`,
+//! primitives of [`crate::oneshot`]: `weight_step()`, `alpha_step(order)`, `joint_step()`,
 //! `steps_per_epoch()`, `derive()`, `alphas()`, `probabilities()`, `set_mode(name)`,
-//! `set_tau(t)`, `set_lr(lr)`, `sample_path()`, `set_path(arch)`, `valid_accuracy(arch)`.
+//! `set_tau(t)`, `set_lr(lr)`, `sample_path()`, `set_path(arch)`, `valid_accuracy(arch)`,
+//! `edge_weights()`. Settings `partial: K` and `edge_normalization: true` build PC-DARTS'
+//! supernet.
 //! Architectures go in and out as the run's `Arch` values, so a derived one can be passed to
 //! `ctx.evaluate`. Time spent inside these calls is host time (outside the script's limit);
 //! every failure is a script error with its reason.
@@ -32,7 +34,7 @@ pub struct SupernetState {
 }
 
 /// The settings `ctx.supernet` accepts.
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 18] = [
     "data",
     "channels",
     "cells",
@@ -47,6 +49,8 @@ const KEYS: [&str; 16] = [
     "arch_lr",
     "arch_weight_decay",
     "tau",
+    "partial",
+    "edge_normalization",
     "device",
     "threads",
 ];
@@ -66,6 +70,9 @@ pub fn register(engine: &mut Engine) {
             let order = u8::try_from(order).unwrap_or(0);
             timed(n, |s| s.alpha_step(order))
         })
+        .register_fn("joint_step", |n: &mut SupernetHandle| {
+            timed(n, |s| s.joint_step())
+        })
         .register_fn("steps_per_epoch", |n: &mut SupernetHandle| {
             n.0.search.borrow().steps_per_epoch() as INT
         })
@@ -76,6 +83,13 @@ pub fn register(engine: &mut Engine) {
         .register_fn("alphas", |n: &mut SupernetHandle| {
             timed(n, |s| s.alphas()).map(rows)
         })
+        .register_fn(
+            "edge_weights",
+            |n: &mut SupernetHandle| -> RhaiResult<Array> {
+                let w = timed(n, |s| s.edge_weights())?;
+                Ok(w.into_iter().map(Dynamic::from_float).collect())
+            },
+        )
         .register_fn("probabilities", |n: &mut SupernetHandle| {
             timed(n, |s| s.probabilities()).map(rows)
         })
@@ -125,8 +139,16 @@ pub fn register(engine: &mut Engine) {
 fn describe(n: &SupernetHandle) -> String {
     let s = n.0.search.borrow();
     let c = s.supernet().config();
+    let o = s.supernet().options();
+    let pc = match (o.partial_channels, o.edge_normalization) {
+        (1, false) => String::new(),
+        (k, norm) => format!(
+            ", partial channels 1/{k}{}",
+            if norm { ", edge normalisation" } else { "" }
+        ),
+    };
     format!(
-        "Supernet(nb201, channels {}, cells {}, {} weights, mode {})",
+        "Supernet(nb201, channels {}, cells {}, {} weights, mode {}{pc})",
         c.channels,
         c.cells,
         s.supernet().weight_count(),
@@ -155,7 +177,7 @@ fn rows(values: Vec<Vec<f64>>) -> Array {
 fn set_mode(n: &mut SupernetHandle, name: &str) -> RhaiResult<()> {
     let mode = Mode::from_name(name).ok_or_else(|| {
         script_error(format!(
-            "supernet: unknown mode `{name}` (the modes are \"darts\", \"gdas\" and \"path\")"
+            "supernet: unknown mode `{name}` (the modes are \"darts\", \"gdas\", \"snas\" and \"path\")"
         ))
     })?;
     n.0.search.borrow_mut().set_mode(mode);
@@ -176,7 +198,7 @@ fn path_of(a: &ArchHandle) -> RhaiResult<CellPath> {
 }
 
 /// The run's architecture for a cell path.
-fn arch_of(space: &Space, path: &CellPath) -> RhaiResult<ArchHandle> {
+pub(super) fn arch_of(space: &Space, path: &CellPath) -> RhaiResult<ArchHandle> {
     let text = path.to_string();
     let arch = space.decode(&text).map_err(|e| {
         script_error(format!(
@@ -195,7 +217,7 @@ fn arch_of(space: &Space, path: &CellPath) -> RhaiResult<ArchHandle> {
     Ok(handle)
 }
 
-fn int(settings: &Map, key: &str, default: INT) -> RhaiResult<INT> {
+pub(super) fn int(settings: &Map, key: &str, default: INT) -> RhaiResult<INT> {
     match settings.get(key) {
         None => Ok(default),
         Some(v) => v
@@ -214,7 +236,7 @@ fn float(settings: &Map, key: &str, default: FLOAT) -> RhaiResult<FLOAT> {
     }
 }
 
-fn text(settings: &Map, key: &str, default: &str) -> RhaiResult<String> {
+pub(super) fn text(settings: &Map, key: &str, default: &str) -> RhaiResult<String> {
     match settings.get(key) {
         None => Ok(default.to_string()),
         Some(v) => v
@@ -224,7 +246,18 @@ fn text(settings: &Map, key: &str, default: &str) -> RhaiResult<String> {
     }
 }
 
-fn positive(key: &str, value: INT) -> RhaiResult<INT> {
+fn boolean(settings: &Map, key: &str, default: bool) -> RhaiResult<bool> {
+    match settings.get(key) {
+        None => Ok(default),
+        Some(v) => v.as_bool().map_err(|t| {
+            script_error(format!(
+                "supernet: `{key}` must be true or false, not a {t}"
+            ))
+        }),
+    }
+}
+
+pub(super) fn positive(key: &str, value: INT) -> RhaiResult<INT> {
     if value < 1 {
         return Err(script_error(format!(
             "supernet: `{key}` must be at least 1, got {value}"
@@ -283,6 +316,8 @@ fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
         arch_lr: float(&settings, "arch_lr", defaults.arch_lr)?,
         arch_weight_decay: float(&settings, "arch_weight_decay", defaults.arch_weight_decay)?,
         tau: float(&settings, "tau", defaults.tau)?,
+        partial_channels: positive("partial", int(&settings, "partial", 1)?)?,
+        edge_normalization: boolean(&settings, "edge_normalization", false)?,
         device,
         ..defaults
     };
