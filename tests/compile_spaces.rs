@@ -242,6 +242,105 @@ nb101_cell.out.in={v2}";
     assert!(err.contains("bad architecture"), "{err}");
 }
 
+/// `nas sample enas_rnn -n 1 --seed 3`.
+const ENAS_RNN: &str =
+    "enas_rnn_cell.n1.op=tanh enas_rnn_cell.n2.in={n1} enas_rnn_cell.n2.op0=rnn_identity \
+enas_rnn_cell.n3.in={n1} enas_rnn_cell.n3.op0=rnn_sigmoid enas_rnn_cell.n4.in={n1} \
+enas_rnn_cell.n4.op0=rnn_sigmoid enas_rnn_cell.n5.in={n1} enas_rnn_cell.n5.op0=rnn_sigmoid \
+enas_rnn_cell.n6.in={n3} enas_rnn_cell.n6.op0=rnn_relu enas_rnn_cell.n7.in={n5} \
+enas_rnn_cell.n7.op0=rnn_relu enas_rnn_cell.n8.in={n2} enas_rnn_cell.n8.op0=rnn_identity \
+enas_rnn_cell.n9.in={n2} enas_rnn_cell.n9.op0=rnn_identity enas_rnn_cell.n10.in={n3} \
+enas_rnn_cell.n10.op0=rnn_sigmoid enas_rnn_cell.n11.in={n3} \
+enas_rnn_cell.n11.op0=rnn_identity enas_rnn_cell.n12.in={n9} enas_rnn_cell.n12.op0=rnn_relu";
+
+/// An nb_nlp cell with every kind of node: two linear nodes (one reading the input and the
+/// latest hidden state), an activation, a product, a sum and a blend over all three hidden
+/// states.
+const NB_NLP: &str =
+    "nb_nlp_cell.n1=linear nb_nlp_cell.n1.linear.in={x,h1} nb_nlp_cell.n2=activation \
+nb_nlp_cell.n2.activation.in={n1} nb_nlp_cell.n2.activation.op0=tanh nb_nlp_cell.n3=prod \
+nb_nlp_cell.n3.prod.in={h2,n2} nb_nlp_cell.n4=sum nb_nlp_cell.n4.sum.in={h3,n3} \
+nb_nlp_cell.n5=blend nb_nlp_cell.n5.blend.0.in={n4} nb_nlp_cell.n5.blend.1.in={h1} \
+nb_nlp_cell.n5.blend.2.in={n2} nb_nlp_cell.n6=linear nb_nlp_cell.n6.linear.in={x,n5}";
+
+/// Builds `arch` of the sequence space `space`; returns its parameter count and the shape of
+/// its output on one window of 35 token ids.
+fn measure_sequence(space: &str, arch: &str) -> (i64, Vec<i64>) {
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = catalog::build(&vs.root(), space, arch, NetworkSize::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ids = Tensor::zeros([1, 35], (Kind::Int64, Device::Cpu));
+    let (shape, _) = shape_and_macs(net.as_ref(), &ids).unwrap_or_else(|e| panic!("{e}"));
+    (parameter_count(&vs), shape)
+}
+
+#[test]
+fn enas_rnn_compiles_to_a_language_model_that_matches_pytorch() {
+    // `.venv/bin/python tests/reference/enas_rnn.py "$ENAS_RNN"` prints 6051088: the
+    // embedding (2,560,000), a linear map, 13 linear maps in the cell, the decoder.
+    assert_eq!(
+        measure_sequence("enas_rnn", ENAS_RNN),
+        (6_051_088, vec![1, 35, 10_000])
+    );
+}
+
+#[test]
+fn nb_nlp_compiles_to_a_language_model_that_matches_pytorch() {
+    // `.venv/bin/python tests/reference/nb_nlp.py "$NB_NLP"` prints 5590544 (two linear nodes
+    // of two maps each; the other kinds have no parameters).
+    assert_eq!(
+        measure_sequence("nb_nlp", NB_NLP),
+        (5_590_544, vec![1, 35, 10_000])
+    );
+    // An architecture whose kinds all lack parameters: the fixed layers only.
+    let blends = (1..=6)
+        .map(|k| {
+            let c = if k == 1 { "x" } else { "h1" };
+            format!(
+                "nb_nlp_cell.n{k}=blend nb_nlp_cell.n{k}.blend.0.in={{{c}}} \
+nb_nlp_cell.n{k}.blend.1.in={{{c}}} nb_nlp_cell.n{k}.blend.2.in={{{c}}}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(measure_sequence("nb_nlp", &blends).0, 5_327_376);
+}
+
+#[test]
+fn a_recurrent_cell_reads_its_own_outputs_of_earlier_steps() {
+    use nas::compile::sequence::SequenceNet;
+    // y_t = x_t + h2 (the output two steps back): with every token the same, x_t is one
+    // vector v and y_t = (t / 2 + 1)·v; reading h1 instead would give (t + 1)·v.
+    let text = "cell two_back(d: int) {
+    input x, h1, h2
+    node y = sum(x, h2)
+    output sum(y, h1 >> none)
+}
+space s {
+    input sequence(6, 1)
+    embedding(5, 3) >> linear(3) >> linear(3) >> two_back(3)
+}
+";
+    let program = nas::check::check_source("test.nas", text);
+    assert!(
+        !program.has_errors(),
+        "{}",
+        program.render_diagnostics(false)
+    );
+    let space = nas::space::lower_space(&program, "s").unwrap();
+    let arch = space.decode("").unwrap();
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = SequenceNet::new(&vs.root(), &space, &arch).unwrap();
+    let ids = Tensor::zeros([1, 6], (Kind::Int64, Device::Cpu));
+    let y = nas::compile::Layer::forward(&net, &ids, false).unwrap();
+    let v = y.get(0).get(0);
+    for t in 0..6 {
+        let expected = &v * (t / 2 + 1) as f64;
+        let diff = (y.get(0).get(t) - expected).abs().max().double_value(&[]);
+        assert!(diff < 1e-5, "step {t}: {diff}");
+    }
+}
+
 /// Runs `nas params ARGS…`; returns stdout, stderr and success.
 fn nas_params(args: &[&str]) -> (String, String, bool) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_nas"))

@@ -49,6 +49,14 @@ fn a_node_kind_is_one_decision_with_guarded_inner_decisions() {
     assert_eq!(guarded, 2, "{:?}", s.decisions());
     let arch = s.decode("kinds.n1=prod").unwrap();
     assert_eq!(s.encode(&arch), "kinds.n1=prod");
+    // Drawn, the node is its chosen alternative; the others are left out.
+    let text = s.show_text(&arch);
+    assert!(text.contains("n1.prod = product(x, h)"), "{text}");
+    assert!(text.contains("n1 = n1.prod"), "{text}");
+    assert!(
+        !text.contains("absent") && !text.contains("n1.linear"),
+        "{text}"
+    );
     let all = s.enumerate(100).unwrap();
     assert_eq!(all.len(), 4);
     let mut hashes: Vec<u64> = all.iter().map(|a| s.iso_hash(a)).collect();
@@ -98,6 +106,30 @@ fn a_compiled_cell_holds_only_the_chosen_kind() {
     assert_eq!(build(&s, &format!("{name}=conv")), (154, vec![1, 2]));
     // A 1×1 conv 8 → 4 (32) plus the classifier.
     assert_eq!(build(&s, &format!("{name}=concat_conv")), (42, vec![1, 2]));
+}
+
+#[test]
+fn edges_count_the_chosen_alternatives_inputs_only() {
+    // Each kind reads 2 inputs and the output reads the node: 3 edges, whichever kind (the
+    // node's reading of its chosen kind is not one), so `edges <= 3` keeps both kinds and the
+    // 3 pairs of `2 of`, and `edges <= 2` none.
+    let text = |limit: u32| {
+        format!(
+            "cell k(d: int) {{
+    input x, h, g
+    node n = sum(2 of [x, h, g]) | prod(x, h)
+    output n
+    where edges <= {limit}
+}}
+space s {{
+    input sequence(5, 1)
+    embedding(10, 4) >> linear(4) >> linear(4) >> k(4) >> linear(10)
+}}
+"
+        )
+    };
+    assert_eq!(lower(&text(3)).count().unwrap(), BigUint::from(4u32));
+    assert_eq!(lower(&text(2)).count().unwrap(), BigUint::from(0u32));
 }
 
 #[test]

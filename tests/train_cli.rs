@@ -92,3 +92,75 @@ fn bad_options_are_errors_with_reasons() {
         assert!(all.contains(expected), "{full:?}: {all}");
     }
 }
+
+#[test]
+fn trains_an_nb_nlp_language_model_on_a_slice_of_penn_treebank() {
+    let ptb = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ptb");
+    // Every node of every kind but blend; node 6 is a linear map of the input and node 5.
+    let arch = "nb_nlp_cell.n1=linear nb_nlp_cell.n1.linear.in={x,h1} nb_nlp_cell.n2=activation \
+nb_nlp_cell.n2.activation.in={n1} nb_nlp_cell.n2.activation.op0=tanh nb_nlp_cell.n3=prod \
+nb_nlp_cell.n3.prod.in={h2,n2} nb_nlp_cell.n4=sum nb_nlp_cell.n4.sum.in={h3,n3} \
+nb_nlp_cell.n5=activation nb_nlp_cell.n5.activation.in={n4} nb_nlp_cell.n5.activation.op0=tanh \
+nb_nlp_cell.n6=linear nb_nlp_cell.n6.linear.in={x,n5}";
+    let data = format!("ptb:{ptb}");
+    let out = nas(&[
+        "train",
+        "nb_nlp",
+        arch,
+        "--data",
+        &data,
+        "--cpu",
+        "--threads",
+        "1",
+        "--limit",
+        "20000",
+        "--test-limit",
+        "3000",
+        "--epochs",
+        "2",
+        "--batch",
+        "16",
+        "--channels",
+        "16",
+        "--optimizer",
+        "adamw",
+        "--lr",
+        "0.003",
+        "--weight-decay",
+        "0",
+    ]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    let ppl = |prefix: &str| -> Vec<f64> {
+        all.lines()
+            .filter_map(|l| l.split_once(prefix))
+            .filter_map(|(_, rest)| {
+                rest.split_whitespace()
+                    .next()?
+                    .trim_end_matches(',')
+                    .parse()
+                    .ok()
+            })
+            .collect()
+    };
+    let valid = ppl("valid perplexity ");
+    assert_eq!(valid.len(), 2, "{all}");
+    // The untrained model is worse than a uniform guess (perplexity 10,000); two passes over
+    // 10,000 tokens more than halve its validation perplexity.
+    assert!(valid[1].is_finite() && valid[1] < valid[0] / 2.0, "{all}");
+    assert_eq!(ppl("test perplexity ").len(), 1, "{all}");
+    // An image space cannot be trained on text.
+    let out = nas(&[
+        "train",
+        "nb201",
+        "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+        "--data",
+        &data,
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("not a sequence space"),
+        "{}",
+        text(&out)
+    );
+}

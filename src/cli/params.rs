@@ -46,8 +46,24 @@ pub fn parse_shape(text: &str) -> Option<[i64; 3]> {
     dims.try_into().ok()
 }
 
+/// The number of steps of a space's `sequence(T, ·)` input, if it declares one (its networks
+/// read token ids).
+fn declared_steps(space: &str) -> Option<i64> {
+    let loaded = crate::space::load_space(space).ok()?;
+    let shape = loaded.skeleton().input.clone()?;
+    match (shape.kind.as_str(), shape.dims.as_slice()) {
+        ("sequence", [t, _]) => Some(*t),
+        _ => None,
+    }
+}
+
 /// Runs `nas params`.
 pub fn run(args: Args) -> ExitCode {
+    if args.input.is_none() {
+        if let Some(steps) = declared_steps(&args.space) {
+            return run_sequence(&args, steps);
+        }
+    }
     let input = args
         .input
         .clone()
@@ -76,6 +92,38 @@ pub fn run(args: Args) -> ExitCode {
             println!("params: {}", parameter_count(&vs));
             println!(
                 "flops: {macs} ({:.2} M multiply-accumulates per example)",
+                macs as f64 / 1e6
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `nas params` for a space whose networks read `steps` token ids.
+fn run_sequence(args: &Args, steps: i64) -> ExitCode {
+    let vs = nn::VarStore::new(Device::Cpu);
+    let size = NetworkSize {
+        channels: args.channels,
+        cells: args.cells,
+        classes: args.classes,
+        in_channels: None,
+    };
+    let result = catalog::build(&vs.root(), &args.space, &args.arch, size).and_then(|net| {
+        let x = Tensor::zeros([1, steps], (Kind::Int64, Device::Cpu));
+        shape_and_macs(net.as_ref(), &x)
+    });
+    match result {
+        Ok((shape, macs)) => {
+            println!("space: {}", args.space);
+            println!("arch: {}", args.arch.trim());
+            println!("input: {steps} token ids, output {shape:?}");
+            println!("params: {}", parameter_count(&vs));
+            println!(
+                "flops: {macs} ({:.2} M multiply-accumulates per sequence)",
                 macs as f64 / 1e6
             );
             ExitCode::SUCCESS

@@ -22,8 +22,9 @@ pub struct Args {
     space: String,
     /// The architecture in the space's canonical text (for nb201 the benchmark string).
     arch: String,
-    /// The data: `fashion-mnist[:DIR]`, `mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`, or
-    /// `synthetic[:CxHxW]` (random images, for timing steps).
+    /// The data: `fashion-mnist[:DIR]`, `mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`,
+    /// `synthetic[:CxHxW]` (random images, for timing steps), or `ptb[:DIR]` (Penn Treebank,
+    /// for sequence spaces: a language model; `--limit` and `--test-limit` count tokens).
     #[arg(long, default_value = "fashion-mnist")]
     data: String,
     /// Passes over the training set.
@@ -97,9 +98,16 @@ pub struct Args {
     checkpoint: Option<PathBuf>,
 }
 
+#[path = "train_lm.rs"]
+mod lm;
+
 /// Runs `nas train`.
 pub fn run(args: Args) -> ExitCode {
-    match train(&args) {
+    let result = match args.data.split_once(':').unwrap_or((&args.data, "")) {
+        ("ptb", dir) => lm::train_lm(&args, (!dir.is_empty()).then(|| PathBuf::from(dir))),
+        _ => train(&args),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");

@@ -6,18 +6,21 @@
 use super::error::CompileError;
 use super::layer::BoxLayer;
 use super::network::SpaceNet;
+use super::sequence::{is_sequence_space, SequenceNet};
 use crate::space::{load_space, load_space_with, Architecture, Space};
 use tch::nn;
 
 /// The stdlib spaces whose architectures compile (each pinned against a PyTorch reference in
 /// `tests/compile_spaces.rs`).
-pub const SPACES: [&str; 6] = [
+pub const SPACES: [&str; 8] = [
     "nb201",
     "nb101",
     "darts",
     "nas_rl",
     "enas_macro",
     "mobilenet_v2",
+    "enas_rnn",
+    "nb_nlp",
 ];
 
 /// The size of a network: what a space's parameters set (absent: the space's defaults).
@@ -138,6 +141,9 @@ fn compile(
     arch: &Architecture,
     in_channels: Option<i64>,
 ) -> Result<BoxLayer, CompileError> {
+    if is_sequence_space(space) {
+        return Ok(Box::new(SequenceNet::new(p, space, arch)?));
+    }
     let declared = space
         .skeleton()
         .input

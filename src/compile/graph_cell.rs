@@ -184,7 +184,17 @@ fn eval(v: &Vertex, values: &[Option<Tensor>], train: bool) -> Result<Option<Ten
                     }
                     acc
                 }
-                Combine::Blend => return Err(TchError::Kind("blend is not compiled".into())),
+                Combine::Blend => match xs.as_slice() {
+                    [a, b, gate] => gate
+                        .f_mul(a)?
+                        .f_add(&gate.f_neg()?.f_add_scalar(1.0)?.f_mul(b)?)?,
+                    _ => {
+                        return Err(TchError::Kind(format!(
+                            "blend takes 3 inputs (a, b, gate), not {}",
+                            xs.len()
+                        )))
+                    }
+                },
             };
             Some(match post {
                 Some(op) => op.forward(&merged, train)?,
@@ -252,15 +262,15 @@ fn build_node(
     if terms.is_empty() {
         return Ok((Vertex::Absent, None));
     }
+    if node.combine == Combine::Blend && terms.len() != 3 {
+        return Err(CompileError::bad_op(
+            p,
+            "blend",
+            format!("node `{}` blends {} inputs, not 3", node.name, terms.len()),
+        ));
+    }
     let c = match node.combine {
         Combine::Concat => outs.iter().sum(),
-        Combine::Blend => {
-            return Err(CompileError::bad_op(
-                p,
-                "blend",
-                "recurrent cells are not compiled",
-            ))
-        }
         _ => {
             if outs.iter().any(|&c| c != outs[0]) {
                 return Err(CompileError::bad_op(

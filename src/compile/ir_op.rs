@@ -238,15 +238,15 @@ impl<'a> Resolver<'a> {
             "dropout" => OpSpec::Dropout {
                 p: self.arg(op, 0, "p", None)?,
             },
+            "embedding" => OpSpec::Embedding {
+                vocab: int(0, "vocab", None)?,
+                dim: int(1, "dim", None)?,
+            },
             "global_avg_pool" => OpSpec::GlobalAvgPool,
             "flatten" => OpSpec::Flatten,
             name => match Activation::from_name(name) {
                 Some(a) if name != "skip" => OpSpec::Act(a),
-                _ => {
-                    return Err(self.bad(format!(
-                        "the op `{name}` cannot be compiled into an image network"
-                    )))
-                }
+                _ => return Err(self.bad(format!("the op `{name}` cannot be compiled"))),
             },
         })
     }

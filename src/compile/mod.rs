@@ -1,12 +1,14 @@
 //! Compiling architectures into libtorch graphs: the op library (one file per kind of op),
-//! composite blocks, recurrent cells, and whole networks (NAS-Bench-201 from its benchmark
-//! strings). Every op is a [`Layer`] with a fallible forward pass; parameters are registered
+//! composite blocks, recurrent cells, and whole networks from a space's skeleton (image
+//! networks in [`network`], NAS-Bench-101 cells in [`nb101`], language models in
+//! [`sequence`]). Every op is a [`Layer`] with a fallible forward pass; parameters are registered
 //! in a `tch` variable store under their path in the architecture, so checkpoints are readable.
 
 pub mod activation;
 pub mod blocks;
 pub mod catalog;
 pub mod conv;
+pub mod embedding;
 pub mod error;
 pub mod flops;
 pub mod from_space;
@@ -23,6 +25,7 @@ pub mod norm;
 pub mod op;
 pub mod pool;
 pub mod recurrent;
+pub mod sequence;
 pub mod structural;
 
 pub use error::CompileError;

@@ -28,6 +28,7 @@ fn kind_name(spec: &OpSpec) -> &'static str {
         OpSpec::Dropout { .. } => "dropout",
         OpSpec::MbConv { .. } => "mbconv",
         OpSpec::ResBlock { .. } => "resblock",
+        OpSpec::Embedding { .. } => "embedding",
         OpSpec::Seq(_) => "seq",
     }
 }

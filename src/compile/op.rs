@@ -5,6 +5,7 @@
 use super::activation::Activation;
 use super::blocks::{self, ChannelPool, FactorizedReduce, MbConv, ResBlock};
 use super::conv::{depthwise, Conv2d, ConvConfig};
+use super::embedding::Embedding;
 use super::error::CompileError;
 use super::layer::{boxed, BoxLayer, Layer, Sequential};
 use super::linear::Linear;
@@ -115,6 +116,13 @@ pub enum OpSpec {
         /// Stride, 1 or 2.
         stride: i64,
     },
+    /// A lookup table from token ids to `dim`-wide vectors.
+    Embedding {
+        /// Vocabulary size.
+        vocab: i64,
+        /// Width of the vectors.
+        dim: i64,
+    },
     /// Ops applied in order, registered under `0`, `1`, ….
     Seq(Vec<OpSpec>),
 }
@@ -203,6 +211,7 @@ impl OpSpec {
             OpSpec::ResBlock { c_out, stride } => {
                 (boxed(ResBlock::new(p, c_in, *c_out, *stride)?), *c_out)
             }
+            OpSpec::Embedding { vocab, dim } => (boxed(Embedding::new(p, *vocab, *dim)?), *dim),
             OpSpec::Seq(ops) => {
                 let mut layers = Vec::with_capacity(ops.len());
                 let mut c = c_in;

@@ -1,6 +1,6 @@
 //! `:params`: the parameter count and FLOPs of an architecture's network, built on the CPU
-//! through the compile catalog. The catalog builds NAS-Bench-201 networks from benchmark
-//! strings; no builder from the space IR exists yet, so other spaces are refused plainly.
+//! through the compile catalog (one 3×32×32 image, or one window of token ids for a sequence
+//! space); spaces the catalog does not build are refused plainly.
 
 use super::command::Problem;
 use crate::compile::catalog::{self, NetworkSize};
@@ -35,8 +35,19 @@ pub fn params_and_flops(space: &Space, arch: &Architecture) -> Result<String, Pr
     };
     let text = space.encode(arch);
     let vs = nn::VarStore::new(Device::Cpu);
+    let steps = space
+        .skeleton()
+        .input
+        .as_ref()
+        .and_then(|s| match s.dims.as_slice() {
+            [t, _] if s.kind == "sequence" => Some(*t),
+            _ => None,
+        });
     let built = catalog::build(&vs.root(), name, &text, NetworkSize::default()).and_then(|net| {
-        let x = Tensor::zeros(INPUT, (Kind::Float, Device::Cpu));
+        let x = match steps {
+            Some(t) => Tensor::zeros([1, t], (Kind::Int64, Device::Cpu)),
+            None => Tensor::zeros(INPUT, (Kind::Float, Device::Cpu)),
+        };
         shape_and_macs(net.as_ref(), &x)
     });
     match built {

@@ -179,7 +179,8 @@ pub fn connected(graph: &Graph, values: &[Value]) -> bool {
 }
 
 /// The number of present edges of `graph` under `values`: terms of active nodes whose input
-/// exists (a fixed vertex, a pick slot, or a subset member that is in the subset).
+/// exists (a fixed vertex, a pick slot, or a subset member that is in the subset); a node's
+/// reading of its chosen kind is not an edge.
 pub fn edges(graph: &Graph, values: &[Value]) -> i64 {
     let mut n = 0;
     for (_, node) in graph.all_nodes() {
@@ -199,11 +200,9 @@ pub fn edges(graph: &Graph, values: &[Value]) -> i64 {
                 } => {
                     matches!(values[*decision], Value::Set(s) if s >> candidate & 1 == 1)
                 }
-                Source::Chosen {
-                    decision,
-                    alternative,
-                    ..
-                } => values[*decision] == Value::Cat(*alternative),
+                // A node reading its chosen kind is bookkeeping, not an edge: the chosen
+                // alternative's own inputs are counted where it reads them.
+                Source::Chosen { .. } => false,
             };
             n += present as i64;
         }

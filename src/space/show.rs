@@ -3,7 +3,7 @@
 use super::arch::Architecture;
 use super::canon::{resolve, resolve_op};
 use super::decision::{ArgValue, Decision, Domain, Op, OpKind, Value};
-use super::graph::{Graph, Node, OpRef};
+use super::graph::{Graph, Node, OpRef, Source};
 use super::ir::Space;
 use super::text::write_value;
 use std::fmt::Write;
@@ -26,7 +26,9 @@ impl Space {
                     .guard
                     .is_some_and(|gd| !gd.when.holds(values[gd.parent]))
                 {
-                    let _ = writeln!(out, "  {name}: absent");
+                    if !self.unchosen_alternative(node) {
+                        let _ = writeln!(out, "  {name}: absent");
+                    }
                     continue;
                 }
                 let _ = writeln!(out, "  {name} = {}", self.node_text(g, node, values));
@@ -49,6 +51,13 @@ impl Space {
         out
     }
 
+    /// Whether `node` belongs to an alternative of a node's kind (its guard's parent is a
+    /// categorical decision): left out of the text when another alternative is chosen.
+    fn unchosen_alternative(&self, node: &Node) -> bool {
+        node.guard
+            .is_some_and(|gd| matches!(self.decisions()[gd.parent].domain, Domain::Categorical(_)))
+    }
+
     fn node_text(&self, g: &Graph, node: &Node, values: &[Value]) -> String {
         let terms: Vec<String> = node
             .terms
@@ -61,7 +70,11 @@ impl Space {
                 })
             })
             .collect();
-        let merged = if terms.len() == 1 && node.terms.len() == 1 {
+        let chooses_kind = node
+            .terms
+            .iter()
+            .all(|t| matches!(t.source, Source::Chosen { .. }));
+        let merged = if terms.len() == 1 && (node.terms.len() == 1 || chooses_kind) {
             terms[0].clone()
         } else {
             format!("{}({})", node.combine.name(), terms.join(", "))

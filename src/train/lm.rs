@@ -99,47 +99,75 @@ impl RecurrentLm {
         clip: f64,
         max_windows: Option<usize>,
     ) -> Result<f64, TchError> {
-        let mut states = self.zero_states(rows.size()[0]);
-        let mut nll = RunningMean::default();
-        let mut start = 0;
-        let mut windows = 0;
-        while start < rows.size()[1] - 1 && max_windows.is_none_or(|m| windows < m) {
-            let (x, y) = window(rows, start, bptt)?;
-            let detached: Vec<Tensor> = states.iter().map(Tensor::detach).collect();
-            let (logits, next) = self.forward(&x, &detached, true)?;
-            let loss = Self::nll(&logits, &y)?;
-            let value = loss.f_double_value(&[])?;
-            if !value.is_finite() {
-                return Err(TchError::Kind(format!("the loss became {value}")));
-            }
-            opt.zero_grad();
-            loss.f_backward()?;
-            opt.clip_grad_norm(clip);
-            opt.step();
-            nll.add(value, y.numel() as f64);
-            states = next;
-            start += bptt;
-            windows += 1;
-        }
-        Ok(perplexity(nll.mean()))
+        let states = self.zero_states(rows.size()[0]);
+        let forward = |x: &Tensor, s: &[Tensor], train| self.forward(x, s, train);
+        train_pass(forward, states, opt, rows, (bptt, clip), max_windows)
     }
 
     /// The perplexity of `rows` (`[B, T]`) in evaluation mode.
     pub fn perplexity(&self, rows: &Tensor, bptt: i64) -> Result<f64, TchError> {
-        let _guard = tch::no_grad_guard();
-        let mut states = self.zero_states(rows.size()[0]);
-        let mut nll = RunningMean::default();
-        let mut start = 0;
-        while start < rows.size()[1] - 1 {
-            let (x, y) = window(rows, start, bptt)?;
-            let (logits, next) = self.forward(&x, &states, false)?;
-            nll.add(
-                Self::nll(&logits, &y)?.f_double_value(&[])?,
-                y.numel() as f64,
-            );
-            states = next;
-            start += bptt;
-        }
-        Ok(perplexity(nll.mean()))
+        let states = self.zero_states(rows.size()[0]);
+        perplexity_of(|x, s, train| self.forward(x, s, train), states, rows, bptt)
     }
+}
+
+/// One pass of truncated BPTT over `rows` (`[B, T]`) in windows of `bptt` (`window.0`), the
+/// gradient norm clipped to `window.1`, at most `max_windows` windows, for any language model
+/// given as its `forward` (tokens, hidden states, training) → (logits, next states) and its
+/// first `states`; the states are carried between windows, detached. Returns the training
+/// perplexity.
+pub fn train_pass(
+    forward: impl Fn(&Tensor, &[Tensor], bool) -> Result<(Tensor, Vec<Tensor>), TchError>,
+    mut states: Vec<Tensor>,
+    opt: &mut nn::Optimizer,
+    rows: &Tensor,
+    (bptt, clip): (i64, f64),
+    max_windows: Option<usize>,
+) -> Result<f64, TchError> {
+    let mut nll = RunningMean::default();
+    let mut start = 0;
+    let mut windows = 0;
+    while start < rows.size()[1] - 1 && max_windows.is_none_or(|m| windows < m) {
+        let (x, y) = window(rows, start, bptt)?;
+        let detached: Vec<Tensor> = states.iter().map(Tensor::detach).collect();
+        let (logits, next) = forward(&x, &detached, true)?;
+        let loss = RecurrentLm::nll(&logits, &y)?;
+        let value = loss.f_double_value(&[])?;
+        if !value.is_finite() {
+            return Err(TchError::Kind(format!("the loss became {value}")));
+        }
+        opt.zero_grad();
+        loss.f_backward()?;
+        opt.clip_grad_norm(clip);
+        opt.step();
+        nll.add(value, y.numel() as f64);
+        states = next;
+        start += bptt;
+        windows += 1;
+    }
+    Ok(perplexity(nll.mean()))
+}
+
+/// The perplexity of `rows` (`[B, T]`) in evaluation mode under a language model given as its
+/// `forward` and first `states` (see [`train_pass`]).
+pub fn perplexity_of(
+    forward: impl Fn(&Tensor, &[Tensor], bool) -> Result<(Tensor, Vec<Tensor>), TchError>,
+    mut states: Vec<Tensor>,
+    rows: &Tensor,
+    bptt: i64,
+) -> Result<f64, TchError> {
+    let _guard = tch::no_grad_guard();
+    let mut nll = RunningMean::default();
+    let mut start = 0;
+    while start < rows.size()[1] - 1 {
+        let (x, y) = window(rows, start, bptt)?;
+        let (logits, next) = forward(&x, &states, false)?;
+        nll.add(
+            RecurrentLm::nll(&logits, &y)?.f_double_value(&[])?,
+            y.numel() as f64,
+        );
+        states = next;
+        start += bptt;
+    }
+    Ok(perplexity(nll.mean()))
 }
