@@ -90,7 +90,10 @@ fn tenas_prunes_to_one_op_per_edge_and_the_table_scores_the_cell() {
             .lines()
             .find(|l| l.starts_with(&format!("round {round}: ")))
             .unwrap_or_else(|| panic!("no round {round}:\n{out}"));
-        assert!(line.contains(&format!(", {candidates} candidates;")), "{line}");
+        assert!(
+            line.contains(&format!(", {candidates} candidates;")),
+            "{line}"
+        );
     }
     assert!(!out.contains("round 4: "), "{out}");
     assert!(out.contains("search: 3 rounds in "), "{out}");

@@ -90,7 +90,9 @@ fn gram(jacobian: &Tensor) -> Result<Tensor, TchError> {
     let mut start = 0;
     while start < columns {
         let width = GRAM_BLOCK.min(columns - start);
-        let block = jacobian.f_narrow(1, start, width)?.f_to_kind(Kind::Double)?;
+        let block = jacobian
+            .f_narrow(1, start, width)?
+            .f_to_kind(Kind::Double)?;
         kernel = kernel.f_addmm(&block, &block.f_tr()?)?;
         start += width;
     }
@@ -130,7 +132,16 @@ mod tests {
         let v = Tensor::randn([2, 5], opts).set_requires_grad(true);
         let forward = || {
             x.matmul(&w.tr())
-                .batch_norm(None::<Tensor>, None::<Tensor>, None::<Tensor>, None::<Tensor>, true, 0.1, 1e-5, false)
+                .batch_norm(
+                    None::<Tensor>,
+                    None::<Tensor>,
+                    None::<Tensor>,
+                    None::<Tensor>,
+                    true,
+                    0.1,
+                    1e-5,
+                    false,
+                )
                 .relu()
                 .matmul(&v.tr())
         };

@@ -57,9 +57,7 @@ impl Alive {
                 let k = self.count(e);
                 if k == 0 {
                     let (to, from) = EDGES[e];
-                    return Err(TchError::Kind(format!(
-                        "edge {from}->{to} has no op left"
-                    )));
+                    return Err(TchError::Kind(format!("edge {from}->{to} has no op left")));
                 }
                 (0..OPS)
                     .filter(|&op| self.0[e][op] && Nb201Op::ALL[op] != Nb201Op::None)
@@ -135,7 +133,8 @@ impl PrunedSupernet {
             in_channels: patch_size[1],
         };
         let build = |c: SupernetConfig, seed: i64, fan_out: bool| -> Result<Supernet, String> {
-            let net = Supernet::new(c, Device::Cpu, Kind::Float, seed).map_err(|e| e.to_string())?;
+            let net =
+                Supernet::new(c, Device::Cpu, Kind::Float, seed).map_err(|e| e.to_string())?;
             kaiming_normal(&net, fan_out).map_err(|e| e.to_string())?;
             Ok(net)
         };
@@ -245,7 +244,10 @@ mod tests {
         let mut alive = Alive::full();
         alive.0[2] = [false, false, true, false, false];
         let mix = alive.mix(Kind::Double, Device::Cpu).unwrap();
-        assert_eq!(mix[0].iter().map(|t| t.op).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        assert_eq!(
+            mix[0].iter().map(|t| t.op).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
         let w = mix[0][0].weight.as_ref().unwrap().double_value(&[]);
         assert!((w - 0.2).abs() < 1e-12);
         assert_eq!(mix[2].len(), 1);
