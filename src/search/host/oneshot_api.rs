@@ -294,23 +294,36 @@ pub(super) fn positive(key: &str, value: INT) -> RhaiResult<INT> {
     Ok(value)
 }
 
-/// `ctx.supernet(settings)`: reads the data, splits it and builds the supernet.
-fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
-    if let Some(bad) = settings.keys().find(|k| !KEYS.contains(&k.as_str())) {
+/// What `ctx.supernet` and `ctx.pruned_supernet` (named `who` in errors) check first: every
+/// setting is one of `keys`, the experiment's space is NB201's cell space and the data is
+/// Fashion-MNIST. Returns the space and the seed (the setting, else the run's).
+pub(super) fn nb201_settings(
+    c: &Ctx,
+    who: &str,
+    settings: &Map,
+    keys: &[&str],
+) -> RhaiResult<(Arc<Space>, INT)> {
+    if let Some(bad) = settings.keys().find(|k| !keys.contains(&k.as_str())) {
         return Err(script_error(format!(
-            "supernet: unknown setting `{bad}` (the settings are {})",
-            KEYS.join(", ")
+            "{who}: unknown setting `{bad}` (the settings are {})",
+            keys.join(", ")
         )));
     }
     let space = Arc::clone(&c.0.space.space);
     arch_of(&space, &CellPath([Nb201Op::Skip; 6]))?;
-    let data = text(&settings, "data", "fashion-mnist")?;
+    let data = text(settings, "data", "fashion-mnist")?;
     if data != "fashion-mnist" {
         return Err(script_error(format!(
-            "supernet: unknown data `{data}` (the supernet reads \"fashion-mnist\")"
+            "{who}: unknown data `{data}` (it reads \"fashion-mnist\")"
         )));
     }
-    let seed = int(&settings, "seed", c.0.session.borrow().seed() as INT)?;
+    let seed = int(settings, "seed", c.0.session.borrow().seed() as INT)?;
+    Ok((space, seed))
+}
+
+/// `ctx.supernet(settings)`: reads the data, splits it and builds the supernet.
+fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
+    let (space, seed) = nb201_settings(c, "supernet", &settings, &KEYS)?;
     let net = SupernetConfig {
         channels: positive("channels", int(&settings, "channels", 8)?)?,
         cells: positive("cells", int(&settings, "cells", 1)?)? as usize,

@@ -6,13 +6,12 @@
 //! array with one array of op names per edge (edges in the benchmark's string order), so the
 //! pruning schedule stays in the script. Time spent in these calls is host time.
 
-use super::oneshot_api::{arch_of, int, positive, text};
+use super::oneshot_api::{arch_of, int, nb201_settings, positive};
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
 use crate::compile::nb201::Nb201Op;
 use crate::oneshot::path::{EDGES, OPS};
-use crate::oneshot::CellPath;
 use crate::space::Space;
 use crate::trainfree::inputs::{image_batch, patches};
 use crate::trainfree::tenas::{Alive, PrunedSupernet, TenasConfig};
@@ -154,21 +153,7 @@ fn alive_of(alive: &Array) -> RhaiResult<Alive> {
 
 /// `ctx.pruned_supernet(settings)`: reads the data and builds the networks.
 fn pruned_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<PrunedHandle> {
-    if let Some(bad) = settings.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(script_error(format!(
-            "pruned_supernet: unknown setting `{bad}` (the settings are {})",
-            KEYS.join(", ")
-        )));
-    }
-    let space = Arc::clone(&c.0.space.space);
-    arch_of(&space, &CellPath([Nb201Op::Skip; 6]))?;
-    let data = text(&settings, "data", "fashion-mnist")?;
-    if data != "fashion-mnist" {
-        return Err(script_error(format!(
-            "pruned_supernet: unknown data `{data}` (it reads \"fashion-mnist\")"
-        )));
-    }
-    let seed = int(&settings, "seed", c.0.session.borrow().seed() as INT)?;
+    let (space, seed) = nb201_settings(c, "pruned_supernet", &settings, &KEYS)?;
     let batch = positive("batch", int(&settings, "batch", 32)?)?;
     if batch < 2 {
         return Err(script_error(
