@@ -215,23 +215,21 @@ impl OneShotSearch {
     /// One SGD step of the weights on the next training batch under the current mode;
     /// returns the training loss.
     pub fn weight_step(&mut self) -> Result<f64, OneShotError> {
-        let batch = self.train.next_batch()?;
         let mix = self.weight_mix()?;
-        let (loss, grads) = weight_gradients(&self.net, &batch, &mix)?;
-        self.steps += 1;
-        self.finite("the training loss", loss)?;
-        let norm = clip_norm(&grads, self.config.clip)?;
-        self.finite("the weights' gradient norm", norm)?;
-        self.sgd.step(&self.net.weights(), &grads, self.lr)?;
-        Ok(loss)
+        self.weight_step_under(&mix)
     }
 
     /// One SGD step of the weights on the next training batch through `path` only, whatever
     /// the mode (ENAS' shared-weight training on the controller's samples); returns the
     /// training loss.
     pub fn weight_step_on(&mut self, path: &CellPath) -> Result<f64, OneShotError> {
+        self.weight_step_under(&path_mix(path))
+    }
+
+    /// One clipped SGD step of the weights on the next training batch under `mix`.
+    fn weight_step_under(&mut self, mix: &CellMix) -> Result<f64, OneShotError> {
         let batch = self.train.next_batch()?;
-        let (loss, grads) = weight_gradients(&self.net, &batch, &path_mix(path))?;
+        let (loss, grads) = weight_gradients(&self.net, &batch, mix)?;
         self.steps += 1;
         self.finite("the training loss", loss)?;
         let norm = clip_norm(&grads, self.config.clip)?;
