@@ -285,10 +285,12 @@ fn boolean(settings: &Map, key: &str, default: bool) -> RhaiResult<bool> {
     }
 }
 
+/// `value` of the setting `key`, which must be at least 1 (the error names the setting; the
+/// script position it carries names the call).
 pub(super) fn positive(key: &str, value: INT) -> RhaiResult<INT> {
     if value < 1 {
         return Err(script_error(format!(
-            "supernet: `{key}` must be at least 1, got {value}"
+            "the setting `{key}` must be at least 1, got {value}"
         )));
     }
     Ok(value)
