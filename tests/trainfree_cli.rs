@@ -79,3 +79,56 @@ fn unknown_proxies_and_columns_are_clear_errors() {
     assert!(!ok);
     assert!(stderr.contains("no column `accuracy`"), "{stderr}");
 }
+
+#[test]
+fn an_interrupted_run_resumes_from_its_scores_file_with_the_same_ranking() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scores.jsonl");
+    let out = out.to_str().unwrap();
+    let args = |resume: bool| {
+        let mut a = vec![
+            "proxies",
+            "nb201",
+            "--table",
+            TABLE,
+            "--column",
+            "cifar10_test_200",
+            "--n",
+            "6",
+            "--proxy",
+            "params",
+            "--proxy",
+            "naswot",
+            "--batch",
+            "8",
+            "--out",
+            out,
+        ];
+        if resume {
+            a.push("--resume");
+        }
+        a
+    };
+    let (ok, whole, stderr) = nas(&args(false));
+    assert!(ok, "{whole}{stderr}");
+    let (ok, _, stderr) = nas(&args(false));
+    assert!(!ok && stderr.contains("--resume"), "{stderr}");
+
+    // A run killed while writing its fourth line.
+    let text = std::fs::read_to_string(out).unwrap();
+    let mut cut: String = text.lines().take(3).map(|l| format!("{l}\n")).collect();
+    cut.push_str(&text.lines().nth(3).unwrap()[..20]);
+    std::fs::write(out, cut).unwrap();
+
+    let (ok, resumed, stderr) = nas(&args(true));
+    assert!(ok, "{resumed}{stderr}");
+    assert!(resumed.contains("(3 read back"), "{resumed}");
+    let ranks = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.starts_with("params") || l.starts_with("naswot"))
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(ranks(&resumed), ranks(&whole));
+    assert_eq!(std::fs::read_to_string(out).unwrap().lines().count(), 6);
+}

@@ -7,6 +7,7 @@ mod doctor;
 mod fmt;
 mod params;
 mod proxies;
+mod proxies_scores;
 mod repl;
 mod run;
 mod sample;

@@ -1,6 +1,7 @@
 //! `nas proxies SPACE --table FILE --column COL --n N [--proxy P]...`: train-free scores of N
 //! sampled architectures, and how well each proxy ranks them against a benchmark column.
 
+use super::proxies_scores::{record, Previous, ScoresFile};
 use crate::compile::catalog::NetworkSize;
 use crate::train::fashion_mnist;
 use crate::trainfree::builders::CatalogBuilder;
@@ -9,7 +10,6 @@ use crate::trainfree::proxy::{score, Proxy, ProxyData};
 use crate::trainfree::rank::{kendall_tau_b, spearman};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -44,9 +44,14 @@ pub struct Args {
     /// Fashion-MNIST folder (default: NAS_FASHION_MNIST, else Debian's).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Append each architecture's scores to this JSON-lines file as they are computed.
+    /// Append each architecture's scores to this JSON-lines file as they are computed
+    /// (refused when the file already holds scores, unless --resume).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Go on with the scores already in --out (an interrupted run with the same seed and
+    /// options): architectures scored there are read back, not computed again.
+    #[arg(long, requires = "out")]
+    resume: bool,
     /// libtorch's threads; 0 leaves libtorch's own choice (one per core). One by default:
     /// these networks are small, and on a busy machine several threads spin against each
     /// other (an NTK took 49 s per cell on two threads and 8.7 s on one at load 7 on 2 cores).
@@ -73,12 +78,13 @@ fn proxies(args: Args) -> Result<(), String> {
     let space = crate::space::load_space(&args.space)?;
     let truth = read_column(&args.table, &args.column)?;
     let data = read_proxy_data(&args)?;
-    let mut out = match &args.out {
-        Some(path) => Some(
-            std::fs::File::create(path)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-        ),
-        None => None,
+    let (mut out, previous) = match &args.out {
+        Some(path) if args.resume => {
+            let (file, previous) = ScoresFile::resume(path)?;
+            (Some(file), previous)
+        }
+        Some(path) => (Some(ScoresFile::create(path)?), Previous::new()),
+        None => (None, Previous::new()),
     };
 
     let mut rng = crate::space::rng(args.seed);
@@ -107,38 +113,42 @@ fn proxies(args: Args) -> Result<(), String> {
     );
     let size = NetworkSize::default();
     let mut scores: HashMap<Proxy, Vec<f64>> = HashMap::new();
-    let mut seconds: HashMap<Proxy, f64> = HashMap::new();
+    let mut seconds: HashMap<Proxy, (f64, usize)> = HashMap::new();
     let mut failures: HashMap<Proxy, (usize, String)> = HashMap::new();
+    let mut resumed = 0;
     for (i, (arch, accuracy)) in archs.iter().enumerate() {
         let builder = CatalogBuilder {
             space: args.space.clone(),
             arch: arch.clone(),
             size,
         };
-        let mut line = serde_json::json!({ "arch": arch, (args.column.as_str()): accuracy });
+        let earlier = previous.get(arch);
+        let mut computed = Vec::new();
         for &p in &chosen {
-            let started = Instant::now();
-            let value = match score(p, &builder, &data, args.seed as i64 + i as i64) {
-                Ok(v) => v,
-                Err(reason) => {
-                    let entry = failures.entry(p).or_insert((0, reason.clone()));
-                    entry.0 += 1;
-                    line[p.name()] = serde_json::json!({ "error": reason });
-                    f64::NAN
+            let outcome = match earlier.and_then(|e| e.get(&p)) {
+                Some(outcome) => outcome.clone(),
+                None => {
+                    let started = Instant::now();
+                    let outcome = score(p, &builder, &data, args.seed as i64 + i as i64);
+                    let spent = seconds.entry(p).or_default();
+                    spent.0 += started.elapsed().as_secs_f64();
+                    spent.1 += 1;
+                    computed.push((p, outcome.clone()));
+                    outcome
                 }
             };
-            *seconds.entry(p).or_default() += started.elapsed().as_secs_f64();
-            scores.entry(p).or_default().push(value);
-            if value.is_finite() {
-                line[p.name()] = serde_json::json!(value);
-            } else if !value.is_nan() {
-                line[p.name()] = serde_json::json!(value.to_string());
+            if let Err(reason) = &outcome {
+                failures.entry(p).or_insert((0, reason.clone())).0 += 1;
             }
+            scores
+                .entry(p)
+                .or_default()
+                .push(outcome.unwrap_or(f64::NAN));
         }
-        if let Some(file) = out.as_mut() {
-            writeln!(file, "{line}")
-                .and_then(|()| file.flush())
-                .map_err(|e| format!("cannot write the scores: {e}"))?;
+        if computed.is_empty() {
+            resumed += 1;
+        } else if let Some(file) = out.as_mut() {
+            file.append(&record(arch, &args.column, *accuracy, &computed))?;
         }
         bar.inc(1);
     }
@@ -151,19 +161,22 @@ fn proxies(args: Args) -> Result<(), String> {
         args.space,
         args.column
     );
+    if resumed > 0 {
+        println!("({resumed} read back from the scores file, not computed again)");
+    }
     println!(
         "{:<16} {:>9} {:>9} {:>10} {:>7}",
         "proxy", "spearman", "kendall", "s/arch", "failed"
     );
     for &p in &chosen {
-        let values = &scores[&p];
+        let values = scores.get(&p).map_or(&[][..], Vec::as_slice);
         let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
         println!(
-            "{:<16} {:>9} {:>9} {:>10.3} {:>7}",
+            "{:<16} {:>9} {:>9} {:>10} {:>7}",
             p.name(),
             fmt(spearman(values, &truth)),
             fmt(kendall_tau_b(values, &truth)),
-            seconds[&p] / archs.len().max(1) as f64,
+            fmt(seconds.get(&p).map(|(s, n)| s / *n as f64)),
             failures.get(&p).map_or(0, |f| f.0)
         );
     }
