@@ -104,6 +104,7 @@ fn proxy_entries_become_settings() {
         proxy,
         batch,
         table,
+        threads,
         ..
     } = &spec.evaluator
     else {
@@ -111,6 +112,10 @@ fn proxy_entries_become_settings() {
     };
     assert_eq!(*proxy, Proxy::Naswot);
     assert_eq!(*batch, 16);
+    assert_eq!(
+        *threads, 1,
+        "one libtorch thread unless `threads:` says otherwise"
+    );
     assert_eq!(
         table
             .as_ref()

@@ -60,6 +60,9 @@ pub enum EvaluatorSpec {
         size: NetworkSize,
         /// A table to report a column of: (file, key column, reported column).
         table: Option<(String, String, String)>,
+        /// libtorch's CPU threads (1 unless set: the scored networks are small, and more
+        /// threads spin against each other on a busy machine).
+        threads: i32,
         /// Where the entry is.
         span: Span,
     },
@@ -390,6 +393,7 @@ fn proxy(
     let (mut batch, mut ntk_batch) = (64, 32);
     let mut size = NetworkSize::default();
     let (mut file, mut key, mut report) = (None, "arch".to_string(), None);
+    let mut threads = 1;
     for a in args {
         if a.name.is_none() {
             let name = string(&a.value)?;
@@ -410,11 +414,12 @@ fn proxy(
             "table" => file = Some(string(&a.value)?),
             "key" => key = string(&a.value)?,
             "report" => report = Some((string(&a.value)?, a.span)),
+            "threads" => threads = positive(a)?.min(i64::from(i32::MAX)) as i32,
             _ => {
                 return Err(unknown(
                     a,
                     "proxy",
-                    "the proxy's name, batch, ntk_batch, channels, cells, table, key and report",
+                    "the proxy's name, batch, ntk_batch, channels, cells, table, key, report and threads",
                 ))
             }
         }
@@ -463,6 +468,7 @@ fn proxy(
         ntk_batch,
         size,
         table,
+        threads,
         span: e.span,
     })
 }

@@ -168,8 +168,10 @@ pub fn load(
             ntk_batch,
             size,
             table,
+            threads,
             span,
         } => {
+            tch::set_num_threads(*threads);
             let data = need_data(data)?;
             let (train, _) = read_images(data, dir)?;
             let train = match data.limit {
