@@ -67,7 +67,10 @@ fn train_entries_become_settings() {
         panic!("a train evaluator: {:?}", spec.evaluator);
     };
     assert_eq!(*reward, TrainMetric::ValidAcc);
-    assert_eq!(*report, Some(TrainMetric::TestAcc), "test_acc by default");
+    assert_eq!(
+        *report, None,
+        "not written: the data's default (test_acc for images)"
+    );
     assert!(!report_all);
     assert_eq!(settings.config.lr, 0.05);
     assert_eq!(settings.config.batch, 32);
@@ -135,6 +138,18 @@ fn evaluator_mistakes_are_diagnostics() {
             "`sgd` has no argument `beta1`",
         ),
         (TRAIN, "valid: 0.25", "valid: 1.5", "between 0 and 1"),
+        (
+            TRAIN,
+            "momentum: 0.8, nesterov: false",
+            "momentum: 0",
+            "Nesterov momentum needs a momentum above 0",
+        ),
+        (
+            TRAIN,
+            "fashion_mnist(limit: 300, valid: 0.25",
+            "ptb(limit: 300, valid: 0.25",
+            "Penn Treebank has its own validation split",
+        ),
         (
             TRAIN,
             "maximize valid_acc",

@@ -37,8 +37,9 @@ pub enum EvaluatorSpec {
         settings: TrainSettings,
         /// The reward (the objective's metric).
         reward: TrainMetric,
-        /// The reported metric (`test_acc` unless given; `none` for no report).
-        report: Option<TrainMetric>,
+        /// The reported metric as written: `None` when not written (then `test_acc` for
+        /// images, `test_ppl` for text), `Some(None)` for `report: none`.
+        report: Option<Option<TrainMetric>>,
         /// Measure the report for every trial, not only for those best so far.
         report_all: bool,
         /// libtorch's CPU threads, if set.
@@ -71,15 +72,16 @@ pub enum EvaluatorSpec {
 /// The data an experiment trains or scores on: `data fashion_mnist(limit: 6000, valid: 0.2)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataSpec {
-    /// The dataset (`fashion_mnist`, `mnist`, `cifar10`, `cifar100`).
+    /// The dataset (`fashion_mnist`, `mnist`, `cifar10`, `cifar100`, or `ptb` for language
+    /// models).
     pub name: String,
     /// Its folder, if given.
     pub dir: Option<String>,
-    /// Use only the first N training examples (before the split).
+    /// Use only the first N training examples (before the split; tokens for `ptb`).
     pub limit: Option<i64>,
     /// The fraction of the training examples held out for validation.
     pub valid: f64,
-    /// Use only the first N test examples.
+    /// Use only the first N test examples (tokens of the validation and test splits for `ptb`).
     pub test_limit: Option<i64>,
     /// Where the entry is.
     pub span: Span,
@@ -120,11 +122,11 @@ fn positive(a: &Arg) -> Result<i64, Diagnostic> {
 pub fn data(e: &Entry) -> Result<DataSpec, Diagnostic> {
     let ((name, name_span), args) = call(e)?;
     let canonical = name.replace('-', "_");
-    if !["fashion_mnist", "mnist", "cifar10", "cifar100"].contains(&canonical.as_str()) {
+    if !["fashion_mnist", "mnist", "cifar10", "cifar100", "ptb"].contains(&canonical.as_str()) {
         return Err(error(
             name_span,
             format!("unknown data `{name}`"),
-            "the datasets are fashion_mnist, mnist, cifar10 and cifar100",
+            "the datasets are fashion_mnist, mnist, cifar10, cifar100 and ptb",
         ));
     }
     let mut spec = DataSpec {
@@ -140,6 +142,13 @@ pub fn data(e: &Entry) -> Result<DataSpec, Diagnostic> {
             "dir" => spec.dir = Some(string(&a.value)?),
             "limit" => spec.limit = Some(positive(a)?),
             "test_limit" => spec.test_limit = Some(positive(a)?),
+            "valid" if spec.name == "ptb" => {
+                return Err(error(
+                    a.span,
+                    "Penn Treebank has its own validation split",
+                    "drop `valid`; `test_limit` shortens the validation and test splits",
+                ))
+            }
             "valid" => {
                 let v = number(&a.value)?;
                 if !(0.0 < v && v < 1.0) {
@@ -262,7 +271,7 @@ fn train(
     };
     let mut schedule = "cosine".to_string();
     let mut size = NetworkSize::default();
-    let mut report = Some(TrainMetric::TestAcc);
+    let mut report = None;
     let (mut threads, mut cpu, mut report_all) = (None, false, false);
     for a in args {
         match named(a, "train")? {
@@ -305,11 +314,11 @@ fn train(
             "report_all" => report_all = boolean(&a.value)?,
             "report" => {
                 let name = string(&a.value)?;
-                report = if name == "none" {
+                report = Some(if name == "none" {
                     None
                 } else {
                     Some(metric_of(&name, a.span, "report")?)
-                };
+                });
             }
             _ => return Err(unknown(
                 a,
@@ -377,6 +386,20 @@ fn optimizer(a: &Arg, lr: &mut f64) -> Result<Optim, Diagnostic> {
             (Optim::AdamW { .. }, _) => {
                 return Err(unknown(o, "adamw", "lr, beta1, beta2 and weight_decay"))
             }
+        }
+    }
+    if let Optim::Sgd {
+        momentum,
+        nesterov: true,
+        ..
+    } = optim
+    {
+        if momentum <= 0.0 {
+            return Err(error(
+                a.value.span,
+                "Nesterov momentum needs a momentum above 0 (sgd is Nesterov unless told)",
+                "add `nesterov: false` for plain SGD, or give a positive `momentum`",
+            ));
         }
     }
     Ok(optim)
