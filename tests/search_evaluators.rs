@@ -5,8 +5,8 @@ use nas::search::experiment::{self, DataSpec, EvaluatorSpec};
 use nas::search::train_eval::TrainMetric;
 use nas::train::optim::Optim;
 use nas::trainfree::proxy::Proxy;
-use std::path::Path;
-use std::process::Command;
+mod search_common;
+use search_common::run_experiment;
 
 fn read(text: &str) -> Result<experiment::ExperimentSpec, String> {
     let program = nas::check::check_source("e.nas", text);
@@ -206,21 +206,6 @@ fn fashion_mnist_present() -> bool {
     present
 }
 
-fn run_experiment(dir: &Path, text: &str) -> (bool, String, String) {
-    let file = dir.join("e.nas");
-    std::fs::write(&file, text).expect("writes");
-    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(["run", "e.nas"])
-        .current_dir(dir)
-        .output()
-        .expect("nas runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// Whether the summary table's columns are headed by the reward's and report's names.
 fn header_is(out: &str, reward: &str, report: &str) -> bool {
     out.lines().any(|l| {
@@ -260,7 +245,7 @@ fn a_train_search_runs_end_to_end() {
 #[test]
 fn a_proxy_search_reports_the_table_column() {
     if !fashion_mnist_present()
-        || !Path::new(env!("CARGO_MANIFEST_DIR"))
+        || !std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../shared/data/nb201/nb201.csv")
             .is_file()
     {

@@ -2,22 +2,8 @@
 //! language models through `nas run`, scored by perplexity, and the diagnostics for data,
 //! spaces and metrics that do not go together.
 
-use std::path::Path;
-use std::process::Command;
-
-fn run_experiment(dir: &Path, text: &str) -> (bool, String, String) {
-    std::fs::write(dir.join("e.nas"), text).expect("writes");
-    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(["run", "e.nas"])
-        .current_dir(dir)
-        .output()
-        .expect("nas runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod search_common;
+use search_common::run_experiment;
 
 /// An experiment over `space` on `data`, trained by `evaluate`, minimising `metric`.
 fn experiment(space: &str, data: &str, evaluate: &str, metric: &str) -> String {
