@@ -64,6 +64,8 @@ pub enum EvaluatorSpec {
         /// libtorch's CPU threads (1 unless set: the scored networks are small, and more
         /// threads spin against each other on a busy machine).
         threads: i32,
+        /// Score on the CPU even when a GPU is present.
+        cpu: bool,
         /// Where the entry is.
         span: Span,
     },
@@ -298,19 +300,7 @@ fn train(
             "channels" => size.channels = Some(positive(a)?),
             "cells" => size.cells = Some(positive(a)? as usize),
             "threads" => threads = Some(positive(a)?.min(i64::from(i32::MAX)) as i32),
-            "device" => {
-                cpu = match string(&a.value)?.as_str() {
-                    "cpu" => true,
-                    "auto" => false,
-                    other => {
-                        return Err(error(
-                            a.span,
-                            format!("unknown device `{other}`"),
-                            "write `device: cpu` or `device: auto` (a GPU when there is one)",
-                        ))
-                    }
-                }
-            }
+            "device" => cpu = device_is_cpu(a)?,
             "report_all" => report_all = boolean(&a.value)?,
             "report" => {
                 let name = string(&a.value)?;
@@ -416,7 +406,7 @@ fn proxy(
     let (mut batch, mut ntk_batch) = (64, 32);
     let mut size = NetworkSize::default();
     let (mut file, mut key, mut report) = (None, "arch".to_string(), None);
-    let mut threads = 1;
+    let (mut threads, mut cpu) = (1, false);
     for a in args {
         if a.name.is_none() {
             let name = string(&a.value)?;
@@ -438,11 +428,13 @@ fn proxy(
             "key" => key = string(&a.value)?,
             "report" => report = Some((string(&a.value)?, a.span)),
             "threads" => threads = positive(a)?.min(i64::from(i32::MAX)) as i32,
+            "device" => cpu = device_is_cpu(a)?,
             _ => {
                 return Err(unknown(
                     a,
                     "proxy",
-                    "the proxy's name, batch, ntk_batch, channels, cells, table, key, report and threads",
+                    "the proxy's name, batch, ntk_batch, channels, cells, table, key, report, \
+                     threads and device",
                 ))
             }
         }
@@ -492,6 +484,20 @@ fn proxy(
         size,
         table,
         threads,
+        cpu,
         span: e.span,
     })
+}
+
+/// `device: cpu` (true) or `device: auto` (false: a GPU when there is one).
+fn device_is_cpu(a: &Arg) -> Result<bool, Diagnostic> {
+    match string(&a.value)?.as_str() {
+        "cpu" => Ok(true),
+        "auto" => Ok(false),
+        other => Err(error(
+            a.span,
+            format!("unknown device `{other}`"),
+            "write `device: cpu` or `device: auto` (a GPU when there is one)",
+        )),
+    }
 }

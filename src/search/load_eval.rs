@@ -18,6 +18,7 @@ use crate::train::{named, ImageSet};
 use crate::trainfree::inputs::proxy_data;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tch::Device;
 
 /// A loaded evaluator, the name of what it reports, and a text that changes whenever its
 /// results would (for the trial store's fingerprint).
@@ -200,6 +201,7 @@ pub fn load(
             size,
             table,
             threads,
+            cpu,
             span,
         } => {
             tch::set_num_threads(*threads);
@@ -218,7 +220,13 @@ pub fn load(
                 Some(n) => train.take(n),
                 None => train,
             };
+            let device = if *cpu {
+                Device::Cpu
+            } else {
+                Device::cuda_if_available()
+            };
             let inputs = proxy_data(&train, *batch, *ntk_batch, seed, false)
+                .and_then(|d| d.on(device))
                 .map_err(|e| Diagnostic::error("evaluator", e, data.span, "this data"))?;
             let (report, identity) = match table {
                 Some((file, key, column)) => {
