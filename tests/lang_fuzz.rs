@@ -265,10 +265,7 @@ fn fast_and_recovering_parsers_agree_on_the_repository() {
             parsers_agree(&mutated);
         }
     }
-    assert!(
-        clean > 20,
-        "only {clean} files parse cleanly"
-    );
+    assert!(clean > 20, "only {clean} files parse cleanly");
 }
 
 #[test]

@@ -52,6 +52,9 @@ fn fold_chain<E: Custom>(
 /// Folds `first (op rhs independent?)*` into a left-nested tree (`op * n independent` is a
 /// repetition).
 pub(super) fn fold_ops(first: Expr, rest: Vec<(BinOp, Expr, Option<Span>)>) -> Expr {
+    if rest.is_empty() {
+        return first;
+    }
     rest.into_iter().fold(first, |lhs, (op, rhs, independent)| {
         let end = independent.unwrap_or(rhs.span);
         let span = lhs.span.to(end);

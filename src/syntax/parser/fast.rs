@@ -37,24 +37,40 @@ struct Parser<'a, 's> {
     pos: usize,
 }
 
-/// The operators of one precedence level: a token → operator mapping.
-type OpTable = fn(&Token<'_>) -> Option<BinOp>;
+/// Precedence levels of the binary operators, loosest first.
+const CMP: u8 = 0;
+/// `|`.
+const ALT: u8 = 1;
+/// `..` and `..=`.
+const RANGE: u8 = 2;
+/// `>>`.
+const SEQ: u8 = 3;
+/// `+` and `-`.
+const ADD: u8 = 4;
+/// `*`, `/` and `%`.
+const MUL: u8 = 5;
 
-/// `*`, `/`, `%`.
-fn mul_op(token: &Token<'_>) -> Option<BinOp> {
+/// The precedence level of a binary operator token.
+fn op_level(token: &Token<'_>) -> Option<u8> {
     match token {
-        Token::Star => Some(BinOp::Mul),
-        Token::Slash => Some(BinOp::Div),
-        Token::Percent => Some(BinOp::Rem),
+        Token::EqEq | Token::NotEq | Token::Lt | Token::Le | Token::Gt | Token::Ge => Some(CMP),
+        Token::Bar => Some(ALT),
+        Token::DotDot | Token::DotDotEq => Some(RANGE),
+        Token::Then => Some(SEQ),
+        Token::Plus | Token::Minus => Some(ADD),
+        Token::Star | Token::Slash | Token::Percent => Some(MUL),
         _ => None,
     }
 }
 
-/// `+`, `-`.
-fn add_op(token: &Token<'_>) -> Option<BinOp> {
-    match token {
-        Token::Plus => Some(BinOp::Add),
-        Token::Minus => Some(BinOp::Sub),
+/// The arithmetic operator a token stands for at `level` (`ADD` or `MUL`).
+fn arith_op(token: &Token<'_>, level: u8) -> Option<BinOp> {
+    match (token, level) {
+        (Token::Plus, ADD) => Some(BinOp::Add),
+        (Token::Minus, ADD) => Some(BinOp::Sub),
+        (Token::Star, MUL) => Some(BinOp::Mul),
+        (Token::Slash, MUL) => Some(BinOp::Div),
+        (Token::Percent, MUL) => Some(BinOp::Rem),
         _ => None,
     }
 }
@@ -83,9 +99,11 @@ impl<'s> Parser<'_, 's> {
         self.tokens.get(self.pos + n).map(|(token, _)| token)
     }
 
-    /// Whether the next token is `token`.
+    /// Whether the next token is `token`, which must be a token without data (punctuation
+    /// or a keyword), so that comparing variants is comparing tokens.
     fn at(&self, token: &Token<'_>) -> bool {
-        self.peek() == Some(token)
+        self.peek()
+            .is_some_and(|next| std::mem::discriminant(next) == std::mem::discriminant(token))
     }
 
     /// Consumes the next token (which must exist) and returns its span.
@@ -354,106 +372,85 @@ impl<'s> Parser<'_, 's> {
         })
     }
 
-    // ----- expressions, loosest first -----
+    // ----- expressions -----
 
-    /// An expression: `alt (cmp alt)?`.
+    /// An expression.
     fn expr(&mut self) -> Option<Expr> {
+        self.level(CMP)
+    }
+
+    /// An operand followed by operators of precedence `min` or tighter: the expression that
+    /// the grammar's level `min` parses. Precedence climbing builds the tree that the
+    /// grammar's one-rule-per-level descent builds, without a call per level per operand.
+    fn level(&mut self, min: u8) -> Option<Expr> {
         let start = self.pos;
-        let lhs = self.alt()?;
-        let Some(op) = self.peek().and_then(cmp_op) else {
-            return Some(lhs);
+        let mut lhs = self.unary()?;
+        while let Some(level) = self.peek().and_then(op_level) {
+            if level < min {
+                break;
+            }
+            lhs = self.operators(level, start, lhs)?;
+            // A comparison or a range takes one operator; the grammar stops before a second.
+            if level <= RANGE && self.peek().and_then(op_level) == Some(level) {
+                return None;
+            }
+        }
+        Some(lhs)
+    }
+
+    /// The operators of `level` after `lhs` (which began at token `start`), each followed by
+    /// an operand of the next tighter level.
+    fn operators(&mut self, level: u8, start: usize, lhs: Expr) -> Option<Expr> {
+        let kind = match level {
+            CMP => {
+                let op = cmp_op(self.peek()?)?;
+                self.bump();
+                let rhs = self.level(ALT)?;
+                ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                }
+            }
+            RANGE => {
+                let inclusive = self.at(&Token::DotDotEq);
+                self.bump();
+                let end = self.level(SEQ)?;
+                ExprKind::Range {
+                    start: Box::new(lhs),
+                    end: Box::new(end),
+                    inclusive,
+                }
+            }
+            ALT | SEQ => {
+                let mut items = vec![lhs];
+                while self.peek().and_then(op_level) == Some(level) {
+                    self.bump();
+                    items.push(self.level(level + 1)?);
+                }
+                match level {
+                    ALT => ExprKind::Alt(items),
+                    _ => ExprKind::Seq(items),
+                }
+            }
+            _ => return self.chain(level, lhs),
         };
-        self.bump();
-        let rhs = self.alt()?;
         Some(Expr {
-            kind: ExprKind::Binary {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-            },
+            kind,
             span: self.since(start),
         })
     }
 
-    /// `range (| range)*`.
-    fn alt(&mut self) -> Option<Expr> {
-        self.flat(Token::Bar, Self::range, ExprKind::Alt)
-    }
-
-    /// `seq ((.. | ..=) seq)?`.
-    fn range(&mut self) -> Option<Expr> {
-        let start_pos = self.pos;
-        let start = self.seq()?;
-        let inclusive = match self.peek() {
-            Some(Token::DotDot) => false,
-            Some(Token::DotDotEq) => true,
-            _ => return Some(start),
-        };
-        self.bump();
-        let end = self.seq()?;
-        Some(Expr {
-            kind: ExprKind::Range {
-                start: Box::new(start),
-                end: Box::new(end),
-                inclusive,
-            },
-            span: self.since(start_pos),
-        })
-    }
-
-    /// `additive (>> additive)*`.
-    fn seq(&mut self) -> Option<Expr> {
-        self.flat(Token::Then, Self::additive, ExprKind::Seq)
-    }
-
-    /// `operand (separator operand)*` as one n-ary node (a lone operand as it is).
-    fn flat(
-        &mut self,
-        separator: Token<'static>,
-        operand: fn(&mut Self) -> Option<Expr>,
-        make: fn(Vec<Expr>) -> ExprKind,
-    ) -> Option<Expr> {
-        let start = self.pos;
-        let first = operand(self)?;
-        if !self.at(&separator) {
-            return Some(first);
-        }
-        let mut items = vec![first];
-        while self.eat(&separator).is_some() {
-            items.push(operand(self)?);
-        }
-        Some(Expr {
-            kind: make(items),
-            span: self.since(start),
-        })
-    }
-
-    /// `product ((+ | -) product)*`.
-    fn additive(&mut self) -> Option<Expr> {
-        self.chain(add_op, Self::product, false)
-    }
-
-    /// `unary ((* | / | %) unary independent?)*`.
-    fn product(&mut self) -> Option<Expr> {
-        self.chain(mul_op, Self::unary, true)
-    }
-
-    /// A left-nested chain of one precedence level; with `repeats`, `independent` may follow
-    /// `* n`.
-    fn chain(
-        &mut self,
-        ops: OpTable,
-        operand: fn(&mut Self) -> Option<Expr>,
-        repeats: bool,
-    ) -> Option<Expr> {
-        let first = operand(self)?;
+    /// A left-nested chain of `+ -` (`ADD`) or `* / %` (`MUL`, where `independent` may
+    /// follow `* n`).
+    fn chain(&mut self, level: u8, first: Expr) -> Option<Expr> {
         let mut rest = Vec::new();
-        while let Some(op) = self.peek().and_then(ops) {
+        while let Some(op) = self.peek().and_then(|token| arith_op(token, level)) {
             self.bump();
-            let rhs = operand(self)?;
-            let independent = match repeats {
-                true => self.eat(&Token::Independent),
-                false => None,
+            let rhs = self.level(level + 1)?;
+            let independent = match level {
+                MUL => self.eat(&Token::Independent),
+                _ => None,
             };
             if independent.is_some() && op != BinOp::Mul {
                 return None;
