@@ -559,15 +559,12 @@ impl<'p> Infer<'p> {
                 // `none` yields zeros of whatever shape its siblings produce (as a strided
                 // zero op does in a reduction cell), so it does not constrain the merge.
                 let is_zero = |item: &Expr| matches!(&item.kind, ExprKind::Ref(r) if r.res == Res::Builtin(Builtin::Zero));
-                let shaped: Vec<&'p Expr> = items.iter().filter(|item| !is_zero(item)).collect();
-                if shaped.is_empty() {
-                    return input;
-                }
-                shaped
-                    .into_iter()
+                items
+                    .iter()
+                    .filter(|item| !is_zero(item))
                     .map(|item| self.apply(item, env, history))
                     .reduce(Shape::merge)
-                    .unwrap_or(Shape::Unknown)
+                    .unwrap_or(input)
             }
             ExprKind::Repeat { body, count, .. } => {
                 let counts: Vec<i64> = match self.value(count, env) {
