@@ -426,7 +426,16 @@ impl<'p> Infer<'p> {
         args: Option<&'p Args>,
         caller: &Rc<Env<'p>>,
     ) -> Rc<Env<'p>> {
-        let mut given: Vec<Option<&'p Expr>> = vec![None; params.len()];
+        // The argument given for each parameter (on the stack for the usual few parameters).
+        let mut inline: [Option<&'p Expr>; 8] = [None; 8];
+        let mut spilled: Vec<Option<&'p Expr>>;
+        let given: &mut [Option<&'p Expr>] = match inline.get_mut(..params.len()) {
+            Some(slots) => slots,
+            None => {
+                spilled = vec![None; params.len()];
+                &mut spilled
+            }
+        };
         if let Some(args) = args {
             let mut positional = 0;
             for arg in &args.items {
@@ -443,7 +452,7 @@ impl<'p> Infer<'p> {
             }
         }
         let mut values: Vec<Val<'p>> = Vec::with_capacity(params.len());
-        for (param, arg) in params.iter().zip(given) {
+        for (param, &arg) in params.iter().zip(given.iter()) {
             let value = match (arg, &param.default) {
                 (Some(arg), _) => self.value(arg, caller),
                 // A literal needs no environment; others see the earlier parameters.
@@ -683,17 +692,12 @@ impl<'p> Infer<'p> {
     /// is brought to the cell's first argument's channels at the newest one's spatial size,
     /// as the compiler's DARTS-style preprocessing does. Returns its output's shape.
     fn run_cell(&mut self, env: &Rc<Env<'p>>, history: &[Shape]) -> Shape {
-        let inputs: Vec<(u32, u32)> = env
-            .body
-            .iter()
-            .enumerate()
-            .flat_map(|(s, stmt)| match &stmt.kind {
-                StmtKind::Input(names) => (0..names.len() as u32)
-                    .map(|i| (s as u32, i))
-                    .collect::<Vec<_>>(),
-                _ => Vec::new(),
-            })
-            .collect();
+        let mut inputs: Vec<(u32, u32)> = Vec::new();
+        for (s, stmt) in env.body.iter().enumerate() {
+            if let StmtKind::Input(names) = &stmt.kind {
+                inputs.extend((0..names.len() as u32).map(|i| (s as u32, i)));
+            }
+        }
         let newest = history.last().copied().unwrap_or(Shape::Unknown);
         let count = inputs.len();
         // With two or more inputs, the compiler brings each to `c` channels (the cell's first
