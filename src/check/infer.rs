@@ -181,6 +181,7 @@ fn memo_key(id: DefId, params: &[Val<'_>], inputs: &[Shape], key: &mut Vec<i64>)
 /// The shapes of a pipeline so far, as `Seq` and `Repeat` pass them on: each new shape is
 /// appended and, once there are more than [`RECENT`], the oldest is dropped. Short histories
 /// (the usual case) live on the stack.
+#[allow(clippy::large_enum_variant)] // the inline variant is the point: no allocation
 enum Recent {
     /// At most `RECENT + 1` shapes (the count is the second field).
     Inline([Shape; RECENT + 1], usize),
