@@ -6,7 +6,8 @@
 //! `NAS_FUZZ_SECONDS=600 cargo test --release --test lang_fuzz -- --ignored --nocapture`.
 
 use nas::check::check_source;
-use nas::syntax::{parse, FileId};
+use nas::syntax::lexer::lex;
+use nas::syntax::{parse, parse_recovering, FileId};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
@@ -121,8 +122,20 @@ const SEEDS: &[&str] = &[
      output concat(any of [v1, v2])\n where edges <= 9\n}\n",
 ];
 
+/// Asserts that the fast path of [`parse`] gives exactly what the chumsky parser gives.
+fn parsers_agree(text: &str) {
+    let (fast, recovering) = (parse(FileId(0), text), parse_recovering(FileId(0), text));
+    assert!(
+        fast.file == recovering.file
+            && fast.diagnostics == recovering.diagnostics
+            && fast.comments == recovering.comments,
+        "the fast parser and the chumsky parser disagree on:\n{text}\n--- fast: {fast:#?}\n--- chumsky: {recovering:#?}"
+    );
+}
+
 /// Runs the whole front end on `text`; panics propagate to the test.
 fn exercise(text: &str) {
+    parsers_agree(text);
     let program = check_source("fuzz.nas", text);
     let rendered = program.render_diagnostics(false);
     assert!(program.diagnostics.is_empty() || !rendered.is_empty());
@@ -211,6 +224,48 @@ fn regressions() {
         "space ds(c: int = 8) {\n input image(3, 16, 16)\n let k = # comment\n3 | 5 | 7\n\
          conv(c, k) >> global_avg_po >> linearvector(4)(-11160)\n}\n",
     );
+}
+
+/// Every `.nas` file under `dir` (recursively).
+fn nas_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("a repository folder") {
+        let path = entry.expect("a folder entry").path();
+        if path.is_dir() {
+            nas_files(&path, out);
+        } else if path.extension().is_some_and(|ext| ext == "nas") {
+            out.push(path);
+        }
+    }
+}
+
+/// The fast path and the chumsky parser agree on every program in the repository (valid
+/// ones and the golden error files) and on each of them with any one token deleted, which
+/// gives many near-valid programs.
+#[test]
+fn fast_and_recovering_parsers_agree_on_the_repository() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["stdlib", "scripts", "tests/lang"] {
+        nas_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 20, "found only {} .nas files", files.len());
+    let mut clean = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("a readable .nas file");
+        parsers_agree(&text);
+        clean += usize::from(!parse(FileId(0), &text).has_errors());
+        let spans: Vec<_> = lex(FileId(0), &text)
+            .tokens
+            .iter()
+            .map(|(_, span)| span.range())
+            .collect();
+        for range in spans {
+            let mut mutated = text.clone();
+            mutated.replace_range(range, " ");
+            parsers_agree(&mutated);
+        }
+    }
+    assert!(clean > 20, "only {clean} files parse cleanly");
 }
 
 #[test]

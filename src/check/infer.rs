@@ -178,6 +178,62 @@ fn memo_key(id: DefId, params: &[Val<'_>], inputs: &[Shape], key: &mut Vec<i64>)
     true
 }
 
+/// The shapes of a pipeline so far, as `Seq` and `Repeat` pass them on: each new shape is
+/// appended and, once there are more than [`RECENT`], the oldest is dropped. Short histories
+/// (the usual case) live on the stack.
+#[allow(clippy::large_enum_variant)] // the inline variant is the point: no allocation
+enum Recent {
+    /// At most `RECENT + 1` shapes (the count is the second field).
+    Inline([Shape; RECENT + 1], usize),
+    /// A history that arrived longer than [`RECENT`].
+    Heap(Vec<Shape>),
+}
+
+/// How many shapes a pipeline keeps before dropping the oldest.
+const RECENT: usize = 8;
+
+impl Recent {
+    /// A copy of `history`.
+    fn new(history: &[Shape]) -> Recent {
+        match history.len() {
+            len if len <= RECENT => {
+                let mut shapes = [Shape::Unknown; RECENT + 1];
+                shapes[..len].copy_from_slice(history);
+                Recent::Inline(shapes, len)
+            }
+            _ => Recent::Heap(history.to_vec()),
+        }
+    }
+
+    /// The shapes, oldest first.
+    fn as_slice(&self) -> &[Shape] {
+        match self {
+            Recent::Inline(shapes, len) => &shapes[..*len],
+            Recent::Heap(shapes) => shapes,
+        }
+    }
+
+    /// Appends `shape`, dropping the oldest shape when there are more than [`RECENT`].
+    fn push(&mut self, shape: Shape) {
+        match self {
+            Recent::Inline(shapes, len) => {
+                shapes[*len] = shape;
+                *len += 1;
+                if *len > RECENT {
+                    shapes.copy_within(1..*len, 0);
+                    *len -= 1;
+                }
+            }
+            Recent::Heap(shapes) => {
+                shapes.push(shape);
+                if shapes.len() > RECENT {
+                    shapes.remove(0);
+                }
+            }
+        }
+    }
+}
+
 /// Built-in ops have at most this many parameters (checked by a test).
 const MAX_BUILTIN_PARAMS: usize = 8;
 
@@ -426,7 +482,27 @@ impl<'p> Infer<'p> {
         args: Option<&'p Args>,
         caller: &Rc<Env<'p>>,
     ) -> Rc<Env<'p>> {
-        let mut given: Vec<Option<&'p Expr>> = vec![None; params.len()];
+        let values = self.bind_values(params, args, caller);
+        Env::new(values, body)
+    }
+
+    /// The values [`Infer::bind`] binds `params` to.
+    fn bind_values(
+        &mut self,
+        params: &'p [crate::syntax::ast::Param],
+        args: Option<&'p Args>,
+        caller: &Rc<Env<'p>>,
+    ) -> Vec<Val<'p>> {
+        // The argument given for each parameter (on the stack for the usual few parameters).
+        let mut inline: [Option<&'p Expr>; 8] = [None; 8];
+        let mut spilled: Vec<Option<&'p Expr>>;
+        let given: &mut [Option<&'p Expr>] = match inline.get_mut(..params.len()) {
+            Some(slots) => slots,
+            None => {
+                spilled = vec![None; params.len()];
+                &mut spilled
+            }
+        };
         if let Some(args) = args {
             let mut positional = 0;
             for arg in &args.items {
@@ -443,7 +519,7 @@ impl<'p> Infer<'p> {
             }
         }
         let mut values: Vec<Val<'p>> = Vec::with_capacity(params.len());
-        for (param, arg) in params.iter().zip(given) {
+        for (param, &arg) in params.iter().zip(given.iter()) {
             let value = match (arg, &param.default) {
                 (Some(arg), _) => self.value(arg, caller),
                 // A literal needs no environment; others see the earlier parameters.
@@ -458,7 +534,7 @@ impl<'p> Infer<'p> {
             };
             values.push(value);
         }
-        Env::new(values, body)
+        values
     }
 
     fn local(&mut self, env: &Rc<Env<'p>>, stmt: u32, index: u32) -> Val<'p> {
@@ -545,29 +621,23 @@ impl<'p> Infer<'p> {
                 _ => Shape::Unknown,
             },
             ExprKind::Seq(items) => {
-                let mut history: Vec<Shape> = history.to_vec();
+                let mut history = Recent::new(history);
                 for item in items {
-                    let out = self.apply(item, env, &history);
+                    let out = self.apply(item, env, history.as_slice());
                     history.push(out);
-                    if history.len() > 8 {
-                        history.remove(0);
-                    }
                 }
-                history.last().copied().unwrap_or(input)
+                history.as_slice().last().copied().unwrap_or(input)
             }
             ExprKind::Alt(items) => {
                 // `none` yields zeros of whatever shape its siblings produce (as a strided
                 // zero op does in a reduction cell), so it does not constrain the merge.
                 let is_zero = |item: &Expr| matches!(&item.kind, ExprKind::Ref(r) if r.res == Res::Builtin(Builtin::Zero));
-                let shaped: Vec<&'p Expr> = items.iter().filter(|item| !is_zero(item)).collect();
-                if shaped.is_empty() {
-                    return input;
-                }
-                shaped
-                    .into_iter()
+                items
+                    .iter()
+                    .filter(|item| !is_zero(item))
                     .map(|item| self.apply(item, env, history))
                     .reduce(Shape::merge)
-                    .unwrap_or(Shape::Unknown)
+                    .unwrap_or(input)
             }
             ExprKind::Repeat { body, count, .. } => {
                 let counts: Vec<i64> = match self.value(count, env) {
@@ -584,24 +654,21 @@ impl<'p> Infer<'p> {
                     return Shape::Unknown;
                 }
                 let most = counts.iter().copied().max().unwrap_or(0);
-                let mut history: Vec<Shape> = history.to_vec();
+                let mut history = Recent::new(history);
                 let mut result: Option<Shape> = counts.contains(&0).then_some(input);
                 let mut current = input;
                 for done in 1..=most {
                     if done > MAX_REPEAT {
                         return Shape::Unknown;
                     }
-                    let out = self.apply(body, env, &history);
+                    let out = self.apply(body, env, history.as_slice());
                     history.push(out);
-                    if history.len() > 8 {
-                        history.remove(0);
-                    }
                     let fixed = out == current;
                     current = out;
                     if counts.contains(&done) {
                         result = Some(result.map_or(out, |r| r.merge(out)));
                     }
-                    if fixed && history.iter().all(|&s| s == out) {
+                    if fixed && history.as_slice().iter().all(|&s| s == out) {
                         if counts.iter().any(|&c| c > done) {
                             result = Some(result.map_or(out, |r| r.merge(out)));
                         }
@@ -645,7 +712,7 @@ impl<'p> Infer<'p> {
             ItemKind::Cell(def) => (&def.params, &def.body[..], true),
             _ => return Shape::Unknown,
         };
-        let inner = self.bind(params, body, args, env);
+        let values = self.bind_values(params, args, env);
         let inputs: usize = body
             .iter()
             .map(|stmt| match &stmt.kind {
@@ -655,12 +722,7 @@ impl<'p> Infer<'p> {
             .sum();
         let recent = history.len().min(if is_cell { inputs.max(1) } else { 1 });
         let mut key = self.key_buffers.pop().unwrap_or_default();
-        let keyed = memo_key(
-            id,
-            &inner.params,
-            &history[history.len() - recent..],
-            &mut key,
-        );
+        let keyed = memo_key(id, &values, &history[history.len() - recent..], &mut key);
         if keyed {
             if let Some(known) = self.memo.get(key.as_slice()) {
                 let known = *known;
@@ -668,6 +730,7 @@ impl<'p> Infer<'p> {
                 return known;
             }
         }
+        let inner = Env::new(values, body);
         self.depth += 1;
         let out = match item {
             ItemKind::Cell(_) => self.run_cell(&inner, history),
@@ -686,17 +749,12 @@ impl<'p> Infer<'p> {
     /// is brought to the cell's first argument's channels at the newest one's spatial size,
     /// as the compiler's DARTS-style preprocessing does. Returns its output's shape.
     fn run_cell(&mut self, env: &Rc<Env<'p>>, history: &[Shape]) -> Shape {
-        let inputs: Vec<(u32, u32)> = env
-            .body
-            .iter()
-            .enumerate()
-            .flat_map(|(s, stmt)| match &stmt.kind {
-                StmtKind::Input(names) => (0..names.len() as u32)
-                    .map(|i| (s as u32, i))
-                    .collect::<Vec<_>>(),
-                _ => Vec::new(),
-            })
-            .collect();
+        let mut inputs: Vec<(u32, u32)> = Vec::new();
+        for (s, stmt) in env.body.iter().enumerate() {
+            if let StmtKind::Input(names) = &stmt.kind {
+                inputs.extend((0..names.len() as u32).map(|i| (s as u32, i)));
+            }
+        }
         let newest = history.last().copied().unwrap_or(Shape::Unknown);
         let count = inputs.len();
         // With two or more inputs, the compiler brings each to `c` channels (the cell's first

@@ -117,8 +117,8 @@ fn check_params(resolver: &mut Resolver<'_>, params: &mut [Param]) {
         seen.insert(param.name.name.clone(), param.name.span);
         let ty = Ty::of_param(param.ty.kind);
         if let Some(default) = &mut param.default {
-            let what = format!("the default of `{}`", param.name.name);
-            resolver.expect(default, ty, &what);
+            let name = &param.name.name;
+            resolver.expect_with(default, ty, || format!("the default of `{name}`"));
         }
         resolver.params.push(ParamInfo {
             name: param.name.name.clone(),
@@ -228,8 +228,7 @@ fn check_cell(resolver: &mut Resolver<'_>, def: &mut CellDef, span: crate::synta
         match &mut stmt.kind {
             StmtKind::Input(names) => inputs += names.len(),
             StmtKind::Node { value, name } => {
-                let what = format!("the node `{}`", name.name);
-                resolver.expect(value, Ty::Tensor, &what);
+                resolver.expect_with(value, Ty::Tensor, || format!("the node `{}`", name.name));
             }
             StmtKind::Output(value) => {
                 outputs.push(stmt.span);
@@ -459,8 +458,9 @@ fn check_experiment(
                             continue;
                         }
                     };
-                    let what = format!("the budget `{}`", name.name);
-                    resolver.expect(&mut arg.value, expected, &what);
+                    resolver.expect_with(&mut arg.value, expected, || {
+                        format!("the budget `{}`", name.name)
+                    });
                 }
             }
             (EntryValue::Args(args), "seed") => {

@@ -63,8 +63,20 @@ impl Resolver<'_> {
 
     /// Checks `expr` and expects type `expected`; reports a mismatch with `what` as context.
     pub fn expect(&mut self, expr: &mut Expr, expected: Ty, what: &str) -> Ty {
+        self.expect_with(expr, expected, || what.to_string())
+    }
+
+    /// [`Resolver::expect`] with the context written only when there is a mismatch (the
+    /// common case, a match, then formats nothing).
+    pub fn expect_with(
+        &mut self,
+        expr: &mut Expr,
+        expected: Ty,
+        what: impl FnOnce() -> String,
+    ) -> Ty {
         let ty = self.check(expr);
         if !ty.fits(expected) {
+            let what = what();
             self.error(
                 Diagnostic::error(
                     "type-mismatch",
@@ -717,8 +729,9 @@ impl Resolver<'_> {
                 match slot {
                     Some(index) => {
                         given[index] = Some(arg.span);
-                        let what = format!("the argument `{}` of `{callee}`", params[index].name);
-                        self.expect(&mut arg.value, params[index].ty, &what);
+                        self.expect_with(&mut arg.value, params[index].ty, || {
+                            format!("the argument `{}` of `{callee}`", params[index].name)
+                        });
                     }
                     None => {
                         self.check(&mut arg.value);

@@ -210,7 +210,11 @@ pub fn parse_number(text: &str) -> Result<Number, String> {
         })
         .map_or(text.len(), |(index, _)| index);
     let (digits, suffix) = text.split_at(split);
-    let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    // Digit separators are dropped; most numbers have none and are read in place.
+    let clean: std::borrow::Cow<'_, str> = match digits.contains('_') {
+        true => digits.replace('_', "").into(),
+        false => digits.into(),
+    };
     let is_float = clean.contains(['.', 'e', 'E']);
     let magnitude = match suffix {
         "" => Some(Magnitude::One),

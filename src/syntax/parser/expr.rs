@@ -15,10 +15,10 @@ use chumsky::prelude::*;
 /// are refused so that the left-nested tree stays shallow.
 pub const MAX_CHAIN: usize = 64;
 /// At most this many prefix `-` in a row.
-const MAX_PREFIX: usize = 8;
+pub(super) const MAX_PREFIX: usize = 8;
 
 /// The literal a number token stands for.
-fn number_lit(number: Number) -> Lit {
+pub(super) fn number_lit(number: Number) -> Lit {
     match number {
         Number::Int { value, magnitude } => Lit::Int { value, magnitude },
         Number::Float { value, magnitude } => Lit::Float { value, magnitude },
@@ -45,6 +45,15 @@ fn fold_chain<E: Custom>(
             kind: ExprKind::Error,
             span,
         };
+    }
+    fold_ops(first, rest)
+}
+
+/// Folds `first (op rhs independent?)*` into a left-nested tree (`op * n independent` is a
+/// repetition).
+pub(super) fn fold_ops(first: Expr, rest: Vec<(BinOp, Expr, Option<Span>)>) -> Expr {
+    if rest.is_empty() {
+        return first;
     }
     rest.into_iter().fold(first, |lhs, (op, rhs, independent)| {
         let end = independent.unwrap_or(rhs.span);

@@ -2,6 +2,7 @@
 //! errors, and limits that keep hostile input from exhausting the stack.
 
 mod expr;
+mod fast;
 mod items;
 
 use super::ast::{File, Ident};
@@ -9,7 +10,6 @@ use super::diagnostic::Diagnostic;
 use super::lexer::{lex, Comment};
 use super::span::{FileId, Span};
 use super::token::Token;
-use chumsky::error::EmptyErr;
 use chumsky::error::{RichPattern, RichReason};
 use chumsky::input::{Input, ValueInput};
 use chumsky::label::LabelError;
@@ -33,15 +33,8 @@ impl Custom for Rich<'_, Token<'_>, Span> {
     }
 }
 
-impl Custom for EmptyErr {
-    fn custom(_: Span, _: String) -> Self {
-        EmptyErr::default()
-    }
-}
-
-/// What the parsers need of their error type. Parsing first runs with [`EmptyErr`] (no error
-/// bookkeeping, several times faster) and only a file with errors is parsed again with
-/// [`Rich`] errors to report them.
+/// What the parsers need of their error type (the grammar is generic over it; it runs with
+/// [`Rich`] errors, which carry what was expected and found).
 trait SyntaxError<'t, I: Input<'t>>:
     chumsky::error::Error<'t, I> + LabelError<'t, I, &'static str> + Custom + 't
 {
@@ -100,7 +93,24 @@ impl Parsed {
 }
 
 /// Lexes and parses `text` as file `file`. Never panics; every problem is a diagnostic.
+///
+/// A valid file is parsed by a hand-written recursive-descent parser (`fast.rs`, several
+/// times faster); a file it gives up on is parsed again by the chumsky parser, whose error
+/// recovery reports every problem. Either way the result is the one [`parse_recovering`]
+/// gives.
 pub fn parse(file: FileId, text: &str) -> Parsed {
+    parse_with(file, text, true)
+}
+
+/// Lexes and parses `text` with the chumsky parser alone (what [`parse`] falls back to when
+/// the fast path gives up). Its result is always the same as [`parse`]'s; it exists so tests
+/// can check that.
+pub fn parse_recovering(file: FileId, text: &str) -> Parsed {
+    parse_with(file, text, false)
+}
+
+/// [`parse`], trying the fast path first when `fast` is set.
+fn parse_with(file: FileId, text: &str, fast: bool) -> Parsed {
     let lexed = lex(file, text);
     let mut parsed = Parsed {
         file: File {
@@ -113,14 +123,17 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     if lexed.refused {
         return parsed;
     }
-    let eoi = Span::new(file, text.len()..text.len());
-    let input = lexed.tokens.as_slice().split_token_span(eoi);
-    let fast = items::file::<_, EmptyErr>()
-        .parse(input)
-        .into_output_errors();
-    let output = match fast {
-        (Some(tree), errors) if errors.is_empty() => Some(tree),
-        _ => {
+    let items = match fast {
+        true => fast::parse_items(&lexed.tokens),
+        false => None,
+    };
+    let output = match items {
+        Some(items) => Some(File {
+            items,
+            span: parsed.file.span,
+        }),
+        None => {
+            let eoi = Span::new(file, text.len()..text.len());
             let input = lexed.tokens.as_slice().split_token_span(eoi);
             let (output, errors) = items::file::<_, Rich<'_, Token<'_>, Span>>()
                 .parse(input)
