@@ -5,12 +5,12 @@
 //! A failed trial (a network that cannot be built, a NaN loss, out of memory, a panic) is an
 //! `Err` with its reason; the search goes on.
 
-use super::evaluator::{Evaluator, Outcome};
+use super::evaluator::Outcome;
 use super::train_eval::{TrainMetric, TrainSettings};
-use super::trial_guard::{guarded, key_hash, ReportGate, ReportWhen};
+use super::trial_guard::{key_hash, ReportGate, ReportWhen, TrainingRun};
 use crate::compile::sequence::SequenceNet;
 use crate::compile::CompileError;
-use crate::space::{Architecture, Space};
+use crate::space::Space;
 use crate::train::lm::{perplexity_of, train_pass};
 use crate::train::ptb::batchify;
 use crate::train::schedule::Schedule;
@@ -101,7 +101,9 @@ impl LmEvaluator {
             TrainMetric::ValidAcc | TrainMetric::TestAcc | TrainMetric::TrainAcc
         )
     }
+}
 
+impl TrainingRun for LmEvaluator {
     fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
         let started = Instant::now();
         let arch = self.space.decode(key).map_err(|e| {
@@ -212,29 +214,6 @@ fn non_finite_or(e: tch::TchError, step: usize) -> TrialFailure {
     {
         Some(Ok(value)) => TrialFailure::NonFiniteLoss { step, value },
         _ => TrialFailure::from(e),
-    }
-}
-
-impl Evaluator for LmEvaluator {
-    fn name(&self) -> &str {
-        "train"
-    }
-
-    fn evaluate(
-        &self,
-        key: &str,
-        _arch: &Architecture,
-        fidelity: Option<f64>,
-    ) -> Result<Outcome, String> {
-        guarded(|| self.run(key, fidelity))
-    }
-
-    fn simulated(&self) -> bool {
-        false
-    }
-
-    fn fidelities(&self) -> Vec<f64> {
-        Vec::new()
     }
 }
 

@@ -3,11 +3,11 @@
 //! A failed trial (a network that cannot be built, a NaN loss, out of memory, a libtorch
 //! error, even a panic) is an `Err` with its reason; the search goes on.
 
-use super::evaluator::{Evaluator, Outcome};
-use super::trial_guard::{guarded, key_hash, ReportGate, ReportWhen};
+use super::evaluator::Outcome;
+use super::trial_guard::{key_hash, ReportGate, ReportWhen, TrainingRun};
 use crate::compile::catalog::{self, NetworkSize};
 use crate::compile::CompileError;
-use crate::space::{Architecture, Space};
+use crate::space::Space;
 use crate::train::device::Runtime;
 use crate::train::schedule::Decay;
 use crate::train::trainer::{evaluate, TrainConfig, Trainer, TrialFailure};
@@ -165,7 +165,9 @@ impl TrainEvaluator {
             _ => self.runtime,
         }
     }
+}
 
+impl TrainingRun for TrainEvaluator {
     fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
         let started = Instant::now();
         let arch = self.space.decode(key).map_err(|e| {
@@ -235,29 +237,6 @@ impl TrainEvaluator {
             report,
             cost: started.elapsed().as_secs_f64(),
         })
-    }
-}
-
-impl Evaluator for TrainEvaluator {
-    fn name(&self) -> &str {
-        "train"
-    }
-
-    fn evaluate(
-        &self,
-        key: &str,
-        _arch: &Architecture,
-        fidelity: Option<f64>,
-    ) -> Result<Outcome, String> {
-        guarded(|| self.run(key, fidelity))
-    }
-
-    fn simulated(&self) -> bool {
-        false
-    }
-
-    fn fidelities(&self) -> Vec<f64> {
-        Vec::new()
     }
 }
 

@@ -1,7 +1,9 @@
 //! What the training evaluators (images and language models) share about one trial: its
-//! seed, which trials get their report measured, and turning a panic into a failed trial.
+//! seed, which trials get their report measured, and turning a failure or a panic into a
+//! failed trial with its reason.
 
-use super::evaluator::Outcome;
+use super::evaluator::{Evaluator, Outcome};
+use crate::space::Architecture;
 use crate::train::trainer::TrialFailure;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
@@ -60,6 +62,36 @@ impl ReportGate {
                 true
             }
         }
+    }
+}
+
+/// An evaluator that trains each architecture: one trial is [`TrainingRun::run`]; it is the
+/// `train` evaluator, with measured (not simulated) costs and any fidelity (in epochs).
+pub trait TrainingRun: Send + Sync {
+    /// Trains and scores the architecture `key` at `fidelity` (`None`: the full run).
+    fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure>;
+}
+
+impl<T: TrainingRun> Evaluator for T {
+    fn name(&self) -> &str {
+        "train"
+    }
+
+    fn evaluate(
+        &self,
+        key: &str,
+        _arch: &Architecture,
+        fidelity: Option<f64>,
+    ) -> Result<Outcome, String> {
+        guarded(|| self.run(key, fidelity))
+    }
+
+    fn simulated(&self) -> bool {
+        false
+    }
+
+    fn fidelities(&self) -> Vec<f64> {
+        Vec::new()
     }
 }
 
