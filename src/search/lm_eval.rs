@@ -7,9 +7,8 @@
 
 use super::evaluator::Outcome;
 use super::train_eval::{TrainMetric, TrainSettings};
-use super::trial_guard::{key_hash, ReportGate, ReportWhen, TrainingRun};
+use super::trial_guard::{decode, key_hash, shared, ReportGate, ReportWhen, TrainingRun};
 use crate::compile::sequence::SequenceNet;
-use crate::compile::CompileError;
 use crate::space::Space;
 use crate::train::lm::{perplexity_of, train_pass};
 use crate::train::ptb::batchify;
@@ -106,17 +105,8 @@ impl LmEvaluator {
 impl TrainingRun for LmEvaluator {
     fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
         let started = Instant::now();
-        let arch = self.space.decode(key).map_err(|e| {
-            TrialFailure::Build(CompileError::BadArch {
-                text: key.to_string(),
-                message: e.to_string(),
-            })
-        })?;
-        let data = self
-            .splits
-            .lock()
-            .map_err(|_| TrialFailure::Torch("the data is unavailable".to_string()))?
-            .share();
+        let arch = decode(&self.space, key)?;
+        let data = shared(&self.splits, TokenSplits::share)?;
         let LmSettings {
             train: ref settings,
             bptt,

@@ -4,9 +4,8 @@
 //! error, even a panic) is an `Err` with its reason; the search goes on.
 
 use super::evaluator::Outcome;
-use super::trial_guard::{key_hash, ReportGate, ReportWhen, TrainingRun};
+use super::trial_guard::{decode, key_hash, shared, ReportGate, ReportWhen, TrainingRun};
 use crate::compile::catalog::{self, NetworkSize};
-use crate::compile::CompileError;
 use crate::space::Space;
 use crate::train::device::Runtime;
 use crate::train::schedule::Decay;
@@ -170,17 +169,8 @@ impl TrainEvaluator {
 impl TrainingRun for TrainEvaluator {
     fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
         let started = Instant::now();
-        let arch = self.space.decode(key).map_err(|e| {
-            TrialFailure::Build(CompileError::BadArch {
-                text: key.to_string(),
-                message: e.to_string(),
-            })
-        })?;
-        let data = self
-            .splits
-            .lock()
-            .map_err(|_| TrialFailure::Torch("the data is unavailable".to_string()))?
-            .share();
+        let arch = decode(&self.space, key)?;
+        let data = shared(&self.splits, Splits::share)?;
         let mut config = self.settings.config;
         config.seed = self.seed ^ key_hash(key);
         let per_epoch = (data.train.len().max(1) as usize).div_ceil(config.batch.max(1) as usize);

@@ -3,7 +3,8 @@
 //! failed trial with its reason.
 
 use super::evaluator::{Evaluator, Outcome};
-use crate::space::Architecture;
+use crate::compile::CompileError;
+use crate::space::{Architecture, Space};
 use crate::train::trainer::TrialFailure;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
@@ -93,6 +94,23 @@ impl<T: TrainingRun> Evaluator for T {
     fn fidelities(&self) -> Vec<f64> {
         Vec::new()
     }
+}
+
+/// The architecture `key` of `space`, or a failed build naming it.
+pub fn decode(space: &Space, key: &str) -> Result<Architecture, TrialFailure> {
+    space.decode(key).map_err(|e| {
+        TrialFailure::Build(CompileError::BadArch {
+            text: key.to_string(),
+            message: e.to_string(),
+        })
+    })
+}
+
+/// What `data` holds, through `share` (handles on the same tensors, no copy).
+pub fn shared<T>(data: &Mutex<T>, share: impl FnOnce(&T) -> T) -> Result<T, TrialFailure> {
+    data.lock()
+        .map(|d| share(&d))
+        .map_err(|_| TrialFailure::Torch("the data is unavailable".to_string()))
 }
 
 /// Runs one trial; a failure or a panic becomes the trial's reason.
