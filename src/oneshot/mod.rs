@@ -12,11 +12,17 @@
 //! - [`data`]: the train/valid batch streams; [`search`]: one search's state.
 //! - [`partial`]: PC-DARTS' partial channels and edge normalisation; [`proxyless`]:
 //!   ProxylessNAS' binary gates; [`latency`]: the measured, cached per-op latency table.
+//! - [`ir_supernet`]: the supernet of any space whose decisions are op choices and
+//!   `k of [...]` input choices, compiled from its IR; [`ir_rows`]: its α rows, the check of
+//!   which spaces qualify, deriving; [`ir_search`]: DARTS on it.
 
 pub mod darts;
 pub mod data;
 pub mod derive;
 pub mod error;
+pub mod ir_rows;
+pub mod ir_search;
+pub mod ir_supernet;
 pub mod latency;
 pub mod mix;
 pub mod optim;
@@ -27,6 +33,8 @@ pub mod search;
 pub mod supernet;
 
 pub use error::OneShotError;
+pub use ir_search::IrSearch;
+pub use ir_supernet::IrSupernet;
 pub use path::CellPath;
 pub use search::{Mode, OneShotSearch, SearchConfig};
 pub use supernet::{Supernet, SupernetConfig, SupernetOptions};
