@@ -89,7 +89,7 @@ fn a_size_the_space_has_no_parameter_for_is_an_error() {
         cells: Some(2),
         ..NetworkSize::default()
     };
-    let err = catalog::build(&vs.root(), "darts", DARTS_V2, size)
+    let err = catalog::build(&vs.root(), "nas_rl", NAS_RL, size)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
