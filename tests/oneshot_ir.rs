@@ -32,14 +32,10 @@ fn space(name: &str, c: i64, classes: i64) -> Space {
 fn path_prefixes(space: &Space, arch: &Architecture) -> HashSet<String> {
     let values = arch.values();
     let mut out = HashSet::new();
-    let cells = space
-        .skeleton()
-        .steps
-        .iter()
-        .filter_map(|s| match &s.kind {
-            StepKind::Cell(call) => Some(call),
-            StepKind::Op(_) => None,
-        });
+    let cells = space.skeleton().steps.iter().filter_map(|s| match &s.kind {
+        StepKind::Cell(call) => Some(call),
+        StepKind::Op(_) => None,
+    });
     for (i, call) in cells.enumerate() {
         let g = &call.instance;
         for (j, node) in g.nodes.iter().enumerate() {
@@ -122,7 +118,12 @@ fn the_darts_space_compiles_into_one_supernet_with_a_row_per_candidate_edge() {
         .forward(&x, &net.darts_mix(net.alpha()).unwrap(), true)
         .unwrap();
     assert_eq!(logits.size(), [2, 3]);
-    let g = Tensor::run_backward(&[logits.square().sum(Kind::Float)], &[net.alpha()], false, false);
+    let g = Tensor::run_backward(
+        &[logits.square().sum(Kind::Float)],
+        &[net.alpha()],
+        false,
+        false,
+    );
     assert!(g[0].abs().sum(Kind::Double).double_value(&[]) > 0.0);
 }
 
@@ -152,7 +153,11 @@ fn a_path_through_the_supernet_is_the_single_architecture() {
             .filter(|(n, _)| on_path(n))
             .map(|(_, t)| t.numel() as i64)
             .sum();
-        let alone_count: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
+        let alone_count: i64 = vs
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum();
         assert_eq!(path_count, alone_count);
         assert!(net.weight_count() > 5 * alone_count);
         // With the supernet's weights copied in, the single architecture gives the same logits.
@@ -182,7 +187,9 @@ fn a_path_through_the_supernet_is_the_single_architecture() {
         });
         assert_eq!(copied, vs.trainable_variables().len());
         let x = Tensor::randn([3, 1, 8, 8], (Kind::Double, Device::Cpu));
-        let through = net.forward(&x, &net.path_mix(&arch).unwrap(), true).unwrap();
+        let through = net
+            .forward(&x, &net.path_mix(&arch).unwrap(), true)
+            .unwrap();
         let expected = alone.forward(&x, true).unwrap();
         let diff = (through - expected).abs().max().double_value(&[]);
         assert!(diff < 1e-10, "{diff}");
@@ -210,9 +217,17 @@ fn darts_steps_move_alpha_and_the_weights_and_derive_a_valid_architecture() {
     };
     let mut search = IrSearch::new(net, toy(16, 1), toy(16, 2), &config).unwrap();
     let alpha0 = search.supernet().alpha().copy();
-    let weights0: Vec<Tensor> = search.supernet().weights().iter().map(Tensor::copy).collect();
+    let weights0: Vec<Tensor> = search
+        .supernet()
+        .weights()
+        .iter()
+        .map(Tensor::copy)
+        .collect();
     assert!(search.alpha_step(1).unwrap().is_finite());
-    let moved = (search.supernet().alpha() - &alpha0).abs().max().double_value(&[]);
+    let moved = (search.supernet().alpha() - &alpha0)
+        .abs()
+        .max()
+        .double_value(&[]);
     assert!(moved > 1e-3, "{moved}");
     assert!(search.weight_step().unwrap().is_finite());
     let changed = search
@@ -222,7 +237,11 @@ fn darts_steps_move_alpha_and_the_weights_and_derive_a_valid_architecture() {
         .zip(&weights0)
         .filter(|(w, b)| w.not_equal_tensor(b).any().int64_value(&[]) != 0)
         .count();
-    assert!(changed > weights0.len() / 2, "{changed} of {}", weights0.len());
+    assert!(
+        changed > weights0.len() / 2,
+        "{changed} of {}",
+        weights0.len()
+    );
     // Second order runs on the same primitives; other orders are refused.
     assert!(search.alpha_step(2).unwrap().is_finite());
     assert!(search.alpha_step(3).is_err());
@@ -242,11 +261,20 @@ fn deriving_keeps_the_inputs_whose_strongest_op_weighs_most() {
     // Node n1 of the normal cell reads c0, c1, n0: n0's edge is strongly sep_conv_5x5 (1),
     // c1's strongly max_pool_3x3 (4), c0's flat. The picked inputs are {c1, n0}, in that
     // order, so op0 (c1's slot) is the pooling and op1 the 5×5 convolution.
-    let _ = alpha.get(row(&net, "darts_normal.n1.in:n0") as i64).get(1).fill_(3.0);
-    let _ = alpha.get(row(&net, "darts_normal.n1.in:c1") as i64).get(4).fill_(2.0);
+    let _ = alpha
+        .get(row(&net, "darts_normal.n1.in:n0") as i64)
+        .get(1)
+        .fill_(3.0);
+    let _ = alpha
+        .get(row(&net, "darts_normal.n1.in:c1") as i64)
+        .get(4)
+        .fill_(2.0);
     // Node n3 of the reduction cell: only n2's edge stands out (skip, 6); the tie among the
     // others goes to the first candidate, c0, whose ops tie too: the first, sep_conv_3x3.
-    let _ = alpha.get(row(&net, "darts_reduce.n3.in:n2") as i64).get(6).fill_(1.0);
+    let _ = alpha
+        .get(row(&net, "darts_reduce.n3.in:n2") as i64)
+        .get(6)
+        .fill_(1.0);
     tch::no_grad(|| net.alpha().shallow_clone().copy_(&alpha));
     let text = s.encode(&net.derive().unwrap());
     for part in [
@@ -321,8 +349,9 @@ fn spaces_a_supernet_cannot_mix_are_errors_that_name_the_decision() {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(
-            err.contains(&format!("space `{name}` cannot be compiled into a supernet"))
-                && err.contains("decision `")
+            err.contains(&format!(
+                "space `{name}` cannot be compiled into a supernet"
+            )) && err.contains("decision `")
                 && err.contains(why),
             "{name}: {err}"
         );
@@ -331,7 +360,9 @@ fn spaces_a_supernet_cannot_mix_are_errors_that_name_the_decision() {
     let s = space("darts", 4, 3);
     let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
     let other = space("nb201", 4, 3);
-    let foreign = other.decode("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|").unwrap();
+    let foreign = other
+        .decode("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+        .unwrap();
     assert!(net.path_mix(&foreign).is_err());
     assert!(IrSupernet::new(&s, 0, Device::Cpu, Kind::Float, 0).is_err());
 }

@@ -74,7 +74,11 @@ pub struct Batch {
 }
 
 /// The mean cross-entropy of the supernet's logits on `batch` under `mix`.
-pub fn loss<N: MixedNet + ?Sized>(net: &N, batch: &Batch, mix: &CellMix) -> Result<Tensor, TchError> {
+pub fn loss<N: MixedNet + ?Sized>(
+    net: &N,
+    batch: &Batch,
+    mix: &CellMix,
+) -> Result<Tensor, TchError> {
     net.forward(&batch.images, mix, true)?
         .f_cross_entropy_loss::<Tensor>(&batch.labels, None, Reduction::Mean, -100, 0.0)
 }

@@ -17,7 +17,7 @@
 use super::derive::strongest;
 use super::mix::{CellMix, EdgeTerm};
 use super::OneShotError;
-use crate::space::{Alt, ArgValue, Architecture, Domain, Op, OpKind, OpRef, Space, Value};
+use crate::space::{Alt, Architecture, ArgValue, Domain, Op, OpKind, OpRef, Space, Value};
 use std::collections::HashMap;
 use tch::{Device, Kind, TchError, Tensor};
 
@@ -77,7 +77,9 @@ pub(super) fn unsupported(space: &Space, reason: impl Into<String>) -> OneShotEr
 pub fn check_space(space: &Space) -> Result<(), OneShotError> {
     for d in space.decisions() {
         let what = match &d.domain {
-            _ if d.guard.is_some() => Some("is switched on and off by another decision (a depth or a guarded choice)"),
+            _ if d.guard.is_some() => {
+                Some("is switched on and off by another decision (a depth or a guarded choice)")
+            }
             Domain::Categorical(alts) if alts.iter().all(|a| a.op.is_some()) => None,
             Domain::Categorical(_) => Some("chooses a value, not an op"),
             Domain::Integer { .. } => Some("chooses an integer"),
@@ -103,7 +105,10 @@ pub fn check_space(space: &Space) -> Result<(), OneShotError> {
 /// to read no decision's value and hold no choice of their own.
 pub fn check_op(space: &Space, owner: &str, op: &Op, depth: usize) -> Result<(), OneShotError> {
     if depth > 64 {
-        return Err(unsupported(space, format!("op `{}` nests too deeply", op.name)));
+        return Err(unsupported(
+            space,
+            format!("op `{}` nests too deeply", op.name),
+        ));
     }
     let decision_name = |d: usize| {
         space
@@ -215,7 +220,10 @@ impl Rows {
     ) -> Result<(), OneShotError> {
         let dec = &space.decisions()[decision];
         let Domain::Pick { k, candidates } = &dec.domain else {
-            return Err(unsupported(space, format!("decision `{}` is not a pick", dec.name)));
+            return Err(unsupported(
+                space,
+                format!("decision `{}` is not a pick", dec.name),
+            ));
         };
         if let Some(p) = self.picks.iter().find(|p| p.decision == decision) {
             if p.slots != slots {
@@ -229,10 +237,16 @@ impl Rows {
         if slots.len() != *k as usize {
             return Err(unsupported(
                 space,
-                format!("the input choice `{}` does not give an op to each of its {k} inputs", dec.name),
+                format!(
+                    "the input choice `{}` does not give an op to each of its {k} inputs",
+                    dec.name
+                ),
             ));
         }
-        if let Some(&d) = slots.iter().find(|&&d| self.index.contains_key(&RowKind::Decision(d))) {
+        if let Some(&d) = slots
+            .iter()
+            .find(|&&d| self.index.contains_key(&RowKind::Decision(d)))
+        {
             return Err(unsupported(
                 space,
                 format!(
@@ -259,7 +273,10 @@ impl Rows {
             if !covered {
                 return Err(unsupported(
                     space,
-                    format!("decision `{}` takes no part in any cell or layer of the network", dec.name),
+                    format!(
+                        "decision `{}` takes no part in any cell or layer of the network",
+                        dec.name
+                    ),
                 ));
             }
         }
@@ -284,10 +301,21 @@ impl Rows {
         }
         let mut values = Vec::with_capacity(self.rows.len() * w);
         for r in &self.rows {
-            values.extend((0..w).map(|k| if k < r.labels.len() { 0.0 } else { f64::NEG_INFINITY }));
+            values.extend((0..w).map(|k| {
+                if k < r.labels.len() {
+                    0.0
+                } else {
+                    f64::NEG_INFINITY
+                }
+            }));
         }
         let rows = self.rows.len() as i64;
-        Ok(Some(Tensor::from_slice(&values).f_view([rows, w as i64])?.f_to_kind(kind)?.f_to_device(device)?))
+        Ok(Some(
+            Tensor::from_slice(&values)
+                .f_view([rows, w as i64])?
+                .f_to_kind(kind)?
+                .f_to_device(device)?,
+        ))
     }
 
     /// Each row's ops other than zero ops: what a mixture computes.
@@ -305,11 +333,12 @@ impl Rows {
         let mut values = vec![Value::Off; space.decisions().len()];
         let best = |r: usize| -> Result<(usize, f64), OneShotError> {
             let row = &self.rows[r];
-            let p = probs.get(r).ok_or_else(|| {
-                OneShotError::Config(format!("no weights for `{}`", row.name))
-            })?;
-            let k = strongest(&p[..row.labels.len().min(p.len())], |k| !row.zero[k])
-                .ok_or_else(|| OneShotError::Config(format!("`{}` has no op to derive", row.name)))?;
+            let p = probs
+                .get(r)
+                .ok_or_else(|| OneShotError::Config(format!("no weights for `{}`", row.name)))?;
+            let k = strongest(&p[..row.labels.len().min(p.len())], |k| !row.zero[k]).ok_or_else(
+                || OneShotError::Config(format!("`{}` has no op to derive", row.name)),
+            )?;
             Ok((k, p[k]))
         };
         for (kind, &r) in &self.index {
@@ -320,13 +349,20 @@ impl Rows {
         for pick in &self.picks {
             let mut scored = Vec::with_capacity(pick.n);
             for c in 0..pick.n {
-                let r = self.index[&RowKind::Candidate { pick: pick.decision, candidate: c }];
+                let key = RowKind::Candidate {
+                    pick: pick.decision,
+                    candidate: c,
+                };
+                let r = *self.index.get(&key).ok_or_else(|| {
+                    OneShotError::Config(format!("candidate {c} of a pick has no edge"))
+                })?;
                 let (op, weight) = best(r)?;
                 scored.push((c, op, weight));
             }
-            let mut ranked = scored.clone();
+            let mut ranked = scored;
             ranked.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-            let mut chosen: Vec<(usize, usize)> = ranked[..pick.k].iter().map(|&(c, op, _)| (c, op)).collect();
+            let mut chosen: Vec<(usize, usize)> =
+                ranked.iter().take(pick.k).map(|&(c, op, _)| (c, op)).collect();
             chosen.sort();
             let mut set = 0u64;
             for (s, &(c, op)) in chosen.iter().enumerate() {
@@ -336,7 +372,10 @@ impl Rows {
             values[pick.decision] = Value::Set(set);
         }
         Architecture::new(space, values).map_err(|e| {
-            OneShotError::Config(format!("the derived architecture is not one of space `{}`: {e}", space.name()))
+            OneShotError::Config(format!(
+                "the derived architecture is not one of space `{}`: {e}",
+                space.name()
+            ))
         })
     }
 
@@ -346,7 +385,9 @@ impl Rows {
         let values = arch.values();
         let cat = |d: usize| match values.get(d) {
             Some(Value::Cat(k)) => Ok(*k as usize),
-            _ => Err(OneShotError::Config(format!("decision {d} holds no op in the architecture"))),
+            _ => Err(OneShotError::Config(format!(
+                "decision {d} holds no op in the architecture"
+            ))),
         };
         let mut mix = Vec::with_capacity(self.rows.len());
         for row in &self.rows {
@@ -357,9 +398,14 @@ impl Rows {
                         .picks
                         .iter()
                         .find(|p| p.decision == pick)
-                        .ok_or_else(|| OneShotError::Config(format!("`{}` has no pick", row.name)))?;
+                        .ok_or_else(|| {
+                            OneShotError::Config(format!("`{}` has no pick", row.name))
+                        })?;
                     let Some(Value::Set(set)) = values.get(pick) else {
-                        return Err(OneShotError::Config(format!("`{}` holds no inputs in the architecture", row.name)));
+                        return Err(OneShotError::Config(format!(
+                            "`{}` holds no inputs in the architecture",
+                            row.name
+                        )));
                     };
                     if set >> candidate & 1 == 1 {
                         let slot = (set & ((1u64 << candidate) - 1)).count_ones() as usize;
@@ -370,9 +416,15 @@ impl Rows {
                 }
             };
             mix.push(match op {
-                Some(k) if k < row.labels.len() => vec![EdgeTerm { op: k, weight: None }],
+                Some(k) if k < row.labels.len() => vec![EdgeTerm {
+                    op: k,
+                    weight: None,
+                }],
                 Some(k) => {
-                    return Err(OneShotError::Config(format!("`{}` has no op {k}", row.name)))
+                    return Err(OneShotError::Config(format!(
+                        "`{}` has no op {k}",
+                        row.name
+                    )))
                 }
                 None => Vec::new(),
             });

@@ -20,7 +20,9 @@ use crate::compile::nb101::is_nb101_cell;
 use crate::compile::network::{cell_pre, last_k, Tracked};
 use crate::compile::op::OpSpec;
 use crate::compile::sequence::is_sequence_space;
-use crate::space::{Alt, Architecture, CellCall, Combine, Domain, Node, OpRef, Source, Space, StepKind};
+use crate::space::{
+    Alt, Architecture, CellCall, Combine, Domain, Node, OpRef, Source, Space, StepKind,
+};
 use tch::{nn, Device, Kind, TchError, Tensor};
 
 /// All alternatives of one op decision (or one candidate edge), weighed by α's row `row`.
@@ -38,9 +40,10 @@ impl MixedOp {
             .get(self.row)
             .ok_or_else(|| TchError::Kind(format!("the mixture has no row {}", self.row)))?;
         for term in terms {
-            let op = self.alts.get(term.op).ok_or_else(|| {
-                TchError::Kind(format!("row {} has no op {}", self.row, term.op))
-            })?;
+            let op = self
+                .alts
+                .get(term.op)
+                .ok_or_else(|| TchError::Kind(format!("row {} has no op {}", self.row, term.op)))?;
             let out = op.forward(x, train)?;
             let out = match &term.weight {
                 Some(w) => out.f_mul(w)?,
@@ -160,7 +163,10 @@ impl<'a> Build<'a> {
         }
         match self.space.decisions().get(d).map(|x| &x.domain) {
             Some(Domain::Categorical(alts)) => Ok(alts),
-            _ => Err(unsupported(self.space, format!("decision {d} does not choose ops"))),
+            _ => Err(unsupported(
+                self.space,
+                format!("decision {d} does not choose ops"),
+            )),
         }
     }
 
@@ -176,7 +182,10 @@ impl<'a> Build<'a> {
         check_op(self.space, owner, op, 0)?;
         let spec = self.resolver.op(op, 0)?;
         let strided = with_stride(&spec, stride, c_in).ok_or_else(|| {
-            unsupported(self.space, format!("op `{}` in {owner} cannot take stride {stride}", op.name))
+            unsupported(
+                self.space,
+                format!("op `{}` in {owner} cannot take stride {stride}", op.name),
+            )
         })?;
         let (layer, c) = build_named(&strided, p, c_in)?;
         Ok((layer, c, spatial_stride(&strided)))
@@ -196,10 +205,9 @@ impl<'a> Build<'a> {
         let mut layers = Vec::with_capacity(alts.len());
         let mut shape: Option<(i64, i64)> = None;
         for alt in alts {
-            let op = alt
-                .op
-                .as_ref()
-                .ok_or_else(|| unsupported(self.space, format!("{owner} has a value, not an op")))?;
+            let op = alt.op.as_ref().ok_or_else(|| {
+                unsupported(self.space, format!("{owner} has a value, not an op"))
+            })?;
             let (layer, c, s) = self.layer(&(p / alt.label.as_str()), owner, op, stride, c_in)?;
             match shape {
                 Some(prev) if prev != (c, s) => {
@@ -233,7 +241,10 @@ impl<'a> Build<'a> {
             None if stride == 1 => Ok((EdgeOp::Wire, c_in, 1)),
             None => {
                 let spec = with_stride(&OpSpec::Identity, stride, c_in).ok_or_else(|| {
-                    unsupported(self.space, format!("a wire in {owner} cannot take stride {stride}"))
+                    unsupported(
+                        self.space,
+                        format!("a wire in {owner} cannot take stride {stride}"),
+                    )
                 })?;
                 let (layer, c) = build_named(&spec, p, c_in)?;
                 Ok((EdgeOp::Fixed(layer), c, stride))
@@ -265,7 +276,10 @@ impl<'a> Build<'a> {
         if let Some(g) = node.guard {
             return Err(unsupported(
                 self.space,
-                format!("node `{}` exists only when decision `{}` allows (a chosen depth)", node.name, decisions[g.parent].name),
+                format!(
+                    "node `{}` exists only when decision `{}` allows (a chosen depth)",
+                    node.name, decisions[g.parent].name
+                ),
             ));
         }
         let owner = format!("node `{}`", node.name);
@@ -273,14 +287,21 @@ impl<'a> Build<'a> {
         let mut outs = Vec::new();
         let mut names: Vec<String> = Vec::new();
         let mut picks: Vec<(usize, &'a [usize], Vec<(u32, Option<&'a OpRef>)>)> = Vec::new();
-        let mut add = |edges: &mut Vec<(usize, EdgeOp)>, u: usize, op: Option<&'a OpRef>, rows: &mut Rows| -> Result<(), OneShotError> {
+        let mut add = |edges: &mut Vec<(usize, EdgeOp)>,
+                       u: usize,
+                       op: Option<&'a OpRef>,
+                       rows: &mut Rows|
+         -> Result<(), OneShotError> {
             let mut name = format!("{to}<-{u}");
             if names.contains(&name) {
                 name = format!("{name}_{}", names.len());
             }
             names.push(name.clone());
             let c_in = *channels.get(u).ok_or_else(|| {
-                unsupported(self.space, format!("{owner} reads vertex {u}, which is not before it"))
+                unsupported(
+                    self.space,
+                    format!("{owner} reads vertex {u}, which is not before it"),
+                )
             })?;
             let stride = if u < self.inputs { self.stride } else { 1 };
             let (e, c, _) = self.edge(&(p / "edges" / name), &owner, op, stride, c_in, rows)?;
@@ -328,7 +349,10 @@ impl<'a> Build<'a> {
             for (candidate, &u) in vertices.iter().enumerate() {
                 let row = rows.row(self.space, RowKind::Candidate { pick, candidate }, alts)?;
                 let c_in = *channels.get(u).ok_or_else(|| {
-                    unsupported(self.space, format!("{owner} reads vertex {u}, which is not before it"))
+                    unsupported(
+                        self.space,
+                        format!("{owner} reads vertex {u}, which is not before it"),
+                    )
                 })?;
                 let stride = if u < self.inputs { self.stride } else { 1 };
                 let q = p / "edges" / format!("{to}<-{u}");
@@ -344,7 +368,10 @@ impl<'a> Build<'a> {
         let c = match node.combine {
             Combine::Concat => outs.iter().sum(),
             _ if outs.iter().any(|&c| c != outs[0]) => {
-                return Err(unsupported(self.space, format!("{owner} merges tensors of {outs:?} channels")))
+                return Err(unsupported(
+                    self.space,
+                    format!("{owner} merges tensors of {outs:?} channels"),
+                ))
             }
             _ => outs[0],
         };
@@ -355,11 +382,24 @@ impl<'a> Build<'a> {
             }
             None => (None, c),
         };
-        Ok((MixedVertex { combine: node.combine, edges, post }, c))
+        Ok((
+            MixedVertex {
+                combine: node.combine,
+                edges,
+                post,
+            },
+            c,
+        ))
     }
 
     /// The cell of `call` on inputs of `channels`; returns it with its output channels.
-    fn cell(&self, p: &nn::Path, call: &'a CellCall, channels: Vec<i64>, rows: &mut Rows) -> Result<(MixedCell, i64), OneShotError> {
+    fn cell(
+        &self,
+        p: &nn::Path,
+        call: &'a CellCall,
+        channels: Vec<i64>,
+        rows: &mut Rows,
+    ) -> Result<(MixedCell, i64), OneShotError> {
         let g = &call.instance;
         let mut channels = channels;
         let mut vertices = Vec::with_capacity(g.nodes.len());
@@ -370,7 +410,14 @@ impl<'a> Build<'a> {
             channels.push(c);
         }
         let (output, c) = self.vertex(p, "out", &g.output, &channels, rows)?;
-        Ok((MixedCell { inputs: g.inputs.len(), vertices, output }, c))
+        Ok((
+            MixedCell {
+                inputs: g.inputs.len(),
+                vertices,
+                output,
+            },
+            c,
+        ))
     }
 }
 
@@ -379,17 +426,28 @@ impl IrSupernet {
     /// `in_channels` channels on `device` with `kind` weights; weights and α are drawn from
     /// libtorch's generator seeded with `seed`. A space with a decision that is not an op
     /// choice or a `k of [...]` input choice is an error naming that decision.
-    pub fn new(space: &Space, in_channels: i64, device: Device, kind: Kind, seed: i64) -> Result<IrSupernet, OneShotError> {
+    pub fn new(
+        space: &Space,
+        in_channels: i64,
+        device: Device,
+        kind: Kind,
+        seed: i64,
+    ) -> Result<IrSupernet, OneShotError> {
         check_space(space)?;
         if is_sequence_space(space) {
-            return Err(unsupported(space, "it is a sequence model; the supernet compiles image networks"));
+            return Err(unsupported(
+                space,
+                "it is a sequence model; the supernet compiles image networks",
+            ));
         }
         let skeleton = space.skeleton();
         if skeleton.steps.is_empty() {
             return Err(unsupported(space, "it has no network pipeline to compile"));
         }
         if in_channels < 1 {
-            return Err(OneShotError::Config(format!("input channels must be positive, got {in_channels}")));
+            return Err(OneShotError::Config(format!(
+                "input channels must be positive, got {in_channels}"
+            )));
         }
         // Fixed ops read no decision (checked as they are built), so any architecture
         // resolves them; the space's first in sampling order is as good as another.
@@ -401,7 +459,10 @@ impl IrSupernet {
         let root = weights.root();
         let mut rows = Rows::default();
         let mut stages = Vec::new();
-        let mut recent = vec![Tracked { channels: in_channels, scale: 1 }];
+        let mut recent = vec![Tracked {
+            channels: in_channels,
+            scale: 1,
+        }];
         let mut keep = 1;
         let mut cells = 0;
         for (i, step) in skeleton.steps.iter().enumerate() {
@@ -411,10 +472,21 @@ impl IrSupernet {
             let newest = recent[recent.len() - 1];
             match &step.kind {
                 StepKind::Op(r) => {
-                    let build = Build { space, resolver: Resolver { space, arch: &reference, alternatives: None }, call: None, stride: 1, inputs: 0 };
+                    let build = Build {
+                        space,
+                        resolver: Resolver {
+                            space,
+                            arch: &reference,
+                            alternatives: None,
+                        },
+                        call: None,
+                        stride: 1,
+                        inputs: 0,
+                    };
                     let q = &root / "layers" / i;
                     let owner = format!("layer {i} of the network");
-                    let (op, c, s) = build.edge(&q, &owner, Some(r), 1, newest.channels, &mut rows)?;
+                    let (op, c, s) =
+                        build.edge(&q, &owner, Some(r), 1, newest.channels, &mut rows)?;
                     let scale = newest.scale * s.max(1);
                     stages.push(Stage::Layer(op));
                     recent = vec![Tracked { channels: c, scale }];
@@ -429,7 +501,11 @@ impl IrSupernet {
                     let stride = call.int_arg("stride").unwrap_or(1);
                     let build = Build {
                         space,
-                        resolver: Resolver { space, arch: &reference, alternatives: Some(&call.alternatives) },
+                        resolver: Resolver {
+                            space,
+                            arch: &reference,
+                            alternatives: Some(&call.alternatives),
+                        },
                         call: Some(call),
                         stride,
                         inputs: call.instance.inputs.len(),
@@ -437,7 +513,10 @@ impl IrSupernet {
                     let (cell, c) = build.cell(&q, call, channels, &mut rows)?;
                     keep = keep.max(cell.inputs);
                     stages.push(Stage::Cell { pre, cell });
-                    recent.push(Tracked { channels: c, scale: newest.scale * stride });
+                    recent.push(Tracked {
+                        channels: c,
+                        scale: newest.scale * stride,
+                    });
                 }
             }
         }
@@ -445,17 +524,32 @@ impl IrSupernet {
         let mut weights = weights;
         weights.set_kind(kind);
         let shape = [rows.rows().len() as i64, rows.width() as i64];
-        let alpha = Tensor::f_randn(shape, (kind, device))?.f_mul_scalar(1e-3)?.set_requires_grad(true);
+        let alpha = Tensor::f_randn(shape, (kind, device))?
+            .f_mul_scalar(1e-3)?
+            .set_requires_grad(true);
         let mask = rows.mask(kind, device)?;
         let live = rows.live();
-        Ok(IrSupernet { stages, keep, weights, alpha, mask, live, rows, space: space.clone() })
+        Ok(IrSupernet {
+            stages,
+            keep,
+            weights,
+            alpha,
+            mask,
+            live,
+            rows,
+            space: space.clone(),
+        })
     }
 
     /// The logits for `xs` with every mixed op weighted by `mix` (batch norm with batch
     /// statistics when `train`).
     pub fn forward(&self, xs: &Tensor, mix: &CellMix, train: bool) -> Result<Tensor, TchError> {
         if mix.len() != self.live.len() {
-            return Err(TchError::Kind(format!("the mixture has {} rows, α {}", mix.len(), self.live.len())));
+            return Err(TchError::Kind(format!(
+                "the mixture has {} rows, α {}",
+                mix.len(),
+                self.live.len()
+            )));
         }
         let mut recent = vec![xs.shallow_clone()];
         for stage in &self.stages {
@@ -467,7 +561,9 @@ impl IrSupernet {
                     recent = vec![y];
                 }
                 Stage::Cell { pre, cell } => {
-                    let mut inputs: Vec<Tensor> = last_k(recent.len(), cell.inputs).map(|j| recent[j].shallow_clone()).collect();
+                    let mut inputs: Vec<Tensor> = last_k(recent.len(), cell.inputs)
+                        .map(|j| recent[j].shallow_clone())
+                        .collect();
                     for (x, layer) in inputs.iter_mut().zip(pre) {
                         if let Some(layer) = layer {
                             *x = layer.forward(x, train)?;
@@ -481,7 +577,9 @@ impl IrSupernet {
                 }
             }
         }
-        recent.pop().ok_or_else(|| TchError::Kind("the network produced nothing".into()))
+        recent
+            .pop()
+            .ok_or_else(|| TchError::Kind("the network produced nothing".into()))
     }
 
     /// The DARTS mixture: row `r` of `softmax(α)` weighs its ops other than `none`.
@@ -516,7 +614,12 @@ impl IrSupernet {
 
     /// The shared weights with their names, sorted by name.
     pub fn named_weights(&self) -> Vec<(String, Tensor)> {
-        let mut named: Vec<(String, Tensor)> = self.weights.variables().into_iter().filter(|(_, t)| t.requires_grad()).collect();
+        let mut named: Vec<(String, Tensor)> = self
+            .weights
+            .variables()
+            .into_iter()
+            .filter(|(_, t)| t.requires_grad())
+            .collect();
         named.sort_by(|a, b| a.0.cmp(&b.0));
         named
     }
@@ -543,7 +646,11 @@ impl IrSupernet {
 
     /// The number of shared weights.
     pub fn weight_count(&self) -> i64 {
-        self.weights.trainable_variables().iter().map(|t| t.numel() as i64).sum()
+        self.weights
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum()
     }
 }
 

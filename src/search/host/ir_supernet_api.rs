@@ -165,7 +165,9 @@ fn timed<T>(
 fn carry(to: &Space, from: &Space, arch: &crate::space::Architecture) -> RhaiResult<ArchHandle> {
     let text = from.encode(arch);
     let carried = to.decode(&text).map_err(|e| {
-        script_error(format!("supernet: the derived architecture {text} is not one of the space: {e}"))
+        script_error(format!(
+            "supernet: the derived architecture {text} is not one of the space: {e}"
+        ))
     })?;
     Ok(ArchHandle::new(to, carried))
 }
@@ -174,7 +176,10 @@ fn carry(to: &Space, from: &Space, arch: &crate::space::Architecture) -> RhaiRes
 fn into_supernet(n: &IrSupernetHandle, a: &ArchHandle) -> RhaiResult<crate::space::Architecture> {
     let search = n.0.search.borrow();
     search.supernet().space().decode(a.key()).map_err(|e| {
-        script_error(format!("supernet: `{}` is not an architecture of the supernet's space: {e}", a.key()))
+        script_error(format!(
+            "supernet: `{}` is not an architecture of the supernet's space: {e}",
+            a.key()
+        ))
     })
 }
 
