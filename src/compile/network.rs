@@ -162,6 +162,10 @@ fn cell_stage(
     Ok((Stage::Cell { pre, cell }, out))
 }
 
+/// What [`cell_pre`] gives: the layers before a cell's inputs, their channels, the newest
+/// input.
+pub(crate) type CellPre = (Vec<Option<BoxLayer>>, Vec<i64>, Tracked);
+
 /// The layers that bring a cell call's inputs (the last outputs of `recent`, see [`last_k`])
 /// to its channel count (none for a one-input cell), the channels of each input after them,
 /// and the newest input.
@@ -169,7 +173,7 @@ pub(crate) fn cell_pre(
     p: &nn::Path,
     call: &CellCall,
     recent: &[Tracked],
-) -> Result<(Vec<Option<BoxLayer>>, Vec<i64>, Tracked), CompileError> {
+) -> Result<CellPre, CompileError> {
     let graph = &call.instance;
     let k = graph.inputs.len();
     let inputs: Vec<Tracked> = last_k(recent.len(), k).map(|j| recent[j]).collect();

@@ -361,8 +361,11 @@ impl Rows {
             }
             let mut ranked = scored;
             ranked.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-            let mut chosen: Vec<(usize, usize)> =
-                ranked.iter().take(pick.k).map(|&(c, op, _)| (c, op)).collect();
+            let mut chosen: Vec<(usize, usize)> = ranked
+                .iter()
+                .take(pick.k)
+                .map(|&(c, op, _)| (c, op))
+                .collect();
             chosen.sort();
             let mut set = 0u64;
             for (s, &(c, op)) in chosen.iter().enumerate() {

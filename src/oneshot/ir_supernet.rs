@@ -146,6 +146,10 @@ pub struct IrSupernet {
     space: Space,
 }
 
+/// A node's terms that read one pick decision: the decision, its candidates' vertices, and
+/// each term's slot and op.
+type PickTerms<'a> = (usize, &'a [usize], Vec<(u32, Option<&'a OpRef>)>);
+
 /// What building one cell needs.
 struct Build<'a> {
     space: &'a Space,
@@ -286,7 +290,7 @@ impl<'a> Build<'a> {
         let mut edges: Vec<(usize, EdgeOp)> = Vec::new();
         let mut outs = Vec::new();
         let mut names: Vec<String> = Vec::new();
-        let mut picks: Vec<(usize, &'a [usize], Vec<(u32, Option<&'a OpRef>)>)> = Vec::new();
+        let mut picks: Vec<PickTerms<'a>> = Vec::new();
         let mut add = |edges: &mut Vec<(usize, EdgeOp)>,
                        u: usize,
                        op: Option<&'a OpRef>,

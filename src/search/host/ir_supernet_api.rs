@@ -88,7 +88,7 @@ pub fn register(engine: &mut Engine) {
             let search = n.0.search.borrow();
             search.supernet().rows().rows().iter().map(|r| r.name.clone().into()).collect()
         })
-        .register_fn("alpha_table", |n: &mut IrSupernetHandle| timed(n, |s| table(s)))
+        .register_fn("alpha_table", |n: &mut IrSupernetHandle| timed(n, table))
         .register_fn("set_lr", |n: &mut IrSupernetHandle, lr: FLOAT| {
             timed(n, |s| s.set_lr(lr))
         })
