@@ -5,8 +5,8 @@ use nas::search::experiment::{self, DataSpec, EvaluatorSpec};
 use nas::search::train_eval::TrainMetric;
 use nas::train::optim::Optim;
 use nas::trainfree::proxy::Proxy;
-use std::path::Path;
-use std::process::Command;
+mod search_common;
+use search_common::run_experiment;
 
 fn read(text: &str) -> Result<experiment::ExperimentSpec, String> {
     let program = nas::check::check_source("e.nas", text);
@@ -67,7 +67,10 @@ fn train_entries_become_settings() {
         panic!("a train evaluator: {:?}", spec.evaluator);
     };
     assert_eq!(*reward, TrainMetric::ValidAcc);
-    assert_eq!(*report, Some(TrainMetric::TestAcc), "test_acc by default");
+    assert_eq!(
+        *report, None,
+        "not written: the data's default (test_acc for images)"
+    );
     assert!(!report_all);
     assert_eq!(settings.config.lr, 0.05);
     assert_eq!(settings.config.batch, 32);
@@ -104,6 +107,7 @@ fn proxy_entries_become_settings() {
         proxy,
         batch,
         table,
+        threads,
         ..
     } = &spec.evaluator
     else {
@@ -111,6 +115,10 @@ fn proxy_entries_become_settings() {
     };
     assert_eq!(*proxy, Proxy::Naswot);
     assert_eq!(*batch, 16);
+    assert_eq!(
+        *threads, 1,
+        "one libtorch thread unless `threads:` says otherwise"
+    );
     assert_eq!(
         table
             .as_ref()
@@ -130,6 +138,18 @@ fn evaluator_mistakes_are_diagnostics() {
             "`sgd` has no argument `beta1`",
         ),
         (TRAIN, "valid: 0.25", "valid: 1.5", "between 0 and 1"),
+        (
+            TRAIN,
+            "momentum: 0.8, nesterov: false",
+            "momentum: 0",
+            "Nesterov momentum needs a momentum above 0",
+        ),
+        (
+            TRAIN,
+            "fashion_mnist(limit: 300, valid: 0.25",
+            "ptb(limit: 300, valid: 0.25",
+            "Penn Treebank has its own validation split",
+        ),
         (
             TRAIN,
             "maximize valid_acc",
@@ -186,21 +206,6 @@ fn fashion_mnist_present() -> bool {
     present
 }
 
-fn run_experiment(dir: &Path, text: &str) -> (bool, String, String) {
-    let file = dir.join("e.nas");
-    std::fs::write(&file, text).expect("writes");
-    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(["run", "e.nas"])
-        .current_dir(dir)
-        .output()
-        .expect("nas runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// Whether the summary table's columns are headed by the reward's and report's names.
 fn header_is(out: &str, reward: &str, report: &str) -> bool {
     out.lines().any(|l| {
@@ -240,7 +245,7 @@ fn a_train_search_runs_end_to_end() {
 #[test]
 fn a_proxy_search_reports_the_table_column() {
     if !fashion_mnist_present()
-        || !Path::new(env!("CARGO_MANIFEST_DIR"))
+        || !std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../shared/data/nb201/nb201.csv")
             .is_file()
     {

@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+use tch::Device;
 
 /// Options of `nas proxies`.
 #[derive(Debug, clap::Args)]
@@ -57,6 +58,9 @@ pub struct Args {
     /// other (an NTK took 49 s per cell on two threads and 8.7 s on one at load 7 on 2 cores).
     #[arg(long, default_value_t = 1)]
     threads: u16,
+    /// Score on the CPU even when a GPU is present (by default the first GPU, if any).
+    #[arg(long)]
+    cpu: bool,
 }
 
 /// Runs `nas proxies`.
@@ -77,7 +81,12 @@ fn proxies(args: Args) -> Result<(), String> {
     }
     let space = crate::space::load_space(&args.space)?;
     let truth = read_column(&args.table, &args.column)?;
-    let data = read_proxy_data(&args)?;
+    let device = if args.cpu {
+        Device::Cpu
+    } else {
+        Device::cuda_if_available()
+    };
+    let data = read_proxy_data(&args)?.on(device)?;
     let (mut out, previous) = match &args.out {
         Some(path) if args.resume => {
             let (file, previous) = ScoresFile::resume(path)?;
@@ -156,10 +165,11 @@ fn proxies(args: Args) -> Result<(), String> {
 
     let truth: Vec<f64> = archs.iter().map(|(_, a)| *a).collect();
     println!(
-        "{} architectures of {}, ranked against {}:",
+        "{} architectures of {}, ranked against {} (scored on {}):",
         archs.len(),
         args.space,
-        args.column
+        args.column,
+        device_name(device)
     );
     if resumed > 0 {
         println!("({resumed} read back from the scores file, not computed again)");
@@ -184,6 +194,14 @@ fn proxies(args: Args) -> Result<(), String> {
         eprintln!("{}: {count} failure(s), e.g. {reason}", p.name());
     }
     Ok(())
+}
+
+/// `cpu` or `cuda:N`.
+fn device_name(device: Device) -> String {
+    match device {
+        Device::Cuda(n) => format!("cuda:{n}"),
+        _ => "cpu".to_string(),
+    }
 }
 
 /// The proxies named on the command line, or all of them.

@@ -13,6 +13,7 @@ pub type Outcome = Result<f64, String>;
 pub type Previous = HashMap<String, HashMap<Proxy, Outcome>>;
 
 /// The scores file, open for appending.
+#[derive(Debug)]
 pub struct ScoresFile {
     path: PathBuf,
     file: std::fs::File,
@@ -156,7 +157,8 @@ mod tests {
             (Proxy::Snip, Err("nan loss".to_string())),
         ];
         let line = record("|a~0|", "acc", 90.0, &outcomes).to_string();
-        let (previous, kept) = parse(&(line.clone() + "\n")).unwrap();
+        let text = format!("{line}\n");
+        let (previous, kept) = parse(&text).unwrap();
         assert_eq!(kept.len(), line.len() + 1);
         let got = &previous["|a~0|"];
         assert_eq!(got[&Proxy::Ntk], Ok(f64::INFINITY));

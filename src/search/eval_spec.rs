@@ -37,8 +37,9 @@ pub enum EvaluatorSpec {
         settings: TrainSettings,
         /// The reward (the objective's metric).
         reward: TrainMetric,
-        /// The reported metric (`test_acc` unless given; `none` for no report).
-        report: Option<TrainMetric>,
+        /// The reported metric as written: `None` when not written (then `test_acc` for
+        /// images, `test_ppl` for text), `Some(None)` for `report: none`.
+        report: Option<Option<TrainMetric>>,
         /// Measure the report for every trial, not only for those best so far.
         report_all: bool,
         /// libtorch's CPU threads, if set.
@@ -60,6 +61,11 @@ pub enum EvaluatorSpec {
         size: NetworkSize,
         /// A table to report a column of: (file, key column, reported column).
         table: Option<(String, String, String)>,
+        /// libtorch's CPU threads (1 unless set: the scored networks are small, and more
+        /// threads spin against each other on a busy machine).
+        threads: i32,
+        /// Score on the CPU even when a GPU is present.
+        cpu: bool,
         /// Where the entry is.
         span: Span,
     },
@@ -68,15 +74,16 @@ pub enum EvaluatorSpec {
 /// The data an experiment trains or scores on: `data fashion_mnist(limit: 6000, valid: 0.2)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataSpec {
-    /// The dataset (`fashion_mnist`, `mnist`, `cifar10`, `cifar100`).
+    /// The dataset (`fashion_mnist`, `mnist`, `cifar10`, `cifar100`, or `ptb` for language
+    /// models).
     pub name: String,
     /// Its folder, if given.
     pub dir: Option<String>,
-    /// Use only the first N training examples (before the split).
+    /// Use only the first N training examples (before the split; tokens for `ptb`).
     pub limit: Option<i64>,
     /// The fraction of the training examples held out for validation.
     pub valid: f64,
-    /// Use only the first N test examples.
+    /// Use only the first N test examples (tokens of the validation and test splits for `ptb`).
     pub test_limit: Option<i64>,
     /// Where the entry is.
     pub span: Span,
@@ -117,11 +124,11 @@ fn positive(a: &Arg) -> Result<i64, Diagnostic> {
 pub fn data(e: &Entry) -> Result<DataSpec, Diagnostic> {
     let ((name, name_span), args) = call(e)?;
     let canonical = name.replace('-', "_");
-    if !["fashion_mnist", "mnist", "cifar10", "cifar100"].contains(&canonical.as_str()) {
+    if !["fashion_mnist", "mnist", "cifar10", "cifar100", "ptb"].contains(&canonical.as_str()) {
         return Err(error(
             name_span,
             format!("unknown data `{name}`"),
-            "the datasets are fashion_mnist, mnist, cifar10 and cifar100",
+            "the datasets are fashion_mnist, mnist, cifar10, cifar100 and ptb",
         ));
     }
     let mut spec = DataSpec {
@@ -137,6 +144,13 @@ pub fn data(e: &Entry) -> Result<DataSpec, Diagnostic> {
             "dir" => spec.dir = Some(string(&a.value)?),
             "limit" => spec.limit = Some(positive(a)?),
             "test_limit" => spec.test_limit = Some(positive(a)?),
+            "valid" if spec.name == "ptb" => {
+                return Err(error(
+                    a.span,
+                    "Penn Treebank has its own validation split",
+                    "drop `valid`; `test_limit` shortens the validation and test splits",
+                ))
+            }
             "valid" => {
                 let v = number(&a.value)?;
                 if !(0.0 < v && v < 1.0) {
@@ -259,7 +273,7 @@ fn train(
     };
     let mut schedule = "cosine".to_string();
     let mut size = NetworkSize::default();
-    let mut report = Some(TrainMetric::TestAcc);
+    let mut report = None;
     let (mut threads, mut cpu, mut report_all) = (None, false, false);
     for a in args {
         match named(a, "train")? {
@@ -286,27 +300,15 @@ fn train(
             "channels" => size.channels = Some(positive(a)?),
             "cells" => size.cells = Some(positive(a)? as usize),
             "threads" => threads = Some(positive(a)?.min(i64::from(i32::MAX)) as i32),
-            "device" => {
-                cpu = match string(&a.value)?.as_str() {
-                    "cpu" => true,
-                    "auto" => false,
-                    other => {
-                        return Err(error(
-                            a.span,
-                            format!("unknown device `{other}`"),
-                            "write `device: cpu` or `device: auto` (a GPU when there is one)",
-                        ))
-                    }
-                }
-            }
+            "device" => cpu = device_is_cpu(a)?,
             "report_all" => report_all = boolean(&a.value)?,
             "report" => {
                 let name = string(&a.value)?;
-                report = if name == "none" {
+                report = Some(if name == "none" {
                     None
                 } else {
                     Some(metric_of(&name, a.span, "report")?)
-                };
+                });
             }
             _ => return Err(unknown(
                 a,
@@ -376,6 +378,20 @@ fn optimizer(a: &Arg, lr: &mut f64) -> Result<Optim, Diagnostic> {
             }
         }
     }
+    if let Optim::Sgd {
+        momentum,
+        nesterov: true,
+        ..
+    } = optim
+    {
+        if momentum <= 0.0 {
+            return Err(error(
+                a.value.span,
+                "Nesterov momentum needs a momentum above 0 (sgd is Nesterov unless told)",
+                "add `nesterov: false` for plain SGD, or give a positive `momentum`",
+            ));
+        }
+    }
     Ok(optim)
 }
 
@@ -390,6 +406,7 @@ fn proxy(
     let (mut batch, mut ntk_batch) = (64, 32);
     let mut size = NetworkSize::default();
     let (mut file, mut key, mut report) = (None, "arch".to_string(), None);
+    let (mut threads, mut cpu) = (1, false);
     for a in args {
         if a.name.is_none() {
             let name = string(&a.value)?;
@@ -410,11 +427,14 @@ fn proxy(
             "table" => file = Some(string(&a.value)?),
             "key" => key = string(&a.value)?,
             "report" => report = Some((string(&a.value)?, a.span)),
+            "threads" => threads = positive(a)?.min(i64::from(i32::MAX)) as i32,
+            "device" => cpu = device_is_cpu(a)?,
             _ => {
                 return Err(unknown(
                     a,
                     "proxy",
-                    "the proxy's name, batch, ntk_batch, channels, cells, table, key and report",
+                    "the proxy's name, batch, ntk_batch, channels, cells, table, key, report, \
+                     threads and device",
                 ))
             }
         }
@@ -463,6 +483,21 @@ fn proxy(
         ntk_batch,
         size,
         table,
+        threads,
+        cpu,
         span: e.span,
     })
+}
+
+/// `device: cpu` (true) or `device: auto` (false: a GPU when there is one).
+fn device_is_cpu(a: &Arg) -> Result<bool, Diagnostic> {
+    match string(&a.value)?.as_str() {
+        "cpu" => Ok(true),
+        "auto" => Ok(false),
+        other => Err(error(
+            a.span,
+            format!("unknown device `{other}`"),
+            "write `device: cpu` or `device: auto` (a GPU when there is one)",
+        )),
+    }
 }

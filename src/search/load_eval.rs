@@ -3,11 +3,14 @@
 
 use super::eval_spec::{DataSpec, EvaluatorSpec};
 use super::evaluator::Evaluator;
+use super::load_lm::{load_lm, LmSpec};
 use super::prepare::{digest, table_path};
 use super::proxy_eval::ProxyEvaluator;
 use super::table::{CostModel, TableConfig, TableEvaluator};
-use super::train_eval::{ReportWhen, Splits, TrainEvaluator, TrainMetric};
+use super::train_eval::{Splits, TrainEvaluator, TrainMetric};
+use super::trial_guard::ReportWhen;
 use crate::compile::catalog::{space_args, NetworkSize};
+use crate::compile::sequence::is_sequence_space;
 use crate::space::Space;
 use crate::syntax::{Diagnostic, Span};
 use crate::train::device::Runtime;
@@ -15,6 +18,7 @@ use crate::train::{named, ImageSet};
 use crate::trainfree::inputs::proxy_data;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tch::Device;
 
 /// A loaded evaluator, the name of what it reports, and a text that changes whenever its
 /// results would (for the trial store's fingerprint).
@@ -62,6 +66,15 @@ impl SpaceSource<'_> {
             Diagnostic::error("evaluator", e.to_string(), self.span, "this space")
                 .with_hint("name the space's own parameters: `space nb201(c: 8, n: 1)`")
         })?;
+        self.lowered_with(wanted)
+    }
+
+    /// The space lowered with its arguments and `wanted` (which take precedence): the
+    /// searched space itself when that changes nothing.
+    pub(super) fn lowered_with(
+        &self,
+        wanted: Vec<(String, i64)>,
+    ) -> Result<Arc<Space>, Diagnostic> {
         let mut args: Vec<(String, i64)> = self
             .args
             .iter()
@@ -120,9 +133,34 @@ pub fn load(
             report_all,
             threads,
             cpu,
-            span: _,
+            span,
         } => {
             let data = need_data(data)?;
+            if data.name == "ptb" {
+                let lm = LmSpec {
+                    settings,
+                    reward: *reward,
+                    report: *report,
+                    report_all: *report_all,
+                    cpu: *cpu,
+                    span: *span,
+                };
+                set_threads(*threads, workers, *cpu);
+                return load_lm(&lm, data, dir, space, (seed, maximize), identity);
+            }
+            if is_sequence_space(space.searched) {
+                return Err(Diagnostic::error(
+                    "evaluator",
+                    format!(
+                        "`{}` is a sequence space: it trains on text",
+                        space.searched.name()
+                    ),
+                    data.span,
+                    "this data",
+                )
+                .with_hint("write `data ptb(limit: 20000)`"));
+            }
+            let report = report.unwrap_or(Some(TrainMetric::TestAcc));
             let splits = splits(data, dir, seed)?;
             let built = space.sized(settings.size, splits.train.classes)?;
             set_threads(*threads, workers, *cpu);
@@ -134,13 +172,7 @@ pub fn load(
             } else {
                 Runtime::detect(false, None)
             };
-            let report_name = report.map(|r| {
-                TrainMetric::ALL
-                    .iter()
-                    .find(|(_, m)| *m == r)
-                    .map_or("report", |(n, _)| n)
-                    .to_string()
-            });
+            let report_name = report.map(TrainMetric::name).map(str::to_string);
             Ok(Loaded {
                 evaluator: Arc::new(TrainEvaluator::new(
                     built,
@@ -149,7 +181,7 @@ pub fn load(
                     runtime,
                     (
                         *reward,
-                        *report,
+                        report,
                         if *report_all {
                             ReportWhen::All
                         } else {
@@ -168,15 +200,33 @@ pub fn load(
             ntk_batch,
             size,
             table,
+            threads,
+            cpu,
             span,
         } => {
+            tch::set_num_threads(*threads);
             let data = need_data(data)?;
+            if data.name == "ptb" {
+                return Err(Diagnostic::error(
+                    "evaluator",
+                    "the proxies score image networks at initialisation, not language models",
+                    data.span,
+                    "this data",
+                )
+                .with_hint("score a vision space on `data fashion_mnist(..)`, or train on ptb"));
+            }
             let (train, _) = read_images(data, dir)?;
             let train = match data.limit {
                 Some(n) => train.take(n),
                 None => train,
             };
+            let device = if *cpu {
+                Device::Cpu
+            } else {
+                Device::cuda_if_available()
+            };
             let inputs = proxy_data(&train, *batch, *ntk_batch, seed, false)
+                .and_then(|d| d.on(device))
                 .map_err(|e| Diagnostic::error("evaluator", e, data.span, "this data"))?;
             let (report, identity) = match table {
                 Some((file, key, column)) => {
@@ -207,7 +257,7 @@ pub fn load(
     }
 }
 
-fn need_data(data: Option<&DataSpec>) -> Result<&DataSpec, Diagnostic> {
+pub(super) fn need_data(data: Option<&DataSpec>) -> Result<&DataSpec, Diagnostic> {
     data.ok_or_else(|| {
         Diagnostic::error(
             "experiment",
@@ -300,7 +350,7 @@ fn splits(data: &DataSpec, dir: &Path, seed: u64) -> Result<Splits, Diagnostic> 
 }
 
 /// libtorch's CPU threads: as asked, else the cores shared among parallel workers.
-fn set_threads(threads: Option<i32>, workers: usize, cpu: bool) {
+pub(super) fn set_threads(threads: Option<i32>, workers: usize, cpu: bool) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     match threads {
         Some(t) => tch::set_num_threads(t),

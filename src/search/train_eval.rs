@@ -4,6 +4,7 @@
 //! error, even a panic) is an `Err` with its reason; the search goes on.
 
 use super::evaluator::{Evaluator, Outcome};
+use super::trial_guard::{guarded, key_hash, ReportGate, ReportWhen};
 use crate::compile::catalog::{self, NetworkSize};
 use crate::compile::CompileError;
 use crate::space::{Architecture, Space};
@@ -11,7 +12,6 @@ use crate::train::device::Runtime;
 use crate::train::schedule::Decay;
 use crate::train::trainer::{evaluate, TrainConfig, Trainer, TrialFailure};
 use crate::train::ImageSet;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tch::{nn, Device};
@@ -31,22 +31,39 @@ pub enum TrainMetric {
     TrainAcc,
     /// Mean cross-entropy on the training split, in evaluation mode.
     TrainLoss,
+    /// Perplexity (the exponential of the mean cross-entropy) on the validation split.
+    ValidPpl,
+    /// Perplexity on the test set.
+    TestPpl,
+    /// Perplexity on the training split.
+    TrainPpl,
 }
 
 impl TrainMetric {
     /// Every metric, by name.
-    pub const ALL: [(&'static str, TrainMetric); 6] = [
+    pub const ALL: [(&'static str, TrainMetric); 9] = [
         ("valid_acc", TrainMetric::ValidAcc),
         ("valid_loss", TrainMetric::ValidLoss),
         ("test_acc", TrainMetric::TestAcc),
         ("test_loss", TrainMetric::TestLoss),
         ("train_acc", TrainMetric::TrainAcc),
         ("train_loss", TrainMetric::TrainLoss),
+        ("valid_ppl", TrainMetric::ValidPpl),
+        ("test_ppl", TrainMetric::TestPpl),
+        ("train_ppl", TrainMetric::TrainPpl),
     ];
 
     /// The metric called `name`.
     pub fn from_name(name: &str) -> Option<TrainMetric> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+    }
+
+    /// The metric's name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map_or("report", |(n, _)| n)
     }
 
     /// The names, for messages.
@@ -88,17 +105,6 @@ pub struct TrainSettings {
     pub size: NetworkSize,
 }
 
-/// Which trials the reported metric is measured for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportWhen {
-    /// Every trial.
-    All,
-    /// Trials whose reward is the best finished so far at their fidelity (maximising when
-    /// the flag is set). The architecture a run chooses (the best reward at the highest
-    /// fidelity) is always among them, and the others are spared a pass over the test set.
-    Best(bool),
-}
-
 /// The `train` evaluator.
 pub struct TrainEvaluator {
     space: Arc<Space>,
@@ -107,10 +113,8 @@ pub struct TrainEvaluator {
     runtime: Runtime,
     reward: TrainMetric,
     report: Option<TrainMetric>,
-    report_when: ReportWhen,
+    report_gate: ReportGate,
     seed: u64,
-    /// The best reward finished so far at each fidelity (`None`: full), for [`ReportWhen::Best`].
-    best: Mutex<Vec<(Option<f64>, f64)>>,
     /// Seeding libtorch's generator and initialising a network happen under this lock, so
     /// that parallel trials initialise exactly as they would alone.
     init: Mutex<()>,
@@ -136,38 +140,9 @@ impl TrainEvaluator {
             runtime,
             reward,
             report,
-            report_when,
+            report_gate: ReportGate::new(report_when),
             seed,
-            best: Mutex::new(Vec::new()),
             init: Mutex::new(()),
-        }
-    }
-
-    /// Whether a trial at `fidelity` with `reward` gets its report measured; records it.
-    fn wants_report(&self, fidelity: Option<f64>, reward: f64) -> bool {
-        let ReportWhen::Best(maximize) = self.report_when else {
-            return true;
-        };
-        let Ok(mut best) = self.best.lock() else {
-            return true;
-        };
-        let better = |old: f64| {
-            if maximize {
-                reward >= old
-            } else {
-                reward <= old
-            }
-        };
-        match best.iter_mut().find(|(f, _)| *f == fidelity) {
-            Some((_, old)) if better(*old) => {
-                *old = reward;
-                true
-            }
-            Some(_) => false,
-            None => {
-                best.push((fidelity, reward));
-                true
-            }
         }
     }
 
@@ -227,13 +202,18 @@ impl TrainEvaluator {
         trainer.fit(&data.train, None, |_| {})?;
         let measure = |metric: TrainMetric| -> Result<f64, TrialFailure> {
             let set = match metric {
-                TrainMetric::ValidAcc | TrainMetric::ValidLoss => &data.valid,
-                TrainMetric::TestAcc | TrainMetric::TestLoss => &data.test,
-                TrainMetric::TrainAcc | TrainMetric::TrainLoss => &data.train,
+                TrainMetric::ValidAcc | TrainMetric::ValidLoss | TrainMetric::ValidPpl => {
+                    &data.valid
+                }
+                TrainMetric::TestAcc | TrainMetric::TestLoss | TrainMetric::TestPpl => &data.test,
+                TrainMetric::TrainAcc | TrainMetric::TrainLoss | TrainMetric::TrainPpl => {
+                    &data.train
+                }
             };
             let (loss, acc) = evaluate(net.as_ref(), set, 500, runtime)?;
             Ok(match metric {
                 TrainMetric::ValidAcc | TrainMetric::TestAcc | TrainMetric::TrainAcc => 100.0 * acc,
+                TrainMetric::ValidPpl | TrainMetric::TestPpl | TrainMetric::TrainPpl => loss.exp(),
                 _ => loss,
             })
         };
@@ -245,7 +225,9 @@ impl TrainEvaluator {
             });
         }
         let report = match self.report {
-            Some(metric) if self.wants_report(fidelity, reward) => Some(measure(metric)?),
+            Some(metric) if self.report_gate.wants_report(fidelity, reward) => {
+                Some(measure(metric)?)
+            }
             _ => None,
         };
         Ok(Outcome {
@@ -267,21 +249,7 @@ impl Evaluator for TrainEvaluator {
         _arch: &Architecture,
         fidelity: Option<f64>,
     ) -> Result<Outcome, String> {
-        match catch_unwind(AssertUnwindSafe(|| self.run(key, fidelity))) {
-            Ok(Ok(outcome)) => Ok(outcome),
-            Ok(Err(failure)) => Err(failure.to_string()),
-            Err(panic) => Err(format!(
-                "training stopped: {}",
-                panic
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| panic.downcast_ref::<&str>().copied())
-                    .unwrap_or("an unexpected error")
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-            )),
-        }
+        guarded(|| self.run(key, fidelity))
     }
 
     fn simulated(&self) -> bool {
@@ -308,13 +276,6 @@ pub fn decay(name: &str, total_steps: usize) -> Decay {
 /// The schedules [`decay`] knows.
 pub const SCHEDULES: [&str; 3] = ["cosine", "step", "constant"];
 
-/// A 64-bit FNV-1a hash of an architecture's string, mixed into its trial's seed.
-fn key_hash(key: &str) -> u64 {
-    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,11 +300,5 @@ mod tests {
             }
         );
         assert_eq!(decay("cosine", 9), Decay::Cosine { min_lr: 0.0 });
-    }
-
-    #[test]
-    fn trial_seeds_differ_by_architecture() {
-        assert_ne!(key_hash("a"), key_hash("b"));
-        assert_eq!(key_hash("a"), key_hash("a"));
     }
 }

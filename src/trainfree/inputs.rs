@@ -84,6 +84,21 @@ pub fn patches(train: &ImageSet, count: i64) -> Result<Tensor, String> {
 }
 
 impl ProxyData {
+    /// The same inputs on `device`: the proxies score where their inputs are.
+    pub fn on(&self, device: Device) -> Result<ProxyData, String> {
+        let moved = |t: &Tensor| {
+            t.f_to_device(device)
+                .map_err(|e| format!("cannot move the proxies' inputs to {device:?}: {e}"))
+        };
+        Ok(ProxyData {
+            images: moved(&self.images)?,
+            labels: moved(&self.labels)?,
+            ntk_batch: self.ntk_batch,
+            region_inputs: moved(&self.region_inputs)?,
+            region_inits: self.region_inits,
+        })
+    }
+
     /// Another handle on the same tensors (no copy), e.g. for another thread.
     pub fn share(&self) -> ProxyData {
         ProxyData {

@@ -89,26 +89,30 @@ impl ProxyData {
     }
 }
 
-/// The layout the data-dependent proxies run in: images and convolution weights
+/// The layout the data-dependent proxies run in on `device`: images and convolution weights
 /// channels-last (NHWC in memory), where libtorch's oneDNN convolutions on the CPU run two to
 /// three times faster than in NCHW on these networks.
-const NHWC: Runtime = Runtime {
-    device: Device::Cpu,
-    channels_last: true,
-    autocast: false,
-};
+fn nhwc(device: Device) -> Runtime {
+    Runtime {
+        device,
+        channels_last: true,
+        autocast: false,
+    }
+}
 
-/// Scores one architecture with `proxy`. `seed` fixes the initialisation; the error says why
-/// the network could not be built or run.
+/// Scores one architecture with `proxy` on the device `data` is on (see
+/// [`ProxyData::on`]). `seed` fixes the initialisation; the error says why the network could
+/// not be built or run.
 pub fn score(
     proxy: Proxy,
     builder: &dyn NetworkBuilder,
     data: &ProxyData,
     seed: i64,
 ) -> Result<f64, String> {
+    let device = data.images.device();
     let fresh = |thin: bool, seed: i64| -> Result<(nn::VarStore, BoxLayer), String> {
         tch::manual_seed(seed);
-        let vs = nn::VarStore::new(Device::Cpu);
+        let vs = nn::VarStore::new(device);
         let net = builder.build(&vs.root(), thin).map_err(|e| e.to_string())?;
         Ok((vs, net))
     };
@@ -117,8 +121,8 @@ pub fn score(
     // The full-size network on the batch, both laid out channels-last.
     let fresh_nhwc = |seed: i64| -> Result<(nn::VarStore, BoxLayer, Tensor), String> {
         let (vs, net) = fresh(false, seed)?;
-        NHWC.prepare(&vs).map_err(text)?;
-        let images = NHWC.input(&data.images).map_err(text)?;
+        nhwc(device).prepare(&vs).map_err(text)?;
+        let images = nhwc(device).input(&data.images).map_err(text)?;
         Ok((vs, net, images))
     };
     match proxy {
@@ -160,7 +164,7 @@ pub fn score(
             let (_vs, net) = fresh(false, seed)?;
             let mut shape = vec![1];
             shape.extend(data.image_shape());
-            let one = Tensor::zeros(shape.as_slice(), (Kind::Float, Device::Cpu));
+            let one = Tensor::zeros(shape.as_slice(), (Kind::Float, device));
             let (_, macs) = shape_and_macs(net.as_ref(), &one).map_err(|e| e.to_string())?;
             Ok(macs as f64)
         }

@@ -214,3 +214,18 @@ pub fn params(pairs: &[(&str, Param)]) -> Vec<(String, Param)> {
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect()
 }
+
+/// Writes `text` to `e.nas` in `dir` and runs `nas run e.nas` there: (success, stdout, stderr).
+pub fn run_experiment(dir: &std::path::Path, text: &str) -> (bool, String, String) {
+    std::fs::write(dir.join("e.nas"), text).expect("writes");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nas"))
+        .args(["run", "e.nas"])
+        .current_dir(dir)
+        .output()
+        .expect("nas runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,188 @@
+//! From a `train(..)` evaluator and `data ptb(..)` to the language-model evaluator: the corpus
+//! read and cut to its limits, the space lowered with the corpus's vocabulary (and `channels`
+//! as its width `d`), and the settings only images have refused.
+
+use super::eval_spec::DataSpec;
+use super::lm_eval::{LmEvaluator, LmSettings, TokenSplits};
+use super::load_eval::{Loaded, SpaceSource};
+use super::train_eval::{TrainMetric, TrainSettings};
+use super::trial_guard::ReportWhen;
+use crate::compile::sequence::is_sequence_space;
+use crate::syntax::{Diagnostic, Span};
+use crate::train::ptb;
+use crate::train::trainer::TrainConfig;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tch::{Device, Tensor};
+
+/// The parts of a `train(..)` evaluator a language model uses.
+pub struct LmSpec<'a> {
+    /// How the models are trained (`channels` is the width `d`; `cells` is refused).
+    pub settings: &'a TrainSettings,
+    /// The reward.
+    pub reward: TrainMetric,
+    /// The report as written (`None`: `test_ppl`).
+    pub report: Option<Option<TrainMetric>>,
+    /// Measure the report for every trial.
+    pub report_all: bool,
+    /// Train on the CPU even when a GPU is present.
+    pub cpu: bool,
+    /// Where the evaluator is.
+    pub span: Span,
+}
+
+/// Loads the language-model evaluator of an experiment in `dir` searching `space` on `data`
+/// (`ptb`); trials are seeded from `seed`, and `maximize` is the objective's direction.
+pub fn load_lm(
+    spec: &LmSpec<'_>,
+    data: &DataSpec,
+    dir: &Path,
+    space: &SpaceSource<'_>,
+    (seed, maximize): (u64, bool),
+    identity: String,
+) -> Result<Loaded, Diagnostic> {
+    let error = |message: String, span: Span, label: &str, hint: &str| {
+        Diagnostic::error("evaluator", message, span, label).with_hint(hint.to_string())
+    };
+    if !is_sequence_space(space.searched) {
+        return Err(error(
+            format!(
+                "Penn Treebank trains language models; `{}` is not a sequence space",
+                space.searched.name()
+            ),
+            data.span,
+            "this data",
+            "search a space whose input is a `sequence` (enas_rnn, nb_nlp), or an image dataset",
+        ));
+    }
+    image_only_settings(spec)?;
+    let report = spec.report.unwrap_or(Some(TrainMetric::TestPpl));
+    for (metric, role) in [(Some(spec.reward), "measure"), (report, "report")] {
+        if let Some(m) = metric.filter(|m| !LmEvaluator::measures(*m)) {
+            return Err(error(
+                format!("a language model has no `{}` to {role}", m.name()),
+                spec.span,
+                "this evaluator",
+                "language models are scored by valid_ppl, valid_loss, test_ppl, test_loss, \
+                 train_ppl or train_loss",
+            ));
+        }
+    }
+    let corpus = read_corpus(data, dir)?;
+    let skeleton = space.searched.skeleton();
+    let has = |name: &str| skeleton.args.iter().any(|(n, _)| n == name);
+    if !has("vocab") {
+        return Err(error(
+            format!(
+                "`{}` has no `vocab` parameter to size it",
+                space.searched.name()
+            ),
+            space.span,
+            "this space",
+            "give the space a parameter `vocab: int` used by its embedding and decoder",
+        ));
+    }
+    let mut wanted = vec![("vocab".to_string(), corpus.vocab.len() as i64)];
+    if let Some(d) = spec.settings.size.channels {
+        if !has("d") {
+            return Err(error(
+                format!(
+                    "`{}` has no width parameter `d` for `channels`",
+                    space.searched.name()
+                ),
+                spec.span,
+                "this evaluator",
+                "drop `channels`, or name the space's own width",
+            ));
+        }
+        wanted.push(("d".to_string(), d));
+    }
+    let lowered = space.lowered_with(wanted)?;
+    let bptt = match skeleton.input.as_ref().map(|s| s.dims.as_slice()) {
+        Some([t, _]) => *t,
+        _ => 35,
+    };
+    let cut = |split: &Tensor, limit: Option<i64>| {
+        let n = split.size()[0];
+        split.narrow(0, 0, limit.map_or(n, |l| l.clamp(2, n)))
+    };
+    let splits = TokenSplits {
+        train: cut(&corpus.train, data.limit),
+        valid: cut(&corpus.valid, data.test_limit),
+        test: cut(&corpus.test, data.test_limit),
+    };
+    let settings = LmSettings {
+        train: spec.settings.clone(),
+        bptt,
+        clip: spec.settings.config.clip_grad_norm.unwrap_or(0.25),
+        device: if spec.cpu {
+            Device::Cpu
+        } else {
+            Device::cuda_if_available()
+        },
+    };
+    let when = if spec.report_all {
+        ReportWhen::All
+    } else {
+        ReportWhen::Best(maximize)
+    };
+    Ok(Loaded {
+        evaluator: Arc::new(LmEvaluator::new(
+            lowered,
+            splits,
+            settings,
+            (spec.reward, report, when),
+            seed,
+        )),
+        report: report.map(|m| m.name().to_string()),
+        identity,
+    })
+}
+
+/// Refuses the settings that only mean something for images.
+fn image_only_settings(spec: &LmSpec<'_>) -> Result<(), Diagnostic> {
+    let config = &spec.settings.config;
+    let plain = TrainConfig::default();
+    let mut set = Vec::new();
+    if config.label_smoothing != plain.label_smoothing {
+        set.push("label_smoothing");
+    }
+    if config.augment != plain.augment {
+        set.push("crop_padding/flip");
+    }
+    if spec.settings.size.cells.is_some() {
+        set.push("cells");
+    }
+    if set.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        "evaluator",
+        format!("{} only apply to image networks", set.join(", ")),
+        spec.span,
+        "this evaluator",
+    )
+    .with_hint("drop them when training on ptb"))
+}
+
+/// Penn Treebank from the data's `dir`, else the shared data folder's `ptb/`.
+fn read_corpus(data: &DataSpec, dir: &Path) -> Result<ptb::Corpus, Diagnostic> {
+    let folder = match &data.dir {
+        Some(d) if Path::new(d).is_absolute() => Some(PathBuf::from(d)),
+        Some(d) => Some(dir.join(d)),
+        None => crate::paths::shared_data_dir().map(|d| d.join("ptb")),
+    };
+    let folder = folder.ok_or_else(|| {
+        Diagnostic::error(
+            "data",
+            "no shared data folder was found",
+            data.span,
+            "this data",
+        )
+        .with_hint("name the folder with `dir: \"...\"`, or set NAS_DATA")
+    })?;
+    ptb::load_ptb(&folder).map_err(|e| {
+        Diagnostic::error("data", e.to_string(), data.span, "this data")
+            .with_hint("the folder holds ptb.train.txt, ptb.valid.txt and ptb.test.txt")
+    })
+}

@@ -1,0 +1,120 @@
+//! What the training evaluators (images and language models) share about one trial: its
+//! seed, which trials get their report measured, and turning a panic into a failed trial.
+
+use super::evaluator::Outcome;
+use crate::train::trainer::TrialFailure;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
+
+/// Which trials the reported metric is measured for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportWhen {
+    /// Every trial.
+    All,
+    /// Trials whose reward is the best finished so far at their fidelity (maximising when
+    /// the flag is set). The architecture a run chooses (the best reward at the highest
+    /// fidelity) is always among them, and the others are spared a pass over the test set.
+    Best(bool),
+}
+
+/// Decides, trial by trial, whether the report is measured (see [`ReportWhen`]).
+#[derive(Debug)]
+pub struct ReportGate {
+    when: ReportWhen,
+    /// The best reward finished so far at each fidelity (`None`: full).
+    best: Mutex<Vec<(Option<f64>, f64)>>,
+}
+
+impl ReportGate {
+    /// A gate that measures reports `when` it says.
+    pub fn new(when: ReportWhen) -> ReportGate {
+        ReportGate {
+            when,
+            best: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether a trial at `fidelity` with `reward` gets its report measured; records it.
+    pub fn wants_report(&self, fidelity: Option<f64>, reward: f64) -> bool {
+        let ReportWhen::Best(maximize) = self.when else {
+            return true;
+        };
+        let Ok(mut best) = self.best.lock() else {
+            return true;
+        };
+        let better = |old: f64| {
+            if maximize {
+                reward >= old
+            } else {
+                reward <= old
+            }
+        };
+        match best.iter_mut().find(|(f, _)| *f == fidelity) {
+            Some((_, old)) if better(*old) => {
+                *old = reward;
+                true
+            }
+            Some(_) => false,
+            None => {
+                best.push((fidelity, reward));
+                true
+            }
+        }
+    }
+}
+
+/// Runs one trial; a failure or a panic becomes the trial's reason.
+pub fn guarded(trial: impl FnOnce() -> Result<Outcome, TrialFailure>) -> Result<Outcome, String> {
+    match catch_unwind(AssertUnwindSafe(trial)) {
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(failure)) => Err(failure.to_string()),
+        Err(panic) => Err(format!(
+            "training stopped: {}",
+            panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("an unexpected error")
+                .lines()
+                .next()
+                .unwrap_or_default()
+        )),
+    }
+}
+
+/// A 64-bit FNV-1a hash of an architecture's string, mixed into its trial's seed.
+pub fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trial_seeds_differ_by_architecture() {
+        assert_ne!(key_hash("a"), key_hash("b"));
+        assert_eq!(key_hash("a"), key_hash("a"));
+    }
+
+    #[test]
+    fn only_trials_at_least_as_good_as_the_best_so_far_get_a_report() {
+        let gate = ReportGate::new(ReportWhen::Best(false));
+        assert!(gate.wants_report(None, 5.0));
+        assert!(!gate.wants_report(None, 6.0));
+        assert!(gate.wants_report(None, 4.0));
+        assert!(
+            gate.wants_report(Some(1.0), 9.0),
+            "each fidelity has its own best"
+        );
+        assert!(ReportGate::new(ReportWhen::All).wants_report(None, 1e9));
+    }
+
+    #[test]
+    fn a_panic_is_a_failed_trial_with_its_message() {
+        let failed = guarded(|| panic!("shape mismatch\nbacktrace"));
+        assert_eq!(failed, Err("training stopped: shape mismatch".to_string()));
+    }
+}

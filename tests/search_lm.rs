@@ -1,0 +1,100 @@
+//! The `train` evaluator on Penn Treebank: experiments over sequence spaces trained as
+//! language models through `nas run`, scored by perplexity, and the diagnostics for data,
+//! spaces and metrics that do not go together.
+
+mod search_common;
+use search_common::run_experiment;
+
+/// An experiment over `space` on `data`, trained by `evaluate`, minimising `metric`.
+fn experiment(space: &str, data: &str, evaluate: &str, metric: &str) -> String {
+    let file = if space == "nb201" { "nb201" } else { space };
+    format!(
+        "import \"stdlib/spaces/{file}.nas\"\n\
+         experiment e {{\n\
+             space     {space}\n\
+             data      {data}\n\
+             evaluate  {evaluate}\n\
+             strategy  random\n\
+             budget    trials: 2\n\
+             objective minimize {metric}\n\
+         }}\n"
+    )
+}
+
+const TINY: &str = "train(epochs: 1, steps: 3, batch: 4, channels: 8, \
+                    optimizer: sgd(lr: 20, momentum: 0, nesterov: false, weight_decay: 0), \
+                    schedule: constant, device: cpu, threads: 1)";
+
+#[test]
+fn a_random_search_over_enas_rnn_cells_trains_language_models_on_ptb() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = experiment(
+        "enas_rnn",
+        "ptb(limit: 2000, test_limit: 400)",
+        TINY,
+        "valid_ppl",
+    );
+    let (ok, stdout, stderr) = run_experiment(dir.path(), &text);
+    assert!(ok, "{stdout}{stderr}");
+    let header = stdout
+        .lines()
+        .find(|l| l.starts_with("rank"))
+        .unwrap_or_else(|| panic!("a summary table:\n{stdout}"));
+    assert_eq!(
+        header.split_whitespace().take(4).collect::<Vec<_>>(),
+        ["rank", "trial", "valid_ppl", "test_ppl"],
+        "{stdout}"
+    );
+    let best: Vec<&str> = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with('1'))
+        .unwrap_or_else(|| panic!("a ranked trial:\n{stdout}"))
+        .split_whitespace()
+        .collect();
+    let valid: f64 = best[2].parse().unwrap();
+    let test: f64 = best[3].parse().unwrap();
+    // Three windows of SGD cannot learn much of a 10,000-word vocabulary, but the scores
+    // are perplexities (exponentials of a cross-entropy): finite and above 1.
+    for ppl in [valid, test] {
+        assert!(ppl.is_finite() && ppl > 1.0, "{stdout}");
+    }
+    assert!(best[5].contains("enas_rnn_cell.n1.op="), "{stdout}");
+}
+
+#[test]
+fn language_model_mistakes_are_diagnostics() {
+    let cases = [
+        (
+            experiment("nb201", "ptb(limit: 2000)", TINY, "valid_ppl"),
+            "`nb201` is not a sequence space",
+        ),
+        (
+            experiment("enas_rnn", "fashion_mnist(limit: 100)", TINY, "valid_loss"),
+            "`enas_rnn` is a sequence space: it trains on text",
+        ),
+        (
+            experiment("enas_rnn", "ptb(limit: 2000)", TINY, "valid_acc"),
+            "a language model has no `valid_acc` to measure",
+        ),
+        (
+            experiment(
+                "enas_rnn",
+                "ptb(limit: 2000)",
+                &TINY.replace("channels: 8", "channels: 8, flip: true"),
+                "valid_ppl",
+            ),
+            "crop_padding/flip only apply to image networks",
+        ),
+        (
+            experiment("enas_rnn", "ptb(limit: 2000)", "proxy(naswot)", "naswot"),
+            "the proxies score image networks",
+        ),
+    ];
+    for (text, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let (ok, stdout, stderr) = run_experiment(dir.path(), &text);
+        assert!(!ok, "{expected}: {stdout}");
+        assert!(stderr.contains(expected), "{expected}:\n{stderr}");
+        assert!(stderr.contains("Help:"), "{stderr}");
+    }
+}
