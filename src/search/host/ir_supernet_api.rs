@@ -266,6 +266,8 @@ pub(super) fn ir_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<IrSupernetHa
     };
     let t0 = Instant::now();
     let built = (|| -> Result<IrSearch, OneShotError> {
+        // The decisions do not depend on the size: say first whether they can be mixed.
+        crate::oneshot::ir_rows::check_space(&space)?;
         let resized = resize(&space, size)?;
         let net_space = resized.as_ref().unwrap_or(&space);
         let (train, valid) = fashion_mnist_split(
