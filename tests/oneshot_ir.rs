@@ -356,6 +356,20 @@ fn spaces_a_supernet_cannot_mix_are_errors_that_name_the_decision() {
             "{name}: {err}"
         );
     }
+    // Every other stdlib image space is refused with its reason, never a panic.
+    for name in ["nb101", "mobilenet_v2"] {
+        let s = nas::space::load_space(name).unwrap_or_else(|e| panic!("{e}"));
+        let err = IrSupernet::new(&s, 3, Device::Cpu, Kind::Float, 0)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains(&format!(
+                "space `{name}` cannot be compiled into a supernet"
+            )),
+            "{name}: {err}"
+        );
+    }
     // A single architecture is not a mixture of the supernet's space.
     let s = space("darts", 4, 3);
     let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
@@ -365,4 +379,105 @@ fn spaces_a_supernet_cannot_mix_are_errors_that_name_the_decision() {
         .unwrap();
     assert!(net.path_mix(&foreign).is_err());
     assert!(IrSupernet::new(&s, 0, Device::Cpu, Kind::Float, 0).is_err());
+}
+
+/// A tiny space with an op choice in the network's pipeline (3 ops, so α's rows are ragged),
+/// a cell edge's op choice with `none`, and a 2-of-2 input pick.
+const TINY: &str = "
+op conv3(c: int) = relu >> conv(c, 3) >> batchnorm
+choice layer_op(c: int) = conv3(c) | sep_conv(c, 3) | max_pool(3)
+choice edge_op(c: int) = none | skip | conv3(c) | avg_pool(3)
+
+cell mix(c: int) {
+    input  a
+    node   b = sum(a >> edge_op(c))
+    node   d = sum(2 of [a, b] >> edge_op(c))
+    output concat(b, d)
+}
+
+space tiny(c: int = 4, classes: int = 2) {
+    input image(1, 8, 8)
+    conv(c, 3) >> batchnorm >> layer_op(c) >> mix(c) >> global_avg_pool >> linear(classes)
+}
+";
+
+#[test]
+fn pipeline_op_choices_ragged_rows_and_none_edges_run_as_paths() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tiny.nas");
+    std::fs::write(&file, TINY).unwrap();
+    let s = nas::space::load_space(&format!("{}:tiny", file.display()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Double, 4).unwrap();
+    let names: Vec<&str> = net.rows().rows().iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["s2", "mix.b.op", "mix.d.in:a", "mix.d.in:b"]);
+    assert_eq!(net.alpha().size(), [4, 4]);
+    // The pipeline's choice has 3 ops: its 4th column weighs nothing.
+    let probs = net.probabilities().unwrap();
+    assert_eq!(probs[0][3], 0.0);
+    assert!((probs[0].iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    let mut rng = nas::space::rng(9);
+    let x = Tensor::randn([2, 1, 8, 8], (Kind::Double, Device::Cpu));
+    for _ in 0..12 {
+        let arch = s.sample(&mut rng).unwrap();
+        let text = s.encode(&arch);
+        let value = |key: &str| {
+            text.split(' ')
+                .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+                .unwrap()
+                .to_string()
+        };
+        let prefixes = [
+            format!("layers.2.{}.", value("s2")),
+            format!("cells.0.edges.1<-0.{}.", value("mix.b.op")),
+            format!("cells.0.edges.2<-0.{}.", value("mix.d.op0")),
+            format!("cells.0.edges.2<-1.{}.", value("mix.d.op1")),
+        ];
+        let mixed = |n: &str| n.starts_with("layers.2.") || n.contains(".edges.");
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let size = NetworkSize {
+            in_channels: Some(1),
+            ..NetworkSize::default()
+        };
+        let alone = build_arch(&vs.root(), &s, &arch, size).unwrap();
+        vs.set_kind(Kind::Double);
+        let mut copied = 0;
+        tch::no_grad(|| {
+            for (n, t) in net.named_weights() {
+                let single = if mixed(&n) {
+                    match prefixes.iter().find(|p| n.starts_with(p.as_str())) {
+                        Some(p) => {
+                            let (head, label) = p.trim_end_matches('.').rsplit_once('.').unwrap();
+                            n.replacen(&format!("{head}.{label}."), &format!("{head}."), 1)
+                        }
+                        None => continue,
+                    }
+                } else {
+                    n.clone()
+                };
+                let mut v = vs
+                    .variables()
+                    .remove(&single)
+                    .unwrap_or_else(|| panic!("{single} ({text})"));
+                v.copy_(&t);
+                copied += 1;
+            }
+        });
+        assert_eq!(copied, vs.trainable_variables().len(), "{text}");
+        let through = net
+            .forward(&x, &net.path_mix(&arch).unwrap(), true)
+            .unwrap();
+        let expected = alone.forward(&x, true).unwrap();
+        let diff = (through - expected).abs().max().double_value(&[]);
+        assert!(diff < 1e-10, "{text}: {diff}");
+    }
+    // Deriving never picks `none` and gives an architecture of the space.
+    let derived = net.derive().unwrap();
+    assert_eq!(s.decode(&s.encode(&derived)).unwrap(), derived);
+    assert!(
+        !s.encode(&derived).contains("=none"),
+        "{}",
+        s.encode(&derived)
+    );
 }
