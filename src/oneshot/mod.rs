@@ -1,9 +1,11 @@
-//! One-shot (weight-sharing) architecture search on the NAS-Bench-201 space: a supernet whose
-//! cell edges hold all five candidate ops with shared weights, architecture parameters α
-//! apart from the weights, forward passes as a DARTS mixture, a GDAS or SNAS sample, binary
-//! gates (ProxylessNAS) or a single path, and the weight and architecture steps of DARTS
-//! (first and second order), SNAS, PC-DARTS, ENAS and ProxylessNAS, as primitives that
-//! strategy scripts drive through `ctx.supernet(...)`.
+//! One-shot (weight-sharing) architecture search. The NAS-Bench-201 supernet is written by
+//! hand: its cell edges hold all five candidate ops with shared weights, architecture
+//! parameters α apart from the weights, forward passes as a DARTS mixture, a GDAS or SNAS
+//! sample, binary gates (ProxylessNAS) or a single path, and the weight and architecture
+//! steps of DARTS (first and second order), SNAS, PC-DARTS, ENAS and ProxylessNAS, as
+//! primitives that strategy scripts drive through `ctx.supernet(...)`. Any other space whose
+//! decisions are op choices and `k of [...]` input choices is compiled into its own supernet
+//! from its IR ([`ir_supernet`]), which the DARTS primitives drive the same way.
 //!
 //! - [`supernet`]: the network; [`mix`]: how a forward pass weighs each edge's ops;
 //!   [`path`]: single architectures and the benchmark's strings.
