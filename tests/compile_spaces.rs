@@ -89,7 +89,7 @@ fn a_size_the_space_has_no_parameter_for_is_an_error() {
         cells: Some(2),
         ..NetworkSize::default()
     };
-    let err = catalog::build(&vs.root(), "darts", DARTS_V2, size)
+    let err = catalog::build(&vs.root(), "nas_rl", NAS_RL, size)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
@@ -360,12 +360,19 @@ fn nas_params_builds_darts_and_reports_what_cannot_be_built() {
     let (stdout, stderr, ok) = nas_params(&["darts", DARTS_V2, "--channels", "36"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("params: 3349342"), "{stdout}");
+    // `--cells` sets the space's `n`, the normal cells per stage: fewer cells, fewer weights.
+    let (small, stderr, ok) = nas_params(&["darts", DARTS_V2, "--channels", "36", "--cells", "1"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        !small.contains("params: 3349342") && small.contains("params: "),
+        "{small}"
+    );
     // A malformed architecture, a size the space has no parameter for, and a network that
     // cannot be built (a conv to 0 channels) are errors, not panics.
     for (args, expected) in [
         (vec!["darts", "darts_normal.n0.in={c0}"], "bad architecture"),
         (
-            vec!["darts", DARTS_V2, "--cells", "3"],
+            vec!["nas_rl", NAS_RL, "--cells", "3"],
             "no parameter for the cells per stage",
         ),
         (

@@ -12,6 +12,9 @@ pub type Outcome = Result<f64, String>;
 /// Scores already in the file, by architecture, then by proxy.
 pub type Previous = HashMap<String, HashMap<Proxy, Outcome>>;
 
+/// One record: the architecture and each proxy's outcome.
+type Record = (String, Vec<(Proxy, Outcome)>);
+
 /// The scores file, open for appending.
 #[derive(Debug)]
 pub struct ScoresFile {
@@ -109,7 +112,7 @@ fn parse(text: &str) -> Result<(Previous, &str), String> {
     Ok((previous, &text[..kept]))
 }
 
-fn parse_line(line: &str) -> Result<Option<(String, Vec<(Proxy, Outcome)>)>, String> {
+fn parse_line(line: &str) -> Result<Option<Record>, String> {
     if line.is_empty() {
         return Ok(None);
     }

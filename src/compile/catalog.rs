@@ -106,10 +106,24 @@ pub fn build_arch(
     arch: &Architecture,
     size: NetworkSize,
 ) -> Result<BoxLayer, CompileError> {
+    let Some(resized) = resize(space, size)? else {
+        return compile(p, space, arch, size.in_channels);
+    };
+    let text = space.encode(arch);
+    let carried = resized.decode(&text).map_err(|e| CompileError::BadArch {
+        text,
+        message: e.to_string(),
+    })?;
+    compile(p, &resized, &carried, size.in_channels)
+}
+
+/// `space` lowered again with the parameter values `size` asks for (its other parameters as
+/// they were), from where it was loaded; `None` when it already has them.
+pub fn resize(space: &Space, size: NetworkSize) -> Result<Option<Space>, CompileError> {
     let skeleton = space.skeleton();
     let wanted = space_args(space, size)?;
     if wanted.iter().all(|(n, v)| skeleton.int_arg(n) == Some(*v)) {
-        return compile(p, space, arch, size.in_channels);
+        return Ok(None);
     }
     let Some(origin) = skeleton.origin.as_deref() else {
         return Err(CompileError::UnknownSpace {
@@ -124,13 +138,9 @@ pub fn build_arch(
         .filter(|(n, _)| !wanted.iter().any(|(w, _)| w == n))
         .collect();
     args.extend(wanted);
-    let resized = load_space_with(origin, &args).map_err(|m| unknown(origin, m))?;
-    let text = space.encode(arch);
-    let carried = resized.decode(&text).map_err(|e| CompileError::BadArch {
-        text,
-        message: e.to_string(),
-    })?;
-    compile(p, &resized, &carried, size.in_channels)
+    load_space_with(origin, &args)
+        .map(Some)
+        .map_err(|m| unknown(origin, m))
 }
 
 /// Compiles `arch` of `space` at the size the space was lowered with, for images of

@@ -173,34 +173,42 @@ fn eval(v: &Vertex, values: &[Option<Tensor>], train: bool) -> Result<Option<Ten
                     None => x.shallow_clone(),
                 });
             }
-            let merged = match combine {
-                Combine::Concat => merge::concat(&xs)?,
-                Combine::Sum => merge::sum(&xs)?,
-                Combine::Mean => merge::sum(&xs)?.f_div_scalar(xs.len() as f64)?,
-                Combine::Product => {
-                    let mut acc = xs[0].shallow_clone();
-                    for x in &xs[1..] {
-                        acc = acc.f_mul(x)?;
-                    }
-                    acc
-                }
-                Combine::Blend => match xs.as_slice() {
-                    [a, b, gate] => gate
-                        .f_mul(a)?
-                        .f_add(&gate.f_neg()?.f_add_scalar(1.0)?.f_mul(b)?)?,
-                    _ => {
-                        return Err(TchError::Kind(format!(
-                            "blend takes 3 inputs (a, b, gate), not {}",
-                            xs.len()
-                        )))
-                    }
-                },
-            };
+            let merged = combine_terms(*combine, &xs)?;
             Some(match post {
                 Some(op) => op.forward(&merged, train)?,
                 None => merged,
             })
         }
+    })
+}
+
+/// `combine` of a node's term outputs `xs` (at least one).
+pub(crate) fn combine_terms(combine: Combine, xs: &[Tensor]) -> Result<Tensor, TchError> {
+    if xs.is_empty() {
+        return Err(TchError::Kind(format!("{} of no inputs", combine.name())));
+    }
+    Ok(match combine {
+        Combine::Concat => merge::concat(xs)?,
+        Combine::Sum => merge::sum(xs)?,
+        Combine::Mean => merge::sum(xs)?.f_div_scalar(xs.len() as f64)?,
+        Combine::Product => {
+            let mut acc = xs[0].shallow_clone();
+            for x in &xs[1..] {
+                acc = acc.f_mul(x)?;
+            }
+            acc
+        }
+        Combine::Blend => match xs {
+            [a, b, gate] => gate
+                .f_mul(a)?
+                .f_add(&gate.f_neg()?.f_add_scalar(1.0)?.f_mul(b)?)?,
+            _ => {
+                return Err(TchError::Kind(format!(
+                    "blend takes 3 inputs (a, b, gate), not {}",
+                    xs.len()
+                )))
+            }
+        },
     })
 }
 

@@ -45,9 +45,11 @@ pub struct SpaceNet {
 /// An output the next stages may read: its channels and how much smaller than the input
 /// image it is.
 #[derive(Debug, Clone, Copy)]
-struct Tracked {
-    channels: i64,
-    scale: i64,
+pub(crate) struct Tracked {
+    /// Its channels.
+    pub channels: i64,
+    /// How many times smaller than the input image it is.
+    pub scale: i64,
 }
 
 impl SpaceNet {
@@ -128,7 +130,7 @@ impl SpaceNet {
 
 /// Which of `n` recent outputs a cell with `k` inputs reads, oldest first (the oldest
 /// available repeated where there are fewer than `k`).
-fn last_k(n: usize, k: usize) -> impl Iterator<Item = usize> {
+pub(crate) fn last_k(n: usize, k: usize) -> impl Iterator<Item = usize> {
     (0..k).map(move |j| (n + j).saturating_sub(k))
 }
 
@@ -140,10 +142,42 @@ fn cell_stage(
     recent: &[Tracked],
 ) -> Result<(Stage, Tracked), CompileError> {
     let graph = &call.instance;
+    let (pre, channels, newest) = cell_pre(p, call, recent)?;
+    let stride = call.int_arg("stride").unwrap_or(1);
+    let spec = CellSpec {
+        resolver: Resolver {
+            space,
+            arch,
+            alternatives: Some(&call.alternatives),
+        },
+        graph,
+        stride,
+        channels,
+    };
+    let (cell, c_out) = GraphCell::new(p, &spec)?;
+    let out = Tracked {
+        channels: c_out,
+        scale: newest.scale * stride,
+    };
+    Ok((Stage::Cell { pre, cell }, out))
+}
+
+/// What [`cell_pre`] gives: the layers before a cell's inputs, their channels, the newest
+/// input.
+pub(crate) type CellPre = (Vec<Option<BoxLayer>>, Vec<i64>, Tracked);
+
+/// The layers that bring a cell call's inputs (the last outputs of `recent`, see [`last_k`])
+/// to its channel count (none for a one-input cell), the channels of each input after them,
+/// and the newest input.
+pub(crate) fn cell_pre(
+    p: &nn::Path,
+    call: &CellCall,
+    recent: &[Tracked],
+) -> Result<CellPre, CompileError> {
+    let graph = &call.instance;
     let k = graph.inputs.len();
     let inputs: Vec<Tracked> = last_k(recent.len(), k).map(|j| recent[j]).collect();
     let newest = inputs[k - 1];
-    let stride = call.int_arg("stride").unwrap_or(1);
     let mut pre = Vec::with_capacity(k);
     let mut channels = Vec::with_capacity(k);
     if k >= 2 {
@@ -173,26 +207,11 @@ fn cell_stage(
         pre.push(None);
         channels.push(newest.channels);
     }
-    let spec = CellSpec {
-        resolver: Resolver {
-            space,
-            arch,
-            alternatives: Some(&call.alternatives),
-        },
-        graph,
-        stride,
-        channels,
-    };
-    let (cell, c_out) = GraphCell::new(p, &spec)?;
-    let out = Tracked {
-        channels: c_out,
-        scale: newest.scale * stride,
-    };
-    Ok((Stage::Cell { pre, cell }, out))
+    Ok((pre, channels, newest))
 }
 
 /// The channel count a cell call gives as its first argument.
-fn first_int_arg(p: &nn::Path, call: &CellCall) -> Result<i64, CompileError> {
+pub(crate) fn first_int_arg(p: &nn::Path, call: &CellCall) -> Result<i64, CompileError> {
     match call.args.first() {
         Some((_, ArgValue::Int(c))) => Ok(*c),
         _ => Err(CompileError::bad_op(

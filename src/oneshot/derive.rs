@@ -21,11 +21,17 @@ pub fn derive(alpha: &Tensor) -> Result<CellPath, TchError> {
     }
     let mut ops = [0usize; 6];
     for (slot, row) in ops.iter_mut().zip(values.chunks(OPS)) {
-        *slot = (1..OPS)
-            .max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a)))
-            .unwrap_or(1);
+        *slot = strongest(row, |k| k != 0).unwrap_or(1);
     }
     CellPath::from_indices(ops).ok_or_else(|| TchError::Kind("no op to derive".to_string()))
+}
+
+/// The index of the largest value of `row` among those `allowed` (the first of equal ones);
+/// `None` when none is allowed.
+pub fn strongest(row: &[f64], allowed: impl Fn(usize) -> bool) -> Option<usize> {
+    (0..row.len())
+        .filter(|&k| allowed(k))
+        .max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a)))
 }
 
 #[cfg(test)]

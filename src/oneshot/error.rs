@@ -10,6 +10,14 @@ pub enum OneShotError {
     /// A setting is out of range or of the wrong kind.
     #[error("{0}")]
     Config(String),
+    /// The space has a decision a supernet cannot mix (named in the reason).
+    #[error("space `{space}` cannot be compiled into a supernet: {reason}")]
+    NotASupernet {
+        /// The space.
+        space: String,
+        /// Which decision or part, and why.
+        reason: String,
+    },
     /// The dataset could not be read.
     #[error("{0}")]
     Data(#[from] DataError),

@@ -30,14 +30,32 @@ pub type CellMix = Vec<Vec<EdgeTerm>>;
 
 /// The DARTS mixture: every op but `none`, weighted by `softmax(α)` along each row.
 pub fn darts_mix(alpha: &Tensor) -> Result<CellMix, TchError> {
-    let weights = alpha.f_softmax(-1, alpha.kind())?;
-    (0..EDGES.len() as i64)
-        .map(|e| {
-            (1..OPS as i64)
-                .map(|k| {
+    let live: Vec<Vec<usize>> = (0..EDGES.len()).map(|_| (1..OPS).collect()).collect();
+    softmax_mix(alpha, None, &live)
+}
+
+/// The softmax mixture of any supernet: row `r` of `softmax(α + mask)` weighs the ops
+/// `live[r]` (the others, `none` and padding, are never computed). `mask` holds 0 where a
+/// row has an op and −∞ past its last one, for rows of unequal length.
+pub fn softmax_mix(
+    alpha: &Tensor,
+    mask: Option<&Tensor>,
+    live: &[Vec<usize>],
+) -> Result<CellMix, TchError> {
+    let logits = match mask {
+        Some(m) => alpha.f_add(m)?,
+        None => alpha.shallow_clone(),
+    };
+    let weights = logits.f_softmax(-1, alpha.kind())?;
+    live.iter()
+        .enumerate()
+        .map(|(e, ops)| {
+            let row = weights.f_get(e as i64)?;
+            ops.iter()
+                .map(|&k| {
                     Ok(EdgeTerm {
-                        op: k as usize,
-                        weight: Some(weights.f_get(e)?.f_get(k)?),
+                        op: k,
+                        weight: Some(row.f_get(k as i64)?),
                     })
                 })
                 .collect()
@@ -132,12 +150,22 @@ pub fn path_mix(path: &CellPath) -> CellMix {
 
 /// `softmax(α)` along each row, as plain numbers (rows in edge order).
 pub fn probabilities(alpha: &Tensor) -> Result<Vec<Vec<f64>>, TchError> {
-    let p = alpha
-        .f_detach()?
+    row_probabilities(alpha, None)
+}
+
+/// `softmax(α + mask)` along each row of a 2-D α, as plain numbers, one row per row of α.
+pub fn row_probabilities(alpha: &Tensor, mask: Option<&Tensor>) -> Result<Vec<Vec<f64>>, TchError> {
+    let a = alpha.f_detach()?;
+    let a = match mask {
+        Some(m) => a.f_add(m)?,
+        None => a,
+    };
+    let p = a
         .f_softmax(-1, Kind::Double)?
         .f_to_device(tch::Device::Cpu)?;
+    let width = (*alpha.size().last().unwrap_or(&1)).max(1) as usize;
     let flat = Vec::<f64>::try_from(p.f_flatten(0, -1)?)?;
-    Ok(flat.chunks(OPS).map(<[f64]>::to_vec).collect())
+    Ok(flat.chunks(width).map(<[f64]>::to_vec).collect())
 }
 
 #[cfg(test)]

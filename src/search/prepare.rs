@@ -99,6 +99,16 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         })
     };
     let space = lower(&spec.space_args).map_err(fail)?;
+    // Where the space came from, so that a strategy can lower it again at another size
+    // (`ctx.supernet(#{channels: 8, cells: 1})`), as the evaluator does with `lower`.
+    let space = match space.skeleton().origin {
+        Some(_) => space,
+        None => {
+            let mut skeleton = space.skeleton().clone();
+            skeleton.origin = Some(format!("{}:{}", path.display(), spec.space.0));
+            space.with_skeleton(skeleton)
+        }
+    };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let space = Arc::new(space);
     let workers = overrides.workers.or(spec.workers).unwrap_or(1).max(1);

@@ -1,7 +1,8 @@
 # DARTS (Liu et al., ICLR 2019): a normal and a reduction cell, each of 4 nodes; every node
 # picks 2 distinct earlier nodes and an op for each. With the 7 ops a derived cell may hold
 # (DARTS's `none` is dropped when deriving), one cell has 1,037,664,180 architectures and the
-# pair about 1.0767e18.
+# pair about 1.0767e18. The network has `n` normal cells per stage: 6 is DARTS' 20-cell
+# evaluation network; smaller values give the small networks a search on a CPU can afford.
 
 op sep_conv_3x3(c: int, stride: int = 1) = sep_conv(c, 3, stride: stride)
 op sep_conv_5x5(c: int, stride: int = 1) = sep_conv(c, 5, stride: stride)
@@ -35,10 +36,10 @@ cell darts_reduce(c: int, stride: int = 2) {
     output concat(n0, n1, n2, n3)
 }
 
-space darts(c: int = 16, classes: int = 10) {
+space darts(c: int = 16, n: int = 6, classes: int = 10) {
     input image(3, 32, 32)
     conv(3 * c, 3) >> batchnorm
-    >> darts_normal(c) * 6      >> darts_reduce(2 * c)
-    >> darts_normal(2 * c) * 6  >> darts_reduce(4 * c)
-    >> darts_normal(4 * c) * 6  >> global_avg_pool >> linear(classes)
+    >> darts_normal(c) * n      >> darts_reduce(2 * c)
+    >> darts_normal(2 * c) * n  >> darts_reduce(4 * c)
+    >> darts_normal(4 * c) * n  >> global_avg_pool >> linear(classes)
 }

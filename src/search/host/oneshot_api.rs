@@ -9,6 +9,8 @@
 //! and `latency_batch` set ProxylessNAS' latency term (mode `proxyless`), whose per-op table
 //! is measured on the search's device and cached in `latency.csv` of the cache folder
 //! (`NAS_CACHE`, else `~/.cache/nas`).
+//! On any other space, `ctx.supernet` compiles the space's own supernet instead (see
+//! [`super::ir_supernet_api`]); `alpha_table()` prints α's softmax on both.
 //! Architectures go in and out as the run's `Arch` values, so a derived one can be passed to
 //! `ctx.evaluate`. Time spent inside these calls is host time (outside the script's limit);
 //! every failure is a script error with its reason.
@@ -157,6 +159,22 @@ pub fn register(engine: &mut Engine) {
                 timed(n, |s| s.valid_accuracy(&path, Some(batches)))
             },
         )
+        .register_fn("alpha_table", |n: &mut SupernetHandle| {
+            let probs = timed(n, |s| s.probabilities())?;
+            let lines: Vec<String> = probs
+                .iter()
+                .zip(crate::oneshot::path::EDGES)
+                .map(|(row, (to, from))| {
+                    let ops: Vec<String> = Nb201Op::ALL
+                        .iter()
+                        .zip(row)
+                        .map(|(op, p)| format!("  {} {p:.3}", op.name()))
+                        .collect();
+                    format!("edge {to}<-{from}:{}", ops.concat())
+                })
+                .collect();
+            Ok::<_, Box<rhai::EvalAltResult>>(lines.join("\n"))
+        })
         .register_fn("op_names", |_: &mut SupernetHandle| -> Array {
             Nb201Op::ALL.iter().map(|op| op.name().into()).collect()
         })
@@ -323,8 +341,18 @@ pub(super) fn nb201_settings(
     Ok((space, seed))
 }
 
-/// `ctx.supernet(settings)`: reads the data, splits it and builds the supernet.
-fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
+/// `ctx.supernet(settings)`: reads the data, splits it and builds the supernet — the
+/// hand-written NAS-Bench-201 one for a space shaped like nb201, else the one compiled from
+/// the space's IR ([`super::ir_supernet_api`]).
+fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<Dynamic> {
+    if arch_of(&c.0.space.space, &CellPath([Nb201Op::Skip; 6])).is_err() {
+        return super::ir_supernet_api::ir_supernet(c, settings).map(Dynamic::from);
+    }
+    nb201_supernet(c, settings).map(Dynamic::from)
+}
+
+/// The NAS-Bench-201 supernet of `ctx.supernet(settings)`.
+fn nb201_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
     let (space, seed) = nb201_settings(c, "supernet", &settings, &KEYS)?;
     let net = SupernetConfig {
         channels: positive("channels", int(&settings, "channels", 8)?)?,

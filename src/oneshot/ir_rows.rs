@@ -1,0 +1,444 @@
+//! The architecture parameters of a supernet compiled from a space's IR: which row of α
+//! stands for what, which spaces can be a supernet at all, and the two ways back from α to
+//! the space — deriving an architecture (DARTS' rule) and the single-path mixture of a given
+//! architecture.
+//!
+//! - An op decision (a categorical decision whose alternatives are ops) has one row, one
+//!   column per alternative, shared by every edge and every cell call that uses it.
+//! - A `k of [...]` input choice becomes one mixed edge per candidate input, each with a row of
+//!   its own over the ops of the node's op decisions (DARTS' mixed edges); deriving keeps the
+//!   `k` candidates whose strongest op other than `none` weighs most, and gives each picked
+//!   slot the strongest op of its candidate's edge.
+//!
+//! Anything else a space may decide — depths, integers, booleans, subsets (`any of`), a
+//! node's kind, ops whose arguments are decisions — has no mixture here, and
+//! [`check_space`] says which decision it is.
+
+use super::derive::strongest;
+use super::mix::{CellMix, EdgeTerm};
+use super::OneShotError;
+use crate::space::{Alt, Architecture, ArgValue, Domain, Op, OpKind, OpRef, Space, Value};
+use std::collections::HashMap;
+use tch::{Device, Kind, TchError, Tensor};
+
+/// What a row of α stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowKind {
+    /// An op decision, by index.
+    Decision(usize),
+    /// The edge from candidate `candidate` of the pick decision `pick`.
+    Candidate {
+        /// The pick decision.
+        pick: usize,
+        /// The candidate's index in it.
+        candidate: usize,
+    },
+}
+
+/// One row of α.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// What it stands for.
+    pub kind: RowKind,
+    /// `decision` or `pick:candidate`, as printed.
+    pub name: String,
+    /// The label of each op, in column order.
+    pub labels: Vec<String>,
+    /// Whether each op is a zero op (`none`): never derived, never computed in a mixture.
+    pub zero: Vec<bool>,
+}
+
+/// A pick decision of the supernet: `k` of `n` candidates, slot `s`'s op from `slots[s]`.
+#[derive(Debug, Clone)]
+struct Pick {
+    decision: usize,
+    k: usize,
+    n: usize,
+    slots: Vec<usize>,
+}
+
+/// The rows of α and the decisions they cover.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    rows: Vec<Row>,
+    index: HashMap<RowKind, usize>,
+    picks: Vec<Pick>,
+}
+
+/// The error of a space that cannot be a supernet.
+pub(super) fn unsupported(space: &Space, reason: impl Into<String>) -> OneShotError {
+    OneShotError::NotASupernet {
+        space: space.name().to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Checks that every decision of `space` is an op choice or an input pick without a guard.
+pub fn check_space(space: &Space) -> Result<(), OneShotError> {
+    for d in space.decisions() {
+        let what = match &d.domain {
+            _ if d.guard.is_some() => {
+                Some("is switched on and off by another decision (a depth or a guarded choice)")
+            }
+            Domain::Categorical(alts) if alts.iter().all(|a| a.op.is_some()) => None,
+            Domain::Categorical(_) => Some("chooses a value, not an op"),
+            Domain::Integer { .. } => Some("chooses an integer"),
+            Domain::Boolean => Some("chooses a boolean"),
+            Domain::Depth { .. } => Some("chooses a depth"),
+            Domain::Pick { .. } => None,
+            Domain::Subset { .. } => Some("picks any subset of its inputs (`any of`)"),
+        };
+        if let Some(what) = what {
+            return Err(unsupported(
+                space,
+                format!(
+                    "decision `{}` {what}; a supernet mixes op choices and `k of [...]` input choices only",
+                    d.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `op` (an alternative of decision `owner`, or a fixed op) and what it expands
+/// to read no decision's value and hold no choice of their own.
+pub fn check_op(space: &Space, owner: &str, op: &Op, depth: usize) -> Result<(), OneShotError> {
+    if depth > 64 {
+        return Err(unsupported(
+            space,
+            format!("op `{}` nests too deeply", op.name),
+        ));
+    }
+    let decision_name = |d: usize| {
+        space
+            .decisions()
+            .get(d)
+            .map_or_else(|| d.to_string(), |x| x.name.clone())
+    };
+    for arg in &op.args {
+        if let ArgValue::Decision(d) = arg.value {
+            return Err(unsupported(
+                space,
+                format!(
+                    "op `{}` in {owner} takes its argument from decision `{}`; a supernet cannot mix over values",
+                    op.name,
+                    decision_name(d)
+                ),
+            ));
+        }
+    }
+    if let Some(body) = space.skeleton().expansions.get(op) {
+        for r in body {
+            match r {
+                OpRef::Fixed(inner) => check_op(space, owner, inner, depth + 1)?,
+                OpRef::Choice(d) => {
+                    return Err(unsupported(
+                        space,
+                        format!(
+                            "op `{}` in {owner} holds the choice `{}` inside it; choices nested in ops are not mixed",
+                            op.name,
+                            decision_name(*d)
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Rows {
+    /// The row of `kind`, added with the ops `alts` when it is new (an existing row must have
+    /// the same labels).
+    pub fn row(
+        &mut self,
+        space: &Space,
+        kind: RowKind,
+        alts: &[Alt],
+    ) -> Result<usize, OneShotError> {
+        let labels: Vec<String> = alts.iter().map(|a| a.label.clone()).collect();
+        if let Some(&r) = self.index.get(&kind) {
+            if self.rows[r].labels != labels {
+                return Err(unsupported(
+                    space,
+                    format!(
+                        "`{}` has different ops in different places ({:?} and {labels:?})",
+                        self.rows[r].name, self.rows[r].labels
+                    ),
+                ));
+            }
+            return Ok(r);
+        }
+        let decisions = space.decisions();
+        let name = match kind {
+            RowKind::Decision(d) => decisions[d].name.clone(),
+            RowKind::Candidate { pick, candidate } => {
+                let cand = match &decisions[pick].domain {
+                    Domain::Pick { candidates, .. } => candidates[candidate].clone(),
+                    _ => candidate.to_string(),
+                };
+                format!("{}:{cand}", decisions[pick].name)
+            }
+        };
+        let zero: Vec<bool> = alts
+            .iter()
+            .map(|a| a.op.as_ref().is_some_and(|o| o.kind == OpKind::Zero))
+            .collect();
+        if zero.iter().all(|&z| z) {
+            return Err(unsupported(
+                space,
+                format!("`{name}` has no op other than `none`"),
+            ));
+        }
+        if self.is_slot(kind_decision(kind)) {
+            return Err(unsupported(
+                space,
+                format!("decision `{name}` is used both on a picked input and elsewhere"),
+            ));
+        }
+        self.rows.push(Row {
+            kind,
+            name,
+            labels,
+            zero,
+        });
+        self.index.insert(kind, self.rows.len() - 1);
+        Ok(self.rows.len() - 1)
+    }
+
+    fn is_slot(&self, d: Option<usize>) -> bool {
+        d.is_some_and(|d| self.picks.iter().any(|p| p.slots.contains(&d)))
+    }
+
+    /// Registers pick decision `decision` with `slots[s]` the op decision of its slot `s`.
+    pub fn add_pick(
+        &mut self,
+        space: &Space,
+        decision: usize,
+        slots: Vec<usize>,
+    ) -> Result<(), OneShotError> {
+        let dec = &space.decisions()[decision];
+        let Domain::Pick { k, candidates } = &dec.domain else {
+            return Err(unsupported(
+                space,
+                format!("decision `{}` is not a pick", dec.name),
+            ));
+        };
+        if let Some(p) = self.picks.iter().find(|p| p.decision == decision) {
+            if p.slots != slots {
+                return Err(unsupported(
+                    space,
+                    format!("the input choice `{}` is used by two nodes", dec.name),
+                ));
+            }
+            return Ok(());
+        }
+        if slots.len() != *k as usize {
+            return Err(unsupported(
+                space,
+                format!(
+                    "the input choice `{}` does not give an op to each of its {k} inputs",
+                    dec.name
+                ),
+            ));
+        }
+        if let Some(&d) = slots
+            .iter()
+            .find(|&&d| self.index.contains_key(&RowKind::Decision(d)))
+        {
+            return Err(unsupported(
+                space,
+                format!(
+                    "decision `{}` is used both on a picked input and elsewhere",
+                    space.decisions()[d].name
+                ),
+            ));
+        }
+        self.picks.push(Pick {
+            decision,
+            k: *k as usize,
+            n: candidates.len(),
+            slots,
+        });
+        Ok(())
+    }
+
+    /// Checks that every decision of `space` has its row or its pick.
+    pub fn check_covers(&self, space: &Space) -> Result<(), OneShotError> {
+        for (d, dec) in space.decisions().iter().enumerate() {
+            let covered = self.index.contains_key(&RowKind::Decision(d))
+                || self.is_slot(Some(d))
+                || self.picks.iter().any(|p| p.decision == d);
+            if !covered {
+                return Err(unsupported(
+                    space,
+                    format!(
+                        "decision `{}` takes no part in any cell or layer of the network",
+                        dec.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows, in α's row order.
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    /// α's columns: the most ops of any row.
+    pub fn width(&self) -> usize {
+        self.rows.iter().map(|r| r.labels.len()).max().unwrap_or(1)
+    }
+
+    /// 0 where a row has an op, −∞ past its last one; `None` when every row is full.
+    pub fn mask(&self, kind: Kind, device: Device) -> Result<Option<Tensor>, TchError> {
+        let w = self.width();
+        if self.rows.iter().all(|r| r.labels.len() == w) {
+            return Ok(None);
+        }
+        let mut values = Vec::with_capacity(self.rows.len() * w);
+        for r in &self.rows {
+            values.extend((0..w).map(|k| {
+                if k < r.labels.len() {
+                    0.0
+                } else {
+                    f64::NEG_INFINITY
+                }
+            }));
+        }
+        let rows = self.rows.len() as i64;
+        Ok(Some(
+            Tensor::from_slice(&values)
+                .f_view([rows, w as i64])?
+                .f_to_kind(kind)?
+                .f_to_device(device)?,
+        ))
+    }
+
+    /// Each row's ops other than zero ops: what a mixture computes.
+    pub fn live(&self) -> Vec<Vec<usize>> {
+        self.rows
+            .iter()
+            .map(|r| (0..r.labels.len()).filter(|&k| !r.zero[k]).collect())
+            .collect()
+    }
+
+    /// The architecture `probs` (`softmax(α)` per row) points at: on each op decision its
+    /// strongest op other than `none`; on each pick the `k` candidates whose strongest such op
+    /// weighs most (the first of equal ones), each picked slot taking that op.
+    pub fn derive(&self, space: &Space, probs: &[Vec<f64>]) -> Result<Architecture, OneShotError> {
+        let mut values = vec![Value::Off; space.decisions().len()];
+        let best = |r: usize| -> Result<(usize, f64), OneShotError> {
+            let row = &self.rows[r];
+            let p = probs
+                .get(r)
+                .ok_or_else(|| OneShotError::Config(format!("no weights for `{}`", row.name)))?;
+            let k = strongest(&p[..row.labels.len().min(p.len())], |k| !row.zero[k]).ok_or_else(
+                || OneShotError::Config(format!("`{}` has no op to derive", row.name)),
+            )?;
+            Ok((k, p[k]))
+        };
+        for (kind, &r) in &self.index {
+            if let RowKind::Decision(d) = kind {
+                values[*d] = Value::Cat(best(r)?.0 as u32);
+            }
+        }
+        for pick in &self.picks {
+            let mut scored = Vec::with_capacity(pick.n);
+            for c in 0..pick.n {
+                let key = RowKind::Candidate {
+                    pick: pick.decision,
+                    candidate: c,
+                };
+                let r = *self.index.get(&key).ok_or_else(|| {
+                    OneShotError::Config(format!("candidate {c} of a pick has no edge"))
+                })?;
+                let (op, weight) = best(r)?;
+                scored.push((c, op, weight));
+            }
+            let mut ranked = scored;
+            ranked.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+            let mut chosen: Vec<(usize, usize)> = ranked
+                .iter()
+                .take(pick.k)
+                .map(|&(c, op, _)| (c, op))
+                .collect();
+            chosen.sort();
+            let mut set = 0u64;
+            for (s, &(c, op)) in chosen.iter().enumerate() {
+                set |= 1 << c;
+                values[pick.slots[s]] = Value::Cat(op as u32);
+            }
+            values[pick.decision] = Value::Set(set);
+        }
+        Architecture::new(space, values).map_err(|e| {
+            OneShotError::Config(format!(
+                "the derived architecture is not one of space `{}`: {e}",
+                space.name()
+            ))
+        })
+    }
+
+    /// The single path of `arch`: each op decision's op, and on each picked candidate's edge
+    /// its slot's op, with weight 1; unpicked candidates' edges carry nothing.
+    pub fn path_mix(&self, arch: &Architecture) -> Result<CellMix, OneShotError> {
+        let values = arch.values();
+        let cat = |d: usize| match values.get(d) {
+            Some(Value::Cat(k)) => Ok(*k as usize),
+            _ => Err(OneShotError::Config(format!(
+                "decision {d} holds no op in the architecture"
+            ))),
+        };
+        let mut mix = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            let op = match row.kind {
+                RowKind::Decision(d) => Some(cat(d)?),
+                RowKind::Candidate { pick, candidate } => {
+                    let p = self
+                        .picks
+                        .iter()
+                        .find(|p| p.decision == pick)
+                        .ok_or_else(|| {
+                            OneShotError::Config(format!("`{}` has no pick", row.name))
+                        })?;
+                    let Some(Value::Set(set)) = values.get(pick) else {
+                        return Err(OneShotError::Config(format!(
+                            "`{}` holds no inputs in the architecture",
+                            row.name
+                        )));
+                    };
+                    if set >> candidate & 1 == 1 {
+                        let slot = (set & ((1u64 << candidate) - 1)).count_ones() as usize;
+                        Some(cat(p.slots[slot])?)
+                    } else {
+                        None
+                    }
+                }
+            };
+            mix.push(match op {
+                Some(k) if k < row.labels.len() => vec![EdgeTerm {
+                    op: k,
+                    weight: None,
+                }],
+                Some(k) => {
+                    return Err(OneShotError::Config(format!(
+                        "`{}` has no op {k}",
+                        row.name
+                    )))
+                }
+                None => Vec::new(),
+            });
+        }
+        Ok(mix)
+    }
+}
+
+fn kind_decision(kind: RowKind) -> Option<usize> {
+    match kind {
+        RowKind::Decision(d) => Some(d),
+        RowKind::Candidate { .. } => None,
+    }
+}

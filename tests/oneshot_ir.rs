@@ -1,0 +1,483 @@
+//! The supernet compiled from a space's IR, on tiny stdlib spaces (the DARTS space at 4
+//! channels and one normal cell per stage, NAS-Bench-201 at 4 channels and one cell per
+//! stage; 8×8 grey images, double precision where values are compared): it builds with one
+//! α row per op decision or candidate input edge; a path through it has exactly the single
+//! architecture's parameters and computes the same logits with the same weights; DARTS steps
+//! move α and the weights; deriving follows DARTS' rule (top-2 inputs by their strongest
+//! op, `none` never chosen) and gives an architecture the space's own text form accepts;
+//! spaces it cannot mix are errors that name the decision.
+
+use nas::compile::catalog::{build_arch, NetworkSize};
+use nas::oneshot::{IrSearch, IrSupernet, SearchConfig, Supernet, SupernetConfig};
+use nas::space::{load_space_with, Architecture, Domain, Source, Space, StepKind, Value};
+use nas::train::ImageSet;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use tch::{nn, Device, Kind, Tensor};
+
+/// Building draws from libtorch's one global generator: one test at a time.
+static GENERATOR: Mutex<()> = Mutex::new(());
+
+fn space(name: &str, c: i64, classes: i64) -> Space {
+    let args = [
+        ("c".to_string(), c),
+        ("n".to_string(), 1),
+        ("classes".to_string(), classes),
+    ];
+    load_space_with(name, &args).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The `cells.I.edges.TO<-FROM.LABEL` prefixes of the supernet's weights that `arch` runs,
+/// found from the space's cell graphs (independently of the supernet's own bookkeeping).
+fn path_prefixes(space: &Space, arch: &Architecture) -> HashSet<String> {
+    let values = arch.values();
+    let mut out = HashSet::new();
+    let cells = space.skeleton().steps.iter().filter_map(|s| match &s.kind {
+        StepKind::Cell(call) => Some(call),
+        StepKind::Op(_) => None,
+    });
+    for (i, call) in cells.enumerate() {
+        let g = &call.instance;
+        for (j, node) in g.nodes.iter().enumerate() {
+            let to = g.inputs.len() + j;
+            for term in &node.terms {
+                let (
+                    Source::Pick {
+                        decision,
+                        slot,
+                        vertices,
+                    },
+                    Some(nas::space::OpRef::Choice(d)),
+                ) = (&term.source, &term.op)
+                else {
+                    continue;
+                };
+                let Value::Set(set) = values[*decision] else {
+                    panic!("pick without a set")
+                };
+                let c = (0..vertices.len())
+                    .filter(|c| set >> c & 1 == 1)
+                    .nth(*slot as usize)
+                    .unwrap();
+                let Value::Cat(k) = values[*d] else {
+                    panic!("op without a value")
+                };
+                let Domain::Categorical(alts) = &space.decisions()[*d].domain else {
+                    panic!("not an op choice")
+                };
+                let label = &alts[k as usize].label;
+                out.insert(format!("cells.{i}.edges.{to}<-{}.{label}.", vertices[c]));
+            }
+        }
+    }
+    out
+}
+
+/// Two classes told apart by brightness, 8×8 grey pixels.
+fn toy(n: i64, seed: i64) -> ImageSet {
+    tch::manual_seed(seed);
+    let labels = Tensor::randint(2, [n], (Kind::Int64, Device::Cpu));
+    let base = labels.view([n, 1, 1, 1]).to_kind(Kind::Float) * 120.0 + 40.0;
+    let noise = Tensor::randn([n, 1, 8, 8], (Kind::Float, Device::Cpu)) * 30.0;
+    ImageSet {
+        pixels: (base + noise).clamp(0.0, 255.0).to_kind(Kind::Uint8),
+        labels,
+        classes: 2,
+        mean: vec![0.4],
+        std: vec![0.3],
+    }
+}
+
+fn row(net: &IrSupernet, name: &str) -> usize {
+    net.rows()
+        .rows()
+        .iter()
+        .position(|r| r.name == name)
+        .unwrap_or_else(|| panic!("no row {name}"))
+}
+
+#[test]
+fn the_darts_space_compiles_into_one_supernet_with_a_row_per_candidate_edge() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let s = space("darts", 4, 3);
+    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
+    // Per cell 2 + 3 + 4 + 5 = 14 candidate edges, normal and reduce: 28 rows of 7 ops.
+    assert_eq!(net.alpha().size(), [28, 7]);
+    assert!(net.alpha().requires_grad());
+    let names: Vec<&str> = net.rows().rows().iter().map(|r| r.name.as_str()).collect();
+    assert!(names.contains(&"darts_normal.n3.in:n2"), "{names:?}");
+    assert!(names.contains(&"darts_reduce.n0.in:c1"), "{names:?}");
+    // Every alternative of every candidate edge has its own weights; α is not among them.
+    let weights = net.named_weights();
+    assert!(weights.iter().all(|(n, _)| !n.contains("alpha")));
+    let has = |name: &str| weights.iter().any(|(n, _)| n.starts_with(name));
+    assert!(has("cells.0.edges.5<-4.sep_conv_5x5."));
+    assert!(has("cells.1.edges.2<-0.dil_conv_3x3."));
+    let x = Tensor::randn([2, 1, 8, 8], (Kind::Float, Device::Cpu));
+    let logits = net
+        .forward(&x, &net.darts_mix(net.alpha()).unwrap(), true)
+        .unwrap();
+    assert_eq!(logits.size(), [2, 3]);
+    let g = Tensor::run_backward(
+        &[logits.square().sum(Kind::Float)],
+        &[net.alpha()],
+        false,
+        false,
+    );
+    assert!(g[0].abs().sum(Kind::Double).double_value(&[]) > 0.0);
+}
+
+#[test]
+fn a_path_through_the_supernet_is_the_single_architecture() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let s = space("darts", 4, 3);
+    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Double, 1).unwrap();
+    let mut rng = nas::space::rng(5);
+    for _ in 0..2 {
+        let arch = s.sample(&mut rng).unwrap();
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let size = NetworkSize {
+            in_channels: Some(1),
+            ..NetworkSize::default()
+        };
+        let alone = build_arch(&vs.root(), &s, &arch, size).unwrap();
+        vs.set_kind(Kind::Double);
+        // The supernet's weights on the path: the fixed parts and the picked ops' edges.
+        let prefixes = path_prefixes(&s, &arch);
+        // Five cells (a normal one per stage, two reductions), 4 nodes, 2 picked inputs each.
+        assert_eq!(prefixes.len(), 5 * 4 * 2, "{prefixes:?}");
+        let on_path = |n: &str| !n.contains(".edges.") || prefixes.iter().any(|p| n.starts_with(p));
+        let shared = net.named_weights();
+        let path_count: i64 = shared
+            .iter()
+            .filter(|(n, _)| on_path(n))
+            .map(|(_, t)| t.numel() as i64)
+            .sum();
+        let alone_count: i64 = vs
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum();
+        assert_eq!(path_count, alone_count);
+        assert!(net.weight_count() > 5 * alone_count);
+        // With the supernet's weights copied in, the single architecture gives the same logits.
+        let by_name: std::collections::HashMap<String, Tensor> = shared
+            .into_iter()
+            .filter(|(n, _)| on_path(n))
+            .map(|(n, t)| {
+                let single = prefixes
+                    .iter()
+                    .find(|p| n.starts_with(p.as_str()))
+                    .map(|p| {
+                        let (edge, label) = p.trim_end_matches('.').rsplit_once('.').unwrap();
+                        n.replacen(&format!("{edge}.{label}."), &format!("{edge}."), 1)
+                    })
+                    .unwrap_or_else(|| n.clone());
+                (single, t)
+            })
+            .collect();
+        let mut copied = 0;
+        tch::no_grad(|| {
+            for (name, mut v) in vs.variables() {
+                if let Some(src) = by_name.get(&name) {
+                    v.copy_(src);
+                    copied += 1;
+                }
+            }
+        });
+        assert_eq!(copied, vs.trainable_variables().len());
+        let x = Tensor::randn([3, 1, 8, 8], (Kind::Double, Device::Cpu));
+        let through = net
+            .forward(&x, &net.path_mix(&arch).unwrap(), true)
+            .unwrap();
+        let expected = alone.forward(&x, true).unwrap();
+        let diff = (through - expected).abs().max().double_value(&[]);
+        assert!(diff < 1e-10, "{diff}");
+    }
+}
+
+#[test]
+fn darts_steps_move_alpha_and_the_weights_and_derive_a_valid_architecture() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    tch::set_num_threads(1);
+    let s = space("darts", 4, 2);
+    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 2).unwrap();
+    let config = SearchConfig {
+        arch_lr: 0.05,
+        ..SearchConfig::darts(
+            SupernetConfig {
+                channels: 4,
+                cells: 1,
+                classes: 2,
+                in_channels: 1,
+            },
+            8,
+            3,
+        )
+    };
+    let mut search = IrSearch::new(net, toy(16, 1), toy(16, 2), &config).unwrap();
+    let alpha0 = search.supernet().alpha().copy();
+    let weights0: Vec<Tensor> = search
+        .supernet()
+        .weights()
+        .iter()
+        .map(Tensor::copy)
+        .collect();
+    assert!(search.alpha_step(1).unwrap().is_finite());
+    let moved = (search.supernet().alpha() - &alpha0)
+        .abs()
+        .max()
+        .double_value(&[]);
+    assert!(moved > 1e-3, "{moved}");
+    assert!(search.weight_step().unwrap().is_finite());
+    let changed = search
+        .supernet()
+        .weights()
+        .iter()
+        .zip(&weights0)
+        .filter(|(w, b)| w.not_equal_tensor(b).any().int64_value(&[]) != 0)
+        .count();
+    assert!(
+        changed > weights0.len() / 2,
+        "{changed} of {}",
+        weights0.len()
+    );
+    // Second order runs on the same primitives; other orders are refused.
+    assert!(search.alpha_step(2).unwrap().is_finite());
+    assert!(search.alpha_step(3).is_err());
+    let derived = search.derive().unwrap();
+    let text = s.encode(&derived);
+    assert_eq!(s.decode(&text).unwrap(), derived);
+    let acc = search.valid_accuracy(&derived, None).unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+}
+
+#[test]
+fn deriving_keeps_the_inputs_whose_strongest_op_weighs_most() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let s = space("darts", 4, 3);
+    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
+    let alpha = Tensor::zeros([28, 7], (Kind::Float, Device::Cpu));
+    // Node n1 of the normal cell reads c0, c1, n0: n0's edge is strongly sep_conv_5x5 (1),
+    // c1's strongly max_pool_3x3 (4), c0's flat. The picked inputs are {c1, n0}, in that
+    // order, so op0 (c1's slot) is the pooling and op1 the 5×5 convolution.
+    let _ = alpha
+        .get(row(&net, "darts_normal.n1.in:n0") as i64)
+        .get(1)
+        .fill_(3.0);
+    let _ = alpha
+        .get(row(&net, "darts_normal.n1.in:c1") as i64)
+        .get(4)
+        .fill_(2.0);
+    // Node n3 of the reduction cell: only n2's edge stands out (skip, 6); the tie among the
+    // others goes to the first candidate, c0, whose ops tie too: the first, sep_conv_3x3.
+    let _ = alpha
+        .get(row(&net, "darts_reduce.n3.in:n2") as i64)
+        .get(6)
+        .fill_(1.0);
+    tch::no_grad(|| net.alpha().shallow_clone().copy_(&alpha));
+    let text = s.encode(&net.derive().unwrap());
+    for part in [
+        "darts_normal.n1.in={c1,n0}",
+        "darts_normal.n1.op0=max_pool_3x3",
+        "darts_normal.n1.op1=sep_conv_5x5",
+        "darts_reduce.n3.in={c0,n2}",
+        "darts_reduce.n3.op0=sep_conv_3x3",
+        "darts_reduce.n3.op1=skip_connect",
+    ] {
+        assert!(text.contains(part), "{part} not in {text}");
+    }
+}
+
+#[test]
+fn nb201_through_the_generic_builder_matches_the_hand_written_supernet() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let s = space("nb201", 4, 3);
+    let ir = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
+    let config = SupernetConfig {
+        channels: 4,
+        cells: 1,
+        classes: 3,
+        in_channels: 1,
+    };
+    let hand = Supernet::new(config, Device::Cpu, Kind::Float, 0).unwrap();
+    // One row per edge decision, NB201's five ops each: the hand-written α's shape.
+    assert_eq!(ir.alpha().size(), hand.alpha().size());
+    // The same candidate convolutions on every edge of every cell (the batch norms differ:
+    // the hand-written search ops have no learned scale and shift, DARTS' convention).
+    let convs = |named: Vec<(String, Tensor)>| -> (usize, i64) {
+        let w: Vec<i64> = named
+            .iter()
+            .filter(|(n, _)| n.contains(".edges.") && n.ends_with("conv.weight"))
+            .map(|(_, t)| t.numel() as i64)
+            .collect();
+        (w.len(), w.iter().sum())
+    };
+    assert_eq!(convs(ir.named_weights()), convs(hand.named_weights()));
+    // `none` is never derived: with it strongest everywhere, the next op is taken.
+    let alpha = Tensor::zeros([6, 5], (Kind::Float, Device::Cpu));
+    let _ = alpha.narrow(1, 0, 1).fill_(5.0);
+    let _ = alpha.narrow(1, 3, 1).fill_(1.0);
+    tch::no_grad(|| ir.alpha().shallow_clone().copy_(&alpha));
+    let text = s.encode(&ir.derive().unwrap());
+    assert_eq!(
+        text,
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    );
+    // A path with `none` edges runs (a zero op's output, not a missing one).
+    let arch = s
+        .decode("|none~0|+|skip_connect~0|none~1|+|none~0|none~1|avg_pool_3x3~2|")
+        .unwrap();
+    let x = Tensor::randn([2, 1, 8, 8], (Kind::Float, Device::Cpu));
+    let logits = ir.forward(&x, &ir.path_mix(&arch).unwrap(), true).unwrap();
+    assert_eq!(logits.size(), [2, 3]);
+}
+
+#[test]
+fn spaces_a_supernet_cannot_mix_are_errors_that_name_the_decision() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let cases = [
+        ("nas_rl", "chooses a value"),
+        ("enas_macro", "picks any subset"),
+        ("stdlib/spaces/mobilenet_v2.nas:mobilenet_v2_depth", "depth"),
+    ];
+    for (spec, why) in cases {
+        let s = nas::space::load_space(spec).unwrap_or_else(|e| panic!("{e}"));
+        let name = s.name().to_string();
+        let err = IrSupernet::new(&s, 3, Device::Cpu, Kind::Float, 0)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains(&format!(
+                "space `{name}` cannot be compiled into a supernet"
+            )) && err.contains("decision `")
+                && err.contains(why),
+            "{name}: {err}"
+        );
+    }
+    // Every other stdlib image space is refused with its reason, never a panic.
+    for name in ["nb101", "mobilenet_v2"] {
+        let s = nas::space::load_space(name).unwrap_or_else(|e| panic!("{e}"));
+        let err = IrSupernet::new(&s, 3, Device::Cpu, Kind::Float, 0)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains(&format!(
+                "space `{name}` cannot be compiled into a supernet"
+            )),
+            "{name}: {err}"
+        );
+    }
+    // A single architecture is not a mixture of the supernet's space.
+    let s = space("darts", 4, 3);
+    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
+    let other = space("nb201", 4, 3);
+    let foreign = other
+        .decode("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+        .unwrap();
+    assert!(net.path_mix(&foreign).is_err());
+    assert!(IrSupernet::new(&s, 0, Device::Cpu, Kind::Float, 0).is_err());
+}
+
+/// A tiny space with an op choice in the network's pipeline (3 ops, so α's rows are ragged),
+/// a cell edge's op choice with `none`, and a 2-of-2 input pick.
+const TINY: &str = "
+op conv3(c: int) = relu >> conv(c, 3) >> batchnorm
+choice layer_op(c: int) = conv3(c) | sep_conv(c, 3) | max_pool(3)
+choice edge_op(c: int) = none | skip | conv3(c) | avg_pool(3)
+
+cell mix(c: int) {
+    input  a
+    node   b = sum(a >> edge_op(c))
+    node   d = sum(2 of [a, b] >> edge_op(c))
+    output concat(b, d)
+}
+
+space tiny(c: int = 4, classes: int = 2) {
+    input image(1, 8, 8)
+    conv(c, 3) >> batchnorm >> layer_op(c) >> mix(c) >> global_avg_pool >> linear(classes)
+}
+";
+
+#[test]
+fn pipeline_op_choices_ragged_rows_and_none_edges_run_as_paths() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tiny.nas");
+    std::fs::write(&file, TINY).unwrap();
+    let s = nas::space::load_space(&format!("{}:tiny", file.display()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Double, 4).unwrap();
+    let names: Vec<&str> = net.rows().rows().iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["s2", "mix.b.op", "mix.d.in:a", "mix.d.in:b"]);
+    assert_eq!(net.alpha().size(), [4, 4]);
+    // The pipeline's choice has 3 ops: its 4th column weighs nothing.
+    let probs = net.probabilities().unwrap();
+    assert_eq!(probs[0][3], 0.0);
+    assert!((probs[0].iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    let mut rng = nas::space::rng(9);
+    let x = Tensor::randn([2, 1, 8, 8], (Kind::Double, Device::Cpu));
+    for _ in 0..12 {
+        let arch = s.sample(&mut rng).unwrap();
+        let text = s.encode(&arch);
+        let value = |key: &str| {
+            text.split(' ')
+                .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+                .unwrap()
+                .to_string()
+        };
+        let prefixes = [
+            format!("layers.2.{}.", value("s2")),
+            format!("cells.0.edges.1<-0.{}.", value("mix.b.op")),
+            format!("cells.0.edges.2<-0.{}.", value("mix.d.op0")),
+            format!("cells.0.edges.2<-1.{}.", value("mix.d.op1")),
+        ];
+        let mixed = |n: &str| n.starts_with("layers.2.") || n.contains(".edges.");
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let size = NetworkSize {
+            in_channels: Some(1),
+            ..NetworkSize::default()
+        };
+        let alone = build_arch(&vs.root(), &s, &arch, size).unwrap();
+        vs.set_kind(Kind::Double);
+        let mut copied = 0;
+        tch::no_grad(|| {
+            for (n, t) in net.named_weights() {
+                let single = if mixed(&n) {
+                    match prefixes.iter().find(|p| n.starts_with(p.as_str())) {
+                        Some(p) => {
+                            let (head, label) = p.trim_end_matches('.').rsplit_once('.').unwrap();
+                            n.replacen(&format!("{head}.{label}."), &format!("{head}."), 1)
+                        }
+                        None => continue,
+                    }
+                } else {
+                    n.clone()
+                };
+                let mut v = vs
+                    .variables()
+                    .remove(&single)
+                    .unwrap_or_else(|| panic!("{single} ({text})"));
+                v.copy_(&t);
+                copied += 1;
+            }
+        });
+        assert_eq!(copied, vs.trainable_variables().len(), "{text}");
+        let through = net
+            .forward(&x, &net.path_mix(&arch).unwrap(), true)
+            .unwrap();
+        let expected = alone.forward(&x, true).unwrap();
+        let diff = (through - expected).abs().max().double_value(&[]);
+        assert!(diff < 1e-10, "{text}: {diff}");
+    }
+    // Deriving never picks `none` and gives an architecture of the space.
+    let derived = net.derive().unwrap();
+    assert_eq!(s.decode(&s.encode(&derived)).unwrap(), derived);
+    assert!(
+        !s.encode(&derived).contains("=none"),
+        "{}",
+        s.encode(&derived)
+    );
+}

@@ -1,0 +1,110 @@
+//! DARTS on the DARTS space end to end through `nas run`: `ctx.supernet` compiles the space's
+//! own supernet (2 channels, one normal cell per stage, a slice of Fashion-MNIST), the
+//! strategy derives a pair of cells in the space's canonical text, and the train evaluator
+//! retrains and tests it; a space the supernet cannot mix is a script error naming the
+//! decision.
+
+use std::path::Path;
+use std::process::Command;
+
+fn run(dir: &Path, text: &str) -> (bool, String) {
+    std::fs::write(dir.join("e.nas"), text).expect("writes");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
+        .args(["run", "e.nas", "--fresh"])
+        .current_dir(dir)
+        .env("OMP_NUM_THREADS", "1")
+        .env("NAS_STDLIB", Path::new(root).join("stdlib"))
+        .output()
+        .expect("nas runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn fashion_mnist_present() -> bool {
+    let dir = std::env::var_os("NAS_FASHION_MNIST")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/usr/share/datasets/fashion-mnist".into());
+    dir.join("train-images-idx3-ubyte.gz").is_file()
+        || dir.join("train-images-idx3-ubyte").is_file()
+}
+
+fn experiment(space: &str, strategy: &str) -> String {
+    format!(
+        r#"
+import "{root}/stdlib/spaces/{space}.nas"
+experiment e {{
+    space     {space}
+    data      fashion_mnist(valid: 0.1, limit: 300, test_limit: 100)
+    evaluate  train(epochs: 1, batch: 32, channels: 2, cells: 1, threads: 1)
+    strategy  {strategy}
+    budget    trials: 1
+    seed      0
+    objective maximize valid_acc
+}}
+"#,
+        root = env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn darts_searches_the_darts_space_and_the_derived_pair_is_retrained() {
+    if !fashion_mnist_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = "darts(order: 1, epochs: 1, steps: 2, channels: 2, cells: 1, batch: 16, limit: 128, threads: 1)";
+    let (ok, out) = run(dir.path(), &experiment("darts", strategy));
+    assert!(ok, "{out}");
+    assert!(out.contains("compiled from its IR"), "{out}");
+    assert!(out.contains("28 α rows"), "{out}");
+    let derived = out
+        .lines()
+        .find_map(|l| l.strip_prefix("derived: "))
+        .unwrap_or_else(|| panic!("prints the derived pair:\n{out}"))
+        .trim();
+    // Both cells, every node with two inputs and an op for each.
+    for cell in ["darts_normal", "darts_reduce"] {
+        for node in 0..4 {
+            for key in ["in={", "op0=", "op1="] {
+                let part = format!("{cell}.n{node}.{key}");
+                assert!(derived.contains(&part), "{part} not in {derived}");
+            }
+        }
+    }
+    // The evaluator trained and tested exactly that pair.
+    let chosen = out
+        .lines()
+        .find_map(|l| l.strip_prefix("chosen architecture: "))
+        .unwrap_or_else(|| panic!("reports the chosen architecture:\n{out}"))
+        .trim();
+    assert_eq!(chosen, derived);
+    let test_acc: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("test_acc of the chosen architecture: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("reports the test accuracy:\n{out}"));
+    assert!((0.0..=100.0).contains(&test_acc), "{test_acc}");
+}
+
+#[test]
+fn a_space_the_supernet_cannot_mix_is_a_script_error_naming_the_decision() {
+    if !fashion_mnist_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = "darts(order: 1, epochs: 1, steps: 1, limit: 64, threads: 1)";
+    let text = experiment("nas_rl", strategy).replace("channels: 2, cells: 1, ", "");
+    let (ok, out) = run(dir.path(), &text);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("space `nas_rl` cannot be compiled into a supernet: decision `"),
+        "{out}"
+    );
+}
