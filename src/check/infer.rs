@@ -306,7 +306,14 @@ impl<'p> Infer<'p> {
             diagnostics: Vec::new(),
             traces: Vec::new(),
             steps: 0,
-            memo: FastMap::default(),
+            // Each definition is typically applied with a few argument sets: sized so that
+            // the table rarely grows (rehashing every key) while checking.
+            memo: {
+                let items: usize = modules.iter().map(|m| m.ast.items.len()).sum();
+                let mut memo = FastMap::default();
+                memo.reserve(items.saturating_mul(4));
+                memo
+            },
             key_buffers: Vec::new(),
             value_buffers: Vec::new(),
             nesting: 0,
