@@ -400,7 +400,8 @@ impl<'p> Infer<'p> {
                     let keyed = memo_key(id, &params, &[Shape::Unknown], &mut key);
                     let env = Env::new(params, &[]);
                     let out = self.apply(&def.body, &env, &[Shape::Unknown]);
-                    if keyed {
+                    // A check cut short by the step budget is not a result to reuse.
+                    if keyed && self.steps <= STEP_BUDGET {
                         self.memo.insert(key.into_boxed_slice(), out);
                     }
                 }
