@@ -105,8 +105,11 @@ impl Globals {
                 .collect();
             globals.builtin_params.insert(builtin, params);
         }
+        let items: usize = modules.iter().map(|m| m.ast.items.len()).sum();
+        globals.defs.reserve(items);
         for (m, module) in modules.iter().enumerate() {
             let mut own: FastMap<String, DefId> = FastMap::default();
+            own.reserve(module.ast.items.len());
             for (i, item) in module.ast.items.iter().enumerate() {
                 let Some(name) = item.kind.name() else {
                     continue;

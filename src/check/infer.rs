@@ -94,6 +94,8 @@ pub struct Infer<'p> {
     memo: FastMap<Box<[i64]>, Shape>,
     /// Reusable buffers for memo keys (one per nested application in progress).
     key_buffers: Vec<Vec<i64>>,
+    /// Reusable buffers for argument values (a memo hit hands its buffer back).
+    value_buffers: Vec<Vec<Val<'p>>>,
     nesting: usize,
     depth: usize,
     note: Option<String>,
@@ -304,8 +306,16 @@ impl<'p> Infer<'p> {
             diagnostics: Vec::new(),
             traces: Vec::new(),
             steps: 0,
-            memo: FastMap::default(),
+            // Each definition is typically applied with a few argument sets: sized so that
+            // the table rarely grows (rehashing every key) while checking.
+            memo: {
+                let items: usize = modules.iter().map(|m| m.ast.items.len()).sum();
+                let mut memo = FastMap::default();
+                memo.reserve(items.saturating_mul(4));
+                memo
+            },
             key_buffers: Vec::new(),
+            value_buffers: Vec::new(),
             nesting: 0,
             depth: 0,
             note: None,
@@ -317,6 +327,12 @@ impl<'p> Infer<'p> {
             .get(id.module as usize)
             .and_then(|m| m.ast.items.get(id.item as usize))
             .map(|item| &item.kind)
+    }
+
+    /// Whether `id` is part of a recursion (never instantiated). Almost no program has one, so
+    /// the (SipHash) lookup is skipped when the set is empty.
+    fn is_recursive(&self, id: DefId) -> bool {
+        !self.recursive.is_empty() && self.recursive.contains(&id)
     }
 
     fn tick(&mut self) -> bool {
@@ -371,14 +387,23 @@ impl<'p> Infer<'p> {
                 module,
                 item: i as u32,
             };
-            if self.recursive.contains(&id) {
+            if self.is_recursive(id) {
                 return;
             }
             self.note = None;
             match &item.kind {
                 ItemKind::Op(def) | ItemKind::Choice(def) => {
-                    let env = Env::new(vec![Val::Unknown; def.params.len()], &[]);
-                    self.apply(&def.body, &env, &[Shape::Unknown]);
+                    let params = vec![Val::Unknown; def.params.len()];
+                    // Remembered as an application to unknown arguments and input would be,
+                    // so a later such use (a cell's own check) is a memo hit.
+                    let mut key = Vec::new();
+                    let keyed = memo_key(id, &params, &[Shape::Unknown], &mut key);
+                    let env = Env::new(params, &[]);
+                    let out = self.apply(&def.body, &env, &[Shape::Unknown]);
+                    // A check cut short by the step budget is not a result to reuse.
+                    if keyed && self.steps <= STEP_BUDGET {
+                        self.memo.insert(key.into_boxed_slice(), out);
+                    }
                 }
                 ItemKind::Cell(def) => {
                     let env = Env::new(vec![Val::Unknown; def.params.len()], &def.body);
@@ -405,7 +430,7 @@ impl<'p> Infer<'p> {
                         let Res::Def(space_id) = reference.res else {
                             continue;
                         };
-                        if self.recursive.contains(&space_id) {
+                        if self.is_recursive(space_id) {
                             continue;
                         }
                         let Some(ItemKind::Space(space)) = self.item(space_id) else {
@@ -482,17 +507,19 @@ impl<'p> Infer<'p> {
         args: Option<&'p Args>,
         caller: &Rc<Env<'p>>,
     ) -> Rc<Env<'p>> {
-        let values = self.bind_values(params, args, caller);
+        let mut values = Vec::with_capacity(params.len());
+        self.bind_values(params, args, caller, &mut values);
         Env::new(values, body)
     }
 
-    /// The values [`Infer::bind`] binds `params` to.
+    /// Appends to the empty `values` what [`Infer::bind`] binds `params` to.
     fn bind_values(
         &mut self,
         params: &'p [crate::syntax::ast::Param],
         args: Option<&'p Args>,
         caller: &Rc<Env<'p>>,
-    ) -> Vec<Val<'p>> {
+        values: &mut Vec<Val<'p>>,
+    ) {
         // The argument given for each parameter (on the stack for the usual few parameters).
         let mut inline: [Option<&'p Expr>; 8] = [None; 8];
         let mut spilled: Vec<Option<&'p Expr>>;
@@ -518,7 +545,6 @@ impl<'p> Infer<'p> {
                 }
             }
         }
-        let mut values: Vec<Val<'p>> = Vec::with_capacity(params.len());
         for (param, &arg) in params.iter().zip(given.iter()) {
             let value = match (arg, &param.default) {
                 (Some(arg), _) => self.value(arg, caller),
@@ -534,7 +560,6 @@ impl<'p> Infer<'p> {
             };
             values.push(value);
         }
-        values
     }
 
     fn local(&mut self, env: &Rc<Env<'p>>, stmt: u32, index: u32) -> Val<'p> {
@@ -701,7 +726,7 @@ impl<'p> Infer<'p> {
         env: &Rc<Env<'p>>,
         history: &[Shape],
     ) -> Shape {
-        if self.recursive.contains(&id) || self.depth >= MAX_CALL_DEPTH {
+        if self.is_recursive(id) || self.depth >= MAX_CALL_DEPTH {
             return Shape::Unknown;
         }
         let Some(item) = self.item(id) else {
@@ -712,7 +737,8 @@ impl<'p> Infer<'p> {
             ItemKind::Cell(def) => (&def.params, &def.body[..], true),
             _ => return Shape::Unknown,
         };
-        let values = self.bind_values(params, args, env);
+        let mut values = self.value_buffers.pop().unwrap_or_default();
+        self.bind_values(params, args, env, &mut values);
         let inputs: usize = body
             .iter()
             .map(|stmt| match &stmt.kind {
@@ -727,6 +753,8 @@ impl<'p> Infer<'p> {
             if let Some(known) = self.memo.get(key.as_slice()) {
                 let known = *known;
                 self.key_buffers.push(key);
+                values.clear();
+                self.value_buffers.push(values);
                 return known;
             }
         }

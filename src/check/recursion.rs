@@ -18,9 +18,11 @@ fn def_refs(expr: &Expr, out: &mut Vec<(DefId, Span)>) {
 
 /// Reports every cycle of definitions once and returns the definitions on cycles.
 pub fn find_recursive(modules: &[Module], diagnostics: &mut Vec<Diagnostic>) -> HashSet<DefId> {
-    let mut ids: Vec<DefId> = Vec::new();
+    let items: usize = modules.iter().map(|m| m.ast.items.len()).sum();
+    let mut ids: Vec<DefId> = Vec::with_capacity(items);
     let mut index_of: FastMap<DefId, usize> = FastMap::default();
-    let mut edges: Vec<Vec<(DefId, Span)>> = Vec::new();
+    index_of.reserve(items);
+    let mut edges: Vec<Vec<(DefId, Span)>> = Vec::with_capacity(items);
     for (m, module) in modules.iter().enumerate() {
         for (i, item) in module.ast.items.iter().enumerate() {
             if matches!(item.kind, ItemKind::Import(_) | ItemKind::Experiment(_)) {

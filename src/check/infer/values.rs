@@ -34,7 +34,7 @@ impl<'p> Infer<'p> {
                 Res::Local { stmt, index } => self.local(env, stmt, index),
                 Res::Def(id) => match self.item(id) {
                     Some(ItemKind::Choice(def))
-                        if !self.recursive.contains(&id) && !is_op_choice(&def.body) =>
+                        if !self.is_recursive(id) && !is_op_choice(&def.body) =>
                     {
                         let inner = self.bind(&def.params, &[], reference.args.as_ref(), env);
                         self.value(&def.body, &inner)
@@ -192,31 +192,22 @@ impl<'p> Infer<'p> {
                     ));
                     return Val::Unknown;
                 }
+                if let (IntSet::One(x), IntSet::One(y)) = (&a, &b) {
+                    // The usual case (`2 * c`): one known value, no list to build.
+                    return match int_op(op, *x, *y) {
+                        Some(v) => Val::Ints(IntSet::One(v)),
+                        None => self.overflow(op, *x, *y, span),
+                    };
+                }
                 if a.len() * b.len() > MAX_VALUES * 4 {
                     return Val::Unknown;
                 }
                 let mut out = Vec::with_capacity(a.len() * b.len());
                 for &x in a.iter() {
                     for &y in b.iter() {
-                        let value = match op {
-                            BinOp::Add => x.checked_add(y),
-                            BinOp::Sub => x.checked_sub(y),
-                            BinOp::Mul => x.checked_mul(y),
-                            BinOp::Div => x.checked_div(y),
-                            BinOp::Rem => x.checked_rem(y),
-                            _ => None,
-                        };
-                        match value {
+                        match int_op(op, x, y) {
                             Some(v) => out.push(v),
-                            None => {
-                                self.diagnostics.push(Diagnostic::error(
-                                    "overflow",
-                                    format!("`{x} {} {y}` overflows a 64-bit int", op.symbol()),
-                                    span,
-                                    "too large",
-                                ));
-                                return Val::Unknown;
-                            }
+                            None => return self.overflow(op, x, y, span),
                         }
                     }
                 }
@@ -234,6 +225,17 @@ impl<'p> Infer<'p> {
             },
             _ => Val::Unknown,
         }
+    }
+
+    /// Reports that `x op y` overflows; the value is unknown.
+    fn overflow(&mut self, op: BinOp, x: i64, y: i64, span: Span) -> Val<'p> {
+        self.diagnostics.push(Diagnostic::error(
+            "overflow",
+            format!("`{x} {} {y}` overflows a 64-bit int", op.symbol()),
+            span,
+            "too large",
+        ));
+        Val::Unknown
     }
 
     fn shape_value(
@@ -272,5 +274,17 @@ impl<'p> Infer<'p> {
             },
             _ => Shape::Unknown,
         })
+    }
+}
+
+/// `x op y` for an arithmetic `op` (`None` on overflow; never a comparison).
+fn int_op(op: BinOp, x: i64, y: i64) -> Option<i64> {
+    match op {
+        BinOp::Add => x.checked_add(y),
+        BinOp::Sub => x.checked_sub(y),
+        BinOp::Mul => x.checked_mul(y),
+        BinOp::Div => x.checked_div(y),
+        BinOp::Rem => x.checked_rem(y),
+        _ => None,
     }
 }
