@@ -338,7 +338,6 @@ fn spaces_a_supernet_cannot_mix_are_errors_that_name_the_decision() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let cases = [
         ("nas_rl", "chooses a value"),
-        ("enas_macro", "picks any subset"),
         ("stdlib/spaces/mobilenet_v2.nas:mobilenet_v2_depth", "depth"),
     ];
     for (spec, why) in cases {
@@ -480,4 +479,100 @@ fn pipeline_op_choices_ragged_rows_and_none_edges_run_as_paths() {
         "{}",
         s.encode(&derived)
     );
+}
+
+#[test]
+fn any_of_members_are_gated_edges_whose_paths_are_the_single_architecture() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let s = {
+        let args = [("c".to_string(), 2), ("classes".to_string(), 3)];
+        load_space_with("enas_macro", &args).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Double, 2).unwrap();
+    // 12 op decisions, and one row per member of the 11 `any of` lists (1 + 2 + … + 10 + 11).
+    let rows = net.rows().rows();
+    assert_eq!(rows.len(), 12 + 66);
+    let member = rows
+        .iter()
+        .find(|r| r.name == "enas_macro_net.l3.1.in:l2")
+        .unwrap_or_else(|| panic!("{:?}", rows.iter().map(|r| &r.name).collect::<Vec<_>>()));
+    assert_eq!(
+        (member.labels.as_slice(), member.zero.as_slice()),
+        (
+            &["off".to_string(), "on".to_string()][..],
+            &[true, false][..]
+        )
+    );
+    let x = Tensor::randn([2, 1, 8, 8], (Kind::Double, Device::Cpu));
+    let mut rng = nas::space::rng(3);
+    for _ in 0..3 {
+        let arch = s.sample(&mut rng).unwrap();
+        let text = s.encode(&arch);
+        let op_of = |layer: usize| {
+            let key = if layer == 1 {
+                "enas_macro_net.l1.op=".to_string()
+            } else {
+                format!("enas_macro_net.l{layer}.0.op=")
+            };
+            text.split(' ')
+                .find_map(|kv| kv.strip_prefix(key.as_str()))
+                .unwrap_or_else(|| panic!("{key} in {text}"))
+                .to_string()
+        };
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let size = NetworkSize {
+            in_channels: Some(1),
+            ..NetworkSize::default()
+        };
+        let alone = build_arch(&vs.root(), &s, &arch, size).unwrap();
+        vs.set_kind(Kind::Double);
+        let mut copied = 0;
+        tch::no_grad(|| {
+            for (n, t) in net.named_weights() {
+                let single = match n.split_once(".edges.") {
+                    Some((_, rest)) => {
+                        let (edge, tail) = rest.split_once('.').unwrap();
+                        let layer: usize = edge.split_once("<-").unwrap().0.parse().unwrap();
+                        let Some(param) = tail.strip_prefix(&format!("{}.", op_of(layer))) else {
+                            continue;
+                        };
+                        n.replacen(tail, param, 1)
+                    }
+                    None => n.clone(),
+                };
+                let mut v = vs
+                    .variables()
+                    .remove(&single)
+                    .unwrap_or_else(|| panic!("{single} ({text})"));
+                v.copy_(&t);
+                copied += 1;
+            }
+        });
+        assert_eq!(copied, vs.trainable_variables().len(), "{text}");
+        let through = net
+            .forward(&x, &net.path_mix(&arch).unwrap(), true)
+            .unwrap();
+        let expected = alone.forward(&x, true).unwrap();
+        let diff = (through - expected).abs().max().double_value(&[]);
+        assert!(diff < 1e-10, "{diff} ({text})");
+    }
+    // Deriving keeps the members whose `on` outweighs their `off`, and gives a valid architecture.
+    let mut probs = net.probabilities().unwrap();
+    let r = rows
+        .iter()
+        .position(|r| r.name == "enas_macro_net.l3.1.in:l2")
+        .unwrap();
+    probs[r][0] = 0.2;
+    probs[r][1] = 0.8;
+    for (i, row) in rows.iter().enumerate() {
+        if i != r && row.labels == ["off", "on"] {
+            probs[i][0] = 0.9;
+            probs[i][1] = 0.1;
+        }
+    }
+    let derived = net.rows().derive(&s, &probs).unwrap();
+    let text = s.encode(&derived);
+    assert!(text.contains("enas_macro_net.l3.1.in={l2}"), "{text}");
+    assert!(text.contains("enas_macro_net.l4.1.in={}"), "{text}");
+    assert_eq!(s.decode(&text).unwrap(), derived);
 }

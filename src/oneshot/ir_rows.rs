@@ -10,9 +10,13 @@
 //!   `k` candidates whose strongest op other than `none` weighs most, and gives each picked
 //!   slot the strongest op of its candidate's edge.
 //!
-//! Anything else a space may decide — depths, integers, booleans, subsets (`any of`), a
-//! node's kind, ops whose arguments are decisions — has no mixture here, and
-//! [`check_space`] says which decision it is.
+//! - An `any of [...]` input choice gives each candidate a row of two columns, `off` (a zero
+//!   op, never computed) and `on` (the candidate's edge, weighed by its softmax weight);
+//!   deriving keeps the candidates whose `on` outweighs their `off`.
+//!
+//! Anything else a space may decide — depths, integers, booleans, a node's kind, ops whose
+//! arguments are decisions — has no mixture here, and [`check_space`] says which decision it
+//! is.
 
 use super::derive::strongest;
 use super::mix::{CellMix, EdgeTerm};
@@ -33,6 +37,21 @@ pub enum RowKind {
         /// The candidate's index in it.
         candidate: usize,
     },
+    /// Whether candidate `candidate` of the subset decision `subset` is in (`any of`).
+    Member {
+        /// The subset decision.
+        subset: usize,
+        /// The candidate's index in it.
+        candidate: usize,
+    },
+}
+
+/// The two columns of a [`RowKind::Member`] row: the candidate left out (a zero op), or in.
+pub fn member_alternatives() -> [Alt; 2] {
+    [
+        Alt::op(Op::new("off", OpKind::Zero)),
+        Alt::op(Op::new("on", OpKind::Identity)),
+    ]
 }
 
 /// One row of α.
@@ -85,8 +104,7 @@ pub fn check_space(space: &Space) -> Result<(), OneShotError> {
             Domain::Integer { .. } => Some("chooses an integer"),
             Domain::Boolean => Some("chooses a boolean"),
             Domain::Depth { .. } => Some("chooses a depth"),
-            Domain::Pick { .. } => None,
-            Domain::Subset { .. } => Some("picks any subset of its inputs (`any of`)"),
+            Domain::Pick { .. } | Domain::Subset { .. } => None,
         };
         if let Some(what) = what {
             return Err(unsupported(
@@ -173,12 +191,18 @@ impl Rows {
         let decisions = space.decisions();
         let name = match kind {
             RowKind::Decision(d) => decisions[d].name.clone(),
-            RowKind::Candidate { pick, candidate } => {
-                let cand = match &decisions[pick].domain {
-                    Domain::Pick { candidates, .. } => candidates[candidate].clone(),
+            RowKind::Candidate { pick: d, candidate }
+            | RowKind::Member {
+                subset: d,
+                candidate,
+            } => {
+                let cand = match &decisions[d].domain {
+                    Domain::Pick { candidates, .. } | Domain::Subset { candidates } => {
+                        candidates[candidate].clone()
+                    }
                     _ => candidate.to_string(),
                 };
-                format!("{}:{cand}", decisions[pick].name)
+                format!("{}:{cand}", decisions[d].name)
             }
         };
         let zero: Vec<bool> = alts
@@ -269,7 +293,11 @@ impl Rows {
         for (d, dec) in space.decisions().iter().enumerate() {
             let covered = self.index.contains_key(&RowKind::Decision(d))
                 || self.is_slot(Some(d))
-                || self.picks.iter().any(|p| p.decision == d);
+                || self.picks.iter().any(|p| p.decision == d)
+                || self
+                    .index
+                    .keys()
+                    .any(|k| matches!(k, RowKind::Member { subset, .. } if *subset == d));
             if !covered {
                 return Err(unsupported(
                     space,
@@ -342,8 +370,18 @@ impl Rows {
             Ok((k, p[k]))
         };
         for (kind, &r) in &self.index {
-            if let RowKind::Decision(d) = kind {
-                values[*d] = Value::Cat(best(r)?.0 as u32);
+            match *kind {
+                RowKind::Decision(d) => values[d] = Value::Cat(best(r)?.0 as u32),
+                RowKind::Member { subset, candidate } => {
+                    let set = match values[subset] {
+                        Value::Set(set) => set,
+                        _ => 0,
+                    };
+                    let p = probs.get(r).map_or(&[][..], Vec::as_slice);
+                    let on = matches!(p, [off, on, ..] if on > off);
+                    values[subset] = Value::Set(set | u64::from(on) << candidate);
+                }
+                RowKind::Candidate { .. } => {}
             }
         }
         for pick in &self.picks {
@@ -382,8 +420,9 @@ impl Rows {
         })
     }
 
-    /// The single path of `arch`: each op decision's op, and on each picked candidate's edge
-    /// its slot's op, with weight 1; unpicked candidates' edges carry nothing.
+    /// The single path of `arch`: each op decision's op, on each picked candidate's edge its
+    /// slot's op, and each `any of` member that is in, with weight 1; unpicked candidates'
+    /// edges carry nothing.
     pub fn path_mix(&self, arch: &Architecture) -> Result<CellMix, OneShotError> {
         let values = arch.values();
         let cat = |d: usize| match values.get(d) {
@@ -417,6 +456,15 @@ impl Rows {
                         None
                     }
                 }
+                RowKind::Member { subset, candidate } => match values.get(subset) {
+                    Some(Value::Set(set)) => (set >> candidate & 1 == 1).then_some(1),
+                    _ => {
+                        return Err(OneShotError::Config(format!(
+                            "`{}` holds no inputs in the architecture",
+                            row.name
+                        )))
+                    }
+                },
             };
             mix.push(match op {
                 Some(k) if k < row.labels.len() => vec![EdgeTerm {
@@ -439,6 +487,6 @@ impl Rows {
 fn kind_decision(kind: RowKind) -> Option<usize> {
     match kind {
         RowKind::Decision(d) => Some(d),
-        RowKind::Candidate { .. } => None,
+        RowKind::Candidate { .. } | RowKind::Member { .. } => None,
     }
 }

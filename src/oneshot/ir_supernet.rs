@@ -1,15 +1,16 @@
 //! A weight-sharing supernet compiled from a space's IR rather than written by hand: the
 //! space's network (its skeleton's layers and cells, wired as [`crate::compile::network`]
 //! wires a single architecture) in which every op decision is a mixed op over all its
-//! alternatives and every `k of [...]` input choice is a mixed edge from each candidate input
-//! (see [`super::ir_rows`] for α's rows). Each alternative is built by the op library exactly
+//! alternatives, every `k of [...]` input choice is a mixed edge from each candidate input,
+//! and every `any of [...]` member an edge gated by its own weight (see [`super::ir_rows`]
+//! for α's rows). Each alternative is built by the op library exactly
 //! as a single architecture builds it, under the edge's path with the alternative's label
 //! appended (`cells.3.edges.4<-1.sep_conv_3x3.…`), so a path through the supernet runs the
 //! single architecture's layers. α is a tensor of its own, outside the weights' store, drawn
 //! as 10⁻³·N(0, 1) as in DARTS.
 
 use super::darts::MixedNet;
-use super::ir_rows::{check_op, check_space, unsupported, RowKind, Rows};
+use super::ir_rows::{check_op, check_space, member_alternatives, unsupported, RowKind, Rows};
 use super::mix::{row_probabilities, softmax_mix, CellMix};
 use super::OneShotError;
 use crate::compile::graph_cell::combine_terms;
@@ -64,6 +65,9 @@ enum EdgeOp {
     Wire,
     Fixed(BoxLayer),
     Mixed(MixedOp),
+    /// An `any of` member's edge, weighed by its row's `on` term (nothing when the row has
+    /// none: the member is out).
+    Gated(usize, Box<EdgeOp>),
 }
 
 impl EdgeOp {
@@ -72,6 +76,18 @@ impl EdgeOp {
             EdgeOp::Wire => Ok(Some(x.shallow_clone())),
             EdgeOp::Fixed(layer) => layer.forward(x, train).map(Some),
             EdgeOp::Mixed(m) => m.forward(x, mix, train),
+            EdgeOp::Gated(row, inner) => {
+                let terms = mix
+                    .get(*row)
+                    .ok_or_else(|| TchError::Kind(format!("the mixture has no row {row}")))?;
+                let Some(term) = terms.first() else {
+                    return Ok(None);
+                };
+                match (inner.forward(x, mix, train)?, &term.weight) {
+                    (Some(y), Some(w)) => y.f_mul(w).map(Some),
+                    (y, _) => Ok(y),
+                }
+            }
         }
     }
 }
@@ -322,8 +338,29 @@ impl<'a> Build<'a> {
                         None => picks.push((*decision, vertices, vec![(*slot, term.op.as_ref())])),
                     }
                 }
-                Source::Member { decision, .. } => {
-                    return Err(unsupported(self.space, format!("decision `{}` picks any subset of {owner}'s inputs (`any of`); a supernet mixes `k of [...]` choices only", decisions[*decision].name)))
+                Source::Member {
+                    decision,
+                    candidate,
+                    vertex,
+                } => {
+                    if node.combine != Combine::Sum {
+                        return Err(unsupported(self.space, format!("{owner} merges the members of `{}` by {}; a supernet gates them in a `sum` only", decisions[*decision].name, node.combine.name())));
+                    }
+                    if !matches!(term.op, None | Some(OpRef::Fixed(_))) {
+                        return Err(unsupported(self.space, format!("{owner} applies an op choice to the members of `{}`; a supernet gates `any of` members with fixed ops only", decisions[*decision].name)));
+                    }
+                    let row = rows.row(
+                        self.space,
+                        RowKind::Member {
+                            subset: *decision,
+                            candidate: *candidate as usize,
+                        },
+                        &member_alternatives(),
+                    )?;
+                    add(&mut edges, *vertex, term.op.as_ref(), rows)?;
+                    if let Some((u, inner)) = edges.pop() {
+                        edges.push((u, EdgeOp::Gated(row, Box::new(inner))));
+                    }
                 }
                 Source::Chosen { decision, .. } => {
                     return Err(unsupported(self.space, format!("decision `{}` chooses the kind of {owner} (term {i}); a supernet mixes ops and inputs only", decisions[*decision].name)))
