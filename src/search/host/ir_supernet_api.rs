@@ -8,7 +8,7 @@
 //! calls is host time; every failure is a script error with its reason (a space that
 //! cannot be a supernet names the decision).
 
-use super::oneshot_api::{int, positive, text};
+use super::oneshot_api::{common_settings, float, int, positive, text};
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
@@ -183,16 +183,6 @@ fn into_supernet(n: &IrSupernetHandle, a: &ArchHandle) -> RhaiResult<crate::spac
     })
 }
 
-fn float(settings: &Map, key: &str, default: FLOAT) -> RhaiResult<FLOAT> {
-    match settings.get(key) {
-        None => Ok(default),
-        Some(v) => v
-            .as_float()
-            .or_else(|_| v.as_int().map(|i| i as FLOAT))
-            .map_err(|t| script_error(format!("supernet: `{key}` must be a number, not a {t}"))),
-    }
-}
-
 /// `ctx.supernet(settings)` for a space that is not NAS-Bench-201's: resizes the space,
 /// reads and splits the data, compiles the supernet.
 pub(super) fn ir_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<IrSupernetHandle> {
@@ -221,44 +211,15 @@ pub(super) fn ir_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<IrSupernetHa
     let batch = positive("batch", int(&settings, "batch", 64)?)?;
     let limit = positive("limit", int(&settings, "limit", 5000)?)?;
     let train_fraction = float(&settings, "train_fraction", 0.5)?;
-    let placeholder = SupernetConfig {
+    // The IR supernet reads its size from the space; SearchConfig's NAS-Bench-201 size is unread.
+    let unread = SupernetConfig {
         channels: 1,
         cells: 1,
         classes: 10,
         in_channels: 1,
     };
-    let defaults = SearchConfig::darts(placeholder, batch, seed as u64);
-    let device = match text(&settings, "device", "auto")?.as_str() {
-        "auto" => tch::Device::cuda_if_available(),
-        "cpu" => tch::Device::Cpu,
-        "cuda" if tch::Cuda::is_available() => tch::Device::Cuda(0),
-        "cuda" => {
-            return Err(script_error(
-                "supernet: `device: \"cuda\"` but no CUDA device is usable",
-            ))
-        }
-        other => {
-            return Err(script_error(format!(
-                "supernet: unknown device `{other}` (\"auto\", \"cpu\" or \"cuda\")"
-            )))
-        }
-    };
-    let config = SearchConfig {
-        lr: float(&settings, "lr", defaults.lr)?,
-        momentum: float(&settings, "momentum", defaults.momentum)?,
-        weight_decay: float(&settings, "weight_decay", defaults.weight_decay)?,
-        clip: float(&settings, "clip", defaults.clip)?,
-        arch_lr: float(&settings, "arch_lr", defaults.arch_lr)?,
-        arch_weight_decay: float(&settings, "arch_weight_decay", defaults.arch_weight_decay)?,
-        device,
-        ..defaults
-    };
-    if let Some(threads) = settings.get("threads") {
-        let threads = threads.as_int().map_err(|t| {
-            script_error(format!("supernet: `threads` must be an integer, not a {t}"))
-        })?;
-        tch::set_num_threads(positive("threads", threads)?.min(1024) as i32);
-    }
+    let config = common_settings(&settings, SearchConfig::darts(unread, batch, seed as u64))?;
+    let device = config.device;
     let size = NetworkSize {
         channels,
         cells,

@@ -272,7 +272,7 @@ pub(super) fn int(settings: &Map, key: &str, default: INT) -> RhaiResult<INT> {
     }
 }
 
-fn float(settings: &Map, key: &str, default: FLOAT) -> RhaiResult<FLOAT> {
+pub(super) fn float(settings: &Map, key: &str, default: FLOAT) -> RhaiResult<FLOAT> {
     match settings.get(key) {
         None => Ok(default),
         Some(v) => v
@@ -341,6 +341,42 @@ pub(super) fn nb201_settings(
     Ok((space, seed))
 }
 
+/// The settings every supernet reads: the device (`auto`, `cpu`, `cuda`), libtorch's threads
+/// (set here), and the weights' and α's optimisers, over `defaults`.
+pub(super) fn common_settings(settings: &Map, defaults: SearchConfig) -> RhaiResult<SearchConfig> {
+    let device = match text(settings, "device", "auto")?.as_str() {
+        "auto" => tch::Device::cuda_if_available(),
+        "cpu" => tch::Device::Cpu,
+        "cuda" if tch::Cuda::is_available() => tch::Device::Cuda(0),
+        "cuda" => {
+            return Err(script_error(
+                "supernet: `device: \"cuda\"` but no CUDA device is usable",
+            ))
+        }
+        other => {
+            return Err(script_error(format!(
+                "supernet: unknown device `{other}` (\"auto\", \"cpu\" or \"cuda\")"
+            )))
+        }
+    };
+    if let Some(threads) = settings.get("threads") {
+        let threads = threads.as_int().map_err(|t| {
+            script_error(format!("supernet: `threads` must be an integer, not a {t}"))
+        })?;
+        tch::set_num_threads(positive("threads", threads)?.min(1024) as i32);
+    }
+    Ok(SearchConfig {
+        lr: float(settings, "lr", defaults.lr)?,
+        momentum: float(settings, "momentum", defaults.momentum)?,
+        weight_decay: float(settings, "weight_decay", defaults.weight_decay)?,
+        clip: float(settings, "clip", defaults.clip)?,
+        arch_lr: float(settings, "arch_lr", defaults.arch_lr)?,
+        arch_weight_decay: float(settings, "arch_weight_decay", defaults.arch_weight_decay)?,
+        device,
+        ..defaults
+    })
+}
+
 /// `ctx.supernet(settings)`: reads the data, splits it and builds the supernet — the
 /// hand-written NAS-Bench-201 one for a space shaped like nb201, else the one compiled from
 /// the space's IR ([`super::ir_supernet_api`]).
@@ -364,43 +400,16 @@ fn nb201_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
     let limit = positive("limit", int(&settings, "limit", 5000)?)?;
     let train_fraction = float(&settings, "train_fraction", 0.5)?;
     let defaults = SearchConfig::darts(net, batch, seed as u64);
-    let device = match text(&settings, "device", "auto")?.as_str() {
-        "auto" => tch::Device::cuda_if_available(),
-        "cpu" => tch::Device::Cpu,
-        "cuda" if tch::Cuda::is_available() => tch::Device::Cuda(0),
-        "cuda" => {
-            return Err(script_error(
-                "supernet: `device: \"cuda\"` but no CUDA device is usable",
-            ))
-        }
-        other => {
-            return Err(script_error(format!(
-                "supernet: unknown device `{other}` (\"auto\", \"cpu\" or \"cuda\")"
-            )))
-        }
-    };
+    let common = common_settings(&settings, defaults)?;
     let config = SearchConfig {
-        lr: float(&settings, "lr", defaults.lr)?,
-        momentum: float(&settings, "momentum", defaults.momentum)?,
-        weight_decay: float(&settings, "weight_decay", defaults.weight_decay)?,
-        clip: float(&settings, "clip", defaults.clip)?,
-        arch_lr: float(&settings, "arch_lr", defaults.arch_lr)?,
-        arch_weight_decay: float(&settings, "arch_weight_decay", defaults.arch_weight_decay)?,
         tau: float(&settings, "tau", defaults.tau)?,
         partial_channels: positive("partial", int(&settings, "partial", 1)?)?,
         edge_normalization: boolean(&settings, "edge_normalization", false)?,
         latency_weight: float(&settings, "latency_weight", defaults.latency_weight)?,
         latency_target: float(&settings, "latency_target", defaults.latency_target)?,
         latency_batch: positive("latency_batch", int(&settings, "latency_batch", 1)?)?,
-        device,
-        ..defaults
+        ..common
     };
-    if let Some(threads) = settings.get("threads") {
-        let threads = threads.as_int().map_err(|t| {
-            script_error(format!("supernet: `threads` must be an integer, not a {t}"))
-        })?;
-        tch::set_num_threads(positive("threads", threads)?.min(1024) as i32);
-    }
     let t0 = Instant::now();
     let built = fashion_mnist_split(
         &crate::paths::fashion_mnist_dir(),
