@@ -4,35 +4,15 @@
 //! retrains and tests it; a space the supernet cannot mix is a script error naming the
 //! decision.
 
+mod oneshot_common;
+use oneshot_common::{fashion_mnist_present, run_fresh};
+
 use std::path::Path;
-use std::process::Command;
 
 fn run(dir: &Path, text: &str) -> (bool, String) {
     std::fs::write(dir.join("e.nas"), text).expect("writes");
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(["run", "e.nas", "--fresh"])
-        .current_dir(dir)
-        .env("OMP_NUM_THREADS", "1")
-        .env("NAS_STDLIB", Path::new(root).join("stdlib"))
-        .output()
-        .expect("nas runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
-fn fashion_mnist_present() -> bool {
-    let dir = std::env::var_os("NAS_FASHION_MNIST")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| "/usr/share/datasets/fashion-mnist".into());
-    dir.join("train-images-idx3-ubyte.gz").is_file()
-        || dir.join("train-images-idx3-ubyte").is_file()
+    let stdlib = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib");
+    run_fresh(dir, &[("NAS_STDLIB", stdlib)])
 }
 
 fn experiment(space: &str, strategy: &str) -> String {

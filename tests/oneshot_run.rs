@@ -3,8 +3,10 @@
 //! deriving a NAS-Bench-201 cell that the table evaluator looks up (ProxylessNAS with its
 //! cached latency table); and the script errors of bad supernet settings.
 
+mod oneshot_common;
+use oneshot_common::{fashion_mnist_present, run_fresh};
+
 use std::path::Path;
-use std::process::Command;
 
 const OPS: [&str; 5] = [
     "none",
@@ -53,29 +55,7 @@ fn run(dir: &Path, text: &str) -> (bool, String) {
     std::fs::write(dir.join("e.nas"), text).expect("writes");
     std::fs::write(dir.join("table.csv"), table()).expect("writes");
     // Latency tables go to the test's folder, never the user's cache.
-    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(["run", "e.nas", "--fresh"])
-        .current_dir(dir)
-        .env("OMP_NUM_THREADS", "1")
-        .env("NAS_CACHE", dir.join("cache"))
-        .output()
-        .expect("nas runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
-fn fashion_mnist_present() -> bool {
-    let dir = std::env::var_os("NAS_FASHION_MNIST")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| "/usr/share/datasets/fashion-mnist".into());
-    dir.join("train-images-idx3-ubyte.gz").is_file()
-        || dir.join("train-images-idx3-ubyte").is_file()
+    run_fresh(dir, &[("NAS_CACHE", dir.join("cache"))])
 }
 
 /// The derived cell printed by the strategy and the score reported for the chosen trial.

@@ -3,8 +3,10 @@
 //! per round down to a single cell, which the table evaluator looks up; and the script errors
 //! of bad settings.
 
+mod oneshot_common;
+use oneshot_common::{fashion_mnist_present, run_fresh};
+
 use std::path::Path;
-use std::process::Command;
 
 const OPS: [&str; 5] = [
     "none",
@@ -48,28 +50,7 @@ experiment e {{
     );
     std::fs::write(dir.join("e.nas"), text).expect("writes");
     std::fs::write(dir.join("table.csv"), table()).expect("writes");
-    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(["run", "e.nas", "--fresh"])
-        .current_dir(dir)
-        .env("OMP_NUM_THREADS", "1")
-        .output()
-        .expect("nas runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
-fn fashion_mnist_present() -> bool {
-    let dir = std::env::var_os("NAS_FASHION_MNIST")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| "/usr/share/datasets/fashion-mnist".into());
-    dir.join("train-images-idx3-ubyte.gz").is_file()
-        || dir.join("train-images-idx3-ubyte").is_file()
+    run_fresh(dir, &[])
 }
 
 #[test]

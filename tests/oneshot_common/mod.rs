@@ -1,0 +1,37 @@
+//! Shared pieces of the one-shot tests: running `nas run e.nas --fresh` in a test's folder on
+//! one OpenMP thread, and whether Fashion-MNIST is installed.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Runs `nas run e.nas --fresh` in `dir` with one OpenMP thread and `env` set: (success,
+/// stdout then stderr).
+pub fn run_fresh(dir: &Path, env: &[(&str, PathBuf)]) -> (bool, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nas"));
+    command
+        .args(["run", "e.nas", "--fresh"])
+        .current_dir(dir)
+        .env("OMP_NUM_THREADS", "1");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let out = command.output().expect("nas runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Whether Fashion-MNIST's training images are where `nas` looks for them.
+pub fn fashion_mnist_present() -> bool {
+    let dir = std::env::var_os("NAS_FASHION_MNIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/usr/share/datasets/fashion-mnist".into());
+    dir.join("train-images-idx3-ubyte.gz").is_file()
+        || dir.join("train-images-idx3-ubyte").is_file()
+}
