@@ -12,8 +12,10 @@
 //!   references its symbols directly, so it would be dropped and CUDA would silently be
 //!   unavailable on GPU machines. (Cargo has no per-kind link argument for the library's own
 //!   unit-test binary; those tests run on the CPU.)
+//! * `src/train/amp_shim.cpp` (mixed-precision regions in bfloat16 or float16 on any device,
+//!   which tch does not expose) is compiled against libtorch's headers and linked statically.
 use std::env;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Target kinds that may link libtorch besides the cdylib and the tests, with their folders:
 /// cargo accepts a per-kind link argument only when the package has a target of that kind.
@@ -31,14 +33,40 @@ fn has_targets(folder: &str) -> bool {
     })
 }
 
+/// The C++ source of the mixed-precision shim.
+const AMP_SHIM: &str = "src/train/amp_shim.cpp";
+
+/// Compiles the mixed-precision shim against the headers under `root/include`, with the C++
+/// ABI libtorch was built with (`LIBTORCH_CXX11_ABI`, 1 unless said otherwise: PyPI's torch 2.x
+/// and libtorch's cxx11 builds, as torch-sys assumes).
+fn compile_amp_shim(root: &Path) {
+    println!("cargo:rerun-if-changed={AMP_SHIM}");
+    println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
+    let abi = env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".to_string());
+    let include = root.join("include");
+    // libtorch's headers as system headers: their own warnings are not the shim's.
+    let system = |dir: &Path| format!("-isystem{}", dir.display());
+    cc::Build::new()
+        .cpp(true)
+        .pic(true)
+        .std("c++17")
+        .flag(system(&include))
+        .flag(system(&include.join("torch/csrc/api/include")))
+        .define("_GLIBCXX_USE_CXX11_ABI", abi.as_str())
+        .file(AMP_SHIM)
+        .compile("nas_amp_shim");
+}
+
 fn main() {
     println!("cargo:rerun-if-env-changed=LIBTORCH");
     println!("cargo:rerun-if-changed=build.rs");
     let Some(libtorch) = env::var_os("LIBTORCH") else {
         // torch-sys then looks for a system libtorch in /usr; its lib folder is already on
-        // the loader's path, so there is nothing to add.
+        // the loader's path, so there is nothing to add but the shim.
+        compile_amp_shim(Path::new("/usr"));
         return;
     };
+    compile_amp_shim(Path::new(&libtorch));
     let lib = PathBuf::from(libtorch).join("lib");
     println!("cargo:rustc-env=NAS_LIBTORCH_LIB={}", lib.display());
     let force_cuda = lib.join("libtorch_cuda.so").exists();
@@ -48,7 +76,7 @@ fn main() {
     let optional: Vec<&str> = OPTIONAL_KINDS
         .into_iter()
         .filter(|&folder| {
-            if std::path::Path::new(folder).is_dir() {
+            if Path::new(folder).is_dir() {
                 println!("cargo:rerun-if-changed={folder}");
             }
             has_targets(folder)

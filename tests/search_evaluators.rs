@@ -3,6 +3,7 @@
 
 use nas::search::experiment::{self, DataSpec, EvaluatorSpec};
 use nas::search::train_eval::TrainMetric;
+use nas::train::amp::Precision;
 use nas::train::optim::Optim;
 use nas::trainfree::proxy::Proxy;
 mod search_common;
@@ -21,7 +22,7 @@ import "stdlib/spaces/nb201.nas"
 experiment e {
     space     nb201
     data      fashion_mnist(limit: 300, valid: 0.25, test_limit: 100)
-    evaluate  train(epochs: 1, batch: 32, optimizer: sgd(lr: 0.05, momentum: 0.8, nesterov: false), schedule: constant, channels: 2, cells: 1, flip: true)
+    evaluate  train(epochs: 1, batch: 32, optimizer: sgd(lr: 0.05, momentum: 0.8, nesterov: false), schedule: constant, channels: 2, cells: 1, flip: true, precision: bf16)
     strategy  random
     budget    trials: 3
     workers   2
@@ -61,6 +62,7 @@ fn train_entries_become_settings() {
         reward,
         report,
         report_all,
+        amp,
         ..
     } = &spec.evaluator
     else {
@@ -72,6 +74,7 @@ fn train_entries_become_settings() {
         "not written: the data's default (test_acc for images)"
     );
     assert!(!report_all);
+    assert_eq!(*amp, Some(Precision::Bf16));
     assert_eq!(settings.config.lr, 0.05);
     assert_eq!(settings.config.batch, 32);
     assert_eq!(
@@ -163,6 +166,12 @@ fn evaluator_mistakes_are_diagnostics() {
             "unknown schedule `linear`",
         ),
         (TRAIN, "channels: 2", "channels: 0", "at least 1"),
+        (
+            TRAIN,
+            "precision: bf16",
+            "precision: fp8",
+            "unknown precision `fp8`",
+        ),
         (
             TRAIN,
             "fashion_mnist(",

@@ -83,7 +83,16 @@ fn language_model_mistakes_are_diagnostics() {
                 &TINY.replace("channels: 8", "channels: 8, flip: true"),
                 "valid_ppl",
             ),
-            "crop_padding/flip only apply to image networks",
+            "flip only applies to image networks",
+        ),
+        (
+            experiment(
+                "enas_rnn",
+                "ptb(limit: 2000)",
+                &TINY.replace("channels: 8", "channels: 8, precision: bf16"),
+                "valid_ppl",
+            ),
+            "precision only applies to image networks",
         ),
         (
             experiment("enas_rnn", "ptb(limit: 2000)", "proxy(naswot)", "naswot"),

@@ -75,6 +75,48 @@ fn times_steps_on_synthetic_data() {
 }
 
 #[test]
+fn trains_in_mixed_precision_on_the_cpu() {
+    // bfloat16 autocast learns as float32 does (same slice, net and seed as above, one epoch).
+    let args = format!(
+        "train nb201 {ARCH} --data fashion-mnist --cpu --threads 1 --limit 1000 --test-limit 500 \
+         --epochs 1 --batch 32 --channels 4 --cells 1 --seed 2 --amp bf16"
+    );
+    let out = nas(&args.split_whitespace().collect::<Vec<_>>());
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("autocast bf16"), "{all}");
+    let accuracy: f64 = all
+        .lines()
+        .find_map(|l| l.strip_prefix("test accuracy: "))
+        .and_then(|v| v.trim_end_matches('%').parse().ok())
+        .expect("an accuracy line");
+    assert!(accuracy > 30.0, "{all}");
+    // float16 with loss scaling (slow on a CPU without float16 arithmetic: two steps).
+    let out = nas(&[
+        "train",
+        "nb201",
+        ARCH,
+        "--data",
+        "synthetic:3x16x16",
+        "--cpu",
+        "--steps",
+        "2",
+        "--batch",
+        "4",
+        "--channels",
+        "4",
+        "--cells",
+        "1",
+        "--amp",
+        "fp16",
+    ]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("autocast fp16"), "{all}");
+    assert!(all.contains("timed: 2 steps of batch 4"), "{all}");
+}
+
+#[test]
 fn bad_options_are_errors_with_reasons() {
     for (args, expected) in [
         (vec!["--data", "imagenet"], "unknown data `imagenet`"),
@@ -82,6 +124,7 @@ fn bad_options_are_errors_with_reasons() {
         (vec!["--data", "cifar10:/nonexistent"], "data_batch_1.bin"),
         (vec!["--optimizer", "lion"], "unknown optimizer"),
         (vec!["--layout", "nhwc"], "unknown layout"),
+        (vec!["--amp", "fp8"], "unknown precision `fp8`"),
         (vec!["--data", "synthetic:3x0x1"], "synthetic shape"),
     ] {
         let mut full = vec!["train", "nb201", ARCH, "--cpu"];

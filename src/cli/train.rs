@@ -4,6 +4,7 @@
 use super::params::parse_shape;
 use crate::compile::catalog::{self, NetworkSize};
 use crate::compile::{parameter_count, BoxLayer};
+use crate::train::amp::Precision;
 use crate::train::augment::Augment;
 use crate::train::device::Runtime;
 use crate::train::optim::Optim;
@@ -87,9 +88,11 @@ pub struct Args {
     /// Train on the CPU even when CUDA is available.
     #[arg(long)]
     cpu: bool,
-    /// Use CUDA autocast (mixed precision) on a GPU.
-    #[arg(long)]
-    amp: bool,
+    /// Mixed precision: forward passes under autocast in `bf16` (the default of a bare
+    /// `--amp`; float32's range, no loss scaling) or `fp16` (with dynamic loss scaling), on the
+    /// GPU or the CPU.
+    #[arg(long, value_name = "PRECISION", num_args = 0..=1, default_missing_value = "bf16")]
+    amp: Option<String>,
     /// Memory layout of images and conv weights: `channels-last` (default) or `nchw`.
     #[arg(long, default_value = "channels-last")]
     layout: String,
@@ -206,13 +209,20 @@ fn train(args: &Args) -> Result<(), String> {
             ))
         }
     };
+    let amp = match args.amp.as_deref() {
+        None => None,
+        Some(name) => Some(Precision::parse(name).ok_or(format!(
+            "unknown precision `{name}` for --amp (expected bf16 or fp16)"
+        ))?),
+    };
     let runtime = if args.cpu {
         Runtime {
             channels_last,
+            amp,
             ..Runtime::cpu()
         }
     } else {
-        Runtime::detect(args.amp, Some(channels_last))
+        Runtime::detect(amp, Some(channels_last))
     };
     let data = load(&args.data)?;
     let in_shape = match &data {

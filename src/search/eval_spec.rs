@@ -8,6 +8,7 @@ use super::train_eval::{TrainMetric, TrainSettings, SCHEDULES};
 use crate::compile::catalog::NetworkSize;
 use crate::syntax::ast::{Arg, Entry, ExprKind, Lit};
 use crate::syntax::{Diagnostic, Span};
+use crate::train::amp::Precision;
 use crate::train::optim::Optim;
 use crate::train::schedule::Decay;
 use crate::train::trainer::TrainConfig;
@@ -46,6 +47,8 @@ pub enum EvaluatorSpec {
         threads: Option<i32>,
         /// Train on the CPU even when a GPU is present.
         cpu: bool,
+        /// Mixed precision of the forward passes (`precision: bf16`); `None`: float32.
+        amp: Option<Precision>,
         /// Where the entry is.
         span: Span,
     },
@@ -274,7 +277,7 @@ fn train(
     let mut schedule = "cosine".to_string();
     let mut size = NetworkSize::default();
     let mut report = None;
-    let (mut threads, mut cpu, mut report_all) = (None, false, false);
+    let (mut threads, mut cpu, mut report_all, mut amp) = (None, false, false, None);
     for a in args {
         match named(a, "train")? {
             "epochs" => config.epochs = positive(a)? as usize,
@@ -301,6 +304,7 @@ fn train(
             "cells" => size.cells = Some(positive(a)? as usize),
             "threads" => threads = Some(positive(a)?.min(i64::from(i32::MAX)) as i32),
             "device" => cpu = device_is_cpu(a)?,
+            "precision" => amp = precision(a)?,
             "report_all" => report_all = boolean(&a.value)?,
             "report" => {
                 let name = string(&a.value)?;
@@ -314,7 +318,8 @@ fn train(
                 a,
                 "train",
                 "epochs, steps, batch, lr, optimizer, schedule, warmup, clip, label_smoothing, \
-                     crop_padding, flip, channels, cells, threads, device, report and report_all",
+                     crop_padding, flip, channels, cells, threads, device, precision, report and \
+                     report_all",
             )),
         }
     }
@@ -329,7 +334,24 @@ fn train(
         report_all,
         threads,
         cpu,
+        amp,
         span: e.span,
+    })
+}
+
+/// `precision: bf16` or `fp16` (mixed precision under autocast), or `fp32` (`None`).
+fn precision(a: &Arg) -> Result<Option<Precision>, Diagnostic> {
+    let name = string(&a.value)?;
+    if name == "fp32" {
+        return Ok(None);
+    }
+    Precision::parse(&name).map(Some).ok_or_else(|| {
+        error(
+            a.span,
+            format!("unknown precision `{name}`"),
+            "write `precision: bf16` (mixed precision, no loss scaling), `fp16` (with loss \
+             scaling) or `fp32`",
+        )
     })
 }
 

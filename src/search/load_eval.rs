@@ -133,6 +133,7 @@ pub fn load(
             report_all,
             threads,
             cpu,
+            amp,
             span,
         } => {
             let data = need_data(data)?;
@@ -143,6 +144,7 @@ pub fn load(
                     report: *report,
                     report_all: *report_all,
                     cpu: *cpu,
+                    amp: *amp,
                     span: *span,
                 };
                 set_threads(*threads, workers, *cpu);
@@ -167,10 +169,11 @@ pub fn load(
             let runtime = if *cpu {
                 Runtime {
                     channels_last: true,
+                    amp: *amp,
                     ..Runtime::cpu()
                 }
             } else {
-                Runtime::detect(false, None)
+                Runtime::detect(*amp, None)
             };
             let report_name = report.map(TrainMetric::name).map(str::to_string);
             Ok(Loaded {

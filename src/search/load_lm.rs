@@ -9,6 +9,7 @@ use super::train_eval::{TrainMetric, TrainSettings};
 use super::trial_guard::ReportWhen;
 use crate::compile::sequence::is_sequence_space;
 use crate::syntax::{Diagnostic, Span};
+use crate::train::amp::Precision;
 use crate::train::ptb;
 use crate::train::trainer::TrainConfig;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,8 @@ pub struct LmSpec<'a> {
     pub report_all: bool,
     /// Train on the CPU even when a GPU is present.
     pub cpu: bool,
+    /// Mixed precision, as written (refused: language models train in float32).
+    pub amp: Option<Precision>,
     /// Where the evaluator is.
     pub span: Span,
 }
@@ -147,18 +150,28 @@ fn image_only_settings(spec: &LmSpec<'_>) -> Result<(), Diagnostic> {
     if config.label_smoothing != plain.label_smoothing {
         set.push("label_smoothing");
     }
-    if config.augment != plain.augment {
-        set.push("crop_padding/flip");
+    if config.augment.crop_padding != plain.augment.crop_padding {
+        set.push("crop_padding");
+    }
+    if config.augment.flip != plain.augment.flip {
+        set.push("flip");
     }
     if spec.settings.size.cells.is_some() {
         set.push("cells");
+    }
+    if spec.amp.is_some() {
+        set.push("precision");
     }
     if set.is_empty() {
         return Ok(());
     }
     Err(Diagnostic::error(
         "evaluator",
-        format!("{} only apply to image networks", set.join(", ")),
+        format!(
+            "{} only {} to image networks",
+            set.join(", "),
+            if set.len() == 1 { "applies" } else { "apply" }
+        ),
         spec.span,
         "this evaluator",
     )

@@ -1,9 +1,10 @@
 //! The device a run uses, chosen at run time: the CPU, or a CUDA device when present; images
-//! and convolution weights laid out channels-last where that helps, and on a GPU the forward
-//! pass optionally under libtorch's autocast.
+//! and convolution weights laid out channels-last where that helps, and the forward pass
+//! optionally under libtorch's autocast in bfloat16 or float16 (see [`super::amp`]).
 
+use super::amp::{autocast, Precision};
 use tch::nn::VarStore;
-use tch::{Device, TchError, Tensor};
+use tch::{Device, Kind, TchError, Tensor};
 
 /// Where and how tensors are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,8 +13,8 @@ pub struct Runtime {
     pub device: Device,
     /// Lay out 4-D tensors channels-last (NHWC in memory), which cuDNN's convolutions prefer.
     pub channels_last: bool,
-    /// Run forward passes under libtorch's CUDA autocast (mixed precision).
-    pub autocast: bool,
+    /// Run forward passes under autocast in this precision (mixed precision); `None`: float32.
+    pub amp: Option<Precision>,
 }
 
 impl Runtime {
@@ -22,26 +23,23 @@ impl Runtime {
         Runtime {
             device: Device::Cpu,
             channels_last: false,
-            autocast: false,
+            amp: None,
         }
     }
 
-    /// CUDA device 0 when one is usable (with autocast when `autocast`), else the CPU; images
-    /// channels-last on either unless `channels_last` says otherwise (libtorch's oneDNN
+    /// CUDA device 0 when one is usable, else the CPU; forward passes in `amp` on either;
+    /// images channels-last on either unless `channels_last` says otherwise (libtorch's oneDNN
     /// convolutions on the CPU and cuDNN's on the GPU are faster with that layout).
-    pub fn detect(autocast: bool, channels_last: Option<bool>) -> Self {
-        let channels_last = channels_last.unwrap_or(true);
-        if tch::Cuda::is_available() {
-            Runtime {
-                device: Device::Cuda(0),
-                channels_last,
-                autocast,
-            }
+    pub fn detect(amp: Option<Precision>, channels_last: Option<bool>) -> Self {
+        let device = if tch::Cuda::is_available() {
+            Device::Cuda(0)
         } else {
-            Runtime {
-                channels_last,
-                ..Runtime::cpu()
-            }
+            Device::Cpu
+        };
+        Runtime {
+            device,
+            channels_last: channels_last.unwrap_or(true),
+            amp,
         }
     }
 
@@ -56,8 +54,8 @@ impl Runtime {
         if self.channels_last {
             s.push_str(", channels-last");
         }
-        if self.autocast {
-            s.push_str(", autocast");
+        if let Some(precision) = self.amp {
+            s.push_str(&format!(", autocast {}", precision.name()));
         }
         if !self.is_cuda() {
             s.push_str(&format!(", {} threads", tch::get_num_threads()));
@@ -92,9 +90,21 @@ impl Runtime {
         })
     }
 
-    /// Runs `f` under autocast when the run uses it.
-    pub fn forward<T>(&self, f: impl FnOnce() -> T) -> T {
-        tch::autocast(self.autocast, f)
+    /// Runs the forward pass `f` under autocast when the run uses it; its output comes back in
+    /// float32 either way, so losses and metrics are computed at full precision.
+    pub fn forward(
+        &self,
+        f: impl FnOnce() -> Result<Tensor, TchError>,
+    ) -> Result<Tensor, TchError> {
+        let Some(precision) = self.amp else {
+            return f();
+        };
+        let out = autocast(self.device, precision, f)??;
+        if out.kind() == Kind::Half || out.kind() == Kind::BFloat16 {
+            out.f_to_kind(Kind::Float)
+        } else {
+            Ok(out)
+        }
     }
 }
 
@@ -108,7 +118,6 @@ pub fn to_channels_last(xs: &Tensor) -> Result<Tensor, TchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tch::Kind;
 
     #[test]
     fn channels_last_keeps_values_and_changes_strides() {
@@ -129,5 +138,27 @@ mod tests {
         laid_out.prepare(&vs).unwrap();
         assert_eq!(vs.variables()["w"].stride(), [12, 1, 6, 3]);
         assert!(vs.variables()["w"].equal(&w));
+    }
+
+    #[test]
+    fn an_autocast_forward_pass_computes_in_bf16_and_returns_float32() {
+        let x = Tensor::ones([2, 3], (Kind::Float, Device::Cpu));
+        let run = Runtime {
+            amp: Some(Precision::Bf16),
+            ..Runtime::cpu()
+        };
+        let mut inner = None;
+        let out = run
+            .forward(|| {
+                let y = x.f_matmul(&x.tr())?;
+                inner = Some(y.kind());
+                Ok(y)
+            })
+            .unwrap();
+        assert_eq!(inner, Some(Kind::BFloat16));
+        assert_eq!(out.kind(), Kind::Float);
+        assert!(run.describe().contains("autocast bf16"));
+        let full = Runtime::cpu().forward(|| x.f_matmul(&x.tr())).unwrap();
+        assert_eq!(full.kind(), Kind::Float);
     }
 }

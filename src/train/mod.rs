@@ -1,6 +1,7 @@
 //! Datasets and loaders, the training loop, optimisers, schedules, metrics, devices and
 //! checkpoints.
 
+pub mod amp;
 pub mod augment;
 pub mod checkpoint;
 pub mod cifar;

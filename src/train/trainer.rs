@@ -3,6 +3,7 @@
 //! non-finite loss, an out-of-memory, an op libtorch refuses) returned as values that end the
 //! trial with their reason.
 
+use super::amp::{LossScaler, Precision};
 use super::augment::Augment;
 use super::device::Runtime;
 use super::image_set::ImageSet;
@@ -123,6 +124,8 @@ pub struct Trainer<'a> {
     config: TrainConfig,
     runtime: Runtime,
     schedule: Schedule,
+    /// The loss scaling of float16 autocast (none otherwise).
+    scaler: Option<LossScaler>,
     step: usize,
 }
 
@@ -164,6 +167,7 @@ impl<'a> Trainer<'a> {
             config,
             runtime,
             schedule,
+            scaler: (runtime.amp == Some(Precision::Fp16)).then(LossScaler::default),
             step: 0,
         })
     }
@@ -195,11 +199,23 @@ impl<'a> Trainer<'a> {
                 });
             }
             self.opt.zero_grad();
-            loss.f_backward()?;
-            if let Some(max) = self.config.clip_grad_norm {
-                self.opt.clip_grad_norm(max);
+            let clean = match &mut self.scaler {
+                None => {
+                    loss.f_backward()?;
+                    true
+                }
+                Some(scaler) => {
+                    scaler.scaled(&loss)?.f_backward()?;
+                    scaler.unscale(&self.vs.trainable_variables())?
+                }
+            };
+            // A float16 step whose gradients overflowed is skipped (its scale has halved).
+            if clean {
+                if let Some(max) = self.config.clip_grad_norm {
+                    self.opt.clip_grad_norm(max);
+                }
+                self.opt.step();
             }
-            self.opt.step();
             Ok((value, correct(&logits, &ys)?))
         }));
         self.step += 1;

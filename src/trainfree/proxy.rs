@@ -96,7 +96,7 @@ fn nhwc(device: Device) -> Runtime {
     Runtime {
         device,
         channels_last: true,
-        autocast: false,
+        amp: None,
     }
 }
 
