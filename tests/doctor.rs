@@ -46,6 +46,25 @@ fn reports_the_expected_libtorch_and_passes() {
 }
 
 #[test]
+fn reports_the_cpus_bf16_instructions() {
+    let (report, _) = doctor_json();
+    let listed: Vec<&str> = report["cpu_bf16"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|f| f.as_str())
+        .collect();
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let has = |flag: &str| cpuinfo.split_whitespace().any(|w| w == flag);
+    assert_eq!(
+        listed.contains(&"avx512_bf16"),
+        has("avx512_bf16"),
+        "{report:#}"
+    );
+    assert_eq!(listed.contains(&"amx_bf16"), has("amx_bf16"), "{report:#}");
+}
+
+#[test]
 fn text_report_names_every_section() {
     let out = Command::new(env!("CARGO_BIN_EXE_nas"))
         .arg("doctor")

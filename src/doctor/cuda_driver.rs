@@ -13,6 +13,16 @@ pub struct GpuInfo {
     pub name: String,
     /// Total device memory in bytes.
     pub total_memory_bytes: u64,
+    /// The compute capability (major, minor), e.g. (9, 0) for a Hopper GPU, when reported.
+    pub compute_capability: Option<(i32, i32)>,
+}
+
+impl GpuInfo {
+    /// Whether the GPU computes in bfloat16 natively (compute capability 8.0, Ampere, or
+    /// later), so `--amp bf16` speeds training up.
+    pub fn bf16_native(&self) -> bool {
+        self.compute_capability.is_some_and(|(major, _)| major >= 8)
+    }
 }
 
 /// What the driver said: its version and devices, or why it could not be asked.
@@ -32,6 +42,10 @@ type CuDeviceGetCount = unsafe extern "C" fn(*mut c_int) -> c_int;
 type CuDeviceGet = unsafe extern "C" fn(*mut c_int, c_int) -> c_int;
 type CuDeviceGetName = unsafe extern "C" fn(*mut c_char, c_int, c_int) -> c_int;
 type CuDeviceTotalMem = unsafe extern "C" fn(*mut usize, c_int) -> c_int;
+type CuDeviceGetAttribute = unsafe extern "C" fn(*mut c_int, c_int, c_int) -> c_int;
+
+/// `CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR` and `_MINOR` of the driver API.
+const COMPUTE_CAPABILITY: (c_int, c_int) = (75, 76);
 
 /// Asks the NVIDIA driver for its devices; never fails, reporting problems in the result.
 pub fn query_driver() -> DriverReport {
@@ -62,6 +76,8 @@ fn query() -> Result<DriverReport, String> {
         let get_device: CuDeviceGet = std::mem::transmute(symbol(b"cuDeviceGet\0")?);
         let get_name: CuDeviceGetName = std::mem::transmute(symbol(b"cuDeviceGetName\0")?);
         let total_mem: CuDeviceTotalMem = std::mem::transmute(symbol(b"cuDeviceTotalMem_v2\0")?);
+        let attribute: CuDeviceGetAttribute =
+            std::mem::transmute(symbol(b"cuDeviceGetAttribute\0")?);
 
         let status = cu_init(0);
         if status != 0 {
@@ -91,10 +107,15 @@ fn query() -> Result<DriverReport, String> {
             } else {
                 0
             };
+            let (mut major, mut minor) = (0, 0);
+            let compute_capability = (attribute(&mut major, COMPUTE_CAPABILITY.0, device) == 0
+                && attribute(&mut minor, COMPUTE_CAPABILITY.1, device) == 0)
+                .then_some((major, minor));
             gpus.push(GpuInfo {
                 index: index as usize,
                 name,
                 total_memory_bytes,
+                compute_capability,
             });
         }
         Ok(DriverReport {

@@ -40,6 +40,9 @@ pub struct Report {
     pub logical_cpus: usize,
     /// Whether libtorch was built with MKL.
     pub mkl: bool,
+    /// The CPU's bfloat16 instructions (`avx512_bf16`, `amx_bf16`) as the kernel lists them;
+    /// empty when it has none (then `--amp bf16` on the CPU is emulated, slower than float32).
+    pub cpu_bf16: Vec<String>,
     /// The stdlib folder, if found.
     pub stdlib: Option<PathBuf>,
     /// The shared data folder (NAS-Bench-201 table, Penn Treebank), if found.
@@ -95,6 +98,7 @@ pub fn inspect() -> Report {
         cpu_threads,
         logical_cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
         mkl: tch::utils::has_mkl(),
+        cpu_bf16: cpu_bf16_flags(&std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default()),
         stdlib: paths::stdlib_dir(),
         shared_data: paths::shared_data_dir(),
         fashion_mnist: fmnist
@@ -105,6 +109,22 @@ pub fn inspect() -> Report {
     };
     report.problems = problems(&report);
     report
+}
+
+/// The bfloat16 instruction-set flags in a `/proc/cpuinfo` text, in the order listed.
+fn cpu_bf16_flags(cpuinfo: &str) -> Vec<String> {
+    let Some(flags) = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("flags").and_then(|r| r.split_once(':')))
+    else {
+        return Vec::new();
+    };
+    flags
+        .1
+        .split_whitespace()
+        .filter(|f| matches!(*f, "avx512_bf16" | "amx_bf16"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Reads libtorch's version from the files beside its `lib/` folder.
@@ -209,10 +229,20 @@ pub fn render(r: &Report) -> String {
             });
             line("driver", format!("CUDA driver API {version}"));
             for g in &r.driver.gpus {
+                let capability = g
+                    .compute_capability
+                    .map_or(String::new(), |(major, minor)| {
+                        let bf16 = if g.bf16_native() {
+                            "bf16 native"
+                        } else {
+                            "no bf16 units: prefer --amp fp16"
+                        };
+                        format!(", compute {major}.{minor} ({bf16})")
+                    });
                 line(
                     &format!("cuda:{}", g.index),
                     format!(
-                        "{}, {:.1} GiB",
+                        "{}, {:.1} GiB{capability}",
                         g.name,
                         g.total_memory_bytes as f64 / (1u64 << 30) as f64
                     ),
@@ -226,10 +256,15 @@ pub fn render(r: &Report) -> String {
     line(
         "CPU",
         format!(
-            "{} libtorch threads, {} logical CPUs, MKL {}",
+            "{} libtorch threads, {} logical CPUs, MKL {}, {}",
             r.cpu_threads,
             r.logical_cpus,
-            yes_no(r.mkl)
+            yes_no(r.mkl),
+            if r.cpu_bf16.is_empty() {
+                "no bf16 instructions (--amp bf16 is emulated, slower)".to_string()
+            } else {
+                format!("bf16 native ({})", r.cpu_bf16.join(", "))
+            }
         ),
     );
     line("stdlib", path(&r.stdlib, "set NAS_STDLIB"));
@@ -248,4 +283,18 @@ pub fn render(r: &Report) -> String {
         s.push_str("\nok\n");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cpu_bf16_flags;
+
+    #[test]
+    fn bf16_flags_are_read_from_the_first_flags_line() {
+        let info = "processor\t: 0\nflags\t\t: fpu avx512f avx512_bf16 amx_tile amx_bf16\n\
+                    processor\t: 1\nflags\t\t: fpu\n";
+        assert_eq!(cpu_bf16_flags(info), ["avx512_bf16", "amx_bf16"]);
+        assert!(cpu_bf16_flags("flags\t\t: fpu avx2\n").is_empty());
+        assert!(cpu_bf16_flags("").is_empty());
+    }
 }
