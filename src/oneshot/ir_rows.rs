@@ -356,7 +356,13 @@ impl Rows {
 
     /// The architecture `probs` (`softmax(α)` per row) points at: on each op decision its
     /// strongest op other than `none`; on each pick the `k` candidates whose strongest such op
-    /// weighs most (the first of equal ones), each picked slot taking that op.
+    /// weighs most (the first of equal ones), each picked slot taking that op; in each `any
+    /// of` the members whose `on` outweighs their `off`. When those members break a
+    /// constraint of the space (NAS-Bench-101's `where edges <= 9`), the strongest members
+    /// are kept, as many as give an architecture of the space: the `k` members of strongest
+    /// `on` weight over all `any of` choices, for the largest `k` below the count of members
+    /// that are on (else the smallest above it, when too few connect the input to the
+    /// output).
     pub fn derive(&self, space: &Space, probs: &[Vec<f64>]) -> Result<Architecture, OneShotError> {
         let mut values = vec![Value::Off; space.decisions().len()];
         let best = |r: usize| -> Result<(usize, f64), OneShotError> {
@@ -412,12 +418,58 @@ impl Rows {
             }
             values[pick.decision] = Value::Set(set);
         }
-        Architecture::new(space, values).map_err(|e| {
-            OneShotError::Config(format!(
-                "the derived architecture is not one of space `{}`: {e}",
-                space.name()
-            ))
-        })
+        match Architecture::new(space, values.clone()) {
+            Ok(arch) => Ok(arch),
+            Err(e) => self.repair(space, probs, values).ok_or_else(|| {
+                OneShotError::Config(format!(
+                    "the derived architecture is not one of space `{}`: {e}",
+                    space.name()
+                ))
+            }),
+        }
+    }
+
+    /// When the members whose `on` outweighs their `off` break a constraint of the space
+    /// (NAS-Bench-101's `edges <= 9`, say): the `k` members with the strongest `on` weight,
+    /// for the `k` nearest below that count (else above it) that gives an architecture of the
+    /// space; `None` when no `k` does or there are no members.
+    fn repair(&self, space: &Space, probs: &[Vec<f64>], values: Vec<Value>) -> Option<Architecture> {
+        // (row, subset, candidate, on weight), strongest first.
+        let mut members: Vec<(usize, usize, usize, f64)> = self
+            .index
+            .iter()
+            .filter_map(|(kind, &r)| match *kind {
+                RowKind::Member { subset, candidate } => {
+                    let on = probs.get(r).and_then(|p| p.get(1)).copied()?;
+                    Some((r, subset, candidate, on))
+                }
+                _ => None,
+            })
+            .collect();
+        if members.is_empty() {
+            return None;
+        }
+        members.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+        let natural = members
+            .iter()
+            .filter(|&&(r, _, _, on)| on > probs[r][0])
+            .count();
+        let with = |k: usize| {
+            let mut v = values.clone();
+            for &(_, subset, _, _) in &members {
+                v[subset] = Value::Set(0);
+            }
+            for &(_, subset, candidate, _) in &members[..k] {
+                if let Value::Set(set) = v[subset] {
+                    v[subset] = Value::Set(set | 1 << candidate);
+                }
+            }
+            Architecture::new(space, v).ok()
+        };
+        (0..natural)
+            .rev()
+            .chain(natural + 1..=members.len())
+            .find_map(with)
     }
 
     /// The single path of `arch`: each op decision's op, on each picked candidate's edge its
