@@ -742,6 +742,14 @@ impl IrSupernet {
         named
     }
 
+    /// Every variable with its name, sorted by name: the weights and the batch norms'
+    /// running statistics.
+    pub fn named_variables(&self) -> Vec<(String, Tensor)> {
+        let mut named: Vec<(String, Tensor)> = self.weights.variables().into_iter().collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        named
+    }
+
     /// The shared weights (trainable variables, in a fixed order).
     pub fn weights(&self) -> Vec<Tensor> {
         self.weights.trainable_variables()
