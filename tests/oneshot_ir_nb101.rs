@@ -78,7 +78,10 @@ fn a_path_through_the_nb101_supernet_is_the_single_architecture_at_its_own_width
         shared["cells.1.vertex_4.op.conv3x3_bn_relu.conv.weight"].size(),
         [16, 16, 3, 3]
     );
-    assert_eq!(shared["cells.2.vertex_2.proj.conv.weight"].size(), [32, 16, 1, 1]);
+    assert_eq!(
+        shared["cells.2.vertex_2.proj.conv.weight"].size(),
+        [32, 16, 1, 1]
+    );
     let x = Tensor::randn([3, 1, 8, 8], (Kind::Double, Device::Cpu));
     let mut rng = nas::space::rng(11);
     let mut widths = std::collections::HashSet::new();
@@ -169,7 +172,9 @@ fn darts_on_nb101_moves_alpha_and_the_weights_and_derives_a_valid_architecture()
         .collect();
     assert!(search.alpha_step(1).unwrap().is_finite());
     // Every row moved: the op rows and each member's gate reach the loss.
-    let moved = (search.supernet().alpha() - &alpha0).abs().amax([1i64].as_slice(), false);
+    let moved = (search.supernet().alpha() - &alpha0)
+        .abs()
+        .amax([1i64].as_slice(), false);
     let least = moved.min().double_value(&[]);
     assert!(least > 1e-4, "{moved}");
     assert!(search.weight_step().unwrap().is_finite());
@@ -180,7 +185,11 @@ fn darts_on_nb101_moves_alpha_and_the_weights_and_derives_a_valid_architecture()
         .zip(&weights0)
         .filter(|(w, b)| w.not_equal_tensor(b).any().int64_value(&[]) != 0)
         .count();
-    assert!(changed > weights0.len() / 2, "{changed} of {}", weights0.len());
+    assert!(
+        changed > weights0.len() / 2,
+        "{changed} of {}",
+        weights0.len()
+    );
     let derived = search.derive().unwrap();
     let text = s.encode(&derived);
     assert_eq!(s.decode(&text).unwrap(), derived);
@@ -206,7 +215,10 @@ fn deriving_nb101_keeps_the_strongest_members_within_nine_edges() {
         let on = 0.99 - 0.01 * rank as f64;
         probs[r] = vec![1.0 - on, on, 0.0];
     }
-    let v2 = rows.iter().position(|r| r.name == "nb101_cell.v2.op").unwrap();
+    let v2 = rows
+        .iter()
+        .position(|r| r.name == "nb101_cell.v2.op")
+        .unwrap();
     probs[v2] = vec![0.1, 0.2, 0.7];
     let derived = net.rows().derive(&s, &probs).unwrap();
     let text = s.encode(&derived);
@@ -225,4 +237,19 @@ fn deriving_nb101_keeps_the_strongest_members_within_nine_edges() {
     let text = s.encode(&derived);
     assert_eq!(s.decode(&text).unwrap(), derived);
     assert!((1..=9).contains(&edges(&text)), "{text}");
+}
+
+#[test]
+fn too_few_channels_for_the_relaxation_is_an_error_that_says_so() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    // Four channels split five ways leave a vertex none.
+    let err = IrSupernet::new(&nb101(4), 1, Device::Cpu, Kind::Float, 0)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("space `nb101` cannot be compiled into a supernet")
+            && err.contains("gets no channels"),
+        "{err}"
+    );
 }

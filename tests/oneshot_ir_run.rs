@@ -110,7 +110,10 @@ fn darts_searches_nb101_at_elastic_width_and_the_derived_cell_is_retrained() {
         .trim();
     let mut edges = 0;
     for v in 1..=5 {
-        assert!(derived.contains(&format!("nb101_cell.v{v}.op=")), "{derived}");
+        assert!(
+            derived.contains(&format!("nb101_cell.v{v}.op=")),
+            "{derived}"
+        );
     }
     for kv in derived.split(' ').filter(|kv| kv.contains(".in={")) {
         let set = kv.split_once("={").unwrap().1.trim_end_matches('}');

@@ -146,7 +146,9 @@ pub struct Plan {
 pub fn plan(full: &[Vec<bool>], c_in: i64, c: i64) -> Result<Plan, String> {
     let kept = prune(full);
     if kept.is_empty() {
-        return Err("no path leads from the cell's input to its output in this architecture".into());
+        return Err(
+            "no path leads from the cell's input to its output in this architecture".into(),
+        );
     }
     let m: Vec<Vec<bool>> = kept
         .iter()
@@ -235,15 +237,20 @@ impl Nb101Cell {
         c: i64,
     ) -> Result<Self, CompileError> {
         let full = adjacency(graph, resolver.arch.values());
-        let Plan { kept, m, channels: vc } =
-            plan(&full, c_in, c).map_err(|e| CompileError::bad_op(p, &graph.name, e))?;
+        let Plan {
+            kept,
+            m,
+            channels: vc,
+        } = plan(&full, c_in, c).map_err(|e| CompileError::bad_op(p, &graph.name, e))?;
         let n = m.len();
         let mut vertices = Vec::with_capacity(n - 2);
         for t in 1..n - 1 {
             let q = p / format!("vertex_{}", kept[t]);
             let node = &graph.nodes[kept[t] - 1];
-            let interior: Vec<(usize, i64)> =
-                (1..t).filter(|&src| m[src][t]).map(|src| (src, vc[t])).collect();
+            let interior: Vec<(usize, i64)> = (1..t)
+                .filter(|&src| m[src][t])
+                .map(|src| (src, vc[t]))
+                .collect();
             let projection = if m[0][t] {
                 Some(projection(&(&q / "proj"), c_in, vc[t])?)
             } else {

@@ -326,14 +326,24 @@ mod tests {
         let b = single.forward(&x, true).unwrap();
         assert_eq!(a.size(), [4, 3, 6, 6]);
         assert!((a - b).abs().max().double_value(&[]) < 1e-5);
-        let params: i64 = narrow.trainable_variables().iter().map(|t| t.numel() as i64).sum();
+        let params: i64 = narrow
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum();
         assert_eq!(elastic.count(5, 3), (params, 3));
         // The training pass moved the slices' running statistics as the single op's.
         let (w, n) = (wide.variables(), narrow.variables());
         let mean = "op.bn.running_mean";
         assert!(w[mean].narrow(0, 3, 5).abs().max().double_value(&[]) == 0.0);
-        let diff = (w[mean].narrow(0, 0, 3) - &n[mean]).abs().max().double_value(&[]);
-        assert!(n[mean].abs().max().double_value(&[]) > 0.0 && diff < 1e-6, "{diff}");
+        let diff = (w[mean].narrow(0, 0, 3) - &n[mean])
+            .abs()
+            .max()
+            .double_value(&[]);
+        assert!(
+            n[mean].abs().max().double_value(&[]) > 0.0 && diff < 1e-6,
+            "{diff}"
+        );
         // Wider than the weights is an error, not a panic.
         assert!(elastic.forward(&x, 9, true).is_err());
         let wide_x = Tensor::randn([1, 9, 6, 6], (Kind::Float, Device::Cpu));

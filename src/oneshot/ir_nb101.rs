@@ -332,7 +332,12 @@ impl<'a> Build<'a> {
                         })?;
                         check_op(space, &owner, op, 0)?;
                         let spec = self.resolver.op(op, 0)?;
-                        built.push(elastic(&spec, &(&q / "op" / alt.label.as_str()), &owner, c)?);
+                        built.push(elastic(
+                            &spec,
+                            &(&q / "op" / alt.label.as_str()),
+                            &owner,
+                            c,
+                        )?);
                     }
                     VertexOp::Mixed { row, alts: built }
                 }

@@ -459,7 +459,12 @@ impl Rows {
         members.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
         let mut keep: Vec<bool> = members
             .iter()
-            .map(|&(r, _, _, on)| probs.get(r).and_then(|p| p.first()).is_some_and(|&off| on > off))
+            .map(|&(r, _, _, on)| {
+                probs
+                    .get(r)
+                    .and_then(|p| p.first())
+                    .is_some_and(|&off| on > off)
+            })
             .collect();
         let with = |keep: &[bool]| {
             let mut v = values.clone();
@@ -481,7 +486,8 @@ impl Rows {
                 })
             })
         };
-        let graphs: Vec<&crate::space::Graph> = space.graphs().iter().filter(reads_members).collect();
+        let graphs: Vec<&crate::space::Graph> =
+            space.graphs().iter().filter(reads_members).collect();
         let all_connected = |v: &[Value]| graphs.iter().all(|g| connected(g, v));
         for i in 0..keep.len() {
             if all_connected(&with(&keep)) {
