@@ -159,6 +159,8 @@ fn a_path_through_the_supernet_is_the_single_architecture() {
             .map(|t| t.numel() as i64)
             .sum();
         assert_eq!(path_count, alone_count);
+        // The supernet's own count of a path's weights agrees.
+        assert_eq!(net.path_weight_count(&arch).unwrap(), alone_count);
         assert!(net.weight_count() > 5 * alone_count);
         // With the supernet's weights copied in, the single architecture gives the same logits.
         let by_name: std::collections::HashMap<String, Tensor> = shared
@@ -461,6 +463,8 @@ fn pipeline_op_choices_ragged_rows_and_none_edges_run_as_paths() {
             }
         });
         assert_eq!(copied, vs.trainable_variables().len(), "{text}");
+        let alone_count = nas::compile::op::parameter_count(&vs);
+        assert_eq!(net.path_weight_count(&arch).unwrap(), alone_count, "{text}");
         let through = net
             .forward(&x, &net.path_mix(&arch).unwrap(), true)
             .unwrap();
@@ -546,6 +550,8 @@ fn any_of_members_are_gated_edges_whose_paths_are_the_single_architecture() {
             }
         });
         assert_eq!(copied, vs.trainable_variables().len(), "{text}");
+        let alone_count = nas::compile::op::parameter_count(&vs);
+        assert_eq!(net.path_weight_count(&arch).unwrap(), alone_count, "{text}");
         let through = net
             .forward(&x, &net.path_mix(&arch).unwrap(), true)
             .unwrap();
