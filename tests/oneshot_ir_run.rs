@@ -2,7 +2,7 @@
 //! own supernet (2 channels, one normal cell per stage, a slice of Fashion-MNIST), the
 //! strategy derives a pair of cells in the space's canonical text, and the train evaluator
 //! retrains and tests it; a space the supernet cannot mix is a script error naming the
-//! decision.
+//! decision. NAS-Bench-101 runs the same way, its vertices at elastic width.
 
 mod oneshot_common;
 use oneshot_common::{fashion_mnist_present, run_fresh};
@@ -87,4 +87,49 @@ fn a_space_the_supernet_cannot_mix_is_a_script_error_naming_the_decision() {
         out.contains("space `nas_rl` cannot be compiled into a supernet: decision `"),
         "{out}"
     );
+}
+
+#[test]
+fn darts_searches_nb101_at_elastic_width_and_the_derived_cell_is_retrained() {
+    if !fashion_mnist_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Five channels: the relaxation runs every vertex at one of them (C split five ways).
+    let strategy = "darts(order: 1, epochs: 1, steps: 2, channels: 5, cells: 1, batch: 16, limit: 128, threads: 1)";
+    let text = experiment("nb101", strategy).replace("channels: 2, ", "channels: 5, ");
+    let (ok, out) = run(dir.path(), &text);
+    assert!(ok, "{out}");
+    assert!(out.contains("compiled from its IR"), "{out}");
+    // 5 op rows and 21 `any of` members.
+    assert!(out.contains("26 α rows"), "{out}");
+    let derived = out
+        .lines()
+        .find_map(|l| l.strip_prefix("derived: "))
+        .unwrap_or_else(|| panic!("prints the derived cell:\n{out}"))
+        .trim();
+    let mut edges = 0;
+    for v in 1..=5 {
+        assert!(
+            derived.contains(&format!("nb101_cell.v{v}.op=")),
+            "{derived}"
+        );
+    }
+    for kv in derived.split(' ').filter(|kv| kv.contains(".in={")) {
+        let set = kv.split_once("={").unwrap().1.trim_end_matches('}');
+        edges += set.split(',').filter(|s| !s.is_empty()).count();
+    }
+    assert!((1..=9).contains(&edges), "{derived}");
+    let chosen = out
+        .lines()
+        .find_map(|l| l.strip_prefix("chosen architecture: "))
+        .unwrap_or_else(|| panic!("reports the chosen architecture:\n{out}"))
+        .trim();
+    assert_eq!(chosen, derived);
+    let test_acc: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("test_acc of the chosen architecture: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("reports the test accuracy:\n{out}"));
+    assert!((0.0..=100.0).contains(&test_acc), "{test_acc}");
 }

@@ -8,7 +8,7 @@ use super::op::OpSpec;
 use tch::nn;
 
 /// The name of a part of kind `spec`.
-fn kind_name(spec: &OpSpec) -> &'static str {
+pub(crate) fn kind_name(spec: &OpSpec) -> &'static str {
     match spec {
         OpSpec::Conv(_) => "conv",
         OpSpec::DepthwiseConv { .. } => "depthwise",

@@ -20,13 +20,12 @@
 //! vertex's number in the cell (1 for its first node).
 
 use super::activation::Activation;
-use super::conv::{Conv2d, ConvConfig};
+use super::conv::ConvConfig;
 use super::error::CompileError;
 use super::ir_op::Resolver;
-use super::layer::{boxed, BoxLayer, Layer, Sequential};
+use super::layer::{BoxLayer, Layer};
 use super::merge;
 use super::named::build_named;
-use super::norm::BatchNorm;
 use super::op::OpSpec;
 use crate::space::{Combine, Graph, Node, Source, Value};
 use tch::{nn, TchError, Tensor};
@@ -128,8 +127,56 @@ pub fn vertex_channels(c_in: i64, c_out: i64, m: &[Vec<bool>]) -> Vec<i64> {
     vc
 }
 
+/// How an architecture's cell is built: the vertices kept by [`prune`], the pruned matrix and
+/// each kept vertex's channel count by [`vertex_channels`]. Every NAS-Bench-101 cell, single
+/// or inside a supernet, is planned by [`plan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The kept vertices' numbers in the full matrix, input first and output last.
+    pub kept: Vec<usize>,
+    /// The pruned matrix: `m[s][t]` when kept vertex `t` reads kept vertex `s`.
+    pub m: Vec<Vec<bool>>,
+    /// The channel count of each kept vertex (the input's `c_in`, the output's `c`).
+    pub channels: Vec<i64>,
+}
+
+/// The plan of the full adjacency matrix `full` for inputs of `c_in` channels and `c` output
+/// channels; the error says why it cannot be built (no path from input to output, a vertex
+/// narrower than one it feeds, a vertex with no channels).
+pub fn plan(full: &[Vec<bool>], c_in: i64, c: i64) -> Result<Plan, String> {
+    let kept = prune(full);
+    if kept.is_empty() {
+        return Err(
+            "no path leads from the cell's input to its output in this architecture".into(),
+        );
+    }
+    let m: Vec<Vec<bool>> = kept
+        .iter()
+        .map(|&u| kept.iter().map(|&v| full[u][v]).collect())
+        .collect();
+    let channels = vertex_channels(c_in, c, &m);
+    let n = m.len();
+    for t in 1..n - 1 {
+        if channels[t] < 1 {
+            return Err(format!(
+                "vertex {} gets no channels: the cell's {c} channels are split among more vertices",
+                kept[t]
+            ));
+        }
+        for src in (1..t).filter(|&src| m[src][t]) {
+            if channels[src] < channels[t] {
+                return Err(format!(
+                    "vertex {} has {} channels, fewer than the {} of vertex {} it feeds",
+                    kept[src], channels[src], channels[t], kept[t]
+                ));
+            }
+        }
+    }
+    Ok(Plan { kept, m, channels })
+}
+
 /// `spec` with its convolutions producing `c` channels.
-fn with_channels(spec: &OpSpec, c: i64) -> OpSpec {
+pub(crate) fn with_channels(spec: &OpSpec, c: i64) -> OpSpec {
     match spec {
         OpSpec::Conv(config) => OpSpec::Conv(ConvConfig {
             c_out: c,
@@ -144,13 +191,18 @@ fn with_channels(spec: &OpSpec, c: i64) -> OpSpec {
     }
 }
 
-/// The benchmark's projection: a 1×1 conv to `c` channels, batch norm, ReLU.
+/// The benchmark's projection: a 1×1 conv to `c` channels, batch norm, ReLU (its parts named
+/// `conv` and `bn` by [`build_named`]).
+pub(crate) fn projection_spec(c: i64) -> OpSpec {
+    OpSpec::Seq(vec![
+        OpSpec::Conv(ConvConfig::new(c, 1)),
+        OpSpec::BatchNorm { affine: true },
+        OpSpec::Act(Activation::Relu),
+    ])
+}
+
 fn projection(p: &nn::Path, c_in: i64, c: i64) -> Result<BoxLayer, CompileError> {
-    Ok(boxed(Sequential::new(vec![
-        boxed(Conv2d::new(&(p / "conv"), c_in, ConvConfig::new(c, 1))?),
-        boxed(BatchNorm::new(&(p / "bn"), c, true)?),
-        boxed(Activation::Relu),
-    ])))
+    Ok(build_named(&projection_spec(c), p, c_in)?.0)
 }
 
 /// One computed vertex.
@@ -185,38 +237,20 @@ impl Nb101Cell {
         c: i64,
     ) -> Result<Self, CompileError> {
         let full = adjacency(graph, resolver.arch.values());
-        let kept = prune(&full);
-        if kept.is_empty() {
-            return Err(CompileError::bad_op(
-                p,
-                &graph.name,
-                "no path leads from the cell's input to its output in this architecture",
-            ));
-        }
-        let m: Vec<Vec<bool>> = kept
-            .iter()
-            .map(|&u| kept.iter().map(|&v| full[u][v]).collect())
-            .collect();
+        let Plan {
+            kept,
+            m,
+            channels: vc,
+        } = plan(&full, c_in, c).map_err(|e| CompileError::bad_op(p, &graph.name, e))?;
         let n = m.len();
-        let vc = vertex_channels(c_in, c, &m);
         let mut vertices = Vec::with_capacity(n - 2);
         for t in 1..n - 1 {
             let q = p / format!("vertex_{}", kept[t]);
             let node = &graph.nodes[kept[t] - 1];
-            let mut interior = Vec::new();
-            for src in (1..t).filter(|&src| m[src][t]) {
-                if vc[src] < vc[t] {
-                    return Err(CompileError::bad_op(
-                        &q,
-                        &node.name,
-                        format!(
-                            "vertex {} has {} channels, fewer than the {} it feeds",
-                            kept[src], vc[src], vc[t]
-                        ),
-                    ));
-                }
-                interior.push((src, vc[t]));
-            }
+            let interior: Vec<(usize, i64)> = (1..t)
+                .filter(|&src| m[src][t])
+                .map(|src| (src, vc[t]))
+                .collect();
             let projection = if m[0][t] {
                 Some(projection(&(&q / "proj"), c_in, vc[t])?)
             } else {

@@ -21,7 +21,9 @@
 use super::derive::strongest;
 use super::mix::{CellMix, EdgeTerm};
 use super::OneShotError;
-use crate::space::{Alt, Architecture, ArgValue, Domain, Op, OpKind, OpRef, Space, Value};
+use crate::space::{
+    connected, Alt, Architecture, ArgValue, Domain, Op, OpKind, OpRef, Space, Value,
+};
 use std::collections::HashMap;
 use tch::{Device, Kind, TchError, Tensor};
 
@@ -356,7 +358,11 @@ impl Rows {
 
     /// The architecture `probs` (`softmax(α)` per row) points at: on each op decision its
     /// strongest op other than `none`; on each pick the `k` candidates whose strongest such op
-    /// weighs most (the first of equal ones), each picked slot taking that op.
+    /// weighs most (the first of equal ones), each picked slot taking that op; in each `any
+    /// of` the members whose `on` outweighs their `off`. When those members break a
+    /// constraint of the space (NAS-Bench-101's `where edges <= 9`), the strongest members
+    /// are kept: the weakest leave until the space accepts the architecture, never one
+    /// whose leaving disconnects the cell (see `repair`).
     pub fn derive(&self, space: &Space, probs: &[Vec<f64>]) -> Result<Architecture, OneShotError> {
         let mut values = vec![Value::Off; space.decisions().len()];
         let best = |r: usize| -> Result<(usize, f64), OneShotError> {
@@ -412,12 +418,101 @@ impl Rows {
             }
             values[pick.decision] = Value::Set(set);
         }
-        Architecture::new(space, values).map_err(|e| {
-            OneShotError::Config(format!(
-                "the derived architecture is not one of space `{}`: {e}",
-                space.name()
-            ))
-        })
+        match Architecture::new(space, values.clone()) {
+            Ok(arch) => Ok(arch),
+            Err(e) => self.repair(space, probs, values).ok_or_else(|| {
+                OneShotError::Config(format!(
+                    "the derived architecture is not one of space `{}`: {e}",
+                    space.name()
+                ))
+            }),
+        }
+    }
+
+    /// When the members whose `on` outweighs their `off` give no architecture of the space
+    /// (they break NAS-Bench-101's `where edges <= 9`, or connect no input to the output):
+    /// first the strongest members left out join until every graph connects its input to
+    /// its output, then the weakest members leave, one at a time, skipping any whose leaving
+    /// would disconnect a graph, until the space accepts the architecture. `None` when it
+    /// never does or there are no members.
+    fn repair(
+        &self,
+        space: &Space,
+        probs: &[Vec<f64>],
+        values: Vec<Value>,
+    ) -> Option<Architecture> {
+        // (row, subset, candidate, on weight), strongest first.
+        let mut members: Vec<(usize, usize, usize, f64)> = self
+            .index
+            .iter()
+            .filter_map(|(kind, &r)| match *kind {
+                RowKind::Member { subset, candidate } => {
+                    let on = probs.get(r).and_then(|p| p.get(1)).copied()?;
+                    Some((r, subset, candidate, on))
+                }
+                _ => None,
+            })
+            .collect();
+        if members.is_empty() {
+            return None;
+        }
+        members.sort_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+        let mut keep: Vec<bool> = members
+            .iter()
+            .map(|&(r, _, _, on)| {
+                probs
+                    .get(r)
+                    .and_then(|p| p.first())
+                    .is_some_and(|&off| on > off)
+            })
+            .collect();
+        let with = |keep: &[bool]| {
+            let mut v = values.clone();
+            for &(_, subset, _, _) in &members {
+                v[subset] = Value::Set(0);
+            }
+            for (&(_, subset, candidate, _), _) in members.iter().zip(keep).filter(|(_, &k)| k) {
+                if let Value::Set(set) = v[subset] {
+                    v[subset] = Value::Set(set | 1 << candidate);
+                }
+            }
+            v
+        };
+        let subsets: Vec<usize> = members.iter().map(|m| m.1).collect();
+        let reads_members = |g: &&crate::space::Graph| {
+            g.all_nodes().any(|(_, n)| {
+                n.terms.iter().any(|t| {
+                    matches!(t.source, crate::space::Source::Member { decision, .. } if subsets.contains(&decision))
+                })
+            })
+        };
+        let graphs: Vec<&crate::space::Graph> =
+            space.graphs().iter().filter(reads_members).collect();
+        let all_connected = |v: &[Value]| graphs.iter().all(|g| connected(g, v));
+        for i in 0..keep.len() {
+            if all_connected(&with(&keep)) {
+                break;
+            }
+            keep[i] = true;
+        }
+        if let Ok(arch) = Architecture::new(space, with(&keep)) {
+            return Some(arch);
+        }
+        for i in (0..keep.len()).rev() {
+            if !keep[i] {
+                continue;
+            }
+            keep[i] = false;
+            let v = with(&keep);
+            if !all_connected(&v) {
+                keep[i] = true;
+                continue;
+            }
+            if let Ok(arch) = Architecture::new(space, v) {
+                return Some(arch);
+            }
+        }
+        None
     }
 
     /// The single path of `arch`: each op decision's op, on each picked candidate's edge its

@@ -3,13 +3,16 @@
 //! wires a single architecture) in which every op decision is a mixed op over all its
 //! alternatives, every `k of [...]` input choice is a mixed edge from each candidate input,
 //! and every `any of [...]` member an edge gated by its own weight (see [`super::ir_rows`]
-//! for α's rows). Each alternative is built by the op library exactly
+//! for α's rows). A NAS-Bench-101 cell, whose vertices' widths depend on the architecture,
+//! holds its weights at the widest and runs each pass on slices of them
+//! ([`super::ir_nb101`]). Each alternative is built by the op library exactly
 //! as a single architecture builds it, under the edge's path with the alternative's label
 //! appended (`cells.3.edges.4<-1.sep_conv_3x3.…`), so a path through the supernet runs the
 //! single architecture's layers. α is a tensor of its own, outside the weights' store, drawn
 //! as 10⁻³·N(0, 1) as in DARTS.
 
 use super::darts::MixedNet;
+use super::ir_nb101::ElasticCell;
 use super::ir_rows::{check_op, check_space, member_alternatives, unsupported, RowKind, Rows};
 use super::mix::{row_probabilities, softmax_mix, CellMix};
 use super::OneShotError;
@@ -31,6 +34,8 @@ use tch::{nn, Device, Kind, TchError, Tensor};
 struct MixedOp {
     row: usize,
     alts: Vec<BoxLayer>,
+    /// Each alternative's parameter path (`cells.0.edges.2<-0.sep_conv_3x3`).
+    prefixes: Vec<String>,
 }
 
 impl MixedOp {
@@ -63,7 +68,8 @@ impl MixedOp {
 #[derive(Debug)]
 enum EdgeOp {
     Wire,
-    Fixed(BoxLayer),
+    /// A fixed op and its parameter path.
+    Fixed(BoxLayer, String),
     Mixed(MixedOp),
     /// An `any of` member's edge, weighed by its row's `on` term (nothing when the row has
     /// none: the member is out).
@@ -74,7 +80,7 @@ impl EdgeOp {
     fn forward(&self, x: &Tensor, mix: &CellMix, train: bool) -> Result<Option<Tensor>, TchError> {
         match self {
             EdgeOp::Wire => Ok(Some(x.shallow_clone())),
-            EdgeOp::Fixed(layer) => layer.forward(x, train).map(Some),
+            EdgeOp::Fixed(layer, _) => layer.forward(x, train).map(Some),
             EdgeOp::Mixed(m) => m.forward(x, mix, train),
             EdgeOp::Gated(row, inner) => {
                 let terms = mix
@@ -90,6 +96,36 @@ impl EdgeOp {
             }
         }
     }
+}
+
+impl EdgeOp {
+    /// The weights a pass under `mix` uses (`under(prefix)`: the weights under a path).
+    fn used(&self, mix: &CellMix, under: &dyn Fn(&str) -> i64) -> Result<i64, TchError> {
+        Ok(match self {
+            EdgeOp::Wire => 0,
+            EdgeOp::Fixed(_, prefix) => under(prefix),
+            EdgeOp::Mixed(m) => {
+                let terms = mix
+                    .get(m.row)
+                    .ok_or_else(|| TchError::Kind(format!("the mixture has no row {}", m.row)))?;
+                terms
+                    .iter()
+                    .filter_map(|t| m.prefixes.get(t.op))
+                    .map(|p| under(p))
+                    .sum()
+            }
+            EdgeOp::Gated(row, inner) => match mix.get(*row) {
+                Some(terms) if terms.is_empty() => 0,
+                Some(_) => inner.used(mix, under)?,
+                None => return Err(TchError::Kind(format!("the mixture has no row {row}"))),
+            },
+        })
+    }
+}
+
+/// A parameter path as the variable store names it (`cells.0.edges.2<-0`).
+fn prefix(p: &nn::Path) -> String {
+    p.components().collect::<Vec<_>>().join(".")
 }
 
 /// A computed vertex of a mixed cell: `post(combine(edges))`.
@@ -144,9 +180,13 @@ impl MixedCell {
 enum Stage {
     Layer(EdgeOp),
     Cell {
+        /// The cell's parameter path (`cells.3`).
+        prefix: String,
         pre: Vec<Option<BoxLayer>>,
         cell: MixedCell,
     },
+    /// A NAS-Bench-101 cell, at elastic width.
+    Nb101(ElasticCell),
 }
 
 /// The supernet of a space: shared weights, α, and forward passes under a [`CellMix`].
@@ -167,9 +207,9 @@ pub struct IrSupernet {
 type PickTerms<'a> = (usize, &'a [usize], Vec<(u32, Option<&'a OpRef>)>);
 
 /// What building one cell needs.
-struct Build<'a> {
-    space: &'a Space,
-    resolver: Resolver<'a>,
+pub(super) struct Build<'a> {
+    pub(super) space: &'a Space,
+    pub(super) resolver: Resolver<'a>,
     call: Option<&'a CellCall>,
     stride: i64,
     inputs: usize,
@@ -177,7 +217,7 @@ struct Build<'a> {
 
 impl<'a> Build<'a> {
     /// The op alternatives of decision `d` (the cell call's own, else the space's).
-    fn alternatives(&self, d: usize) -> Result<&'a [Alt], OneShotError> {
+    pub(super) fn alternatives(&self, d: usize) -> Result<&'a [Alt], OneShotError> {
         if let Some(alts) = self.call.and_then(|c| c.alternatives.get(&d)) {
             return Ok(alts);
         }
@@ -223,12 +263,15 @@ impl<'a> Build<'a> {
         c_in: i64,
     ) -> Result<(MixedOp, i64, i64), OneShotError> {
         let mut layers = Vec::with_capacity(alts.len());
+        let mut prefixes = Vec::with_capacity(alts.len());
         let mut shape: Option<(i64, i64)> = None;
         for alt in alts {
             let op = alt.op.as_ref().ok_or_else(|| {
                 unsupported(self.space, format!("{owner} has a value, not an op"))
             })?;
-            let (layer, c, s) = self.layer(&(p / alt.label.as_str()), owner, op, stride, c_in)?;
+            let q = p / alt.label.as_str();
+            let (layer, c, s) = self.layer(&q, owner, op, stride, c_in)?;
+            prefixes.push(prefix(&q));
             match shape {
                 Some(prev) if prev != (c, s) => {
                     return Err(unsupported(
@@ -244,7 +287,12 @@ impl<'a> Build<'a> {
             layers.push(layer);
         }
         let (c, s) = shape.unwrap_or((c_in, 1));
-        Ok((MixedOp { row, alts: layers }, c, s))
+        let mixed = MixedOp {
+            row,
+            alts: layers,
+            prefixes,
+        };
+        Ok((mixed, c, s))
     }
 
     /// The op of a term or post op on an input of `c_in` channels with `stride`.
@@ -267,11 +315,11 @@ impl<'a> Build<'a> {
                     )
                 })?;
                 let (layer, c) = build_named(&spec, p, c_in)?;
-                Ok((EdgeOp::Fixed(layer), c, stride))
+                Ok((EdgeOp::Fixed(layer, prefix(p)), c, stride))
             }
             Some(OpRef::Fixed(op)) => {
                 let (layer, c, s) = self.layer(p, owner, op, stride, c_in)?;
-                Ok((EdgeOp::Fixed(layer), c, s))
+                Ok((EdgeOp::Fixed(layer, prefix(p)), c, s))
             }
             Some(OpRef::Choice(d)) => {
                 let alts = self.alternatives(*d)?;
@@ -533,7 +581,25 @@ impl IrSupernet {
                     recent = vec![Tracked { channels: c, scale }];
                 }
                 StepKind::Cell(call) if is_nb101_cell(&call.instance) => {
-                    return Err(unsupported(space, format!("cell `{}` has NAS-Bench-101's form (chosen edges and node ops); its supernet is not compiled", call.instance.name)));
+                    let q = &root / "cells" / cells;
+                    cells += 1;
+                    let build = Build {
+                        space,
+                        resolver: Resolver {
+                            space,
+                            arch: &reference,
+                            alternatives: Some(&call.alternatives),
+                        },
+                        call: Some(call),
+                        stride: 1,
+                        inputs: 1,
+                    };
+                    let (cell, c) = build.nb101_cell(&q, call, newest.channels, &mut rows)?;
+                    stages.push(Stage::Nb101(cell));
+                    recent.push(Tracked {
+                        channels: c,
+                        scale: newest.scale,
+                    });
                 }
                 StepKind::Cell(call) => {
                     let q = &root / "cells" / cells;
@@ -553,7 +619,11 @@ impl IrSupernet {
                     };
                     let (cell, c) = build.cell(&q, call, channels, &mut rows)?;
                     keep = keep.max(cell.inputs);
-                    stages.push(Stage::Cell { pre, cell });
+                    stages.push(Stage::Cell {
+                        prefix: prefix(&q),
+                        pre,
+                        cell,
+                    });
                     recent.push(Tracked {
                         channels: c,
                         scale: newest.scale * stride,
@@ -601,7 +671,14 @@ impl IrSupernet {
                         .ok_or_else(|| TchError::Kind("a layer computed nothing".into()))?;
                     recent = vec![y];
                 }
-                Stage::Cell { pre, cell } => {
+                Stage::Nb101(cell) => {
+                    let y = cell.forward(&recent[recent.len() - 1], mix, train)?;
+                    recent.push(y);
+                    if recent.len() > self.keep {
+                        drop(recent.remove(0));
+                    }
+                }
+                Stage::Cell { pre, cell, .. } => {
                     let mut inputs: Vec<Tensor> = last_k(recent.len(), cell.inputs)
                         .map(|j| recent[j].shallow_clone())
                         .collect();
@@ -665,6 +742,14 @@ impl IrSupernet {
         named
     }
 
+    /// Every variable with its name, sorted by name: the weights and the batch norms'
+    /// running statistics.
+    pub fn named_variables(&self) -> Vec<(String, Tensor)> {
+        let mut named: Vec<(String, Tensor)> = self.weights.variables().into_iter().collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        named
+    }
+
     /// The shared weights (trainable variables, in a fixed order).
     pub fn weights(&self) -> Vec<Tensor> {
         self.weights.trainable_variables()
@@ -683,6 +768,48 @@ impl IrSupernet {
     /// The kind of its tensors.
     pub fn kind(&self) -> Kind {
         self.alpha.kind()
+    }
+
+    /// The number of shared weights a path runs on: the weights of every fixed layer and of
+    /// each op and edge `arch` picks, and in a NAS-Bench-101 cell the sizes of the slices its
+    /// vertices use (see [`super::ir_nb101`]). It is the single architecture's count.
+    pub fn path_weight_count(&self, arch: &Architecture) -> Result<i64, OneShotError> {
+        let mix = self.path_mix(arch)?;
+        let sizes: Vec<(String, i64)> = self
+            .named_weights()
+            .into_iter()
+            .map(|(n, t)| (n, t.numel() as i64))
+            .collect();
+        let under = |p: &str| -> i64 {
+            sizes
+                .iter()
+                .filter(|(n, _)| n.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
+                .map(|(_, k)| k)
+                .sum()
+        };
+        let mut total = 0;
+        for stage in &self.stages {
+            total += match stage {
+                Stage::Layer(op) => op.used(&mix, &under)?,
+                Stage::Nb101(cell) => cell.count(&mix)?,
+                Stage::Cell { prefix, pre, cell } => {
+                    let mut n: i64 = (0..pre.len())
+                        .filter(|&j| pre[j].is_some())
+                        .map(|j| under(&format!("{prefix}.pre{j}")))
+                        .sum();
+                    for v in cell.vertices.iter().chain(std::iter::once(&cell.output)) {
+                        for (_, e) in &v.edges {
+                            n += e.used(&mix, &under)?;
+                        }
+                        if let Some(post) = &v.post {
+                            n += post.used(&mix, &under)?;
+                        }
+                    }
+                    n
+                }
+            };
+        }
+        Ok(total)
     }
 
     /// The number of shared weights.

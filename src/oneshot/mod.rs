@@ -16,12 +16,15 @@
 //!   ProxylessNAS' binary gates; [`latency`]: the measured, cached per-op latency table.
 //! - [`ir_supernet`]: the supernet of any space whose decisions are op choices and
 //!   `k of [...]` input choices, compiled from its IR; [`ir_rows`]: its α rows, the check of
-//!   which spaces qualify, deriving; [`ir_search`]: DARTS on it.
+//!   which spaces qualify, deriving; [`ir_search`]: DARTS on it; [`ir_nb101`]: its
+//!   NAS-Bench-101 cells, whose vertices run at elastic width ([`elastic`]: sliced layers).
 
 pub mod darts;
 pub mod data;
 pub mod derive;
+pub mod elastic;
 pub mod error;
+pub mod ir_nb101;
 pub mod ir_rows;
 pub mod ir_search;
 pub mod ir_supernet;

@@ -29,7 +29,7 @@ mod text;
 mod unique;
 
 pub use arch::Architecture;
-pub use constraint::{BinOp, Cmp, Constraint, Expr};
+pub use constraint::{connected, BinOp, Cmp, Constraint, Expr};
 pub use decision::{
     binomial, Alt, Arg, ArgValue, Decision, Domain, Guard, Op, OpKind, Value, When,
 };
