@@ -2,12 +2,14 @@
 
   .venv/bin/python benches/nb201_vs_pytorch.py params ARCH [--channels C --cells N]
       parameter count and multiply-accumulates of the PyTorch network (the pins for `nas params`)
-  .venv/bin/python benches/nb201_vs_pytorch.py compare [--steps K --batch B --threads T]
+  .venv/bin/python benches/nb201_vs_pytorch.py compare [--steps K --batch B --threads T] [--amp P]
       the side-by-side benchmark: the same networks (C=16 N=5, and C=8 N=1) trained for K SGD
       steps on one fixed random batch by PyTorch eager here and by `nas train --data synthetic`
       (target/release/nas, built with `cargo build --release`), same torch install, same thread
       count, each in both memory layouts (NCHW, PyTorch's default, and channels-last, nas's
-      default); prints ms/step and the ratios nas / PyTorch.
+      default); prints ms/step and the ratios nas / PyTorch. With `--amp bf16` (or `fp16`) both
+      run the forward pass under CPU autocast in that precision, the loss on float32 logits
+      (fp16: both scale the loss, PyTorch with its GradScaler).
 
 The network follows the NAS-Bench-201 paper's description (written for this project): a 3x3
 conv stem with batch norm, three stages of N cells separated by residual blocks of stride 2,
@@ -126,7 +128,7 @@ def macs(model, shape):
     return total[0]
 
 
-def time_pytorch(arch, c, n, batch, steps, channels_last, warmup=3):
+def time_pytorch(arch, c, n, batch, steps, channels_last, amp=None, warmup=3):
     torch.manual_seed(0)
     model = Nb201(arch, c, n)
     x = torch.randn(batch, 3, 32, 32)
@@ -135,22 +137,33 @@ def time_pytorch(arch, c, n, batch, steps, channels_last, warmup=3):
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(amp)
+    scaler = torch.amp.GradScaler("cpu") if amp == "fp16" else None
     model.train()
     for i in range(warmup + steps):
         if i == warmup:
             started = time.perf_counter()
-        loss = nn.functional.cross_entropy(model(x), y)
+        with torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+            logits = model(x)
+        loss = nn.functional.cross_entropy(logits.float(), y)
         opt.zero_grad()
-        loss.backward()
-        opt.step()
+        if scaler is None:
+            loss.backward()
+            opt.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
         loss.item()
     return (time.perf_counter() - started) / steps
 
 
-def time_nas(nas, arch, c, n, batch, steps, threads, channels_last):
+def time_nas(nas, arch, c, n, batch, steps, threads, channels_last, amp=None):
     cmd = [str(nas), "train", "nb201", arch, "--data", "synthetic", "--cpu", "--steps", str(steps),
            "--batch", str(batch), "--channels", str(c), "--cells", str(n), "--threads", str(threads),
            "--schedule", "constant", "--layout", "channels-last" if channels_last else "nchw"]
+    if amp:
+        cmd += ["--amp", amp]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"nas failed: {out.stderr}")
@@ -171,6 +184,7 @@ def main():
     cmp_.add_argument("--threads", type=int, default=torch.get_num_threads())
     cmp_.add_argument("--arch", default=ALL_3X3)
     cmp_.add_argument("--rounds", type=int, default=2, help="alternate nas and PyTorch this many times; best of each")
+    cmp_.add_argument("--amp", choices=["bf16", "fp16"], help="mixed precision under CPU autocast in both")
     cmp_.add_argument("--nas", default=str(Path(__file__).resolve().parent.parent / "target/release/nas"))
     args = ap.parse_args()
     if args.cmd == "params":
@@ -180,15 +194,15 @@ def main():
         return
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} threads, batch {args.batch}, {args.steps} timed steps, "
-          f"SGD (Nesterov, wd 5e-4), arch {args.arch}")
+          f"SGD (Nesterov, wd 5e-4), {args.amp or 'fp32'}, arch {args.arch}")
     print("each figure: the best of --rounds alternating runs; nas's default layout is channels-last")
     for c, n in [(16, 5), (8, 1)]:
         best = {}
         for _ in range(args.rounds):
             for layout in (True, False):
-                t = time_nas(args.nas, args.arch, c, n, args.batch, args.steps, args.threads, layout)
+                t = time_nas(args.nas, args.arch, c, n, args.batch, args.steps, args.threads, layout, args.amp)
                 best[("nas", layout)] = min(best.get(("nas", layout), t), t)
-                t = time_pytorch(args.arch, c, n, args.batch, args.steps, layout)
+                t = time_pytorch(args.arch, c, n, args.batch, args.steps, layout, args.amp)
                 best[("torch", layout)] = min(best.get(("torch", layout), t), t)
         ms = {k: 1000 * v for k, v in best.items()}
         print(f"C={c:<2} N={n}: nas {ms[('nas', True)]:8.2f} ms/step (nchw {ms[('nas', False)]:.2f});"
