@@ -2,9 +2,11 @@
 //! the space's IR ([`crate::oneshot::IrSupernet`]), at the size `channels` and `cells` ask
 //! for (the space's parameters `c` and `n`/`cells`), searched by DARTS on Fashion-MNIST split
 //! in two. The Rhai type `IrSupernet` has `weight_step()`, `alpha_step(order)`,
-//! `steps_per_epoch()`, `derive()`, `probabilities()`, `alpha_table()`, `row_names()`,
-//! `set_lr(lr)`, `lr`, `set_mode("darts")` and `valid_accuracy(arch[, batches])`; a
-//! derived architecture is the run's `Arch`, ready for `ctx.evaluate`. Time inside these
+//! `joint_step()`, `steps_per_epoch()`, `derive()`, `probabilities()`, `alpha_table()`,
+//! `row_names()`, `set_lr(lr)`, `lr`, `set_mode(m)` / `mode` (`darts`, `gdas`, `snas`,
+//! `path`), `set_tau(τ)` / `tau`, `sample_path()` (uniform from the space, its constraints
+//! met) and `valid_accuracy(arch[, batches])`; a derived or sampled architecture is the
+//! run's `Arch`, ready for `ctx.evaluate`. Time inside these
 //! calls is host time; every failure is a script error with its reason (a space that
 //! cannot be a supernet names the decision).
 
@@ -14,7 +16,7 @@ use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
 use crate::compile::catalog::{resize, NetworkSize};
 use crate::oneshot::data::fashion_mnist_split;
-use crate::oneshot::{IrSearch, IrSupernet, OneShotError, SearchConfig, SupernetConfig};
+use crate::oneshot::{IrSearch, IrSupernet, Mode, OneShotError, SearchConfig, SupernetConfig};
 use crate::space::Space;
 use rhai::{Array, Dynamic, Engine, Map, FLOAT, INT};
 use std::cell::{Cell, RefCell};
@@ -37,7 +39,7 @@ pub struct IrState {
 }
 
 /// The settings this supernet accepts.
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 16] = [
     "data",
     "channels",
     "cells",
@@ -51,6 +53,7 @@ const KEYS: [&str; 15] = [
     "clip",
     "arch_lr",
     "arch_weight_decay",
+    "tau",
     "device",
     "threads",
 ];
@@ -93,16 +96,29 @@ pub fn register(engine: &mut Engine) {
             timed(n, |s| s.set_lr(lr))
         })
         .register_get("lr", |n: &mut IrSupernetHandle| n.0.search.borrow().lr())
-        .register_fn("set_mode", |_: &mut IrSupernetHandle, mode: &str| -> RhaiResult<()> {
-            if mode == "darts" {
-                Ok(())
-            } else {
-                Err(script_error(format!(
-                    "supernet: mode `{mode}` is not available on a supernet compiled from a space's IR; it runs the DARTS mixture (\"darts\") only"
-                )))
-            }
+        .register_fn("set_mode", |n: &mut IrSupernetHandle, mode: &str| -> RhaiResult<()> {
+            let m = Mode::from_name(mode).ok_or_else(|| {
+                script_error(format!(
+                    "supernet: unknown mode `{mode}` (darts, gdas, snas, path)"
+                ))
+            })?;
+            timed(n, |s| s.set_mode(m))
         })
-        .register_get("mode", |_: &mut IrSupernetHandle| "darts".to_string())
+        .register_get("mode", |n: &mut IrSupernetHandle| {
+            n.0.search.borrow().mode().name().to_string()
+        })
+        .register_fn("set_tau", |n: &mut IrSupernetHandle, tau: FLOAT| {
+            timed(n, |s| s.set_tau(tau))
+        })
+        .register_get("tau", |n: &mut IrSupernetHandle| n.0.search.borrow().tau())
+        .register_fn("joint_step", |n: &mut IrSupernetHandle| {
+            timed(n, |s| s.joint_step())
+        })
+        .register_fn("sample_path", |n: &mut IrSupernetHandle| -> RhaiResult<ArchHandle> {
+            let arch = timed(n, |s| s.sample_path())?;
+            let search = n.0.search.borrow();
+            carry(&n.0.space, search.supernet().space(), &arch)
+        })
         .register_fn("valid_accuracy", |n: &mut IrSupernetHandle, a: ArchHandle| {
             let arch = into_supernet(n, &a)?;
             timed(n, |s| s.valid_accuracy(&arch, None))
@@ -124,12 +140,13 @@ fn describe(n: &IrSupernetHandle) -> String {
     let net = s.supernet();
     let size = |v: Option<i64>| v.map_or("the space's".to_string(), |v| v.to_string());
     format!(
-        "Supernet({}, compiled from its IR, channels {}, cells {}, {} weights, {} α rows, mode darts)",
+        "Supernet({}, compiled from its IR, channels {}, cells {}, {} weights, {} α rows, mode {})",
         n.0.space.name(),
         size(n.0.channels),
         size(n.0.cells.map(|c| c as i64)),
         net.weight_count(),
-        net.rows().rows().len()
+        net.rows().rows().len(),
+        s.mode().name()
     )
 }
 
@@ -218,7 +235,11 @@ pub(super) fn ir_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<IrSupernetHa
         classes: 10,
         in_channels: 1,
     };
-    let config = common_settings(&settings, SearchConfig::darts(unread, batch, seed as u64))?;
+    let defaults = SearchConfig::darts(unread, batch, seed as u64);
+    let config = SearchConfig {
+        tau: float(&settings, "tau", defaults.tau)?,
+        ..common_settings(&settings, defaults)?
+    };
     let device = config.device;
     let size = NetworkSize {
         channels,
