@@ -124,7 +124,11 @@ fn gdas_and_snas_steps_on_nb101_move_alpha_and_the_weights() {
     // SNAS weighs every live op of every row: all 26 rows and most weights move at once.
     let (rows, weights) = moved(&snas, &before);
     assert_eq!(rows, 26);
-    assert!(weights > before.1.len() / 2, "{weights} of {}", before.1.len());
+    assert!(
+        weights > before.1.len() / 2,
+        "{weights} of {}",
+        before.1.len()
+    );
     let derived = snas.derive().unwrap();
     assert!(edges(&s.encode(&derived)) <= 9);
 }
@@ -179,7 +183,10 @@ fn gdas_and_snas_run_on_enas_macro_members_switched_off_by_samples() {
             assert!(search.weight_step().unwrap().is_finite());
         }
         let (rows, weights) = moved(&search, &before);
-        assert!(rows > 0 && weights > 0, "{mode:?}: {rows} rows, {weights} weights");
+        assert!(
+            rows > 0 && weights > 0,
+            "{mode:?}: {rows} rows, {weights} weights"
+        );
         let derived = search.derive().unwrap();
         assert_eq!(s.decode(&s.encode(&derived)).unwrap(), derived);
     }

@@ -96,11 +96,20 @@ fn gdas_searches_the_darts_space_by_hard_gumbel_samples() {
     // τ anneals over the epochs from tau_max (10) to tau_min (0.1).
     let taus: Vec<f64> = out
         .lines()
-        .filter_map(|l| l.strip_prefix("epoch ")?.split_once(": tau ")?.1.split(',').next())
+        .filter_map(|l| {
+            l.strip_prefix("epoch ")?
+                .split_once(": tau ")?
+                .1
+                .split(',')
+                .next()
+        })
         .filter_map(|t| t.trim().parse().ok())
         .collect();
     assert_eq!(taus.len(), 2, "{out}");
-    assert!((taus[0] - 10.0).abs() < 1e-9 && (taus[1] - 0.1).abs() < 1e-9, "{taus:?}");
+    assert!(
+        (taus[0] - 10.0).abs() < 1e-9 && (taus[1] - 0.1).abs() < 1e-9,
+        "{taus:?}"
+    );
     derived_is_chosen(&out, &chosen);
     params_accepts(&chosen);
 }
@@ -147,6 +156,9 @@ fn spos_evolves_paths_of_the_darts_space_scored_by_shared_weights() {
         "spos(epochs: 1, steps: 3, population: 4, generations: 1, batches: 1, channels: 2, cells: 1, batch: 16, limit: 128, threads: 1)",
     );
     assert!(out.contains("mode path"), "{out}");
-    assert!(out.contains("generation 1: best shared-weight accuracy"), "{out}");
+    assert!(
+        out.contains("generation 1: best shared-weight accuracy"),
+        "{out}"
+    );
     params_accepts(&chosen);
 }

@@ -6,8 +6,7 @@
 //! search uses.
 
 use super::darts::{
-    clip_norm, first_order_arch_grads, joint_gradients, second_order_alpha_grad,
-    weight_gradients,
+    clip_norm, first_order_arch_grads, joint_gradients, second_order_alpha_grad, weight_gradients,
 };
 use super::data::BatchStream;
 use super::ir_supernet::IrSupernet;

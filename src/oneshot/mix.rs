@@ -400,13 +400,10 @@ mod tests {
             assert_eq!(terms.iter().map(|t| t.op).collect::<Vec<_>>(), live[r]);
             assert!(terms.iter().all(|t| t.op < lens[r]));
         }
-        let total = mix
-            .iter()
-            .flatten()
-            .enumerate()
-            .fold(Tensor::zeros([], (Kind::Double, Device::Cpu)), |acc, (i, t)| {
-                acc + t.weight.as_ref().unwrap() * (i + 1) as f64
-            });
+        let total = mix.iter().flatten().enumerate().fold(
+            Tensor::zeros([], (Kind::Double, Device::Cpu)),
+            |acc, (i, t)| acc + t.weight.as_ref().unwrap() * (i + 1) as f64,
+        );
         let g = Tensor::run_backward(&[total], &[&alpha], false, false);
         assert!(g[0].abs().sum(Kind::Double).double_value(&[]) > 0.0);
     }

@@ -75,35 +75,49 @@ pub fn register(engine: &mut Engine) {
         .register_fn("steps_per_epoch", |n: &mut IrSupernetHandle| {
             n.0.search.borrow().steps_per_epoch() as INT
         })
-        .register_fn("derive", |n: &mut IrSupernetHandle| -> RhaiResult<ArchHandle> {
-            let arch = timed(n, |s| s.derive())?;
-            let search = n.0.search.borrow();
-            carry(&n.0.space, search.supernet().space(), &arch)
-        })
+        .register_fn(
+            "derive",
+            |n: &mut IrSupernetHandle| -> RhaiResult<ArchHandle> {
+                let arch = timed(n, |s| s.derive())?;
+                let search = n.0.search.borrow();
+                carry(&n.0.space, search.supernet().space(), &arch)
+            },
+        )
         .register_fn("probabilities", |n: &mut IrSupernetHandle| {
             timed(n, |s| s.probabilities()).map(|rows| {
                 rows.into_iter()
-                    .map(|row| Dynamic::from_array(row.into_iter().map(Dynamic::from_float).collect()))
+                    .map(|row| {
+                        Dynamic::from_array(row.into_iter().map(Dynamic::from_float).collect())
+                    })
                     .collect::<Array>()
             })
         })
         .register_fn("row_names", |n: &mut IrSupernetHandle| -> Array {
             let search = n.0.search.borrow();
-            search.supernet().rows().rows().iter().map(|r| r.name.clone().into()).collect()
+            search
+                .supernet()
+                .rows()
+                .rows()
+                .iter()
+                .map(|r| r.name.clone().into())
+                .collect()
         })
         .register_fn("alpha_table", |n: &mut IrSupernetHandle| timed(n, table))
         .register_fn("set_lr", |n: &mut IrSupernetHandle, lr: FLOAT| {
             timed(n, |s| s.set_lr(lr))
         })
         .register_get("lr", |n: &mut IrSupernetHandle| n.0.search.borrow().lr())
-        .register_fn("set_mode", |n: &mut IrSupernetHandle, mode: &str| -> RhaiResult<()> {
-            let m = Mode::from_name(mode).ok_or_else(|| {
-                script_error(format!(
-                    "supernet: unknown mode `{mode}` (darts, gdas, snas, path)"
-                ))
-            })?;
-            timed(n, |s| s.set_mode(m))
-        })
+        .register_fn(
+            "set_mode",
+            |n: &mut IrSupernetHandle, mode: &str| -> RhaiResult<()> {
+                let m = Mode::from_name(mode).ok_or_else(|| {
+                    script_error(format!(
+                        "supernet: unknown mode `{mode}` (darts, gdas, snas, path)"
+                    ))
+                })?;
+                timed(n, |s| s.set_mode(m))
+            },
+        )
         .register_get("mode", |n: &mut IrSupernetHandle| {
             n.0.search.borrow().mode().name().to_string()
         })
@@ -114,15 +128,21 @@ pub fn register(engine: &mut Engine) {
         .register_fn("joint_step", |n: &mut IrSupernetHandle| {
             timed(n, |s| s.joint_step())
         })
-        .register_fn("sample_path", |n: &mut IrSupernetHandle| -> RhaiResult<ArchHandle> {
-            let arch = timed(n, |s| s.sample_path())?;
-            let search = n.0.search.borrow();
-            carry(&n.0.space, search.supernet().space(), &arch)
-        })
-        .register_fn("valid_accuracy", |n: &mut IrSupernetHandle, a: ArchHandle| {
-            let arch = into_supernet(n, &a)?;
-            timed(n, |s| s.valid_accuracy(&arch, None))
-        })
+        .register_fn(
+            "sample_path",
+            |n: &mut IrSupernetHandle| -> RhaiResult<ArchHandle> {
+                let arch = timed(n, |s| s.sample_path())?;
+                let search = n.0.search.borrow();
+                carry(&n.0.space, search.supernet().space(), &arch)
+            },
+        )
+        .register_fn(
+            "valid_accuracy",
+            |n: &mut IrSupernetHandle, a: ArchHandle| {
+                let arch = into_supernet(n, &a)?;
+                timed(n, |s| s.valid_accuracy(&arch, None))
+            },
+        )
         .register_fn(
             "valid_accuracy",
             |n: &mut IrSupernetHandle, a: ArchHandle, batches: INT| {
