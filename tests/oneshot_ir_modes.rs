@@ -3,7 +3,8 @@
 //! GDAS' architecture steps move α through the hard sample's straight-through weight and its
 //! weight steps train the sampled ops; SNAS' joint step moves α and the weights from one
 //! training loss; single paths are drawn from the space's own sampler (NB101's `where edges
-//! <= 9` met) and train the weights; modes and orders that do not apply are errors.
+//! <= 9` met) and train the weights, as does a given path (ENAS); modes and orders that do not
+//! apply are errors.
 
 use nas::oneshot::{IrSearch, IrSupernet, Mode, SearchConfig, SupernetConfig};
 use nas::space::{load_space_with, Space};
@@ -163,6 +164,16 @@ fn single_paths_come_from_the_space_sampler_and_train_the_weights() {
     let arch = search.sample_path().unwrap();
     let acc = search.valid_accuracy(&arch, Some(1)).unwrap();
     assert!((0.0..=1.0).contains(&acc));
+    // ENAS' primitives: a step through a given path whatever the mode, its reward on the
+    // next validation batch.
+    search.set_mode(Mode::Gdas).unwrap();
+    let before = snapshot(&search);
+    assert!(search.weight_step_on(&arch).unwrap().is_finite());
+    let (rows, weights) = moved(&search, &before);
+    assert!(rows == 0 && weights > 0 && weights < before.1.len(), "{rows} {weights}");
+    let reward = search.valid_batch_accuracy(&arch).unwrap();
+    assert!((0.0..=1.0).contains(&reward));
+    search.set_mode(Mode::Path).unwrap();
     // ProxylessNAS' gates are NAS-Bench-201's only.
     let err = search.set_mode(Mode::Proxyless).unwrap_err().to_string();
     assert!(err.contains("NAS-Bench-201"), "{err}");

@@ -1,4 +1,4 @@
-//! GDAS, SNAS, RSPS and SPOS on the DARTS space end to end through `nas run`: each stdlib
+//! GDAS, SNAS, RSPS, SPOS and ENAS on the DARTS space end to end through `nas run`: each stdlib
 //! strategy drives the supernet compiled from the space's IR (2 channels, one normal cell per
 //! stage, a few hundred Fashion-MNIST images, a few steps) in its own mode, the architecture
 //! it picks is retrained by the train evaluator, and `nas params` builds it.
@@ -160,5 +160,23 @@ fn spos_evolves_paths_of_the_darts_space_scored_by_shared_weights() {
         out.contains("generation 1: best shared-weight accuracy"),
         "{out}"
     );
+    params_accepts(&chosen);
+}
+
+#[test]
+fn enas_trains_controller_paths_of_the_darts_space_and_picks_by_shared_weights() {
+    if !fashion_mnist_present() {
+        return;
+    }
+    let (out, chosen) = run_on_darts(
+        "enas(epochs: 1, steps: 2, controller_steps: 3, candidates: 2, batches: 1, channels: 2, cells: 1, batch: 16, limit: 128, threads: 1)",
+    );
+    // The controller's rewards are accuracies through the shared weights.
+    let reward: f64 = out
+        .lines()
+        .find_map(|l| l.split("mean reward ").nth(1)?.split(',').next()?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("reports a mean reward:\n{out}"));
+    assert!((0.0..=1.0).contains(&reward), "{reward}");
+    derived_is_chosen(&out, &chosen);
     params_accepts(&chosen);
 }

@@ -99,6 +99,36 @@ impl IrSearch {
         Ok(loss)
     }
 
+    /// One clipped SGD step of the weights on the next training batch through `arch` only,
+    /// whatever the mode (ENAS' shared-weight training on the controller's samples);
+    /// returns the training loss.
+    pub fn weight_step_on(&mut self, arch: &Architecture) -> Result<f64, OneShotError> {
+        let mix = self.net.path_mix(arch)?;
+        let batch = self.train.next_batch()?;
+        let (loss, grads) = weight_gradients(&self.net, &batch, &mix)?;
+        self.steps += 1;
+        self.finite("the training loss", loss)?;
+        let norm = clip_norm(&grads, self.clip)?;
+        self.finite("the weights' gradient norm", norm)?;
+        self.sgd.step(&self.net.weights(), &grads, self.lr)?;
+        Ok(loss)
+    }
+
+    /// The accuracy of `arch` through the shared weights on the next batch of the validation
+    /// stream (ENAS' reward: a fresh minibatch each call), batch norm with batch statistics.
+    pub fn valid_batch_accuracy(&mut self, arch: &Architecture) -> Result<f64, OneShotError> {
+        let mix = self.net.path_mix(arch)?;
+        let batch = self.valid.next_batch()?;
+        let _guard = tch::no_grad_guard();
+        let logits = self.net.forward(&batch.images, &mix, true)?;
+        let hits = logits
+            .f_argmax(-1, false)?
+            .f_eq_tensor(&batch.labels)?
+            .f_sum(Kind::Int64)?
+            .f_int64_value(&[])?;
+        Ok(hits as f64 / batch.labels.size()[0].max(1) as f64)
+    }
+
     /// The mixture of the DARTS, GDAS or SNAS mode under `alpha` (an error in path mode).
     fn relaxed_mix(&self, alpha: &Tensor) -> Result<CellMix, OneShotError> {
         Ok(match self.mode {

@@ -1,7 +1,9 @@
 //! `ctx.supernet(#{...})` on a space that is not NAS-Bench-201's: the supernet compiled from
 //! the space's IR ([`crate::oneshot::IrSupernet`]), at the size `channels` and `cells` ask
 //! for (the space's parameters `c` and `n`/`cells`), searched by DARTS on Fashion-MNIST split
-//! in two. The Rhai type `IrSupernet` has `weight_step()`, `alpha_step(order)`,
+//! in two. The Rhai type `IrSupernet` has `weight_step()`, `weight_step(arch)` (that path
+//! only, as ENAS trains), `valid_batch_accuracy(arch)` (on the next validation batch),
+//! `alpha_step(order)`,
 //! `joint_step()`, `steps_per_epoch()`, `derive()`, `probabilities()`, `alpha_table()`,
 //! `row_names()`, `set_lr(lr)`, `lr`, `set_mode(m)` / `mode` (`darts`, `gdas`, `snas`,
 //! `path`), `set_tau(τ)` / `tau`, `sample_path()` (uniform from the space, its constraints
@@ -64,6 +66,14 @@ pub fn register(engine: &mut Engine) {
         .register_type_with_name::<IrSupernetHandle>("IrSupernet")
         .register_fn("weight_step", |n: &mut IrSupernetHandle| {
             timed(n, |s| s.weight_step())
+        })
+        .register_fn("weight_step", |n: &mut IrSupernetHandle, a: ArchHandle| {
+            let arch = into_supernet(n, &a)?;
+            timed(n, |s| s.weight_step_on(&arch))
+        })
+        .register_fn("valid_batch_accuracy", |n: &mut IrSupernetHandle, a: ArchHandle| {
+            let arch = into_supernet(n, &a)?;
+            timed(n, |s| s.valid_batch_accuracy(&arch))
         })
         .register_fn("alpha_step", |n: &mut IrSupernetHandle| {
             timed(n, |s| s.alpha_step(1))
