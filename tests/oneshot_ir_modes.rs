@@ -170,7 +170,10 @@ fn single_paths_come_from_the_space_sampler_and_train_the_weights() {
     let before = snapshot(&search);
     assert!(search.weight_step_on(&arch).unwrap().is_finite());
     let (rows, weights) = moved(&search, &before);
-    assert!(rows == 0 && weights > 0 && weights < before.1.len(), "{rows} {weights}");
+    assert!(
+        rows == 0 && weights > 0 && weights < before.1.len(),
+        "{rows} {weights}"
+    );
     let reward = search.valid_batch_accuracy(&arch).unwrap();
     assert!((0.0..=1.0).contains(&reward));
     search.set_mode(Mode::Path).unwrap();

@@ -174,7 +174,15 @@ fn enas_trains_controller_paths_of_the_darts_space_and_picks_by_shared_weights()
     // The controller's rewards are accuracies through the shared weights.
     let reward: f64 = out
         .lines()
-        .find_map(|l| l.split("mean reward ").nth(1)?.split(',').next()?.trim().parse().ok())
+        .find_map(|l| {
+            l.split("mean reward ")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
         .unwrap_or_else(|| panic!("reports a mean reward:\n{out}"));
     assert!((0.0..=1.0).contains(&reward), "{reward}");
     derived_is_chosen(&out, &chosen);

@@ -71,10 +71,13 @@ pub fn register(engine: &mut Engine) {
             let arch = into_supernet(n, &a)?;
             timed(n, |s| s.weight_step_on(&arch))
         })
-        .register_fn("valid_batch_accuracy", |n: &mut IrSupernetHandle, a: ArchHandle| {
-            let arch = into_supernet(n, &a)?;
-            timed(n, |s| s.valid_batch_accuracy(&arch))
-        })
+        .register_fn(
+            "valid_batch_accuracy",
+            |n: &mut IrSupernetHandle, a: ArchHandle| {
+                let arch = into_supernet(n, &a)?;
+                timed(n, |s| s.valid_batch_accuracy(&arch))
+            },
+        )
         .register_fn("alpha_step", |n: &mut IrSupernetHandle| {
             timed(n, |s| s.alpha_step(1))
         })
