@@ -14,7 +14,7 @@
 use super::darts::MixedNet;
 use super::ir_nb101::ElasticCell;
 use super::ir_rows::{check_op, check_space, member_alternatives, unsupported, RowKind, Rows};
-use super::mix::{row_probabilities, softmax_mix, CellMix};
+use super::mix::{gdas_rows, row_probabilities, snas_rows, softmax_mix, CellMix};
 use super::OneShotError;
 use crate::compile::graph_cell::combine_terms;
 use crate::compile::ir_op::{spatial_stride, with_stride, Resolver};
@@ -703,6 +703,19 @@ impl IrSupernet {
     /// The DARTS mixture: row `r` of `softmax(α)` weighs its ops other than `none`.
     pub fn darts_mix(&self, alpha: &Tensor) -> Result<CellMix, TchError> {
         softmax_mix(alpha, self.mask.as_ref(), &self.live)
+    }
+
+    /// A GDAS sample at temperature `tau`: one op per row (never padding), weight
+    /// `1 − p.detach() + p`; a row whose pick is a zero op (`none`, a member's `off`) has no
+    /// term (see [`gdas_rows`]).
+    pub fn gdas_mix(&self, alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
+        Ok(gdas_rows(alpha, self.mask.as_ref(), &self.live, tau)?.0)
+    }
+
+    /// An SNAS sample at temperature `tau`: each row's ops other than zero ops weighted by
+    /// the relaxed one-hot `softmax((α + mask + g)/τ)` (see [`snas_rows`]).
+    pub fn snas_mix(&self, alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
+        snas_rows(alpha, self.mask.as_ref(), &self.live, tau)
     }
 
     /// The single path of `arch` (an architecture of [`IrSupernet::space`]).

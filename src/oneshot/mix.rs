@@ -10,6 +10,11 @@
 //!   relaxed mixture itself, differentiable in α);
 //! - a single path: one op per edge with weight 1 and no α.
 //!
+//! The samplers work on the rows of any supernet ([`softmax_mix`], [`gdas_rows`],
+//! [`snas_rows`]): rows of unequal length are padded with a −∞ mask, and each row's live ops
+//! (those not zero: `none`, an `any of` member's `off`) are the ones computed. NAS-Bench-201's
+//! hand-written supernet calls them with its 6 × 5 α, no mask, and `none` dead.
+//!
 //! `none` contributes exactly zero (and a zero gradient), so it is never computed.
 
 use super::path::{CellPath, EDGES, OPS};
@@ -30,8 +35,7 @@ pub type CellMix = Vec<Vec<EdgeTerm>>;
 
 /// The DARTS mixture: every op but `none`, weighted by `softmax(α)` along each row.
 pub fn darts_mix(alpha: &Tensor) -> Result<CellMix, TchError> {
-    let live: Vec<Vec<usize>> = (0..EDGES.len()).map(|_| (1..OPS).collect()).collect();
-    softmax_mix(alpha, None, &live)
+    softmax_mix(alpha, None, &nb201_live())
 }
 
 /// The softmax mixture of any supernet: row `r` of `softmax(α + mask)` weighs the ops
@@ -63,9 +67,15 @@ pub fn softmax_mix(
         .collect()
 }
 
-/// The relaxed Gumbel-softmax sample `softmax((α + g)/τ)` along each row, with Gumbel noise
-/// `g` drawn from libtorch's generator (shared by GDAS and SNAS).
-fn relaxed_sample(alpha: &Tensor, tau: f64) -> Result<Tensor, TchError> {
+/// NAS-Bench-201's live ops on every edge: each op but `none` (index 0).
+fn nb201_live() -> Vec<Vec<usize>> {
+    (0..EDGES.len()).map(|_| (1..OPS).collect()).collect()
+}
+
+/// The relaxed Gumbel-softmax sample `softmax((α + mask + g)/τ)` along each row, with Gumbel
+/// noise `g` drawn from libtorch's generator (one draw of α's shape, shared by GDAS and
+/// SNAS). `mask` (0 or −∞ per entry) gives padding past a row's last op weight exactly 0.
+fn relaxed_sample(alpha: &Tensor, mask: Option<&Tensor>, tau: f64) -> Result<Tensor, TchError> {
     if !(tau.is_finite() && tau > 0.0) {
         return Err(TchError::Kind(format!(
             "the Gumbel-softmax temperature must be positive, got {tau}"
@@ -76,59 +86,104 @@ fn relaxed_sample(alpha: &Tensor, tau: f64) -> Result<Tensor, TchError> {
         .f_clamp(1e-20, 1.0 - 1e-7)?
         .f_detach()?;
     let gumbel = uniform.f_log()?.f_neg()?.f_log()?.f_neg()?;
-    alpha
+    let logits = match mask {
+        Some(m) => alpha.f_add(m)?,
+        None => alpha.shallow_clone(),
+    };
+    logits
         .f_add(&gumbel)?
         .f_div_scalar(tau)?
         .f_softmax(-1, alpha.kind())
 }
 
-/// A GDAS sample at temperature `tau`: per edge, `p = softmax((α + g)/τ)` with Gumbel noise
-/// `g` from libtorch's generator, the op `argmax p`, weighted by `1 − p.detach() + p` at
-/// that op. Returns the mixture and the ops picked.
-pub fn gdas_mix(alpha: &Tensor, tau: f64) -> Result<(CellMix, [usize; 6]), TchError> {
-    let probs = relaxed_sample(alpha, tau)?;
-    let picked = probs.f_argmax(-1, false)?;
+/// A GDAS sample of any supernet's rows at temperature `tau`: per row, `p = softmax((α +
+/// mask + g)/τ)` with Gumbel noise `g` from libtorch's generator, the op `argmax p` (never
+/// padding: its `p` is 0), weighted by `1 − p.detach() + p` at that op (value 1, gradient
+/// to α). A picked op outside `live[r]` (a zero op: `none`, an `any of` member's `off`)
+/// computes nothing: the row has no term. Returns the mixture and each row's pick.
+pub fn gdas_rows(
+    alpha: &Tensor,
+    mask: Option<&Tensor>,
+    live: &[Vec<usize>],
+    tau: f64,
+) -> Result<(CellMix, Vec<usize>), TchError> {
+    let probs = relaxed_sample(alpha, mask, tau)?;
+    let picked = Vec::<i64>::try_from(
+        probs
+            .f_argmax(-1, false)?
+            .f_to_device(tch::Device::Cpu)?
+            .f_flatten(0, -1)?,
+    )?;
+    if picked.len() != live.len() {
+        return Err(TchError::Kind(format!(
+            "α has {} rows, the supernet {}",
+            picked.len(),
+            live.len()
+        )));
+    }
     let hard = probs
         .f_detach()?
         .f_neg()?
         .f_add_scalar(1.0)?
         .f_add(&probs)?;
-    let mut ops = [0usize; 6];
-    let mut mix = Vec::with_capacity(EDGES.len());
-    for (e, slot) in ops.iter_mut().enumerate() {
-        let k = picked.f_int64_value(&[e as i64])?;
-        *slot = k as usize;
-        let terms = if k == 0 {
-            Vec::new()
-        } else {
+    let mut ops = Vec::with_capacity(live.len());
+    let mut mix = Vec::with_capacity(live.len());
+    for (r, (&k, row_live)) in picked.iter().zip(live).enumerate() {
+        ops.push(k as usize);
+        mix.push(if row_live.contains(&(k as usize)) {
             vec![EdgeTerm {
                 op: k as usize,
-                weight: Some(hard.f_get(e as i64)?.f_get(k)?),
+                weight: Some(hard.f_get(r as i64)?.f_get(k)?),
             }]
-        };
-        mix.push(terms);
+        } else {
+            Vec::new()
+        });
     }
     Ok((mix, ops))
 }
 
-/// An SNAS sample at temperature `tau` (Xie et al., 2019): every op but `none` weighted by
-/// its entry of the relaxed one-hot `softmax((α + g)/τ)` (Gumbel noise `g` from libtorch's
-/// generator), so the loss is differentiable in α through the sample itself. `none`'s weight
-/// takes its share of the sum but multiplies zero, so it is not computed.
-pub fn snas_mix(alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
-    let weights = relaxed_sample(alpha, tau)?;
-    (0..EDGES.len() as i64)
-        .map(|e| {
-            (1..OPS as i64)
-                .map(|k| {
+/// A GDAS sample of NAS-Bench-201's 6 × 5 α at temperature `tau` ([`gdas_rows`] with every
+/// op but `none` live). Returns the mixture and the ops picked.
+pub fn gdas_mix(alpha: &Tensor, tau: f64) -> Result<(CellMix, [usize; 6]), TchError> {
+    let (mix, picked) = gdas_rows(alpha, None, &nb201_live(), tau)?;
+    let ops: [usize; 6] = picked.try_into().map_err(|p: Vec<usize>| {
+        TchError::Kind(format!("α has {} rows, NAS-Bench-201's cell 6", p.len()))
+    })?;
+    Ok((mix, ops))
+}
+
+/// An SNAS sample of any supernet's rows at temperature `tau` (Xie et al., 2019): row `r`'s
+/// ops `live[r]` weighted by their entries of the relaxed one-hot `softmax((α + mask +
+/// g)/τ)` (Gumbel noise `g` from libtorch's generator), so the loss is differentiable in α
+/// through the sample itself. Zero ops take their share of the sum but multiply zero, so
+/// they are not computed; padding weighs exactly 0.
+pub fn snas_rows(
+    alpha: &Tensor,
+    mask: Option<&Tensor>,
+    live: &[Vec<usize>],
+    tau: f64,
+) -> Result<CellMix, TchError> {
+    let weights = relaxed_sample(alpha, mask, tau)?;
+    live.iter()
+        .enumerate()
+        .map(|(r, ops)| {
+            let row = weights.f_get(r as i64)?;
+            ops.iter()
+                .map(|&k| {
                     Ok(EdgeTerm {
-                        op: k as usize,
-                        weight: Some(weights.f_get(e)?.f_get(k)?),
+                        op: k,
+                        weight: Some(row.f_get(k as i64)?),
                     })
                 })
                 .collect()
         })
         .collect()
+}
+
+/// An SNAS sample of NAS-Bench-201's 6 × 5 α at temperature `tau` ([`snas_rows`] with every
+/// op but `none` live).
+pub fn snas_mix(alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
+    snas_rows(alpha, None, &nb201_live(), tau)
 }
 
 /// A single path: each edge's op with weight 1 (none for `none`).
@@ -264,5 +319,106 @@ mod tests {
         assert!(mix[0].is_empty());
         assert_eq!(mix[3][0].op, 3);
         assert!(mix[3][0].weight.is_none());
+    }
+
+    /// Rows of unequal length (3 × 4 α, −∞ past each row's end): an `any of` member's
+    /// off/on row, a row with a zero op first, a full row. Padding holds large α so that an
+    /// unmasked sampler would pick it.
+    fn ragged() -> (Tensor, Tensor, Vec<Vec<usize>>, [usize; 3]) {
+        let lens = [2usize, 3, 4];
+        let mut mask = Vec::new();
+        let mut alpha = Vec::new();
+        for &n in &lens {
+            for k in 0..4 {
+                mask.push(if k < n { 0.0 } else { f64::NEG_INFINITY });
+                alpha.push(if k < n { 0.1 * k as f64 } else { 100.0 });
+            }
+        }
+        let alpha = Tensor::from_slice(&alpha)
+            .view([3, 4])
+            .set_requires_grad(true);
+        let mask = Tensor::from_slice(&mask).view([3, 4]);
+        let live = vec![vec![1], vec![1, 2], vec![0, 1, 2, 3]];
+        (alpha, mask, live, lens)
+    }
+
+    #[test]
+    fn gdas_rows_never_pick_padding_weigh_one_and_pass_gradients_to_alpha() {
+        tch::manual_seed(11);
+        let (alpha, mask, live, lens) = ragged();
+        let mut seen = [[false; 4]; 3];
+        for _ in 0..200 {
+            let (mix, picks) = gdas_rows(&alpha, Some(&mask), &live, 1.0).unwrap();
+            let mut total = Tensor::zeros([], (Kind::Double, Device::Cpu));
+            for r in 0..3 {
+                assert!(picks[r] < lens[r], "row {r} picked padding {}", picks[r]);
+                seen[r][picks[r]] = true;
+                // A zero op (off, none) computes nothing; a live one is the only term.
+                assert_eq!(mix[r].len(), usize::from(live[r].contains(&picks[r])));
+                for t in &mix[r] {
+                    assert_eq!(t.op, picks[r]);
+                    let w = t.weight.as_ref().unwrap();
+                    assert!((w.double_value(&[]) - 1.0).abs() < 1e-12);
+                    total += w * (r + 1) as f64;
+                }
+            }
+            if mix.iter().any(|t| !t.is_empty()) {
+                let g = Tensor::run_backward(&[total], &[&alpha], false, false);
+                let g = Vec::<f64>::try_from(g[0].flatten(0, -1)).unwrap();
+                assert!(g.iter().any(|&x| x != 0.0), "no gradient reached α");
+                for (r, &n) in lens.iter().enumerate() {
+                    assert!(g[r * 4 + n..r * 4 + 4].iter().all(|&x| x == 0.0));
+                }
+            }
+        }
+        // Every real op of every row is drawn at some point (τ 1, nearly equal α).
+        for (r, &n) in lens.iter().enumerate() {
+            assert!(seen[r][..n].iter().all(|&s| s), "row {r}: {:?}", seen[r]);
+        }
+        assert!(gdas_rows(&alpha, Some(&mask), &live[..2], 1.0).is_err());
+    }
+
+    #[test]
+    fn snas_rows_weigh_live_ops_summing_to_one_padding_zero() {
+        tch::manual_seed(12);
+        let (alpha, mask, live, lens) = ragged();
+        let mix = snas_rows(&alpha, Some(&mask), &live, 0.7).unwrap();
+        let sums: Vec<f64> = mix
+            .iter()
+            .map(|terms| {
+                terms
+                    .iter()
+                    .map(|t| t.weight.as_ref().unwrap().double_value(&[]))
+                    .sum()
+            })
+            .collect();
+        // The full row has no zero op: its live weights are the whole sample, summing to 1.
+        assert!((sums[2] - 1.0).abs() < 1e-9, "{sums:?}");
+        // Rows with a zero op leave it its share (below 1), padding none of it.
+        assert!(sums[0] > 0.0 && sums[0] < 1.0 && sums[1] > 0.0 && sums[1] < 1.0);
+        for (r, terms) in mix.iter().enumerate() {
+            assert_eq!(terms.iter().map(|t| t.op).collect::<Vec<_>>(), live[r]);
+            assert!(terms.iter().all(|t| t.op < lens[r]));
+        }
+        let total = mix.iter().flatten().enumerate().fold(
+            Tensor::zeros([], (Kind::Double, Device::Cpu)),
+            |acc, (i, t)| acc + t.weight.as_ref().unwrap() * (i + 1) as f64,
+        );
+        let g = Tensor::run_backward(&[total], &[&alpha], false, false);
+        assert!(g[0].abs().sum(Kind::Double).double_value(&[]) > 0.0);
+    }
+
+    #[test]
+    fn nb201_gdas_draws_one_uniform_tensor_of_alphas_shape_first() {
+        // The seeded order NB201's results rest on: the sample is argmax((α + g)/τ) with g
+        // from one rand_like(α) drawn before anything else.
+        let alpha = Tensor::randn([6, 5], (Kind::Double, Device::Cpu));
+        tch::manual_seed(21);
+        let u = alpha.rand_like().clamp(1e-20, 1.0 - 1e-7);
+        let g = -(-u.log()).log();
+        let expected = Vec::<i64>::try_from((&alpha + g).argmax(-1, false)).unwrap();
+        tch::manual_seed(21);
+        let (_, ops) = gdas_mix(&alpha, 0.5).unwrap();
+        assert_eq!(ops.map(|k| k as i64).to_vec(), expected);
     }
 }

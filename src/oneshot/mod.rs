@@ -5,7 +5,8 @@
 //! steps of DARTS (first and second order), SNAS, PC-DARTS, ENAS and ProxylessNAS, as
 //! primitives that strategy scripts drive through `ctx.supernet(...)`. Any other space whose
 //! decisions are op choices and `k of [...]` input choices is compiled into its own supernet
-//! from its IR ([`ir_supernet`]), which the DARTS primitives drive the same way.
+//! from its IR ([`ir_supernet`]), which the DARTS, GDAS, SNAS and single-path (RSPS, SPOS)
+//! primitives drive the same way, with the same samplers.
 //!
 //! - [`supernet`]: the network; [`mix`]: how a forward pass weighs each edge's ops;
 //!   [`path`]: single architectures and the benchmark's strings.
@@ -16,7 +17,7 @@
 //!   ProxylessNAS' binary gates; [`latency`]: the measured, cached per-op latency table.
 //! - [`ir_supernet`]: the supernet of any space whose decisions are op choices and
 //!   `k of [...]` input choices, compiled from its IR; [`ir_rows`]: its α rows, the check of
-//!   which spaces qualify, deriving; [`ir_search`]: DARTS on it; [`ir_nb101`]: its
+//!   which spaces qualify, deriving; [`ir_search`]: the search on it; [`ir_nb101`]: its
 //!   NAS-Bench-101 cells, whose vertices run at elastic width ([`elastic`]: sliced layers).
 
 pub mod darts;

@@ -1,10 +1,14 @@
 //! `ctx.supernet(#{...})` on a space that is not NAS-Bench-201's: the supernet compiled from
 //! the space's IR ([`crate::oneshot::IrSupernet`]), at the size `channels` and `cells` ask
 //! for (the space's parameters `c` and `n`/`cells`), searched by DARTS on Fashion-MNIST split
-//! in two. The Rhai type `IrSupernet` has `weight_step()`, `alpha_step(order)`,
-//! `steps_per_epoch()`, `derive()`, `probabilities()`, `alpha_table()`, `row_names()`,
-//! `set_lr(lr)`, `lr`, `set_mode("darts")` and `valid_accuracy(arch[, batches])`; a
-//! derived architecture is the run's `Arch`, ready for `ctx.evaluate`. Time inside these
+//! in two. The Rhai type `IrSupernet` has `weight_step()`, `weight_step(arch)` (that path
+//! only, as ENAS trains), `valid_batch_accuracy(arch)` (on the next validation batch),
+//! `alpha_step(order)`,
+//! `joint_step()`, `steps_per_epoch()`, `derive()`, `probabilities()`, `alpha_table()`,
+//! `row_names()`, `set_lr(lr)`, `lr`, `set_mode(m)` / `mode` (`darts`, `gdas`, `snas`,
+//! `path`), `set_tau(τ)` / `tau`, `sample_path()` (uniform from the space, its constraints
+//! met) and `valid_accuracy(arch[, batches])`; a derived or sampled architecture is the
+//! run's `Arch`, ready for `ctx.evaluate`. Time inside these
 //! calls is host time; every failure is a script error with its reason (a space that
 //! cannot be a supernet names the decision).
 
@@ -14,7 +18,7 @@ use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
 use crate::compile::catalog::{resize, NetworkSize};
 use crate::oneshot::data::fashion_mnist_split;
-use crate::oneshot::{IrSearch, IrSupernet, OneShotError, SearchConfig, SupernetConfig};
+use crate::oneshot::{IrSearch, IrSupernet, Mode, OneShotError, SearchConfig, SupernetConfig};
 use crate::space::Space;
 use rhai::{Array, Dynamic, Engine, Map, FLOAT, INT};
 use std::cell::{Cell, RefCell};
@@ -37,7 +41,7 @@ pub struct IrState {
 }
 
 /// The settings this supernet accepts.
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 16] = [
     "data",
     "channels",
     "cells",
@@ -51,6 +55,7 @@ const KEYS: [&str; 15] = [
     "clip",
     "arch_lr",
     "arch_weight_decay",
+    "tau",
     "device",
     "threads",
 ];
@@ -62,6 +67,17 @@ pub fn register(engine: &mut Engine) {
         .register_fn("weight_step", |n: &mut IrSupernetHandle| {
             timed(n, |s| s.weight_step())
         })
+        .register_fn("weight_step", |n: &mut IrSupernetHandle, a: ArchHandle| {
+            let arch = into_supernet(n, &a)?;
+            timed(n, |s| s.weight_step_on(&arch))
+        })
+        .register_fn(
+            "valid_batch_accuracy",
+            |n: &mut IrSupernetHandle, a: ArchHandle| {
+                let arch = into_supernet(n, &a)?;
+                timed(n, |s| s.valid_batch_accuracy(&arch))
+            },
+        )
         .register_fn("alpha_step", |n: &mut IrSupernetHandle| {
             timed(n, |s| s.alpha_step(1))
         })
@@ -72,41 +88,74 @@ pub fn register(engine: &mut Engine) {
         .register_fn("steps_per_epoch", |n: &mut IrSupernetHandle| {
             n.0.search.borrow().steps_per_epoch() as INT
         })
-        .register_fn("derive", |n: &mut IrSupernetHandle| -> RhaiResult<ArchHandle> {
-            let arch = timed(n, |s| s.derive())?;
-            let search = n.0.search.borrow();
-            carry(&n.0.space, search.supernet().space(), &arch)
-        })
+        .register_fn(
+            "derive",
+            |n: &mut IrSupernetHandle| -> RhaiResult<ArchHandle> {
+                let arch = timed(n, |s| s.derive())?;
+                let search = n.0.search.borrow();
+                carry(&n.0.space, search.supernet().space(), &arch)
+            },
+        )
         .register_fn("probabilities", |n: &mut IrSupernetHandle| {
             timed(n, |s| s.probabilities()).map(|rows| {
                 rows.into_iter()
-                    .map(|row| Dynamic::from_array(row.into_iter().map(Dynamic::from_float).collect()))
+                    .map(|row| {
+                        Dynamic::from_array(row.into_iter().map(Dynamic::from_float).collect())
+                    })
                     .collect::<Array>()
             })
         })
         .register_fn("row_names", |n: &mut IrSupernetHandle| -> Array {
             let search = n.0.search.borrow();
-            search.supernet().rows().rows().iter().map(|r| r.name.clone().into()).collect()
+            search
+                .supernet()
+                .rows()
+                .rows()
+                .iter()
+                .map(|r| r.name.clone().into())
+                .collect()
         })
         .register_fn("alpha_table", |n: &mut IrSupernetHandle| timed(n, table))
         .register_fn("set_lr", |n: &mut IrSupernetHandle, lr: FLOAT| {
             timed(n, |s| s.set_lr(lr))
         })
         .register_get("lr", |n: &mut IrSupernetHandle| n.0.search.borrow().lr())
-        .register_fn("set_mode", |_: &mut IrSupernetHandle, mode: &str| -> RhaiResult<()> {
-            if mode == "darts" {
-                Ok(())
-            } else {
-                Err(script_error(format!(
-                    "supernet: mode `{mode}` is not available on a supernet compiled from a space's IR; it runs the DARTS mixture (\"darts\") only"
-                )))
-            }
+        .register_fn(
+            "set_mode",
+            |n: &mut IrSupernetHandle, mode: &str| -> RhaiResult<()> {
+                let m = Mode::from_name(mode).ok_or_else(|| {
+                    script_error(format!(
+                        "supernet: unknown mode `{mode}` (darts, gdas, snas, path)"
+                    ))
+                })?;
+                timed(n, |s| s.set_mode(m))
+            },
+        )
+        .register_get("mode", |n: &mut IrSupernetHandle| {
+            n.0.search.borrow().mode().name().to_string()
         })
-        .register_get("mode", |_: &mut IrSupernetHandle| "darts".to_string())
-        .register_fn("valid_accuracy", |n: &mut IrSupernetHandle, a: ArchHandle| {
-            let arch = into_supernet(n, &a)?;
-            timed(n, |s| s.valid_accuracy(&arch, None))
+        .register_fn("set_tau", |n: &mut IrSupernetHandle, tau: FLOAT| {
+            timed(n, |s| s.set_tau(tau))
         })
+        .register_get("tau", |n: &mut IrSupernetHandle| n.0.search.borrow().tau())
+        .register_fn("joint_step", |n: &mut IrSupernetHandle| {
+            timed(n, |s| s.joint_step())
+        })
+        .register_fn(
+            "sample_path",
+            |n: &mut IrSupernetHandle| -> RhaiResult<ArchHandle> {
+                let arch = timed(n, |s| s.sample_path())?;
+                let search = n.0.search.borrow();
+                carry(&n.0.space, search.supernet().space(), &arch)
+            },
+        )
+        .register_fn(
+            "valid_accuracy",
+            |n: &mut IrSupernetHandle, a: ArchHandle| {
+                let arch = into_supernet(n, &a)?;
+                timed(n, |s| s.valid_accuracy(&arch, None))
+            },
+        )
         .register_fn(
             "valid_accuracy",
             |n: &mut IrSupernetHandle, a: ArchHandle, batches: INT| {
@@ -124,12 +173,13 @@ fn describe(n: &IrSupernetHandle) -> String {
     let net = s.supernet();
     let size = |v: Option<i64>| v.map_or("the space's".to_string(), |v| v.to_string());
     format!(
-        "Supernet({}, compiled from its IR, channels {}, cells {}, {} weights, {} α rows, mode darts)",
+        "Supernet({}, compiled from its IR, channels {}, cells {}, {} weights, {} α rows, mode {})",
         n.0.space.name(),
         size(n.0.channels),
         size(n.0.cells.map(|c| c as i64)),
         net.weight_count(),
-        net.rows().rows().len()
+        net.rows().rows().len(),
+        s.mode().name()
     )
 }
 
@@ -218,7 +268,11 @@ pub(super) fn ir_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<IrSupernetHa
         classes: 10,
         in_channels: 1,
     };
-    let config = common_settings(&settings, SearchConfig::darts(unread, batch, seed as u64))?;
+    let defaults = SearchConfig::darts(unread, batch, seed as u64);
+    let config = SearchConfig {
+        tau: float(&settings, "tau", defaults.tau)?,
+        ..common_settings(&settings, defaults)?
+    };
     let device = config.device;
     let size = NetworkSize {
         channels,
