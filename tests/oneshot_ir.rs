@@ -7,10 +7,11 @@
 //! op, `none` never chosen) and gives an architecture the space's own text form accepts;
 //! spaces it cannot mix are errors that name the decision.
 
+mod oneshot_common;
 use nas::compile::catalog::{build_arch, NetworkSize};
 use nas::oneshot::{IrSearch, IrSupernet, SearchConfig, Supernet, SupernetConfig};
 use nas::space::{load_space_with, Architecture, Domain, Source, Space, StepKind, Value};
-use nas::train::ImageSet;
+use oneshot_common::toy;
 use std::collections::HashSet;
 use std::sync::Mutex;
 use tch::{nn, Device, Kind, Tensor};
@@ -71,21 +72,6 @@ fn path_prefixes(space: &Space, arch: &Architecture) -> HashSet<String> {
         }
     }
     out
-}
-
-/// Two classes told apart by brightness, 8×8 grey pixels.
-fn toy(n: i64, seed: i64) -> ImageSet {
-    tch::manual_seed(seed);
-    let labels = Tensor::randint(2, [n], (Kind::Int64, Device::Cpu));
-    let base = labels.view([n, 1, 1, 1]).to_kind(Kind::Float) * 120.0 + 40.0;
-    let noise = Tensor::randn([n, 1, 8, 8], (Kind::Float, Device::Cpu)) * 30.0;
-    ImageSet {
-        pixels: (base + noise).clamp(0.0, 255.0).to_kind(Kind::Uint8),
-        labels,
-        classes: 2,
-        mean: vec![0.4],
-        std: vec![0.3],
-    }
 }
 
 fn row(net: &IrSupernet, name: &str) -> usize {

@@ -6,9 +6,10 @@
 //! <= 9` met) and train the weights, as does a given path (ENAS); modes and orders that do not
 //! apply are errors.
 
+mod oneshot_common;
 use nas::oneshot::{IrSearch, IrSupernet, Mode, SearchConfig, SupernetConfig};
 use nas::space::{load_space_with, Space};
-use nas::train::ImageSet;
+use oneshot_common::toy;
 use std::sync::Mutex;
 use tch::{Device, Kind, Tensor};
 
@@ -18,21 +19,6 @@ static GENERATOR: Mutex<()> = Mutex::new(());
 fn space(name: &str, args: &[(&str, i64)]) -> Space {
     let args: Vec<(String, i64)> = args.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     load_space_with(name, &args).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Two classes told apart by brightness, 8×8 grey pixels.
-fn toy(n: i64, seed: i64) -> ImageSet {
-    tch::manual_seed(seed);
-    let labels = Tensor::randint(2, [n], (Kind::Int64, Device::Cpu));
-    let base = labels.view([n, 1, 1, 1]).to_kind(Kind::Float) * 120.0 + 40.0;
-    let noise = Tensor::randn([n, 1, 8, 8], (Kind::Float, Device::Cpu)) * 30.0;
-    ImageSet {
-        pixels: (base + noise).clamp(0.0, 255.0).to_kind(Kind::Uint8),
-        labels,
-        classes: 2,
-        mean: vec![0.4],
-        std: vec![0.3],
-    }
 }
 
 fn search(s: &Space, seed: u64) -> IrSearch {

@@ -7,10 +7,11 @@
 //! members whose `on` outweighs their `off`, cut back to the strongest ones when they break
 //! `where edges <= 9`.
 
+mod oneshot_common;
 use nas::compile::catalog::{build_arch, NetworkSize};
 use nas::oneshot::{IrSearch, IrSupernet, SearchConfig, SupernetConfig};
 use nas::space::{load_space_with, Space};
-use nas::train::ImageSet;
+use oneshot_common::toy;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use tch::{nn, Device, Kind, Tensor};
@@ -44,21 +45,6 @@ fn edges(text: &str) -> usize {
             set.split(',').filter(|s| !s.is_empty()).count()
         })
         .sum()
-}
-
-/// Two classes told apart by brightness, 8×8 grey pixels.
-fn toy(n: i64, seed: i64) -> ImageSet {
-    tch::manual_seed(seed);
-    let labels = Tensor::randint(2, [n], (Kind::Int64, Device::Cpu));
-    let base = labels.view([n, 1, 1, 1]).to_kind(Kind::Float) * 120.0 + 40.0;
-    let noise = Tensor::randn([n, 1, 8, 8], (Kind::Float, Device::Cpu)) * 30.0;
-    ImageSet {
-        pixels: (base + noise).clamp(0.0, 255.0).to_kind(Kind::Uint8),
-        labels,
-        classes: 2,
-        mean: vec![0.4],
-        std: vec![0.3],
-    }
 }
 
 fn max_diff(a: &Tensor, b: &Tensor) -> f64 {

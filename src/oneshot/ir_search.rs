@@ -12,7 +12,7 @@ use super::data::BatchStream;
 use super::ir_supernet::IrSupernet;
 use super::mix::CellMix;
 use super::optim::{Adam, Sgd};
-use super::search::{Mode, SearchConfig};
+use super::search::{checked_lr, checked_tau, Mode, SearchConfig};
 use super::OneShotError;
 use crate::space::Architecture;
 use crate::train::ImageSet;
@@ -89,14 +89,7 @@ impl IrSearch {
             }
             _ => self.relaxed_mix(&alpha)?,
         };
-        let batch = self.train.next_batch()?;
-        let (loss, grads) = weight_gradients(&self.net, &batch, &mix)?;
-        self.steps += 1;
-        self.finite("the training loss", loss)?;
-        let norm = clip_norm(&grads, self.clip)?;
-        self.finite("the weights' gradient norm", norm)?;
-        self.sgd.step(&self.net.weights(), &grads, self.lr)?;
-        Ok(loss)
+        self.weight_step_under(&mix)
     }
 
     /// One clipped SGD step of the weights on the next training batch through `arch` only,
@@ -104,8 +97,13 @@ impl IrSearch {
     /// returns the training loss.
     pub fn weight_step_on(&mut self, arch: &Architecture) -> Result<f64, OneShotError> {
         let mix = self.net.path_mix(arch)?;
+        self.weight_step_under(&mix)
+    }
+
+    /// One clipped SGD step of the weights on the next training batch under `mix`.
+    fn weight_step_under(&mut self, mix: &CellMix) -> Result<f64, OneShotError> {
         let batch = self.train.next_batch()?;
-        let (loss, grads) = weight_gradients(&self.net, &batch, &mix)?;
+        let (loss, grads) = weight_gradients(&self.net, &batch, mix)?;
         self.steps += 1;
         self.finite("the training loss", loss)?;
         let norm = clip_norm(&grads, self.clip)?;
@@ -226,12 +224,7 @@ impl IrSearch {
 
     /// Sets the Gumbel-softmax temperature (GDAS, SNAS).
     pub fn set_tau(&mut self, tau: f64) -> Result<(), OneShotError> {
-        if !(tau.is_finite() && tau > 0.0) {
-            return Err(OneShotError::Config(format!(
-                "the temperature must be positive, got {tau}"
-            )));
-        }
-        self.tau = tau;
+        self.tau = checked_tau(tau)?;
         Ok(())
     }
 
@@ -285,12 +278,7 @@ impl IrSearch {
 
     /// Sets the weights' learning rate (and so ξ).
     pub fn set_lr(&mut self, lr: f64) -> Result<(), OneShotError> {
-        if !(lr.is_finite() && lr >= 0.0) {
-            return Err(OneShotError::Config(format!(
-                "the learning rate must be at least 0, got {lr}"
-            )));
-        }
-        self.lr = lr;
+        self.lr = checked_lr(lr)?;
         Ok(())
     }
 

@@ -21,6 +21,28 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tch::{Device, Kind};
 
+/// `tau` when it is a usable Gumbel-softmax temperature (finite, above 0).
+pub(super) fn checked_tau(tau: f64) -> Result<f64, OneShotError> {
+    if tau.is_finite() && tau > 0.0 {
+        Ok(tau)
+    } else {
+        Err(OneShotError::Config(format!(
+            "the temperature must be positive, got {tau}"
+        )))
+    }
+}
+
+/// `lr` when it is a usable learning rate (finite, at least 0).
+pub(super) fn checked_lr(lr: f64) -> Result<f64, OneShotError> {
+    if lr.is_finite() && lr >= 0.0 {
+        Ok(lr)
+    } else {
+        Err(OneShotError::Config(format!(
+            "the learning rate must be at least 0, got {lr}"
+        )))
+    }
+}
+
 /// How forward passes weigh each edge's candidate ops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -478,12 +500,7 @@ impl OneShotSearch {
 
     /// Sets the Gumbel-softmax temperature (GDAS, SNAS).
     pub fn set_tau(&mut self, tau: f64) -> Result<(), OneShotError> {
-        if !(tau.is_finite() && tau > 0.0) {
-            return Err(OneShotError::Config(format!(
-                "the temperature must be positive, got {tau}"
-            )));
-        }
-        self.tau = tau;
+        self.tau = checked_tau(tau)?;
         Ok(())
     }
 
@@ -494,12 +511,7 @@ impl OneShotSearch {
 
     /// Sets the weights' learning rate (and so ξ).
     pub fn set_lr(&mut self, lr: f64) -> Result<(), OneShotError> {
-        if !(lr.is_finite() && lr >= 0.0) {
-            return Err(OneShotError::Config(format!(
-                "the learning rate must be at least 0, got {lr}"
-            )));
-        }
-        self.lr = lr;
+        self.lr = checked_lr(lr)?;
         Ok(())
     }
 

@@ -1,9 +1,11 @@
 //! Shared pieces of the one-shot tests: running `nas run e.nas --fresh` in a test's folder on
-//! one OpenMP thread, and whether Fashion-MNIST is installed.
+//! one OpenMP thread, whether Fashion-MNIST is installed, and a toy image set.
 #![allow(dead_code)]
 
+use nas::train::ImageSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use tch::{Device, Kind, Tensor};
 
 /// Runs `nas run e.nas --fresh` in `dir` with one OpenMP thread and `env` set: (success,
 /// stdout then stderr).
@@ -34,4 +36,19 @@ pub fn fashion_mnist_present() -> bool {
         .unwrap_or_else(|| "/usr/share/datasets/fashion-mnist".into());
     dir.join("train-images-idx3-ubyte.gz").is_file()
         || dir.join("train-images-idx3-ubyte").is_file()
+}
+
+/// Two classes told apart by brightness, 8×8 grey pixels.
+pub fn toy(n: i64, seed: i64) -> ImageSet {
+    tch::manual_seed(seed);
+    let labels = Tensor::randint(2, [n], (Kind::Int64, Device::Cpu));
+    let base = labels.view([n, 1, 1, 1]).to_kind(Kind::Float) * 120.0 + 40.0;
+    let noise = Tensor::randn([n, 1, 8, 8], (Kind::Float, Device::Cpu)) * 30.0;
+    ImageSet {
+        pixels: (base + noise).clamp(0.0, 255.0).to_kind(Kind::Uint8),
+        labels,
+        classes: 2,
+        mean: vec![0.4],
+        std: vec![0.3],
+    }
 }
