@@ -23,7 +23,12 @@ use crate::syntax::token::Token;
 
 /// The items of a file made of `tokens`, or `None` when the file does not parse cleanly.
 pub(super) fn parse_items(tokens: &[(Token<'_>, Span)]) -> Option<Vec<Item>> {
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        exprs: Vec::with_capacity(64),
+        args: Vec::with_capacity(64),
+    };
     let mut items = Vec::new();
     while parser.pos < tokens.len() {
         items.push(parser.item()?);
@@ -31,10 +36,16 @@ pub(super) fn parse_items(tokens: &[(Token<'_>, Span)]) -> Option<Vec<Item>> {
     Some(items)
 }
 
-/// A cursor over the tokens.
+/// A cursor over the tokens, with scratch stacks for the lists being built.
+///
+/// Expression and argument lists are pushed onto `exprs` / `args` (nested lists stack above
+/// their parent's entries) and moved out into a vector of exactly their length when complete:
+/// no regrowth while a list is built, and no spare capacity kept in the tree.
 struct Parser<'a, 's> {
     tokens: &'a [(Token<'s>, Span)],
     pos: usize,
+    exprs: Vec<Expr>,
+    args: Vec<Arg>,
 }
 
 /// Precedence levels of the binary operators, loosest first.
@@ -153,6 +164,37 @@ impl<'s> Parser<'_, 's> {
         }
         self.eat(close)?;
         Some(items)
+    }
+
+    /// `expr (, expr)* ,?` up to (and including) `close`; the opening bracket is consumed.
+    fn expr_list(&mut self, close: &Token<'_>) -> Option<Vec<Expr>> {
+        let base = self.exprs.len();
+        while !self.at(close) {
+            let expr = self.expr()?;
+            self.exprs.push(expr);
+            if self.eat(&Token::Comma).is_none() {
+                break;
+            }
+        }
+        self.eat(close)?;
+        Some(self.exprs.drain(base..).collect())
+    }
+
+    /// `arg (, arg)*`, and `,?` then `close` when `close` is given (the opening bracket, if
+    /// any, is consumed).
+    fn arg_list(&mut self, close: Option<&Token<'_>>) -> Option<Vec<Arg>> {
+        let base = self.args.len();
+        while close.is_none_or(|close| !self.at(close)) {
+            let arg = self.arg()?;
+            self.args.push(arg);
+            if self.eat(&Token::Comma).is_none() {
+                break;
+            }
+        }
+        if let Some(close) = close {
+            self.eat(close)?;
+        }
+        Some(self.args.drain(base..).collect())
     }
 
     // ----- items -----
@@ -357,13 +399,7 @@ impl<'s> Parser<'_, 's> {
                     metric: self.ident()?,
                 }
             }
-            _ => {
-                let mut args = vec![self.arg()?];
-                while self.eat(&Token::Comma).is_some() {
-                    args.push(self.arg()?);
-                }
-                EntryValue::Args(args)
-            }
+            _ => EntryValue::Args(self.arg_list(None)?),
         };
         Some(Entry {
             key,
@@ -423,11 +459,14 @@ impl<'s> Parser<'_, 's> {
                 }
             }
             ALT | SEQ => {
-                let mut items = vec![lhs];
+                let base = self.exprs.len();
+                self.exprs.push(lhs);
                 while self.peek().and_then(op_level) == Some(level) {
                     self.bump();
-                    items.push(self.level(level + 1)?);
+                    let item = self.level(level + 1)?;
+                    self.exprs.push(item);
                 }
+                let items = self.exprs.drain(base..).collect();
                 match level {
                     ALT => ExprKind::Alt(items),
                     _ => ExprKind::Seq(items),
@@ -500,7 +539,7 @@ impl<'s> Parser<'_, 's> {
         }
         self.eat(&Token::Of)?;
         self.eat(&Token::LBracket)?;
-        let candidates = self.list(&Token::RBracket, Self::expr)?;
+        let candidates = self.expr_list(&Token::RBracket)?;
         let count = match count {
             None => PickCount::Any,
             Some(count) => PickCount::Exactly(Box::new(count)),
@@ -548,7 +587,7 @@ impl<'s> Parser<'_, 's> {
             }
             Token::LBracket => {
                 self.bump();
-                ExprKind::List(self.list(&Token::RBracket, Self::expr)?)
+                ExprKind::List(self.expr_list(&Token::RBracket)?)
             }
             Token::LParen => {
                 self.bump();
@@ -568,7 +607,7 @@ impl<'s> Parser<'_, 's> {
     fn args(&mut self) -> Option<Args> {
         let start = self.pos;
         self.bump();
-        let items = self.list(&Token::RParen, Self::arg)?;
+        let items = self.arg_list(Some(&Token::RParen))?;
         Some(Args {
             items,
             span: self.since(start),
