@@ -4,7 +4,7 @@
 use super::fast_hash::FastMap;
 use super::load::Module;
 use super::types::Ty;
-use crate::syntax::ast::{DefId, ExprKind, ItemKind, Lit};
+use crate::syntax::ast::{DefId, ExprKind, ItemKind, Lit, Name};
 use crate::syntax::builtin::Builtin;
 use crate::syntax::{Diagnostic, Span};
 
@@ -40,7 +40,7 @@ impl DefKind {
 #[derive(Clone, Debug)]
 pub struct ParamInfo {
     /// Its name.
-    pub name: String,
+    pub name: Name,
     /// Its type.
     pub ty: Ty,
     /// Whether callers may omit it.
@@ -66,7 +66,7 @@ pub struct Globals {
     /// Definitions by id.
     pub defs: FastMap<DefId, DefInfo>,
     /// Per module: its own definitions by name.
-    pub own: Vec<FastMap<String, DefId>>,
+    pub own: Vec<FastMap<Name, DefId>>,
     /// Per module: its imports as (import item index, imported module).
     pub imports: Vec<Vec<(u32, u32)>>,
     /// The parameters of each built-in, as callers see them.
@@ -98,7 +98,7 @@ impl Globals {
             let params = super::builtins::params(builtin)
                 .iter()
                 .map(|p| ParamInfo {
-                    name: p.name.to_string(),
+                    name: p.name.into(),
                     ty: Ty::of_param(p.ty),
                     has_default: p.default.is_some() || p.optional,
                 })
@@ -108,7 +108,7 @@ impl Globals {
         let items: usize = modules.iter().map(|m| m.ast.items.len()).sum();
         globals.defs.reserve(items);
         for (m, module) in modules.iter().enumerate() {
-            let mut own: FastMap<String, DefId> = FastMap::default();
+            let mut own: FastMap<Name, DefId> = FastMap::default();
             own.reserve(module.ast.items.len());
             for (i, item) in module.ast.items.iter().enumerate() {
                 let Some(name) = item.kind.name() else {
@@ -217,10 +217,10 @@ impl Globals {
     pub fn visible_names(&self, module: u32) -> Vec<&str> {
         let mut names: Vec<&str> = self.own[module as usize]
             .keys()
-            .map(String::as_str)
+            .map(Name::as_str)
             .collect();
         for &(_, target) in &self.imports[module as usize] {
-            names.extend(self.own[target as usize].keys().map(String::as_str));
+            names.extend(self.own[target as usize].keys().map(Name::as_str));
         }
         names
     }

@@ -509,7 +509,7 @@ impl<'p> Lowerer<'p> {
         };
         let mut out = Vec::new();
         for (i, a) in args.iter().flat_map(|a| &a.items).enumerate() {
-            let name = a.name.as_ref().map(|n| n.name.clone());
+            let name = a.name.as_ref().map(|n| n.name.to_string());
             let sub = format!("{ctx}.{}", name.clone().unwrap_or_else(|| i.to_string()));
             let v = self.value(&a.value, f, &sub)?;
             out.push(Arg {
@@ -546,7 +546,7 @@ impl<'p> Lowerer<'p> {
             .zip(&callee.params)
             .map(|(p, v)| {
                 Ok(Arg {
-                    name: Some(p.name.name.clone()),
+                    name: Some(p.name.name.to_string()),
                     value: arg_value(v.clone(), p.span)?,
                 })
             })
@@ -564,7 +564,7 @@ impl<'p> Lowerer<'p> {
             }
         }
         let op = Op {
-            name: def.name.name.clone(),
+            name: def.name.name.to_string(),
             args: out,
             kind,
         };

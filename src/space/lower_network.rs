@@ -62,7 +62,7 @@ impl<'p> Lowerer<'p> {
                 }
             };
             if let Ok(a) = arg_value(v.clone(), p.span) {
-                self.bound_args.push((p.name.name.clone(), a));
+                self.bound_args.push((p.name.name.to_string(), a));
             }
             f.params.push(v);
         }
@@ -83,7 +83,7 @@ impl<'p> Lowerer<'p> {
             dims.push(self.int(&a.value, f, "input")?);
         }
         Ok(InputShape {
-            kind: r.name.name.clone(),
+            kind: r.name.name.to_string(),
             dims,
         })
     }

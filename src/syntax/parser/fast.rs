@@ -15,7 +15,7 @@
 use super::expr::{fold_ops, number_lit, MAX_CHAIN, MAX_PREFIX};
 use crate::syntax::ast::{
     Arg, Args, BinOp, CellDef, Direction, Entry, EntryValue, ExperimentDef, Expr, ExprKind, Ident,
-    Import, Item, ItemKind, Lit, OpDef, Param, ParamType, PickCount, Ref, Res, SpaceDef, Stmt,
+    Import, Name, Item, ItemKind, Lit, OpDef, Param, ParamType, PickCount, Ref, Res, SpaceDef, Stmt,
     StmtKind, TypeAnn,
 };
 use crate::syntax::span::Span;
@@ -139,7 +139,7 @@ impl<'s> Parser<'_, 's> {
     fn ident(&mut self) -> Option<Ident> {
         match self.peek()? {
             Token::Ident(name) => {
-                let name = name.to_string();
+                let name = Name::from(*name);
                 Some(Ident {
                     name,
                     span: self.bump(),
@@ -377,8 +377,8 @@ impl<'s> Parser<'_, 's> {
     fn entry(&mut self) -> Option<Entry> {
         let start = self.pos;
         let name = match self.peek()? {
-            Token::Ident(name) => name.to_string(),
-            token if token.is_keyword() => token.symbol().to_string(),
+            Token::Ident(name) => Name::from(*name),
+            token if token.is_keyword() => Name::from(token.symbol()),
             _ => return None,
         };
         let key = Ident {
