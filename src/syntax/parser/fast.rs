@@ -28,6 +28,8 @@ pub(super) fn parse_items(tokens: &[(Token<'_>, Span)]) -> Option<Vec<Item>> {
         pos: 0,
         exprs: Vec::with_capacity(64),
         args: Vec::with_capacity(64),
+        params: Vec::with_capacity(16),
+        stmts: Vec::with_capacity(16),
     };
     let mut items = Vec::new();
     while parser.pos < tokens.len() {
@@ -38,14 +40,17 @@ pub(super) fn parse_items(tokens: &[(Token<'_>, Span)]) -> Option<Vec<Item>> {
 
 /// A cursor over the tokens, with scratch stacks for the lists being built.
 ///
-/// Expression and argument lists are pushed onto `exprs` / `args` (nested lists stack above
-/// their parent's entries) and moved out into a vector of exactly their length when complete:
-/// no regrowth while a list is built, and no spare capacity kept in the tree.
+/// Expression, argument, parameter and statement lists are pushed onto these stacks (nested
+/// lists stack above their parent's entries) and moved out into a vector of exactly their
+/// length when complete: no regrowth while a list is built, and no spare capacity kept in
+/// the tree.
 struct Parser<'a, 's> {
     tokens: &'a [(Token<'s>, Span)],
     pos: usize,
     exprs: Vec<Expr>,
     args: Vec<Arg>,
+    params: Vec<Param>,
+    stmts: Vec<Stmt>,
 }
 
 /// Precedence levels of the binary operators, loosest first.
@@ -147,23 +152,6 @@ impl<'s> Parser<'_, 's> {
             }
             _ => None,
         }
-    }
-
-    /// `items (, items)* ,?` up to (and including) `close`; the opening bracket is consumed.
-    fn list<T>(
-        &mut self,
-        close: &Token<'_>,
-        mut item: impl FnMut(&mut Self) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let mut items = Vec::new();
-        while !self.at(close) {
-            items.push(item(self)?);
-            if self.eat(&Token::Comma).is_none() {
-                break;
-            }
-        }
-        self.eat(close)?;
-        Some(items)
     }
 
     /// `expr (, expr)* ,?` up to (and including) `close`; the opening bracket is consumed.
@@ -271,7 +259,16 @@ impl<'s> Parser<'_, 's> {
         if self.eat(&Token::LParen).is_none() {
             return Some(Vec::new());
         }
-        self.list(&Token::RParen, Self::param)
+        let base = self.params.len();
+        while !self.at(&Token::RParen) {
+            let param = self.param()?;
+            self.params.push(param);
+            if self.eat(&Token::Comma).is_none() {
+                break;
+            }
+        }
+        self.eat(&Token::RParen)?;
+        Some(self.params.drain(base..).collect())
     }
 
     /// `name: type` or `name: type = default`.
@@ -304,17 +301,15 @@ impl<'s> Parser<'_, 's> {
     /// A `{ statements }` body.
     fn body(&mut self, stmt: fn(&mut Self) -> Option<StmtKind>) -> Option<Vec<Stmt>> {
         self.eat(&Token::LBrace)?;
-        let mut stmts = Vec::new();
+        let base = self.stmts.len();
         while !self.at(&Token::RBrace) {
             let start = self.pos;
             let kind = stmt(self)?;
-            stmts.push(Stmt {
-                kind,
-                span: self.since(start),
-            });
+            let span = self.since(start);
+            self.stmts.push(Stmt { kind, span });
         }
         self.bump();
-        Some(stmts)
+        Some(self.stmts.drain(base..).collect())
     }
 
     /// `let name = expr` or `where cond` (the keyword is next).
