@@ -215,10 +215,7 @@ impl Globals {
 
     /// All names visible in `module` (for suggestions).
     pub fn visible_names(&self, module: u32) -> Vec<&str> {
-        let mut names: Vec<&str> = self.own[module as usize]
-            .keys()
-            .map(Name::as_str)
-            .collect();
+        let mut names: Vec<&str> = self.own[module as usize].keys().map(Name::as_str).collect();
         for &(_, target) in &self.imports[module as usize] {
             names.extend(self.own[target as usize].keys().map(Name::as_str));
         }

@@ -5,9 +5,7 @@ use super::builtins::{self, BuiltinKind};
 use super::fast_hash::{FastMap, FastSet};
 use super::globals::{DefKind, Globals, ParamInfo};
 use super::types::Ty;
-use crate::syntax::ast::{
-    Args, BinOp, Expr, ExprKind, Lit, Name, PickCount, Ref, RepeatMode, Res,
-};
+use crate::syntax::ast::{Args, BinOp, Expr, ExprKind, Lit, Name, PickCount, Ref, RepeatMode, Res};
 use crate::syntax::builtin::{Builtin, Metric};
 use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, Span};

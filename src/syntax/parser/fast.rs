@@ -15,8 +15,8 @@
 use super::expr::{fold_ops, number_lit, MAX_CHAIN, MAX_PREFIX};
 use crate::syntax::ast::{
     Arg, Args, BinOp, CellDef, Direction, Entry, EntryValue, ExperimentDef, Expr, ExprKind, Ident,
-    Import, Name, Item, ItemKind, Lit, OpDef, Param, ParamType, PickCount, Ref, Res, SpaceDef, Stmt,
-    StmtKind, TypeAnn,
+    Import, Item, ItemKind, Lit, Name, OpDef, Param, ParamType, PickCount, Ref, Res, SpaceDef,
+    Stmt, StmtKind, TypeAnn,
 };
 use crate::syntax::span::Span;
 use crate::syntax::token::Token;
