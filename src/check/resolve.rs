@@ -427,7 +427,12 @@ impl Resolver<'_> {
                 }
                 _ => {}
             }
-            self.check_args(name, params, reference.args.as_mut(), reference.name.span);
+            self.check_args(
+                name,
+                params,
+                reference.args.as_deref_mut(),
+                reference.name.span,
+            );
             return ty;
         }
         if let Some(builtin) = Builtin::from_name(name) {
@@ -500,7 +505,7 @@ impl Resolver<'_> {
                 self.check_args(
                     builtin.name(),
                     params,
-                    reference.args.as_mut(),
+                    reference.args.as_deref_mut(),
                     reference.name.span,
                 );
                 if builtin == Builtin::Conv {

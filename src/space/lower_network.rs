@@ -277,7 +277,7 @@ impl<'p> Lowerer<'p> {
         if let ExprKind::Ref(r) = &e.kind {
             if let Res::Def(id) = r.res {
                 if let Some(ItemKind::Cell(def)) = self.program.item(id).map(|i| &i.kind) {
-                    let call = self.cell_call(id, def, r.args.as_ref(), f, tag, e.span)?;
+                    let call = self.cell_call(id, def, r.args.as_deref(), f, tag, e.span)?;
                     return Ok(vec![StepKind::Cell(Box::new(call))]);
                 }
             }

@@ -426,8 +426,9 @@ impl BinOp {
 pub struct Ref {
     /// The name.
     pub name: Ident,
-    /// The arguments, when written with parentheses (`relu()` has `Some(empty)`).
-    pub args: Option<Args>,
+    /// The arguments, when written with parentheses (`relu()` has `Some(empty)`). Boxed so
+    /// that the many references without arguments keep every expression small.
+    pub args: Option<Box<Args>>,
     /// What the name means; [`Res::Unresolved`] until checked.
     pub res: Res,
 }

@@ -148,7 +148,7 @@ where
         let reference = ident().then(args.or_not()).map(|(name, args)| {
             ExprKind::Ref(Ref {
                 name,
-                args,
+                args: args.map(Box::new),
                 res: Res::Unresolved,
             })
         });

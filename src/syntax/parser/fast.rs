@@ -571,7 +571,7 @@ impl<'s> Parser<'_, 's> {
             Token::Ident(_) => {
                 let name = self.ident()?;
                 let args = match self.at(&Token::LParen) {
-                    true => Some(self.args()?),
+                    true => Some(Box::new(self.args()?)),
                     false => None,
                 };
                 ExprKind::Ref(Ref {
