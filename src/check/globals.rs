@@ -60,11 +60,49 @@ pub struct DefInfo {
     pub ty: Ty,
 }
 
+/// The definitions of a program, indexed by module and item (no hashing: every resolved
+/// name looks its definition up here). `table[&id]` panics when `id` has no definition.
+#[derive(Debug, Default)]
+pub struct DefTable {
+    modules: Vec<Vec<Option<DefInfo>>>,
+}
+
+impl DefTable {
+    /// The definition `id`, if there is one.
+    pub fn get(&self, id: &DefId) -> Option<&DefInfo> {
+        self.modules
+            .get(id.module as usize)?
+            .get(id.item as usize)?
+            .as_ref()
+    }
+
+    /// Records the definition `id`.
+    fn insert(&mut self, id: DefId, info: DefInfo) {
+        let (module, item) = (id.module as usize, id.item as usize);
+        if self.modules.len() <= module {
+            self.modules.resize_with(module + 1, Vec::new);
+        }
+        let items = &mut self.modules[module];
+        if items.len() <= item {
+            items.resize_with(item + 1, || None);
+        }
+        items[item] = Some(info);
+    }
+}
+
+impl std::ops::Index<&DefId> for DefTable {
+    type Output = DefInfo;
+
+    fn index(&self, id: &DefId) -> &DefInfo {
+        self.get(id).expect("a definition the name tables point to")
+    }
+}
+
 /// Every definition of the program and every module's view of the names.
 #[derive(Debug, Default)]
 pub struct Globals {
     /// Definitions by id.
-    pub defs: FastMap<DefId, DefInfo>,
+    pub defs: DefTable,
     /// Per module: its own definitions by name.
     pub own: Vec<FastMap<Name, DefId>>,
     /// Per module: its imports as (import item index, imported module).
@@ -105,8 +143,10 @@ impl Globals {
                 .collect();
             globals.builtin_params.insert(builtin, params);
         }
-        let items: usize = modules.iter().map(|m| m.ast.items.len()).sum();
-        globals.defs.reserve(items);
+        globals.defs.modules = modules
+            .iter()
+            .map(|m| (0..m.ast.items.len()).map(|_| None).collect())
+            .collect();
         for (m, module) in modules.iter().enumerate() {
             let mut own: FastMap<Name, DefId> = FastMap::default();
             own.reserve(module.ast.items.len());
