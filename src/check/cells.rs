@@ -127,7 +127,7 @@ fn report_cycles(
 
 fn node_name(cell: &CellDef, s: usize) -> (String, Span) {
     match &cell.body[s].kind {
-        StmtKind::Node { name, .. } => (name.name.clone(), name.span),
+        StmtKind::Node { name, .. } => (name.name.to_string(), name.span),
         _ => (String::new(), cell.body[s].span),
     }
 }

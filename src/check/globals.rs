@@ -4,7 +4,7 @@
 use super::fast_hash::FastMap;
 use super::load::Module;
 use super::types::Ty;
-use crate::syntax::ast::{DefId, ExprKind, ItemKind, Lit};
+use crate::syntax::ast::{DefId, ExprKind, ItemKind, Lit, Name};
 use crate::syntax::builtin::Builtin;
 use crate::syntax::{Diagnostic, Span};
 
@@ -40,7 +40,7 @@ impl DefKind {
 #[derive(Clone, Debug)]
 pub struct ParamInfo {
     /// Its name.
-    pub name: String,
+    pub name: Name,
     /// Its type.
     pub ty: Ty,
     /// Whether callers may omit it.
@@ -60,13 +60,51 @@ pub struct DefInfo {
     pub ty: Ty,
 }
 
+/// The definitions of a program, indexed by module and item (no hashing: every resolved
+/// name looks its definition up here). `table[&id]` panics when `id` has no definition.
+#[derive(Debug, Default)]
+pub struct DefTable {
+    modules: Vec<Vec<Option<DefInfo>>>,
+}
+
+impl DefTable {
+    /// The definition `id`, if there is one.
+    pub fn get(&self, id: &DefId) -> Option<&DefInfo> {
+        self.modules
+            .get(id.module as usize)?
+            .get(id.item as usize)?
+            .as_ref()
+    }
+
+    /// Records the definition `id`.
+    fn insert(&mut self, id: DefId, info: DefInfo) {
+        let (module, item) = (id.module as usize, id.item as usize);
+        if self.modules.len() <= module {
+            self.modules.resize_with(module + 1, Vec::new);
+        }
+        let items = &mut self.modules[module];
+        if items.len() <= item {
+            items.resize_with(item + 1, || None);
+        }
+        items[item] = Some(info);
+    }
+}
+
+impl std::ops::Index<&DefId> for DefTable {
+    type Output = DefInfo;
+
+    fn index(&self, id: &DefId) -> &DefInfo {
+        self.get(id).expect("a definition the name tables point to")
+    }
+}
+
 /// Every definition of the program and every module's view of the names.
 #[derive(Debug, Default)]
 pub struct Globals {
     /// Definitions by id.
-    pub defs: FastMap<DefId, DefInfo>,
+    pub defs: DefTable,
     /// Per module: its own definitions by name.
-    pub own: Vec<FastMap<String, DefId>>,
+    pub own: Vec<FastMap<Name, DefId>>,
     /// Per module: its imports as (import item index, imported module).
     pub imports: Vec<Vec<(u32, u32)>>,
     /// The parameters of each built-in, as callers see them.
@@ -98,17 +136,19 @@ impl Globals {
             let params = super::builtins::params(builtin)
                 .iter()
                 .map(|p| ParamInfo {
-                    name: p.name.to_string(),
+                    name: p.name.into(),
                     ty: Ty::of_param(p.ty),
                     has_default: p.default.is_some() || p.optional,
                 })
                 .collect();
             globals.builtin_params.insert(builtin, params);
         }
-        let items: usize = modules.iter().map(|m| m.ast.items.len()).sum();
-        globals.defs.reserve(items);
+        globals.defs.modules = modules
+            .iter()
+            .map(|m| (0..m.ast.items.len()).map(|_| None).collect())
+            .collect();
         for (m, module) in modules.iter().enumerate() {
-            let mut own: FastMap<String, DefId> = FastMap::default();
+            let mut own: FastMap<Name, DefId> = FastMap::default();
             own.reserve(module.ast.items.len());
             for (i, item) in module.ast.items.iter().enumerate() {
                 let Some(name) = item.kind.name() else {
@@ -215,12 +255,9 @@ impl Globals {
 
     /// All names visible in `module` (for suggestions).
     pub fn visible_names(&self, module: u32) -> Vec<&str> {
-        let mut names: Vec<&str> = self.own[module as usize]
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let mut names: Vec<&str> = self.own[module as usize].keys().map(Name::as_str).collect();
         for &(_, target) in &self.imports[module as usize] {
-            names.extend(self.own[target as usize].keys().map(String::as_str));
+            names.extend(self.own[target as usize].keys().map(Name::as_str));
         }
         names
     }

@@ -437,8 +437,12 @@ impl<'p> Infer<'p> {
                             continue;
                         };
                         let caller = Env::new(Vec::new(), &[]);
-                        let env =
-                            self.bind(&space.params, &space.body, reference.args.as_ref(), &caller);
+                        let env = self.bind(
+                            &space.params,
+                            &space.body,
+                            reference.args.as_deref(),
+                            &caller,
+                        );
                         let shown = describe_params(&space.params, &env.params);
                         self.note = Some(format!(
                             "in the space `{}` as the experiment `{}` uses it, with {shown}",
@@ -622,7 +626,7 @@ impl<'p> Infer<'p> {
         match &expr.kind {
             ExprKind::Ref(reference) => match reference.res {
                 Res::Builtin(builtin) if builtins::kind(builtin) == BuiltinKind::Op => {
-                    self.apply_builtin_op(builtin, reference.args.as_ref(), env, input, expr.span)
+                    self.apply_builtin_op(builtin, reference.args.as_deref(), env, input, expr.span)
                 }
                 Res::Builtin(builtin) if builtins::kind(builtin) == BuiltinKind::Combinator => {
                     let outputs: Vec<(Val<'p>, Span)> = reference
@@ -638,7 +642,7 @@ impl<'p> Infer<'p> {
                         .collect();
                     self.combine(builtin, &outputs, expr.span)
                 }
-                Res::Def(id) => self.apply_def(id, reference.args.as_ref(), env, history),
+                Res::Def(id) => self.apply_def(id, reference.args.as_deref(), env, history),
                 Res::Param(_) | Res::Local { .. } => {
                     let value = self.value(expr, env);
                     self.apply_value(&value, history)

@@ -6,7 +6,7 @@ use super::globals::{DefKind, Globals, ParamInfo};
 use super::resolve::{Context, Local, Resolver};
 use super::types::Ty;
 use crate::syntax::ast::{
-    CellDef, EntryValue, ExperimentDef, ExprKind, Item, ItemKind, Param, Res, SpaceDef, Stmt,
+    CellDef, EntryValue, ExperimentDef, ExprKind, Item, ItemKind, Name, Param, Res, SpaceDef, Stmt,
     StmtKind,
 };
 use crate::syntax::suggest::did_you_mean;
@@ -101,7 +101,7 @@ pub fn check_item(
 
 /// Checks parameter names (no duplicates) and defaults (their type; earlier parameters visible).
 fn check_params(resolver: &mut Resolver<'_>, params: &mut [Param]) {
-    let mut seen: FastMap<String, crate::syntax::Span> = FastMap::default();
+    let mut seen: FastMap<Name, crate::syntax::Span> = FastMap::default();
     for param in params.iter_mut() {
         if let Some(first) = seen.get(&param.name.name) {
             resolver.diagnostics.push(
@@ -130,7 +130,7 @@ fn check_params(resolver: &mut Resolver<'_>, params: &mut [Param]) {
 
 /// Binds the names of a body's statements, reporting duplicates (also against parameters).
 fn bind_locals(resolver: &mut Resolver<'_>, body: &[Stmt]) {
-    let mut first_seen: FastMap<String, crate::syntax::Span> = FastMap::default();
+    let mut first_seen: FastMap<Name, crate::syntax::Span> = FastMap::default();
     for (s, stmt) in body.iter().enumerate() {
         for (index, name) in stmt.kind.bound_names().iter().enumerate() {
             let clash = first_seen.get(&name.name).copied().or_else(|| {
@@ -176,7 +176,7 @@ fn bind_locals(resolver: &mut Resolver<'_>, body: &[Stmt]) {
 
 /// Checks the `let` statements in order, recording their types; a `let` may use earlier ones.
 fn check_lets(resolver: &mut Resolver<'_>, body: &mut [Stmt]) {
-    let pending: Vec<(String, u32)> = body
+    let pending: Vec<(Name, u32)> = body
         .iter()
         .enumerate()
         .filter_map(|(s, stmt)| match &stmt.kind {
@@ -343,7 +343,7 @@ fn check_experiment(
     def: &mut ExperimentDef,
     span: crate::syntax::Span,
 ) {
-    let mut seen: FastMap<String, crate::syntax::Span> = FastMap::default();
+    let mut seen: FastMap<Name, crate::syntax::Span> = FastMap::default();
     for entry in def.entries.iter_mut() {
         let key = entry.key.name.clone();
         if !EXPERIMENT_KEYS.contains(&key.as_str()) {

@@ -22,7 +22,10 @@ pub fn find_recursive(modules: &[Module], diagnostics: &mut Vec<Diagnostic>) -> 
     let mut ids: Vec<DefId> = Vec::with_capacity(items);
     let mut index_of: FastMap<DefId, usize> = FastMap::default();
     index_of.reserve(items);
-    let mut edges: Vec<Vec<(DefId, Span)>> = Vec::with_capacity(items);
+    // The references of definition `n` are `refs[starts[n]..starts[n + 1]]`: one flat list
+    // rather than a vector per definition (a large program has thousands).
+    let mut refs: Vec<(DefId, Span)> = Vec::with_capacity(items * 4);
+    let mut starts: Vec<usize> = Vec::with_capacity(items + 1);
     for (m, module) in modules.iter().enumerate() {
         for (i, item) in module.ast.items.iter().enumerate() {
             if matches!(item.kind, ItemKind::Import(_) | ItemKind::Experiment(_)) {
@@ -32,20 +35,20 @@ pub fn find_recursive(modules: &[Module], diagnostics: &mut Vec<Diagnostic>) -> 
                 module: m as u32,
                 item: i as u32,
             };
-            let mut refs = Vec::new();
+            starts.push(refs.len());
             item.kind.for_each_expr(|expr| def_refs(expr, &mut refs));
             index_of.insert(id, ids.len());
             ids.push(id);
-            edges.push(refs);
         }
     }
-    let graph: Vec<Vec<usize>> = edges
+    starts.push(refs.len());
+    let edges = |n: usize| &refs[starts[n]..starts[n + 1]];
+    let targets: Vec<usize> = refs
         .iter()
-        .map(|refs| {
-            refs.iter()
-                .filter_map(|(id, _)| index_of.get(id).copied())
-                .collect()
-        })
+        .map(|(id, _)| index_of.get(id).copied().unwrap_or(usize::MAX))
+        .collect();
+    let graph: Vec<&[usize]> = (0..ids.len())
+        .map(|n| &targets[starts[n]..starts[n + 1]])
         .collect();
     let mut recursive = HashSet::new();
     for component in strongly_connected(&graph) {
@@ -60,7 +63,7 @@ pub fn find_recursive(modules: &[Module], diagnostics: &mut Vec<Diagnostic>) -> 
             modules[id.module as usize].ast.items[id.item as usize]
                 .kind
                 .name()
-                .map(|name| (name.name.clone(), name.span))
+                .map(|name| (name.name.to_string(), name.span))
                 .unwrap_or_default()
         };
         let (name, span) = name_of(first);
@@ -73,7 +76,7 @@ pub fn find_recursive(modules: &[Module], diagnostics: &mut Vec<Diagnostic>) -> 
         let mut sorted: Vec<usize> = component.clone();
         sorted.sort_unstable();
         for &n in &sorted {
-            for &(target, use_span) in &edges[n] {
+            for &(target, use_span) in edges(n) {
                 if index_of.get(&target).is_some_and(|t| members.contains(t)) {
                     let (target_name, _) = name_of(index_of[&target]);
                     diagnostic = diagnostic.with_label(use_span, format!("uses `{target_name}`"));
@@ -90,7 +93,8 @@ pub fn find_recursive(modules: &[Module], diagnostics: &mut Vec<Diagnostic>) -> 
 }
 
 /// Tarjan's algorithm without recursion: the strongly connected components of `graph`.
-fn strongly_connected(graph: &[Vec<usize>]) -> Vec<Vec<usize>> {
+/// Edges to `usize::MAX` (definitions outside the graph) are ignored.
+fn strongly_connected(graph: &[&[usize]]) -> Vec<Vec<usize>> {
     let n = graph.len();
     let mut index = vec![usize::MAX; n];
     let mut low = vec![0usize; n];
@@ -112,6 +116,9 @@ fn strongly_connected(graph: &[Vec<usize>]) -> Vec<Vec<usize>> {
             let (v, next) = work[top];
             if let Some(&w) = graph[v].get(next) {
                 work[top].1 += 1;
+                if w == usize::MAX {
+                    continue;
+                }
                 if index[w] == usize::MAX {
                     index[w] = counter;
                     low[w] = counter;

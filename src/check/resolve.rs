@@ -5,7 +5,7 @@ use super::builtins::{self, BuiltinKind};
 use super::fast_hash::{FastMap, FastSet};
 use super::globals::{DefKind, Globals, ParamInfo};
 use super::types::Ty;
-use crate::syntax::ast::{Args, BinOp, Expr, ExprKind, Lit, PickCount, Ref, RepeatMode, Res};
+use crate::syntax::ast::{Args, BinOp, Expr, ExprKind, Lit, Name, PickCount, Ref, RepeatMode, Res};
 use crate::syntax::builtin::{Builtin, Metric};
 use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, Span};
@@ -45,7 +45,7 @@ pub struct Resolver<'a> {
     /// The item's parameters (only those visible so far, for defaults).
     pub params: Vec<ParamInfo>,
     /// Names bound in the body.
-    pub locals: FastMap<String, Local>,
+    pub locals: FastMap<Name, Local>,
     /// True inside `where`, where metrics are visible.
     pub in_where: bool,
     /// True for the argument of an experiment's `space` entry.
@@ -427,7 +427,12 @@ impl Resolver<'_> {
                 }
                 _ => {}
             }
-            self.check_args(name, params, reference.args.as_mut(), reference.name.span);
+            self.check_args(
+                name,
+                params,
+                reference.args.as_deref_mut(),
+                reference.name.span,
+            );
             return ty;
         }
         if let Some(builtin) = Builtin::from_name(name) {
@@ -472,7 +477,7 @@ impl Resolver<'_> {
     fn unknown_name(&mut self, reference: &Ref) {
         let name = &reference.name.name;
         let mut candidates: Vec<&str> = self.globals.visible_names(self.module);
-        candidates.extend(self.locals.keys().map(String::as_str));
+        candidates.extend(self.locals.keys().map(Name::as_str));
         candidates.extend(self.params.iter().map(|p| p.name.as_str()));
         candidates.extend(Builtin::ALL.iter().map(|b| b.name()));
         if self.in_where {
@@ -500,7 +505,7 @@ impl Resolver<'_> {
                 self.check_args(
                     builtin.name(),
                     params,
-                    reference.args.as_mut(),
+                    reference.args.as_deref_mut(),
                     reference.name.span,
                 );
                 if builtin == Builtin::Conv {

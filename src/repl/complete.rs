@@ -108,7 +108,7 @@ pub fn stdlib_op_names() -> Vec<String> {
         .file
         .items
         .iter()
-        .filter_map(|i| i.kind.name().map(|n| n.name.clone()))
+        .filter_map(|i| i.kind.name().map(|n| n.name.to_string()))
         .collect()
 }
 

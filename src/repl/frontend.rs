@@ -44,7 +44,7 @@ fn names(session: &Session, stdlib_ops: &[String]) -> Names {
         .modules
         .iter()
         .flat_map(|m| m.ast.items.iter())
-        .filter_map(|i| i.kind.name().map(|n| n.name.clone()))
+        .filter_map(|i| i.kind.name().map(|n| n.name.to_string()))
         .collect();
     defined.sort();
     defined.dedup();
@@ -56,7 +56,7 @@ fn names(session: &Session, stdlib_ops: &[String]) -> Names {
         .items
         .iter()
         .filter(|i| matches!(i.kind, crate::syntax::ast::ItemKind::Experiment(_)))
-        .filter_map(|i| i.kind.name().map(|n| n.name.clone()))
+        .filter_map(|i| i.kind.name().map(|n| n.name.to_string()))
         .collect();
     Names {
         defined,

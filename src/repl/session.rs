@@ -335,7 +335,7 @@ impl Session {
             .items
             .iter()
             .filter(|i| matches!(i.kind, ItemKind::Experiment(_)))
-            .filter_map(|i| i.kind.name().map(|n| n.name.clone()))
+            .filter_map(|i| i.kind.name().map(|n| n.name.to_string()))
             .collect();
         let name = match experiment {
             Some(name) => {

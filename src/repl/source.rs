@@ -165,7 +165,7 @@ impl SessionSource {
         for item in &parsed.file.items {
             if item.span.start as usize >= start {
                 if let Some(name) = item.kind.name() {
-                    new_names.push((item.kind.keyword(), name.name.clone()));
+                    new_names.push((item.kind.keyword(), name.name.to_string()));
                 }
             }
         }
@@ -185,7 +185,7 @@ impl SessionSource {
                 continue;
             }
             let redefined = defined.iter_mut().find(|d| d.name == name.name);
-            let is_shadowed = shadowed.contains(&name.name);
+            let is_shadowed = shadowed.iter().any(|s| *s == name.name);
             if let Some(d) = redefined {
                 d.replaced = true;
             }
@@ -239,7 +239,7 @@ fn imported_names(program: &Program) -> Vec<(&'static str, String)> {
         .filter_map(|item| {
             item.kind
                 .name()
-                .map(|n| (item.kind.keyword(), n.name.clone()))
+                .map(|n| (item.kind.keyword(), n.name.to_string()))
         })
         .collect()
 }

@@ -107,7 +107,7 @@ impl Session {
             .iter()
             .flat_map(|m| m.ast.items.iter())
             .filter(|i| matches!(i.kind, crate::syntax::ast::ItemKind::Space(_)))
-            .filter_map(|i| i.kind.name().map(|n| n.name.clone()))
+            .filter_map(|i| i.kind.name().map(|n| n.name.to_string()))
             .filter(|n| {
                 program
                     .lookup(n)

@@ -221,7 +221,7 @@ fn table(e: &Entry, args: &[Arg], metric: &str) -> Result<EvaluatorSpec, Diagnos
                         .name
                         .as_ref()
                         .ok_or_else(|| error(w.span, "name the op", "write `op: weight`"))?;
-                    weights.push((op.name.clone(), number(&w.value)?));
+                    weights.push((op.name.to_string(), number(&w.value)?));
                 }
             }
             _ => {

@@ -122,7 +122,7 @@ fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
                     "write `nb201(c: 8, n: 1)`",
                 )
             })?;
-            Ok((name.name.clone(), lit_int(&a.value)?))
+            Ok((name.name.to_string(), lit_int(&a.value)?))
         })
         .collect::<Result<Vec<_>, Diagnostic>>()?;
     let objective = need("objective", "maximize valid_acc")?;
@@ -131,7 +131,7 @@ fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
             direction, metric, ..
         } => (
             *direction == Direction::Maximize,
-            metric.name.clone(),
+            metric.name.to_string(),
             metric.span,
         ),
         EntryValue::Args(_) => {
@@ -166,7 +166,7 @@ fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
                 "write `name: value`",
             )
         })?;
-        params.push((key.name.clone(), param(&a.value)?));
+        params.push((key.name.to_string(), param(&a.value)?));
     }
     let budget = budget(need("budget", "trials: 100")?)?;
     let workers = get("workers")
@@ -175,7 +175,7 @@ fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
         .map(|n| n as usize);
     let seed = get("seed").map(|e| count(e, "seed")).transpose()?;
     Ok(ExperimentSpec {
-        name: def.name.name.clone(),
+        name: def.name.name.to_string(),
         space,
         space_args,
         evaluator,
@@ -205,7 +205,7 @@ pub(super) fn call(e: &Entry) -> Result<((String, Span), &[Arg]), Diagnostic> {
             name: None, value, ..
         }] => match &value.kind {
             ExprKind::Ref(r) => Ok((
-                (r.name.name.clone(), r.name.span),
+                (r.name.name.to_string(), r.name.span),
                 r.args.as_ref().map_or(&[][..], |a| a.items.as_slice()),
             )),
             ExprKind::Lit(Lit::Str(s)) => Ok(((s.clone(), value.span), &[][..])),
@@ -243,7 +243,7 @@ fn param(e: &Expr) -> Result<Param, Diagnostic> {
                 ))
             }
         },
-        ExprKind::Ref(r) if r.args.is_none() => Param::Str(r.name.name.clone()),
+        ExprKind::Ref(r) if r.args.is_none() => Param::Str(r.name.name.to_string()),
         ExprKind::List(items) => Param::List(items.iter().map(param).collect::<Result<_, _>>()?),
         _ => {
             return Err(error(
@@ -277,7 +277,7 @@ pub(super) fn number(e: &Expr) -> Result<f64, Diagnostic> {
 pub(super) fn string(e: &Expr) -> Result<String, Diagnostic> {
     match &e.kind {
         ExprKind::Lit(Lit::Str(s)) => Ok(s.clone()),
-        ExprKind::Ref(r) if r.args.is_none() => Ok(r.name.name.clone()),
+        ExprKind::Ref(r) if r.args.is_none() => Ok(r.name.name.to_string()),
         _ => Err(error(
             e.span,
             "expected a string",

@@ -234,7 +234,7 @@ impl<'p> Lowerer<'p> {
                     Res::Def(id) => match self.program.item(id).map(|i| &i.kind) {
                         Some(ItemKind::Choice(def)) => {
                             let mut callee = Frame::new();
-                            self.bind(&def.params, r.args.as_ref(), f, &mut callee, ctx, e.span)?;
+                            self.bind(&def.params, r.args.as_deref(), f, &mut callee, ctx, e.span)?;
                             self.value(&def.body, &mut callee, ctx)?
                         }
                         _ => {
@@ -380,7 +380,7 @@ impl<'p> Lowerer<'p> {
             ExprKind::Ref(r) => match r.res {
                 Res::Builtin(b) => Ok(vec![OpRef::Fixed(self.builtin(
                     b,
-                    r.args.as_ref(),
+                    r.args.as_deref(),
                     f,
                     ctx,
                     e.span,
@@ -388,14 +388,14 @@ impl<'p> Lowerer<'p> {
                 Res::Def(id) => match self.program.item(id).map(|i| &i.kind) {
                     Some(ItemKind::Op(def)) => Ok(vec![OpRef::Fixed(self.op_def(
                         def,
-                        r.args.as_ref(),
+                        r.args.as_deref(),
                         f,
                         ctx,
                         e.span,
                     )?)]),
                     Some(ItemKind::Choice(def)) => {
                         let mut callee = Frame::new();
-                        self.bind(&def.params, r.args.as_ref(), f, &mut callee, ctx, e.span)?;
+                        self.bind(&def.params, r.args.as_deref(), f, &mut callee, ctx, e.span)?;
                         let items = match &def.body.kind {
                             ExprKind::Alt(items) => items.as_slice(),
                             _ => std::slice::from_ref(&def.body),
@@ -509,7 +509,7 @@ impl<'p> Lowerer<'p> {
         };
         let mut out = Vec::new();
         for (i, a) in args.iter().flat_map(|a| &a.items).enumerate() {
-            let name = a.name.as_ref().map(|n| n.name.clone());
+            let name = a.name.as_ref().map(|n| n.name.to_string());
             let sub = format!("{ctx}.{}", name.clone().unwrap_or_else(|| i.to_string()));
             let v = self.value(&a.value, f, &sub)?;
             out.push(Arg {
@@ -546,7 +546,7 @@ impl<'p> Lowerer<'p> {
             .zip(&callee.params)
             .map(|(p, v)| {
                 Ok(Arg {
-                    name: Some(p.name.name.clone()),
+                    name: Some(p.name.name.to_string()),
                     value: arg_value(v.clone(), p.span)?,
                 })
             })
@@ -564,7 +564,7 @@ impl<'p> Lowerer<'p> {
             }
         }
         let op = Op {
-            name: def.name.name.clone(),
+            name: def.name.name.to_string(),
             args: out,
             kind,
         };

@@ -104,7 +104,7 @@ fn label(e: &Expr) -> String {
                         });
                 term_op.unwrap_or_else(|| b.name().to_string())
             }
-            _ => r.name.name.clone(),
+            _ => r.name.name.to_string(),
         },
         ExprKind::Pick { .. } => "pick".to_string(),
         _ => "node".to_string(),
@@ -113,7 +113,7 @@ fn label(e: &Expr) -> String {
 
 fn op_name(e: &Expr) -> String {
     match &e.kind {
-        ExprKind::Ref(r) => r.name.name.clone(),
+        ExprKind::Ref(r) => r.name.name.to_string(),
         ExprKind::Alt(_) => "choice".to_string(),
         _ => "op".to_string(),
     }

@@ -72,7 +72,7 @@ impl<'p> Lowerer<'p> {
         span: Span,
     ) -> Result<CellCall, Diagnostic> {
         let name = if tag == 0 {
-            def.name.name.clone()
+            def.name.name.to_string()
         } else {
             format!("{}#{}", def.name.name, tag + 1)
         };
@@ -164,7 +164,7 @@ fn bound(def: &CellDef, f: &Frame) -> Vec<(String, ArgValue)> {
         .filter_map(|(p, v)| {
             arg_value(v.clone(), p.span)
                 .ok()
-                .map(|v| (p.name.name.clone(), v))
+                .map(|v| (p.name.name.to_string(), v))
         })
         .collect()
 }

@@ -108,7 +108,7 @@ impl<'p> Lowerer<'p> {
                     }
                     for (i, n) in names.iter().enumerate() {
                         f.vertices.insert((s, i as u32), b.inputs.len());
-                        b.inputs.push(n.name.clone());
+                        b.inputs.push(n.name.to_string());
                     }
                 }
                 StmtKind::Let { name: n, value } => {
@@ -306,7 +306,7 @@ impl<'p> Lowerer<'p> {
         for c in candidates {
             vertices.push(self.tensor(c, f, b, ctx, name)?);
             names.push(match &c.kind {
-                ExprKind::Ref(r) => r.name.name.clone(),
+                ExprKind::Ref(r) => r.name.name.to_string(),
                 _ => format!("v{}", vertices.len() - 1),
             });
         }

@@ -62,7 +62,7 @@ impl<'p> Lowerer<'p> {
                 }
             };
             if let Ok(a) = arg_value(v.clone(), p.span) {
-                self.bound_args.push((p.name.name.clone(), a));
+                self.bound_args.push((p.name.name.to_string(), a));
             }
             f.params.push(v);
         }
@@ -83,7 +83,7 @@ impl<'p> Lowerer<'p> {
             dims.push(self.int(&a.value, f, "input")?);
         }
         Ok(InputShape {
-            kind: r.name.name.clone(),
+            kind: r.name.name.to_string(),
             dims,
         })
     }
@@ -277,7 +277,7 @@ impl<'p> Lowerer<'p> {
         if let ExprKind::Ref(r) = &e.kind {
             if let Res::Def(id) = r.res {
                 if let Some(ItemKind::Cell(def)) = self.program.item(id).map(|i| &i.kind) {
-                    let call = self.cell_call(id, def, r.args.as_ref(), f, tag, e.span)?;
+                    let call = self.cell_call(id, def, r.args.as_deref(), f, tag, e.span)?;
                     return Ok(vec![StepKind::Cell(Box::new(call))]);
                 }
             }

@@ -7,11 +7,15 @@
 use super::builtin::{Builtin, Metric};
 use super::span::Span;
 
+/// The text of a name: a string kept inline (no heap allocation) up to 24 bytes, so the
+/// tree of a large file does not hold one small allocation per name. It derefs to `&str`.
+pub type Name = compact_str::CompactString;
+
 /// A name as written, with its span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ident {
     /// The name.
-    pub name: String,
+    pub name: Name,
     /// Where it was written.
     pub span: Span,
 }
@@ -422,8 +426,9 @@ impl BinOp {
 pub struct Ref {
     /// The name.
     pub name: Ident,
-    /// The arguments, when written with parentheses (`relu()` has `Some(empty)`).
-    pub args: Option<Args>,
+    /// The arguments, when written with parentheses (`relu()` has `Some(empty)`). Boxed so
+    /// that the many references without arguments keep every expression small.
+    pub args: Option<Box<Args>>,
     /// What the name means; [`Res::Unresolved`] until checked.
     pub res: Res,
 }

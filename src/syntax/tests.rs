@@ -171,7 +171,7 @@ fn recovers_and_reports_several_errors() {
         .file
         .items
         .iter()
-        .filter_map(|item| item.kind.name().map(|n| n.name.clone()))
+        .filter_map(|item| item.kind.name().map(|n| n.name.to_string()))
         .collect();
     assert!(
         names.contains(&"b".to_string()) && names.contains(&"d".to_string()),

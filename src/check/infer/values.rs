@@ -36,14 +36,14 @@ impl<'p> Infer<'p> {
                     Some(ItemKind::Choice(def))
                         if !self.is_recursive(id) && !is_op_choice(&def.body) =>
                     {
-                        let inner = self.bind(&def.params, &[], reference.args.as_ref(), env);
+                        let inner = self.bind(&def.params, &[], reference.args.as_deref(), env);
                         self.value(&def.body, &inner)
                     }
                     _ => closure(env),
                 },
                 Res::Builtin(builtin) => match builtins::kind(builtin) {
                     BuiltinKind::Op => closure(env),
-                    BuiltinKind::Shape => self.shape_value(builtin, reference.args.as_ref(), env),
+                    BuiltinKind::Shape => self.shape_value(builtin, reference.args.as_deref(), env),
                     BuiltinKind::Combinator => {
                         let operands: Vec<(Val<'p>, Span)> = reference
                             .args

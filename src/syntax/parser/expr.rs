@@ -104,7 +104,7 @@ where
             .then(expr.clone())
             .map_with(|((name, name_span), value), e| Arg {
                 name: Some(Ident {
-                    name: name.to_string(),
+                    name: name.into(),
                     span: name_span,
                 }),
                 value,
@@ -148,7 +148,7 @@ where
         let reference = ident().then(args.or_not()).map(|(name, args)| {
             ExprKind::Ref(Ref {
                 name,
-                args,
+                args: args.map(Box::new),
                 res: Res::Unresolved,
             })
         });

@@ -15,15 +15,22 @@
 use super::expr::{fold_ops, number_lit, MAX_CHAIN, MAX_PREFIX};
 use crate::syntax::ast::{
     Arg, Args, BinOp, CellDef, Direction, Entry, EntryValue, ExperimentDef, Expr, ExprKind, Ident,
-    Import, Item, ItemKind, Lit, OpDef, Param, ParamType, PickCount, Ref, Res, SpaceDef, Stmt,
-    StmtKind, TypeAnn,
+    Import, Item, ItemKind, Lit, Name, OpDef, Param, ParamType, PickCount, Ref, Res, SpaceDef,
+    Stmt, StmtKind, TypeAnn,
 };
 use crate::syntax::span::Span;
 use crate::syntax::token::Token;
 
 /// The items of a file made of `tokens`, or `None` when the file does not parse cleanly.
 pub(super) fn parse_items(tokens: &[(Token<'_>, Span)]) -> Option<Vec<Item>> {
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        exprs: Vec::with_capacity(64),
+        args: Vec::with_capacity(64),
+        params: Vec::with_capacity(16),
+        stmts: Vec::with_capacity(16),
+    };
     let mut items = Vec::new();
     while parser.pos < tokens.len() {
         items.push(parser.item()?);
@@ -31,10 +38,19 @@ pub(super) fn parse_items(tokens: &[(Token<'_>, Span)]) -> Option<Vec<Item>> {
     Some(items)
 }
 
-/// A cursor over the tokens.
+/// A cursor over the tokens, with scratch stacks for the lists being built.
+///
+/// Expression, argument, parameter and statement lists are pushed onto these stacks (nested
+/// lists stack above their parent's entries) and moved out into a vector of exactly their
+/// length when complete: no regrowth while a list is built, and no spare capacity kept in
+/// the tree.
 struct Parser<'a, 's> {
     tokens: &'a [(Token<'s>, Span)],
     pos: usize,
+    exprs: Vec<Expr>,
+    args: Vec<Arg>,
+    params: Vec<Param>,
+    stmts: Vec<Stmt>,
 }
 
 /// Precedence levels of the binary operators, loosest first.
@@ -128,7 +144,7 @@ impl<'s> Parser<'_, 's> {
     fn ident(&mut self) -> Option<Ident> {
         match self.peek()? {
             Token::Ident(name) => {
-                let name = name.to_string();
+                let name = Name::from(*name);
                 Some(Ident {
                     name,
                     span: self.bump(),
@@ -138,21 +154,35 @@ impl<'s> Parser<'_, 's> {
         }
     }
 
-    /// `items (, items)* ,?` up to (and including) `close`; the opening bracket is consumed.
-    fn list<T>(
-        &mut self,
-        close: &Token<'_>,
-        mut item: impl FnMut(&mut Self) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        let mut items = Vec::new();
+    /// `expr (, expr)* ,?` up to (and including) `close`; the opening bracket is consumed.
+    fn expr_list(&mut self, close: &Token<'_>) -> Option<Vec<Expr>> {
+        let base = self.exprs.len();
         while !self.at(close) {
-            items.push(item(self)?);
+            let expr = self.expr()?;
+            self.exprs.push(expr);
             if self.eat(&Token::Comma).is_none() {
                 break;
             }
         }
         self.eat(close)?;
-        Some(items)
+        Some(self.exprs.drain(base..).collect())
+    }
+
+    /// `arg (, arg)*`, and `,?` then `close` when `close` is given (the opening bracket, if
+    /// any, is consumed).
+    fn arg_list(&mut self, close: Option<&Token<'_>>) -> Option<Vec<Arg>> {
+        let base = self.args.len();
+        while close.is_none_or(|close| !self.at(close)) {
+            let arg = self.arg()?;
+            self.args.push(arg);
+            if self.eat(&Token::Comma).is_none() {
+                break;
+            }
+        }
+        if let Some(close) = close {
+            self.eat(close)?;
+        }
+        Some(self.args.drain(base..).collect())
     }
 
     // ----- items -----
@@ -229,7 +259,16 @@ impl<'s> Parser<'_, 's> {
         if self.eat(&Token::LParen).is_none() {
             return Some(Vec::new());
         }
-        self.list(&Token::RParen, Self::param)
+        let base = self.params.len();
+        while !self.at(&Token::RParen) {
+            let param = self.param()?;
+            self.params.push(param);
+            if self.eat(&Token::Comma).is_none() {
+                break;
+            }
+        }
+        self.eat(&Token::RParen)?;
+        Some(self.params.drain(base..).collect())
     }
 
     /// `name: type` or `name: type = default`.
@@ -262,17 +301,15 @@ impl<'s> Parser<'_, 's> {
     /// A `{ statements }` body.
     fn body(&mut self, stmt: fn(&mut Self) -> Option<StmtKind>) -> Option<Vec<Stmt>> {
         self.eat(&Token::LBrace)?;
-        let mut stmts = Vec::new();
+        let base = self.stmts.len();
         while !self.at(&Token::RBrace) {
             let start = self.pos;
             let kind = stmt(self)?;
-            stmts.push(Stmt {
-                kind,
-                span: self.since(start),
-            });
+            let span = self.since(start);
+            self.stmts.push(Stmt { kind, span });
         }
         self.bump();
-        Some(stmts)
+        Some(self.stmts.drain(base..).collect())
     }
 
     /// `let name = expr` or `where cond` (the keyword is next).
@@ -335,8 +372,8 @@ impl<'s> Parser<'_, 's> {
     fn entry(&mut self) -> Option<Entry> {
         let start = self.pos;
         let name = match self.peek()? {
-            Token::Ident(name) => name.to_string(),
-            token if token.is_keyword() => token.symbol().to_string(),
+            Token::Ident(name) => Name::from(*name),
+            token if token.is_keyword() => Name::from(token.symbol()),
             _ => return None,
         };
         let key = Ident {
@@ -357,13 +394,7 @@ impl<'s> Parser<'_, 's> {
                     metric: self.ident()?,
                 }
             }
-            _ => {
-                let mut args = vec![self.arg()?];
-                while self.eat(&Token::Comma).is_some() {
-                    args.push(self.arg()?);
-                }
-                EntryValue::Args(args)
-            }
+            _ => EntryValue::Args(self.arg_list(None)?),
         };
         Some(Entry {
             key,
@@ -423,11 +454,14 @@ impl<'s> Parser<'_, 's> {
                 }
             }
             ALT | SEQ => {
-                let mut items = vec![lhs];
+                let base = self.exprs.len();
+                self.exprs.push(lhs);
                 while self.peek().and_then(op_level) == Some(level) {
                     self.bump();
-                    items.push(self.level(level + 1)?);
+                    let item = self.level(level + 1)?;
+                    self.exprs.push(item);
                 }
+                let items = self.exprs.drain(base..).collect();
                 match level {
                     ALT => ExprKind::Alt(items),
                     _ => ExprKind::Seq(items),
@@ -500,7 +534,7 @@ impl<'s> Parser<'_, 's> {
         }
         self.eat(&Token::Of)?;
         self.eat(&Token::LBracket)?;
-        let candidates = self.list(&Token::RBracket, Self::expr)?;
+        let candidates = self.expr_list(&Token::RBracket)?;
         let count = match count {
             None => PickCount::Any,
             Some(count) => PickCount::Exactly(Box::new(count)),
@@ -537,7 +571,7 @@ impl<'s> Parser<'_, 's> {
             Token::Ident(_) => {
                 let name = self.ident()?;
                 let args = match self.at(&Token::LParen) {
-                    true => Some(self.args()?),
+                    true => Some(Box::new(self.args()?)),
                     false => None,
                 };
                 ExprKind::Ref(Ref {
@@ -548,7 +582,7 @@ impl<'s> Parser<'_, 's> {
             }
             Token::LBracket => {
                 self.bump();
-                ExprKind::List(self.list(&Token::RBracket, Self::expr)?)
+                ExprKind::List(self.expr_list(&Token::RBracket)?)
             }
             Token::LParen => {
                 self.bump();
@@ -568,7 +602,7 @@ impl<'s> Parser<'_, 's> {
     fn args(&mut self) -> Option<Args> {
         let start = self.pos;
         self.bump();
-        let items = self.list(&Token::RParen, Self::arg)?;
+        let items = self.arg_list(Some(&Token::RParen))?;
         Some(Args {
             items,
             span: self.since(start),

@@ -226,8 +226,8 @@ where
     E: SyntaxError<'t, I>,
 {
     let key = select! {
-        Token::Ident(name) = e => Ident { name: name.to_string(), span: e.span() },
-        token = e if token.is_keyword() => Ident { name: token.symbol().to_string(), span: e.span() },
+        Token::Ident(name) = e => Ident { name: name.into(), span: e.span() },
+        token = e if token.is_keyword() => Ident { name: token.symbol().into(), span: e.span() },
     }
     .labelled("an entry name");
     let direction = select! {
@@ -248,7 +248,7 @@ where
         .then(expr.clone())
         .map_with(|((name, name_span), value), e| Arg {
             name: Some(Ident {
-                name: name.to_string(),
+                name: name.into(),
                 span: name_span,
             }),
             value,

@@ -69,7 +69,7 @@ where
     E: SyntaxError<'t, I>,
 {
     ident_text().map(|(name, span)| Ident {
-        name: name.to_string(),
+        name: name.into(),
         span,
     })
 }
