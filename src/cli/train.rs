@@ -104,6 +104,18 @@ pub struct Args {
 #[path = "train_lm.rs"]
 mod lm;
 
+/// The precision `--amp` names, if any.
+fn precision(args: &Args) -> Result<Option<Precision>, String> {
+    args.amp
+        .as_deref()
+        .map(|name| {
+            Precision::parse(name).ok_or(format!(
+                "unknown precision `{name}` for --amp (expected bf16 or fp16)"
+            ))
+        })
+        .transpose()
+}
+
 /// Runs `nas train`.
 pub fn run(args: Args) -> ExitCode {
     let result = match args.data.split_once(':').unwrap_or((&args.data, "")) {
@@ -209,12 +221,7 @@ fn train(args: &Args) -> Result<(), String> {
             ))
         }
     };
-    let amp = match args.amp.as_deref() {
-        None => None,
-        Some(name) => Some(Precision::parse(name).ok_or(format!(
-            "unknown precision `{name}` for --amp (expected bf16 or fp16)"
-        ))?),
-    };
+    let amp = precision(args)?;
     let runtime = if args.cpu {
         Runtime {
             channels_last,

@@ -7,7 +7,7 @@ use super::{config, Args};
 use crate::compile::parameter_count;
 use crate::compile::sequence::{is_sequence_space, SequenceNet};
 use crate::space::{load_space, load_space_with};
-use crate::train::lm::{perplexity_of, train_pass};
+use crate::train::lm::{in_precision, perplexity_of, train_pass};
 use crate::train::ptb;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -53,15 +53,23 @@ pub(super) fn train_lm(args: &Args, dir: Option<PathBuf>) -> Result<(), String> 
     } else {
         Device::cuda_if_available()
     };
+    let amp = super::precision(args)?;
+    if amp == Some(crate::train::amp::Precision::Fp16) {
+        return Err(
+            "language models train in bf16 or float32: fp16 would need loss scaling (use --amp bf16)"
+                .to_string(),
+        );
+    }
     let config = config(args)?;
     tch::manual_seed(config.seed as i64);
     let vs = nn::VarStore::new(device);
     let net = SequenceNet::new(&vs.root(), &space, &arch).map_err(|e| e.to_string())?;
     println!(
-        "{} {}: {} parameters, on {device:?}",
+        "{} {}: {} parameters, on {device:?}{}",
         args.space,
         args.arch.trim(),
-        parameter_count(&vs)
+        parameter_count(&vs),
+        amp.map_or(String::new(), |p| format!(", autocast {}", p.name()))
     );
     let mut opt = config
         .optim
@@ -79,7 +87,12 @@ pub(super) fn train_lm(args: &Args, dir: Option<PathBuf>) -> Result<(), String> 
     let train = rows(tokens(&corpus.train, args.limit), args.batch)?;
     let valid = rows(tokens(&corpus.valid, args.test_limit), 10)?;
     let test = rows(tokens(&corpus.test, args.test_limit), 10)?;
-    let forward = |x: &Tensor, s: &[Tensor], train| net.forward_states(x, s, train);
+    let forward = in_precision(
+        |x: &Tensor, s: &[Tensor], train| net.forward_states(x, s, train),
+        device,
+        amp,
+    )
+    .map_err(|e| e.to_string())?;
     let clip = args.clip.unwrap_or(0.25);
     let start = Instant::now();
     for epoch in 1..=args.epochs.max(1) {

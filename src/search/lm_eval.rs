@@ -10,7 +10,8 @@ use super::train_eval::{TrainMetric, TrainSettings};
 use super::trial_guard::{decode, key_hash, shared, ReportGate, ReportWhen, TrainingRun};
 use crate::compile::sequence::SequenceNet;
 use crate::space::Space;
-use crate::train::lm::{perplexity_of, train_pass};
+use crate::train::amp::Precision;
+use crate::train::lm::{in_precision, perplexity_of, train_pass};
 use crate::train::ptb::batchify;
 use crate::train::schedule::Schedule;
 use crate::train::trainer::TrialFailure;
@@ -53,6 +54,8 @@ pub struct LmSettings {
     pub clip: f64,
     /// Where the models train.
     pub device: Device,
+    /// Mixed precision of the forward passes (bf16 or none).
+    pub amp: Option<Precision>,
 }
 
 /// The `train` evaluator on text.
@@ -112,6 +115,7 @@ impl TrainingRun for LmEvaluator {
             bptt,
             clip,
             device,
+            amp,
         } = self.settings;
         let config = &settings.config;
         let seed = self.seed ^ key_hash(key);
@@ -135,7 +139,11 @@ impl TrainingRun for LmEvaluator {
             total,
             decay: super::train_eval::decay(&settings.schedule, total),
         };
-        let forward = |x: &Tensor, s: &[Tensor], train| net.forward_states(x, s, train);
+        let forward = in_precision(
+            |x: &Tensor, s: &[Tensor], train| net.forward_states(x, s, train),
+            device,
+            amp,
+        )?;
         let mut train_ppl = f64::NAN;
         let mut done = 0;
         while done < total {

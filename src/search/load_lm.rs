@@ -28,7 +28,7 @@ pub struct LmSpec<'a> {
     pub report_all: bool,
     /// Train on the CPU even when a GPU is present.
     pub cpu: bool,
-    /// Mixed precision, as written (refused: language models train in float32).
+    /// Mixed precision, as written (bf16 or none: fp16 is refused).
     pub amp: Option<Precision>,
     /// Where the evaluator is.
     pub span: Span,
@@ -59,6 +59,15 @@ pub fn load_lm(
         ));
     }
     image_only_settings(spec)?;
+    if spec.amp == Some(Precision::Fp16) {
+        return Err(Diagnostic::error(
+            "evaluator",
+            "language models train in bf16 or float32: fp16 would need loss scaling".to_string(),
+            spec.span,
+            "this evaluator",
+        )
+        .with_hint("write `precision: bf16`"));
+    }
     let report = spec.report.unwrap_or(Some(TrainMetric::TestPpl));
     for (metric, role) in [(Some(spec.reward), "measure"), (report, "report")] {
         if let Some(m) = metric.filter(|m| !LmEvaluator::measures(*m)) {
@@ -123,6 +132,7 @@ pub fn load_lm(
         } else {
             Device::cuda_if_available()
         },
+        amp: spec.amp,
     };
     let when = if spec.report_all {
         ReportWhen::All
@@ -159,9 +169,7 @@ fn image_only_settings(spec: &LmSpec<'_>) -> Result<(), Diagnostic> {
     if spec.settings.size.cells.is_some() {
         set.push("cells");
     }
-    if spec.amp.is_some() {
-        set.push("precision");
-    }
+
     if set.is_empty() {
         return Ok(());
     }

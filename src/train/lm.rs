@@ -3,6 +3,7 @@
 //! to the vocabulary; trained with truncated back-propagation through time and measured in
 //! perplexity.
 
+use super::amp::{autocast, Precision};
 use super::metrics::{perplexity, RunningMean};
 use super::ptb::window;
 use crate::compile::layer::Layer;
@@ -10,7 +11,7 @@ use crate::compile::linear::Linear;
 use crate::compile::recurrent::RecurrentCell;
 use crate::compile::CompileError;
 use tch::nn::{self, Init};
-use tch::{Kind, Reduction, TchError, Tensor};
+use tch::{Device, Kind, Reduction, TchError, Tensor};
 
 /// Embedding, recurrent cell and decoder.
 #[derive(Debug)]
@@ -111,6 +112,42 @@ impl RecurrentLm {
     }
 }
 
+/// A language model's `forward` (see [`train_pass`]) run under autocast in `precision` on
+/// `device` when one is given, its logits and states returned in float32 (the loss and the
+/// carried states stay full precision). bfloat16 only: float16 would need loss scaling, which
+/// the language-model passes do not do.
+pub fn in_precision<F>(
+    forward: F,
+    device: Device,
+    precision: Option<Precision>,
+) -> Result<impl Fn(&Tensor, &[Tensor], bool) -> LmOutput + Copy, TchError>
+where
+    F: Fn(&Tensor, &[Tensor], bool) -> LmOutput + Copy,
+{
+    if precision == Some(Precision::Fp16) {
+        return Err(TchError::Kind(
+            "language models train in bf16 or float32: fp16 would need loss scaling".to_string(),
+        ));
+    }
+    let float = |t: Tensor| match t.kind() {
+        Kind::BFloat16 | Kind::Half => t.f_to_kind(Kind::Float),
+        _ => Ok(t),
+    };
+    Ok(
+        move |x: &Tensor, s: &[Tensor], train: bool| match precision {
+            None => forward(x, s, train),
+            Some(p) => {
+                let (logits, states) = autocast(device, p, || forward(x, s, train))??;
+                let states = states.into_iter().map(float).collect::<Result<_, _>>()?;
+                Ok((float(logits)?, states))
+            }
+        },
+    )
+}
+
+/// What a language model's forward pass gives: logits and the next hidden states.
+pub type LmOutput = Result<(Tensor, Vec<Tensor>), TchError>;
+
 /// One pass of truncated BPTT over `rows` (`[B, T]`) in windows of `bptt` (`window.0`), the
 /// gradient norm clipped to `window.1`, at most `max_windows` windows, for any language model
 /// given as its `forward` (tokens, hidden states, training) → (logits, next states) and its
@@ -170,4 +207,29 @@ pub fn perplexity_of(
         start += bptt;
     }
     Ok(perplexity(nll.mean()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bf16_forward_computes_in_bf16_and_hands_back_float32() {
+        let w = Tensor::ones([3, 3], (Kind::Float, Device::Cpu));
+        let seen = std::cell::Cell::new(None);
+        let forward = |x: &Tensor, _s: &[Tensor], _train: bool| -> LmOutput {
+            let y = x.f_matmul(&w)?;
+            seen.set(Some(y.kind()));
+            Ok((y.shallow_clone(), vec![y]))
+        };
+        let x = Tensor::ones([2, 3], (Kind::Float, Device::Cpu));
+        let mixed = in_precision(&forward, Device::Cpu, Some(Precision::Bf16)).unwrap();
+        let (logits, states) = mixed(&x, &[], true).unwrap();
+        assert_eq!(seen.get(), Some(Kind::BFloat16));
+        assert_eq!((logits.kind(), states[0].kind()), (Kind::Float, Kind::Float));
+        let plain = in_precision(&forward, Device::Cpu, None).unwrap();
+        plain(&x, &[], true).unwrap();
+        assert_eq!(seen.get(), Some(Kind::Float));
+        assert!(in_precision(&forward, Device::Cpu, Some(Precision::Fp16)).is_err());
+    }
 }
