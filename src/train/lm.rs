@@ -226,9 +226,12 @@ mod tests {
         let mixed = in_precision(&forward, Device::Cpu, Some(Precision::Bf16)).unwrap();
         let (logits, states) = mixed(&x, &[], true).unwrap();
         assert_eq!(seen.get(), Some(Kind::BFloat16));
-        assert_eq!((logits.kind(), states[0].kind()), (Kind::Float, Kind::Float));
+        assert_eq!(
+            (logits.kind(), states[0].kind()),
+            (Kind::Float, Kind::Float)
+        );
         let plain = in_precision(&forward, Device::Cpu, None).unwrap();
-        plain(&x, &[], true).unwrap();
+        let _ = plain(&x, &[], true).unwrap();
         assert_eq!(seen.get(), Some(Kind::Float));
         assert!(in_precision(&forward, Device::Cpu, Some(Precision::Fp16)).is_err());
     }
