@@ -175,23 +175,8 @@ impl TrainingRun for LmEvaluator {
             Ok(as_metric(metric, ppl))
         };
         let reward = measure(self.reward)?;
-        if !reward.is_finite() {
-            return Err(TrialFailure::NonFiniteLoss {
-                step: done,
-                value: reward,
-            });
-        }
-        let report = match self.report {
-            Some(metric) if self.report_gate.wants_report(fidelity, reward) => {
-                Some(measure(metric)?)
-            }
-            _ => None,
-        };
-        Ok(Outcome {
-            reward,
-            report,
-            cost: started.elapsed().as_secs_f64(),
-        })
+        self.report_gate
+            .outcome((reward, done), (self.report, fidelity), measure, started)
     }
 }
 

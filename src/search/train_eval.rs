@@ -210,23 +210,12 @@ impl TrainingRun for TrainEvaluator {
             })
         };
         let reward = measure(self.reward)?;
-        if !reward.is_finite() {
-            return Err(TrialFailure::NonFiniteLoss {
-                step: trainer.steps(),
-                value: reward,
-            });
-        }
-        let report = match self.report {
-            Some(metric) if self.report_gate.wants_report(fidelity, reward) => {
-                Some(measure(metric)?)
-            }
-            _ => None,
-        };
-        Ok(Outcome {
-            reward,
-            report,
-            cost: started.elapsed().as_secs_f64(),
-        })
+        self.report_gate.outcome(
+            (reward, trainer.steps()),
+            (self.report, fidelity),
+            measure,
+            started,
+        )
     }
 }
 

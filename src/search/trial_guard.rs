@@ -8,6 +8,7 @@ use crate::space::{Architecture, Space};
 use crate::train::trainer::TrialFailure;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
+use std::time::Instant;
 
 /// Which trials the reported metric is measured for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,35 @@ impl ReportGate {
                 true
             }
         }
+    }
+}
+
+impl ReportGate {
+    /// The outcome of a trained trial: its `reward` (a non-finite one fails the trial, which
+    /// ended at `step`), the `report` metric measured by `measure` when the gate wants it,
+    /// and the seconds since `started` as its cost.
+    pub fn outcome<M>(
+        &self,
+        (reward, step): (f64, usize),
+        (report, fidelity): (Option<M>, Option<f64>),
+        measure: impl Fn(M) -> Result<f64, TrialFailure>,
+        started: Instant,
+    ) -> Result<Outcome, TrialFailure> {
+        if !reward.is_finite() {
+            return Err(TrialFailure::NonFiniteLoss {
+                step,
+                value: reward,
+            });
+        }
+        let report = match report {
+            Some(metric) if self.wants_report(fidelity, reward) => Some(measure(metric)?),
+            _ => None,
+        };
+        Ok(Outcome {
+            reward,
+            report,
+            cost: started.elapsed().as_secs_f64(),
+        })
     }
 }
 
