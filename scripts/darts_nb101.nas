@@ -16,7 +16,7 @@
 # 1,000 others (first order, α's Adam at 10× DARTS' learning rate, so that two short epochs
 # move it), and derives the cell: each vertex's strongest op, each member whose `on`
 # outweighs its `off`, the weakest cut while more than 9 edges are on. There is no
-# NAS-Bench-101 table in ../shared/data, so the derived cell is evaluated with this
+# NAS-Bench-101 table in data/, so the derived cell is evaluated with this
 # experiment's `train` evaluator: the network with that cell (16 channels, one cell per
 # stage) trained from scratch for 3 epochs on 9,500 images (500 held out for validation)
 # and measured on the 10,000 test images.

@@ -17,7 +17,7 @@
 # ProxylessNAS measures its op latencies on this machine once and caches them in latency.csv
 # of NAS_CACHE (else ~/.cache/nas), keyed by device, op and input shape.
 #
-# The table is read from the shared data folder (../shared/data, or NAS_DATA); Fashion-MNIST
+# The table is read from the project's data folder (data/, or NAS_DATA); Fashion-MNIST
 # from NAS_FASHION_MNIST or /usr/share/datasets/fashion-mnist.
 
 import "stdlib/spaces/nb201.nas"

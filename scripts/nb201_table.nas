@@ -4,7 +4,7 @@
 #
 #   nas run scripts/nb201_table.nas --strategy evolution --seeds 100
 #
-# The table is read from the shared data folder (../shared/data, or NAS_DATA).
+# The table is read from the project's data folder (data/, or NAS_DATA).
 
 import "stdlib/spaces/nb201.nas"
 

@@ -1,4 +1,4 @@
-# Recurrent cells as language models on Penn Treebank (../shared/data/ptb, or NAS_DATA), on the
+# Recurrent cells as language models on Penn Treebank (data/ptb, or NAS_DATA), on the
 # CPU: each sampled cell of the ENAS recurrent space is compiled into a language model
 # (embedding, linear, the cell unrolled over 35 steps, decoder to the 10,000 words), trained
 # for 2 epochs on the first 40,000 training tokens with truncated back-propagation through

@@ -9,7 +9,7 @@
 #
 #   nas run scripts/tenas_nb201.nas
 #
-# The table is read from the shared data folder (../shared/data, or NAS_DATA); Fashion-MNIST
+# The table is read from the project's data folder (data/, or NAS_DATA); Fashion-MNIST
 # from NAS_FASHION_MNIST or /usr/share/datasets/fashion-mnist.
 
 import "stdlib/spaces/nb201.nas"

@@ -1,14 +1,17 @@
-//! Where `nas` finds its standard library and data, with environment overrides.
+//! Where `nas` finds its standard library and data, with environment overrides, and how it
+//! reads a data file that may be gzip-compressed.
 //!
 //! Each lookup tries, in order: an environment variable, the folder beside the executable's
 //! project (for `target/release/nas` inside a checkout), and the source checkout it was built
 //! from. The first folder that exists wins.
 
+use flate2::read::GzDecoder;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The environment variable that overrides the stdlib folder.
 pub const STDLIB_ENV: &str = "NAS_STDLIB";
-/// The environment variable that overrides the shared data folder (nb201/, ptb/).
+/// The environment variable that overrides the project's data folder (nb201/, ptb/).
 pub const DATA_ENV: &str = "NAS_DATA";
 /// The environment variable that overrides the Fashion-MNIST folder.
 pub const FASHION_MNIST_ENV: &str = "NAS_FASHION_MNIST";
@@ -45,9 +48,43 @@ pub fn stdlib_dir() -> Option<PathBuf> {
     find_dir(STDLIB_ENV, "stdlib")
 }
 
-/// The shared data folder (`nb201/nb201.csv`, `ptb/`), which sits beside the project.
-pub fn shared_data_dir() -> Option<PathBuf> {
-    find_dir(DATA_ENV, "../shared/data")
+/// The project's data folder (`data/`: `nb201/nb201.csv.gz`, `ptb/`), or `NAS_DATA`.
+pub fn data_dir() -> Option<PathBuf> {
+    find_dir(DATA_ENV, "data")
+}
+
+/// `path` if it is a file, else `path` with `.gz` appended if that is one (a data file may ship
+/// compressed), else `None`.
+pub fn existing_data_file(path: &Path) -> Option<PathBuf> {
+    if path.is_file() {
+        return Some(path.to_path_buf());
+    }
+    let mut gz = path.as_os_str().to_owned();
+    gz.push(".gz");
+    let gz = PathBuf::from(gz);
+    gz.is_file().then_some(gz)
+}
+
+/// The text of the data file at `path` (or at `path.gz`, see [`existing_data_file`]),
+/// decompressed when it starts with gzip's magic bytes.
+pub fn read_data_text(path: &Path) -> std::io::Result<String> {
+    let at = existing_data_file(path).unwrap_or_else(|| path.to_path_buf());
+    let raw = std::fs::read(&at)?;
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return String::from_utf8(raw).map_err(|_| invalid(&at, "is not UTF-8 text"));
+    }
+    let mut text = String::new();
+    GzDecoder::new(raw.as_slice())
+        .read_to_string(&mut text)
+        .map_err(|e| invalid(&at, &format!("is broken gzip text: {e}")))?;
+    Ok(text)
+}
+
+fn invalid(path: &Path, what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("{} {what}", path.display()),
+    )
 }
 
 /// The Fashion-MNIST folder: `NAS_FASHION_MNIST`, else Debian's install location.

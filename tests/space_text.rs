@@ -43,8 +43,8 @@ fn nb201_strings_are_the_benchmarks() {
 
 #[test]
 fn nb201_enumeration_matches_the_benchmark_table() {
-    let dir = nas::paths::shared_data_dir().expect("../shared/data is where the NB201 table lives");
-    let table = std::fs::read_to_string(dir.join("nb201/nb201.csv")).expect("nb201.csv");
+    let dir = nas::paths::data_dir().expect("the project's data/ holds the NB201 table");
+    let table = nas::paths::read_data_text(&dir.join("nb201/nb201.csv")).expect("nb201.csv.gz");
     let s = nb201();
     let mut from_table: Vec<String> = table
         .lines()

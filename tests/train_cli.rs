@@ -126,7 +126,7 @@ fn bad_options_are_errors_with_reasons() {
 
 #[test]
 fn trains_an_nb_nlp_language_model_on_a_slice_of_penn_treebank() {
-    let ptb = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ptb");
+    let ptb = concat!(env!("CARGO_MANIFEST_DIR"), "/data/ptb");
     // Every node of every kind but blend; node 6 is a linear map of the input and node 5.
     let arch = "nb_nlp_cell.n1=linear nb_nlp_cell.n1.linear.in={x,h1} nb_nlp_cell.n2=activation \
 nb_nlp_cell.n2.activation.in={n1} nb_nlp_cell.n2.activation.op0=tanh nb_nlp_cell.n3=prod \

@@ -74,7 +74,7 @@ fn cifar100_uses_the_fine_label_and_bad_files_are_errors() {
 
 #[test]
 fn penn_treebank_has_its_vocabulary_and_batches_shift_by_one() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ptb");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ptb");
     let corpus = ptb::load_ptb(&dir).unwrap();
     assert_eq!(corpus.vocab.len(), 10_000);
     // 887,521 words plus one <eos> per sentence (42,068 lines).

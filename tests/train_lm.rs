@@ -36,7 +36,7 @@ fn gated(p: &nn::Path, dim: i64) -> Result<RecurrentCell, nas::compile::CompileE
 #[test]
 fn perplexity_falls_on_penn_treebank() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ptb");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ptb");
     let corpus = ptb::load_ptb(&dir).unwrap();
     let vocab = corpus.vocab.len() as i64;
     let rows = ptb::batchify(&corpus.train.narrow(0, 0, 16 * 401), 16).unwrap();
@@ -68,7 +68,7 @@ fn a_compiled_enas_rnn_architecture_learns_penn_treebank() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     use nas::compile::sequence::SequenceNet;
     use nas::train::lm::{perplexity_of, train_pass};
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ptb");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ptb");
     let corpus = ptb::load_ptb(&dir).unwrap();
     let vocab = corpus.vocab.len() as i64;
     let rows = ptb::batchify(&corpus.train.narrow(0, 0, 16 * 401), 16).unwrap();

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-const TABLE: &str = "../shared/data/nb201/nb201.csv";
+const TABLE: &str = "data/nb201/nb201.csv";
 
 fn nas(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_nas"))

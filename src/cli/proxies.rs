@@ -222,7 +222,7 @@ fn chosen_proxies(names: &[String]) -> Result<Vec<Proxy>, String> {
 
 /// The table's `column`, keyed by its `arch` column.
 fn read_column(path: &PathBuf, column: &str) -> Result<HashMap<String, f64>, String> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::paths::read_data_text(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let csv = crate::search::csv::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let find = |name: &str| {

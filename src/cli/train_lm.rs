@@ -13,12 +13,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 use tch::{nn, Device, Tensor};
 
-/// Trains `args.arch` of `args.space` on the PTB corpus in `dir` (default: the shared data's
-/// `ptb/`).
+/// Trains `args.arch` of `args.space` on the PTB corpus in `dir` (default: the project's
+/// `data/ptb/`).
 pub(super) fn train_lm(args: &Args, dir: Option<PathBuf>) -> Result<(), String> {
     let dir = dir
-        .or_else(|| crate::paths::shared_data_dir().map(|d| d.join("ptb")))
-        .ok_or("no shared data folder was found; give --data ptb:DIR")?;
+        .or_else(|| crate::paths::data_dir().map(|d| d.join("ptb")))
+        .ok_or("no data folder was found (the project's data/); give --data ptb:DIR")?;
     let corpus = ptb::load_ptb(&dir).map_err(|e| e.to_string())?;
     let loaded = load_space(&args.space)?;
     if !is_sequence_space(&loaded) {

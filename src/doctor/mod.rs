@@ -45,8 +45,8 @@ pub struct Report {
     pub cpu_bf16: Vec<String>,
     /// The stdlib folder, if found.
     pub stdlib: Option<PathBuf>,
-    /// The shared data folder (NAS-Bench-201 table, Penn Treebank), if found.
-    pub shared_data: Option<PathBuf>,
+    /// The project's data folder (NAS-Bench-201 table, Penn Treebank), if found.
+    pub data: Option<PathBuf>,
     /// The Fashion-MNIST folder, if it holds the training images.
     pub fashion_mnist: Option<PathBuf>,
     /// Problems that make `nas doctor` fail, each with a hint.
@@ -100,7 +100,7 @@ pub fn inspect() -> Report {
         mkl: tch::utils::has_mkl(),
         cpu_bf16: cpu_bf16_flags(&std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default()),
         stdlib: paths::stdlib_dir(),
-        shared_data: paths::shared_data_dir(),
+        data: paths::data_dir(),
         fashion_mnist: fmnist
             .join("train-images-idx3-ubyte.gz")
             .exists()
@@ -268,7 +268,7 @@ pub fn render(r: &Report) -> String {
         ),
     );
     line("stdlib", path(&r.stdlib, "set NAS_STDLIB"));
-    line("shared data", path(&r.shared_data, "set NAS_DATA"));
+    line("data", path(&r.data, "set NAS_DATA"));
     line(
         "Fashion-MNIST",
         path(

@@ -279,7 +279,7 @@ fn read_table(
     span: Span,
 ) -> Result<(TableEvaluator, String), Diagnostic> {
     let at = table_path(file, dir);
-    let text = std::fs::read_to_string(&at).map_err(|e| {
+    let text = crate::paths::read_data_text(&at).map_err(|e| {
         Diagnostic::error(
             "evaluator",
             format!("cannot read table {}: {e}", at.display()),
@@ -287,7 +287,7 @@ fn read_table(
             "this table",
         )
         .with_hint(
-            "paths are relative to the experiment's folder, then to the shared data folder (NAS_DATA)",
+            "paths are relative to the experiment's folder, then to the project's data folder (`data/`, or NAS_DATA)",
         )
     })?;
     let table = TableEvaluator::from_csv(&text, config).map_err(|e| {

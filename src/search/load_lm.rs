@@ -186,17 +186,17 @@ fn image_only_settings(spec: &LmSpec<'_>) -> Result<(), Diagnostic> {
     .with_hint("drop them when training on ptb"))
 }
 
-/// Penn Treebank from the data's `dir`, else the shared data folder's `ptb/`.
+/// Penn Treebank from the data's `dir`, else the project's data folder's `ptb/`.
 fn read_corpus(data: &DataSpec, dir: &Path) -> Result<ptb::Corpus, Diagnostic> {
     let folder = match &data.dir {
         Some(d) if Path::new(d).is_absolute() => Some(PathBuf::from(d)),
         Some(d) => Some(dir.join(d)),
-        None => crate::paths::shared_data_dir().map(|d| d.join("ptb")),
+        None => crate::paths::data_dir().map(|d| d.join("ptb")),
     };
     let folder = folder.ok_or_else(|| {
         Diagnostic::error(
             "data",
-            "no shared data folder was found",
+            "no data folder was found (the project's `data/`)",
             data.span,
             "this data",
         )

@@ -50,16 +50,18 @@ impl PrepareError {
 }
 
 /// Where a table file named `file` in an experiment at `experiment_dir` is: relative to the
-/// experiment's folder, else under the shared data folder (`NAS_DATA`, `../shared/data`).
+/// experiment's folder, else under the project's data folder (`NAS_DATA`, `data/`); either
+/// may hold it gzip-compressed as `file.gz`.
 pub fn table_path(file: &str, experiment_dir: &Path) -> PathBuf {
     let local = experiment_dir.join(file);
-    if local.is_file() || Path::new(file).is_absolute() {
+    if Path::new(file).is_absolute() {
         return local;
     }
-    match crate::paths::shared_data_dir().map(|d| d.join(file)) {
-        Some(shared) if shared.is_file() => shared,
-        _ => local,
-    }
+    let in_data = crate::paths::data_dir().map(|d| d.join(file));
+    std::iter::once(&local)
+        .chain(in_data.as_ref())
+        .find_map(|path| crate::paths::existing_data_file(path))
+        .unwrap_or(local)
 }
 
 /// Checks and prepares the experiment in `path`.

@@ -4,9 +4,7 @@
 //! `bptt` steps.
 
 use super::DataError;
-use flate2::read::GzDecoder;
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 use tch::{TchError, Tensor};
 
@@ -29,25 +27,12 @@ pub struct Corpus {
 /// Loads `ptb.{train,valid,test}.txt[.gz]` from `dir`.
 pub fn load_ptb(dir: &Path) -> Result<Corpus, DataError> {
     let read = |split: &str| -> Result<(std::path::PathBuf, String), DataError> {
-        let gz = dir.join(format!("ptb.{split}.txt.gz"));
-        let path = if gz.exists() {
-            gz
-        } else {
-            dir.join(format!("ptb.{split}.txt"))
-        };
-        let raw = std::fs::read(&path).map_err(|source| DataError::Io {
+        let plain = dir.join(format!("ptb.{split}.txt"));
+        let path = crate::paths::existing_data_file(&plain).unwrap_or(plain);
+        let text = crate::paths::read_data_text(&path).map_err(|source| DataError::Io {
             path: path.clone(),
             source,
         })?;
-        let mut text = String::new();
-        if raw.starts_with(&[0x1f, 0x8b]) {
-            GzDecoder::new(raw.as_slice())
-                .read_to_string(&mut text)
-                .map_err(|e| DataError::format(&path, format!("broken gzip text: {e}")))?;
-        } else {
-            text = String::from_utf8(raw)
-                .map_err(|_| DataError::format(&path, "the text is not UTF-8"))?;
-        }
         Ok((path, text))
     };
     let (_, train) = read("train")?;
