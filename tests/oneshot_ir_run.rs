@@ -4,8 +4,10 @@
 //! retrains and tests it; a space the supernet cannot mix is a script error naming the
 //! decision. NAS-Bench-101 runs the same way, its vertices at elastic width.
 
+mod data_common;
 mod oneshot_common;
-use oneshot_common::{fashion_mnist_present, run_fresh};
+use data_common::require_fashion_mnist;
+use oneshot_common::run_fresh;
 
 use std::path::Path;
 
@@ -35,9 +37,7 @@ experiment e {{
 
 #[test]
 fn darts_searches_the_darts_space_and_the_derived_pair_is_retrained() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
     let strategy = "darts(order: 1, epochs: 1, steps: 2, channels: 2, cells: 1, batch: 16, limit: 128, threads: 1)";
     let (ok, out) = run(dir.path(), &experiment("darts", strategy));
@@ -75,9 +75,7 @@ fn darts_searches_the_darts_space_and_the_derived_pair_is_retrained() {
 
 #[test]
 fn a_space_the_supernet_cannot_mix_is_a_script_error_naming_the_decision() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
     let strategy = "darts(order: 1, epochs: 1, steps: 1, limit: 64, threads: 1)";
     let text = experiment("nas_rl", strategy).replace("channels: 2, cells: 1, ", "");
@@ -91,9 +89,7 @@ fn a_space_the_supernet_cannot_mix_is_a_script_error_naming_the_decision() {
 
 #[test]
 fn darts_searches_nb101_at_elastic_width_and_the_derived_cell_is_retrained() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
     // Five channels: the relaxation runs every vertex at one of them (C split five ways).
     let strategy = "darts(order: 1, epochs: 1, steps: 2, channels: 5, cells: 1, batch: 16, limit: 128, threads: 1)";

@@ -3,8 +3,10 @@
 //! stage, a few hundred Fashion-MNIST images, a few steps) in its own mode, the architecture
 //! it picks is retrained by the train evaluator, and `nas params` builds it.
 
+mod data_common;
 mod oneshot_common;
-use oneshot_common::{fashion_mnist_present, run_fresh};
+use data_common::require_fashion_mnist;
+use oneshot_common::run_fresh;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -86,9 +88,7 @@ fn derived_is_chosen(out: &str, chosen: &str) {
 
 #[test]
 fn gdas_searches_the_darts_space_by_hard_gumbel_samples() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let (out, chosen) = run_on_darts(
         "gdas(epochs: 2, steps: 2, channels: 2, cells: 1, batch: 16, limit: 128, threads: 1)",
     );
@@ -116,9 +116,7 @@ fn gdas_searches_the_darts_space_by_hard_gumbel_samples() {
 
 #[test]
 fn snas_searches_the_darts_space_by_relaxed_samples_and_joint_steps() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let (out, chosen) = run_on_darts(
         "snas(epochs: 2, steps: 2, channels: 2, cells: 1, batch: 16, limit: 128, threads: 1)",
     );
@@ -131,9 +129,7 @@ fn snas_searches_the_darts_space_by_relaxed_samples_and_joint_steps() {
 
 #[test]
 fn rsps_trains_uniform_paths_of_the_darts_space_and_picks_by_shared_weights() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let (out, chosen) = run_on_darts(
         "rsps(epochs: 1, steps: 3, candidates: 3, batches: 1, channels: 2, cells: 1, batch: 16, limit: 128, threads: 1)",
     );
@@ -149,9 +145,7 @@ fn rsps_trains_uniform_paths_of_the_darts_space_and_picks_by_shared_weights() {
 
 #[test]
 fn spos_evolves_paths_of_the_darts_space_scored_by_shared_weights() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let (out, chosen) = run_on_darts(
         "spos(epochs: 1, steps: 3, population: 4, generations: 1, batches: 1, channels: 2, cells: 1, batch: 16, limit: 128, threads: 1)",
     );
@@ -165,9 +159,7 @@ fn spos_evolves_paths_of_the_darts_space_scored_by_shared_weights() {
 
 #[test]
 fn enas_trains_controller_paths_of_the_darts_space_and_picks_by_shared_weights() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let (out, chosen) = run_on_darts(
         "enas(epochs: 1, steps: 2, controller_steps: 3, candidates: 2, batches: 1, channels: 2, cells: 1, batch: 16, limit: 128, threads: 1)",
     );

@@ -3,8 +3,10 @@
 //! deriving a NAS-Bench-201 cell that the table evaluator looks up (ProxylessNAS with its
 //! cached latency table); and the script errors of bad supernet settings.
 
+mod data_common;
 mod oneshot_common;
-use oneshot_common::{fashion_mnist_present, run_fresh};
+use data_common::require_fashion_mnist;
+use oneshot_common::run_fresh;
 
 use std::path::Path;
 
@@ -84,9 +86,7 @@ fn table_score(arch: &str) -> f64 {
 
 #[test]
 fn differentiable_searches_derive_a_cell_that_the_table_scores() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     for strategy in [
         "darts(order: 1, epochs: 2, steps: 3, channels: 2, batch: 16, limit: 200, threads: 1)",
         "darts(order: 2, epochs: 1, steps: 2, channels: 2, batch: 16, limit: 200, threads: 1)",
@@ -106,9 +106,7 @@ fn differentiable_searches_derive_a_cell_that_the_table_scores() {
 
 #[test]
 fn enas_trains_its_controller_on_shared_weight_rewards_and_the_table_scores_its_pick() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
     let strategy = "enas(epochs: 2, steps: 3, controller_steps: 4, candidates: 3, batches: 2, channels: 2, batch: 16, limit: 200, threads: 1)";
     let (ok, out) = run(dir.path(), &experiment(strategy));
@@ -127,9 +125,7 @@ fn enas_trains_its_controller_on_shared_weight_rewards_and_the_table_scores_its_
 
 #[test]
 fn proxyless_measures_a_latency_table_once_and_derives_a_cell() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
     let strategy = "proxyless(epochs: 2, warmup: 1, steps: 3, latency_weight: 0.5, channels: 2, batch: 16, limit: 200, threads: 1)";
     let (ok, out) = run(dir.path(), &experiment(strategy));
@@ -156,6 +152,7 @@ fn proxyless_measures_a_latency_table_once_and_derives_a_cell() {
 
 #[test]
 fn bad_supernet_settings_are_script_errors() {
+    require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
     let (ok, out) = run(
         dir.path(),
@@ -168,8 +165,6 @@ fn bad_supernet_settings_are_script_errors() {
         &experiment("darts(order: 3, epochs: 1, steps: 1, channels: 2, batch: 8, limit: 50)"),
     );
     assert!(!ok);
-    if fashion_mnist_present() {
-        assert!(out.contains("order is 1 or 2, not 3"), "{out}");
-    }
+    assert!(out.contains("order is 1 or 2, not 3"), "{out}");
     assert!(!out.contains("panicked"), "{out}");
 }

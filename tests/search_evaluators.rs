@@ -6,7 +6,9 @@ use nas::search::train_eval::TrainMetric;
 use nas::train::amp::Precision;
 use nas::train::optim::Optim;
 use nas::trainfree::proxy::Proxy;
+mod data_common;
 mod search_common;
+use data_common::require_fashion_mnist;
 use search_common::run_experiment;
 
 fn read(text: &str) -> Result<experiment::ExperimentSpec, String> {
@@ -201,20 +203,6 @@ fn evaluator_mistakes_are_diagnostics() {
     }
 }
 
-fn fashion_mnist_present() -> bool {
-    let dir = nas::paths::fashion_mnist_dir();
-    let present = ["train-images-idx3-ubyte", "train-images-idx3-ubyte.gz"]
-        .iter()
-        .any(|f| dir.join(f).is_file());
-    if !present {
-        eprintln!(
-            "skipped: Fashion-MNIST is not in {} (make setup installs it)",
-            dir.display()
-        );
-    }
-    present
-}
-
 /// Whether the summary table's columns are headed by the reward's and report's names.
 fn header_is(out: &str, reward: &str, report: &str) -> bool {
     out.lines().any(|l| {
@@ -225,9 +213,7 @@ fn header_is(out: &str, reward: &str, report: &str) -> bool {
 
 #[test]
 fn a_train_search_runs_end_to_end() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
     let (ok, out, err) = run_experiment(dir.path(), TRAIN);
     assert!(ok, "{out}\n{err}");
@@ -253,13 +239,7 @@ fn a_train_search_runs_end_to_end() {
 
 #[test]
 fn a_proxy_search_reports_the_table_column() {
-    if !fashion_mnist_present()
-        || !std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/nb201/nb201.csv")
-            .is_file()
-    {
-        return;
-    }
+    require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
     let (ok, out, err) = run_experiment(dir.path(), PROXY);
     assert!(ok, "{out}\n{err}");
@@ -272,9 +252,7 @@ fn a_proxy_search_reports_the_table_column() {
 
 #[test]
 fn a_network_that_cannot_train_is_a_failed_trial_not_a_crash() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     // A learning rate this large makes the loss overflow: every trial fails with its reason.
     let text = TRAIN.replace("sgd(lr: 0.05", "sgd(lr: 1e30");
     let dir = tempfile::tempdir().expect("tempdir");

@@ -3,8 +3,10 @@
 //! per round down to a single cell, which the table evaluator looks up; and the script errors
 //! of bad settings.
 
+mod data_common;
 mod oneshot_common;
-use oneshot_common::{fashion_mnist_present, run_fresh};
+use data_common::require_fashion_mnist;
+use oneshot_common::run_fresh;
 
 use std::path::Path;
 
@@ -55,9 +57,7 @@ experiment e {{
 
 #[test]
 fn tenas_prunes_to_one_op_per_edge_and_the_table_scores_the_cell() {
-    if !fashion_mnist_present() {
-        return;
-    }
+    require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
     let (ok, out) = run(
         dir.path(),

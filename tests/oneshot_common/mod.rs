@@ -1,5 +1,5 @@
 //! Shared pieces of the one-shot tests: running `nas run e.nas --fresh` in a test's folder on
-//! one OpenMP thread, whether Fashion-MNIST is installed, and a toy image set.
+//! one OpenMP thread, and a toy image set.
 #![allow(dead_code)]
 
 use nas::train::ImageSet;
@@ -27,15 +27,6 @@ pub fn run_fresh(dir: &Path, env: &[(&str, PathBuf)]) -> (bool, String) {
             String::from_utf8_lossy(&out.stderr)
         ),
     )
-}
-
-/// Whether Fashion-MNIST's training images are where `nas` looks for them.
-pub fn fashion_mnist_present() -> bool {
-    let dir = std::env::var_os("NAS_FASHION_MNIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/usr/share/datasets/fashion-mnist".into());
-    dir.join("train-images-idx3-ubyte.gz").is_file()
-        || dir.join("train-images-idx3-ubyte").is_file()
 }
 
 /// Two classes told apart by brightness, 8×8 grey pixels.
