@@ -1,71 +1,13 @@
-//! A recurrent language model on the real Penn Treebank: an Elman cell and a gated cell built
-//! from the recurrent primitives train with truncated BPTT and their perplexity falls.
+//! A compiled recurrent architecture on the real Penn Treebank trains with truncated BPTT and
+//! its perplexity falls.
 
-use nas::compile::activation::Activation;
-use nas::compile::recurrent::{RecurrentCell, RecurrentNode, RecurrentOp};
-use nas::train::lm::RecurrentLm;
 use nas::train::optim::Optim;
 use nas::train::ptb;
 use std::path::Path;
-use std::sync::Mutex;
 use tch::{nn, Device};
-
-/// Seeding and initialising draw from libtorch's one global generator: one test at a time, so
-/// that each sees exactly the numbers its seed gives.
-static GENERATOR: Mutex<()> = Mutex::new(());
-
-fn node(op: RecurrentOp, inputs: &[usize]) -> RecurrentNode {
-    RecurrentNode {
-        op,
-        inputs: inputs.to_vec(),
-    }
-}
-
-/// h' = z·h + (1−z)·tanh(W·x + U·h), z = sigmoid(W_z·x + U_z·h).
-fn gated(p: &nn::Path, dim: i64) -> Result<RecurrentCell, nas::compile::CompileError> {
-    let nodes = vec![
-        node(RecurrentOp::Linear, &[0, 1]),
-        node(RecurrentOp::Act(Activation::Sigmoid), &[2]),
-        node(RecurrentOp::Linear, &[0, 1]),
-        node(RecurrentOp::Act(Activation::Tanh), &[4]),
-        node(RecurrentOp::Blend, &[3, 1, 5]),
-    ];
-    RecurrentCell::new(p, dim, 1, nodes, vec![6])
-}
-
-#[test]
-fn perplexity_falls_on_penn_treebank() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ptb");
-    let corpus = ptb::load_ptb(&dir).unwrap();
-    let vocab = corpus.vocab.len() as i64;
-    let rows = ptb::batchify(&corpus.train.narrow(0, 0, 16 * 401), 16).unwrap();
-    let valid = ptb::batchify(&corpus.valid.narrow(0, 0, 8 * 201), 8).unwrap();
-    tch::manual_seed(0);
-    let vs = nn::VarStore::new(Device::Cpu);
-    let lm = RecurrentLm::new(&vs.root(), vocab, 32, |p| gated(p, 32)).unwrap();
-    let mut opt = Optim::AdamW {
-        beta1: 0.9,
-        beta2: 0.999,
-        weight_decay: 0.0,
-    }
-    .build(&vs, 3e-3)
-    .unwrap();
-    let before = lm.perplexity(&valid, 20).unwrap();
-    // A uniform guess over 10,000 words has perplexity 10,000.
-    assert!(before > 5000.0, "{before}");
-    for _ in 0..2 {
-        lm.train_pass(&mut opt, &rows, 20, 0.25 * 10.0, None)
-            .unwrap();
-    }
-    let after = lm.perplexity(&valid, 20).unwrap();
-    assert!(after < before / 5.0, "perplexity {before} -> {after}");
-    assert!(vs.variables().contains_key("cell.node_2.in_1.weight"));
-}
 
 #[test]
 fn a_compiled_enas_rnn_architecture_learns_penn_treebank() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     use nas::compile::sequence::SequenceNet;
     use nas::train::lm::{perplexity_of, train_pass};
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ptb");

@@ -10,7 +10,7 @@ use crate::trainfree::proxy::{score, Proxy, ProxyData};
 use crate::trainfree::rank::{kendall_tau_b, spearman};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use tch::Device;
@@ -221,7 +221,7 @@ fn chosen_proxies(names: &[String]) -> Result<Vec<Proxy>, String> {
 }
 
 /// The table's `column`, keyed by its `arch` column.
-fn read_column(path: &PathBuf, column: &str) -> Result<HashMap<String, f64>, String> {
+fn read_column(path: &Path, column: &str) -> Result<HashMap<String, f64>, String> {
     let text = crate::paths::read_data_text(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let csv = crate::search::csv::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -1,115 +1,21 @@
-//! Language models from recurrent cells: an embedding, a [`RecurrentCell`] unrolled over the
-//! steps of a window (hidden states carried between windows, detached), and a linear decoder
-//! to the vocabulary; trained with truncated back-propagation through time and measured in
-//! perplexity.
+//! Training and measuring language models (a compiled sequence space's network, see
+//! `compile::sequence`): truncated back-propagation through time over windows of a token stream
+//! (hidden states carried between windows, detached), perplexity, and the forward pass under
+//! mixed precision. A model is given as its `forward` (tokens, states, training) → (logits,
+//! next states).
 
 use super::amp::{autocast, Precision};
 use super::metrics::{perplexity, RunningMean};
 use super::ptb::window;
-use crate::compile::layer::Layer;
-use crate::compile::linear::Linear;
-use crate::compile::recurrent::RecurrentCell;
-use crate::compile::CompileError;
-use tch::nn::{self, Init};
+use tch::nn;
 use tch::{Device, Kind, Reduction, TchError, Tensor};
 
-/// Embedding, recurrent cell and decoder.
-#[derive(Debug)]
-pub struct RecurrentLm {
-    embedding: Tensor,
-    cell: RecurrentCell,
-    decoder: Linear,
-    dim: i64,
-}
-
-impl RecurrentLm {
-    /// Registers `embedding`, the cell (built by `cell` under `cell`) and `decoder` under `p`.
-    pub fn new(
-        p: &nn::Path,
-        vocab: i64,
-        dim: i64,
-        cell: impl FnOnce(&nn::Path) -> Result<RecurrentCell, CompileError>,
-    ) -> Result<Self, CompileError> {
-        if vocab < 1 || dim < 1 {
-            return Err(CompileError::bad_op(
-                p,
-                "language_model",
-                format!("vocabulary {vocab} and width {dim} must be positive"),
-            ));
-        }
-        Ok(RecurrentLm {
-            embedding: p.f_var(
-                "embedding",
-                &[vocab, dim],
-                Init::Uniform { lo: -0.1, up: 0.1 },
-            )?,
-            cell: cell(&(p / "cell"))?,
-            decoder: Linear::new(&(p / "decoder"), dim, vocab, true)?,
-            dim,
-        })
-    }
-
-    /// Zero hidden states for `batch` rows.
-    pub fn zero_states(&self, batch: i64) -> Vec<Tensor> {
-        let device = self.embedding.device();
-        (0..self.cell.hidden())
-            .map(|_| Tensor::zeros([batch, self.dim], (Kind::Float, device)))
-            .collect()
-    }
-
-    /// Logits `[B, L, V]` for tokens `[B, L]`, and the hidden states after the last step.
-    pub fn forward(
-        &self,
-        tokens: &Tensor,
-        states: &[Tensor],
-        train: bool,
-    ) -> Result<(Tensor, Vec<Tensor>), TchError> {
-        let embedded = Tensor::f_embedding(&self.embedding, tokens, -1, false, false)?;
-        let steps = tokens.size().get(1).copied().unwrap_or(0);
-        let mut states: Vec<Tensor> = states.iter().map(Tensor::shallow_clone).collect();
-        let mut outputs = Vec::with_capacity(steps as usize);
-        for t in 0..steps {
-            states = self.cell.step(&embedded.f_select(1, t)?, &states)?;
-            outputs.push(states[0].shallow_clone());
-        }
-        let hidden = Tensor::f_stack(&outputs, 1)?;
-        Ok((self.decoder.forward(&hidden, train)?, states))
-    }
-
-    /// Mean negative log-likelihood per token of `targets` `[B, L]` under `logits`.
-    pub fn nll(logits: &Tensor, targets: &Tensor) -> Result<Tensor, TchError> {
-        let vocab = logits.size().last().copied().unwrap_or(1);
-        logits
-            .f_reshape([-1, vocab])?
-            .f_cross_entropy_loss::<Tensor>(
-                &targets.f_reshape([-1])?,
-                None,
-                Reduction::Mean,
-                -100,
-                0.0,
-            )
-    }
-
-    /// One pass of truncated BPTT over `rows` (`[B, T]`, from [`super::ptb::batchify`]) in
-    /// windows of `bptt`, at most `max_windows` of them; returns the training perplexity.
-    pub fn train_pass(
-        &self,
-        opt: &mut nn::Optimizer,
-        rows: &Tensor,
-        bptt: i64,
-        clip: f64,
-        max_windows: Option<usize>,
-    ) -> Result<f64, TchError> {
-        let states = self.zero_states(rows.size()[0]);
-        let forward = |x: &Tensor, s: &[Tensor], train| self.forward(x, s, train);
-        train_pass(forward, states, opt, rows, (bptt, clip), max_windows)
-    }
-
-    /// The perplexity of `rows` (`[B, T]`) in evaluation mode.
-    pub fn perplexity(&self, rows: &Tensor, bptt: i64) -> Result<f64, TchError> {
-        let states = self.zero_states(rows.size()[0]);
-        perplexity_of(|x, s, train| self.forward(x, s, train), states, rows, bptt)
-    }
+/// Mean negative log-likelihood per token of `targets` `[B, L]` under `logits` `[B, L, V]`.
+pub fn token_nll(logits: &Tensor, targets: &Tensor) -> Result<Tensor, TchError> {
+    let vocab = logits.size().last().copied().unwrap_or(1);
+    logits
+        .f_reshape([-1, vocab])?
+        .f_cross_entropy_loss::<Tensor>(&targets.f_reshape([-1])?, None, Reduction::Mean, -100, 0.0)
 }
 
 /// A language model's `forward` (see [`train_pass`]) run under autocast in `precision` on
@@ -168,7 +74,7 @@ pub fn train_pass(
         let (x, y) = window(rows, start, bptt)?;
         let detached: Vec<Tensor> = states.iter().map(Tensor::detach).collect();
         let (logits, next) = forward(&x, &detached, true)?;
-        let loss = RecurrentLm::nll(&logits, &y)?;
+        let loss = token_nll(&logits, &y)?;
         let value = loss.f_double_value(&[])?;
         if !value.is_finite() {
             return Err(TchError::Kind(format!("the loss became {value}")));
@@ -200,7 +106,7 @@ pub fn perplexity_of(
         let (x, y) = window(rows, start, bptt)?;
         let (logits, next) = forward(&x, &states, false)?;
         nll.add(
-            RecurrentLm::nll(&logits, &y)?.f_double_value(&[])?,
+            token_nll(&logits, &y)?.f_double_value(&[])?,
             y.numel() as f64,
         );
         states = next;

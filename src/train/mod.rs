@@ -5,7 +5,6 @@ pub mod amp;
 pub mod augment;
 pub mod checkpoint;
 pub mod cifar;
-pub mod csv_table;
 pub mod data_error;
 pub mod device;
 pub mod fashion_mnist;
