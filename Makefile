@@ -6,6 +6,7 @@ VENV     := .venv
 TORCH    := $(VENV)/.torch-installed
 LIBTORCH := .libtorch
 FMNIST   := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+CHROMIUM := /usr/bin/chromium
 CARGO    ?= cargo
 NAS      := target/release/nas
 
@@ -16,7 +17,7 @@ NAS      := target/release/nas
 run: build
 	$(NAS) run scripts/quickstart.nas --resume
 
-test: setup
+test: setup $(CHROMIUM)
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release
@@ -44,6 +45,11 @@ $(LIBTORCH)/lib/libtorch.so: $(TORCH)
 $(FMNIST):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist
+
+# Headless Chromium from Debian's package: the test of `nas report` screenshots its page.
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium
 
 clean-venv:
 	rm -rf $(VENV) $(LIBTORCH)

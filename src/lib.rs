@@ -13,6 +13,7 @@ pub mod fmt;
 pub mod oneshot;
 pub mod paths;
 pub mod repl;
+pub mod report;
 pub mod search;
 pub mod space;
 pub mod syntax;

@@ -14,6 +14,7 @@ fn header() -> Header {
         experiment: "t".into(),
         strategy: "evolution".into(),
         fingerprint: "x".into(),
+        about: None,
     }
 }
 

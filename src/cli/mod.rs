@@ -9,6 +9,7 @@ mod params;
 mod proxies;
 mod proxies_scores;
 mod repl;
+mod report;
 mod run;
 mod sample;
 mod show;
@@ -53,6 +54,8 @@ pub enum Command {
     Repl(repl::Args),
     /// Run an experiment: its strategy against its evaluator, with a resumable trial store.
     Run(run::Args),
+    /// Write one HTML page (charts, trial table) and CSV files of what runs found.
+    Report(report::Args),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -74,5 +77,6 @@ pub fn main() -> ExitCode {
         Command::Show(args) => show::run(args),
         Command::Repl(args) => repl::run(args),
         Command::Run(args) => run::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

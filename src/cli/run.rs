@@ -3,7 +3,7 @@
 
 use crate::search::prepare::{prepare, Overrides};
 use crate::search::runner::{self, Observer, SeedResult};
-use crate::search::store::{Header, Loaded, TrialStore};
+use crate::search::store::{Header, Loaded, RunInfo, TrialStore};
 use crate::search::summary;
 use crate::search::trial::Trial;
 use crate::syntax::diagnostic::stderr_wants_color;
@@ -100,6 +100,12 @@ pub fn run(args: Args) -> ExitCode {
         experiment: prepared.spec.name.clone(),
         strategy: config.strategy.name.clone(),
         fingerprint: prepared.fingerprint.clone(),
+        about: Some(RunInfo {
+            metric: prepared.spec.metric.clone(),
+            maximize: config.maximize,
+            report: prepared.report.clone(),
+            evaluator: config.evaluator.name().to_string(),
+        }),
     };
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!("{}-{}.jsonl", header.experiment, header.strategy))

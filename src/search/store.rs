@@ -20,6 +20,31 @@ pub struct Header {
     /// A digest of everything that changes results (space, evaluator, strategy source and
     /// parameters, budget, objective).
     pub fingerprint: String,
+    /// What the trials' numbers mean, for readers of the store (`nas report`); not compared on
+    /// resume, and absent from stores written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<RunInfo>,
+}
+
+impl Header {
+    /// Whether `other` is the same experiment run the same way (what resuming requires).
+    fn same_run(&self, other: &Header) -> bool {
+        (&self.experiment, &self.strategy, &self.fingerprint)
+            == (&other.experiment, &other.strategy, &other.fingerprint)
+    }
+}
+
+/// What a run's rewards and reports are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// The objective's metric (the reward), e.g. `valid_acc`.
+    pub metric: String,
+    /// Whether the objective maximises it.
+    pub maximize: bool,
+    /// The reported metric's name, if the evaluator reports one (e.g. `test_acc`).
+    pub report: Option<String>,
+    /// The evaluator's name (`train`, `table`, `proxy`).
+    pub evaluator: String,
 }
 
 /// One line of the store.
@@ -178,12 +203,28 @@ impl Drop for TrialStore {
     }
 }
 
-/// Parses a store's complete lines, checking the header against `expected`.
-fn parse(text: &str, expected: &Header) -> Result<Loaded, String> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
+/// Reads the store at `path` as it is (a torn last line, cut short by a crash, is left out):
+/// its header and what it holds.
+pub fn read(path: &Path) -> Result<(Header, Loaded), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read trial store {}: {e}", path.display()))?;
+    let complete = text.rfind('\n').map_or(0, |i| i + 1);
+    let (header, lines) =
+        split_header(&text[..complete]).map_err(|e| format!("{}: {e}", path.display()))?;
+    let loaded = parse_lines(lines).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((header, loaded))
+}
+
+/// The numbered, non-empty lines of a store's text.
+type Lines<'a> = Box<dyn Iterator<Item = (usize, &'a str)> + 'a>;
+
+/// The header of a store's complete lines, and the lines after it.
+fn split_header(text: &str) -> Result<(Header, Lines<'_>), String> {
+    let mut lines: Lines<'_> = Box::new(
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty()),
+    );
     let header = match lines.next() {
         Some((_, first)) => match serde_json::from_str::<Line>(first) {
             Ok(Line::Header(h)) => h,
@@ -191,7 +232,13 @@ fn parse(text: &str, expected: &Header) -> Result<Loaded, String> {
         },
         None => return Err("the file is empty, so it is not a trial store".into()),
     };
-    if header != *expected {
+    Ok((header, lines))
+}
+
+/// Parses a store's complete lines, checking the header against `expected`.
+fn parse(text: &str, expected: &Header) -> Result<Loaded, String> {
+    let (header, lines) = split_header(text)?;
+    if !header.same_run(expected) {
         let what =
             if header.experiment != expected.experiment || header.strategy != expected.strategy {
                 format!(
@@ -204,6 +251,11 @@ fn parse(text: &str, expected: &Header) -> Result<Loaded, String> {
             };
         return Err(format!("cannot resume: {what}"));
     }
+    parse_lines(lines)
+}
+
+/// The trials and run endings of a store's lines after its header.
+fn parse_lines(lines: Lines<'_>) -> Result<Loaded, String> {
     let mut loaded = Loaded::default();
     let mut ids: BTreeSet<(u64, u64)> = BTreeSet::new();
     for (i, line) in lines {
@@ -239,6 +291,7 @@ mod tests {
             experiment: "e".into(),
             strategy: "random".into(),
             fingerprint: "f1".into(),
+            about: None,
         }
     }
 
@@ -305,5 +358,28 @@ mod tests {
         };
         let e = TrialStore::resume(&path, &other, Duration::ZERO).expect_err("other strategy");
         assert!(e.contains("strategy `random`"), "{e}");
+    }
+
+    #[test]
+    fn a_store_written_before_headers_described_runs_still_resumes_and_reads() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("old.jsonl");
+        {
+            let mut s = TrialStore::create(&path, &header(), Duration::ZERO).expect("create");
+            s.append_trial(&trial(0, 0)).expect("append");
+        }
+        let described = Header {
+            about: Some(RunInfo {
+                metric: "valid_acc".into(),
+                maximize: true,
+                report: Some("test_acc".into()),
+                evaluator: "train".into(),
+            }),
+            ..header()
+        };
+        let (_, loaded) = TrialStore::resume(&path, &described, Duration::ZERO).expect("resume");
+        assert_eq!(loaded.trials[&0].len(), 1);
+        let (read_header, read_back) = read(&path).expect("read");
+        assert_eq!((read_header, read_back), (header(), loaded));
     }
 }

@@ -1,0 +1,159 @@
+//! The report's charts as SVG text, drawn with plotters' SVG backend: lines with a shaded
+//! band (best-so-far, mean ± std over seeds) and scatter plots.
+
+use super::curves::Band;
+use plotters::prelude::*;
+
+/// Chart size in pixels.
+const SIZE: (u32, u32) = (720, 420);
+
+/// The colour of the `i`-th series.
+fn colour(i: usize) -> RGBColor {
+    const COLOURS: [RGBColor; 8] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+    ];
+    COLOURS[i % COLOURS.len()]
+}
+
+/// The range `lo..hi` widened by 5% on each side (and made non-empty).
+fn padded(lo: f64, hi: f64) -> std::ops::Range<f64> {
+    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+    (lo - 0.05 * span)..(hi + 0.05 * span)
+}
+
+fn draw_error(e: impl std::fmt::Display) -> String {
+    format!("cannot draw a chart: {e}")
+}
+
+/// A line per series (its mean) with the band mean ± std shaded, in one chart.
+pub fn bands(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Band)],
+) -> Result<String, String> {
+    let xs = series.iter().flat_map(|(_, b)| b.x.iter().copied());
+    let ys = series
+        .iter()
+        .flat_map(|(_, b)| b.mean.iter().zip(&b.std).flat_map(|(m, s)| [m - s, m + s]));
+    let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+        (a.min(y), b.max(y))
+    });
+    if !x0.is_finite() || !y0.is_finite() {
+        return Err(format!("{title}: no finished trial to plot"));
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(padded(x0.min(0.0), x1), padded(y0, y1))
+            .map_err(draw_error)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .draw()
+            .map_err(draw_error)?;
+        for (i, (label, band)) in series.iter().enumerate() {
+            let c = colour(i);
+            let upper = band.x.iter().zip(&band.mean).zip(&band.std);
+            let mut outline: Vec<(f64, f64)> =
+                upper.clone().map(|((x, m), s)| (*x, m + s)).collect();
+            outline.extend(upper.rev().map(|((x, m), s)| (*x, m - s)));
+            chart
+                .draw_series(std::iter::once(Polygon::new(outline, c.mix(0.18).filled())))
+                .map_err(draw_error)?;
+            chart
+                .draw_series(LineSeries::new(
+                    band.x.iter().copied().zip(band.mean.iter().copied()),
+                    c.stroke_width(2),
+                ))
+                .map_err(draw_error)?
+                .label(label.as_str())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], c.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(draw_error)?;
+        root.present().map_err(draw_error)?;
+    }
+    Ok(svg)
+}
+
+/// Points `(x, y)` of one or more series in one chart.
+pub fn scatter(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> Result<String, String> {
+    let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    let points = || series.iter().flat_map(|(_, p)| p.iter().filter(finite));
+    let (x0, x1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+        (a.min(p.0), b.max(p.0))
+    });
+    let (y0, y1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+        (a.min(p.1), b.max(p.1))
+    });
+    if !x0.is_finite() || !y0.is_finite() {
+        return Err(format!("{title}: no finite point to plot"));
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_error)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(padded(x0, x1), padded(y0, y1))
+            .map_err(draw_error)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .draw()
+            .map_err(draw_error)?;
+        for (i, (label, pts)) in series.iter().enumerate() {
+            let c = colour(i);
+            chart
+                .draw_series(
+                    pts.iter()
+                        .filter(finite)
+                        .map(|p| Circle::new(*p, 3, c.mix(0.7).filled())),
+                )
+                .map_err(draw_error)?
+                .label(label.as_str())
+                .legend(move |(x, y)| Circle::new((x + 9, y), 3, c.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(draw_error)?;
+        root.present().map_err(draw_error)?;
+    }
+    Ok(svg)
+}

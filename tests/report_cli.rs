@@ -1,0 +1,158 @@
+//! `nas report` end to end: two real runs over the NAS-Bench-201 table (two strategies, two
+//! seeds each), one report page that fetches nothing, the charts' data as CSV whose last
+//! best-so-far point is the best the run printed, and a screenshot of the page in headless
+//! Chromium.
+
+use std::path::Path;
+use std::process::Command;
+
+const EXPERIMENT: &str = r#"
+import "stdlib/spaces/nb201.nas"
+experiment t {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200",
+                    cost_base: 10, op_cost: ops(nor_conv_3x3: 9, nor_conv_1x1: 1))
+    strategy  evolution(population: 8, tournament: 3)
+    budget    trials: 30
+    objective maximize cifar10_valid_12
+}
+"#;
+
+fn nas(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("nas runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "nas {args:?}:\n{text}");
+    text
+}
+
+/// The reward in the first row of the best-trials table a one-seed run prints.
+fn printed_best(out: &str) -> f64 {
+    let mut lines = out
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("rank"));
+    lines.next().expect("a best-trials table");
+    let row: Vec<&str> = lines
+        .next()
+        .expect("a first row")
+        .split_whitespace()
+        .collect();
+    row[2].parse().expect("the reward column")
+}
+
+/// The last best-so-far value of `run`'s seed `seed` in best_so_far.csv.
+fn last_best(csv: &str, run: &str, seed: &str) -> f64 {
+    csv.lines()
+        .rfind(|l| l.starts_with(run) && l.split(',').nth(1) == Some(seed))
+        .and_then(|l| l.rsplit(',').next()?.parse().ok())
+        .expect("a best-so-far row")
+}
+
+#[test]
+fn a_report_overlays_runs_and_its_last_best_is_the_printed_best() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("e.nas"), EXPERIMENT).expect("writes");
+    let evolution = nas(dir.path(), &["run", "e.nas", "--seed", "3"]);
+    let random = nas(
+        dir.path(),
+        &["run", "e.nas", "--seed", "3", "--strategy", "random"],
+    );
+    let out = nas(
+        dir.path(),
+        &[
+            "report",
+            "runs/t-evolution.jsonl",
+            "runs/t-random.jsonl",
+            "-o",
+            "out/report.html",
+        ],
+    );
+    assert!(out.contains("report: out/report.html"), "{out}");
+    let page = std::fs::read_to_string(dir.path().join("out/report.html")).expect("html");
+    for external in ["src=\"http", "href=\"http", "@import", "url("] {
+        assert!(
+            !page.contains(external),
+            "the page fetches something: {external}"
+        );
+    }
+    assert_eq!(
+        page.matches("<svg").count(),
+        2,
+        "best against trials and against time"
+    );
+    assert!(page.contains("t · evolution") && page.contains("t · random"));
+    assert!(page.contains("maximize cifar10_valid_12"));
+    let data = dir.path().join("out/report_data");
+    let csv = std::fs::read_to_string(data.join("best_so_far.csv")).expect("csv");
+    assert_eq!(
+        last_best(&csv, "t · evolution", "3"),
+        printed_best(&evolution)
+    );
+    assert_eq!(last_best(&csv, "t · random", "3"), printed_best(&random));
+    let trials = std::fs::read_to_string(data.join("trials.csv")).expect("trials csv");
+    assert_eq!(
+        trials.lines().count(),
+        1 + 2 * 30,
+        "a header and every trial"
+    );
+    let by_time = std::fs::read_to_string(data.join("best_vs_time.csv")).expect("time csv");
+    assert!(
+        by_time.lines().count() > 100,
+        "a simulated clock: {by_time}"
+    );
+
+    let chromium = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| Command::new(c).arg("--version").output().is_ok())
+        .expect("headless Chromium is needed: `make setup` installs Debian's chromium package");
+    let shot = dir.path().join("shot.png");
+    let status = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1100,1400",
+        ])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!(
+            "file://{}",
+            dir.path().join("out/report.html").display()
+        ))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "{} bytes",
+        png.len()
+    );
+}
+
+#[test]
+fn a_missing_or_foreign_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("x.jsonl"), "not a store\n").expect("writes");
+    for file in ["x.jsonl", "missing.jsonl"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_nas"))
+            .args(["report", file])
+            .current_dir(dir.path())
+            .output()
+            .expect("nas runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(file) && err.contains("hint:"), "{err}");
+    }
+}
