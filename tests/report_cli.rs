@@ -3,6 +3,8 @@
 //! best-so-far point is the best the run printed, and a screenshot of the page in headless
 //! Chromium.
 
+mod data_common;
+use data_common::require_fashion_mnist;
 use std::path::Path;
 use std::process::Command;
 
@@ -155,4 +157,48 @@ fn a_missing_or_foreign_file_is_a_clear_error() {
         assert_eq!(out.status.code(), Some(1), "{err}");
         assert!(err.contains(file) && err.contains("hint:"), "{err}");
     }
+}
+
+#[test]
+fn a_proxy_run_gets_its_scatter_with_rank_correlations() {
+    require_fashion_mnist();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let experiment = r#"
+import "stdlib/spaces/nb201.nas"
+experiment p {
+    space     nb201
+    data      fashion_mnist(limit: 200)
+    evaluate  proxy(params, channels: 4, cells: 1, table: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  random
+    budget    trials: 12
+    objective maximize params
+}
+"#;
+    std::fs::write(dir.path().join("p.nas"), experiment).expect("writes");
+    nas(dir.path(), &["run", "p.nas"]);
+    nas(
+        dir.path(),
+        &["report", "runs/p-random.jsonl", "-o", "p.html"],
+    );
+    let page = std::fs::read_to_string(dir.path().join("p.html")).expect("html");
+    assert_eq!(
+        page.matches("<svg").count(),
+        3,
+        "two curves and the scatter"
+    );
+    let csv = std::fs::read_to_string(dir.path().join("p_data/proxy_scatter.csv")).expect("csv");
+    let (x, y): (Vec<f64>, Vec<f64>) = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.rsplitn(3, ',').collect();
+            (f[1].parse::<f64>().unwrap(), f[0].parse::<f64>().unwrap())
+        })
+        .unzip();
+    assert_eq!(x.len(), 12);
+    let rho = nas::trainfree::rank::spearman(&x, &y).expect("a correlation");
+    assert!(
+        page.contains(&format!("<td>{rho:.3}</td>")),
+        "Spearman's ρ {rho:.3} in the page"
+    );
 }
