@@ -43,6 +43,8 @@ const KINDS: &[&str] = &[
     "bad-pick",
     "bad-repeat",
     "shape-check-incomplete",
+    "experiment",
+    "strategy-header",
 ];
 
 fn cases(dir: &str) -> Vec<PathBuf> {

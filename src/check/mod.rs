@@ -213,15 +213,21 @@ pub fn check_with_loader(name: &str, text: &str, loader: &mut dyn Loader) -> Pro
         traces = std::mem::take(&mut infer.traces);
         diagnostics.append(&mut infer.diagnostics);
     }
-    let mut seen = HashSet::new();
-    diagnostics.retain(|d| seen.insert((d.code, d.primary_span(), d.message.clone())));
-    diagnostics.sort_by_key(|d| (d.primary_span(), d.severity));
-    Program {
+    let mut program = Program {
         sources,
         modules,
         diagnostics,
         traces,
-    }
+    };
+    crate::search::experiment::check(&mut program);
+    let mut seen = HashSet::new();
+    program
+        .diagnostics
+        .retain(|d| seen.insert((d.code, d.primary_span(), d.message.clone())));
+    program
+        .diagnostics
+        .sort_by_key(|d| (d.primary_span(), d.severity));
+    program
 }
 
 /// A short description of what `res` refers to, for dumps and tools.
