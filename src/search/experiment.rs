@@ -324,7 +324,15 @@ pub fn bind_strategy(
     let decls = match compiled
         .and_then(|()| strategy_params::declarations(&script.source, file).map_err(Box::new))
     {
-        Ok(decls) => decls,
+        Ok(decls) => {
+            let unread = strategy_params::undeclared_reads(&script.source, file, &decls);
+            if !unread.is_empty() {
+                let named = |d: Diagnostic| d.with_label(span, "the strategy named here");
+                problems.extend(unread.into_iter().map(named));
+                return None;
+            }
+            decls
+        }
         Err(d) => {
             problems.push((*d).with_label(span, "the strategy named here"));
             return None;

@@ -209,6 +209,47 @@ pub fn declarations(source: &str, file: FileId) -> Result<Vec<ParamDecl>, Diagno
     Ok(decls)
 }
 
+/// The reads `ctx.param("name")` in the script `source` (file `file`) of a parameter that
+/// `decls` does not declare, each a diagnostic at the name (reads by a computed name are
+/// left to the run, where an undeclared one is an error too).
+pub fn undeclared_reads(source: &str, file: FileId, decls: &[ParamDecl]) -> Vec<Diagnostic> {
+    const READ: &str = "ctx.param(";
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = source[from..].find(READ) {
+        let start = from + at + READ.len();
+        from = start;
+        let rest = &source[start..];
+        let lead = rest.len() - rest.trim_start().len();
+        let Some(quoted) = rest[lead..].strip_prefix('"') else {
+            continue;
+        };
+        let Some(end) = quoted.find('"') else {
+            continue;
+        };
+        let name = &quoted[..end];
+        if decls.iter().any(|d| d.name == name) {
+            continue;
+        }
+        let name_start = start + lead + 1;
+        let span = Span::new(file, name_start..name_start + name.len());
+        let mut d = Diagnostic::error(
+            "strategy-header",
+            format!("the script reads the parameter `{name}`, which its header does not declare"),
+            span,
+            "not declared",
+        );
+        d = match did_you_mean(name, decls.iter().map(|d| d.name.as_str())) {
+            Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+            None => d.with_hint(format!(
+                "declare it in the `// Parameters:` header: `//   {name}: int = 10   what it does`"
+            )),
+        };
+        found.push(d);
+    }
+    found
+}
+
 /// One declaration line's text (`name: type = default   doc`), starting at byte `at`.
 fn declaration(body: &str, at: usize, file: FileId) -> Result<ParamDecl, Diagnostic> {
     let whole = Span::new(file, at..at + body.len());
@@ -476,6 +517,17 @@ mod tests {
             );
             assert_eq!(error.code, "strategy-header");
         }
+    }
+
+    #[test]
+    fn reads_of_undeclared_parameters_are_found() {
+        let source = "// Parameters:\n//   size: int = 3\nfn search(ctx) { ctx.param(\"size\"); ctx.param( \"sise\"); ctx.param(name); }\n";
+        let decls = declarations(source, file()).expect("valid");
+        let found = undeclared_reads(source, file(), &decls);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].hint.as_deref(), Some("did you mean `size`?"));
+        let span = found[0].primary_span().expect("a span");
+        assert_eq!(&source[span.range()], "sise");
     }
 
     fn args(text: &str) -> Vec<Arg> {
