@@ -28,7 +28,7 @@ import "stdlib/spaces/nb101.nas"
 experiment search {
     space     nb101
     data      fashion_mnist(valid: 0.05, limit: 10000)
-    evaluate  train(epochs: 3, batch: 96, optimizer: sgd(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 3e-4), schedule: cosine, channels: 16, cells: 1, threads: 2)
+    evaluate  train(epochs: 3, batch: 96, optimizer: sgd(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0003), schedule: cosine, channels: 16, cells: 1, threads: 2)
     strategy  darts(order: 1, epochs: 2, channels: 10, cells: 1, batch: 32, limit: 2000, arch_lr: 0.003, threads: 1)
     budget    trials: 1
     seed      0
@@ -39,7 +39,7 @@ experiment search {
 experiment random {
     space     nb101
     data      fashion_mnist(valid: 0.05, limit: 10000)
-    evaluate  train(epochs: 3, batch: 96, optimizer: sgd(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 3e-4), schedule: cosine, channels: 16, cells: 1, threads: 2)
+    evaluate  train(epochs: 3, batch: 96, optimizer: sgd(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0003), schedule: cosine, channels: 16, cells: 1, threads: 2)
     strategy  random
     budget    trials: 1
     seed      0

@@ -24,7 +24,7 @@ import "stdlib/spaces/darts.nas"
 experiment search {
     space     darts
     data      fashion_mnist(valid: 0.05, limit: 10000)
-    evaluate  train(epochs: 3, batch: 96, optimizer: sgd(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 3e-4), schedule: cosine, channels: 8, cells: 1, threads: 2)
+    evaluate  train(epochs: 3, batch: 96, optimizer: sgd(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0003), schedule: cosine, channels: 8, cells: 1, threads: 2)
     strategy  darts(order: 1, epochs: 2, channels: 8, cells: 1, batch: 32, limit: 2000, arch_lr: 0.003, threads: 1)
     budget    trials: 1
     seed      0
@@ -36,7 +36,7 @@ experiment search {
 experiment search_second_order {
     space     darts
     data      fashion_mnist(valid: 0.05, limit: 10000)
-    evaluate  train(epochs: 3, batch: 96, optimizer: sgd(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 3e-4), schedule: cosine, channels: 8, cells: 1, threads: 2)
+    evaluate  train(epochs: 3, batch: 96, optimizer: sgd(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0003), schedule: cosine, channels: 8, cells: 1, threads: 2)
     strategy  darts(order: 2, epochs: 1, channels: 8, cells: 1, batch: 32, limit: 2000, arch_lr: 0.003, threads: 1)
     budget    trials: 1
     seed      0
@@ -48,7 +48,7 @@ experiment search_second_order {
 experiment retrain {
     space     darts
     data      fashion_mnist(valid: 0.05, limit: 10000)
-    evaluate  train(epochs: 3, batch: 96, optimizer: sgd(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 3e-4), schedule: cosine, channels: 8, cells: 1, threads: 2)
+    evaluate  train(epochs: 3, batch: 96, optimizer: sgd(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.0003), schedule: cosine, channels: 8, cells: 1, threads: 2)
     strategy  fixed(arch: "darts_normal.n0.in={c0,c1} darts_normal.n0.op0=dil_conv_5x5 darts_normal.n0.op1=avg_pool_3x3 darts_normal.n1.in={c1,n0} darts_normal.n1.op0=skip_connect darts_normal.n1.op1=avg_pool_3x3 darts_normal.n2.in={c0,c1} darts_normal.n2.op0=sep_conv_3x3 darts_normal.n2.op1=avg_pool_3x3 darts_normal.n3.in={c0,n1} darts_normal.n3.op0=dil_conv_5x5 darts_normal.n3.op1=sep_conv_3x3 darts_reduce.n0.in={c0,c1} darts_reduce.n0.op0=avg_pool_3x3 darts_reduce.n0.op1=dil_conv_3x3 darts_reduce.n1.in={c0,c1} darts_reduce.n1.op0=sep_conv_3x3 darts_reduce.n1.op1=sep_conv_3x3 darts_reduce.n2.in={n0,n1} darts_reduce.n2.op0=sep_conv_5x5 darts_reduce.n2.op1=sep_conv_5x5 darts_reduce.n3.in={c1,n2} darts_reduce.n3.op0=sep_conv_5x5 darts_reduce.n3.op1=max_pool_3x3")
     budget    trials: 1
     seed      0

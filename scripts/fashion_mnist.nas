@@ -13,7 +13,7 @@ import "stdlib/spaces/nb201.nas"
 experiment fashion_mnist {
     space     nb201
     data      fashion_mnist(valid: 0.05)
-    evaluate  train(epochs: 8, batch: 128, optimizer: sgd(lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 5e-4), schedule: cosine, flip: true, channels: 8, cells: 1, threads: 2)
+    evaluate  train(epochs: 8, batch: 128, optimizer: sgd(lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.0005), schedule: cosine, flip: true, channels: 8, cells: 1, threads: 2)
     strategy  fixed(arch: "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|")
     budget    trials: 1
     seed      0

@@ -14,7 +14,7 @@ import "stdlib/spaces/nb201.nas"
 experiment quickstart {
     space     nb201
     data      fashion_mnist(limit: 10000, valid: 0.2)
-    evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 5e-4), schedule: cosine, channels: 8, cells: 1)
+    evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.0005), schedule: cosine, channels: 8, cells: 1)
     strategy  evolution(population: 8, tournament: 3)
     budget    trials: 40, time: 7m
     workers   2

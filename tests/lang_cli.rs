@@ -72,3 +72,39 @@ fn fmt_prints_checks_and_writes() {
     assert_eq!(code, 1, "{out}");
     assert!(Path::new(&broken).exists());
 }
+
+/// Every `.nas` file under `dir`, recursively (none when it does not exist).
+fn nas_files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(nas_files(&path));
+        } else if path.extension().is_some_and(|e| e == "nas") {
+            found.push(path.display().to_string());
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn every_shipped_nas_file_is_in_canonical_layout() {
+    let files: Vec<String> = ["stdlib", "scripts", "examples"]
+        .iter()
+        .flat_map(|dir| nas_files(Path::new(dir)))
+        .collect();
+    assert!(
+        files.iter().any(|f| f.ends_with("stdlib/spaces/nb201.nas"))
+            && files.iter().any(|f| f.ends_with("scripts/quickstart.nas")),
+        "{files:?}"
+    );
+    let failures: Vec<String> = files
+        .iter()
+        .filter_map(|file| {
+            let (code, out) = nas(&["fmt", "--check", file]);
+            (code != 0).then(|| format!("{out}  (run `nas fmt --write {file}`)"))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -113,16 +113,6 @@ fn stdlib_ops_checks_cleanly() {
 }
 
 #[test]
-fn stdlib_ops_is_in_canonical_layout() {
-    let text = std::fs::read_to_string("stdlib/ops.nas").expect("stdlib/ops.nas");
-    assert_eq!(
-        format_source(&text).expect("parses"),
-        text,
-        "run `nas fmt --write stdlib/ops.nas`"
-    );
-}
-
-#[test]
 fn golden_programs_round_trip() {
     for path in nas_files(Path::new("tests/lang")) {
         let text = std::fs::read_to_string(&path).expect("readable");

@@ -12,11 +12,12 @@ use data_common::require_fashion_mnist;
 use search_common::run_experiment;
 
 fn read(text: &str) -> Result<experiment::ExperimentSpec, String> {
-    let program = nas::check::check_source("e.nas", text);
+    let mut program = nas::check::check_source("e.nas", text);
     if program.has_errors() {
         return Err(program.render_diagnostics(false));
     }
-    experiment::read(&program, None).map_err(|d| d.render(&program.sources))
+    let spec = experiment::read(&mut program, None);
+    spec.map_err(|ds| nas::syntax::diagnostic::render_all(&ds, &program.sources, false))
 }
 
 const TRAIN: &str = r#"
@@ -55,9 +56,13 @@ fn train_entries_become_settings() {
             limit: Some(300),
             valid: 0.25,
             test_limit: Some(100),
+            resize: None,
             span: spec.data.as_ref().expect("data").span,
         })
     );
+    let resized = read(&TRAIN.replace("test_limit: 100)", "test_limit: 100, resize: 32)"));
+    let resized = resized.expect("reads");
+    assert_eq!(resized.data.and_then(|d| d.resize), Some(32));
     assert_eq!(spec.workers, Some(2));
     let EvaluatorSpec::Train {
         settings,
@@ -178,13 +183,13 @@ fn evaluator_mistakes_are_diagnostics() {
             TRAIN,
             "fashion_mnist(",
             "imagenet(",
-            "unknown data `imagenet`",
+            "unknown dataset `imagenet`",
         ),
         (
             TRAIN,
             "    data      fashion_mnist(limit: 300, valid: 0.25, test_limit: 100)\n",
             "",
-            "has no `data` entry",
+            "has no `data`",
         ),
         (
             PROXY,

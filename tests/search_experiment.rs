@@ -6,19 +6,20 @@ use nas::search::runner::Param;
 use nas::search::table::CostModel;
 
 fn read(text: &str) -> Result<experiment::ExperimentSpec, String> {
-    let program = nas::check::check_source("e.nas", text);
+    let mut program = nas::check::check_source("e.nas", text);
     if program.has_errors() {
         return Err(program.render_diagnostics(false));
     }
-    experiment::read(&program, None).map_err(|d| d.render(&program.sources))
+    let spec = experiment::read(&mut program, None);
+    spec.map_err(|ds| nas::syntax::diagnostic::render_all(&ds, &program.sources, false))
 }
 
 const GOOD: &str = r#"
 import "stdlib/spaces/nb201.nas"
 experiment e {
     space     nb201
-    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200", cost: "secs")
-    strategy  evolution(population: 10, tournament: 3, rate: 0.5, name: "x")
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200", cost: "cifar10_valid_12")
+    strategy  evolution(population: 10, tournament: 3)
     budget    trials: 100, time: 2h
     objective maximize cifar10_valid_12
     seed      7
@@ -36,8 +37,6 @@ fn entries_become_settings() {
         vec![
             ("population".to_string(), Param::Int(10)),
             ("tournament".to_string(), Param::Int(3)),
-            ("rate".to_string(), Param::Float(0.5)),
-            ("name".to_string(), Param::Str("x".into())),
         ]
     );
     assert_eq!(spec.budget.trials, Some(100));
@@ -59,13 +58,13 @@ fn entries_become_settings() {
         "the reward defaults to the objective's metric"
     );
     assert_eq!(report.as_deref(), Some("cifar10_test_200"));
-    assert_eq!(cost, &CostModel::Column("secs".into()));
+    assert_eq!(cost, &CostModel::Column("cifar10_valid_12".into()));
 }
 
 #[test]
 fn op_costs_make_a_cost_model() {
     let text = GOOD.replace(
-        "cost: \"secs\"",
+        "cost: \"cifar10_valid_12\"",
         "op_cost: ops(nor_conv_3x3: 9, nor_conv_1x1: 1), cost_base: 2",
     );
     let spec = read(&text).expect("reads");
@@ -84,7 +83,7 @@ fn op_costs_make_a_cost_model() {
 #[test]
 fn mistakes_are_diagnostics_at_their_entry() {
     let cases = [
-        ("tournament: 3,", "3,", "strategy parameters are named"),
+        ("tournament: 3)", "3)", "strategy parameters are named"),
         (
             "budget    trials: 100, time: 2h",
             "budget    time: 2h, trials: -1",
@@ -103,13 +102,61 @@ fn mistakes_are_diagnostics_at_their_entry() {
         (
             "objective maximize cifar10_valid_12",
             "",
-            "has no `objective` entry",
+            "has no `objective`",
         ),
+        (
+            "population: 10",
+            "populaton: 10",
+            "the strategy `evolution` has no parameter `populaton`",
+        ),
+        (
+            "tournament: 3",
+            "tournament: \"three\"",
+            "the parameter `tournament` of `evolution` must be an int, but this is a str",
+        ),
+        ("evolution(", "evolutoin(", "did you mean `evolution`?"),
     ];
     for (from, to, expected) in cases {
+        assert!(GOOD.contains(from), "{from}");
         let text = GOOD.replace(from, to);
         let err = read(&text).expect_err(expected);
         assert!(err.contains(expected), "{expected}:\n{err}");
         assert!(err.contains("e.nas:"), "points into the file:\n{err}");
+        assert!(!err.contains(".rhai:"), "not blamed on the script:\n{err}");
     }
+}
+
+#[test]
+fn every_mistake_of_an_experiment_is_reported_at_once() {
+    let text = GOOD
+        .replace("population: 10", "populaton: 10")
+        .replace("tournament: 3", "tournament: 2.5")
+        .replace("table(file:", "table(fil: \"x\", file:")
+        .replace("trials: 100", "trials: -1");
+    let program = nas::check::check_source("e.nas", &text);
+    let codes: Vec<&str> = program.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "unknown-argument",
+            "unknown-argument",
+            "type-mismatch",
+            "experiment"
+        ],
+        "{}",
+        program.render_diagnostics(false)
+    );
+}
+
+#[test]
+fn defaults_come_from_the_script_header() {
+    let spec = read(&GOOD.replace("evolution(population: 10, tournament: 3)", "evolution"));
+    let spec = spec.expect("reads");
+    assert_eq!(
+        spec.params,
+        vec![
+            ("population".to_string(), Param::Int(50)),
+            ("tournament".to_string(), Param::Int(10)),
+        ]
+    );
 }

@@ -177,8 +177,13 @@ pub fn check_with_loader(name: &str, text: &str, loader: &mut dyn Loader) -> Pro
         }
     }
     for (m, module) in modules.iter().enumerate() {
+        // A name that did not resolve may have been meant to come from an import: saying
+        // that the import is unused would blame the wrong line.
+        let unresolved = diagnostics.iter().any(|d| {
+            d.code == "unknown-name" && d.primary_span().is_some_and(|s| s.file == module.file)
+        });
         for &(item, target) in &module.imports {
-            if target.is_some() && !used_imports.contains(&(m as u32, item)) {
+            if target.is_some() && !unresolved && !used_imports.contains(&(m as u32, item)) {
                 if let ItemKind::Import(import) = &module.ast.items[item as usize].kind {
                     diagnostics.push(
                         Diagnostic::warning(
@@ -208,15 +213,21 @@ pub fn check_with_loader(name: &str, text: &str, loader: &mut dyn Loader) -> Pro
         traces = std::mem::take(&mut infer.traces);
         diagnostics.append(&mut infer.diagnostics);
     }
-    let mut seen = HashSet::new();
-    diagnostics.retain(|d| seen.insert((d.code, d.primary_span(), d.message.clone())));
-    diagnostics.sort_by_key(|d| (d.primary_span(), d.severity));
-    Program {
+    let mut program = Program {
         sources,
         modules,
         diagnostics,
         traces,
-    }
+    };
+    crate::search::experiment::check(&mut program);
+    let mut seen = HashSet::new();
+    program
+        .diagnostics
+        .retain(|d| seen.insert((d.code, d.primary_span(), d.message.clone())));
+    program
+        .diagnostics
+        .sort_by_key(|d| (d.primary_span(), d.severity));
+    program
 }
 
 /// A short description of what `res` refers to, for dumps and tools.

@@ -165,9 +165,14 @@ impl Resolver<'_> {
     }
 
     fn check_seq(&mut self, items: &mut [Expr]) -> Ty {
+        // Every stage is checked (none is skipped after an error), so that each one's
+        // problems are reported in one run.
         let mut acc = Ty::Op;
         for (position, item) in items.iter_mut().enumerate() {
             let ty = self.check(item);
+            if acc == Ty::Error {
+                continue;
+            }
             if position == 0 {
                 if ty.is_tensor() || ty == Ty::Op || ty == Ty::Error {
                     acc = ty;
@@ -190,17 +195,21 @@ impl Resolver<'_> {
                 )
                 .with_hint(hint),
             );
-            return Ty::Error;
+            acc = Ty::Error;
         }
         acc
     }
 
     fn check_alt(&mut self, items: &mut [Expr], span: Span) -> Ty {
+        // Every alternative is checked (none is skipped after an error), so that each one's
+        // problems are reported in one run.
         let mut result: Option<(Ty, Span)> = None;
+        let mut failed = false;
         for item in items.iter_mut() {
             let ty = self.check(item);
-            if ty == Ty::Error {
-                return Ty::Error;
+            if failed || ty == Ty::Error {
+                failed = true;
+                continue;
             }
             // A cell's node may choose its kind among tensor expressions
             // (`sum(2 of [x, h]) | prod(2 of [x, h])`); elsewhere there are no tensors.
@@ -214,7 +223,8 @@ impl Resolver<'_> {
                     )
                     .with_hint("merge the picked inputs in each alternative: `sum(2 of [a, b]) | prod(2 of [a, b])`"),
                 );
-                return Ty::Error;
+                failed = true;
+                continue;
             }
             match result {
                 None => result = Some((ty, item.span)),
@@ -236,11 +246,14 @@ impl Resolver<'_> {
                         )
                         .with_label(first_span, format!("this is {}", article(first))),
                     );
-                    return Ty::Error;
+                    failed = true;
                 }
             }
         }
-        result.map_or(Ty::Error, |(ty, _)| ty)
+        match result {
+            Some((ty, _)) if !failed => ty,
+            _ => Ty::Error,
+        }
     }
 
     fn check_binary(&mut self, expr: &mut Expr) -> Ty {

@@ -9,6 +9,7 @@ use crate::search::trial::Trial;
 use crate::syntax::diagnostic::stderr_wants_color;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::cell::RefCell;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -52,20 +53,28 @@ pub struct Args {
     top: usize,
 }
 
+/// What `nas run` shows as trials finish: a progress bar on a terminal; otherwise (a log
+/// file, a pipe) one line per finished trial with what the bar would show.
 struct Progress {
     bar: ProgressBar,
     live: usize,
     multi: bool,
+    /// Write one line per trial (stderr is not a terminal).
+    lines: bool,
+    started: Instant,
 }
 
 impl Observer for Progress {
-    fn trial(&mut self, _trial: &Trial, best: Option<f64>) {
+    fn trial(&mut self, trial: &Trial, best: Option<f64>) {
         self.live += 1;
         self.bar.inc(1);
         if !self.multi {
             if let Some(b) = best {
                 self.bar.set_message(format!("best {b:.4}"));
             }
+        }
+        if self.lines {
+            eprintln!("{}", self.line(trial, best));
         }
     }
 
@@ -74,9 +83,41 @@ impl Observer for Progress {
     }
 
     fn seed_done(&mut self, result: &SeedResult) {
+        if self.lines && !result.from_store {
+            eprintln!("seed {}: {}", result.seed, result.ending);
+        }
         if self.multi {
             self.bar.set_message(format!("seed {} done", result.seed));
         }
+    }
+}
+
+impl Progress {
+    /// `trial 7/40  reward 0.8123  best 0.8450  elapsed 00:01:23` (with the seed when there
+    /// are several; `failed: why` instead of the reward for a failed trial).
+    fn line(&self, trial: &Trial, best: Option<f64>) -> String {
+        let total = match self.bar.length() {
+            Some(n) if n > 0 => format!("{}/{n}", self.bar.position()),
+            _ => self.bar.position().to_string(),
+        };
+        let seed = if self.multi {
+            format!("seed {} ", trial.seed)
+        } else {
+            String::new()
+        };
+        let outcome = match (&trial.error, trial.reward) {
+            (Some(e), _) => format!("failed: {e}"),
+            (None, Some(r)) => format!("reward {r:.4}"),
+            (None, None) => "no reward".to_string(),
+        };
+        let best = best.map_or("none yet".to_string(), |b| format!("{b:.4}"));
+        let s = self.started.elapsed().as_secs();
+        format!(
+            "{seed}trial {total}  {outcome}  best {best}  elapsed {:02}:{:02}:{:02}",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        )
     }
 }
 
@@ -115,7 +156,8 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         Duration::ZERO
     };
-    let opened = if args.resume && out.exists() {
+    let resuming = args.resume && out.exists();
+    let opened = if resuming {
         TrialStore::resume(&out, &header, sync_every)
     } else {
         if out.exists() && !args.fresh {
@@ -159,6 +201,8 @@ pub fn run(args: Args) -> ExitCode {
         bar,
         live: 0,
         multi: seeds.len() > 1,
+        lines: !std::io::stderr().is_terminal(),
+        started: Instant::now(),
     }));
     eprintln!(
         "experiment {}: strategy {}, {} seed(s), {} worker(s), store {}",
@@ -172,26 +216,31 @@ pub fn run(args: Args) -> ExitCode {
     let outcome = runner::run(config, &seeds, Some(store), loaded, progress.clone());
     let elapsed = started.elapsed().as_secs_f64();
     progress.borrow().bar.finish_and_clear();
-    let (results, unread) = match outcome {
+    let results = match outcome {
         Ok(x) => x,
         Err(e) => {
             eprint!(
                 "{}",
                 crate::syntax::diagnostic::render_all(&e.diagnostics, &e.sources, color)
             );
-            eprintln!(
-                "finished trials are kept in {}; fix the problem and continue with --resume",
-                out.display()
-            );
+            if !resuming && progress.borrow().live == 0 {
+                // The strategy could not start: a store with nothing in it would only stand
+                // in the way of the next run (it would need --fresh).
+                if let Err(e) = std::fs::remove_file(&out) {
+                    eprintln!(
+                        "error: cannot remove the empty store {}: {e}",
+                        out.display()
+                    );
+                }
+            } else {
+                eprintln!(
+                    "finished trials are kept in {}; fix the problem and continue with --resume",
+                    out.display()
+                );
+            }
             return ExitCode::FAILURE;
         }
     };
-    for name in unread {
-        eprintln!(
-            "warning: strategy `{}` never read its parameter `{name}`",
-            header.strategy
-        );
-    }
     if let Some(csv) = &args.csv {
         if let Err(e) = std::fs::write(csv, summary::to_csv(&results)) {
             eprintln!("error: cannot write {}: {e}", csv.display());

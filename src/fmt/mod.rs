@@ -1,7 +1,9 @@
 //! The canonical formatter: `nas fmt`. One layout per tree: four-space indents, one space
 //! around binary operators, one blank line between items (imports are grouped), at most one
 //! blank line between statements (kept where the source had one), long top-level `>>` and `|`
-//! chains broken before the operator. Comments are kept: a comment on its own line stays before
+//! chains broken before the operator. A cell's statements are aligned after their keyword
+//! (`input  x0`, `node   x1 = ..`, `output x1`), and an experiment's values after its keys
+//! (`space     nb201`), as the stdlib is written. Comments are kept: a comment on its own line stays before
 //! the item, statement or entry that follows it, a comment at the end of a line stays there,
 //! and a comment inside a multi-line expression moves before its statement.
 
@@ -16,6 +18,12 @@ pub use expr::literal;
 
 /// Lines longer than this are broken at top-level `>>` / `|` where possible.
 pub const WIDTH: usize = 100;
+
+/// A cell's statement keywords are padded to this width (`output`, the longest).
+const KEYWORD_WIDTH: usize = 6;
+
+/// An experiment's keys are padded to this width (`objective`, the longest).
+const KEY_WIDTH: usize = 9;
 
 /// Formats `text`; fails with the parse diagnostics when it does not parse cleanly.
 pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
@@ -128,7 +136,7 @@ impl Printer<'_> {
                     item,
                     header_line,
                 );
-                self.body(&def.body, item.span);
+                self.body(&def.body, item.span, KEYWORD_WIDTH);
                 self.out.push('}');
             }
             ItemKind::Space(def) => {
@@ -137,7 +145,7 @@ impl Printer<'_> {
                     item,
                     header_line,
                 );
-                self.body(&def.body, item.span);
+                self.body(&def.body, item.span, 0);
                 self.out.push('}');
             }
             ItemKind::Experiment(def) => {
@@ -163,8 +171,11 @@ impl Printer<'_> {
                             direction, metric, ..
                         } => format!("{} {}", direction.word(), metric.name),
                     };
-                    self.out
-                        .push_str(&format!("    {} {value}", entry.key.name));
+                    self.out.push_str(&format!(
+                        "    {:<width$} {value}",
+                        entry.key.name,
+                        width = KEY_WIDTH
+                    ));
                     let line = self.line_of(entry.span.end);
                     self.trailing(entry.span.end, line);
                     previous_end = Some(entry.span.end);
@@ -192,7 +203,8 @@ impl Printer<'_> {
     /// Statements need no separators, so a network statement that starts with `(` or `-`
     /// could be read as continuing the statement before it (a call, a subtraction): such a
     /// statement, and the one before it, are printed in parentheses.
-    fn body(&mut self, body: &[Stmt], item_span: Span) {
+    /// Each statement's keyword is padded to `width` characters.
+    fn body(&mut self, body: &[Stmt], item_span: Span, width: usize) {
         let ambiguous_start = |stmt: &Stmt| match &stmt.kind {
             StmtKind::Network(value) => expr_to_string(value).starts_with(['(', '-']),
             _ => false,
@@ -206,7 +218,7 @@ impl Printer<'_> {
             self.leading(stmt.span.end, "    ");
             let guard = body.get(index + 1).is_some_and(ambiguous_start)
                 || (index > 0 && ambiguous_start(stmt));
-            self.stmt(stmt, guard);
+            self.stmt(stmt, guard, width);
             let line = self.line_of(stmt.span.end);
             self.trailing(stmt.span.end, line);
             previous_end = Some(stmt.span.end);
@@ -214,18 +226,20 @@ impl Printer<'_> {
         self.leading(item_span.end, "    ");
     }
 
-    /// Prints a statement; with `guard`, its expression goes in parentheses on one line.
-    fn stmt(&mut self, stmt: &Stmt, guard: bool) {
+    /// Prints a statement, its keyword padded to `width`; with `guard`, its expression goes
+    /// in parentheses on one line.
+    fn stmt(&mut self, stmt: &Stmt, guard: bool, width: usize) {
         const INDENT: &str = "    ";
+        let kw = |keyword: &str| format!("{keyword:<width$} ");
         if guard {
             let head = match &stmt.kind {
-                StmtKind::InputShape(_) => "input ".to_string(),
-                StmtKind::Node { name, .. } => format!("node {} = ", name.name),
-                StmtKind::Let { name, .. } => format!("let {} = ", name.name),
-                StmtKind::Output(_) => "output ".to_string(),
-                StmtKind::Where(_) => "where ".to_string(),
+                StmtKind::InputShape(_) => kw("input"),
+                StmtKind::Node { name, .. } => format!("{}{} = ", kw("node"), name.name),
+                StmtKind::Let { name, .. } => format!("{}{} = ", kw("let"), name.name),
+                StmtKind::Output(_) => kw("output"),
+                StmtKind::Where(_) => kw("where"),
                 StmtKind::Network(_) => String::new(),
-                StmtKind::Input(_) => return self.stmt(stmt, false),
+                StmtKind::Input(_) => return self.stmt(stmt, false, width),
             };
             let mut text = String::new();
             stmt.kind
@@ -237,17 +251,27 @@ impl Printer<'_> {
             StmtKind::Input(names) => {
                 let names: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
                 self.out
-                    .push_str(&format!("{INDENT}input {}", names.join(", ")));
+                    .push_str(&format!("{INDENT}{}{}", kw("input"), names.join(", ")));
             }
-            StmtKind::InputShape(shape) => self.chain(&format!("{INDENT}input "), shape, INDENT),
-            StmtKind::Node { name, value } => {
-                self.chain(&format!("{INDENT}node {} = ", name.name), value, INDENT)
+            StmtKind::InputShape(shape) => {
+                self.chain(&format!("{INDENT}{}", kw("input")), shape, INDENT)
             }
-            StmtKind::Let { name, value } => {
-                self.chain(&format!("{INDENT}let {} = ", name.name), value, INDENT)
+            StmtKind::Node { name, value } => self.chain(
+                &format!("{INDENT}{}{} = ", kw("node"), name.name),
+                value,
+                INDENT,
+            ),
+            StmtKind::Let { name, value } => self.chain(
+                &format!("{INDENT}{}{} = ", kw("let"), name.name),
+                value,
+                INDENT,
+            ),
+            StmtKind::Output(value) => {
+                self.chain(&format!("{INDENT}{}", kw("output")), value, INDENT)
             }
-            StmtKind::Output(value) => self.chain(&format!("{INDENT}output "), value, INDENT),
-            StmtKind::Where(value) => self.chain(&format!("{INDENT}where "), value, INDENT),
+            StmtKind::Where(value) => {
+                self.chain(&format!("{INDENT}{}", kw("where")), value, INDENT)
+            }
             StmtKind::Network(value) => self.chain(INDENT, value, INDENT),
         }
     }
@@ -366,7 +390,7 @@ mod tests {
         let formatted = round_trip("import \"a.nas\"\nimport \"b.nas\"\nop  x(c:int,k:int=3)=relu>>conv(c,k,stride:2)|skip\n# lead\ncell y {\n input a,b # trailing\n\n node n=sum(a>>x(4),b)\n output n }");
         assert_eq!(
             formatted,
-            "import \"a.nas\"\nimport \"b.nas\"\n\nop x(c: int, k: int = 3) = relu >> conv(c, k, stride: 2) | skip\n\n# lead\ncell y {\n    input a, b  # trailing\n\n    node n = sum(a >> x(4), b)\n    output n\n}\n"
+            "import \"a.nas\"\nimport \"b.nas\"\n\nop x(c: int, k: int = 3) = relu >> conv(c, k, stride: 2) | skip\n\n# lead\ncell y {\n    input  a, b  # trailing\n\n    node   n = sum(a >> x(4), b)\n    output n\n}\n"
         );
     }
 

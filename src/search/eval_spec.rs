@@ -1,12 +1,13 @@
 //! Reading an experiment's `evaluate` and `data` entries: `table(..)`, `train(..)` and
 //! `proxy(..)`, and the dataset with its splits. Every problem is a diagnostic at the argument
-//! that causes it.
+//! that causes it, and reading goes on after each, so that `nas check` reports them all.
 
-use super::experiment::{boolean, call, error, lit_int, number, seconds, string};
+use super::experiment::{boolean, call, error, keep, lit_int, number, seconds, string, Problems};
 use super::table::CostModel;
 use super::train_eval::{TrainMetric, TrainSettings, SCHEDULES};
 use crate::compile::catalog::NetworkSize;
 use crate::syntax::ast::{Arg, Entry, ExprKind, Lit};
+use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, Span};
 use crate::train::amp::Precision;
 use crate::train::optim::Optim;
@@ -88,6 +89,8 @@ pub struct DataSpec {
     pub valid: f64,
     /// Use only the first N test examples (tokens of the validation and test splits for `ptb`).
     pub test_limit: Option<i64>,
+    /// Resize every image to N×N pixels (bilinear), if given.
+    pub resize: Option<i64>,
     /// Where the entry is.
     pub span: Span,
 }
@@ -102,13 +105,35 @@ fn named<'a>(a: &'a Arg, what: &str) -> Result<&'a str, Diagnostic> {
     })
 }
 
-fn unknown(a: &Arg, what: &str, known: &str) -> Diagnostic {
+/// `what` has no argument named as `a` is; `known` are its arguments.
+fn unknown(a: &Arg, what: &str, known: &[&str]) -> Diagnostic {
     let name = a.name.as_ref().map_or("", |n| n.name.as_str());
-    error(
-        a.name.as_ref().map_or(a.span, |n| n.span),
+    let d = Diagnostic::error(
+        "unknown-argument",
         format!("`{what}` has no argument `{name}`"),
-        &format!("its arguments are {known}"),
+        a.name.as_ref().map_or(a.span, |n| n.span),
+        "unknown argument",
     )
+    .with_note(format!("its arguments are {}", known.join(", ")));
+    match did_you_mean(name, known.iter().copied()) {
+        Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+        None => d.with_hint("remove it"),
+    }
+}
+
+/// `name` is none of `known` (the `what`s there are).
+pub(super) fn unknown_name(name: &str, span: Span, what: &str, known: &[&str]) -> Diagnostic {
+    let d = Diagnostic::error(
+        "unknown-name",
+        format!("unknown {what} `{name}`"),
+        span,
+        format!("not a known {what}"),
+    )
+    .with_note(format!("the {what}s are {}", known.join(", ")));
+    match did_you_mean(name, known.iter().copied()) {
+        Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+        None => d.with_hint(format!("write one of the known {what}s")),
+    }
 }
 
 fn positive(a: &Arg) -> Result<i64, Diagnostic> {
@@ -123,16 +148,18 @@ fn positive(a: &Arg) -> Result<i64, Diagnostic> {
     Ok(n)
 }
 
-/// Reads the `data` entry.
-pub fn data(e: &Entry) -> Result<DataSpec, Diagnostic> {
-    let ((name, name_span), args) = call(e)?;
+/// The datasets `data` names.
+pub const DATASETS: [&str; 5] = ["fashion_mnist", "mnist", "cifar10", "cifar100", "ptb"];
+/// The arguments of `data`.
+const DATA_ARGS: [&str; 5] = ["dir", "limit", "valid", "test_limit", "resize"];
+
+/// Reads the `data` entry; problems go to `problems`.
+pub fn data(e: &Entry, problems: &mut Problems) -> Option<DataSpec> {
+    let ((name, name_span), args) = keep(call(e), problems)?;
     let canonical = name.replace('-', "_");
-    if !["fashion_mnist", "mnist", "cifar10", "cifar100", "ptb"].contains(&canonical.as_str()) {
-        return Err(error(
-            name_span,
-            format!("unknown data `{name}`"),
-            "the datasets are fashion_mnist, mnist, cifar10, cifar100 and ptb",
-        ));
+    if !DATASETS.contains(&canonical.as_str()) {
+        problems.push(unknown_name(&name, name_span, "dataset", &DATASETS));
+        return None;
     }
     let mut spec = DataSpec {
         name: canonical,
@@ -140,53 +167,83 @@ pub fn data(e: &Entry) -> Result<DataSpec, Diagnostic> {
         limit: None,
         valid: 0.2,
         test_limit: None,
+        resize: None,
         span: e.span,
     };
     for a in args {
-        match named(a, "data")? {
-            "dir" => spec.dir = Some(string(&a.value)?),
-            "limit" => spec.limit = Some(positive(a)?),
-            "test_limit" => spec.test_limit = Some(positive(a)?),
-            "valid" if spec.name == "ptb" => {
-                return Err(error(
-                    a.span,
-                    "Penn Treebank has its own validation split",
-                    "drop `valid`; `test_limit` shortens the validation and test splits",
-                ))
-            }
-            "valid" => {
-                let v = number(&a.value)?;
-                if !(0.0 < v && v < 1.0) {
+        let read = |spec: &mut DataSpec| -> Result<(), Diagnostic> {
+            match named(a, "data")? {
+                "dir" => spec.dir = Some(string(&a.value)?),
+                "limit" => spec.limit = Some(positive(a)?),
+                "test_limit" => spec.test_limit = Some(positive(a)?),
+                "resize" if spec.name == "ptb" => {
                     return Err(error(
                         a.span,
-                        "the validation fraction must be between 0 and 1",
-                        "write e.g. `valid: 0.2`",
-                    ));
+                        "Penn Treebank is text: there are no images to resize",
+                        "drop `resize`",
+                    ))
                 }
-                spec.valid = v;
+                "resize" => spec.resize = Some(positive(a)?),
+                "valid" if spec.name == "ptb" => {
+                    return Err(error(
+                        a.span,
+                        "Penn Treebank has its own validation split",
+                        "drop `valid`; `test_limit` shortens the validation and test splits",
+                    ))
+                }
+                "valid" => {
+                    let v = number(&a.value)?;
+                    if !(0.0 < v && v < 1.0) {
+                        return Err(error(
+                            a.span,
+                            "the validation fraction must be between 0 and 1",
+                            "write e.g. `valid: 0.2`",
+                        ));
+                    }
+                    spec.valid = v;
+                }
+                _ => return Err(unknown(a, "data", &DATA_ARGS)),
             }
-            _ => return Err(unknown(a, "data", "dir, limit, valid and test_limit")),
+            Ok(())
+        };
+        keep(read(&mut spec), problems);
+    }
+    Some(spec)
+}
+
+/// The evaluators `evaluate` names.
+pub const EVALUATORS: [&str; 3] = ["table", "train", "proxy"];
+
+/// Reads the `evaluate` entry; `metric` is the objective's. Problems go to `problems`.
+pub fn evaluator(
+    e: &Entry,
+    metric: &str,
+    metric_span: Span,
+    problems: &mut Problems,
+) -> Option<EvaluatorSpec> {
+    let ((name, name_span), args) = keep(call(e), problems)?;
+    match name.as_str() {
+        "table" => table(e, args, metric, problems),
+        "train" => train(e, args, metric, metric_span, problems),
+        "proxy" => proxy(e, args, metric, metric_span, problems),
+        _ => {
+            problems.push(unknown_name(&name, name_span, "evaluator", &EVALUATORS));
+            None
         }
     }
-    Ok(spec)
 }
 
-/// Reads the `evaluate` entry; `metric` is the objective's.
-pub fn evaluator(e: &Entry, metric: &str, metric_span: Span) -> Result<EvaluatorSpec, Diagnostic> {
-    let ((name, name_span), args) = call(e)?;
-    match name.as_str() {
-        "table" => table(e, args, metric),
-        "train" => train(e, args, metric, metric_span),
-        "proxy" => proxy(e, args, metric, metric_span),
-        _ => Err(error(
-            name_span,
-            format!("unknown evaluator `{name}`"),
-            "the evaluators are table(file: ...), train(epochs: ...) and proxy(naswot)",
-        )),
-    }
-}
+const TABLE_ARGS: [&str; 7] = [
+    "file",
+    "key",
+    "reward",
+    "report",
+    "cost",
+    "cost_base",
+    "op_cost",
+];
 
-fn table(e: &Entry, args: &[Arg], metric: &str) -> Result<EvaluatorSpec, Diagnostic> {
+fn table(e: &Entry, args: &[Arg], metric: &str, problems: &mut Problems) -> Option<EvaluatorSpec> {
     let mut file = None;
     let mut key = "arch".to_string();
     let mut reward = None;
@@ -195,55 +252,56 @@ fn table(e: &Entry, args: &[Arg], metric: &str) -> Result<EvaluatorSpec, Diagnos
     let mut weights = Vec::new();
     let mut base = 0.0;
     for a in args {
-        match named(a, "table")? {
-            "file" => file = Some(string(&a.value)?),
-            "key" => key = string(&a.value)?,
-            "reward" => reward = Some(string(&a.value)?),
-            "report" => report = Some(string(&a.value)?),
-            "cost" => {
-                cost = match &a.value.kind {
-                    ExprKind::Lit(Lit::Str(s)) => CostModel::Column(s.clone()),
-                    ExprKind::Lit(Lit::Duration { .. }) => CostModel::Constant(seconds(&a.value)?),
-                    _ => CostModel::Constant(number(&a.value)?),
+        let mut read = || -> Result<(), Diagnostic> {
+            match named(a, "table")? {
+                "file" => file = Some(string(&a.value)?),
+                "key" => key = string(&a.value)?,
+                "reward" => reward = Some(string(&a.value)?),
+                "report" => report = Some(string(&a.value)?),
+                "cost" => {
+                    cost = match &a.value.kind {
+                        ExprKind::Lit(Lit::Str(s)) => CostModel::Column(s.clone()),
+                        ExprKind::Lit(Lit::Duration { .. }) => {
+                            CostModel::Constant(seconds(&a.value)?)
+                        }
+                        _ => CostModel::Constant(number(&a.value)?),
+                    }
                 }
-            }
-            "cost_base" => base = number(&a.value)?,
-            "op_cost" => {
-                let ExprKind::Ref(r) = &a.value.kind else {
-                    return Err(error(
-                        a.span,
-                        "`op_cost` lists ops with weights",
-                        "write `op_cost: ops(nor_conv_3x3: 9, nor_conv_1x1: 1)`",
-                    ));
-                };
-                for w in r.args.iter().flat_map(|x| &x.items) {
-                    let op = w
-                        .name
-                        .as_ref()
-                        .ok_or_else(|| error(w.span, "name the op", "write `op: weight`"))?;
-                    weights.push((op.name.to_string(), number(&w.value)?));
+                "cost_base" => base = number(&a.value)?,
+                "op_cost" => {
+                    let ExprKind::Ref(r) = &a.value.kind else {
+                        return Err(error(
+                            a.span,
+                            "`op_cost` lists ops with weights",
+                            "write `op_cost: ops(nor_conv_3x3: 9, nor_conv_1x1: 1)`",
+                        ));
+                    };
+                    for w in r.args.iter().flat_map(|x| &x.items) {
+                        let op = w
+                            .name
+                            .as_ref()
+                            .ok_or_else(|| error(w.span, "name the op", "write `op: weight`"))?;
+                        weights.push((op.name.to_string(), number(&w.value)?));
+                    }
                 }
+                _ => return Err(unknown(a, "table", &TABLE_ARGS)),
             }
-            _ => {
-                return Err(unknown(
-                    a,
-                    "table",
-                    "file, key, reward, report, cost, cost_base and op_cost",
-                ))
-            }
-        }
+            Ok(())
+        };
+        keep(read(), problems);
     }
     if !weights.is_empty() {
         cost = CostModel::OpWeights { base, weights };
     }
-    let file = file.ok_or_else(|| {
-        error(
+    let Some(file) = file else {
+        problems.push(error(
             e.span,
             "`table` needs a file",
             "write `table(file: \"nb201/nb201.csv\")`",
-        )
-    })?;
-    Ok(EvaluatorSpec::Table {
+        ));
+        return None;
+    };
+    Some(EvaluatorSpec::Table {
         file,
         key,
         reward: reward.unwrap_or_else(|| metric.to_string()),
@@ -255,20 +313,52 @@ fn table(e: &Entry, args: &[Arg], metric: &str) -> Result<EvaluatorSpec, Diagnos
 
 fn metric_of(name: &str, span: Span, role: &str) -> Result<TrainMetric, Diagnostic> {
     TrainMetric::from_name(name).ok_or_else(|| {
-        error(
-            span,
+        let known = TrainMetric::ALL.map(|(n, _)| n);
+        let d = Diagnostic::error(
+            "unknown-name",
             format!("`train` cannot {role} `{name}`"),
-            &format!("the metrics of `train` are {}", TrainMetric::names()),
+            span,
+            "not a metric of `train`",
         )
+        .with_note(format!(
+            "the metrics of `train` are {}",
+            TrainMetric::names()
+        ));
+        match did_you_mean(name, known) {
+            Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+            None => d.with_hint("write one of the metrics of `train`"),
+        }
     })
 }
+
+const TRAIN_ARGS: [&str; 18] = [
+    "epochs",
+    "steps",
+    "batch",
+    "lr",
+    "optimizer",
+    "schedule",
+    "warmup",
+    "clip",
+    "label_smoothing",
+    "crop_padding",
+    "flip",
+    "channels",
+    "cells",
+    "threads",
+    "device",
+    "precision",
+    "report",
+    "report_all",
+];
 
 fn train(
     e: &Entry,
     args: &[Arg],
     metric: &str,
     metric_span: Span,
-) -> Result<EvaluatorSpec, Diagnostic> {
+    problems: &mut Problems,
+) -> Option<EvaluatorSpec> {
     let mut config = TrainConfig {
         epochs: 1,
         decay: Decay::Cosine { min_lr: 0.0 },
@@ -279,57 +369,60 @@ fn train(
     let mut report = None;
     let (mut threads, mut cpu, mut report_all, mut amp) = (None, false, false, None);
     for a in args {
-        match named(a, "train")? {
-            "epochs" => config.epochs = positive(a)? as usize,
-            "steps" => config.max_steps = Some(positive(a)? as usize),
-            "batch" => config.batch = positive(a)?,
-            "lr" => config.lr = number(&a.value)?,
-            "optimizer" => config.optim = optimizer(a, &mut config.lr)?,
-            "schedule" => {
-                schedule = string(&a.value)?;
-                if !SCHEDULES.contains(&schedule.as_str()) {
-                    return Err(error(
-                        a.span,
-                        format!("unknown schedule `{schedule}`"),
-                        "the schedules are cosine, step and constant",
-                    ));
+        let mut read = || -> Result<(), Diagnostic> {
+            match named(a, "train")? {
+                "epochs" => config.epochs = positive(a)? as usize,
+                "steps" => config.max_steps = Some(positive(a)? as usize),
+                "batch" => config.batch = positive(a)?,
+                "lr" => config.lr = number(&a.value)?,
+                "optimizer" => {
+                    config.optim = optimizer(a, &mut config.lr, problems).unwrap_or(config.optim)
                 }
+                "schedule" => {
+                    schedule = string(&a.value)?;
+                    if !SCHEDULES.contains(&schedule.as_str()) {
+                        return Err(unknown_name(
+                            &schedule,
+                            a.value.span,
+                            "schedule",
+                            &SCHEDULES,
+                        ));
+                    }
+                }
+                "warmup" => config.warmup_epochs = number(&a.value)?,
+                "clip" => config.clip_grad_norm = Some(number(&a.value)?),
+                "label_smoothing" => config.label_smoothing = number(&a.value)?,
+                "crop_padding" => config.augment.crop_padding = lit_int(&a.value)?.max(0),
+                "flip" => config.augment.flip = boolean(&a.value)?,
+                "channels" => size.channels = Some(positive(a)?),
+                "cells" => size.cells = Some(positive(a)? as usize),
+                "threads" => threads = Some(positive(a)?.min(i64::from(i32::MAX)) as i32),
+                "device" => cpu = device_is_cpu(a)?,
+                "precision" => amp = precision(a)?,
+                "report_all" => report_all = boolean(&a.value)?,
+                "report" => {
+                    let name = string(&a.value)?;
+                    report = Some(if name == "none" {
+                        None
+                    } else {
+                        Some(metric_of(&name, a.value.span, "report")?)
+                    });
+                }
+                _ => return Err(unknown(a, "train", &TRAIN_ARGS)),
             }
-            "warmup" => config.warmup_epochs = number(&a.value)?,
-            "clip" => config.clip_grad_norm = Some(number(&a.value)?),
-            "label_smoothing" => config.label_smoothing = number(&a.value)?,
-            "crop_padding" => config.augment.crop_padding = lit_int(&a.value)?.max(0),
-            "flip" => config.augment.flip = boolean(&a.value)?,
-            "channels" => size.channels = Some(positive(a)?),
-            "cells" => size.cells = Some(positive(a)? as usize),
-            "threads" => threads = Some(positive(a)?.min(i64::from(i32::MAX)) as i32),
-            "device" => cpu = device_is_cpu(a)?,
-            "precision" => amp = precision(a)?,
-            "report_all" => report_all = boolean(&a.value)?,
-            "report" => {
-                let name = string(&a.value)?;
-                report = Some(if name == "none" {
-                    None
-                } else {
-                    Some(metric_of(&name, a.span, "report")?)
-                });
-            }
-            _ => return Err(unknown(
-                a,
-                "train",
-                "epochs, steps, batch, lr, optimizer, schedule, warmup, clip, label_smoothing, \
-                     crop_padding, flip, channels, cells, threads, device, precision, report and \
-                     report_all",
-            )),
-        }
+            Ok(())
+        };
+        let done = read();
+        keep(done, problems);
     }
-    Ok(EvaluatorSpec::Train {
+    let reward = keep(metric_of(metric, metric_span, "measure"), problems)?;
+    Some(EvaluatorSpec::Train {
         settings: TrainSettings {
             config,
             schedule,
             size,
         },
-        reward: metric_of(metric, metric_span, "measure")?,
+        reward,
         report,
         report_all,
         threads,
@@ -356,14 +449,16 @@ fn precision(a: &Arg) -> Result<Option<Precision>, Diagnostic> {
 }
 
 /// `sgd(lr: .., momentum: .., nesterov: .., weight_decay: ..)` or `adamw(lr: .., beta1: ..,
-/// beta2: .., weight_decay: ..)`; a learning rate given here replaces `lr`.
-fn optimizer(a: &Arg, lr: &mut f64) -> Result<Optim, Diagnostic> {
+/// beta2: .., weight_decay: ..)`; a learning rate given here replaces `lr`. Problems go to
+/// `problems`.
+fn optimizer(a: &Arg, lr: &mut f64, problems: &mut Problems) -> Option<Optim> {
     let ExprKind::Ref(r) = &a.value.kind else {
-        return Err(error(
+        problems.push(error(
             a.value.span,
             "`optimizer` names an optimiser",
             "write `optimizer: sgd(lr: 0.1, momentum: 0.9)` or `optimizer: adamw(lr: 1e-3)`",
         ));
+        return None;
     };
     let mut optim = match r.name.name.as_str() {
         "sgd" => Optim::nb201_sgd(),
@@ -373,32 +468,47 @@ fn optimizer(a: &Arg, lr: &mut f64) -> Result<Optim, Diagnostic> {
             weight_decay: 0.01,
         },
         other => {
-            return Err(error(
+            problems.push(unknown_name(
+                other,
                 r.name.span,
-                format!("unknown optimizer `{other}`"),
-                "the optimizers are sgd and adamw",
-            ))
+                "optimizer",
+                &["sgd", "adamw"],
+            ));
+            return None;
         }
     };
     for o in r.args.iter().flat_map(|x| &x.items) {
-        let key = named(o, &r.name.name)?;
-        match (&mut optim, key) {
-            (_, "lr") => *lr = number(&o.value)?,
-            (
-                Optim::Sgd { weight_decay, .. } | Optim::AdamW { weight_decay, .. },
-                "weight_decay",
-            ) => *weight_decay = number(&o.value)?,
-            (Optim::Sgd { momentum, .. }, "momentum") => *momentum = number(&o.value)?,
-            (Optim::Sgd { nesterov, .. }, "nesterov") => *nesterov = boolean(&o.value)?,
-            (Optim::AdamW { beta1, .. }, "beta1") => *beta1 = number(&o.value)?,
-            (Optim::AdamW { beta2, .. }, "beta2") => *beta2 = number(&o.value)?,
-            (Optim::Sgd { .. }, _) => {
-                return Err(unknown(o, "sgd", "lr, momentum, nesterov and weight_decay"))
+        let mut read = || -> Result<(), Diagnostic> {
+            let key = named(o, &r.name.name)?;
+            match (&mut optim, key) {
+                (_, "lr") => *lr = number(&o.value)?,
+                (
+                    Optim::Sgd { weight_decay, .. } | Optim::AdamW { weight_decay, .. },
+                    "weight_decay",
+                ) => *weight_decay = number(&o.value)?,
+                (Optim::Sgd { momentum, .. }, "momentum") => *momentum = number(&o.value)?,
+                (Optim::Sgd { nesterov, .. }, "nesterov") => *nesterov = boolean(&o.value)?,
+                (Optim::AdamW { beta1, .. }, "beta1") => *beta1 = number(&o.value)?,
+                (Optim::AdamW { beta2, .. }, "beta2") => *beta2 = number(&o.value)?,
+                (Optim::Sgd { .. }, _) => {
+                    return Err(unknown(
+                        o,
+                        "sgd",
+                        &["lr", "momentum", "nesterov", "weight_decay"],
+                    ))
+                }
+                (Optim::AdamW { .. }, _) => {
+                    return Err(unknown(
+                        o,
+                        "adamw",
+                        &["lr", "beta1", "beta2", "weight_decay"],
+                    ))
+                }
             }
-            (Optim::AdamW { .. }, _) => {
-                return Err(unknown(o, "adamw", "lr, beta1, beta2 and weight_decay"))
-            }
-        }
+            Ok(())
+        };
+        let done = read();
+        keep(done, problems);
     }
     if let Optim::Sgd {
         momentum,
@@ -407,69 +517,88 @@ fn optimizer(a: &Arg, lr: &mut f64) -> Result<Optim, Diagnostic> {
     } = optim
     {
         if momentum <= 0.0 {
-            return Err(error(
+            problems.push(error(
                 a.value.span,
                 "Nesterov momentum needs a momentum above 0 (sgd is Nesterov unless told)",
                 "add `nesterov: false` for plain SGD, or give a positive `momentum`",
             ));
+            return None;
         }
     }
-    Ok(optim)
+    Some(optim)
 }
+
+const PROXY_ARGS: [&str; 9] = [
+    "batch",
+    "ntk_batch",
+    "channels",
+    "cells",
+    "table",
+    "key",
+    "report",
+    "threads",
+    "device",
+];
 
 fn proxy(
     e: &Entry,
     args: &[Arg],
     metric: &str,
     metric_span: Span,
-) -> Result<EvaluatorSpec, Diagnostic> {
-    let names = Proxy::ALL.map(Proxy::name).join(", ");
+    problems: &mut Problems,
+) -> Option<EvaluatorSpec> {
+    let names = Proxy::ALL.map(Proxy::name);
     let mut chosen = None;
     let (mut batch, mut ntk_batch) = (64, 32);
     let mut size = NetworkSize::default();
     let (mut file, mut key, mut report) = (None, "arch".to_string(), None);
     let (mut threads, mut cpu) = (1, false);
+    let mut named_a_proxy = false;
     for a in args {
-        if a.name.is_none() {
-            let name = string(&a.value)?;
-            chosen = Some(Proxy::from_name(&name).ok_or_else(|| {
-                error(
-                    a.span,
-                    format!("unknown proxy `{name}`"),
-                    &format!("the proxies are {names}"),
-                )
-            })?);
-            continue;
-        }
-        match named(a, "proxy")? {
-            "batch" => batch = positive(a)?,
-            "ntk_batch" => ntk_batch = positive(a)?,
-            "channels" => size.channels = Some(positive(a)?),
-            "cells" => size.cells = Some(positive(a)? as usize),
-            "table" => file = Some(string(&a.value)?),
-            "key" => key = string(&a.value)?,
-            "report" => report = Some((string(&a.value)?, a.span)),
-            "threads" => threads = positive(a)?.min(i64::from(i32::MAX)) as i32,
-            "device" => cpu = device_is_cpu(a)?,
-            _ => {
-                return Err(unknown(
-                    a,
-                    "proxy",
-                    "the proxy's name, batch, ntk_batch, channels, cells, table, key, report, \
-                     threads and device",
-                ))
+        let mut read = || -> Result<(), Diagnostic> {
+            if a.name.is_none() {
+                named_a_proxy = true;
+                let name = string(&a.value)?;
+                chosen = Some(
+                    Proxy::from_name(&name)
+                        .ok_or_else(|| unknown_name(&name, a.value.span, "proxy", &names))?,
+                );
+                return Ok(());
             }
-        }
+            match named(a, "proxy")? {
+                "batch" => batch = positive(a)?,
+                "ntk_batch" => ntk_batch = positive(a)?,
+                "channels" => size.channels = Some(positive(a)?),
+                "cells" => size.cells = Some(positive(a)? as usize),
+                "table" => file = Some(string(&a.value)?),
+                "key" => key = string(&a.value)?,
+                "report" => report = Some((string(&a.value)?, a.span)),
+                "threads" => threads = positive(a)?.min(i64::from(i32::MAX)) as i32,
+                "device" => cpu = device_is_cpu(a)?,
+                _ => return Err(unknown(a, "proxy", &PROXY_ARGS)),
+            }
+            Ok(())
+        };
+        let done = read();
+        keep(done, problems);
     }
-    let proxy = chosen.ok_or_else(|| {
-        error(
-            e.span,
-            "`proxy` needs the proxy's name",
-            &format!("write e.g. `proxy(naswot)`; the proxies are {names}"),
-        )
-    })?;
+    let proxy = match chosen {
+        Some(p) => p,
+        None if named_a_proxy => return None,
+        None => {
+            problems.push(error(
+                e.span,
+                "`proxy` needs the proxy's name",
+                &format!(
+                    "write e.g. `proxy(naswot)`; the proxies are {}",
+                    names.join(", ")
+                ),
+            ));
+            return None;
+        }
+    };
     if metric != proxy.name() {
-        return Err(error(
+        problems.push(error(
             metric_span,
             format!(
                 "the objective measures `{metric}`, but the evaluator scores `{}`",
@@ -485,21 +614,23 @@ fn proxy(
         (Some(f), Some((r, _))) => Some((f, key, r)),
         (None, None) => None,
         (Some(_), None) => {
-            return Err(error(
+            problems.push(error(
                 e.span,
                 "`table` is named without a `report` column",
                 "add `report: \"cifar10_test_200\"` (the column to report)",
-            ))
+            ));
+            None
         }
         (None, Some((_, span))) => {
-            return Err(error(
+            problems.push(error(
                 span,
                 "`report` needs a `table` to read it from",
                 "add `table: \"nb201/nb201.csv\"`",
-            ))
+            ));
+            None
         }
     };
-    Ok(EvaluatorSpec::Proxy {
+    Some(EvaluatorSpec::Proxy {
         proxy,
         batch,
         ntk_batch,
@@ -521,5 +652,196 @@ fn device_is_cpu(a: &Arg) -> Result<bool, Diagnostic> {
             format!("unknown device `{other}`"),
             "write `device: cpu` or `device: auto` (a GPU when there is one)",
         )),
+    }
+}
+
+/// What the checker can tell of a searched space without lowering it.
+#[derive(Debug, Clone)]
+pub struct SpaceFacts {
+    /// Its name.
+    pub name: String,
+    /// Whether its input is a `sequence` (a language model's space).
+    pub sequence: bool,
+    /// Its parameters' names.
+    pub params: Vec<String>,
+    /// Where the experiment names it.
+    pub span: Span,
+}
+
+impl SpaceFacts {
+    /// The facts of the space `name` as `program`'s main file sees it (named at `span`).
+    pub fn of(program: &crate::check::Program, name: &str, span: Span) -> Option<SpaceFacts> {
+        use crate::syntax::ast::{ItemKind, Res, StmtKind};
+        use crate::syntax::builtin::Builtin;
+        let ItemKind::Space(def) = &program.item(program.lookup(name)?)?.kind else {
+            return None;
+        };
+        let sequence = def.body.iter().any(|stmt| match &stmt.kind {
+            StmtKind::InputShape(e) => match &e.kind {
+                ExprKind::Ref(r) => r.res == Res::Builtin(Builtin::Sequence),
+                _ => false,
+            },
+            _ => false,
+        });
+        Some(SpaceFacts {
+            name: name.to_string(),
+            sequence,
+            params: def.params.iter().map(|p| p.name.name.to_string()).collect(),
+            span,
+        })
+    }
+}
+
+/// Checks what only the evaluator, the data and the space together decide: a language model
+/// needs a sequence space, Penn Treebank and its metrics; images need an image space; a
+/// table (when it can be read here) has the columns named. Problems go to `problems`.
+pub fn check_together(
+    evaluator: &EvaluatorSpec,
+    data: Option<&DataSpec>,
+    space: Option<&SpaceFacts>,
+    dir: &std::path::Path,
+    problems: &mut Problems,
+) {
+    let text = data.is_some_and(|d| d.name == "ptb");
+    match evaluator {
+        EvaluatorSpec::Table {
+            file,
+            key,
+            reward,
+            report,
+            cost,
+            span,
+        } => {
+            // A table that cannot be read here (data supplied elsewhere) is read, and its
+            // columns checked, when the experiment runs.
+            let at = super::prepare::table_path(file, dir);
+            if let Ok(table) = std::fs::read_to_string(&at) {
+                let config = super::table::TableConfig {
+                    key: key.clone(),
+                    reward: reward.clone(),
+                    report: report.clone(),
+                    cost: cost.clone(),
+                };
+                if let Err(e) = super::table::TableEvaluator::from_csv(&table, &config) {
+                    problems.push(
+                        error(*span, format!("table {}: {e}", at.display()), "the reward column defaults to the objective's metric; name it with `reward:`"),
+                    );
+                }
+            }
+        }
+        EvaluatorSpec::Proxy { .. } if text => problems.push(error(
+            data.map_or(Span::default(), |d| d.span),
+            "the proxies score image networks at initialisation, not language models",
+            "score a vision space on `data fashion_mnist(..)`, or train on ptb",
+        )),
+        EvaluatorSpec::Proxy { .. } => {}
+        EvaluatorSpec::Train {
+            settings,
+            reward,
+            report,
+            amp,
+            span,
+            ..
+        } => {
+            let Some(data) = data else { return };
+            if let Some(space) = space.filter(|s| s.sequence != text) {
+                problems.push(if text {
+                    error(
+                        data.span,
+                        format!(
+                            "Penn Treebank trains language models; `{}` is not a sequence space",
+                            space.name
+                        ),
+                        "search a space whose input is a `sequence` (enas_rnn, nb_nlp), or an image dataset",
+                    )
+                } else {
+                    error(
+                        data.span,
+                        format!("`{}` is a sequence space: it trains on text", space.name),
+                        "write `data ptb(limit: 20000)`",
+                    )
+                });
+            }
+            if !text {
+                return;
+            }
+            // A space that is no sequence space was reported above, not again for its
+            // parameters.
+            let space = space.filter(|s| s.sequence);
+            language_model(settings, *reward, *report, *amp, *span, space, problems);
+        }
+    }
+}
+
+/// What training a language model refuses: image-only settings, fp16, accuracies, a space
+/// without `vocab` (or without `d`, when `channels` sets it).
+fn language_model(
+    settings: &TrainSettings,
+    reward: TrainMetric,
+    report: Option<Option<TrainMetric>>,
+    amp: Option<Precision>,
+    span: Span,
+    space: Option<&SpaceFacts>,
+    problems: &mut Problems,
+) {
+    let config = &settings.config;
+    let plain = TrainConfig::default();
+    let mut set = Vec::new();
+    if config.label_smoothing != plain.label_smoothing {
+        set.push("label_smoothing");
+    }
+    if config.augment.crop_padding != plain.augment.crop_padding {
+        set.push("crop_padding");
+    }
+    if config.augment.flip != plain.augment.flip {
+        set.push("flip");
+    }
+    if settings.size.cells.is_some() {
+        set.push("cells");
+    }
+    if !set.is_empty() {
+        problems.push(error(
+            span,
+            format!(
+                "{} only {} to image networks",
+                set.join(", "),
+                if set.len() == 1 { "applies" } else { "apply" }
+            ),
+            "drop them when training on ptb",
+        ));
+    }
+    if amp == Some(Precision::Fp16) {
+        problems.push(error(
+            span,
+            "language models train in bf16 or float32: fp16 would need loss scaling",
+            "write `precision: bf16`",
+        ));
+    }
+    let report = report.unwrap_or(Some(TrainMetric::TestPpl));
+    for (metric, role) in [(Some(reward), "measure"), (report, "report")] {
+        if let Some(m) = metric.filter(|m| !super::lm_eval::LmEvaluator::measures(*m)) {
+            problems.push(error(
+                span,
+                format!("a language model has no `{}` to {role}", m.name()),
+                "language models are scored by valid_ppl, valid_loss, test_ppl, test_loss, \
+                 train_ppl or train_loss",
+            ));
+        }
+    }
+    let Some(space) = space else { return };
+    let has = |name: &str| space.params.iter().any(|p| p == name);
+    if !has("vocab") {
+        problems.push(error(
+            space.span,
+            format!("`{}` has no `vocab` parameter to size it", space.name),
+            "give the space a parameter `vocab: int` used by its embedding and decoder",
+        ));
+    }
+    if settings.size.channels.is_some() && !has("d") {
+        problems.push(error(
+            span,
+            format!("`{}` has no width parameter `d` for `channels`", space.name),
+            "drop `channels`, or name the space's own width",
+        ));
     }
 }

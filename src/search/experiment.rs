@@ -1,16 +1,19 @@
 //! Reading an `experiment` block of a checked program into what the runner needs: the space
 //! to search, the evaluator, the strategy and its parameters, the budget and the objective.
-//! Every problem is a diagnostic at the entry that causes it.
+//! Every problem is a diagnostic at the entry that causes it; [`check`] reports them all at
+//! `nas check`, so that `nas run` starts only experiments that can run.
 
 use super::budget::Budget;
 use super::eval_spec;
 pub use super::eval_spec::{DataSpec, EvaluatorSpec};
 use super::runner::Param;
+use super::strategy::{self, Strategy};
+use super::strategy_params;
 use crate::check::Program;
-use crate::syntax::ast::{
-    Arg, Direction, Entry, EntryValue, ExperimentDef, Expr, ExprKind, ItemKind, Lit,
-};
-use crate::syntax::{Diagnostic, Span};
+use crate::syntax::ast::{Arg, Direction, Entry, EntryValue, Expr, ExprKind, ItemKind, Lit};
+use crate::syntax::suggest::did_you_mean;
+use crate::syntax::{Diagnostic, SourceMap, Span};
+use std::path::Path;
 
 /// An experiment as the runner needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +30,9 @@ pub struct ExperimentSpec {
     pub data: Option<DataSpec>,
     /// The strategy's name (a stdlib stem or a `.rhai` path), and where it was named.
     pub strategy: (String, Span),
-    /// The strategy's parameters.
+    /// The strategy's script.
+    pub script: Strategy,
+    /// Every parameter the script declares, with the experiment's value or the default.
     pub params: Vec<(String, Param)>,
     /// The limits.
     pub budget: Budget,
@@ -47,24 +52,42 @@ pub(super) fn error(span: Span, message: impl Into<String>, hint: &str) -> Diagn
     Diagnostic::error("experiment", message, span, "here").with_hint(hint)
 }
 
-/// Finds the experiment `name` (or the main file's only/first one) and reads it.
-pub fn read(program: &Program, name: Option<&str>) -> Result<ExperimentSpec, Diagnostic> {
+/// The problems found so far: reading goes on after each one, so that `nas check` reports
+/// every problem of an experiment in one run.
+pub(super) type Problems = Vec<Diagnostic>;
+
+/// `result`'s value, or `None` with its problem added to `problems`.
+pub(super) fn keep<T>(result: Result<T, Diagnostic>, problems: &mut Problems) -> Option<T> {
+    result.map_err(|d| problems.push(d)).ok()
+}
+
+/// Finds the experiment `name` (or the main file's only/first one) and reads it. Strategy
+/// scripts it names are added to `program.sources`, so that problems in them can be shown.
+pub fn read(program: &mut Program, name: Option<&str>) -> Result<ExperimentSpec, Vec<Diagnostic>> {
     let main = program.main();
-    let experiments: Vec<&ExperimentDef> = main
+    let experiments: Vec<usize> = main
         .ast
         .items
         .iter()
-        .filter_map(|i| match &i.kind {
-            ItemKind::Experiment(e) => Some(e),
-            _ => None,
-        })
+        .enumerate()
+        .filter_map(|(i, item)| matches!(item.kind, ItemKind::Experiment(_)).then_some(i))
         .collect();
+    let def_of = |i: usize| match &main.ast.items[i].kind {
+        ItemKind::Experiment(e) => Some(e),
+        _ => None,
+    };
     let found = match name {
-        Some(n) => experiments.iter().find(|e| e.name.name == n).copied(),
+        Some(n) => experiments
+            .iter()
+            .copied()
+            .find(|&i| def_of(i).is_some_and(|e| e.name.name == n)),
         None => experiments.first().copied(),
     };
-    let Some(def) = found else {
-        let names: Vec<&str> = experiments.iter().map(|e| e.name.name.as_str()).collect();
+    let Some(item) = found else {
+        let names: Vec<&str> = experiments
+            .iter()
+            .filter_map(|&i| def_of(i).map(|e| e.name.name.as_str()))
+            .collect();
         let hint = if names.is_empty() {
             "add an `experiment NAME { space ..., evaluate ..., strategy ..., budget ... }` block"
                 .to_string()
@@ -74,121 +97,254 @@ pub fn read(program: &Program, name: Option<&str>) -> Result<ExperimentSpec, Dia
         let what = name.map_or("no experiment".to_string(), |n| {
             format!("no experiment `{n}`")
         });
-        return Err(error(main.ast.span, format!("this file has {what}"), &hint));
+        return Err(vec![error(
+            main.ast.span,
+            format!("this file has {what}"),
+            &hint,
+        )]);
     };
-    read_def(def)
+    let mut sources = std::mem::take(&mut program.sources);
+    let result = read_def(program, 0, item, &mut sources);
+    program.sources = sources;
+    result
 }
 
-fn read_def(def: &ExperimentDef) -> Result<ExperimentSpec, Diagnostic> {
-    let span = def.name.span;
-    let get = |key: &str| def.entries.iter().find(|e| e.key.name == key);
-    let need = |key: &str, example: &str| {
-        get(key).ok_or_else(|| {
-            error(
-                span,
-                format!("experiment `{}` has no `{key}` entry", def.name.name),
-                &format!("add `{key} {example}`"),
-            )
-        })
-    };
-    for e in &def.entries {
-        if ![
-            "space",
-            "data",
-            "evaluate",
-            "strategy",
-            "budget",
-            "objective",
-            "workers",
-            "seed",
-        ]
-        .contains(&e.key.name.as_str())
-        {
-            return Err(error(
-                e.key.span,
-                format!("unknown experiment entry `{}`", e.key.name),
-                "entries are space, data, evaluate, strategy, budget, objective, workers and seed",
-            ));
+/// Checks every experiment of `program` completely (evaluator, data, objective, strategy
+/// and its parameters, budget), adding each problem to its diagnostics. An entry the
+/// front end already found wrong is not reported again.
+pub fn check(program: &mut Program) {
+    let mut sources = std::mem::take(&mut program.sources);
+    let mut found = Vec::new();
+    for (m, module) in program.modules.iter().enumerate() {
+        for (i, item) in module.ast.items.iter().enumerate() {
+            let ItemKind::Experiment(def) = &item.kind else {
+                continue;
+            };
+            let Err(problems) = read_def(program, m, i, &mut sources) else {
+                continue;
+            };
+            let flagged = |entry: &Entry| {
+                program.diagnostics.iter().any(|d| {
+                    d.is_error() && d.primary_span().is_some_and(|s| within(s, entry.span))
+                })
+            };
+            found.extend(problems.into_iter().filter(|d| {
+                let Some(at) = d.primary_span() else {
+                    return true;
+                };
+                !def.entries.iter().any(|e| within(at, e.span) && flagged(e))
+            }));
         }
     }
-    let (space, args) = call(need("space", "nb201")?)?;
-    let space_args = args
-        .iter()
-        .map(|a| {
-            let name = a.name.as_ref().ok_or_else(|| {
-                error(
-                    a.span,
-                    "space arguments are named",
-                    "write `nb201(c: 8, n: 1)`",
+    program.sources = sources;
+    program.diagnostics.extend(found);
+}
+
+/// Whether `inner` lies within `outer`.
+fn within(inner: Span, outer: Span) -> bool {
+    inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// Reads item `item` of module `module` (an experiment).
+fn read_def(
+    program: &Program,
+    module: usize,
+    item: usize,
+    sources: &mut SourceMap,
+) -> Result<ExperimentSpec, Problems> {
+    let module = &program.modules[module];
+    let ItemKind::Experiment(def) = &module.ast.items[item].kind else {
+        return Err(Vec::new());
+    };
+    let dir = Path::new(&module.name)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut problems = Problems::new();
+    let span = def.name.span;
+    let get = |key: &str| def.entries.iter().find(|e| e.key.name == key);
+    // A missing `space` is the front end's to report; an entry whose misspelt key was meant
+    // for `key` (`stratgy`) is reported as unknown there, not again as missing here.
+    let misspelt = |key: &str| {
+        def.entries
+            .iter()
+            .any(|e| did_you_mean(&e.key.name, [key]).is_some())
+    };
+    let need = |key: &str, example: &str, problems: &mut Problems| {
+        let found = get(key);
+        if found.is_none() && key != "space" && !misspelt(key) {
+            problems.push(
+                Diagnostic::error(
+                    "missing-entry",
+                    format!("the experiment `{}` has no `{key}`", def.name.name),
+                    span,
+                    format!("no `{key}`"),
                 )
-            })?;
-            Ok((name.name.to_string(), lit_int(&a.value)?))
-        })
-        .collect::<Result<Vec<_>, Diagnostic>>()?;
-    let objective = need("objective", "maximize valid_acc")?;
-    let (maximize, metric, metric_span) = match &objective.value {
-        EntryValue::Objective {
+                .with_hint(format!("add `{key} {example}`")),
+            );
+        }
+        found
+    };
+    let space_entry = need("space", "nb201", &mut problems);
+    let space = space_entry.and_then(|e| keep(call(e), &mut problems));
+    let space_args = space.as_ref().map(|(_, args)| {
+        args.iter()
+            .filter_map(|a| {
+                let Some(name) = a.name.as_ref() else {
+                    problems.push(error(
+                        a.span,
+                        "space arguments are named",
+                        "write `nb201(c: 8, n: 1)`",
+                    ));
+                    return None;
+                };
+                let value = keep(lit_int(&a.value), &mut problems)?;
+                Some((name.name.to_string(), value))
+            })
+            .collect::<Vec<_>>()
+    });
+    let objective = need("objective", "maximize valid_acc", &mut problems);
+    let (maximize, metric, metric_span) = match objective.map(|o| &o.value) {
+        Some(EntryValue::Objective {
             direction, metric, ..
-        } => (
+        }) => (
             *direction == Direction::Maximize,
             metric.name.to_string(),
             metric.span,
         ),
-        EntryValue::Args(_) => {
-            return Err(error(
-                objective.span,
-                "`objective` needs a direction and a metric",
-                "write `objective maximize METRIC`",
-            ))
+        _ => (true, String::new(), span),
+    };
+    let evaluator = need("evaluate", "train(epochs: 1, batch: 64)", &mut problems)
+        .filter(|_| objective.is_some())
+        .and_then(|e| eval_spec::evaluator(e, &metric, metric_span, &mut problems));
+    let data = get("data").and_then(|e| eval_spec::data(e, &mut problems));
+    if let Some(evaluator) = &evaluator {
+        if data.is_none()
+            && get("data").is_none()
+            && !matches!(evaluator, EvaluatorSpec::Table { .. })
+        {
+            problems.push(
+                Diagnostic::error(
+                    "missing-entry",
+                    format!("the experiment `{}` has no `data`", def.name.name),
+                    span,
+                    "no `data`",
+                )
+                .with_hint("this evaluator trains or scores networks: add `data fashion_mnist(limit: 6000, valid: 0.2)`"),
+            );
+        }
+        let facts = space.as_ref().and_then(|((name, name_span), _)| {
+            eval_spec::SpaceFacts::of(program, name, *name_span)
+        });
+        eval_spec::check_together(
+            evaluator,
+            data.as_ref(),
+            facts.as_ref(),
+            &dir,
+            &mut problems,
+        );
+    }
+    let strategy = need("strategy", "evolution(population: 50)", &mut problems)
+        .and_then(|e| keep(call(e), &mut problems))
+        .and_then(|((name, name_span), args)| {
+            let bound = bind_strategy(&name, name_span, args, &dir, sources, &mut problems)?;
+            Some(((name, name_span), bound))
+        });
+    let budget =
+        need("budget", "trials: 100", &mut problems).and_then(|e| keep(budget(e), &mut problems));
+    let workers = get("workers")
+        .and_then(|e| keep(count(e, "workers"), &mut problems))
+        .map(|n| n as usize);
+    let seed = get("seed").and_then(|e| keep(count(e, "seed"), &mut problems));
+    match (space, space_args, evaluator, strategy, budget) {
+        (
+            Some((space, _)),
+            Some(space_args),
+            Some(evaluator),
+            Some((name, (script, params))),
+            Some(budget),
+        ) if problems.is_empty() => Ok(ExperimentSpec {
+            name: def.name.name.to_string(),
+            space,
+            space_args,
+            evaluator,
+            data,
+            strategy: name,
+            script,
+            params,
+            budget,
+            maximize,
+            metric,
+            workers,
+            seed,
+            span,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// A strategy's script with every parameter it declares, bound to its value.
+pub type BoundStrategy = (Strategy, Vec<(String, Param)>);
+
+/// Finds the strategy `name` (named at `span` by an experiment in `dir`), reads what its
+/// script declares, and binds `args` to it: the script and every declared parameter with
+/// its value. The script is added to `sources`.
+pub fn bind_strategy(
+    name: &str,
+    span: Span,
+    args: &[Arg],
+    dir: &Path,
+    sources: &mut SourceMap,
+    problems: &mut Problems,
+) -> Option<BoundStrategy> {
+    let lib = crate::paths::stdlib_dir();
+    let script = match strategy::load(name, dir, lib.as_deref()) {
+        Ok(script) => script,
+        Err(message) => {
+            let known = strategy::stdlib_names(lib.as_deref());
+            let mut d = Diagnostic::error(
+                "unknown-name",
+                format!("unknown strategy `{name}`"),
+                span,
+                "no such strategy",
+            )
+            .with_note(message)
+            .with_note(format!("the stdlib strategies are {}", known.join(", ")));
+            d = match did_you_mean(name, known.iter().map(String::as_str)) {
+                Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+                None => d.with_hint("name a stdlib strategy, or your own `.rhai` file"),
+            };
+            problems.push(d);
+            return None;
         }
     };
-    let evaluator = eval_spec::evaluator(
-        need("evaluate", "table(file: \"nb201/nb201.csv\")")?,
-        &metric,
-        metric_span,
-    )?;
-    let data = get("data").map(eval_spec::data).transpose()?;
-    if data.is_none() && !matches!(evaluator, EvaluatorSpec::Table { .. }) {
-        return Err(error(
-            span,
-            format!("experiment `{}` has no `data` entry", def.name.name),
-            "add `data fashion_mnist(limit: 6000, valid: 0.2)`",
-        ));
+    let shown = script.shown();
+    let file = sources.add(shown.clone(), script.source.clone());
+    let compiled = strategy::check_script(&script, file);
+    let decls = match compiled
+        .and_then(|()| strategy_params::declarations(&script.source, file).map_err(Box::new))
+    {
+        Ok(decls) => {
+            let unread = strategy_params::undeclared_reads(&script.source, file, &decls);
+            if !unread.is_empty() {
+                let named = |d: Diagnostic| d.with_label(span, "the strategy named here");
+                problems.extend(unread.into_iter().map(named));
+                return None;
+            }
+            decls
+        }
+        Err(d) => {
+            problems.push((*d).with_label(span, "the strategy named here"));
+            return None;
+        }
+    };
+    match strategy_params::bind(&script.name, &shown, &decls, args) {
+        Ok(params) => Some((script, params)),
+        Err(mut found) => {
+            problems.append(&mut found);
+            None
+        }
     }
-    let strategy_entry = need("strategy", "evolution(population: 50)")?;
-    let ((name, name_span), args) = call(strategy_entry)?;
-    let mut params = Vec::new();
-    for a in args {
-        let key = a.name.as_ref().ok_or_else(|| {
-            error(
-                a.span,
-                "strategy parameters are named",
-                "write `name: value`",
-            )
-        })?;
-        params.push((key.name.to_string(), param(&a.value)?));
-    }
-    let budget = budget(need("budget", "trials: 100")?)?;
-    let workers = get("workers")
-        .map(|e| count(e, "workers"))
-        .transpose()?
-        .map(|n| n as usize);
-    let seed = get("seed").map(|e| count(e, "seed")).transpose()?;
-    Ok(ExperimentSpec {
-        name: def.name.name.to_string(),
-        space,
-        space_args,
-        evaluator,
-        data,
-        strategy: (name, name_span),
-        params,
-        budget,
-        maximize,
-        metric,
-        workers,
-        seed,
-        span,
-    })
 }
 
 /// `key NAME` or `key NAME(args)` or `key "file.rhai"(args)`: the name and the arguments.
@@ -221,38 +377,6 @@ pub(super) fn call(e: &Entry) -> Result<((String, Span), &[Arg]), Diagnostic> {
             "write `KEY NAME(ARGS)`",
         )),
     }
-}
-
-fn param(e: &Expr) -> Result<Param, Diagnostic> {
-    Ok(match &e.kind {
-        ExprKind::Lit(Lit::Int { .. }) => Param::Int(lit_int(e)?),
-        ExprKind::Lit(l @ Lit::Float { .. }) => Param::Float(l.number_value().unwrap_or(f64::NAN)),
-        ExprKind::Lit(Lit::Bool(b)) => Param::Bool(*b),
-        ExprKind::Lit(Lit::Str(s)) => Param::Str(s.clone()),
-        ExprKind::Lit(Lit::Duration { value, unit }) => {
-            Param::Float((*value * unit.seconds()) as f64)
-        }
-        ExprKind::Neg(inner) => match param(inner)? {
-            Param::Int(i) => Param::Int(-i),
-            Param::Float(f) => Param::Float(-f),
-            _ => {
-                return Err(error(
-                    e.span,
-                    "only numbers can be negated",
-                    "write a number",
-                ))
-            }
-        },
-        ExprKind::Ref(r) if r.args.is_none() => Param::Str(r.name.name.to_string()),
-        ExprKind::List(items) => Param::List(items.iter().map(param).collect::<Result<_, _>>()?),
-        _ => {
-            return Err(error(
-                e.span,
-                "a strategy parameter is a number, boolean, string, name or list",
-                "write e.g. `population: 50`",
-            ))
-        }
-    })
 }
 
 pub(super) fn lit_int(e: &Expr) -> Result<i64, Diagnostic> {

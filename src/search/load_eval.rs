@@ -10,7 +10,6 @@ use super::table::{CostModel, TableConfig, TableEvaluator};
 use super::train_eval::{Splits, TrainEvaluator, TrainMetric};
 use super::trial_guard::ReportWhen;
 use crate::compile::catalog::{space_args, NetworkSize};
-use crate::compile::sequence::is_sequence_space;
 use crate::space::Space;
 use crate::syntax::{Diagnostic, Span};
 use crate::train::device::Runtime;
@@ -134,7 +133,7 @@ pub fn load(
             threads,
             cpu,
             amp,
-            span,
+            ..
         } => {
             let data = need_data(data)?;
             if data.name == "ptb" {
@@ -145,22 +144,9 @@ pub fn load(
                     report_all: *report_all,
                     cpu: *cpu,
                     amp: *amp,
-                    span: *span,
                 };
                 set_threads(*threads, workers, *cpu);
                 return load_lm(&lm, data, dir, space, (seed, maximize), identity);
-            }
-            if is_sequence_space(space.searched) {
-                return Err(Diagnostic::error(
-                    "evaluator",
-                    format!(
-                        "`{}` is a sequence space: it trains on text",
-                        space.searched.name()
-                    ),
-                    data.span,
-                    "this data",
-                )
-                .with_hint("write `data ptb(limit: 20000)`"));
             }
             let report = report.unwrap_or(Some(TrainMetric::TestAcc));
             let splits = splits(data, dir, seed)?;
@@ -209,20 +195,14 @@ pub fn load(
         } => {
             tch::set_num_threads(*threads);
             let data = need_data(data)?;
-            if data.name == "ptb" {
-                return Err(Diagnostic::error(
-                    "evaluator",
-                    "the proxies score image networks at initialisation, not language models",
-                    data.span,
-                    "this data",
-                )
-                .with_hint("score a vision space on `data fashion_mnist(..)`, or train on ptb"));
-            }
             let (train, _) = read_images(data, dir)?;
-            let train = match data.limit {
-                Some(n) => train.take(n),
-                None => train,
-            };
+            let train = resized(
+                match data.limit {
+                    Some(n) => train.take(n),
+                    None => train,
+                },
+                data,
+            )?;
             let device = if *cpu {
                 Device::Cpu
             } else {
@@ -320,6 +300,23 @@ fn read_images(data: &DataSpec, dir: &Path) -> Result<(ImageSet, ImageSet), Diag
     })
 }
 
+/// `set` resized as `data` says (`resize: 32`), after the limits, so that only the images
+/// used are resized.
+fn resized(set: ImageSet, data: &DataSpec) -> Result<ImageSet, Diagnostic> {
+    match data.resize {
+        None => Ok(set),
+        Some(side) => set.resized(side).map_err(|e| {
+            Diagnostic::error(
+                "data",
+                format!("cannot resize the images: {e}"),
+                data.span,
+                "this data",
+            )
+            .with_hint("check `resize`")
+        }),
+    }
+}
+
 /// The training set (its first `limit` examples) split into train and valid with `seed`,
 /// and the test set (its first `test_limit` examples).
 fn splits(data: &DataSpec, dir: &Path, seed: u64) -> Result<Splits, Diagnostic> {
@@ -332,6 +329,7 @@ fn splits(data: &DataSpec, dir: &Path, seed: u64) -> Result<Splits, Diagnostic> 
         Some(n) => test.take(n),
         None => test,
     };
+    let (train, test) = (resized(train, data)?, resized(test, data)?);
     let (train, valid) = train.split(data.valid, seed).map_err(|e| {
         Diagnostic::error("data", e.to_string(), data.span, "this data")
             .with_hint("check `limit` and `valid`")

@@ -7,11 +7,9 @@ use super::lm_eval::{LmEvaluator, LmSettings, TokenSplits};
 use super::load_eval::{Loaded, SpaceSource};
 use super::train_eval::{TrainMetric, TrainSettings};
 use super::trial_guard::ReportWhen;
-use crate::compile::sequence::is_sequence_space;
-use crate::syntax::{Diagnostic, Span};
+use crate::syntax::Diagnostic;
 use crate::train::amp::Precision;
 use crate::train::ptb;
-use crate::train::trainer::TrainConfig;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tch::{Device, Tensor};
@@ -30,8 +28,6 @@ pub struct LmSpec<'a> {
     pub cpu: bool,
     /// Mixed precision, as written (bf16 or none: fp16 is refused).
     pub amp: Option<Precision>,
-    /// Where the evaluator is.
-    pub span: Span,
 }
 
 /// Loads the language-model evaluator of an experiment in `dir` searching `space` on `data`
@@ -44,69 +40,13 @@ pub fn load_lm(
     (seed, maximize): (u64, bool),
     identity: String,
 ) -> Result<Loaded, Diagnostic> {
-    let error = |message: String, span: Span, label: &str, hint: &str| {
-        Diagnostic::error("evaluator", message, span, label).with_hint(hint.to_string())
-    };
-    if !is_sequence_space(space.searched) {
-        return Err(error(
-            format!(
-                "Penn Treebank trains language models; `{}` is not a sequence space",
-                space.searched.name()
-            ),
-            data.span,
-            "this data",
-            "search a space whose input is a `sequence` (enas_rnn, nb_nlp), or an image dataset",
-        ));
-    }
-    image_only_settings(spec)?;
-    if spec.amp == Some(Precision::Fp16) {
-        return Err(Diagnostic::error(
-            "evaluator",
-            "language models train in bf16 or float32: fp16 would need loss scaling".to_string(),
-            spec.span,
-            "this evaluator",
-        )
-        .with_hint("write `precision: bf16`"));
-    }
+    // `nas check` refused what a language model cannot do (eval_spec::check_together):
+    // image-only settings, fp16, accuracies, a space without `vocab` or a sequence input.
     let report = spec.report.unwrap_or(Some(TrainMetric::TestPpl));
-    for (metric, role) in [(Some(spec.reward), "measure"), (report, "report")] {
-        if let Some(m) = metric.filter(|m| !LmEvaluator::measures(*m)) {
-            return Err(error(
-                format!("a language model has no `{}` to {role}", m.name()),
-                spec.span,
-                "this evaluator",
-                "language models are scored by valid_ppl, valid_loss, test_ppl, test_loss, \
-                 train_ppl or train_loss",
-            ));
-        }
-    }
     let corpus = read_corpus(data, dir)?;
     let skeleton = space.searched.skeleton();
-    let has = |name: &str| skeleton.args.iter().any(|(n, _)| n == name);
-    if !has("vocab") {
-        return Err(error(
-            format!(
-                "`{}` has no `vocab` parameter to size it",
-                space.searched.name()
-            ),
-            space.span,
-            "this space",
-            "give the space a parameter `vocab: int` used by its embedding and decoder",
-        ));
-    }
     let mut wanted = vec![("vocab".to_string(), corpus.vocab.len() as i64)];
     if let Some(d) = spec.settings.size.channels {
-        if !has("d") {
-            return Err(error(
-                format!(
-                    "`{}` has no width parameter `d` for `channels`",
-                    space.searched.name()
-                ),
-                spec.span,
-                "this evaluator",
-                "drop `channels`, or name the space's own width",
-            ));
-        }
         wanted.push(("d".to_string(), d));
     }
     let lowered = space.lowered_with(wanted)?;
@@ -150,40 +90,6 @@ pub fn load_lm(
         report: report.map(|m| m.name().to_string()),
         identity,
     })
-}
-
-/// Refuses the settings that only mean something for images.
-fn image_only_settings(spec: &LmSpec<'_>) -> Result<(), Diagnostic> {
-    let config = &spec.settings.config;
-    let plain = TrainConfig::default();
-    let mut set = Vec::new();
-    if config.label_smoothing != plain.label_smoothing {
-        set.push("label_smoothing");
-    }
-    if config.augment.crop_padding != plain.augment.crop_padding {
-        set.push("crop_padding");
-    }
-    if config.augment.flip != plain.augment.flip {
-        set.push("flip");
-    }
-    if spec.settings.size.cells.is_some() {
-        set.push("cells");
-    }
-
-    if set.is_empty() {
-        return Ok(());
-    }
-    Err(Diagnostic::error(
-        "evaluator",
-        format!(
-            "{} only {} to image networks",
-            set.join(", "),
-            if set.len() == 1 { "applies" } else { "apply" }
-        ),
-        spec.span,
-        "this evaluator",
-    )
-    .with_hint("drop them when training on ptb"))
 }
 
 /// Penn Treebank from the data's `dir`, else the project's data folder's `ptb/`.

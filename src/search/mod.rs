@@ -30,6 +30,7 @@ pub mod runner;
 pub mod session;
 pub mod store;
 pub mod strategy;
+pub mod strategy_params;
 pub mod summary;
 pub mod surrogate;
 pub mod table;

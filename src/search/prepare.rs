@@ -5,8 +5,8 @@
 use super::experiment::{self, ExperimentSpec};
 use super::host::Limits;
 use super::runner::RunConfig;
-use super::strategy;
-use crate::syntax::{Diagnostic, SourceMap};
+use crate::syntax::ast::ExprKind;
+use crate::syntax::{Diagnostic, SourceMap, Span};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,7 +15,9 @@ use std::sync::Arc;
 pub struct Overrides {
     /// Which experiment of the file (default: the first).
     pub experiment: Option<String>,
-    /// Another strategy (the experiment's parameters are kept only when it names the same).
+    /// Another strategy, with its arguments as an experiment writes them
+    /// (`evolution(population: 3)`); without arguments, the experiment's own are kept only
+    /// when it names the same strategy.
     pub strategy: Option<String>,
     /// Parallel workers.
     pub workers: Option<usize>,
@@ -66,7 +68,7 @@ pub fn table_path(file: &str, experiment_dir: &Path) -> PathBuf {
 
 /// Checks and prepares the experiment in `path`.
 pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareError> {
-    let program = crate::check::check_file(path).map_err(|e| PrepareError {
+    let mut program = crate::check::check_file(path).map_err(|e| PrepareError {
         diagnostics: vec![super::runner::run_diagnostic(
             "io",
             format!("cannot read {}: {e}", path.display()),
@@ -74,17 +76,33 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         )],
         sources: SourceMap::new(),
     })?;
-    let fail = |d: Diagnostic| PrepareError {
-        diagnostics: vec![d],
-        sources: program.sources.clone(),
-    };
     if program.has_errors() {
         return Err(PrepareError {
             diagnostics: program.diagnostics.clone(),
             sources: program.sources.clone(),
         });
     }
-    let spec = experiment::read(&program, overrides.experiment.as_deref()).map_err(fail)?;
+    let spec = experiment::read(&mut program, overrides.experiment.as_deref());
+    let mut spec = spec.map_err(|diagnostics| PrepareError {
+        diagnostics,
+        sources: program.sources.clone(),
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    if let Some(text) = &overrides.strategy {
+        let (script, params) =
+            strategy_override(text, &spec, &dir, &mut program.sources).map_err(|diagnostics| {
+                PrepareError {
+                    diagnostics,
+                    sources: program.sources.clone(),
+                }
+            })?;
+        spec.script = script;
+        spec.params = params;
+    }
+    let fail = |d: Diagnostic| PrepareError {
+        diagnostics: vec![d],
+        sources: program.sources.clone(),
+    };
     let lower = |args: &[(String, i64)]| {
         crate::space::lower_space_with(&program, &spec.space.0, args).map_err(|d| {
             if d.primary_span().is_some() {
@@ -111,7 +129,6 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
             space.with_skeleton(skeleton)
         }
     };
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let space = Arc::new(space);
     let workers = overrides.workers.or(spec.workers).unwrap_or(1).max(1);
     let source = super::load_eval::SpaceSource {
@@ -131,19 +148,7 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
     )
     .map_err(fail)?;
     let (evaluator, report, evaluator_text) = (loaded.evaluator, loaded.report, loaded.identity);
-    let (strategy_name, params) = match &overrides.strategy {
-        Some(s) if *s != spec.strategy.0 => (s.clone(), Vec::new()),
-        _ => (spec.strategy.0.clone(), spec.params.clone()),
-    };
-    let lib = crate::paths::stdlib_dir();
-    let script = strategy::load(&strategy_name, &dir, lib.as_deref()).map_err(|e| {
-        let known = strategy::stdlib_names(lib.as_deref()).join(", ");
-        fail(
-            Diagnostic::error("strategy", e, spec.strategy.1, "this strategy").with_hint(format!(
-                "the stdlib strategies are {known}; or name your own `.rhai` file"
-            )),
-        )
-    })?;
+    let (script, params) = (spec.script.clone(), spec.params.clone());
     let fingerprint = digest(&format!(
         "{:?}|{:?}|{}|{}|{}|{params:?}|{:?}|{}|{workers}",
         space.decisions(),
@@ -180,4 +185,57 @@ pub fn digest(text: &str) -> String {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{h:016x}")
+}
+
+/// The strategy `nas run --strategy TEXT` names: `NAME`, `NAME(key: value, ..)` or a `.rhai`
+/// file (with or without arguments), the arguments written as in an experiment and checked
+/// against what the script declares, with diagnostics pointing into TEXT (added to
+/// `sources`). Without arguments, the experiment's own are kept when it names the same
+/// strategy.
+fn strategy_override(
+    text: &str,
+    spec: &ExperimentSpec,
+    dir: &Path,
+    sources: &mut SourceMap,
+) -> Result<experiment::BoundStrategy, Vec<Diagnostic>> {
+    let file = sources.add("--strategy", text);
+    let (head, args_text) = text.split_at(text.find('(').unwrap_or(text.len()));
+    let name = head.trim();
+    let lead = head.len() - head.trim_start().len();
+    let span = Span::new(file, lead..lead + name.len());
+    if name.is_empty() {
+        return Err(vec![Diagnostic::error(
+            "syntax",
+            "`--strategy` needs a strategy's name",
+            Span::new(file, 0..text.len()),
+            "no name",
+        )
+        .with_hint(
+            "write e.g. `--strategy evolution` or `--strategy \"evolution(population: 3)\"`",
+        )]);
+    }
+    if args_text.is_empty() && name == spec.strategy.0 {
+        return Ok((spec.script.clone(), spec.params.clone()));
+    }
+    let args = if args_text.is_empty() {
+        Vec::new()
+    } else {
+        // The arguments are parsed as the language parses a call; the name (which may be a
+        // path) is stood in for by as many `x`s, so that spans stay those of TEXT.
+        let call = format!("{}{args_text}", "x".repeat(head.len()));
+        match crate::syntax::parse_expr(file, &call)?.kind {
+            ExprKind::Ref(r) => r.args.map(|a| a.items).unwrap_or_default(),
+            _ => {
+                return Err(vec![Diagnostic::error(
+                    "syntax",
+                    "`--strategy` takes a name and its arguments",
+                    Span::new(file, 0..text.len()),
+                    "not a call",
+                )
+                .with_hint("write e.g. `--strategy \"evolution(population: 3)\"`")])
+            }
+        }
+    };
+    let mut problems = Vec::new();
+    experiment::bind_strategy(name, span, &args, dir, sources, &mut problems).ok_or(problems)
 }

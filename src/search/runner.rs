@@ -13,7 +13,6 @@ use crate::space::Space;
 use crate::syntax::{Diagnostic, SourceMap};
 use rhai::{Dynamic, Map};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,7 +53,9 @@ pub struct RunConfig {
     pub evaluator: Arc<dyn Evaluator>,
     /// The strategy script.
     pub strategy: Strategy,
-    /// Its parameters, in the order written.
+    /// The parameters the experiment gives, in the order written (checked against the
+    /// script's declaration by `nas check`); the runner adds the declared defaults of the
+    /// others.
     pub params: Vec<(String, Param)>,
     /// The limits of each run.
     pub budget: Budget,
@@ -123,14 +124,14 @@ pub fn best_of(trials: &[Trial], maximize: bool) -> Option<&Trial> {
 
 /// Runs `config` once per seed in `seeds`, appending to `store` (if any) and replaying what
 /// `loaded` holds; seeds whose run the store shows as ended are not run again. Returns each
-/// seed's result and the strategy parameters the script never read.
+/// seed's result.
 pub fn run(
     config: &RunConfig,
     seeds: &[u64],
     store: Option<TrialStore>,
     mut loaded: Loaded,
     observer: Rc<RefCell<dyn Observer>>,
-) -> Result<(Vec<SeedResult>, Vec<String>), RunError> {
+) -> Result<Vec<SeedResult>, RunError> {
     let (sources, file) = strategy::source_map(&config.strategy);
     let fail = |d: Diagnostic| RunError {
         diagnostics: vec![d],
@@ -144,12 +145,14 @@ pub fn run(
     );
     let ast = strategy::compile(&compiler, &config.strategy, file).map_err(|d| fail(*d))?;
     let store = store.map(|s| Rc::new(RefCell::new(s)));
-    let params: Map = config
-        .params
+    let declared =
+        super::strategy_params::declarations(&config.strategy.source, file).map_err(fail)?;
+    let params: Map = declared
         .iter()
-        .map(|(k, v)| (k.as_str().into(), v.to_dynamic()))
+        .map(|d| (d.name.as_str(), &d.default))
+        .chain(config.params.iter().map(|(k, v)| (k.as_str(), v)))
+        .map(|(k, v)| (k.into(), v.to_dynamic()))
         .collect();
-    let mut read = BTreeSet::new();
     let mut results = Vec::new();
     // One engine serves every seed (building one registers the whole host API, which cost
     // about a millisecond per seed); its clocks and counters are reset before each run.
@@ -206,7 +209,6 @@ pub fn run(
         let ctx = new_ctx(config, seed, session, &params, Rc::clone(&host_time));
         let ending = strategy::run(&engine, &ast, ctx.clone());
         let drained = ctx.0.session.borrow_mut().drain();
-        read.extend(ctx.0.read_params.borrow().iter().cloned());
         let reason = match (&ending, &drained) {
             (_, Err(Stop::Io(e))) | (Ending::Stopped(Stop::Io(e)), _) => {
                 return Err(fail(store_diagnostic(e.clone(), &sources)));
@@ -244,13 +246,7 @@ pub fn run(
         observer.borrow_mut().seed_done(&result);
         results.push(result);
     }
-    let unread = config
-        .params
-        .iter()
-        .map(|(k, _)| k.clone())
-        .filter(|k| !read.contains(k))
-        .collect();
-    Ok((results, unread))
+    Ok(results)
 }
 
 fn new_ctx(
@@ -269,7 +265,6 @@ fn new_ctx(
         },
         archs: RefCell::new(Vec::new()),
         params: params.clone(),
-        read_params: RefCell::new(BTreeSet::new()),
         workers: config.workers.max(1),
         stop: RefCell::new(None),
         host_time,

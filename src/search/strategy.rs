@@ -9,7 +9,7 @@ use rhai::{Engine, EvalAltResult, ParseError, Position, AST};
 use std::path::{Path, PathBuf};
 
 /// A loaded strategy script.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Strategy {
     /// Its name (the file stem).
     pub name: String,
@@ -63,6 +63,15 @@ pub fn stdlib_names(stdlib: Option<&Path>) -> Vec<String> {
     names
 }
 
+/// How diagnostics name the script at `path`: `stdlib/strategies/NAME.rhai` for the
+/// stdlib's (as imports name stdlib files), else the path.
+pub fn shown(path: &Path, stdlib: Option<&Path>) -> String {
+    match stdlib.and_then(|lib| path.strip_prefix(lib).ok()) {
+        Some(rest) => Path::new("stdlib").join(rest).display().to_string(),
+        None => path.display().to_string(),
+    }
+}
+
 /// Reads the first existing candidate for `name`; the error lists where it looked.
 pub fn load(name: &str, experiment_dir: &Path, stdlib: Option<&Path>) -> Result<Strategy, String> {
     let places = candidates(name, experiment_dir, stdlib);
@@ -82,7 +91,7 @@ pub fn load(name: &str, experiment_dir: &Path, stdlib: Option<&Path>) -> Result<
             });
         }
     }
-    let looked: Vec<String> = places.iter().map(|p| p.display().to_string()).collect();
+    let looked: Vec<String> = places.iter().map(|p| shown(p, stdlib)).collect();
     Err(format!(
         "no strategy `{name}` (looked in {})",
         looked.join(", ")
@@ -117,6 +126,18 @@ pub fn compile(engine: &Engine, strategy: &Strategy, file: FileId) -> Result<AST
         ));
     }
     Ok(ast)
+}
+
+/// Compiles `strategy` (the file `file` of a source map) as the runner will, without running
+/// it: a syntax error or a missing `fn search(ctx)` is a diagnostic in the script.
+pub fn check_script(strategy: &Strategy, file: FileId) -> Result<(), Box<Diagnostic>> {
+    let engine = super::host::engine(
+        &super::host::Limits::default(),
+        std::rc::Rc::new(std::cell::Cell::new(std::time::Duration::ZERO)),
+        std::rc::Rc::new(|_: &str| {}),
+        &super::host::Trace::default(),
+    );
+    compile(&engine, strategy, file).map(|_| ())
 }
 
 /// Runs the script's `search(ctx)`.
@@ -260,6 +281,13 @@ fn message_of(e: &EvalAltResult) -> String {
 /// A source map holding just the strategy, with the script's file id.
 pub fn source_map(strategy: &Strategy) -> (SourceMap, FileId) {
     let mut map = SourceMap::new();
-    let id = map.add(strategy.path.display().to_string(), strategy.source.clone());
+    let id = map.add(strategy.shown(), strategy.source.clone());
     (map, id)
+}
+
+impl Strategy {
+    /// How diagnostics name the script (see [`shown`]).
+    pub fn shown(&self) -> String {
+        shown(&self.path, crate::paths::stdlib_dir().as_deref())
+    }
 }

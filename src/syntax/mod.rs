@@ -15,7 +15,7 @@ pub mod suggest;
 pub mod token;
 
 pub use diagnostic::{Diagnostic, Label, Severity};
-pub use parser::{parse, parse_recovering, Parsed, MAX_CHAIN, MAX_EXPR_DEPTH};
+pub use parser::{parse, parse_expr, parse_recovering, Parsed, MAX_CHAIN, MAX_EXPR_DEPTH};
 pub use source::{SourceFile, SourceMap};
 pub use span::{FileId, Span};
 

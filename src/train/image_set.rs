@@ -71,6 +71,26 @@ impl ImageSet {
         }
     }
 
+    /// The images resized to `side`×`side` pixels (bilinear), as a new set sharing the
+    /// labels and the normalisation (resizing leaves the per-channel statistics nearly as
+    /// they were).
+    pub fn resized(&self, side: i64) -> Result<ImageSet, TchError> {
+        let pixels = self
+            .pixels
+            .f_to_kind(Kind::Float)?
+            .f_upsample_bilinear2d([side, side], false, None, None)?
+            .f_round()?
+            .f_clamp(0.0, 255.0)?
+            .f_to_kind(Kind::Uint8)?;
+        Ok(ImageSet {
+            pixels,
+            labels: self.labels.shallow_clone(),
+            classes: self.classes,
+            mean: self.mean.clone(),
+            std: self.std.clone(),
+        })
+    }
+
     /// Normalises `[B, C, H, W]` float pixels in 0..1 with the set's per-channel statistics.
     pub fn normalise(&self, images: &Tensor) -> Result<Tensor, TchError> {
         let c = self.mean.len() as i64;
@@ -127,6 +147,23 @@ mod tests {
             mean: vec![0.5],
             std: vec![0.25],
         }
+    }
+
+    #[test]
+    fn resizing_keeps_labels_and_interpolates() {
+        let constant = ImageSet {
+            pixels: Tensor::full([3, 1, 2, 2], 200, (Kind::Uint8, Device::Cpu)),
+            ..set(3)
+        };
+        let big = constant.resized(5).expect("resizes");
+        assert_eq!(big.pixels.size(), [3, 1, 5, 5]);
+        assert_eq!(big.pixels.kind(), Kind::Uint8);
+        assert!(big.labels.equal(&constant.labels));
+        let values = Vec::<u8>::try_from(&big.pixels.flatten(0, -1)).expect("bytes");
+        assert!(values.iter().all(|&v| v == 200), "{values:?}");
+        let ramp = set(1).resized(4).expect("resizes");
+        let values = Vec::<u8>::try_from(&ramp.pixels.flatten(0, -1)).expect("bytes");
+        assert_eq!((values[0], values[15]), (0, 3), "corners keep their values");
     }
 
     #[test]

@@ -13,7 +13,7 @@ op avg_pool_3x3(stride: int = 1) = avg_pool(3, stride: stride)
 op skip_connect = skip
 
 choice darts_op(c: int) = sep_conv_3x3(c) | sep_conv_5x5(c) | dil_conv_3x3(c) | dil_conv_5x5(c)
-                        | max_pool_3x3 | avg_pool_3x3 | skip_connect
+    | max_pool_3x3 | avg_pool_3x3 | skip_connect
 
 cell darts_normal(c: int) {
     input  c0, c1
@@ -38,8 +38,7 @@ cell darts_reduce(c: int, stride: int = 2) {
 
 space darts(c: int = 16, n: int = 6, classes: int = 10) {
     input image(3, 32, 32)
-    conv(3 * c, 3) >> batchnorm
-    >> darts_normal(c) * n      >> darts_reduce(2 * c)
-    >> darts_normal(2 * c) * n  >> darts_reduce(4 * c)
-    >> darts_normal(4 * c) * n  >> global_avg_pool >> linear(classes)
+    conv(3 * c, 3) >> batchnorm >> darts_normal(c) * n >> darts_reduce(2 * c)
+        >> darts_normal(2 * c) * n >> darts_reduce(4 * c) >> darts_normal(4 * c) * n
+        >> global_avg_pool >> linear(classes)
 }

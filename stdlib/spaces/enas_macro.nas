@@ -9,7 +9,8 @@ op sep_conv_5x5(c: int) = relu >> sep_conv(c, 5) >> batchnorm
 op max_pool_3x3 = max_pool(3)
 op avg_pool_3x3 = avg_pool(3)
 
-choice enas_op(c: int) = conv_3x3(c) | conv_5x5(c) | sep_conv_3x3(c) | sep_conv_5x5(c) | max_pool_3x3 | avg_pool_3x3
+choice enas_op(c: int) = conv_3x3(c) | conv_5x5(c) | sep_conv_3x3(c) | sep_conv_5x5(c)
+    | max_pool_3x3 | avg_pool_3x3
 
 cell enas_macro_net(c: int) {
     input  x

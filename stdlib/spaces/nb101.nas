@@ -26,8 +26,7 @@ cell nb101_cell(c: int) {
 
 space nb101(c: int = 128, cells: int = 3, classes: int = 10) {
     input image(3, 32, 32)
-    conv(c, 3) >> batchnorm >> relu
-    >> nb101_cell(c) * cells      >> max_pool(3, stride: 2)
-    >> nb101_cell(2 * c) * cells  >> max_pool(3, stride: 2)
-    >> nb101_cell(4 * c) * cells  >> global_avg_pool >> linear(classes)
+    conv(c, 3) >> batchnorm >> relu >> nb101_cell(c) * cells >> max_pool(3, stride: 2)
+        >> nb101_cell(2 * c) * cells >> max_pool(3, stride: 2) >> nb101_cell(4 * c) * cells
+        >> global_avg_pool >> linear(classes)
 }

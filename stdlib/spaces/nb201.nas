@@ -20,8 +20,7 @@ cell nb201_cell(c: int) {
 # All instances of the cell share one genotype.
 space nb201(c: int = 16, n: int = 5, classes: int = 10) {
     input image(3, 32, 32)
-    conv(c, 3) >> batchnorm
-    >> nb201_cell(c) * n       >> resblock(2 * c, stride: 2)
-    >> nb201_cell(2 * c) * n   >> resblock(4 * c, stride: 2)
-    >> nb201_cell(4 * c) * n   >> batchnorm >> relu >> global_avg_pool >> linear(classes)
+    conv(c, 3) >> batchnorm >> nb201_cell(c) * n >> resblock(2 * c, stride: 2)
+        >> nb201_cell(2 * c) * n >> resblock(4 * c, stride: 2) >> nb201_cell(4 * c) * n >> batchnorm
+        >> relu >> global_avg_pool >> linear(classes)
 }

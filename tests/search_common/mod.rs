@@ -203,7 +203,7 @@ pub fn run_with(
     loaded: Loaded,
 ) -> Result<(Vec<SeedResult>, Rc<RefCell<Collected>>), RunError> {
     let seen = Rc::new(RefCell::new(Collected::default()));
-    let (results, _) = runner::run(config, seeds, store, loaded, seen.clone())?;
+    let results = runner::run(config, seeds, store, loaded, seen.clone())?;
     Ok((results, seen))
 }
 

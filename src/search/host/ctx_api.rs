@@ -39,6 +39,16 @@ pub fn register(engine: &mut Engine) {
         .register_get("workers", |c: &mut Ctx| c.0.workers as INT)
         .register_get("clock", |c: &mut Ctx| c.0.session.borrow().clock())
         .register_fn("param", param)
+        .register_fn(
+            "param",
+            |_: &mut Ctx, name: &str, _: Dynamic| -> RhaiResult<Dynamic> {
+                Err(script_error(format!(
+                "`ctx.param` takes the parameter's name only: declare `{name}` with its type and \
+                 default in the script's `// Parameters:` header, and read it with \
+                 `ctx.param(\"{name}\")`"
+            )))
+            },
+        )
         .register_fn("evaluate", |c: &mut Ctx, a: ArchHandle| {
             evaluate(c, a, None)
         })
@@ -88,26 +98,16 @@ fn trial_text(t: &TrialHandle) -> String {
     }
 }
 
-/// `ctx.param(name, default)`: the strategy line's value, or `default` when it is absent.
-/// A value of another type than the default is an error (ints are accepted for floats).
-fn param(c: &mut Ctx, name: &str, default: Dynamic) -> RhaiResult<Dynamic> {
-    c.0.read_params.borrow_mut().insert(name.to_string());
-    let Some(v) = c.0.params.get(name) else {
-        return Ok(default);
-    };
-    if default.is_unit() || v.type_id() == default.type_id() {
-        return Ok(v.clone());
-    }
-    if default.is_float() {
-        if let Ok(i) = v.as_int() {
-            return Ok(Dynamic::from_float(i as FLOAT));
-        }
-    }
-    Err(script_error(format!(
-        "strategy parameter `{name}` is a {}, but this strategy expects a {}",
-        v.type_name(),
-        default.type_name()
-    )))
+/// `ctx.param(name)`: the parameter `name` as the experiment gives it, else the default the
+/// script's `// Parameters:` header declares (`nas check` checked names and types against
+/// that header; see [`crate::search::strategy_params`]).
+fn param(c: &mut Ctx, name: &str) -> RhaiResult<Dynamic> {
+    c.0.params.get(name).cloned().ok_or_else(|| {
+        script_error(format!(
+            "the strategy reads the parameter `{name}`, which its `// Parameters:` header \
+             does not declare (declare it as `//   {name}: int = 10   what it does`)"
+        ))
+    })
 }
 
 /// Runs `f` on the session, counting its time as host time; a stop ends the script.

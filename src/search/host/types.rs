@@ -7,7 +7,6 @@ use super::super::trial::Trial;
 use crate::space::{Architecture, Space};
 use rhai::{Dynamic, Map};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,10 +78,8 @@ pub struct CtxState {
     pub space: SpaceHandle,
     /// The architecture of every submitted trial, by id.
     pub archs: RefCell<Vec<ArchHandle>>,
-    /// The parameters from the experiment's strategy line.
+    /// Every parameter the script declares: the experiment's value or the default.
     pub params: Map,
-    /// Which parameters the script read (to warn about the others).
-    pub read_params: RefCell<BTreeSet<String>>,
     /// The number of workers.
     pub workers: usize,
     /// Why the host stopped the script, when it did.

@@ -109,6 +109,26 @@ pub fn parse_recovering(file: FileId, text: &str) -> Parsed {
     parse_with(file, text, false)
 }
 
+/// Lexes and parses `text` as one expression (what an argument or an experiment entry
+/// holds: `evolution(population: 3)`), for text given outside a file, such as a command-line
+/// option. Returns the expression, or the diagnostics saying why it is not one.
+pub fn parse_expr(file: FileId, text: &str) -> Result<super::ast::Expr, Vec<Diagnostic>> {
+    let lexed = lex(file, text);
+    if lexed.refused || !lexed.diagnostics.is_empty() {
+        return Err(lexed.diagnostics);
+    }
+    let eoi = Span::new(file, text.len()..text.len());
+    let input = lexed.tokens.as_slice().split_token_span(eoi);
+    let (output, errors) = expr::expr::<_, Rich<'_, Token<'_>, Span>>()
+        .then_ignore(end())
+        .parse(input)
+        .into_output_errors();
+    match output {
+        Some(e) if errors.is_empty() => Ok(e),
+        _ => Err(errors.iter().map(syntax_diagnostic).collect()),
+    }
+}
+
 /// [`parse`], trying the fast path first when `fast` is set.
 fn parse_with(file: FileId, text: &str, fast: bool) -> Parsed {
     let lexed = lex(file, text);

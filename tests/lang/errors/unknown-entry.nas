@@ -7,4 +7,6 @@ experiment e {
     space s
     stratgy evolution(population: 10)
     budget trials: 10, hours: 2
+    evaluate table(file: "results.csv")
+    objective maximize acc
 }
