@@ -281,6 +281,7 @@ mod tests {
 
     #[test]
     fn the_table_round_trips_through_its_file_and_measures_only_what_it_lacks() {
+        let _generator = crate::test_generator();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/latency.csv");
         let mut table = LatencyTable::load(&path).unwrap();
@@ -326,6 +327,7 @@ mod tests {
 
     #[test]
     fn measuring_gives_a_positive_time_and_expected_latency_weighs_by_softmax() {
+        let _generator = crate::test_generator();
         let ms = measure(&Identity, [1, 2, 4, 4], Device::Cpu).unwrap();
         assert!(ms >= 0.0 && ms.is_finite());
         assert!(device_key(Device::Cpu).starts_with("cpu/threads="));

@@ -197,6 +197,7 @@ mod tests {
 
     #[test]
     fn darts_weights_are_the_softmax_without_none() {
+        let _generator = crate::test_generator();
         let alpha = Tensor::from_slice(&[0.0f64, 1.0, 2.0, 3.0, 4.0])
             .repeat([6, 1])
             .set_requires_grad(true);
@@ -215,6 +216,7 @@ mod tests {
 
     #[test]
     fn gdas_picks_one_op_whose_weight_is_one_and_passes_gradients_to_alpha() {
+        let _generator = crate::test_generator();
         tch::manual_seed(3);
         let alpha =
             (Tensor::randn([6, 5], (Kind::Double, Device::Cpu)) * 3.0).set_requires_grad(true);
@@ -241,6 +243,7 @@ mod tests {
 
     #[test]
     fn snas_weighs_every_op_softly_and_sharpens_as_the_temperature_falls() {
+        let _generator = crate::test_generator();
         tch::manual_seed(4);
         let alpha = Tensor::from_slice(&[0.0f64, 0.5, 1.0, 2.0, 0.0])
             .repeat([6, 1])
@@ -302,6 +305,7 @@ mod tests {
 
     #[test]
     fn gdas_rows_never_pick_padding_weigh_one_and_pass_gradients_to_alpha() {
+        let _generator = crate::test_generator();
         tch::manual_seed(11);
         let (alpha, mask, live, lens) = ragged();
         let mut seen = [[false; 4]; 3];
@@ -338,6 +342,7 @@ mod tests {
 
     #[test]
     fn snas_rows_weigh_live_ops_summing_to_one_padding_zero() {
+        let _generator = crate::test_generator();
         tch::manual_seed(12);
         let (alpha, mask, live, lens) = ragged();
         let mix = snas_rows(&alpha, Some(&mask), &live, 0.7).unwrap();
@@ -368,6 +373,7 @@ mod tests {
 
     #[test]
     fn nb201_gdas_draws_one_uniform_tensor_of_alphas_shape_first() {
+        let _generator = crate::test_generator();
         // The seeded order NB201's results rest on: the sample is argmax((α + g)/τ) with g
         // from one rand_like(α) drawn before anything else.
         let alpha = Tensor::randn([6, 5], (Kind::Double, Device::Cpu));

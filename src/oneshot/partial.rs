@@ -121,6 +121,7 @@ mod tests {
 
     #[test]
     fn the_shuffle_interleaves_the_groups() {
+        let _generator = crate::test_generator();
         let x = Tensor::arange(8, (Kind::Double, Device::Cpu))
             .view([1, 8, 1, 1])
             .expand([1, 8, 2, 2], false);
@@ -132,6 +133,7 @@ mod tests {
 
     #[test]
     fn a_partial_edge_runs_a_quarter_of_the_channels_and_bypasses_the_rest() {
+        let _generator = crate::test_generator();
         let x = Tensor::arange(8, (Kind::Double, Device::Cpu))
             .view([1, 8, 1, 1])
             .expand([1, 8, 2, 2], false);

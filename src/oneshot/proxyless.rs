@@ -229,6 +229,7 @@ mod tests {
 
     #[test]
     fn draws_follow_the_probabilities_and_gate_pairs_are_distinct() {
+        let _generator = crate::test_generator();
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let row = vec![0.1, 0.0, 0.6, 0.3, 0.0];
         let mut counts = [0usize; 5];
@@ -262,6 +263,7 @@ mod tests {
 
     #[test]
     fn gates_are_binary_and_their_gradient_is_the_papers_estimate() {
+        let _generator = crate::test_generator();
         let alpha = Tensor::from_slice(&[0.3f64, -0.2, 0.7, 0.1, 0.4])
             .repeat([6, 1])
             .set_requires_grad(true);
@@ -314,6 +316,7 @@ mod tests {
 
     #[test]
     fn rescaling_keeps_the_pairs_total_probability() {
+        let _generator = crate::test_generator();
         let old = vec![vec![0.0, 1.0, 2.0, 3.0, 4.0]; 6];
         let flat: Vec<f64> = old.concat();
         let alpha = Tensor::from_slice(&flat).view([6, 5]);

@@ -622,6 +622,7 @@ mod tests {
 
     #[test]
     fn pc_darts_steps_train_alpha_and_beta_on_nb201_and_the_darts_space() {
+        let _generator = crate::test_generator();
         let mut s = search(&space("nb201", 4), pc(2), SearchConfig::darts(16, 9));
         let before = s.edge_weights().unwrap();
         // Node 1's only edge weighs 1; nodes 2 and 3 split 1 over their edges.
@@ -676,6 +677,7 @@ mod tests {
 
     #[test]
     fn proxyless_steps_sample_paths_move_alpha_and_the_latency_term_favours_cheap_ops() {
+        let _generator = crate::test_generator();
         let config = SearchConfig {
             latency_weight: 50.0,
             arch_lr: 0.05,
@@ -735,6 +737,7 @@ mod tests {
 
     #[test]
     fn a_diverging_search_is_an_error_not_a_panic() {
+        let _generator = crate::test_generator();
         let mut s = search(
             &space("nb201", 4),
             SupernetOptions::default(),

@@ -279,6 +279,7 @@ mod tests {
 
     #[test]
     fn a_mask_weighs_each_remaining_op_equally_skips_none_and_one_op_per_row_is_a_cell() {
+        let _generator = crate::test_generator();
         let net = tiny();
         let rows = net.rows();
         let mut alive = net.full();
@@ -312,6 +313,7 @@ mod tests {
 
     #[test]
     fn scores_are_per_initialisation_repeatable_and_depend_on_the_mask() {
+        let _generator = crate::test_generator();
         let net = tiny();
         let full = net.full();
         let k = net.ntk(&full).unwrap();
@@ -333,6 +335,7 @@ mod tests {
 
     #[test]
     fn enas_macro_prunes_op_rows_and_any_of_members() {
+        let _generator = crate::test_generator();
         tch::manual_seed(1);
         let images = Tensor::randn([4, 3, 8, 8], (Kind::Float, Device::Cpu));
         let patches = Tensor::randn([20, 1, 3, 3], (Kind::Float, Device::Cpu));
@@ -374,6 +377,7 @@ mod tests {
 
     #[test]
     fn bad_inputs_are_errors() {
+        let _generator = crate::test_generator();
         let images = Tensor::zeros([1, 3, 8, 8], (Kind::Float, Device::Cpu));
         let patches = Tensor::zeros([4, 1, 3, 3], (Kind::Float, Device::Cpu));
         let config = TenasConfig {
