@@ -1,4 +1,5 @@
-//! Times one step of one-shot search on the NAS-Bench-201 supernet: an architecture step on a
+//! Times one step of one-shot search on the NAS-Bench-201 supernet (compiled from the stdlib
+//! space, `c` and `n` set by `--channels` and `--cells`): an architecture step on a
 //! validation batch followed by a weight step on a training batch, as the stdlib strategies
 //! take them. `benches/oneshot_vs_pytorch.py` runs it beside a PyTorch implementation of the
 //! same step on the same torch install and reports the ratio.
@@ -14,7 +15,7 @@
 //! and the process's peak resident memory once the supernet and data are set up and after the
 //! steps.
 
-use nas::oneshot::{Mode, OneShotSearch, SearchConfig, SupernetConfig};
+use nas::oneshot::{Mode, OneShotSearch, SearchConfig, Supernet};
 use nas::train::image_set::ImageSet;
 use std::time::Instant;
 use tch::{Kind, Tensor};
@@ -113,14 +114,16 @@ fn run(o: &Options) -> Result<(), String> {
     let batches = (o.steps + o.warmup) as i64 + 1;
     let train = random_images(o.batch * batches);
     let valid = random_images(o.batch * batches);
-    let net = SupernetConfig {
-        channels: o.channels,
-        cells: o.cells,
-        classes: 10,
-        in_channels: 3,
-    };
-    let config = SearchConfig::darts(net, o.batch, o.seed);
-    let mut search = OneShotSearch::new(config, train, valid).map_err(|e| e.to_string())?;
+    let args = [
+        ("c".to_string(), o.channels),
+        ("n".to_string(), o.cells as i64),
+        ("classes".to_string(), 10),
+    ];
+    let space = nas::space::load_space_with("nb201", &args)?;
+    let net = Supernet::new(&space, 3, tch::Device::Cpu, Kind::Float, o.seed as i64)
+        .map_err(|e| e.to_string())?;
+    let config = SearchConfig::darts(o.batch, o.seed);
+    let mut search = OneShotSearch::new(net, train, valid, &config).map_err(|e| e.to_string())?;
     search.set_mode(mode);
     let mut step = || -> Result<(), String> {
         search.alpha_step(order).map_err(|e| e.to_string())?;

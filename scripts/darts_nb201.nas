@@ -1,5 +1,5 @@
 # One-shot search on the NAS-Bench-201 space with Fashion-MNIST (28×28, 10 classes) on the
-# CPU: a small supernet (8 channels, one cell per stage) trains on 2,000 images while α trains
+# CPU: a small supernet compiled from the space (8 channels, one cell per stage) trains on 2,000 images while α trains
 # on another 2,000; the derived cell is then looked up in the benchmark's table, whose
 # `cifar10_test_200` (CIFAR-10 test accuracy after 200 epochs) is the report — the classic
 # check of whether the search collapses towards skip connections and pooling.
@@ -15,7 +15,7 @@
 #   nas run scripts/darts_nb201.nas --experiment spos
 #
 # ProxylessNAS measures its op latencies on this machine once and caches them in latency.csv
-# of NAS_CACHE (else ~/.cache/nas), keyed by device, op and input shape.
+# of NAS_CACHE (else ~/.cache/nas), keyed by device, op spec and input shape.
 #
 # The table is read from the project's data folder (data/, or NAS_DATA); Fashion-MNIST
 # from NAS_FASHION_MNIST or /usr/share/datasets/fashion-mnist.
@@ -25,7 +25,7 @@ import "stdlib/spaces/nb201.nas"
 experiment darts_first_order {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
-    strategy  darts(order: 1, epochs: 6)
+    strategy  darts(order: 1, epochs: 6, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
@@ -33,7 +33,7 @@ experiment darts_first_order {
 experiment darts_second_order {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
-    strategy  darts(order: 2, epochs: 3)
+    strategy  darts(order: 2, epochs: 3, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
@@ -41,7 +41,7 @@ experiment darts_second_order {
 experiment gdas {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
-    strategy  gdas(epochs: 30, tau_max: 10.0, tau_min: 0.1)
+    strategy  gdas(epochs: 30, tau_max: 10.0, tau_min: 0.1, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
@@ -49,7 +49,7 @@ experiment gdas {
 experiment snas {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
-    strategy  snas(epochs: 10, tau_max: 1.0, tau_min: 0.03)
+    strategy  snas(epochs: 10, tau_max: 1.0, tau_min: 0.03, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
@@ -57,7 +57,7 @@ experiment snas {
 experiment pc_darts {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
-    strategy  pc_darts(partial: 4, channels: 16, epochs: 6, warmup: 1)
+    strategy  pc_darts(partial: 4, channels: 16, cells: 1, epochs: 6, warmup: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
@@ -65,7 +65,7 @@ experiment pc_darts {
 experiment enas {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
-    strategy  enas(epochs: 6, controller_steps: 50, candidates: 20)
+    strategy  enas(epochs: 6, controller_steps: 50, candidates: 20, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
@@ -73,7 +73,7 @@ experiment enas {
 experiment proxyless {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
-    strategy  proxyless(epochs: 6, warmup: 1, latency_weight: 0.1)
+    strategy  proxyless(epochs: 6, warmup: 1, latency_weight: 0.1, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
@@ -81,7 +81,7 @@ experiment proxyless {
 experiment rsps {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
-    strategy  rsps(epochs: 6, candidates: 100)
+    strategy  rsps(epochs: 6, candidates: 100, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
@@ -89,7 +89,7 @@ experiment rsps {
 experiment spos {
     space     nb201
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
-    strategy  spos(epochs: 6, population: 20, generations: 5)
+    strategy  spos(epochs: 6, population: 20, generations: 5, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }

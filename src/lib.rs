@@ -25,3 +25,11 @@ pub mod trainfree;
 /// parse + check time). libtorch's tensors keep their own allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Unit tests that seed or draw from libtorch's one global generator hold this lock: run in
+/// parallel, one test's draws could land between another's seed and its own draws.
+#[cfg(test)]
+pub(crate) fn test_generator() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -9,7 +9,7 @@
 
 mod oneshot_common;
 use nas::compile::catalog::{build_arch, NetworkSize};
-use nas::oneshot::{IrSearch, IrSupernet, SearchConfig, Supernet, SupernetConfig};
+use nas::oneshot::{OneShotSearch, SearchConfig, Supernet};
 use nas::space::{load_space_with, Architecture, Domain, Source, Space, StepKind, Value};
 use oneshot_common::toy;
 use std::collections::HashSet;
@@ -74,7 +74,7 @@ fn path_prefixes(space: &Space, arch: &Architecture) -> HashSet<String> {
     out
 }
 
-fn row(net: &IrSupernet, name: &str) -> usize {
+fn row(net: &Supernet, name: &str) -> usize {
     net.rows()
         .rows()
         .iter()
@@ -86,7 +86,7 @@ fn row(net: &IrSupernet, name: &str) -> usize {
 fn the_darts_space_compiles_into_one_supernet_with_a_row_per_candidate_edge() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let s = space("darts", 4, 3);
-    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
     // Per cell 2 + 3 + 4 + 5 = 14 candidate edges, normal and reduce: 28 rows of 7 ops.
     assert_eq!(net.alpha().size(), [28, 7]);
     assert!(net.alpha().requires_grad());
@@ -117,7 +117,7 @@ fn the_darts_space_compiles_into_one_supernet_with_a_row_per_candidate_edge() {
 fn a_path_through_the_supernet_is_the_single_architecture() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let s = space("darts", 4, 3);
-    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Double, 1).unwrap();
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Double, 1).unwrap();
     let mut rng = nas::space::rng(5);
     for _ in 0..2 {
         let arch = s.sample(&mut rng).unwrap();
@@ -189,21 +189,12 @@ fn darts_steps_move_alpha_and_the_weights_and_derive_a_valid_architecture() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     tch::set_num_threads(1);
     let s = space("darts", 4, 2);
-    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 2).unwrap();
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 2).unwrap();
     let config = SearchConfig {
         arch_lr: 0.05,
-        ..SearchConfig::darts(
-            SupernetConfig {
-                channels: 4,
-                cells: 1,
-                classes: 2,
-                in_channels: 1,
-            },
-            8,
-            3,
-        )
+        ..SearchConfig::darts(8, 3)
     };
-    let mut search = IrSearch::new(net, toy(16, 1), toy(16, 2), &config).unwrap();
+    let mut search = OneShotSearch::new(net, toy(16, 1), toy(16, 2), &config).unwrap();
     let alpha0 = search.supernet().alpha().copy();
     let weights0: Vec<Tensor> = search
         .supernet()
@@ -244,7 +235,7 @@ fn darts_steps_move_alpha_and_the_weights_and_derive_a_valid_architecture() {
 fn deriving_keeps_the_inputs_whose_strongest_op_weighs_most() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let s = space("darts", 4, 3);
-    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
     let alpha = Tensor::zeros([28, 7], (Kind::Float, Device::Cpu));
     // Node n1 of the normal cell reads c0, c1, n0: n0's edge is strongly sep_conv_5x5 (1),
     // c1's strongly max_pool_3x3 (4), c0's flat. The picked inputs are {c1, n0}, in that
@@ -278,30 +269,24 @@ fn deriving_keeps_the_inputs_whose_strongest_op_weighs_most() {
 }
 
 #[test]
-fn nb201_through_the_generic_builder_matches_the_hand_written_supernet() {
+fn nb201_compiles_into_a_row_per_edge_with_every_candidate_op() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let s = space("nb201", 4, 3);
-    let ir = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
-    let config = SupernetConfig {
-        channels: 4,
-        cells: 1,
-        classes: 3,
-        in_channels: 1,
-    };
-    let hand = Supernet::new(config, Device::Cpu, Kind::Float, 0).unwrap();
-    // One row per edge decision, NB201's five ops each: the hand-written α's shape.
-    assert_eq!(ir.alpha().size(), hand.alpha().size());
-    // The same candidate convolutions on every edge of every cell (the batch norms differ:
-    // the hand-written search ops have no learned scale and shift, DARTS' convention).
-    let convs = |named: Vec<(String, Tensor)>| -> (usize, i64) {
-        let w: Vec<i64> = named
-            .iter()
-            .filter(|(n, _)| n.contains(".edges.") && n.ends_with("conv.weight"))
-            .map(|(_, t)| t.numel() as i64)
-            .collect();
-        (w.len(), w.iter().sum())
-    };
-    assert_eq!(convs(ir.named_weights()), convs(hand.named_weights()));
+    let ir = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
+    // One row per edge decision, NB201's five ops each.
+    assert_eq!(ir.alpha().size(), [6, 5]);
+    // Every edge of every cell (3 stages, one cell each) holds a 1×1 and a 3×3 conv of the
+    // stage's channels: Σ 6·(c² + 9c²) over c = 4, 8, 16.
+    let conv: i64 = ir
+        .named_weights()
+        .iter()
+        .filter(|(n, _)| n.contains(".edges.") && n.ends_with("conv.weight"))
+        .map(|(_, t)| t.numel() as i64)
+        .sum();
+    assert_eq!(
+        conv,
+        [4i64, 8, 16].iter().map(|c| 6 * 10 * c * c).sum::<i64>()
+    );
     // `none` is never derived: with it strongest everywhere, the next op is taken.
     let alpha = Tensor::zeros([6, 5], (Kind::Float, Device::Cpu));
     let _ = alpha.narrow(1, 0, 1).fill_(5.0);
@@ -331,7 +316,7 @@ fn spaces_a_supernet_cannot_mix_are_errors_that_name_the_decision() {
     for (spec, why) in cases {
         let s = nas::space::load_space(spec).unwrap_or_else(|e| panic!("{e}"));
         let name = s.name().to_string();
-        let err = IrSupernet::new(&s, 3, Device::Cpu, Kind::Float, 0)
+        let err = Supernet::new(&s, 3, Device::Cpu, Kind::Float, 0)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -346,7 +331,7 @@ fn spaces_a_supernet_cannot_mix_are_errors_that_name_the_decision() {
     // The other stdlib image space it cannot mix (MobileNetV2's searched depths) is refused
     // with its reason, never a panic (NAS-Bench-101 compiles: tests/oneshot_ir_nb101.rs).
     let s = nas::space::load_space("mobilenet_v2").unwrap_or_else(|e| panic!("{e}"));
-    let err = IrSupernet::new(&s, 3, Device::Cpu, Kind::Float, 0)
+    let err = Supernet::new(&s, 3, Device::Cpu, Kind::Float, 0)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
@@ -356,13 +341,13 @@ fn spaces_a_supernet_cannot_mix_are_errors_that_name_the_decision() {
     );
     // A single architecture is not a mixture of the supernet's space.
     let s = space("darts", 4, 3);
-    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
     let other = space("nb201", 4, 3);
     let foreign = other
         .decode("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
         .unwrap();
     assert!(net.path_mix(&foreign).is_err());
-    assert!(IrSupernet::new(&s, 0, Device::Cpu, Kind::Float, 0).is_err());
+    assert!(Supernet::new(&s, 0, Device::Cpu, Kind::Float, 0).is_err());
 }
 
 /// A tiny space with an op choice in the network's pipeline (3 ops, so α's rows are ragged),
@@ -393,7 +378,7 @@ fn pipeline_op_choices_ragged_rows_and_none_edges_run_as_paths() {
     std::fs::write(&file, TINY).unwrap();
     let s = nas::space::load_space(&format!("{}:tiny", file.display()))
         .unwrap_or_else(|e| panic!("{e}"));
-    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Double, 4).unwrap();
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Double, 4).unwrap();
     let names: Vec<&str> = net.rows().rows().iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["s2", "mix.b.op", "mix.d.in:a", "mix.d.in:b"]);
     assert_eq!(net.alpha().size(), [4, 4]);
@@ -475,7 +460,7 @@ fn any_of_members_are_gated_edges_whose_paths_are_the_single_architecture() {
         let args = [("c".to_string(), 2), ("classes".to_string(), 3)];
         load_space_with("enas_macro", &args).unwrap_or_else(|e| panic!("{e}"))
     };
-    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Double, 2).unwrap();
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Double, 2).unwrap();
     // 12 op decisions, and one row per member of the 11 `any of` lists (1 + 2 + … + 10 + 11).
     let rows = net.rows().rows();
     assert_eq!(rows.len(), 12 + 66);
@@ -564,4 +549,79 @@ fn any_of_members_are_gated_edges_whose_paths_are_the_single_architecture() {
     assert!(text.contains("enas_macro_net.l3.1.in={l2}"), "{text}");
     assert!(text.contains("enas_macro_net.l4.1.in={}"), "{text}");
     assert_eq!(s.decode(&text).unwrap(), derived);
+}
+
+/// The op on edge `to <- from` of a NAS-Bench-201 string (`|op~0|+|op~0|op~1|+…`).
+fn nb201_edge_op(text: &str, to: usize, from: usize) -> String {
+    let node = text.split('+').nth(to - 1).unwrap();
+    node.trim_matches('|')
+        .split('|')
+        .find_map(|e| e.strip_suffix(&format!("~{from}")))
+        .unwrap_or_else(|| panic!("no edge {to}<-{from} in {text}"))
+        .to_string()
+}
+
+#[test]
+fn an_nb201_path_through_the_supernet_is_the_single_architecture() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let s = space("nb201", 4, 3);
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Double, 3).unwrap();
+    let x = Tensor::randn([3, 1, 8, 8], (Kind::Double, Device::Cpu));
+    let mut rng = nas::space::rng(11);
+    let mut texts: Vec<String> = vec![
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|".into(),
+        "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|".into(),
+    ];
+    texts.extend((0..3).map(|_| s.encode(&s.sample(&mut rng).unwrap())));
+    for text in texts {
+        let arch = s.decode(&text).unwrap();
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let size = NetworkSize {
+            in_channels: Some(1),
+            ..NetworkSize::default()
+        };
+        let alone = build_arch(&vs.root(), &s, &arch, size).unwrap();
+        vs.set_kind(Kind::Double);
+        let mut copied = 0;
+        tch::no_grad(|| {
+            for (n, t) in net.named_weights() {
+                let single = match n.split_once(".edges.") {
+                    Some((_, rest)) => {
+                        let (edge, tail) = rest.split_once('.').unwrap();
+                        let (to, from) = edge.split_once("<-").unwrap();
+                        let op = nb201_edge_op(&text, to.parse().unwrap(), from.parse().unwrap());
+                        let Some(param) = tail.strip_prefix(&format!("{op}.")) else {
+                            continue;
+                        };
+                        n.replacen(tail, param, 1)
+                    }
+                    None => n.clone(),
+                };
+                let mut v = vs
+                    .variables()
+                    .remove(&single)
+                    .unwrap_or_else(|| panic!("{single} ({text})"));
+                v.copy_(&t);
+                copied += 1;
+            }
+        });
+        assert_eq!(copied, vs.trainable_variables().len(), "{text}");
+        let alone_count = nas::compile::op::parameter_count(&vs);
+        assert_eq!(net.path_weight_count(&arch).unwrap(), alone_count, "{text}");
+        let through = net
+            .forward(&x, &net.path_mix(&arch).unwrap(), true)
+            .unwrap();
+        let expected = alone.forward(&x, true).unwrap();
+        let diff = (through - expected).abs().max().double_value(&[]);
+        assert!(diff < 1e-10, "{text}: {diff}");
+    }
+    // At the benchmark's size the path counts are `nas params nb201`'s (README): every edge
+    // a 3×3 conv 1,531,546, every edge `none` 73,306.
+    let full = load_space_with("nb201", &[("classes".to_string(), 10)]).unwrap();
+    let big = Supernet::new(&full, 3, Device::Cpu, Kind::Float, 0).unwrap();
+    for (op, count) in [("nor_conv_3x3", 1_531_546), ("none", 73_306)] {
+        let text = format!("|{op}~0|+|{op}~0|{op}~1|+|{op}~0|{op}~1|{op}~2|");
+        let arch = full.decode(&text).unwrap();
+        assert_eq!(big.path_weight_count(&arch).unwrap(), count, "{text}");
+    }
 }

@@ -7,7 +7,7 @@
 //! apply are errors.
 
 mod oneshot_common;
-use nas::oneshot::{IrSearch, IrSupernet, Mode, SearchConfig, SupernetConfig};
+use nas::oneshot::{Mode, OneShotSearch, SearchConfig, Supernet};
 use nas::space::{load_space_with, Space};
 use oneshot_common::toy;
 use std::sync::Mutex;
@@ -21,26 +21,17 @@ fn space(name: &str, args: &[(&str, i64)]) -> Space {
     load_space_with(name, &args).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn search(s: &Space, seed: u64) -> IrSearch {
-    let net = IrSupernet::new(s, 1, Device::Cpu, Kind::Float, seed as i64).unwrap();
+fn search(s: &Space, seed: u64) -> OneShotSearch {
+    let net = Supernet::new(s, 1, Device::Cpu, Kind::Float, seed as i64).unwrap();
     let config = SearchConfig {
         arch_lr: 0.05,
         tau: 1.0,
-        ..SearchConfig::darts(
-            SupernetConfig {
-                channels: 8,
-                cells: 1,
-                classes: 2,
-                in_channels: 1,
-            },
-            8,
-            seed,
-        )
+        ..SearchConfig::darts(8, seed)
     };
-    IrSearch::new(net, toy(16, 1), toy(16, 2), &config).unwrap()
+    OneShotSearch::new(net, toy(16, 1), toy(16, 2), &config).unwrap()
 }
 
-fn snapshot(s: &IrSearch) -> (Tensor, Vec<Tensor>) {
+fn snapshot(s: &OneShotSearch) -> (Tensor, Vec<Tensor>) {
     let net = s.supernet();
     (
         net.alpha().copy(),
@@ -49,7 +40,7 @@ fn snapshot(s: &IrSearch) -> (Tensor, Vec<Tensor>) {
 }
 
 /// How many rows of α moved, and how many weight tensors changed, since `before`.
-fn moved(s: &IrSearch, before: &(Tensor, Vec<Tensor>)) -> (i64, usize) {
+fn moved(s: &OneShotSearch, before: &(Tensor, Vec<Tensor>)) -> (i64, usize) {
     let net = s.supernet();
     let rows = (net.alpha() - &before.0)
         .abs()
@@ -83,7 +74,7 @@ fn gdas_and_snas_steps_on_nb101_move_alpha_and_the_weights() {
     tch::set_num_threads(1);
     let s = space("nb101", &[("c", 8), ("cells", 1), ("classes", 2)]);
     let mut gdas = search(&s, 3);
-    gdas.set_mode(Mode::Gdas).unwrap();
+    gdas.set_mode(Mode::Gdas);
     assert_eq!(gdas.mode(), Mode::Gdas);
     // Second order differentiates the softmax mixture, not a sample.
     assert!(gdas.alpha_step(2).is_err());
@@ -103,7 +94,7 @@ fn gdas_and_snas_steps_on_nb101_move_alpha_and_the_weights() {
     assert!(weights > 0);
 
     let mut snas = search(&s, 4);
-    snas.set_mode(Mode::Snas).unwrap();
+    snas.set_mode(Mode::Snas);
     snas.set_tau(0.5).unwrap();
     assert!(snas.set_tau(0.0).is_err());
     let before = snapshot(&snas);
@@ -126,7 +117,7 @@ fn single_paths_come_from_the_space_sampler_and_train_the_weights() {
     tch::set_num_threads(1);
     let s = space("nb101", &[("c", 8), ("cells", 1), ("classes", 2)]);
     let mut search = search(&s, 5);
-    search.set_mode(Mode::Path).unwrap();
+    search.set_mode(Mode::Path);
     // α takes no part in path mode.
     assert!(search.alpha_step(1).is_err());
     assert!(search.joint_step().is_err());
@@ -152,7 +143,7 @@ fn single_paths_come_from_the_space_sampler_and_train_the_weights() {
     assert!((0.0..=1.0).contains(&acc));
     // ENAS' primitives: a step through a given path whatever the mode, its reward on the
     // next validation batch.
-    search.set_mode(Mode::Gdas).unwrap();
+    search.set_mode(Mode::Gdas);
     let before = snapshot(&search);
     assert!(search.weight_step_on(&arch).unwrap().is_finite());
     let (rows, weights) = moved(&search, &before);
@@ -162,11 +153,16 @@ fn single_paths_come_from_the_space_sampler_and_train_the_weights() {
     );
     let reward = search.valid_batch_accuracy(&arch).unwrap();
     assert!((0.0..=1.0).contains(&reward));
-    search.set_mode(Mode::Path).unwrap();
-    // ProxylessNAS' gates are NAS-Bench-201's only.
-    let err = search.set_mode(Mode::Proxyless).unwrap_err().to_string();
-    assert!(err.contains("NAS-Bench-201"), "{err}");
-    assert_eq!(search.mode(), Mode::Path);
+    // ProxylessNAS' gates run on its rows (an `off`/`on` member row is a pair of gates);
+    // its elastic vertices have no one input shape to time, so no latency term.
+    search.set_mode(Mode::Proxyless);
+    let before = snapshot(&search);
+    assert!(search.alpha_step(1).unwrap().is_finite());
+    assert!(search.weight_step().unwrap().is_finite());
+    let (rows, weights) = moved(&search, &before);
+    assert!(rows > 0 && weights > 0, "{rows} {weights}");
+    let err = search.latencies().unwrap_err().to_string();
+    assert!(err.contains("elastic"), "{err}");
 }
 
 #[test]
@@ -176,7 +172,7 @@ fn gdas_and_snas_run_on_enas_macro_members_switched_off_by_samples() {
     let s = space("enas_macro", &[("c", 2), ("classes", 2)]);
     for (mode, seed) in [(Mode::Gdas, 6), (Mode::Snas, 7)] {
         let mut search = search(&s, seed);
-        search.set_mode(mode).unwrap();
+        search.set_mode(mode);
         let before = snapshot(&search);
         for _ in 0..2 {
             assert!(search.alpha_step(1).unwrap().is_finite());
@@ -190,4 +186,54 @@ fn gdas_and_snas_run_on_enas_macro_members_switched_off_by_samples() {
         let derived = search.derive().unwrap();
         assert_eq!(s.decode(&s.encode(&derived)).unwrap(), derived);
     }
+}
+
+#[test]
+fn every_method_steps_on_the_nb201_supernet_compiled_from_the_stdlib_space() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    tch::set_num_threads(1);
+    let s = space("nb201", &[("c", 4), ("n", 1), ("classes", 2)]);
+    // DARTS, first and second order: α and the weights move, the derived cell is the space's.
+    let mut darts = search(&s, 8);
+    let before = snapshot(&darts);
+    assert!(darts.alpha_step(1).unwrap().is_finite());
+    assert!(darts.alpha_step(2).unwrap().is_finite());
+    let (rows, weights) = moved(&darts, &before);
+    assert_eq!((rows, weights), (6, 0));
+    assert!(darts.weight_step().unwrap().is_finite());
+    let derived = darts.derive().unwrap();
+    assert!(
+        !s.encode(&derived).contains("none"),
+        "{}",
+        s.encode(&derived)
+    );
+    // GDAS (architecture and weight steps) and SNAS (joint steps).
+    for (mode, seed) in [(Mode::Gdas, 9), (Mode::Snas, 10)] {
+        let mut search = search(&s, seed);
+        search.set_mode(mode);
+        let before = snapshot(&search);
+        for _ in 0..3 {
+            if mode == Mode::Snas {
+                assert!(search.joint_step().unwrap().is_finite());
+            } else {
+                assert!(search.alpha_step(1).unwrap().is_finite());
+                assert!(search.weight_step().unwrap().is_finite());
+            }
+        }
+        let (rows, weights) = moved(&search, &before);
+        assert!(rows > 0 && weights > 0, "{mode:?}: {rows} {weights}");
+    }
+    // RSPS and SPOS: uniform single paths; ENAS: a given path and its reward.
+    let mut paths = search(&s, 11);
+    paths.set_mode(Mode::Path);
+    let before = snapshot(&paths);
+    assert!(paths.weight_step().unwrap().is_finite());
+    let arch = paths.sample_path().unwrap();
+    assert!(paths.weight_step_on(&arch).unwrap().is_finite());
+    let (rows, weights) = moved(&paths, &before);
+    assert!(rows == 0 && weights > 0, "{rows} {weights}");
+    let reward = paths.valid_batch_accuracy(&arch).unwrap();
+    assert!((reward * 8.0).fract() == 0.0 && (0.0..=1.0).contains(&reward));
+    let acc = paths.valid_accuracy(&arch, None).unwrap();
+    assert!((0.0..=1.0).contains(&acc));
 }

@@ -9,7 +9,7 @@
 
 mod oneshot_common;
 use nas::compile::catalog::{build_arch, NetworkSize};
-use nas::oneshot::{IrSearch, IrSupernet, SearchConfig, SupernetConfig};
+use nas::oneshot::{OneShotSearch, SearchConfig, Supernet};
 use nas::space::{load_space_with, Space};
 use oneshot_common::toy;
 use std::collections::HashMap;
@@ -55,7 +55,7 @@ fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
 fn a_path_through_the_nb101_supernet_is_the_single_architecture_at_its_own_widths() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let s = nb101(8);
-    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Double, 3).unwrap();
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Double, 3).unwrap();
     // 5 op rows (3 ops each) and one off/on row per member: 1 + 2 + 3 + 4 + 5 + 6 = 21.
     assert_eq!(net.alpha().size(), [26, 3]);
     let shared: HashMap<String, Tensor> = net.named_weights().into_iter().collect();
@@ -131,24 +131,15 @@ fn darts_on_nb101_moves_alpha_and_the_weights_and_derives_a_valid_architecture()
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     tch::set_num_threads(1);
     let s = nb101(8);
-    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 2).unwrap();
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 2).unwrap();
     let names: Vec<&str> = net.rows().rows().iter().map(|r| r.name.as_str()).collect();
     assert!(names.contains(&"nb101_cell.v3.op"), "{names:?}");
     assert!(names.contains(&"nb101_cell.out.in:v0"), "{names:?}");
     let config = SearchConfig {
         arch_lr: 0.05,
-        ..SearchConfig::darts(
-            SupernetConfig {
-                channels: 8,
-                cells: 1,
-                classes: 2,
-                in_channels: 1,
-            },
-            8,
-            3,
-        )
+        ..SearchConfig::darts(8, 3)
     };
-    let mut search = IrSearch::new(net, toy(16, 1), toy(16, 2), &config).unwrap();
+    let mut search = OneShotSearch::new(net, toy(16, 1), toy(16, 2), &config).unwrap();
     let alpha0 = search.supernet().alpha().copy();
     let weights0: Vec<Tensor> = search
         .supernet()
@@ -188,7 +179,7 @@ fn darts_on_nb101_moves_alpha_and_the_weights_and_derives_a_valid_architecture()
 fn deriving_nb101_keeps_the_strongest_members_within_nine_edges() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let s = nb101(8);
-    let net = IrSupernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
+    let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
     let rows = net.rows().rows();
     let members: Vec<usize> = (0..rows.len())
         .filter(|&r| rows[r].labels == ["off", "on"])
@@ -229,7 +220,7 @@ fn deriving_nb101_keeps_the_strongest_members_within_nine_edges() {
 fn too_few_channels_for_the_relaxation_is_an_error_that_says_so() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     // Four channels split five ways leave a vertex none.
-    let err = IrSupernet::new(&nb101(4), 1, Device::Cpu, Kind::Float, 0)
+    let err = Supernet::new(&nb101(4), 1, Device::Cpu, Kind::Float, 0)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();

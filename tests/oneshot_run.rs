@@ -1,6 +1,6 @@
 //! One-shot strategies end to end through `nas run`: tiny DARTS (first and second order),
-//! GDAS, SNAS, PC-DARTS, ENAS and ProxylessNAS searches on a slice of Fashion-MNIST, each
-//! deriving a NAS-Bench-201 cell that the table evaluator looks up (ProxylessNAS with its
+//! GDAS, SNAS, PC-DARTS, ENAS and ProxylessNAS searches on the supernet compiled from the
+//! stdlib NAS-Bench-201 space, on a slice of Fashion-MNIST, each deriving a cell that the table evaluator looks up (ProxylessNAS with its
 //! cached latency table); and the script errors of bad supernet settings.
 
 mod data_common;
@@ -88,11 +88,11 @@ fn table_score(arch: &str) -> f64 {
 fn differentiable_searches_derive_a_cell_that_the_table_scores() {
     require_fashion_mnist();
     for strategy in [
-        "darts(order: 1, epochs: 2, steps: 3, channels: 2, batch: 16, limit: 200, threads: 1)",
-        "darts(order: 2, epochs: 1, steps: 2, channels: 2, batch: 16, limit: 200, threads: 1)",
-        "gdas(epochs: 2, steps: 2, channels: 2, batch: 16, limit: 200, threads: 1)",
-        "snas(epochs: 2, steps: 3, channels: 2, batch: 16, limit: 200, threads: 1)",
-        "pc_darts(epochs: 2, warmup: 1, steps: 3, partial: 2, channels: 4, batch: 16, limit: 200, threads: 1)",
+        "darts(order: 1, epochs: 2, steps: 3, channels: 2, cells: 1, batch: 16, limit: 200, threads: 1)",
+        "darts(order: 2, epochs: 1, steps: 2, channels: 2, cells: 1, batch: 16, limit: 200, threads: 1)",
+        "gdas(epochs: 2, steps: 2, channels: 2, cells: 1, batch: 16, limit: 200, threads: 1)",
+        "snas(epochs: 2, steps: 3, channels: 2, cells: 1, batch: 16, limit: 200, threads: 1)",
+        "pc_darts(epochs: 2, warmup: 1, steps: 3, partial: 2, channels: 4, cells: 1, batch: 16, limit: 200, threads: 1)",
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let (ok, out) = run(dir.path(), &experiment(strategy));
@@ -108,7 +108,7 @@ fn differentiable_searches_derive_a_cell_that_the_table_scores() {
 fn enas_trains_its_controller_on_shared_weight_rewards_and_the_table_scores_its_pick() {
     require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
-    let strategy = "enas(epochs: 2, steps: 3, controller_steps: 4, candidates: 3, batches: 2, channels: 2, batch: 16, limit: 200, threads: 1)";
+    let strategy = "enas(epochs: 2, steps: 3, controller_steps: 4, candidates: 3, batches: 2, channels: 2, cells: 1, batch: 16, limit: 200, threads: 1)";
     let (ok, out) = run(dir.path(), &experiment(strategy));
     assert!(ok, "{out}");
     // Each epoch reports the controller's mean reward, an accuracy.
@@ -127,21 +127,23 @@ fn enas_trains_its_controller_on_shared_weight_rewards_and_the_table_scores_its_
 fn proxyless_measures_a_latency_table_once_and_derives_a_cell() {
     require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
-    let strategy = "proxyless(epochs: 2, warmup: 1, steps: 3, latency_weight: 0.5, channels: 2, batch: 16, limit: 200, threads: 1)";
+    let strategy = "proxyless(epochs: 2, warmup: 1, steps: 3, latency_weight: 0.5, channels: 2, cells: 1, batch: 16, limit: 200, threads: 1)";
     let (ok, out) = run(dir.path(), &experiment(strategy));
     assert!(ok, "{out}");
     assert!(out.contains("expected latency "), "{out}");
     let (derived, score) = derived_and_score(&out);
     assert!(!derived.contains("none"), "{derived}");
     assert_eq!(score, table_score(&derived), "{out}");
-    // One row per op but none, per cell (2, 4 and 8 channels at 28, 14 and 7 pixels).
+    // One row per op but none, per cell (2, 4 and 8 channels at 28, 14 and 7 pixels), keyed
+    // by the op's spec.
     let file = dir.path().join("cache/latency.csv");
     let table = std::fs::read_to_string(&file).expect("the latency table is cached");
     let rows: Vec<&str> = table.lines().skip(1).collect();
     assert_eq!(rows.len(), 12, "{table}");
     assert!(
-        rows.iter()
-            .any(|r| r.starts_with("cpu/threads=1,nor_conv_3x3,1x8x7x7,")),
+        rows.iter().any(|r| r.starts_with(
+            "cpu/threads=1,Seq([Act(Relu), Conv(ConvConfig { c_out: 8, kernel: [3, 3]"
+        ) && r.contains(",1x8x7x7,")),
         "{table}"
     );
     // A second search reads the table instead of measuring again: the file is unchanged.

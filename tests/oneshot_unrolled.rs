@@ -1,5 +1,6 @@
-//! DARTS' second-order architecture gradient on a tiny NAS-Bench-201 supernet (2 channels,
-//! one cell per stage, 4×4 images, batches of 2, double precision): the finite-difference
+//! DARTS' second-order architecture gradient on a tiny NAS-Bench-201 supernet compiled from
+//! the stdlib space (2 channels, one cell per stage, 4×4 images, batches of 2, double
+//! precision): the finite-difference
 //! Hessian-vector product of [`second_order_alpha_grad`] (ε = 0.01/‖∇w′ L_val‖) against the
 //! exact gradient of the unrolled objective `∇α L_val(w − ξ∇w L_train(w, α), α)` by autograd
 //! with `create_graph`, and that against a central difference of the unrolled objective
@@ -18,8 +19,8 @@ use nas::oneshot::darts::{
     exact_unrolled_alpha_grad, global_norm, hvp_epsilon, loss, second_order_alpha_grad,
     unrolled_gradients, unrolled_objective, Batch,
 };
-use nas::oneshot::mix::darts_mix;
-use nas::oneshot::{Supernet, SupernetConfig};
+use nas::oneshot::Supernet;
+use nas::space::load_space_with;
 use nas::trainfree::relu_tap;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -42,13 +43,13 @@ fn batch(n: i64) -> Batch {
 
 /// A supernet with α spread out (so the softmax is far from uniform) and two batches.
 fn setup(seed: i64) -> (Supernet, Batch, Batch) {
-    let config = SupernetConfig {
-        channels: 2,
-        cells: 1,
-        classes: 3,
-        in_channels: 1,
-    };
-    let net = Supernet::new(config, Device::Cpu, Kind::Double, seed).expect("builds");
+    let args = [
+        ("c".to_string(), 2),
+        ("n".to_string(), 1),
+        ("classes".to_string(), 3),
+    ];
+    let space = load_space_with("nb201", &args).expect("nb201 loads");
+    let net = Supernet::new(&space, 1, Device::Cpu, Kind::Double, seed).expect("builds");
     tch::manual_seed(seed + 100);
     let alpha = Tensor::randn([6, 5], KIND) * 0.7;
     tch::no_grad(|| net.alpha().shallow_clone().copy_(&alpha));
@@ -78,7 +79,7 @@ fn relu_signs(net: &Supernet, train: &Batch) -> Vec<Tensor> {
     let sink = Rc::clone(&codes);
     let _ = relu_tap::watch(
         move |t| sink.borrow_mut().push(t.gt(0.0)),
-        || loss(net, train, &darts_mix(net.alpha()).expect("mix")).expect("loss"),
+        || loss(net, train, &net.darts_mix(net.alpha()).expect("mix")).expect("loss"),
     );
     codes.take()
 }
@@ -151,7 +152,7 @@ fn with_xi_zero_the_second_order_gradient_is_the_first_order_one() {
     let _serial = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let (net, train, valid) = setup(2);
     let (_, fd) = second_order_alpha_grad(&net, &train, &valid, 0.0).unwrap();
-    let mix = darts_mix(net.alpha()).unwrap();
+    let mix = net.darts_mix(net.alpha()).unwrap();
     let (_, first) = nas::oneshot::darts::first_order_alpha_grad(&net, &valid, &mix).unwrap();
     assert!(norm(&(&fd - &first)) <= 1e-12 * norm(&first));
 }

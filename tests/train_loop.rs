@@ -1,8 +1,8 @@
 //! The training loop on tiny seeded problems: it learns, repeats exactly with the same seed,
 //! turns failures into values (and the process goes on), and checkpoints round-trip.
 
-use nas::compile::nb201::{Nb201Config, Nb201Genotype, Nb201Net, Nb201Op};
-use nas::compile::{Layer, OpSpec};
+use nas::compile::catalog::{build_arch, NetworkSize};
+use nas::compile::{BoxLayer, OpSpec};
 use nas::train::augment::Augment;
 use nas::train::checkpoint;
 use nas::train::device::Runtime;
@@ -42,14 +42,20 @@ fn bands() -> ImageSet {
     }
 }
 
-fn net(vs: &nn::VarStore, op: Nb201Op) -> Nb201Net {
-    let config = Nb201Config {
-        channels: 4,
-        cells: 1,
-        classes: 3,
-        in_channels: 1,
+/// The NAS-Bench-201 network with `op` on every edge: 4 channels, one cell per stage, 3
+/// classes, grey images.
+fn net(vs: &nn::VarStore, op: &str) -> BoxLayer {
+    let space = nas::space::load_space("nb201").unwrap();
+    let arch = space
+        .decode(&format!("|{op}~0|+|{op}~0|{op}~1|+|{op}~0|{op}~1|{op}~2|"))
+        .unwrap();
+    let size = NetworkSize {
+        channels: Some(4),
+        cells: Some(1),
+        classes: Some(3),
+        in_channels: Some(1),
     };
-    Nb201Net::new(&vs.root(), &Nb201Genotype::uniform(op, 3), config).unwrap()
+    build_arch(&vs.root(), &space, &arch, size).unwrap()
 }
 
 fn config(lr: f64) -> TrainConfig {
@@ -76,10 +82,10 @@ fn run(lr: f64) -> Result<(Vec<f64>, f64), TrialFailure> {
     let data = bands();
     tch::manual_seed(7);
     let vs = nn::VarStore::new(Device::Cpu);
-    let model = net(&vs, Nb201Op::Conv3x3);
-    let mut trainer = Trainer::new(&model, &vs, config(lr), Runtime::cpu(), data.len())?;
+    let model = net(&vs, "nor_conv_3x3");
+    let mut trainer = Trainer::new(model.as_ref(), &vs, config(lr), Runtime::cpu(), data.len())?;
     let logs = trainer.fit(&data, None, |_| {})?;
-    let (_, acc) = evaluate(&model, &data, 32, Runtime::cpu())?;
+    let (_, acc) = evaluate(model.as_ref(), &data, 32, Runtime::cpu())?;
     Ok((logs.iter().map(|l| l.train_loss).collect(), acc))
 }
 
@@ -102,8 +108,8 @@ fn a_diverging_trial_fails_with_its_reason_and_the_next_trial_runs() {
     cfg.warmup_epochs = 0.0;
     let data = bands();
     let vs = nn::VarStore::new(Device::Cpu);
-    let model = net(&vs, Nb201Op::Conv3x3);
-    let mut trainer = Trainer::new(&model, &vs, cfg, Runtime::cpu(), data.len()).unwrap();
+    let model = net(&vs, "nor_conv_3x3");
+    let mut trainer = Trainer::new(model.as_ref(), &vs, cfg, Runtime::cpu(), data.len()).unwrap();
     match trainer.fit(&data, None, |_| {}) {
         Err(TrialFailure::NonFiniteLoss { value, .. }) => assert!(!value.is_finite()),
         other => panic!("expected a non-finite loss, got {other:?}"),
@@ -150,7 +156,7 @@ fn a_validation_split_and_a_checkpoint_round_trip() {
     assert_eq!((train.len(), valid.len()), (72, 24));
     tch::manual_seed(1);
     let vs = nn::VarStore::new(Device::Cpu);
-    let model = net(&vs, Nb201Op::Conv1x1);
+    let model = net(&vs, "nor_conv_1x1");
     let mut cfg = config(0.05);
     cfg.epochs = 1;
     cfg.optim = Optim::AdamW {
@@ -158,14 +164,14 @@ fn a_validation_split_and_a_checkpoint_round_trip() {
         beta2: 0.999,
         weight_decay: 0.01,
     };
-    let mut trainer = Trainer::new(&model, &vs, cfg, Runtime::cpu(), train.len()).unwrap();
+    let mut trainer = Trainer::new(model.as_ref(), &vs, cfg, Runtime::cpu(), train.len()).unwrap();
     let logs = trainer.fit(&train, Some(&valid), |_| {}).unwrap();
     assert!(logs[0].valid.is_some());
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tiny.safetensors");
     checkpoint::save(&vs, &file).unwrap();
     let mut restored = nn::VarStore::new(Device::Cpu);
-    let copy = net(&restored, Nb201Op::Conv1x1);
+    let copy = net(&restored, "nor_conv_1x1");
     checkpoint::load(&mut restored, &file).unwrap();
     let x = valid
         .batch(&Tensor::arange(4, (Kind::Int64, Device::Cpu)))

@@ -12,57 +12,10 @@
 //!
 //! The unrolled and perturbed weights are written into the supernet's own weights in place
 //! and restored afterwards, so no second copy of the network is built.
-//!
-//! Every primitive works on any [`MixedNet`]: the hand-written NAS-Bench-201 [`Supernet`] and
-//! the supernet compiled from a space's IR ([`super::ir_supernet::IrSupernet`]).
 
 use super::mix::CellMix;
 use super::supernet::Supernet;
-use tch::{Device, Kind, Reduction, TchError, Tensor};
-
-/// A weight-sharing network the DARTS primitives drive: shared weights, architecture
-/// parameters α apart from them, and forward passes under a [`CellMix`] (one row of terms
-/// per row of α).
-pub trait MixedNet {
-    /// The logits for `xs` with every mixed edge weighted by `mix`.
-    fn forward(&self, xs: &Tensor, mix: &CellMix, train: bool) -> Result<Tensor, TchError>;
-    /// The shared weights (trainable variables, in a fixed order).
-    fn weights(&self) -> Vec<Tensor>;
-    /// α.
-    fn alpha(&self) -> &Tensor;
-    /// Every architecture parameter, α first.
-    fn arch_parameters(&self) -> Vec<Tensor>;
-    /// The DARTS softmax mixture of `alpha` (α itself, or a detached copy).
-    fn darts_mix(&self, alpha: &Tensor) -> Result<CellMix, TchError>;
-    /// The kind of its tensors.
-    fn kind(&self) -> Kind;
-    /// The device its tensors live on.
-    fn device(&self) -> Device;
-}
-
-impl MixedNet for Supernet {
-    fn forward(&self, xs: &Tensor, mix: &CellMix, train: bool) -> Result<Tensor, TchError> {
-        Supernet::forward(self, xs, mix, train)
-    }
-    fn weights(&self) -> Vec<Tensor> {
-        Supernet::weights(self)
-    }
-    fn alpha(&self) -> &Tensor {
-        Supernet::alpha(self)
-    }
-    fn arch_parameters(&self) -> Vec<Tensor> {
-        Supernet::arch_parameters(self)
-    }
-    fn darts_mix(&self, alpha: &Tensor) -> Result<CellMix, TchError> {
-        super::mix::darts_mix(alpha)
-    }
-    fn kind(&self) -> Kind {
-        Supernet::kind(self)
-    }
-    fn device(&self) -> Device {
-        Supernet::device(self)
-    }
-}
+use tch::{Kind, Reduction, TchError, Tensor};
 
 /// A batch of images and their labels, on the supernet's device and kind.
 #[derive(Debug)]
@@ -74,11 +27,7 @@ pub struct Batch {
 }
 
 /// The mean cross-entropy of the supernet's logits on `batch` under `mix`.
-pub fn loss<N: MixedNet + ?Sized>(
-    net: &N,
-    batch: &Batch,
-    mix: &CellMix,
-) -> Result<Tensor, TchError> {
+pub fn loss(net: &Supernet, batch: &Batch, mix: &CellMix) -> Result<Tensor, TchError> {
     net.forward(&batch.images, mix, true)?
         .f_cross_entropy_loss::<Tensor>(&batch.labels, None, Reduction::Mean, -100, 0.0)
 }
@@ -111,8 +60,8 @@ pub fn clip_norm(grads: &[Tensor], max: f64) -> Result<f64, TchError> {
 }
 
 /// The training loss under `mix` and its gradient in the weights.
-pub fn weight_gradients<N: MixedNet + ?Sized>(
-    net: &N,
+pub fn weight_gradients(
+    net: &Supernet,
     batch: &Batch,
     mix: &CellMix,
 ) -> Result<(f64, Vec<Tensor>), TchError> {
@@ -123,8 +72,8 @@ pub fn weight_gradients<N: MixedNet + ?Sized>(
 
 /// The first-order α gradient (ξ = 0): the validation loss under `mix` (built from α) and
 /// `∇α L_val(w, α)`.
-pub fn first_order_alpha_grad<N: MixedNet + ?Sized>(
-    net: &N,
+pub fn first_order_alpha_grad(
+    net: &Supernet,
     valid: &Batch,
     mix: &CellMix,
 ) -> Result<(f64, Tensor), TchError> {
@@ -136,8 +85,8 @@ pub fn first_order_alpha_grad<N: MixedNet + ?Sized>(
 /// The first-order gradient of the validation loss under `mix` in every architecture
 /// parameter of the supernet (α, and β where edges are normalised), zeros where one takes no
 /// part. Returns the loss and the gradients in [`Supernet::arch_parameters`] order.
-pub fn first_order_arch_grads<N: MixedNet + ?Sized>(
-    net: &N,
+pub fn first_order_arch_grads(
+    net: &Supernet,
     valid: &Batch,
     mix: &CellMix,
 ) -> Result<(f64, Vec<Tensor>), TchError> {
@@ -152,8 +101,8 @@ pub fn first_order_arch_grads<N: MixedNet + ?Sized>(
 /// both the weights and the architecture parameters, for methods that train them together on
 /// the same loss (SNAS). Returns the loss, the weights' gradients (undefined where a weight
 /// takes no part) and the architecture gradients (zeros where one takes no part).
-pub fn joint_gradients<N: MixedNet + ?Sized>(
-    net: &N,
+pub fn joint_gradients(
+    net: &Supernet,
     batch: &Batch,
     mix: &CellMix,
 ) -> Result<(f64, Vec<Tensor>, Vec<Tensor>), TchError> {
@@ -188,8 +137,8 @@ pub fn hvp_epsilon(norm: f64) -> f64 {
 /// The second-order α gradient of DARTS' unrolled objective under the softmax mixture, with
 /// the Hessian-vector product by finite differences. Returns the validation loss at the
 /// unrolled weights and the gradient; the weights are left as they were.
-pub fn second_order_alpha_grad<N: MixedNet + ?Sized>(
-    net: &N,
+pub fn second_order_alpha_grad(
+    net: &Supernet,
     train: &Batch,
     valid: &Batch,
     xi: f64,
@@ -220,8 +169,8 @@ pub fn second_order_alpha_grad<N: MixedNet + ?Sized>(
 /// The second-order α gradient with the Hessian-vector product computed exactly, by
 /// differentiating `∇w L_train(w, α)·v` in α (autograd with `create_graph`). Slower than
 /// [`second_order_alpha_grad`]; the reference it is tested against.
-pub fn exact_unrolled_alpha_grad<N: MixedNet + ?Sized>(
-    net: &N,
+pub fn exact_unrolled_alpha_grad(
+    net: &Supernet,
     train: &Batch,
     valid: &Batch,
     xi: f64,
@@ -249,8 +198,8 @@ pub fn exact_unrolled_alpha_grad<N: MixedNet + ?Sized>(
 
 /// DARTS' unrolled objective `L_val(w − ξ∇w L_train(w, α), α)` at the current α, by value
 /// (the weights are left as they were).
-pub fn unrolled_objective<N: MixedNet + ?Sized>(
-    net: &N,
+pub fn unrolled_objective(
+    net: &Supernet,
     train: &Batch,
     valid: &Batch,
     xi: f64,
@@ -269,8 +218,8 @@ pub fn unrolled_objective<N: MixedNet + ?Sized>(
 
 /// At the unrolled weights `w' = w − ξ∇w L_train(w, α)`: the validation loss, its gradient
 /// in α and in the weights. The weights are restored before returning.
-pub fn unrolled_gradients<N: MixedNet + ?Sized>(
-    net: &N,
+pub fn unrolled_gradients(
+    net: &Supernet,
     train: &Batch,
     valid: &Batch,
     xi: f64,

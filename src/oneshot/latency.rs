@@ -1,19 +1,19 @@
 //! Op latencies for ProxylessNAS' expected-latency loss: every candidate op of the supernet
-//! is timed on the device the search runs on, at the input shape it sees in each cell, and
-//! kept in a table on disk keyed by device, op and shape, so later searches on the same
+//! is timed on the device the search runs on, at the input shape it sees where it runs, and
+//! kept in a table on disk keyed by device, op spec and shape, so later searches on the same
 //! device reuse the measurements.
 //!
-//! The table is a CSV file `device,op,shape,ms` (`shape` as `BxCxHxW`), by default
+//! The table is a CSV file `device,op,shape,ms` (`op` the spec as built, which may itself
+//! hold commas; `shape` as `BxCxHxW`), by default
 //! `latency.csv` in [`crate::paths::cache_dir`]. A device is `cpu/threads=N` (libtorch's
 //! intra-op threads at measuring time) or `cuda:I`. A time is the median over
 //! [`RUNS`] forward passes in inference mode (batch norm with running statistics, no
 //! gradient) after [`WARMUP`] passes, in milliseconds.
 
-use super::path::OPS;
-use super::supernet::{candidate, Supernet};
+use super::supernet::Supernet;
 use super::OneShotError;
 use crate::compile::layer::Layer;
-use crate::compile::nb201::Nb201Op;
+use crate::compile::named::build_named;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -29,7 +29,7 @@ pub const WARMUP: usize = 5;
 pub struct LatencyKey {
     /// The device, as [`device_key`] names it.
     pub device: String,
-    /// The op's name (`nor_conv_3x3`, ...).
+    /// The op's spec as built (its `Debug` form).
     pub op: String,
     /// The input's shape `[B, C, H, W]`.
     pub shape: [i64; 4],
@@ -81,8 +81,9 @@ impl LatencyTable {
                     n + 1
                 ))
             };
-            let cols: Vec<&str> = line.split(',').collect();
-            let [device, op, shape, ms] = cols[..] else {
+            let (device, rest) = line.split_once(',').ok_or_else(bad)?;
+            let mut tail = rest.rsplitn(3, ',');
+            let (Some(ms), Some(shape), Some(op)) = (tail.next(), tail.next(), tail.next()) else {
                 return Err(bad());
             };
             let dims: Vec<i64> = shape
@@ -206,8 +207,9 @@ pub fn measure(layer: &dyn Layer, shape: [i64; 4], device: Device) -> Result<f64
     Ok(times[RUNS / 2])
 }
 
-/// Each candidate op's latency summed over the supernet's cells (`none` is 0), for images
-/// of `image` (`[C, H, W]`) in batches of `batch`: looked up in `table`, or measured on the
+/// Each row's ops' latencies, in milliseconds summed over every place the row runs (a row
+/// shared by several cells counts in each; zero ops, never computed, 0), for images of
+/// `image` (`[C, H, W]`) in batches of `batch`: looked up in `table`, or measured on the
 /// supernet's device (a fresh op at the shape it sees there, on `C/K` channels with partial
 /// channels) and stored; the table is saved when it gained rows.
 pub fn op_latencies(
@@ -215,25 +217,25 @@ pub fn op_latencies(
     image: &[i64],
     batch: i64,
     table: &mut LatencyTable,
-) -> Result<[f64; OPS], OneShotError> {
+) -> Result<Vec<Vec<f64>>, OneShotError> {
     let device = net.device();
     let name = device_key(device);
-    let k = net.options().partial_channels;
-    let mut totals = [0.0; OPS];
-    for [b, c, h, w] in net.cell_inputs(image, batch)? {
-        let shape = [b, c / k, h, w];
-        for (total, &op) in totals.iter_mut().zip(&Nb201Op::ALL).skip(1) {
+    let rows = net.rows().rows();
+    let mut totals: Vec<Vec<f64>> = rows.iter().map(|r| vec![0.0; r.labels.len()]).collect();
+    for (r, alts) in net.op_inputs(image, batch)? {
+        for (k, (spec, shape)) in alts.iter().enumerate() {
+            if rows[r].zero.get(k).copied().unwrap_or(true) {
+                continue;
+            }
             let key = LatencyKey {
                 device: name.clone(),
-                op: op.name().to_string(),
-                shape,
+                op: format!("{spec:?}"),
+                shape: *shape,
             };
-            *total += table.get_or_measure(key, || {
+            totals[r][k] += table.get_or_measure(key, || {
                 let vs = nn::VarStore::new(device);
-                match candidate(&vs.root(), op, shape[1])? {
-                    Some(layer) => measure(layer.as_ref(), shape, device),
-                    None => Ok(0.0),
-                }
+                let (layer, _) = build_named(spec, &vs.root(), shape[1])?;
+                measure(layer.as_ref(), *shape, device)
             })?;
         }
     }
@@ -241,16 +243,34 @@ pub fn op_latencies(
     Ok(totals)
 }
 
-/// `Σ_e Σ_k softmax(α)_ek · per_op[k]`: the expected latency of a cell's edges under α, with
-/// `per_op[k]` op `k`'s latency summed over every cell (all cells share α); differentiable in
-/// α.
-pub fn expected_latency(alpha: &Tensor, per_op: &[f64]) -> Result<Tensor, TchError> {
-    let costs = Tensor::f_from_slice(per_op)?
+/// `costs` as a `[rows, width]` tensor of α's kind and device (padding 0).
+pub fn cost_tensor(alpha: &Tensor, costs: &[Vec<f64>]) -> Result<Tensor, TchError> {
+    let width = alpha.size().last().copied().unwrap_or(0) as usize;
+    let mut flat = Vec::with_capacity(costs.len() * width);
+    for row in costs {
+        flat.extend((0..width).map(|k| row.get(k).copied().unwrap_or(0.0)));
+    }
+    Tensor::f_from_slice(&flat)?
+        .f_view([costs.len() as i64, width as i64])?
         .f_to_kind(alpha.kind())?
-        .f_to_device(alpha.device())?;
-    alpha
+        .f_to_device(alpha.device())
+}
+
+/// `Σ_r Σ_k softmax(α + mask)_rk · costs_rk`: the expected latency of the network under α,
+/// with `costs_rk` row `r`'s op `k`'s latency summed over every place the row runs;
+/// differentiable in α.
+pub fn expected_latency(
+    alpha: &Tensor,
+    mask: Option<&Tensor>,
+    costs: &Tensor,
+) -> Result<Tensor, TchError> {
+    let logits = match mask {
+        Some(m) => alpha.f_add(m)?,
+        None => alpha.shallow_clone(),
+    };
+    logits
         .f_softmax(-1, alpha.kind())?
-        .f_mul(&costs.f_unsqueeze(0)?)?
+        .f_mul(costs)?
         .f_sum(alpha.kind())
 }
 
@@ -261,6 +281,7 @@ mod tests {
 
     #[test]
     fn the_table_round_trips_through_its_file_and_measures_only_what_it_lacks() {
+        let _generator = crate::test_generator();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/latency.csv");
         let mut table = LatencyTable::load(&path).unwrap();
@@ -287,9 +308,18 @@ mod tests {
         assert_eq!(back.get(&key), Some(0.25));
         let other = LatencyKey {
             shape: [1, 16, 14, 14],
-            ..key
+            ..key.clone()
         };
         assert_eq!(back.get(&other), None);
+        // An op spec may hold commas: the columns are the first and the last two.
+        let spec = LatencyKey {
+            op: "Pool { kind: Avg, kernel: 3, stride: 1, c_out: None }".to_string(),
+            ..key.clone()
+        };
+        let mut table = LatencyTable::load(&path).unwrap();
+        table.get_or_measure(spec.clone(), || Ok(0.5)).unwrap();
+        table.save().unwrap();
+        assert_eq!(LatencyTable::load(&path).unwrap().get(&spec), Some(0.5));
         std::fs::write(&path, "device,op,shape,ms\ncpu,skip,1x2x3,0.1\n").unwrap();
         let err = LatencyTable::load(&path).unwrap_err().to_string();
         assert!(err.contains("latency.csv:2"), "{err}");
@@ -297,14 +327,15 @@ mod tests {
 
     #[test]
     fn measuring_gives_a_positive_time_and_expected_latency_weighs_by_softmax() {
+        let _generator = crate::test_generator();
         let ms = measure(&Identity, [1, 2, 4, 4], Device::Cpu).unwrap();
         assert!(ms >= 0.0 && ms.is_finite());
         assert!(device_key(Device::Cpu).starts_with("cpu/threads="));
         let alpha = Tensor::from_slice(&[0.0f64, 0.0, 0.0, 0.0, 0.0])
             .repeat([6, 1])
             .set_requires_grad(true);
-        let per_op = [0.0, 1.0, 2.0, 3.0, 4.0];
-        let e = expected_latency(&alpha, &per_op).unwrap();
+        let costs = cost_tensor(&alpha, &vec![vec![0.0, 1.0, 2.0, 3.0, 4.0]; 6]).unwrap();
+        let e = expected_latency(&alpha, None, &costs).unwrap();
         assert!((e.double_value(&[]) - 6.0 * 2.0).abs() < 1e-12);
         let g = Tensor::run_backward(&[e], &[&alpha], false, false);
         // Raising a costly op's α raises the expectation.

@@ -1,5 +1,5 @@
-//! How a forward pass through the supernet weighs the candidate ops of each edge, computed
-//! once per pass from α and shared by every cell (all cells share one genotype):
+//! How a forward pass through the supernet weighs the candidate ops of each row of α,
+//! computed once per pass from α and shared by every place the row is used:
 //!
 //! - DARTS: the softmax of α's row weighs every op;
 //! - GDAS: a Gumbel-softmax sample with temperature τ picks one op per edge; the forward pass
@@ -10,17 +10,15 @@
 //!   relaxed mixture itself, differentiable in α);
 //! - a single path: one op per edge with weight 1 and no α.
 //!
-//! The samplers work on the rows of any supernet ([`softmax_mix`], [`gdas_rows`],
-//! [`snas_rows`]): rows of unequal length are padded with a −∞ mask, and each row's live ops
-//! (those not zero: `none`, an `any of` member's `off`) are the ones computed. NAS-Bench-201's
-//! hand-written supernet calls them with its 6 × 5 α, no mask, and `none` dead.
+//! The samplers work on α's rows ([`softmax_mix`], [`gdas_rows`], [`snas_rows`]): rows of
+//! unequal length are padded with a −∞ mask, and each row's live ops (those not zero: `none`,
+//! an `any of` member's `off`) are the ones computed.
 //!
 //! `none` contributes exactly zero (and a zero gradient), so it is never computed.
 
-use super::path::{CellPath, EDGES, OPS};
 use tch::{Kind, TchError, Tensor};
 
-/// One computed term of an edge: the op's index in `Nb201Op::ALL` and its weight (a scalar
+/// One computed term of a row: the op's column and its weight (a scalar
 /// tensor in α's graph; `None` is a weight of exactly 1 with no gradient).
 #[derive(Debug)]
 pub struct EdgeTerm {
@@ -30,13 +28,8 @@ pub struct EdgeTerm {
     pub weight: Option<Tensor>,
 }
 
-/// The terms of each edge, in the cell's edge order.
+/// The terms of each row of α, in α's row order.
 pub type CellMix = Vec<Vec<EdgeTerm>>;
-
-/// The DARTS mixture: every op but `none`, weighted by `softmax(α)` along each row.
-pub fn darts_mix(alpha: &Tensor) -> Result<CellMix, TchError> {
-    softmax_mix(alpha, None, &nb201_live())
-}
 
 /// The softmax mixture of any supernet: row `r` of `softmax(α + mask)` weighs the ops
 /// `live[r]` (the others, `none` and padding, are never computed). `mask` holds 0 where a
@@ -65,11 +58,6 @@ pub fn softmax_mix(
                 .collect()
         })
         .collect()
-}
-
-/// NAS-Bench-201's live ops on every edge: each op but `none` (index 0).
-fn nb201_live() -> Vec<Vec<usize>> {
-    (0..EDGES.len()).map(|_| (1..OPS).collect()).collect()
 }
 
 /// The relaxed Gumbel-softmax sample `softmax((α + mask + g)/τ)` along each row, with Gumbel
@@ -142,16 +130,6 @@ pub fn gdas_rows(
     Ok((mix, ops))
 }
 
-/// A GDAS sample of NAS-Bench-201's 6 × 5 α at temperature `tau` ([`gdas_rows`] with every
-/// op but `none` live). Returns the mixture and the ops picked.
-pub fn gdas_mix(alpha: &Tensor, tau: f64) -> Result<(CellMix, [usize; 6]), TchError> {
-    let (mix, picked) = gdas_rows(alpha, None, &nb201_live(), tau)?;
-    let ops: [usize; 6] = picked.try_into().map_err(|p: Vec<usize>| {
-        TchError::Kind(format!("α has {} rows, NAS-Bench-201's cell 6", p.len()))
-    })?;
-    Ok((mix, ops))
-}
-
 /// An SNAS sample of any supernet's rows at temperature `tau` (Xie et al., 2019): row `r`'s
 /// ops `live[r]` weighted by their entries of the relaxed one-hot `softmax((α + mask +
 /// g)/τ)` (Gumbel noise `g` from libtorch's generator), so the loss is differentiable in α
@@ -180,34 +158,6 @@ pub fn snas_rows(
         .collect()
 }
 
-/// An SNAS sample of NAS-Bench-201's 6 × 5 α at temperature `tau` ([`snas_rows`] with every
-/// op but `none` live).
-pub fn snas_mix(alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
-    snas_rows(alpha, None, &nb201_live(), tau)
-}
-
-/// A single path: each edge's op with weight 1 (none for `none`).
-pub fn path_mix(path: &CellPath) -> CellMix {
-    path.indices()
-        .iter()
-        .map(|&k| {
-            if k == 0 {
-                Vec::new()
-            } else {
-                vec![EdgeTerm {
-                    op: k,
-                    weight: None,
-                }]
-            }
-        })
-        .collect()
-}
-
-/// `softmax(α)` along each row, as plain numbers (rows in edge order).
-pub fn probabilities(alpha: &Tensor) -> Result<Vec<Vec<f64>>, TchError> {
-    row_probabilities(alpha, None)
-}
-
 /// `softmax(α + mask)` along each row of a 2-D α, as plain numbers, one row per row of α.
 pub fn row_probabilities(alpha: &Tensor, mask: Option<&Tensor>) -> Result<Vec<Vec<f64>>, TchError> {
     let a = alpha.f_detach()?;
@@ -228,8 +178,26 @@ mod tests {
     use super::*;
     use tch::Device;
 
+    /// NAS-Bench-201's rows: 6 edges of 5 ops, `none` (column 0) never computed.
+    fn nb201_live() -> Vec<Vec<usize>> {
+        (0..6).map(|_| (1..5).collect()).collect()
+    }
+
+    fn darts_mix(alpha: &Tensor) -> Result<CellMix, TchError> {
+        softmax_mix(alpha, None, &nb201_live())
+    }
+
+    fn gdas_mix(alpha: &Tensor, tau: f64) -> Result<(CellMix, Vec<usize>), TchError> {
+        gdas_rows(alpha, None, &nb201_live(), tau)
+    }
+
+    fn snas_mix(alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
+        snas_rows(alpha, None, &nb201_live(), tau)
+    }
+
     #[test]
     fn darts_weights_are_the_softmax_without_none() {
+        let _generator = crate::test_generator();
         let alpha = Tensor::from_slice(&[0.0f64, 1.0, 2.0, 3.0, 4.0])
             .repeat([6, 1])
             .set_requires_grad(true);
@@ -242,12 +210,13 @@ mod tests {
         let total: f64 = (0..5).map(|k| (k as f64).exp()).sum();
         let w = mix[5][3].weight.as_ref().unwrap().double_value(&[]);
         assert!((w - 4f64.exp() / total).abs() < 1e-12);
-        let p = probabilities(&alpha).unwrap();
+        let p = row_probabilities(&alpha, None).unwrap();
         assert!((p[2][0] - 1.0 / total).abs() < 1e-12);
     }
 
     #[test]
     fn gdas_picks_one_op_whose_weight_is_one_and_passes_gradients_to_alpha() {
+        let _generator = crate::test_generator();
         tch::manual_seed(3);
         let alpha =
             (Tensor::randn([6, 5], (Kind::Double, Device::Cpu)) * 3.0).set_requires_grad(true);
@@ -274,6 +243,7 @@ mod tests {
 
     #[test]
     fn snas_weighs_every_op_softly_and_sharpens_as_the_temperature_falls() {
+        let _generator = crate::test_generator();
         tch::manual_seed(4);
         let alpha = Tensor::from_slice(&[0.0f64, 0.5, 1.0, 2.0, 0.0])
             .repeat([6, 1])
@@ -312,15 +282,6 @@ mod tests {
         assert!(snas_mix(&alpha, -1.0).is_err());
     }
 
-    #[test]
-    fn a_path_has_one_unweighted_term_per_live_edge() {
-        let path = CellPath::from_indices([0, 1, 2, 3, 4, 1]).unwrap();
-        let mix = path_mix(&path);
-        assert!(mix[0].is_empty());
-        assert_eq!(mix[3][0].op, 3);
-        assert!(mix[3][0].weight.is_none());
-    }
-
     /// Rows of unequal length (3 × 4 α, −∞ past each row's end): an `any of` member's
     /// off/on row, a row with a zero op first, a full row. Padding holds large α so that an
     /// unmasked sampler would pick it.
@@ -344,6 +305,7 @@ mod tests {
 
     #[test]
     fn gdas_rows_never_pick_padding_weigh_one_and_pass_gradients_to_alpha() {
+        let _generator = crate::test_generator();
         tch::manual_seed(11);
         let (alpha, mask, live, lens) = ragged();
         let mut seen = [[false; 4]; 3];
@@ -380,6 +342,7 @@ mod tests {
 
     #[test]
     fn snas_rows_weigh_live_ops_summing_to_one_padding_zero() {
+        let _generator = crate::test_generator();
         tch::manual_seed(12);
         let (alpha, mask, live, lens) = ragged();
         let mix = snas_rows(&alpha, Some(&mask), &live, 0.7).unwrap();
@@ -410,6 +373,7 @@ mod tests {
 
     #[test]
     fn nb201_gdas_draws_one_uniform_tensor_of_alphas_shape_first() {
+        let _generator = crate::test_generator();
         // The seeded order NB201's results rest on: the sample is argmax((α + g)/τ) with g
         // from one rand_like(α) drawn before anything else.
         let alpha = Tensor::randn([6, 5], (Kind::Double, Device::Cpu));
@@ -419,6 +383,6 @@ mod tests {
         let expected = Vec::<i64>::try_from((&alpha + g).argmax(-1, false)).unwrap();
         tch::manual_seed(21);
         let (_, ops) = gdas_mix(&alpha, 0.5).unwrap();
-        assert_eq!(ops.map(|k| k as i64).to_vec(), expected);
+        assert_eq!(ops.iter().map(|&k| k as i64).collect::<Vec<_>>(), expected);
     }
 }

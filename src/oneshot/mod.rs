@@ -1,46 +1,37 @@
-//! One-shot (weight-sharing) architecture search. The NAS-Bench-201 supernet is written by
-//! hand: its cell edges hold all five candidate ops with shared weights, architecture
-//! parameters α apart from the weights, forward passes as a DARTS mixture, a GDAS or SNAS
-//! sample, binary gates (ProxylessNAS) or a single path, and the weight and architecture
-//! steps of DARTS (first and second order), SNAS, PC-DARTS, ENAS and ProxylessNAS, as
-//! primitives that strategy scripts drive through `ctx.supernet(...)`. Any other space whose
-//! decisions are op choices and `k of [...]` input choices is compiled into its own supernet
-//! from its IR ([`ir_supernet`]), which the DARTS, GDAS, SNAS and single-path (RSPS, SPOS)
-//! primitives drive the same way, with the same samplers.
+//! One-shot (weight-sharing) architecture search on the supernet compiled from a space's IR:
+//! every op choice a mixed op over all its alternatives, every `k of [...]` input choice a
+//! mixed edge from each candidate input, every `any of [...]` member an edge gated by its own
+//! weight, each alternative built by the op library as a single architecture builds it (so a
+//! path through the supernet is that architecture). Architecture parameters α live apart
+//! from the weights; forward passes run a DARTS mixture, a GDAS or SNAS sample, ProxylessNAS'
+//! binary gates or a single path; DARTS' steps (first and second order), SNAS', PC-DARTS',
+//! ENAS' and ProxylessNAS' are primitives that strategy scripts drive through
+//! `ctx.supernet(...)`, and TE-NAS prunes it ([`crate::trainfree::tenas`]).
 //!
-//! - [`supernet`]: the network; [`mix`]: how a forward pass weighs each edge's ops;
-//!   [`path`]: single architectures and the benchmark's strings.
+//! - [`supernet`]: the network and its options (PC-DARTS' partial channels and edge
+//!   normalisation); [`rows`]: α's rows, which spaces qualify, deriving, single paths;
+//!   [`nb101`]: NAS-Bench-101's cells, whose vertices run at elastic width ([`elastic`]:
+//!   sliced layers); [`mix`]: how a forward pass weighs each row's ops.
 //! - [`darts`]: loss, gradients, the unrolled second-order α gradient; [`optim`]: SGD and
-//!   Adam on explicit tensors; [`derive`]: α → architecture.
+//!   Adam on explicit tensors.
 //! - [`data`]: the train/valid batch streams; [`search`]: one search's state.
-//! - [`partial`]: PC-DARTS' partial channels and edge normalisation; [`proxyless`]:
-//!   ProxylessNAS' binary gates; [`latency`]: the measured, cached per-op latency table.
-//! - [`ir_supernet`]: the supernet of any space whose decisions are op choices and
-//!   `k of [...]` input choices, compiled from its IR; [`ir_rows`]: its α rows, the check of
-//!   which spaces qualify, deriving; [`ir_search`]: the search on it; [`ir_nb101`]: its
-//!   NAS-Bench-101 cells, whose vertices run at elastic width ([`elastic`]: sliced layers).
+//! - [`partial`]: PC-DARTS' partial channels; [`proxyless`]: ProxylessNAS' binary gates;
+//!   [`latency`]: the measured, cached per-op latency table.
 
 pub mod darts;
 pub mod data;
-pub mod derive;
 pub mod elastic;
 pub mod error;
-pub mod ir_nb101;
-pub mod ir_rows;
-pub mod ir_search;
-pub mod ir_supernet;
 pub mod latency;
 pub mod mix;
+pub mod nb101;
 pub mod optim;
 pub mod partial;
-pub mod path;
 pub mod proxyless;
+pub mod rows;
 pub mod search;
 pub mod supernet;
 
 pub use error::OneShotError;
-pub use ir_search::IrSearch;
-pub use ir_supernet::IrSupernet;
-pub use path::CellPath;
 pub use search::{Mode, OneShotSearch, SearchConfig};
-pub use supernet::{Supernet, SupernetConfig, SupernetOptions};
+pub use supernet::{Supernet, SupernetOptions};

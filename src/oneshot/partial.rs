@@ -5,9 +5,10 @@
 //!   and the two parts, concatenated, are channel-shuffled in `K` groups so that the next
 //!   edge samples a different slice;
 //! - edge normalisation: a parameter β per edge, and each node sums its incoming edges
-//!   weighted by the softmax of their β (taken over that node's edges only).
+//!   weighted by the softmax of their β (taken over that node's edges only; see
+//!   [`super::supernet::Supernet::edge_weights`]).
 
-use super::path::EDGES;
+use crate::compile::op::OpSpec;
 use tch::{TchError, Tensor};
 
 /// Shuffles the channels of `x` (`[B, C, H, W]`) in `groups` groups: viewed as
@@ -32,11 +33,13 @@ pub fn channel_shuffle(x: &Tensor, groups: i64) -> Result<Tensor, TchError> {
 }
 
 /// One edge with partial channels: `mixed` runs on the first `C/k` channels of `x` (and gives
-/// `None` when no op is computed, which stands for zeros); the other channels bypass it; the
-/// concatenation is shuffled in `k` groups. With `k` = 1 this is `mixed(x)` itself.
+/// `None` when no op is computed, which stands for zeros); the other channels bypass it
+/// (max-pooled 2×2 on an edge of stride 2, as PC-DARTS does); the concatenation is shuffled
+/// in `k` groups. With `k` = 1 this is `mixed(x)` itself.
 pub fn partial_edge(
     x: &Tensor,
     k: i64,
+    stride: i64,
     mixed: impl FnOnce(&Tensor) -> Result<Option<Tensor>, TchError>,
 ) -> Result<Option<Tensor>, TchError> {
     if k == 1 {
@@ -50,9 +53,18 @@ pub fn partial_edge(
     }
     let part = x.f_narrow(1, 0, c / k)?;
     let rest = x.f_narrow(1, c / k, c - c / k)?;
+    let rest = match stride {
+        1 => rest,
+        2 => rest.f_max_pool2d([2, 2], [2, 2], [0, 0], [1, 1], true)?,
+        s => {
+            return Err(TchError::Shape(format!(
+                "partial channels bypass edges of stride 1 or 2, not {s}"
+            )))
+        }
+    };
     let through = match mixed(&part)? {
         Some(t) => t,
-        None => part.f_zeros_like()?,
+        None => rest.f_narrow(1, 0, c / k)?.f_zeros_like()?,
     };
     Ok(Some(channel_shuffle(
         &Tensor::f_cat(&[through, rest], 1)?,
@@ -60,21 +72,36 @@ pub fn partial_edge(
     )?))
 }
 
-/// The weight of each edge (in [`EDGES`] order) under edge normalisation: the softmax of β
-/// over the edges that enter the same node.
-pub fn edge_weights(beta: &Tensor) -> Result<Tensor, TchError> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    while start < EDGES.len() {
-        let to = EDGES[start].0;
-        let len = EDGES[start..].iter().take_while(|e| e.0 == to).count();
-        parts.push(
-            beta.f_narrow(0, start as i64, len as i64)?
-                .f_softmax(0, beta.kind())?,
-        );
-        start += len;
+/// `spec` on `1/k` of its `c_in` input channels, when it keeps its input's channel count
+/// (convolutions, pooling, the identity and their sequences); `None` otherwise.
+pub fn narrowed(spec: &OpSpec, c_in: i64, k: i64) -> Option<OpSpec> {
+    let c = c_in / k;
+    let mut s = spec.clone();
+    match &mut s {
+        OpSpec::Conv(config) | OpSpec::ReluConvBn(config) if config.c_out == c_in => {
+            config.c_out = c
+        }
+        OpSpec::SepConv { c_out, .. }
+        | OpSpec::DilConv { c_out, .. }
+        | OpSpec::FactorizedReduce { c_out }
+            if *c_out == c_in =>
+        {
+            *c_out = c
+        }
+        OpSpec::Pool { c_out, .. } if c_out.is_none_or(|o| o == c_in) => *c_out = None,
+        OpSpec::Identity
+        | OpSpec::Zero { .. }
+        | OpSpec::Act(_)
+        | OpSpec::BatchNorm { .. }
+        | OpSpec::DepthwiseConv { .. } => {}
+        OpSpec::Seq(parts) => {
+            for part in parts.iter_mut() {
+                *part = narrowed(part, c_in, k)?;
+            }
+        }
+        _ => return None,
     }
-    Tensor::f_cat(&parts, 0)
+    Some(s)
 }
 
 #[cfg(test)]
@@ -94,6 +121,7 @@ mod tests {
 
     #[test]
     fn the_shuffle_interleaves_the_groups() {
+        let _generator = crate::test_generator();
         let x = Tensor::arange(8, (Kind::Double, Device::Cpu))
             .view([1, 8, 1, 1])
             .expand([1, 8, 2, 2], false);
@@ -105,11 +133,12 @@ mod tests {
 
     #[test]
     fn a_partial_edge_runs_a_quarter_of_the_channels_and_bypasses_the_rest() {
+        let _generator = crate::test_generator();
         let x = Tensor::arange(8, (Kind::Double, Device::Cpu))
             .view([1, 8, 1, 1])
             .expand([1, 8, 2, 2], false);
         let mut seen = 0;
-        let y = partial_edge(&x, 4, |part| {
+        let y = partial_edge(&x, 4, 1, |part| {
             seen = part.size()[1];
             Ok(Some(part * 100.0))
         })
@@ -120,21 +149,10 @@ mod tests {
         // at positions 0 and 4.
         assert_eq!(channels(&y), [0.0, 2.0, 4.0, 6.0, 100.0, 3.0, 5.0, 7.0]);
         // No op computed: zeros in place of the mixed part, the bypass unchanged.
-        let z = partial_edge(&x, 4, |_| Ok(None)).unwrap().unwrap();
+        let z = partial_edge(&x, 4, 1, |_| Ok(None)).unwrap().unwrap();
         assert_eq!(channels(&z), [0.0, 2.0, 4.0, 6.0, 0.0, 3.0, 5.0, 7.0]);
         // K = 1 is the plain edge.
-        assert!(partial_edge(&x, 1, |_| Ok(None)).unwrap().is_none());
-        assert!(partial_edge(&x, 3, |p| Ok(Some(p.shallow_clone()))).is_err());
-    }
-
-    #[test]
-    fn edge_weights_sum_to_one_per_node() {
-        let beta = Tensor::from_slice(&[3.0f64, 0.0, 1.0, 0.5, -1.0, 2.0]);
-        let w = Vec::<f64>::try_from(edge_weights(&beta).unwrap()).unwrap();
-        assert_eq!(w[0], 1.0);
-        assert!((w[1] + w[2] - 1.0).abs() < 1e-12);
-        assert!((w[2] - 1f64.exp() / (1.0 + 1f64.exp())).abs() < 1e-12);
-        assert!((w[3] + w[4] + w[5] - 1.0).abs() < 1e-12);
-        assert!(w[5] > w[3] && w[3] > w[4]);
+        assert!(partial_edge(&x, 1, 1, |_| Ok(None)).unwrap().is_none());
+        assert!(partial_edge(&x, 3, 1, |p| Ok(Some(p.shallow_clone()))).is_err());
     }
 }

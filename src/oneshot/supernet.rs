@@ -1,49 +1,43 @@
-//! The weight-sharing supernet of the NAS-Bench-201 space: the benchmark's network (stem,
-//! three stages of `cells` cells separated by residual blocks, classifier) whose every cell
-//! edge holds all five candidate ops with their own weights, built from the op library in
-//! [`crate::compile`]. The architecture parameters α (6 edges × 5 ops) are a tensor of their
-//! own, outside the weights' variable store. Candidate ops use batch norm without a learned
-//! scale and shift, as DARTS and the benchmark's search code do.
-//!
-//! [`SupernetOptions`] adds PC-DARTS' partial channel connections (candidate ops built on
-//! `C/K` channels, see [`super::partial`]) and edge normalisation (a second architecture
-//! parameter β, one per edge).
+//! The weight-sharing supernet of a space, compiled from its IR: the space's network (its
+//! skeleton's layers and cells, wired as [`crate::compile::network`] wires a single
+//! architecture) in which every op decision is a mixed op over all its alternatives, every
+//! `k of [...]` input choice is a mixed edge from each candidate input, and every `any of
+//! [...]` member an edge gated by its own weight (see [`super::rows`] for α's rows). A
+//! NAS-Bench-101 cell, whose vertices' widths depend on the architecture, holds its weights
+//! at the widest and runs each pass on slices of them ([`super::nb101`]). Each alternative
+//! is built by the op library exactly as a single architecture builds it, under the edge's
+//! path with the alternative's label appended (`cells.3.edges.4<-1.sep_conv_3x3.…`), so a
+//! path through the supernet runs the single architecture's layers. α is a tensor of its
+//! own, outside the weights' store, drawn as 10⁻³·N(0, 1) as in DARTS. [`SupernetOptions`]
+//! adds PC-DARTS' partial channels ([`super::partial`]) and edge normalisation (β) on the
+//! cells' edges.
 
-use super::mix::CellMix;
-use super::partial::{edge_weights, partial_edge};
-use super::path::{EDGES, OPS};
+use super::mix::{gdas_rows, row_probabilities, snas_rows, softmax_mix, CellMix};
+use super::nb101::ElasticCell;
+use super::partial::{narrowed, partial_edge};
+use super::rows::{check_op, check_space, member_alternatives, unsupported, RowKind, Rows};
 use super::OneShotError;
-use crate::compile::activation::Activation;
-use crate::compile::blocks::{relu_conv_bn, ChannelPool, ResBlock};
-use crate::compile::conv::{Conv2d, ConvConfig};
-use crate::compile::layer::{boxed, BoxLayer};
-use crate::compile::linear::Linear;
-use crate::compile::nb201::Nb201Op;
-use crate::compile::norm::BatchNorm;
-use crate::compile::pool::{GlobalAvgPool, PoolKind};
-use crate::compile::structural::Identity;
+use crate::compile::graph_cell::combine_terms;
+use crate::compile::ir_op::{spatial_stride, with_stride, Resolver};
+use crate::compile::layer::BoxLayer;
+use crate::compile::named::build_named;
+use crate::compile::nb101::is_nb101_cell;
+use crate::compile::network::{cell_pre, last_k, Tracked};
+use crate::compile::op::OpSpec;
+use crate::compile::sequence::is_sequence_space;
+use crate::space::{
+    Alt, Architecture, CellCall, Combine, Domain, Node, OpRef, Source, Space, StepKind,
+};
 use tch::{nn, Device, Kind, TchError, Tensor};
 
-/// The size of a supernet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SupernetConfig {
-    /// Channels of the first stage.
-    pub channels: i64,
-    /// Cells per stage.
-    pub cells: usize,
-    /// Output classes.
-    pub classes: i64,
-    /// Channels of the input images.
-    pub in_channels: i64,
-}
-
-/// How a supernet's edges are built beyond the plain DARTS edge.
+/// How a supernet's cell edges are built beyond the plain DARTS edge (PC-DARTS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SupernetOptions {
-    /// PC-DARTS' K: the candidate ops see the first `C/K` channels of their input, the rest
-    /// bypass them and the edge's output is channel-shuffled in K groups (1: every channel).
+    /// PC-DARTS' K: a cell edge's candidate ops see the first `C/K` channels of its input,
+    /// the rest bypass them and the edge's output is channel-shuffled in K groups (1: every
+    /// channel).
     pub partial_channels: i64,
-    /// PC-DARTS' edge normalisation: a parameter β per edge, each node weighing its incoming
+    /// PC-DARTS' edge normalisation: a parameter β per row, each node weighing its mixed
     /// edges by the softmax of their β.
     pub edge_normalization: bool,
 }
@@ -57,59 +51,64 @@ impl Default for SupernetOptions {
     }
 }
 
-/// One searched cell: `ops[e][k]` is op `k` of edge `e` (`None` for `none`), built on
-/// `C/partial` channels.
+/// All alternatives of one op decision (or one candidate edge), weighed by α's row `row`.
 #[derive(Debug)]
-struct SearchCell {
-    ops: Vec<Vec<Option<BoxLayer>>>,
+struct MixedOp {
+    row: usize,
+    alts: Vec<BoxLayer>,
+    /// Each alternative's parameter path (`cells.0.edges.2<-0.sep_conv_3x3`).
+    prefixes: Vec<String>,
+    /// Each alternative's op as built (its stride and partial channels applied).
+    specs: Vec<OpSpec>,
+    /// Where it runs.
+    at: At,
+    /// The channels its alternatives read (`1/K` of the input's with partial channels).
+    c_in: i64,
+}
+
+/// Where an op runs: its stride, the scale of its input (how many times smaller than the
+/// image it is) and PC-DARTS' K (1: the ops see every channel; only cell edges have K > 1).
+#[derive(Debug, Clone, Copy)]
+struct At {
+    stride: i64,
+    scale: i64,
     partial: i64,
 }
 
-/// Builds candidate `op` of an edge on `c` channels; `None` for `none`, which is never run.
-pub(super) fn candidate(
-    p: &nn::Path,
-    op: Nb201Op,
-    c: i64,
-) -> Result<Option<BoxLayer>, OneShotError> {
-    Ok(Some(match op {
-        Nb201Op::None => return Ok(None),
-        Nb201Op::Skip => boxed(Identity),
-        Nb201Op::Conv1x1 => boxed(relu_conv_bn(p, c, ConvConfig::new(c, 1), false)?),
-        Nb201Op::Conv3x3 => boxed(relu_conv_bn(p, c, ConvConfig::new(c, 3), false)?),
-        Nb201Op::AvgPool3x3 => boxed(ChannelPool::new(p, c, c, PoolKind::Avg, 3, 1)?),
-    }))
+/// What one forward pass reads besides its input: the mixture, each row's edge weight under
+/// edge normalisation (`None` for rows that are not a node's edges, or without it), and
+/// whether batch norm uses the batch's statistics.
+struct Pass<'a> {
+    mix: &'a CellMix,
+    edges: &'a [Option<Tensor>],
+    train: bool,
 }
 
-impl SearchCell {
-    fn new(p: &nn::Path, c: i64, partial: i64) -> Result<Self, OneShotError> {
-        let c = c / partial;
-        let ops = EDGES
-            .iter()
-            .map(|&(to, from)| {
-                let edge = p / "edges" / format!("{to}<-{from}");
-                Nb201Op::ALL
-                    .iter()
-                    .map(|&op| candidate(&(&edge / op.name()), op, c))
-                    .collect()
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(SearchCell { ops, partial })
+impl MixedOp {
+    /// The weighted sum of the row's terms in the pass's mixture on `x` (on its first `1/K`
+    /// channels, the rest bypassing them, with partial channels); `None` when nothing is
+    /// computed.
+    fn forward(&self, x: &Tensor, pass: &Pass) -> Result<Option<Tensor>, TchError> {
+        let at = self.at;
+        if at.partial == 1 {
+            return self.terms(x, pass);
+        }
+        partial_edge(x, at.partial, at.stride, |part| self.terms(part, pass))
     }
 
-    /// The weighted sum of edge `e`'s terms on `x`; `None` when no op is computed.
-    fn mixed(
-        &self,
-        e: usize,
-        x: &Tensor,
-        mix: &CellMix,
-        train: bool,
-    ) -> Result<Option<Tensor>, TchError> {
+    /// The weighted sum of the row's terms on `x`.
+    fn terms(&self, x: &Tensor, pass: &Pass) -> Result<Option<Tensor>, TchError> {
         let mut sum: Option<Tensor> = None;
-        for term in &mix[e] {
-            let Some(op) = &self.ops[e][term.op] else {
-                continue;
-            };
-            let out = op.forward(x, train)?;
+        let terms = pass
+            .mix
+            .get(self.row)
+            .ok_or_else(|| TchError::Kind(format!("the mixture has no row {}", self.row)))?;
+        for term in terms {
+            let op = self
+                .alts
+                .get(term.op)
+                .ok_or_else(|| TchError::Kind(format!("row {} has no op {}", self.row, term.op)))?;
+            let out = op.forward(x, pass.train)?;
             let out = match &term.weight {
                 Some(w) => out.f_mul(w)?,
                 None => out,
@@ -121,207 +120,885 @@ impl SearchCell {
         }
         Ok(sum)
     }
+}
 
-    /// The cell on `xs`; `edges` holds each edge's normalised weight when edges are
-    /// normalised.
-    fn forward(
-        &self,
-        xs: &Tensor,
-        mix: &CellMix,
-        edges: Option<&Tensor>,
-        train: bool,
-    ) -> Result<Tensor, TchError> {
-        let mut values = vec![xs.shallow_clone()];
-        for to in 1..=3 {
-            let mut sum: Option<Tensor> = None;
-            for (e, &(t, from)) in EDGES.iter().enumerate() {
-                if t != to {
-                    continue;
+/// What an edge (or a node's post op) does.
+#[derive(Debug)]
+enum EdgeOp {
+    Wire,
+    /// A fixed op and its parameter path.
+    Fixed(BoxLayer, String),
+    Mixed(MixedOp),
+    /// An `any of` member's edge, weighed by its row's `on` term (nothing when the row has
+    /// none: the member is out).
+    Gated(usize, Box<EdgeOp>),
+}
+
+impl EdgeOp {
+    fn forward(&self, x: &Tensor, pass: &Pass) -> Result<Option<Tensor>, TchError> {
+        match self {
+            EdgeOp::Wire => Ok(Some(x.shallow_clone())),
+            EdgeOp::Fixed(layer, _) => layer.forward(x, pass.train).map(Some),
+            EdgeOp::Mixed(m) => m.forward(x, pass),
+            EdgeOp::Gated(row, inner) => {
+                let terms = pass
+                    .mix
+                    .get(*row)
+                    .ok_or_else(|| TchError::Kind(format!("the mixture has no row {row}")))?;
+                let Some(term) = terms.first() else {
+                    return Ok(None);
+                };
+                match (inner.forward(x, pass)?, &term.weight) {
+                    (Some(y), Some(w)) => y.f_mul(w).map(Some),
+                    (y, _) => Ok(y),
                 }
-                let out = partial_edge(&values[from], self.partial, |x| {
-                    self.mixed(e, x, mix, train)
-                })?;
-                let Some(out) = out else {
-                    continue;
+            }
+        }
+    }
+}
+
+impl EdgeOp {
+    /// The mixed op it holds (inside an `any of` gate too).
+    fn mixed(&self) -> Option<&MixedOp> {
+        match self {
+            EdgeOp::Mixed(m) => Some(m),
+            EdgeOp::Gated(_, inner) => inner.mixed(),
+            EdgeOp::Wire | EdgeOp::Fixed(..) => None,
+        }
+    }
+
+    /// The weights a pass under `mix` uses (`under(prefix)`: the weights under a path).
+    fn used(&self, mix: &CellMix, under: &dyn Fn(&str) -> i64) -> Result<i64, TchError> {
+        Ok(match self {
+            EdgeOp::Wire => 0,
+            EdgeOp::Fixed(_, prefix) => under(prefix),
+            EdgeOp::Mixed(m) => {
+                let terms = mix
+                    .get(m.row)
+                    .ok_or_else(|| TchError::Kind(format!("the mixture has no row {}", m.row)))?;
+                terms
+                    .iter()
+                    .filter_map(|t| m.prefixes.get(t.op))
+                    .map(|p| under(p))
+                    .sum()
+            }
+            EdgeOp::Gated(row, inner) => match mix.get(*row) {
+                Some(terms) if terms.is_empty() => 0,
+                Some(_) => inner.used(mix, under)?,
+                None => return Err(TchError::Kind(format!("the mixture has no row {row}"))),
+            },
+        })
+    }
+}
+
+/// A parameter path as the variable store names it (`cells.0.edges.2<-0`).
+fn prefix(p: &nn::Path) -> String {
+    p.components().collect::<Vec<_>>().join(".")
+}
+
+/// A computed vertex of a mixed cell: `post(combine(edges))`.
+#[derive(Debug)]
+struct MixedVertex {
+    combine: Combine,
+    edges: Vec<(usize, EdgeOp)>,
+    post: Option<EdgeOp>,
+    /// What it merges when no edge computes anything (every one a zero op, or an `any of`
+    /// member out): zeros of `channels` shaped like vertex `from` at `stride`.
+    empty: Empty,
+}
+
+/// The shape of a vertex whose edges all compute nothing.
+#[derive(Debug, Clone, Copy)]
+struct Empty {
+    from: usize,
+    stride: i64,
+    channels: i64,
+}
+
+impl MixedVertex {
+    fn forward(&self, values: &[Tensor], pass: &Pass) -> Result<Tensor, TchError> {
+        let mut outs = Vec::with_capacity(self.edges.len());
+        for (u, op) in &self.edges {
+            let x = values
+                .get(*u)
+                .ok_or_else(|| TchError::Kind(format!("vertex {u} has no value")))?;
+            if let Some(y) = op.forward(x, pass)? {
+                let weight = match op {
+                    EdgeOp::Mixed(m) => pass.edges.get(m.row).and_then(Option::as_ref),
+                    _ => None,
                 };
-                let out = match edges {
-                    Some(w) => out.f_mul(&w.f_get(e as i64)?)?,
-                    None => out,
-                };
-                sum = Some(match sum {
-                    Some(s) => s.f_add(&out)?,
-                    None => out,
+                outs.push(match weight {
+                    Some(w) => y.f_mul(w)?,
+                    None => y,
                 });
             }
-            values.push(match sum {
-                Some(s) => s,
-                None => xs.f_mul_scalar(0.0)?,
-            });
         }
-        Ok(values.pop().unwrap_or_else(|| xs.shallow_clone()))
+        let merged = if outs.is_empty() && self.combine == Combine::Sum {
+            let Empty {
+                from,
+                stride,
+                channels,
+            } = self.empty;
+            let x = values
+                .get(from)
+                .ok_or_else(|| TchError::Kind(format!("vertex {from} has no value")))?;
+            let size = x.size();
+            let [b, _, h, w] = size[..] else {
+                return Err(TchError::Shape(format!(
+                    "a cell's vertex should be [B, C, H, W], got {size:?}"
+                )));
+            };
+            let side = |n: i64| (n + stride - 1) / stride;
+            Tensor::f_zeros([b, channels, side(h), side(w)], (x.kind(), x.device()))?
+        } else {
+            combine_terms(self.combine, &outs)?
+        };
+        match &self.post {
+            Some(op) => op
+                .forward(&merged, pass)?
+                .ok_or_else(|| TchError::Kind("a node's post op computed nothing".into())),
+            None => Ok(merged),
+        }
+    }
+}
+
+/// A cell whose every choice is mixed.
+#[derive(Debug)]
+struct MixedCell {
+    inputs: usize,
+    vertices: Vec<MixedVertex>,
+    output: MixedVertex,
+}
+
+impl MixedCell {
+    fn run(&self, inputs: Vec<Tensor>, pass: &Pass) -> Result<Tensor, TchError> {
+        let mut values = inputs;
+        for v in &self.vertices {
+            let y = v.forward(&values, pass)?;
+            values.push(y);
+        }
+        self.output.forward(&values, pass)
+    }
+
+    /// Its vertices, the output last.
+    fn all(&self) -> impl Iterator<Item = &MixedVertex> {
+        self.vertices.iter().chain(std::iter::once(&self.output))
     }
 }
 
 #[derive(Debug)]
-enum Part {
-    Fixed(BoxLayer),
-    Cell(SearchCell),
+enum Stage {
+    Layer(EdgeOp),
+    Cell {
+        /// The cell's parameter path (`cells.3`).
+        prefix: String,
+        pre: Vec<Option<BoxLayer>>,
+        cell: MixedCell,
+    },
+    /// A NAS-Bench-101 cell, at elastic width.
+    Nb101(ElasticCell),
 }
 
-/// The NAS-Bench-201 supernet: shared weights, α, and forward passes under a [`CellMix`].
+/// The supernet of a space: shared weights, α, and forward passes under a [`CellMix`].
 #[derive(Debug)]
 pub struct Supernet {
-    parts: Vec<Part>,
+    stages: Vec<Stage>,
+    keep: usize,
     weights: nn::VarStore,
     alpha: Tensor,
+    mask: Option<Tensor>,
+    live: Vec<Vec<usize>>,
+    rows: Rows,
+    space: Space,
+    /// PC-DARTS' β, one per row (only the rows of [`Supernet::edge_groups`] take part).
     beta: Option<Tensor>,
-    config: SupernetConfig,
+    /// The rows that are one node's mixed edges, one group per node (edge normalisation).
+    groups: Vec<Vec<usize>>,
     options: SupernetOptions,
 }
 
+/// A node's terms that read one pick decision: the decision, its candidates' vertices, and
+/// each term's slot and op.
+type PickTerms<'a> = (usize, &'a [usize], Vec<(u32, Option<&'a OpRef>)>);
+
+/// What building one cell needs.
+pub(super) struct Build<'a> {
+    pub(super) space: &'a Space,
+    pub(super) resolver: Resolver<'a>,
+    call: Option<&'a CellCall>,
+    stride: i64,
+    inputs: usize,
+    /// The scale of the cell's inputs.
+    scale: i64,
+    /// PC-DARTS' K on the cell's edges.
+    partial: i64,
+}
+
+impl<'a> Build<'a> {
+    /// Where an edge from vertex `u` runs: at the cell's stride from an input.
+    fn at(&self, u: usize) -> At {
+        let (stride, scale) = if u < self.inputs {
+            (self.stride, self.scale)
+        } else {
+            (1, self.scale * self.stride)
+        };
+        At {
+            stride,
+            scale,
+            partial: self.partial,
+        }
+    }
+
+    /// The op alternatives of decision `d` (the cell call's own, else the space's).
+    pub(super) fn alternatives(&self, d: usize) -> Result<&'a [Alt], OneShotError> {
+        if let Some(alts) = self.call.and_then(|c| c.alternatives.get(&d)) {
+            return Ok(alts);
+        }
+        match self.space.decisions().get(d).map(|x| &x.domain) {
+            Some(Domain::Categorical(alts)) => Ok(alts),
+            _ => Err(unsupported(
+                self.space,
+                format!("decision {d} does not choose ops"),
+            )),
+        }
+    }
+
+    /// One op built as a single architecture builds it, with `stride`; returns it with its
+    /// spec as built, its output channels and its spatial stride.
+    fn layer(
+        &self,
+        p: &nn::Path,
+        owner: &str,
+        op: &'a crate::space::Op,
+        stride: i64,
+        c_in: i64,
+    ) -> Result<(BoxLayer, OpSpec, i64, i64), OneShotError> {
+        check_op(self.space, owner, op, 0)?;
+        let spec = self.resolver.op(op, 0)?;
+        let strided = with_stride(&spec, stride, c_in).ok_or_else(|| {
+            unsupported(
+                self.space,
+                format!("op `{}` in {owner} cannot take stride {stride}", op.name),
+            )
+        })?;
+        let (layer, c) = build_named(&strided, p, c_in)?;
+        let s = spatial_stride(&strided);
+        Ok((layer, strided, c, s))
+    }
+
+    /// A mixed op over `alts` on row `row`; every alternative must give the same channels and
+    /// resolution. Returns it with its output channels.
+    fn mixed(
+        &self,
+        p: &nn::Path,
+        owner: &str,
+        row: usize,
+        alts: &'a [Alt],
+        at: At,
+        c_in: i64,
+    ) -> Result<(MixedOp, i64, i64), OneShotError> {
+        let mut layers = Vec::with_capacity(alts.len());
+        let mut prefixes = Vec::with_capacity(alts.len());
+        let mut specs = Vec::with_capacity(alts.len());
+        let mut shape: Option<(i64, i64)> = None;
+        let k = at.partial;
+        if k > 1 && c_in % k != 0 {
+            return Err(OneShotError::Config(format!(
+                "partial channels: K ({k}) must divide the channels of {owner}'s edges ({c_in})"
+            )));
+        }
+        let c_ops = c_in / k;
+        for alt in alts {
+            let op = alt.op.as_ref().ok_or_else(|| {
+                unsupported(self.space, format!("{owner} has a value, not an op"))
+            })?;
+            let q = p / alt.label.as_str();
+            let (layer, spec, c, s) = if k == 1 {
+                self.layer(&q, owner, op, at.stride, c_in)?
+            } else {
+                check_op(self.space, owner, op, 0)?;
+                let spec = self.resolver.op(op, 0)?;
+                let narrow = with_stride(&spec, at.stride, c_in)
+                    .and_then(|s| narrowed(&s, c_in, k))
+                    .ok_or_else(|| {
+                        unsupported(self.space, format!("op `{}` in {owner} cannot run on partial channels (it must keep its input's channels, at stride {})", op.name, at.stride))
+                    })?;
+                let (layer, c) = build_named(&narrow, &q, c_ops)?;
+                if c != c_ops {
+                    return Err(unsupported(self.space, format!("op `{}` in {owner} gives {c} channels on {c_ops}; partial channels need ops that keep them", op.name)));
+                }
+                let s = spatial_stride(&narrow);
+                (layer, narrow, c_in, s)
+            };
+            prefixes.push(prefix(&q));
+            specs.push(spec);
+            match shape {
+                Some(prev) if prev != (c, s) => {
+                    return Err(unsupported(
+                        self.space,
+                        format!(
+                            "the ops of {owner} disagree on their output ({} gives {c} channels at stride {s}, another {} at stride {}); mixed ops must agree",
+                            alt.label, prev.0, prev.1
+                        ),
+                    ))
+                }
+                _ => shape = Some((c, s)),
+            }
+            layers.push(layer);
+        }
+        let (c, s) = shape.unwrap_or((c_in, 1));
+        let mixed = MixedOp {
+            row,
+            alts: layers,
+            prefixes,
+            specs,
+            at,
+            c_in: c_ops,
+        };
+        Ok((mixed, c, s))
+    }
+
+    /// The op of a term or post op on an input of `c_in` channels with `stride`.
+    fn edge(
+        &self,
+        p: &nn::Path,
+        owner: &str,
+        op: Option<&'a OpRef>,
+        at: At,
+        c_in: i64,
+        rows: &mut Rows,
+    ) -> Result<(EdgeOp, i64, i64), OneShotError> {
+        let stride = at.stride;
+        match op {
+            None if stride == 1 => Ok((EdgeOp::Wire, c_in, 1)),
+            None => {
+                let spec = with_stride(&OpSpec::Identity, stride, c_in).ok_or_else(|| {
+                    unsupported(
+                        self.space,
+                        format!("a wire in {owner} cannot take stride {stride}"),
+                    )
+                })?;
+                let (layer, c) = build_named(&spec, p, c_in)?;
+                Ok((EdgeOp::Fixed(layer, prefix(p)), c, stride))
+            }
+            Some(OpRef::Fixed(op)) => {
+                let (layer, _, c, s) = self.layer(p, owner, op, stride, c_in)?;
+                Ok((EdgeOp::Fixed(layer, prefix(p)), c, s))
+            }
+            Some(OpRef::Choice(d)) => {
+                let alts = self.alternatives(*d)?;
+                let row = rows.row(self.space, RowKind::Decision(*d), alts)?;
+                let owner = format!("decision `{}`", self.space.decisions()[*d].name);
+                let (m, c, s) = self.mixed(p, &owner, row, alts, at, c_in)?;
+                Ok((EdgeOp::Mixed(m), c, s))
+            }
+        }
+    }
+
+    /// Node `node` as vertex `to`, its inputs having `channels`.
+    fn vertex(
+        &self,
+        p: &nn::Path,
+        to: &str,
+        node: &'a Node,
+        channels: &[i64],
+        rows: &mut Rows,
+    ) -> Result<(MixedVertex, i64), OneShotError> {
+        let decisions = self.space.decisions();
+        if let Some(g) = node.guard {
+            return Err(unsupported(
+                self.space,
+                format!(
+                    "node `{}` exists only when decision `{}` allows (a chosen depth)",
+                    node.name, decisions[g.parent].name
+                ),
+            ));
+        }
+        let owner = format!("node `{}`", node.name);
+        let mut edges: Vec<(usize, EdgeOp)> = Vec::new();
+        let mut outs = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        let mut picks: Vec<PickTerms<'a>> = Vec::new();
+        let mut add = |edges: &mut Vec<(usize, EdgeOp)>,
+                       u: usize,
+                       op: Option<&'a OpRef>,
+                       rows: &mut Rows|
+         -> Result<(), OneShotError> {
+            let mut name = format!("{to}<-{u}");
+            if names.contains(&name) {
+                name = format!("{name}_{}", names.len());
+            }
+            names.push(name.clone());
+            let c_in = *channels.get(u).ok_or_else(|| {
+                unsupported(
+                    self.space,
+                    format!("{owner} reads vertex {u}, which is not before it"),
+                )
+            })?;
+            let at = self.at(u);
+            let (e, c, _) = self.edge(&(p / "edges" / name), &owner, op, at, c_in, rows)?;
+            edges.push((u, e));
+            outs.push(c);
+            Ok(())
+        };
+        for (i, term) in node.terms.iter().enumerate() {
+            match &term.source {
+                Source::Vertex(u) => add(&mut edges, *u, term.op.as_ref(), rows)?,
+                Source::Pick { decision, slot, vertices } => {
+                    match picks.iter_mut().find(|(d, _, _)| d == decision) {
+                        Some((_, _, slots)) => slots.push((*slot, term.op.as_ref())),
+                        None => picks.push((*decision, vertices, vec![(*slot, term.op.as_ref())])),
+                    }
+                }
+                Source::Member {
+                    decision,
+                    candidate,
+                    vertex,
+                } => {
+                    if node.combine != Combine::Sum {
+                        return Err(unsupported(self.space, format!("{owner} merges the members of `{}` by {}; a supernet gates them in a `sum` only", decisions[*decision].name, node.combine.name())));
+                    }
+                    if !matches!(term.op, None | Some(OpRef::Fixed(_))) {
+                        return Err(unsupported(self.space, format!("{owner} applies an op choice to the members of `{}`; a supernet gates `any of` members with fixed ops only", decisions[*decision].name)));
+                    }
+                    let row = rows.row(
+                        self.space,
+                        RowKind::Member {
+                            subset: *decision,
+                            candidate: *candidate as usize,
+                        },
+                        &member_alternatives(),
+                    )?;
+                    add(&mut edges, *vertex, term.op.as_ref(), rows)?;
+                    if let Some((u, inner)) = edges.pop() {
+                        edges.push((u, EdgeOp::Gated(row, Box::new(inner))));
+                    }
+                }
+                Source::Chosen { decision, .. } => {
+                    return Err(unsupported(self.space, format!("decision `{}` chooses the kind of {owner} (term {i}); a supernet mixes ops and inputs only", decisions[*decision].name)))
+                }
+            }
+        }
+        for (pick, vertices, mut slots) in picks {
+            let pick_name = &decisions[pick].name;
+            if node.combine != Combine::Sum {
+                return Err(unsupported(self.space, format!("{owner} merges the inputs of `{pick_name}` by {}; a supernet sums the candidate edges, so it needs `sum`", node.combine.name())));
+            }
+            slots.sort_by_key(|(s, _)| *s);
+            let mut ops = Vec::with_capacity(slots.len());
+            for (s, (slot, op)) in slots.iter().enumerate() {
+                match op {
+                    Some(OpRef::Choice(d)) if *slot as usize == s => ops.push(*d),
+                    _ => return Err(unsupported(self.space, format!("{owner} picks inputs with `{pick_name}` without an op choice on each; a supernet ranks candidate inputs by their op weights"))),
+                }
+            }
+            let alts = self.alternatives(ops[0])?;
+            for &d in &ops[1..] {
+                if self.alternatives(d)? != alts {
+                    return Err(unsupported(self.space, format!("the op choices `{}` and `{}` of `{pick_name}`'s inputs differ; DARTS' mixed edges need one set of ops", decisions[ops[0]].name, decisions[d].name)));
+                }
+            }
+            rows.add_pick(self.space, pick, ops)?;
+            for (candidate, &u) in vertices.iter().enumerate() {
+                let row = rows.row(self.space, RowKind::Candidate { pick, candidate }, alts)?;
+                let c_in = *channels.get(u).ok_or_else(|| {
+                    unsupported(
+                        self.space,
+                        format!("{owner} reads vertex {u}, which is not before it"),
+                    )
+                })?;
+                let q = p / "edges" / format!("{to}<-{u}");
+                let owner = format!("the edges of `{pick_name}`");
+                let (m, c, _) = self.mixed(&q, &owner, row, alts, self.at(u), c_in)?;
+                edges.push((u, EdgeOp::Mixed(m)));
+                outs.push(c);
+            }
+        }
+        let Some(&(from, _)) = edges.first() else {
+            return Err(unsupported(self.space, format!("{owner} has no input")));
+        };
+        let c = match node.combine {
+            Combine::Concat => outs.iter().sum(),
+            _ if outs.iter().any(|&c| c != outs[0]) => {
+                return Err(unsupported(
+                    self.space,
+                    format!("{owner} merges tensors of {outs:?} channels"),
+                ))
+            }
+            _ => outs[0],
+        };
+        let empty = Empty {
+            from,
+            stride: self.at(from).stride,
+            channels: c,
+        };
+        let (post, c) = match &node.post {
+            Some(r) => {
+                let at = At {
+                    stride: 1,
+                    scale: self.scale * self.stride,
+                    partial: 1,
+                };
+                let (op, c, _) = self.edge(&(p / "post" / to), &owner, Some(r), at, c, rows)?;
+                (Some(op), c)
+            }
+            None => (None, c),
+        };
+        Ok((
+            MixedVertex {
+                combine: node.combine,
+                edges,
+                post,
+                empty,
+            },
+            c,
+        ))
+    }
+
+    /// The cell of `call` on inputs of `channels`; returns it with its output channels.
+    fn cell(
+        &self,
+        p: &nn::Path,
+        call: &'a CellCall,
+        channels: Vec<i64>,
+        rows: &mut Rows,
+    ) -> Result<(MixedCell, i64), OneShotError> {
+        let g = &call.instance;
+        let mut channels = channels;
+        let mut vertices = Vec::with_capacity(g.nodes.len());
+        for (j, node) in g.nodes.iter().enumerate() {
+            let to = (g.inputs.len() + j).to_string();
+            let (v, c) = self.vertex(p, &to, node, &channels, rows)?;
+            vertices.push(v);
+            channels.push(c);
+        }
+        let (output, c) = self.vertex(p, "out", &g.output, &channels, rows)?;
+        Ok((
+            MixedCell {
+                inputs: g.inputs.len(),
+                vertices,
+                output,
+            },
+            c,
+        ))
+    }
+}
+
 impl Supernet {
-    /// Builds the supernet on `device` with `kind` weights (`Float`, or `Double` for exact
-    /// checks); weights and α are drawn from libtorch's generator seeded with `seed`
-    /// (α ~ 10⁻³·N(0, 1), as in DARTS).
+    /// Compiles the supernet of `space` (at the size it was lowered with) for images of
+    /// `in_channels` channels on `device` with `kind` weights; weights and α are drawn from
+    /// libtorch's generator seeded with `seed`. A space with a decision that is not an op
+    /// choice or a `k of [...]` input choice is an error naming that decision.
     pub fn new(
-        config: SupernetConfig,
+        space: &Space,
+        in_channels: i64,
         device: Device,
         kind: Kind,
         seed: i64,
     ) -> Result<Supernet, OneShotError> {
-        Supernet::with_options(config, SupernetOptions::default(), device, kind, seed)
+        let options = SupernetOptions::default();
+        Supernet::with_options(space, in_channels, options, device, kind, seed)
     }
 
-    /// [`Supernet::new`] with PC-DARTS' options; β (when edges are normalised) is drawn
-    /// after α, as 10⁻³·N(0, 1). The channels must divide by K.
+    /// [`Supernet::new`] with PC-DARTS' options: every cell edge's mixed op on `1/K` of
+    /// its input's channels (K must divide them), and β (drawn after α, as 10⁻³·N(0, 1))
+    /// weighing each node's mixed edges by their softmax. NAS-Bench-101's elastic cells take
+    /// neither (their widths vary with the architecture, and `any of` rows already weigh
+    /// their edges).
     pub fn with_options(
-        config: SupernetConfig,
+        space: &Space,
+        in_channels: i64,
         options: SupernetOptions,
         device: Device,
         kind: Kind,
         seed: i64,
     ) -> Result<Supernet, OneShotError> {
-        let SupernetConfig {
-            channels: c,
-            cells: n,
-            classes,
-            in_channels,
-        } = config;
-        if c < 1 || n < 1 || classes < 2 || in_channels < 1 {
+        check_space(space)?;
+        if options.partial_channels < 1 {
             return Err(OneShotError::Config(format!(
-                "channels ({c}), cells ({n}) and input channels ({in_channels}) must be positive and classes ({classes}) at least 2"
+                "partial channels: K must be at least 1, got {}",
+                options.partial_channels
             )));
         }
-        let k = options.partial_channels;
-        if k < 1 || c % k != 0 {
+        if is_sequence_space(space) {
+            return Err(unsupported(
+                space,
+                "it is a sequence model; the supernet compiles image networks",
+            ));
+        }
+        let skeleton = space.skeleton();
+        if skeleton.steps.is_empty() {
+            return Err(unsupported(space, "it has no network pipeline to compile"));
+        }
+        if in_channels < 1 {
             return Err(OneShotError::Config(format!(
-                "partial channels: K ({k}) must be at least 1 and divide the channels ({c})"
+                "input channels must be positive, got {in_channels}"
             )));
         }
+        // Fixed ops read no decision (checked as they are built), so any architecture
+        // resolves them; the space's first in sampling order is as good as another.
+        let reference = space
+            .sample(&mut crate::space::rng(0))
+            .map_err(|e| unsupported(space, format!("no architecture to start from: {e}")))?;
         tch::manual_seed(seed);
-        let mut weights = nn::VarStore::new(device);
+        let weights = nn::VarStore::new(device);
         let root = weights.root();
-        let stem = &root / "stem";
-        let mut parts = vec![
-            Part::Fixed(boxed(Conv2d::new(
-                &(&stem / "conv"),
-                in_channels,
-                ConvConfig::new(c, 3),
-            )?)),
-            Part::Fixed(boxed(BatchNorm::new(&(&stem / "bn"), c, true)?)),
-        ];
-        let cells = &root / "cells";
-        let mut index = 0;
-        let mut c_prev = c;
-        for stage in 0..3 {
-            let c_stage = c << stage;
-            if stage > 0 {
-                let block = ResBlock::new(&(&cells / index), c_prev, c_stage, 2)?;
-                parts.push(Part::Fixed(boxed(block)));
-                index += 1;
+        let mut rows = Rows::default();
+        let mut stages = Vec::new();
+        let mut recent = vec![Tracked {
+            channels: in_channels,
+            scale: 1,
+        }];
+        let mut keep = 1;
+        let mut cells = 0;
+        for (i, step) in skeleton.steps.iter().enumerate() {
+            if let Some(g) = step.guard {
+                return Err(unsupported(space, format!("a step of the network exists only when decision `{}` allows (a chosen depth)", space.decisions()[g.parent].name)));
             }
-            for _ in 0..n {
-                parts.push(Part::Cell(SearchCell::new(&(&cells / index), c_stage, k)?));
-                index += 1;
+            let newest = recent[recent.len() - 1];
+            match &step.kind {
+                StepKind::Op(r) => {
+                    let build = Build {
+                        space,
+                        resolver: Resolver {
+                            space,
+                            arch: &reference,
+                            alternatives: None,
+                        },
+                        call: None,
+                        stride: 1,
+                        inputs: 0,
+                        scale: newest.scale,
+                        partial: 1,
+                    };
+                    let q = &root / "layers" / i;
+                    let owner = format!("layer {i} of the network");
+                    let at = At {
+                        stride: 1,
+                        scale: newest.scale,
+                        partial: 1,
+                    };
+                    let (op, c, s) =
+                        build.edge(&q, &owner, Some(r), at, newest.channels, &mut rows)?;
+                    let scale = newest.scale * s.max(1);
+                    stages.push(Stage::Layer(op));
+                    recent = vec![Tracked { channels: c, scale }];
+                }
+                StepKind::Cell(call) if is_nb101_cell(&call.instance) => {
+                    if options != SupernetOptions::default() {
+                        return Err(unsupported(space, format!("cell `{}` is a NAS-Bench-101 cell at elastic width: its widths vary with the architecture and its `any of` rows weigh its edges, so PC-DARTS' partial channels and edge normalisation do not apply", call.instance.name)));
+                    }
+                    let q = &root / "cells" / cells;
+                    cells += 1;
+                    let build = Build {
+                        space,
+                        resolver: Resolver {
+                            space,
+                            arch: &reference,
+                            alternatives: Some(&call.alternatives),
+                        },
+                        call: Some(call),
+                        stride: 1,
+                        inputs: 1,
+                        scale: newest.scale,
+                        partial: 1,
+                    };
+                    let (cell, c) = build.nb101_cell(&q, call, newest.channels, &mut rows)?;
+                    stages.push(Stage::Nb101(cell));
+                    recent.push(Tracked {
+                        channels: c,
+                        scale: newest.scale,
+                    });
+                }
+                StepKind::Cell(call) => {
+                    let q = &root / "cells" / cells;
+                    cells += 1;
+                    let (pre, channels, newest) = cell_pre(&q, call, &recent)?;
+                    let stride = call.int_arg("stride").unwrap_or(1);
+                    let build = Build {
+                        space,
+                        resolver: Resolver {
+                            space,
+                            arch: &reference,
+                            alternatives: Some(&call.alternatives),
+                        },
+                        call: Some(call),
+                        stride,
+                        inputs: call.instance.inputs.len(),
+                        scale: newest.scale,
+                        partial: options.partial_channels,
+                    };
+                    let (cell, c) = build.cell(&q, call, channels, &mut rows)?;
+                    keep = keep.max(cell.inputs);
+                    stages.push(Stage::Cell {
+                        prefix: prefix(&q),
+                        pre,
+                        cell,
+                    });
+                    recent.push(Tracked {
+                        channels: c,
+                        scale: newest.scale * stride,
+                    });
+                }
             }
-            c_prev = c_stage;
         }
-        parts.push(Part::Fixed(boxed(BatchNorm::new(
-            &(&root / "lastact"),
-            c_prev,
-            true,
-        )?)));
-        parts.push(Part::Fixed(boxed(Activation::Relu)));
-        parts.push(Part::Fixed(boxed(GlobalAvgPool)));
-        parts.push(Part::Fixed(boxed(Linear::new(
-            &(&root / "classifier"),
-            c_prev,
-            classes,
-            true,
-        )?)));
-        // Batch norm's running statistics are created in single precision: convert them too.
+        rows.check_covers(space)?;
+        let mut weights = weights;
         weights.set_kind(kind);
-        let alpha = Tensor::f_randn([EDGES.len() as i64, OPS as i64], (kind, device))?
+        let shape = [rows.rows().len() as i64, rows.width() as i64];
+        let alpha = Tensor::f_randn(shape, (kind, device))?
             .f_mul_scalar(1e-3)?
             .set_requires_grad(true);
+        let mask = rows.mask(kind, device)?;
+        let live = rows.live();
+        let groups = edge_groups(&stages, space)?;
         let beta = if options.edge_normalization {
-            let b = Tensor::f_randn([EDGES.len() as i64], (kind, device))?.f_mul_scalar(1e-3)?;
-            Some(b.set_requires_grad(true))
+            let b = Tensor::f_randn([rows.rows().len() as i64], (kind, device))?;
+            Some(b.f_mul_scalar(1e-3)?.set_requires_grad(true))
         } else {
             None
         };
         Ok(Supernet {
-            parts,
+            stages,
+            keep,
             weights,
             alpha,
+            mask,
+            live,
+            rows,
+            space: space.clone(),
             beta,
-            config,
+            groups,
             options,
         })
     }
 
-    /// The logits for images `xs` with every cell's edges weighted by `mix`. Batch norm
-    /// always normalises with the batch's statistics when `train` (the supernet has no
-    /// architecture-independent running statistics to evaluate with).
-    /// With edge normalisation, each edge's output is also weighted by its normalised β (in
-    /// β's graph).
+    /// The logits for `xs` with every mixed op weighted by `mix` (batch norm with batch
+    /// statistics when `train`).
+    /// With edge normalisation, each node's mixed edges are also weighted by the softmax of
+    /// their β (in β's graph).
     pub fn forward(&self, xs: &Tensor, mix: &CellMix, train: bool) -> Result<Tensor, TchError> {
-        let edges = self.beta.as_ref().map(edge_weights).transpose()?;
-        let mut x = xs.shallow_clone();
-        for part in &self.parts {
-            x = match part {
-                Part::Fixed(layer) => layer.forward(&x, train)?,
-                Part::Cell(cell) => cell.forward(&x, mix, edges.as_ref(), train)?,
-            };
+        if mix.len() != self.live.len() {
+            return Err(TchError::Kind(format!(
+                "the mixture has {} rows, α {}",
+                mix.len(),
+                self.live.len()
+            )));
         }
-        Ok(x)
+        let edges = match &self.beta {
+            Some(beta) => edge_weights(beta, &self.groups)?,
+            None => Vec::new(),
+        };
+        let pass = Pass {
+            mix,
+            edges: &edges,
+            train,
+        };
+        let mut recent = vec![xs.shallow_clone()];
+        for stage in &self.stages {
+            match stage {
+                Stage::Layer(op) => {
+                    let y = op
+                        .forward(&recent[recent.len() - 1], &pass)?
+                        .ok_or_else(|| TchError::Kind("a layer computed nothing".into()))?;
+                    recent = vec![y];
+                }
+                Stage::Nb101(cell) => {
+                    let y = cell.forward(&recent[recent.len() - 1], mix, train)?;
+                    recent.push(y);
+                    if recent.len() > self.keep {
+                        drop(recent.remove(0));
+                    }
+                }
+                Stage::Cell { pre, cell, .. } => {
+                    let mut inputs: Vec<Tensor> = last_k(recent.len(), cell.inputs)
+                        .map(|j| recent[j].shallow_clone())
+                        .collect();
+                    for (x, layer) in inputs.iter_mut().zip(pre) {
+                        if let Some(layer) = layer {
+                            *x = layer.forward(x, train)?;
+                        }
+                    }
+                    let y = cell.run(inputs, &pass)?;
+                    recent.push(y);
+                    if recent.len() > self.keep {
+                        drop(recent.remove(0));
+                    }
+                }
+            }
+        }
+        recent
+            .pop()
+            .ok_or_else(|| TchError::Kind("the network produced nothing".into()))
     }
 
-    /// The input shape of every searched cell for images of `image` (`[C, H, W]`) in batches
-    /// of `batch`, in order (found by running the fixed parts and all-skip cells on zeros).
-    pub fn cell_inputs(&self, image: &[i64], batch: i64) -> Result<Vec<[i64; 4]>, TchError> {
-        let _guard = tch::no_grad_guard();
-        let mut shape = vec![1];
-        shape.extend_from_slice(image);
-        let mut x = Tensor::f_zeros(&shape[..], (self.kind(), self.device()))?;
-        let skips = super::mix::path_mix(&super::path::CellPath([Nb201Op::Skip; 6]));
-        let mut out = Vec::new();
-        for part in &self.parts {
-            x = match part {
-                Part::Fixed(layer) => layer.forward(&x, false)?,
-                Part::Cell(cell) => {
-                    let s = x.size();
-                    let [_, c, h, w] = s[..] else {
-                        return Err(TchError::Shape(format!(
-                            "a cell's input should be [B, C, H, W], got {s:?}"
-                        )));
-                    };
-                    out.push([batch, c, h, w]);
-                    cell.forward(&x, &skips, None, false)?
-                }
-            };
+    /// The DARTS mixture: row `r` of `softmax(α)` weighs its ops other than `none`.
+    pub fn darts_mix(&self, alpha: &Tensor) -> Result<CellMix, TchError> {
+        softmax_mix(alpha, self.mask.as_ref(), &self.live)
+    }
+
+    /// A GDAS sample at temperature `tau`: one op per row (never padding), weight
+    /// `1 − p.detach() + p`; a row whose pick is a zero op (`none`, a member's `off`) has no
+    /// term (see [`gdas_rows`]).
+    pub fn gdas_mix(&self, alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
+        Ok(gdas_rows(alpha, self.mask.as_ref(), &self.live, tau)?.0)
+    }
+
+    /// An SNAS sample at temperature `tau`: each row's ops other than zero ops weighted by
+    /// the relaxed one-hot `softmax((α + mask + g)/τ)` (see [`snas_rows`]).
+    pub fn snas_mix(&self, alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
+        snas_rows(alpha, self.mask.as_ref(), &self.live, tau)
+    }
+
+    /// The single path of `arch` (an architecture of [`Supernet::space`]).
+    pub fn path_mix(&self, arch: &Architecture) -> Result<CellMix, OneShotError> {
+        self.rows.path_mix(arch)
+    }
+
+    /// `softmax(α)` per row, padded columns 0.
+    pub fn probabilities(&self) -> Result<Vec<Vec<f64>>, OneShotError> {
+        Ok(row_probabilities(&self.alpha, self.mask.as_ref())?)
+    }
+
+    /// The architecture α points at (see [`Rows::derive`]); with edge normalisation each
+    /// row's weights are scaled by its edge's weight first, so a `k of` input choice keeps
+    /// the candidates whose strongest op weighs most times their edge's weight (PC-DARTS).
+    pub fn derive(&self) -> Result<Architecture, OneShotError> {
+        let mut probs = self.probabilities()?;
+        for (row, w) in probs.iter_mut().zip(self.edge_weights()?) {
+            row.iter_mut().for_each(|p| *p *= w);
         }
-        Ok(out)
+        self.rows.derive(&self.space, &probs)
+    }
+
+    /// Each row's edge weight: the softmax of β over the node's mixed edges under edge
+    /// normalisation, 1 for every other row and without it.
+    pub fn edge_weights(&self) -> Result<Vec<f64>, OneShotError> {
+        let n = self.live.len();
+        let Some(beta) = &self.beta else {
+            return Ok(vec![1.0; n]);
+        };
+        let weights = edge_weights(&beta.f_detach()?, &self.groups)?;
+        weights
+            .iter()
+            .map(|w| match w {
+                Some(w) => Ok(w.f_double_value(&[])?),
+                None => Ok(1.0),
+            })
+            .collect()
+    }
+
+    /// Every architecture parameter, in the order gradients and optimiser steps use: α, then
+    /// β under edge normalisation.
+    pub fn arch_parameters(&self) -> Vec<Tensor> {
+        let mut params = vec![self.alpha.shallow_clone()];
+        params.extend(self.beta.iter().map(Tensor::shallow_clone));
+        params
+    }
+
+    /// β, one per row, under edge normalisation.
+    pub fn beta(&self) -> Option<&Tensor> {
+        self.beta.as_ref()
     }
 
     /// The options it was built with.
@@ -329,17 +1006,64 @@ impl Supernet {
         self.options
     }
 
-    /// β, one per edge in edge order, when edges are normalised.
-    pub fn beta(&self) -> Option<&Tensor> {
-        self.beta.as_ref()
+    /// Where each row's ops run, for images of `image` (`[C, H, W]`) in batches of `batch`:
+    /// per mixed op, its row and each alternative's spec as built with the shape `[B, C, H,
+    /// W]` of its input (the `1/K` of the channels it reads with partial channels). A row
+    /// shared by several cells appears once per cell. NAS-Bench-101's elastic cells, whose
+    /// ops run at widths that vary with the pass, are an error.
+    pub fn op_inputs(&self, image: &[i64], batch: i64) -> Result<Vec<OpInputs>, OneShotError> {
+        let [_, h, w] = image[..] else {
+            return Err(OneShotError::Config(format!(
+                "an image is [C, H, W], got {image:?}"
+            )));
+        };
+        let side = |n: i64, scale: i64| (n + scale - 1) / scale.max(1);
+        let mut out = Vec::new();
+        let mut add = |m: &MixedOp| {
+            let shape = [batch, m.c_in, side(h, m.at.scale), side(w, m.at.scale)];
+            out.push((m.row, m.specs.iter().map(|s| (s.clone(), shape)).collect()));
+        };
+        for stage in &self.stages {
+            match stage {
+                Stage::Layer(op) => op.mixed().into_iter().for_each(&mut add),
+                Stage::Cell { cell, .. } => {
+                    for v in cell.all() {
+                        let edges = v.edges.iter().map(|(_, e)| e);
+                        edges.chain(&v.post).filter_map(EdgeOp::mixed).for_each(&mut add);
+                    }
+                }
+                Stage::Nb101(_) => {
+                    return Err(unsupported(
+                        &self.space,
+                        "its NAS-Bench-101 cells run their ops at elastic widths, which have no one input shape to time",
+                    ))
+                }
+            }
+        }
+        Ok(out)
     }
 
-    /// The shared weights (trainable variables, in a fixed order).
-    pub fn weights(&self) -> Vec<Tensor> {
-        self.weights.trainable_variables()
+    /// Each row's ops other than zero ops: what a mixture computes.
+    pub fn live(&self) -> &[Vec<usize>] {
+        &self.live
     }
 
-    /// The shared weights with their names (`cells.0.edges.1<-0.nor_conv_3x3.conv.weight`).
+    /// 0 where a row of α has an op, −∞ past its last one; `None` when every row is full.
+    pub fn mask(&self) -> Option<&Tensor> {
+        self.mask.as_ref()
+    }
+
+    /// What each row of α stands for.
+    pub fn rows(&self) -> &Rows {
+        &self.rows
+    }
+
+    /// The space it was compiled from.
+    pub fn space(&self) -> &Space {
+        &self.space
+    }
+
+    /// The shared weights with their names, sorted by name.
     pub fn named_weights(&self) -> Vec<(String, Tensor)> {
         let mut named: Vec<(String, Tensor)> = self
             .weights
@@ -351,27 +1075,22 @@ impl Supernet {
         named
     }
 
-    /// The architecture parameters: `[6, 5]`, rows in edge order, columns in op order.
+    /// Every variable with its name, sorted by name: the weights and the batch norms'
+    /// running statistics.
+    pub fn named_variables(&self) -> Vec<(String, Tensor)> {
+        let mut named: Vec<(String, Tensor)> = self.weights.variables().into_iter().collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
+        named
+    }
+
+    /// The shared weights (trainable variables, in a fixed order).
+    pub fn weights(&self) -> Vec<Tensor> {
+        self.weights.trainable_variables()
+    }
+
+    /// α: one row per op decision or candidate edge (see [`Supernet::rows`]).
     pub fn alpha(&self) -> &Tensor {
         &self.alpha
-    }
-
-    /// Every architecture parameter, in the order gradients and optimiser steps use: α, then
-    /// β when edges are normalised.
-    pub fn arch_parameters(&self) -> Vec<Tensor> {
-        let mut params = vec![self.alpha.shallow_clone()];
-        params.extend(self.beta.iter().map(Tensor::shallow_clone));
-        params
-    }
-
-    /// The number of shared weights.
-    pub fn weight_count(&self) -> i64 {
-        self.weights().iter().map(|t| t.numel() as i64).sum()
-    }
-
-    /// The size it was built with.
-    pub fn config(&self) -> SupernetConfig {
-        self.config
     }
 
     /// The device its tensors live on.
@@ -383,163 +1102,113 @@ impl Supernet {
     pub fn kind(&self) -> Kind {
         self.alpha.kind()
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::super::mix::{darts_mix, path_mix};
-    use super::super::path::CellPath;
-    use super::*;
-    use crate::compile::layer::Layer;
-    use crate::compile::nb201::{Nb201Config, Nb201Genotype, Nb201Net};
-
-    fn tiny(kind: Kind) -> Supernet {
-        let config = SupernetConfig {
-            channels: 4,
-            cells: 1,
-            classes: 3,
-            in_channels: 1,
-        };
-        Supernet::new(config, Device::Cpu, kind, 0).unwrap()
-    }
-
-    #[test]
-    fn every_edge_holds_the_four_parametric_or_free_ops_and_alpha_is_separate() {
-        let net = tiny(Kind::Float);
-        assert_eq!(net.alpha().size(), [6, 5]);
-        assert!(net.alpha().requires_grad());
-        let names: Vec<String> = net.weights.variables().into_keys().collect();
-        assert!(names.iter().all(|n| !n.contains("alpha")));
-        assert!(names.contains(&"cells.0.edges.3<-1.nor_conv_3x3.conv.weight".to_string()));
-        // Three cells of 6 edges, each with a 1×1 and a 3×3 conv: (c² + 9c²) per edge.
-        let conv: i64 = [4i64, 8, 16].iter().map(|c| 6 * 10 * c * c).sum();
-        // Stem 9c + bn 2c; resblocks; lastact 2·4c; classifier 4c·3 + 3.
-        let res = |a: i64, b: i64| 9 * a * b + 2 * b + 9 * b * b + 2 * b + a * b;
-        let expected = 36 + 8 + conv + res(4, 8) + res(8, 16) + 32 + 16 * 3 + 3;
-        assert_eq!(net.weight_count(), expected);
-    }
-
-    #[test]
-    fn a_path_through_the_supernet_computes_that_architecture() {
-        let net = tiny(Kind::Double);
-        let x = Tensor::randn([2, 1, 8, 8], (Kind::Double, Device::Cpu));
-        let text = "|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|nor_conv_3x3~2|";
-        let genotype = Nb201Genotype::parse(text).unwrap();
-        let path = CellPath::from_genotype(&genotype).unwrap();
-        let through = net.forward(&x, &path_mix(&path), true).unwrap();
-        assert_eq!(through.size(), [2, 3]);
-        // The stand-alone network with the supernet's weights copied in gives the same logits.
-        let mut vs = nn::VarStore::new(Device::Cpu);
-        let config = Nb201Config {
-            channels: 4,
-            cells: 1,
-            classes: 3,
-            in_channels: 1,
-        };
-        let alone = Nb201Net::new(&vs.root(), &genotype, config).unwrap();
-        vs.set_kind(Kind::Double);
-        let shared = net.weights.variables();
-        tch::no_grad(|| {
-            for (name, mut v) in vs.variables() {
-                let source = name
-                    .split_once(".edges.")
-                    .map(|(cell, rest)| {
-                        let (edge, tail) = rest.split_once('.').unwrap();
-                        let idx = EDGES
-                            .iter()
-                            .position(|&(t, f)| format!("{t}<-{f}") == edge)
-                            .unwrap();
-                        let op = path.0[idx].name();
-                        format!("{cell}.edges.{edge}.{op}.{tail}")
-                    })
-                    .unwrap_or(name.clone());
-                if let Some(s) = shared.get(&source) {
-                    v.copy_(s);
-                }
-            }
-        });
-        // The stand-alone ops' batch norms are affine (scale 1, shift 0 at start): the same.
-        let expected = alone.forward(&x, true).unwrap();
-        let diff = (through - expected).abs().max().double_value(&[]);
-        assert!(diff < 1e-10, "{diff}");
-    }
-
-    #[test]
-    fn partial_channels_and_edge_normalisation_shrink_the_ops_and_add_beta() {
-        let config = SupernetConfig {
-            channels: 8,
-            cells: 1,
-            classes: 3,
-            in_channels: 1,
-        };
-        let options = SupernetOptions {
-            partial_channels: 4,
-            edge_normalization: true,
-        };
-        let net = Supernet::with_options(config, options, Device::Cpu, Kind::Double, 0).unwrap();
-        let full = Supernet::new(config, Device::Cpu, Kind::Double, 0).unwrap();
-        // Every candidate conv sees C/4 channels: 16× fewer conv weights per edge.
-        let conv = |n: &Supernet| -> i64 {
-            n.weights
-                .variables()
+    /// The number of shared weights a path runs on: the weights of every fixed layer and of
+    /// each op and edge `arch` picks, and in a NAS-Bench-101 cell the sizes of the slices its
+    /// vertices use (see [`super::nb101`]). It is the single architecture's count.
+    pub fn path_weight_count(&self, arch: &Architecture) -> Result<i64, OneShotError> {
+        let mix = self.path_mix(arch)?;
+        let sizes: Vec<(String, i64)> = self
+            .named_weights()
+            .into_iter()
+            .map(|(n, t)| (n, t.numel() as i64))
+            .collect();
+        let under = |p: &str| -> i64 {
+            sizes
                 .iter()
-                .filter(|(k, _)| k.contains(".edges.") && k.ends_with("conv.weight"))
-                .map(|(_, t)| t.numel() as i64)
+                .filter(|(n, _)| n.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
+                .map(|(_, k)| k)
                 .sum()
         };
-        assert_eq!(conv(&full), 16 * conv(&net));
-        assert_eq!(net.arch_parameters().len(), 2);
-        assert_eq!(net.beta().unwrap().size(), [6]);
-        assert_eq!(full.arch_parameters().len(), 1);
-        let x = Tensor::randn([2, 1, 8, 8], (Kind::Double, Device::Cpu));
-        let logits = net
-            .forward(&x, &darts_mix(net.alpha()).unwrap(), true)
-            .unwrap();
-        assert_eq!(logits.size(), [2, 3]);
-        let g = Tensor::run_backward(
-            &[logits.square().sum(Kind::Double)],
-            &net.arch_parameters(),
-            false,
-            false,
-        );
-        // β of node 1's only edge has weight 1 whatever its value: no gradient; the others have.
-        assert!(g[1].double_value(&[0]).abs() < 1e-12);
-        assert!(g[1].abs().sum(Kind::Double).double_value(&[]) > 0.0);
-        assert!(g[0].abs().sum(Kind::Double).double_value(&[]) > 0.0);
-        assert_eq!(
-            net.cell_inputs(&[1, 8, 8], 5).unwrap(),
-            [[5, 8, 8, 8], [5, 16, 4, 4], [5, 32, 2, 2]]
-        );
-        let odd = SupernetOptions {
-            partial_channels: 3,
-            edge_normalization: false,
-        };
-        assert!(Supernet::with_options(config, odd, Device::Cpu, Kind::Float, 0).is_err());
+        let mut total = 0;
+        for stage in &self.stages {
+            total += match stage {
+                Stage::Layer(op) => op.used(&mix, &under)?,
+                Stage::Nb101(cell) => cell.count(&mix)?,
+                Stage::Cell { prefix, pre, cell } => {
+                    let mut n: i64 = (0..pre.len())
+                        .filter(|&j| pre[j].is_some())
+                        .map(|j| under(&format!("{prefix}.pre{j}")))
+                        .sum();
+                    for v in cell.vertices.iter().chain(std::iter::once(&cell.output)) {
+                        for (_, e) in &v.edges {
+                            n += e.used(&mix, &under)?;
+                        }
+                        if let Some(post) = &v.post {
+                            n += post.used(&mix, &under)?;
+                        }
+                    }
+                    n
+                }
+            };
+        }
+        Ok(total)
     }
 
-    #[test]
-    fn the_darts_mixture_gives_logits_that_depend_on_alpha() {
-        let net = tiny(Kind::Double);
-        let alpha = Tensor::randn([6, 5], (Kind::Double, Device::Cpu));
-        tch::no_grad(|| net.alpha().shallow_clone().copy_(&alpha));
-        let x = Tensor::randn([2, 1, 8, 8], (Kind::Double, Device::Cpu));
-        let logits = net
-            .forward(&x, &darts_mix(net.alpha()).unwrap(), true)
-            .unwrap();
-        assert_eq!(logits.size(), [2, 3]);
-        let loss = logits.square().sum(Kind::Double);
-        let g = Tensor::run_backward(&[loss], &[net.alpha()], false, false);
-        assert!(g[0].abs().sum(Kind::Double).double_value(&[]) > 0.0);
-        let bad = Tensor::randn([2, 2, 8, 8], (Kind::Double, Device::Cpu));
-        assert!(net
-            .forward(&bad, &darts_mix(net.alpha()).unwrap(), true)
-            .is_err());
-        let config = SupernetConfig {
-            channels: 0,
-            cells: 1,
-            classes: 3,
-            in_channels: 1,
-        };
-        assert!(Supernet::new(config, Device::Cpu, Kind::Float, 0).is_err());
+    /// The number of shared weights.
+    pub fn weight_count(&self) -> i64 {
+        self.weights
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum()
     }
+}
+
+/// One mixed op's row and, per alternative, its spec and input shape (see
+/// [`Supernet::op_inputs`]).
+pub type OpInputs = (usize, Vec<(OpSpec, [i64; 4])>);
+
+/// The rows that are one node's mixed edges, one group per node of the cells (a row shared
+/// by several cells, as NAS-Bench-201's, is one group); a row in two different groups is an
+/// error.
+fn edge_groups(stages: &[Stage], space: &Space) -> Result<Vec<Vec<usize>>, OneShotError> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for stage in stages {
+        let Stage::Cell { cell, .. } = stage else {
+            continue;
+        };
+        for v in cell.all() {
+            let group: Vec<usize> = v
+                .edges
+                .iter()
+                .filter_map(|(_, e)| match e {
+                    EdgeOp::Mixed(m) => Some(m.row),
+                    _ => None,
+                })
+                .collect();
+            if group.is_empty() || groups.contains(&group) {
+                continue;
+            }
+            if let Some(r) = group
+                .iter()
+                .find(|r| groups.iter().flatten().any(|x| x == *r))
+            {
+                return Err(unsupported(
+                    space,
+                    format!("row {r} weighs edges of two different nodes; edge normalisation needs each row in one node"),
+                ));
+            }
+            groups.push(group);
+        }
+    }
+    Ok(groups)
+}
+
+/// Each row's edge weight under edge normalisation: the softmax of `beta` over the rows of
+/// its group, `None` for a row in no group.
+fn edge_weights(beta: &Tensor, groups: &[Vec<usize>]) -> Result<Vec<Option<Tensor>>, TchError> {
+    let n = beta.size().first().copied().unwrap_or(0) as usize;
+    let mut out: Vec<Option<Tensor>> = (0..n).map(|_| None).collect();
+    for group in groups {
+        let index: Vec<i64> = group.iter().map(|&r| r as i64).collect();
+        let index = Tensor::f_from_slice(&index)?.f_to_device(beta.device())?;
+        let w = beta.f_index_select(0, &index)?.f_softmax(0, beta.kind())?;
+        for (i, &r) in group.iter().enumerate() {
+            if let Some(slot) = out.get_mut(r) {
+                *slot = Some(w.f_get(i as i64)?);
+            }
+        }
+    }
+    Ok(out)
 }

@@ -81,6 +81,7 @@ mod tests {
 
     #[test]
     fn kernel_counts_agreeing_units() {
+        let _generator = crate::test_generator();
         let codes = Tensor::from_slice(&[1.0f32, 0.0, 1.0, 1.0, 1.0, 0.0]).view([2, 3]);
         let k = hamming_kernel(&codes).unwrap();
         assert_eq!(k.double_value(&[0, 0]), 3.0);
@@ -92,6 +93,7 @@ mod tests {
 
     #[test]
     fn one_product_gives_the_two_product_kernel() {
+        let _generator = crate::test_generator();
         tch::manual_seed(0);
         let codes = Tensor::rand([5, 37], (Kind::Float, tch::Device::Cpu))
             .gt(0.5)
@@ -104,6 +106,7 @@ mod tests {
 
     #[test]
     fn identical_codes_give_a_singular_kernel() {
+        let _generator = crate::test_generator();
         let codes = Tensor::ones([3, 4], (Kind::Float, tch::Device::Cpu));
         assert_eq!(
             log_abs_det(&hamming_kernel(&codes).unwrap()),

@@ -114,6 +114,7 @@ mod tests {
 
     #[test]
     fn the_kernel_of_a_linear_map_is_twice_the_gram_matrix_of_its_inputs() {
+        let _generator = crate::test_generator();
         // f_i = Σ_k (W x_i)_k with two rows in W: ∂f_i/∂W = [x_i; x_i], so NTK = 2 X Xᵀ.
         let x = Tensor::from_slice(&[1.0f64, 2.0, 0.0, -1.0, 0.5, 3.0]).view([2, 3]);
         let w = Tensor::randn([2, 3], (Kind::Double, Device::Cpu)).set_requires_grad(true);
@@ -125,6 +126,7 @@ mod tests {
 
     #[test]
     fn each_row_is_the_gradient_of_one_output_through_batch_statistics() {
+        let _generator = crate::test_generator();
         tch::manual_seed(1);
         let opts = (Kind::Double, Device::Cpu);
         let x = Tensor::randn([4, 3], opts);
@@ -164,6 +166,7 @@ mod tests {
 
     #[test]
     fn condition_number_of_a_diagonal_matrix() {
+        let _generator = crate::test_generator();
         let m = Tensor::from_slice(&[4.0f64, 0.0, 0.0, 0.5]).view([2, 2]);
         assert!((condition_number(&m).unwrap() - 8.0).abs() < 1e-12);
         let singular = Tensor::from_slice(&[1.0f64, 1.0, 1.0, 1.0]).view([2, 2]);

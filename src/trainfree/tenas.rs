@@ -1,9 +1,9 @@
-//! TE-NAS (Chen, Gong & Wang, ICLR 2021) measurements of a pruned NAS-Bench-201 supernet: a
-//! supernet whose every edge is the uniform mixture of the ops it still has (the softmax of
-//! α with the pruned ops at −∞), scored by the NTK condition number and by the number of
-//! linear regions. The pruning schedule itself — which op to remove on which edge, and when
-//! to stop — is a strategy script's business (`stdlib/strategies/tenas.rhai`); this module
-//! only measures a given set of remaining ops.
+//! TE-NAS (Chen, Gong & Wang, ICLR 2021) measurements of a pruned supernet: the supernet
+//! compiled from a space's IR ([`Supernet`]) whose every row of α is the uniform mixture of
+//! the ops it still has, scored by the NTK condition number and by the number of linear
+//! regions. The pruning schedule itself — which op to remove from which row, and when to
+//! stop — is a strategy script's business (`stdlib/strategies/tenas.rhai`); this module only
+//! measures a given set of remaining ops.
 //!
 //! As in TE-NAS, the NTK is taken on a small supernet (3 channels, one cell per stage by
 //! default) in training mode, and the linear regions on a thin one (one channel, one cell
@@ -14,53 +14,45 @@
 
 use super::linear_regions::regions_over;
 use super::ntk::{condition_number, ntk_matrix, weights_of};
-use crate::compile::nb201::Nb201Op;
+use crate::compile::catalog::{resize, space_args, NetworkSize};
 use crate::oneshot::mix::{CellMix, EdgeTerm};
-use crate::oneshot::path::{EDGES, OPS};
-use crate::oneshot::{CellPath, Supernet, SupernetConfig};
+use crate::oneshot::rows::Row;
+use crate::oneshot::Supernet;
+use crate::space::{Architecture, Space};
 use tch::{Device, Kind, TchError, Tensor};
 
-/// Which ops remain on each edge: `self.0[e][k]` for op `k` of [`Nb201Op::ALL`] on edge `e`
-/// (edges in the benchmark's string order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Alive(pub [[bool; OPS]; EDGES.len()]);
+/// Which ops remain on each row of α: `self.0[r][k]` for op `k` of row `r`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alive(pub Vec<Vec<bool>>);
 
 impl Alive {
-    /// Every op on every edge.
-    pub fn full() -> Alive {
-        Alive([[true; OPS]; EDGES.len()])
+    /// The number of ops left on row `r`.
+    pub fn count(&self, r: usize) -> usize {
+        self.0
+            .get(r)
+            .map_or(0, |ops| ops.iter().filter(|&&a| a).count())
     }
 
-    /// The number of ops left on edge `e`.
-    pub fn count(&self, e: usize) -> usize {
-        self.0[e].iter().filter(|&&a| a).count()
-    }
-
-    /// The single path, when every edge has exactly one op left.
-    pub fn path(&self) -> Option<CellPath> {
-        let mut ops = [0; EDGES.len()];
-        for (e, slot) in ops.iter_mut().enumerate() {
-            if self.count(e) != 1 {
-                return None;
-            }
-            *slot = self.0[e].iter().position(|&a| a)?;
+    /// The forward-pass weights of the pruned supernet whose rows are `rows`: each remaining
+    /// op of a row weighted `1/k` (`k` ops left, zero ops such as `none` included in `k`
+    /// though they compute nothing). A row with no op left is an error.
+    pub fn mix(&self, rows: &[Row], kind: Kind, device: Device) -> Result<CellMix, TchError> {
+        if self.0.len() != rows.len() {
+            return Err(TchError::Kind(format!(
+                "the mask has {} rows, the supernet {}",
+                self.0.len(),
+                rows.len()
+            )));
         }
-        CellPath::from_indices(ops)
-    }
-
-    /// The forward-pass weights of the pruned supernet: each remaining op of an edge weighted
-    /// `1/k` (`k` ops left, `none` included in `k` though it computes nothing). An edge with
-    /// no op left is an error.
-    pub fn mix(&self, kind: Kind, device: Device) -> Result<CellMix, TchError> {
-        (0..EDGES.len())
-            .map(|e| {
-                let k = self.count(e);
+        rows.iter()
+            .enumerate()
+            .map(|(r, row)| {
+                let k = self.count(r);
                 if k == 0 {
-                    let (to, from) = EDGES[e];
-                    return Err(TchError::Kind(format!("edge {from}->{to} has no op left")));
+                    return Err(TchError::Kind(format!("`{}` has no op left", row.name)));
                 }
-                (0..OPS)
-                    .filter(|&op| self.0[e][op] && Nb201Op::ALL[op] != Nb201Op::None)
+                (0..row.labels.len())
+                    .filter(|&op| self.0[r].get(op) == Some(&true) && !row.zero[op])
                     .map(|op| {
                         let weight = if k == 1 {
                             None
@@ -80,10 +72,10 @@ impl Alive {
 pub struct TenasConfig {
     /// Channels of the NTK supernet's first stage (TE-NAS: 3).
     pub channels: i64,
-    /// Cells per stage of the NTK supernet (TE-NAS: 1).
-    pub cells: usize,
-    /// Output classes.
-    pub classes: i64,
+    /// Cells per stage of the NTK supernet (TE-NAS: 1; `None`: the space's own).
+    pub cells: Option<usize>,
+    /// Channels of the linear regions' thin supernet (TE-NAS: 1).
+    pub thin_channels: i64,
     /// Initialisations each score is measured on (TE-NAS: 3).
     pub repeats: u32,
     /// Seed of initialisation 0 (initialisation `r` uses `seed + r`).
@@ -102,9 +94,11 @@ pub struct PrunedSupernet {
 }
 
 impl PrunedSupernet {
-    /// Builds the networks for `images` (`[n, C, H, W]`, the NTK's batch) and `patches`
-    /// (`[m, 1, h, w]`, the linear regions' inputs, fed `patch_batch` at a time).
+    /// Builds the supernets of `space` for `images` (`[n, C, H, W]`, the NTK's batch) and
+    /// `patches` (`[m, C, h, w]`, the linear regions' inputs, fed `patch_batch` at a time);
+    /// the thin one has one cell per stage where the space says how many it has.
     pub fn new(
+        space: &Space,
         config: TenasConfig,
         images: Tensor,
         patches: &Tensor,
@@ -120,29 +114,33 @@ impl PrunedSupernet {
         if config.repeats == 0 {
             return Err("at least one initialisation (repeats ≥ 1) is needed".into());
         }
-        let ntk_config = SupernetConfig {
-            channels: config.channels,
-            cells: config.cells,
-            classes: config.classes,
-            in_channels: image_size[1],
+        let sized = |channels: i64, cells: Option<usize>| -> Result<Space, String> {
+            let size = NetworkSize {
+                channels: Some(channels),
+                cells,
+                ..NetworkSize::default()
+            };
+            let resized = resize(space, size).map_err(|e| e.to_string())?;
+            Ok(resized.unwrap_or_else(|| space.clone()))
         };
-        let thin_config = SupernetConfig {
-            channels: 1,
-            cells: 1,
-            classes: config.classes,
-            in_channels: patch_size[1],
+        let one_cell = NetworkSize {
+            cells: Some(1),
+            ..NetworkSize::default()
         };
-        let build = |c: SupernetConfig, seed: i64, fan_out: bool| -> Result<Supernet, String> {
-            let net =
-                Supernet::new(c, Device::Cpu, Kind::Float, seed).map_err(|e| e.to_string())?;
+        let thin_cells = space_args(space, one_cell).ok().map(|_| 1);
+        let ntk_space = sized(config.channels, config.cells)?;
+        let thin_space = sized(config.thin_channels, thin_cells)?;
+        let build = |s: &Space, c_in: i64, seed: i64, fan_out: bool| -> Result<Supernet, String> {
+            let net = Supernet::new(s, c_in, Device::Cpu, Kind::Float, seed)
+                .map_err(|e| e.to_string())?;
             kaiming_normal(&net, fan_out).map_err(|e| e.to_string())?;
             Ok(net)
         };
         let mut ntk_nets = Vec::new();
         let mut thin_nets = Vec::new();
         for r in 0..i64::from(config.repeats) {
-            ntk_nets.push(build(ntk_config, config.seed + r, true)?);
-            thin_nets.push(build(thin_config, config.seed + r, false)?);
+            ntk_nets.push(build(&ntk_space, image_size[1], config.seed + r, true)?);
+            thin_nets.push(build(&thin_space, patch_size[1], config.seed + r, false)?);
         }
         let patch_batches = patches
             .f_split(patch_batch.clamp(1, patch_size[0].max(1)), 0)
@@ -161,6 +159,44 @@ impl PrunedSupernet {
         self.config
     }
 
+    /// The space its supernets were compiled from (at the NTK supernet's size).
+    pub fn space(&self) -> &Space {
+        self.ntk_nets[0].space()
+    }
+
+    /// α's rows (the same in every supernet it holds).
+    pub fn rows(&self) -> &[Row] {
+        self.ntk_nets[0].rows().rows()
+    }
+
+    /// Every op on every row.
+    pub fn full(&self) -> Alive {
+        Alive(
+            self.rows()
+                .iter()
+                .map(|r| vec![true; r.labels.len()])
+                .collect(),
+        )
+    }
+
+    /// The architecture once `alive` leaves one op on every row (each row's remaining op,
+    /// see [`crate::oneshot::rows::Rows::of_ops`]); `None` while a row has more.
+    pub fn arch(&self, alive: &Alive) -> Result<Option<Architecture>, String> {
+        if (0..self.rows().len()).any(|r| alive.count(r) != 1) {
+            return Ok(None);
+        }
+        let net = &self.ntk_nets[0];
+        let probs: Vec<Vec<f64>> = alive
+            .0
+            .iter()
+            .map(|ops| ops.iter().map(|&a| f64::from(u8::from(a))).collect())
+            .collect();
+        net.rows()
+            .of_ops(net.space(), &probs)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    }
+
     /// The number of images the NTK is taken on.
     pub fn ntk_batch(&self) -> i64 {
         self.images.size()[0]
@@ -168,11 +204,7 @@ impl PrunedSupernet {
 
     /// The number of weights of the NTK supernet.
     pub fn weight_count(&self) -> i64 {
-        self.ntk_nets[0]
-            .weights()
-            .iter()
-            .map(|t| t.numel() as i64)
-            .sum()
+        self.ntk_nets[0].weight_count()
     }
 
     /// The NTK condition number of the supernet pruned to `alive`, once per initialisation
@@ -181,7 +213,7 @@ impl PrunedSupernet {
         self.ntk_nets
             .iter()
             .map(|net| {
-                let mix = alive.mix(net.kind(), net.device())?;
+                let mix = alive.mix(net.rows().rows(), net.kind(), net.device())?;
                 let weights = weights_of(net.named_weights());
                 let logits = net.forward(&self.images, &mix, true)?;
                 condition_number(&ntk_matrix(&logits, &weights)?)
@@ -195,7 +227,7 @@ impl PrunedSupernet {
         self.thin_nets
             .iter()
             .map(|net| {
-                let mix = alive.mix(net.kind(), net.device())?;
+                let mix = alive.mix(net.rows().rows(), net.kind(), net.device())?;
                 let count = regions_over(&self.patch_batches, |x| net.forward(x, &mix, true))?;
                 Ok(count as f64)
             })
@@ -231,19 +263,28 @@ mod tests {
         let patches = Tensor::randn([40, 1, 3, 3], (Kind::Float, Device::Cpu));
         let config = TenasConfig {
             channels: 2,
-            cells: 1,
-            classes: 3,
+            cells: Some(1),
+            thin_channels: 1,
             repeats: 2,
             seed: 0,
         };
-        PrunedSupernet::new(config, images, &patches, 20).unwrap()
+        let space = crate::space::load_space("nb201").unwrap();
+        PrunedSupernet::new(&space, config, images, &patches, 20).unwrap()
+    }
+
+    /// A mask with one row per edge of NAS-Bench-201: `ops[e]` the ops left on edge `e`.
+    fn mask(ops: [[bool; 5]; 6]) -> Alive {
+        Alive(ops.iter().map(|o| o.to_vec()).collect())
     }
 
     #[test]
-    fn a_mask_weighs_each_remaining_op_equally_and_skips_none() {
-        let mut alive = Alive::full();
-        alive.0[2] = [false, false, true, false, false];
-        let mix = alive.mix(Kind::Double, Device::Cpu).unwrap();
+    fn a_mask_weighs_each_remaining_op_equally_skips_none_and_one_op_per_row_is_a_cell() {
+        let _generator = crate::test_generator();
+        let net = tiny();
+        let rows = net.rows();
+        let mut alive = net.full();
+        alive.0[2] = vec![false, false, true, false, false];
+        let mix = alive.mix(rows, Kind::Double, Device::Cpu).unwrap();
         assert_eq!(
             mix[0].iter().map(|t| t.op).collect::<Vec<_>>(),
             [1, 2, 3, 4]
@@ -252,29 +293,29 @@ mod tests {
         assert!((w - 0.2).abs() < 1e-12);
         assert_eq!(mix[2].len(), 1);
         assert!(mix[2][0].weight.is_none());
-        assert_eq!(alive.path(), None);
-        alive.0[3] = [false; OPS];
-        let message = alive.mix(Kind::Float, Device::Cpu).unwrap_err().to_string();
-        assert!(message.contains("edge 0->3 has no op left"), "{message}");
-    }
-
-    #[test]
-    fn one_op_per_edge_is_a_path() {
-        let mut alive = Alive([[false; OPS]; 6]);
+        assert_eq!(net.arch(&alive).unwrap(), None);
+        alive.0[3] = vec![false; 5];
+        let message = alive
+            .mix(rows, Kind::Float, Device::Cpu)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("has no op left"), "{message}");
+        let mut one = [[false; 5]; 6];
         for (e, k) in [3, 1, 4, 0, 2, 3].into_iter().enumerate() {
-            alive.0[e][k] = true;
+            one[e][k] = true;
         }
-        let path = alive.path().unwrap();
+        let arch = net.arch(&mask(one)).unwrap().unwrap();
         assert_eq!(
-            path.to_string(),
+            net.space().encode(&arch),
             "|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|nor_conv_3x3~2|"
         );
     }
 
     #[test]
     fn scores_are_per_initialisation_repeatable_and_depend_on_the_mask() {
+        let _generator = crate::test_generator();
         let net = tiny();
-        let full = Alive::full();
+        let full = net.full();
         let k = net.ntk(&full).unwrap();
         let r = net.regions(&full).unwrap();
         assert_eq!((k.len(), r.len()), (2, 2));
@@ -284,31 +325,69 @@ mod tests {
         assert_eq!(net.ntk(&full).unwrap(), k);
         assert_eq!(net.regions(&full).unwrap(), r);
         // Pruning every convolution changes the kernel.
-        let mut pools = full;
-        for edge in pools.0.iter_mut() {
-            *edge = [false, true, false, false, true];
-        }
+        let pools = mask([[false, true, false, false, true]; 6]);
         assert_ne!(net.ntk(&pools).unwrap(), k);
         // With only `none` left every cell outputs zeros: one region, a singular kernel.
-        let mut nothing = full;
-        for edge in nothing.0.iter_mut() {
-            *edge = [true, false, false, false, false];
-        }
+        let nothing = mask([[true, false, false, false, false]; 6]);
         assert_eq!(net.regions(&nothing).unwrap(), [1.0, 1.0]);
         assert_eq!(net.ntk(&nothing).unwrap(), [f64::INFINITY; 2]);
     }
 
     #[test]
+    fn enas_macro_prunes_op_rows_and_any_of_members() {
+        let _generator = crate::test_generator();
+        tch::manual_seed(1);
+        let images = Tensor::randn([4, 3, 8, 8], (Kind::Float, Device::Cpu));
+        let patches = Tensor::randn([20, 1, 3, 3], (Kind::Float, Device::Cpu));
+        let config = TenasConfig {
+            channels: 2,
+            cells: None,
+            thin_channels: 1,
+            repeats: 1,
+            seed: 0,
+        };
+        let space = crate::space::load_space("enas_macro").unwrap();
+        let net = PrunedSupernet::new(&space, config, images, &patches, 20).unwrap();
+        // 12 op rows of 6 ops and 66 `any of` members of `off`/`on`.
+        assert_eq!(net.rows().len(), 78);
+        let full = net.full();
+        assert!(net.ntk(&full).unwrap()[0].is_finite());
+        assert!(net.regions(&full).unwrap()[0] >= 1.0);
+        // One op per row: each layer's first op, every member `on` but the last row's.
+        let mut one = Alive(
+            net.rows()
+                .iter()
+                .map(|r| {
+                    (0..r.labels.len())
+                        .map(|k| k == r.labels.len() - 1)
+                        .collect()
+                })
+                .collect(),
+        );
+        let last = one.0.len() - 1;
+        one.0[last] = vec![true, false];
+        let arch = net.arch(&one).unwrap().unwrap();
+        let text = net.space().encode(&arch);
+        assert!(
+            text.contains("enas_macro_net.l12.1.in={l1,l2,l3,l4,l5,l6,l7,l8,l9,l10}"),
+            "{text}"
+        );
+        assert_eq!(net.space().decode(&text).unwrap(), arch);
+    }
+
+    #[test]
     fn bad_inputs_are_errors() {
+        let _generator = crate::test_generator();
         let images = Tensor::zeros([1, 3, 8, 8], (Kind::Float, Device::Cpu));
         let patches = Tensor::zeros([4, 1, 3, 3], (Kind::Float, Device::Cpu));
         let config = TenasConfig {
             channels: 2,
-            cells: 1,
-            classes: 3,
+            cells: Some(1),
+            thin_channels: 1,
             repeats: 1,
             seed: 0,
         };
-        assert!(PrunedSupernet::new(config, images, &patches, 2).is_err());
+        let space = crate::space::load_space("nb201").unwrap();
+        assert!(PrunedSupernet::new(&space, config, images, &patches, 2).is_err());
     }
 }

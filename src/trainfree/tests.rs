@@ -52,6 +52,7 @@ fn column(values: &[f32]) -> Tensor {
 
 #[test]
 fn linear_regions_of_a_staircase() {
+    let _generator = crate::test_generator();
     // Units relu(x), relu(x-1), relu(x-2): regions x<0, 0<x<1, 1<x<2, x>2.
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Mlp::new(
@@ -69,6 +70,7 @@ fn linear_regions_of_a_staircase() {
 
 #[test]
 fn naswot_rewards_inputs_told_apart() {
+    let _generator = crate::test_generator();
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Mlp::new(
         &vs,
@@ -94,6 +96,7 @@ fn naswot_rewards_inputs_told_apart() {
 
 #[test]
 fn synflow_of_a_positive_two_layer_net_is_twice_its_output() {
+    let _generator = crate::test_generator();
     // With |θ| and a ones input, each layer's Σ θ·∂R/∂θ equals R (synaptic flow is conserved
     // through a ReLU net whose biases are zero), so the score is 2R:
     // h = |W1|·1 = [2+1, 4+3] = [3, 7], R = |W2|·h = 1·3 + 2·7 = 17.
@@ -108,6 +111,7 @@ fn synflow_of_a_positive_two_layer_net_is_twice_its_output() {
 
 #[test]
 fn snip_and_grad_norm_match_the_analytic_gradient() {
+    let _generator = crate::test_generator();
     // One input x=1, one hidden unit relu(w1·x) = 2, logits [w2a·2, w2b·2] = [1, -1].
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Mlp::new(&vs, &[2.0], &[0.0], &[0.5, -0.5], 1);
@@ -127,6 +131,7 @@ fn snip_and_grad_norm_match_the_analytic_gradient() {
 
 #[test]
 fn ntk_of_a_linear_readout_is_the_gram_matrix_of_its_features() {
+    let _generator = crate::test_generator();
     // W1 = I, W2 = [1, 1]: for x = (2, 0), h = (2, 0) and only unit 0 is active, so the
     // Jacobian row is ∂f/∂W1 = [2, 0, 0, 0], ∂f/∂W2 = [2, 0]; for x = (0, 1) it is
     // [0, 0, 0, 1], [0, 1]. Biases are not weights. NTK = diag(8, 2).
@@ -141,6 +146,7 @@ fn ntk_of_a_linear_readout_is_the_gram_matrix_of_its_features() {
 /// must hold whatever the initialisation.
 #[test]
 fn every_proxy_scores_small_nb201_networks() {
+    let _generator = crate::test_generator();
     use crate::compile::catalog::NetworkSize;
     use builders::CatalogBuilder;
     use proxy::{score, Proxy, ProxyData};
@@ -186,6 +192,7 @@ fn every_proxy_scores_small_nb201_networks() {
 /// gradient proxies must treat its gradient as zero instead of failing.
 #[test]
 fn gradient_proxies_survive_parameters_cut_off_by_none_edges() {
+    let _generator = crate::test_generator();
     use crate::compile::catalog::NetworkSize;
     use builders::CatalogBuilder;
     use proxy::{score, Proxy, ProxyData};

@@ -4,7 +4,6 @@
 //! generator) and the numeric helpers. It has no file, process or module access.
 
 mod ctx_api;
-mod ir_supernet_api;
 mod math_api;
 mod oneshot_api;
 mod space_api;
@@ -115,7 +114,6 @@ fn register_api(engine: &mut Engine) {
     ctx_api::register(engine);
     math_api::register(engine);
     oneshot_api::register(engine);
-    ir_supernet_api::register(engine);
     tenas_api::register(engine);
 }
 

@@ -1,27 +1,29 @@
-//! One-shot search from scripts: `ctx.supernet(#{...})` builds a weight-sharing supernet of
-//! the NAS-Bench-201 space on a dataset split in two, and the `Supernet` type exposes the
-//! primitives of [`crate::oneshot`]: `weight_step()`, `weight_step(arch)`, `alpha_step(order)`,
-//! `joint_step()`, `valid_batch_accuracy(arch)`,
-//! `steps_per_epoch()`, `derive()`, `alphas()`, `probabilities()`, `set_mode(name)`,
-//! `set_tau(t)`, `set_lr(lr)`, `sample_path()`, `set_path(arch)`, `valid_accuracy(arch)`,
-//! `edge_weights()`, `latencies()`, `expected_latency()`. Settings `partial: K` and
+//! One-shot search from scripts: `ctx.supernet(#{...})` compiles the experiment's space into
+//! its weight-sharing supernet ([`crate::oneshot::Supernet`]) at the size `channels` and
+//! `cells` ask for (the space's parameters `c` and `n`/`cells`; the space's own when absent),
+//! on Fashion-MNIST split in two, and the Rhai type `Supernet` exposes the primitives of
+//! [`crate::oneshot`]: `weight_step()`, `weight_step(arch)` (that path only, as ENAS trains),
+//! `valid_batch_accuracy(arch)` (on the next validation batch), `alpha_step(order)`,
+//! `joint_step()`, `steps_per_epoch()`, `derive()`, `alphas()`, `probabilities()`,
+//! `alpha_table()`, `row_names()`, `edge_weights()`, `latencies()`, `expected_latency()`,
+//! `set_lr(lr)` / `lr`, `set_mode(m)` / `mode` (`darts`, `gdas`, `snas`, `proxyless`,
+//! `path`), `set_tau(τ)` / `tau`, `sample_path()` (uniform from the space, its constraints
+//! met) and `valid_accuracy(arch[, batches])`. Settings `partial: K` and
 //! `edge_normalization: true` build PC-DARTS' supernet; `latency_weight`, `latency_target`
 //! and `latency_batch` set ProxylessNAS' latency term (mode `proxyless`), whose per-op table
 //! is measured on the search's device and cached in `latency.csv` of the cache folder
-//! (`NAS_CACHE`, else `~/.cache/nas`).
-//! On any other space, `ctx.supernet` compiles the space's own supernet instead (see
-//! [`super::ir_supernet_api`]); `alpha_table()` prints α's softmax on both.
-//! Architectures go in and out as the run's `Arch` values, so a derived one can be passed to
-//! `ctx.evaluate`. Time spent inside these calls is host time (outside the script's limit);
-//! every failure is a script error with its reason.
+//! (`NAS_CACHE`, else `~/.cache/nas`). A derived or sampled architecture is the run's
+//! `Arch`, ready for `ctx.evaluate`. Time inside these calls is host time (outside the
+//! script's limit); every failure is a script error with its reason (a space that cannot be
+//! a supernet names the decision).
 
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
-use crate::compile::nb201::{Nb201Genotype, Nb201Op};
+use crate::compile::catalog::{resize, NetworkSize};
 use crate::oneshot::data::fashion_mnist_split;
-use crate::oneshot::{CellPath, Mode, OneShotError, OneShotSearch, SearchConfig, SupernetConfig};
-use crate::space::Space;
+use crate::oneshot::{Mode, OneShotError, OneShotSearch, SearchConfig, Supernet, SupernetOptions};
+use crate::space::{Architecture, Space};
 use rhai::{Array, Dynamic, Engine, Map, FLOAT, INT};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -35,7 +37,10 @@ pub struct SupernetHandle(Rc<SupernetState>);
 /// What a [`SupernetHandle`] holds.
 pub struct SupernetState {
     search: RefCell<OneShotSearch>,
+    /// The run's space (derived architectures are carried into it by their text).
     space: Arc<Space>,
+    channels: Option<i64>,
+    cells: Option<usize>,
     host_time: Rc<Cell<Duration>>,
 }
 
@@ -72,18 +77,15 @@ pub fn register(engine: &mut Engine) {
         .register_fn("weight_step", |n: &mut SupernetHandle| {
             timed(n, |s| s.weight_step())
         })
-        .register_fn(
-            "weight_step",
-            |n: &mut SupernetHandle, a: ArchHandle| -> RhaiResult<FLOAT> {
-                let path = path_of(&a)?;
-                timed(n, |s| s.weight_step_on(&path))
-            },
-        )
+        .register_fn("weight_step", |n: &mut SupernetHandle, a: ArchHandle| {
+            let arch = into_supernet(n, &a)?;
+            timed(n, |s| s.weight_step_on(&arch))
+        })
         .register_fn(
             "valid_batch_accuracy",
-            |n: &mut SupernetHandle, a: ArchHandle| -> RhaiResult<FLOAT> {
-                let path = path_of(&a)?;
-                timed(n, |s| s.valid_batch_accuracy(&path))
+            |n: &mut SupernetHandle, a: ArchHandle| {
+                let arch = into_supernet(n, &a)?;
+                timed(n, |s| s.valid_batch_accuracy(&arch))
             },
         )
         .register_fn("alpha_step", |n: &mut SupernetHandle| {
@@ -99,12 +101,18 @@ pub fn register(engine: &mut Engine) {
         .register_fn("steps_per_epoch", |n: &mut SupernetHandle| {
             n.0.search.borrow().steps_per_epoch() as INT
         })
-        .register_fn("derive", |n: &mut SupernetHandle| {
-            let path = timed(n, |s| s.derive())?;
-            arch_of(&n.0.space, &path)
-        })
+        .register_fn(
+            "derive",
+            |n: &mut SupernetHandle| -> RhaiResult<ArchHandle> {
+                let arch = timed(n, |s| s.derive())?;
+                carry(n, &arch)
+            },
+        )
         .register_fn("alphas", |n: &mut SupernetHandle| {
             timed(n, |s| s.alphas()).map(rows)
+        })
+        .register_fn("probabilities", |n: &mut SupernetHandle| {
+            timed(n, |s| s.probabilities()).map(rows)
         })
         .register_fn(
             "edge_weights",
@@ -113,93 +121,97 @@ pub fn register(engine: &mut Engine) {
                 Ok(w.into_iter().map(Dynamic::from_float).collect())
             },
         )
-        .register_fn("latencies", |n: &mut SupernetHandle| -> RhaiResult<Array> {
-            let per_op = timed(n, |s| s.latencies())?;
-            Ok(per_op.into_iter().map(Dynamic::from_float).collect())
+        .register_fn("latencies", |n: &mut SupernetHandle| {
+            timed(n, |s| s.latencies()).map(rows)
         })
         .register_fn("expected_latency", |n: &mut SupernetHandle| {
             timed(n, |s| s.expected_latency())
         })
-        .register_fn("probabilities", |n: &mut SupernetHandle| {
-            timed(n, |s| s.probabilities()).map(rows)
+        .register_fn("row_names", |n: &mut SupernetHandle| -> Array {
+            let search = n.0.search.borrow();
+            let rows = search.supernet().rows().rows();
+            rows.iter().map(|r| r.name.clone().into()).collect()
         })
-        .register_fn("set_mode", set_mode)
-        .register_get("mode", |n: &mut SupernetHandle| {
-            n.0.search.borrow().mode().name().to_string()
-        })
-        .register_fn("set_tau", |n: &mut SupernetHandle, t: FLOAT| {
-            timed(n, |s| s.set_tau(t))
-        })
-        .register_get("tau", |n: &mut SupernetHandle| n.0.search.borrow().tau())
+        .register_fn("alpha_table", |n: &mut SupernetHandle| timed(n, table))
         .register_fn("set_lr", |n: &mut SupernetHandle, lr: FLOAT| {
             timed(n, |s| s.set_lr(lr))
         })
         .register_get("lr", |n: &mut SupernetHandle| n.0.search.borrow().lr())
-        .register_fn("sample_path", |n: &mut SupernetHandle| {
-            let path = n.0.search.borrow_mut().sample_path();
-            arch_of(&n.0.space, &path)
+        .register_fn("set_mode", set_mode)
+        .register_get("mode", |n: &mut SupernetHandle| {
+            n.0.search.borrow().mode().name().to_string()
         })
+        .register_fn("set_tau", |n: &mut SupernetHandle, tau: FLOAT| {
+            timed(n, |s| s.set_tau(tau))
+        })
+        .register_get("tau", |n: &mut SupernetHandle| n.0.search.borrow().tau())
         .register_fn(
-            "set_path",
-            |n: &mut SupernetHandle, a: ArchHandle| -> RhaiResult<()> {
-                let path = path_of(&a)?;
-                n.0.search.borrow_mut().set_path(path);
-                Ok(())
+            "sample_path",
+            |n: &mut SupernetHandle| -> RhaiResult<ArchHandle> {
+                let arch = timed(n, |s| s.sample_path())?;
+                carry(n, &arch)
             },
         )
         .register_fn("valid_accuracy", |n: &mut SupernetHandle, a: ArchHandle| {
-            let path = path_of(&a)?;
-            timed(n, |s| s.valid_accuracy(&path, None))
+            let arch = into_supernet(n, &a)?;
+            timed(n, |s| s.valid_accuracy(&arch, None))
         })
         .register_fn(
             "valid_accuracy",
             |n: &mut SupernetHandle, a: ArchHandle, batches: INT| {
-                let path = path_of(&a)?;
+                let arch = into_supernet(n, &a)?;
                 let batches = usize::try_from(batches.max(1)).unwrap_or(1);
-                timed(n, |s| s.valid_accuracy(&path, Some(batches)))
+                timed(n, |s| s.valid_accuracy(&arch, Some(batches)))
             },
         )
-        .register_fn("alpha_table", |n: &mut SupernetHandle| {
-            let probs = timed(n, |s| s.probabilities())?;
-            let lines: Vec<String> = probs
-                .iter()
-                .zip(crate::oneshot::path::EDGES)
-                .map(|(row, (to, from))| {
-                    let ops: Vec<String> = Nb201Op::ALL
-                        .iter()
-                        .zip(row)
-                        .map(|(op, p)| format!("  {} {p:.3}", op.name()))
-                        .collect();
-                    format!("edge {to}<-{from}:{}", ops.concat())
-                })
-                .collect();
-            Ok::<_, Box<rhai::EvalAltResult>>(lines.join("\n"))
-        })
-        .register_fn("op_names", |_: &mut SupernetHandle| -> Array {
-            Nb201Op::ALL.iter().map(|op| op.name().into()).collect()
-        })
         .register_fn("to_string", |n: &mut SupernetHandle| describe(n))
         .register_fn("to_debug", |n: &mut SupernetHandle| describe(n));
 }
 
 fn describe(n: &SupernetHandle) -> String {
     let s = n.0.search.borrow();
-    let c = s.supernet().config();
-    let o = s.supernet().options();
-    let pc = match (o.partial_channels, o.edge_normalization) {
-        (1, false) => String::new(),
-        (k, norm) => format!(
-            ", partial channels 1/{k}{}",
-            if norm { ", edge normalisation" } else { "" }
+    let net = s.supernet();
+    let size = |v: Option<i64>| v.map_or("the space's".to_string(), |v| v.to_string());
+    let pc = match net.options() {
+        SupernetOptions {
+            partial_channels: 1,
+            edge_normalization: false,
+        } => String::new(),
+        o => format!(
+            ", partial channels 1/{}{}",
+            o.partial_channels,
+            if o.edge_normalization {
+                ", edge normalisation"
+            } else {
+                ""
+            }
         ),
     };
     format!(
-        "Supernet(nb201, channels {}, cells {}, {} weights, mode {}{pc})",
-        c.channels,
-        c.cells,
-        s.supernet().weight_count(),
+        "Supernet({}, channels {}, cells {}, {} weights, {} α rows, mode {}{pc})",
+        n.0.space.name(),
+        size(n.0.channels),
+        size(n.0.cells.map(|c| c as i64)),
+        net.weight_count(),
+        net.rows().rows().len(),
         s.mode().name()
     )
+}
+
+/// One line per row of α: its name, then each op's label and `softmax` weight.
+fn table(s: &mut OneShotSearch) -> Result<String, OneShotError> {
+    let probs = s.probabilities()?;
+    let mut out = String::new();
+    for (row, p) in s.supernet().rows().rows().iter().zip(&probs) {
+        out.push_str(&row.name);
+        out.push(':');
+        for (label, w) in row.labels.iter().zip(p) {
+            out.push_str(&format!("  {label} {w:.3}"));
+        }
+        out.push('\n');
+    }
+    out.pop();
+    Ok(out)
 }
 
 /// Runs `f` on the search, counting its time as host time; errors become script errors.
@@ -230,37 +242,32 @@ fn set_mode(n: &mut SupernetHandle, name: &str) -> RhaiResult<()> {
     Ok(())
 }
 
-/// The cell path of a NAS-Bench-201 architecture.
-fn path_of(a: &ArchHandle) -> RhaiResult<CellPath> {
-    Nb201Genotype::parse(a.key())
-        .ok()
-        .and_then(|g| CellPath::from_genotype(&g))
-        .ok_or_else(|| {
-            script_error(format!(
-                "supernet: `{}` is not a NAS-Bench-201 cell",
-                a.key()
-            ))
-        })
+/// `arch` of the supernet's space as an architecture of the run's (the same decisions,
+/// perhaps at another size), by its canonical text.
+fn carry(n: &SupernetHandle, arch: &Architecture) -> RhaiResult<ArchHandle> {
+    carry_into(&n.0.space, n.0.search.borrow().supernet().space(), arch)
 }
 
-/// The run's architecture for a cell path.
-pub(super) fn arch_of(space: &Space, path: &CellPath) -> RhaiResult<ArchHandle> {
-    let text = path.to_string();
-    let arch = space.decode(&text).map_err(|e| {
+/// `arch` of `from` as an architecture of `to`, by its canonical text.
+pub(super) fn carry_into(to: &Space, from: &Space, arch: &Architecture) -> RhaiResult<ArchHandle> {
+    let text = from.encode(arch);
+    let carried = to.decode(&text).map_err(|e| {
         script_error(format!(
-            "supernet: the space `{}` cannot hold the NAS-Bench-201 cell {text}: {e}",
-            space.name()
+            "supernet: the derived architecture {text} is not one of the space: {e}"
         ))
     })?;
-    let handle = ArchHandle::new(space, arch);
-    if handle.key() != text {
-        return Err(script_error(format!(
-            "supernet: the space `{}` writes the cell {text} as `{}`; the supernet needs a space shaped like nb201",
-            space.name(),
-            handle.key()
-        )));
-    }
-    Ok(handle)
+    Ok(ArchHandle::new(to, carried))
+}
+
+/// The run's architecture `a` as an architecture of the supernet's space.
+fn into_supernet(n: &SupernetHandle, a: &ArchHandle) -> RhaiResult<Architecture> {
+    let search = n.0.search.borrow();
+    search.supernet().space().decode(a.key()).map_err(|e| {
+        script_error(format!(
+            "supernet: `{}` is not an architecture of the supernet's space: {e}",
+            a.key()
+        ))
+    })
 }
 
 pub(super) fn int(settings: &Map, key: &str, default: INT) -> RhaiResult<INT> {
@@ -272,7 +279,7 @@ pub(super) fn int(settings: &Map, key: &str, default: INT) -> RhaiResult<INT> {
     }
 }
 
-pub(super) fn float(settings: &Map, key: &str, default: FLOAT) -> RhaiResult<FLOAT> {
+fn float(settings: &Map, key: &str, default: FLOAT) -> RhaiResult<FLOAT> {
     match settings.get(key) {
         None => Ok(default),
         Some(v) => v
@@ -282,7 +289,7 @@ pub(super) fn float(settings: &Map, key: &str, default: FLOAT) -> RhaiResult<FLO
     }
 }
 
-pub(super) fn text(settings: &Map, key: &str, default: &str) -> RhaiResult<String> {
+fn text(settings: &Map, key: &str, default: &str) -> RhaiResult<String> {
     match settings.get(key) {
         None => Ok(default.to_string()),
         Some(v) => v
@@ -314,10 +321,18 @@ pub(super) fn positive(key: &str, value: INT) -> RhaiResult<INT> {
     Ok(value)
 }
 
+/// The optional positive setting `key`.
+pub(super) fn optional(settings: &Map, key: &str) -> RhaiResult<Option<INT>> {
+    match settings.get(key) {
+        Some(_) => Ok(Some(positive(key, int(settings, key, 1)?)?)),
+        None => Ok(None),
+    }
+}
+
 /// What `ctx.supernet` and `ctx.pruned_supernet` (named `who` in errors) check first: every
-/// setting is one of `keys`, the experiment's space is NB201's cell space and the data is
-/// Fashion-MNIST. Returns the space and the seed (the setting, else the run's).
-pub(super) fn nb201_settings(
+/// setting is one of `keys` and the data is Fashion-MNIST; `threads` is applied. Returns the
+/// run's space and the seed (the setting, else the run's).
+pub(super) fn checked_settings(
     c: &Ctx,
     who: &str,
     settings: &Map,
@@ -329,22 +344,25 @@ pub(super) fn nb201_settings(
             keys.join(", ")
         )));
     }
-    let space = Arc::clone(&c.0.space.space);
-    arch_of(&space, &CellPath([Nb201Op::Skip; 6]))?;
     let data = text(settings, "data", "fashion-mnist")?;
     if data != "fashion-mnist" {
         return Err(script_error(format!(
             "{who}: unknown data `{data}` (it reads \"fashion-mnist\")"
         )));
     }
+    if let Some(threads) = settings.get("threads") {
+        let threads = threads
+            .as_int()
+            .map_err(|t| script_error(format!("{who}: `threads` must be an integer, not a {t}")))?;
+        tch::set_num_threads(positive("threads", threads)?.min(1024) as i32);
+    }
     let seed = int(settings, "seed", c.0.session.borrow().seed() as INT)?;
-    Ok((space, seed))
+    Ok((Arc::clone(&c.0.space.space), seed))
 }
 
-/// The settings every supernet reads: the device (`auto`, `cpu`, `cuda`), libtorch's threads
-/// (set here), and the weights' and α's optimisers, over `defaults`.
-pub(super) fn common_settings(settings: &Map, defaults: SearchConfig) -> RhaiResult<SearchConfig> {
-    let device = match text(settings, "device", "auto")?.as_str() {
+/// The device of the setting `device` (`auto`, `cpu`, `cuda`).
+fn device(settings: &Map) -> RhaiResult<tch::Device> {
+    Ok(match text(settings, "device", "auto")?.as_str() {
         "auto" => tch::Device::cuda_if_available(),
         "cpu" => tch::Device::Cpu,
         "cuda" if tch::Cuda::is_available() => tch::Device::Cuda(0),
@@ -358,71 +376,66 @@ pub(super) fn common_settings(settings: &Map, defaults: SearchConfig) -> RhaiRes
                 "supernet: unknown device `{other}` (\"auto\", \"cpu\" or \"cuda\")"
             )))
         }
-    };
-    if let Some(threads) = settings.get("threads") {
-        let threads = threads.as_int().map_err(|t| {
-            script_error(format!("supernet: `threads` must be an integer, not a {t}"))
-        })?;
-        tch::set_num_threads(positive("threads", threads)?.min(1024) as i32);
-    }
-    Ok(SearchConfig {
-        lr: float(settings, "lr", defaults.lr)?,
-        momentum: float(settings, "momentum", defaults.momentum)?,
-        weight_decay: float(settings, "weight_decay", defaults.weight_decay)?,
-        clip: float(settings, "clip", defaults.clip)?,
-        arch_lr: float(settings, "arch_lr", defaults.arch_lr)?,
-        arch_weight_decay: float(settings, "arch_weight_decay", defaults.arch_weight_decay)?,
-        device,
-        ..defaults
     })
 }
 
-/// `ctx.supernet(settings)`: reads the data, splits it and builds the supernet — the
-/// hand-written NAS-Bench-201 one for a space shaped like nb201, else the one compiled from
-/// the space's IR ([`super::ir_supernet_api`]).
-fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<Dynamic> {
-    if arch_of(&c.0.space.space, &CellPath([Nb201Op::Skip; 6])).is_err() {
-        return super::ir_supernet_api::ir_supernet(c, settings).map(Dynamic::from);
-    }
-    nb201_supernet(c, settings).map(Dynamic::from)
-}
-
-/// The NAS-Bench-201 supernet of `ctx.supernet(settings)`.
-fn nb201_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
-    let (space, seed) = nb201_settings(c, "supernet", &settings, &KEYS)?;
-    let net = SupernetConfig {
-        channels: positive("channels", int(&settings, "channels", 8)?)?,
-        cells: positive("cells", int(&settings, "cells", 1)?)? as usize,
-        classes: 10,
-        in_channels: 1,
-    };
+/// `ctx.supernet(settings)`: resizes the space, reads and splits the data, compiles the
+/// supernet.
+fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
+    let (space, seed) = checked_settings(c, "supernet", &settings, &KEYS)?;
+    let channels = optional(&settings, "channels")?;
+    let cells = optional(&settings, "cells")?.map(|n| n as usize);
     let batch = positive("batch", int(&settings, "batch", 64)?)?;
     let limit = positive("limit", int(&settings, "limit", 5000)?)?;
     let train_fraction = float(&settings, "train_fraction", 0.5)?;
-    let defaults = SearchConfig::darts(net, batch, seed as u64);
-    let common = common_settings(&settings, defaults)?;
+    let d = SearchConfig::darts(batch, seed as u64);
     let config = SearchConfig {
-        tau: float(&settings, "tau", defaults.tau)?,
+        lr: float(&settings, "lr", d.lr)?,
+        momentum: float(&settings, "momentum", d.momentum)?,
+        weight_decay: float(&settings, "weight_decay", d.weight_decay)?,
+        clip: float(&settings, "clip", d.clip)?,
+        arch_lr: float(&settings, "arch_lr", d.arch_lr)?,
+        arch_weight_decay: float(&settings, "arch_weight_decay", d.arch_weight_decay)?,
+        tau: float(&settings, "tau", d.tau)?,
+        latency_weight: float(&settings, "latency_weight", d.latency_weight)?,
+        latency_target: float(&settings, "latency_target", d.latency_target)?,
+        latency_batch: positive("latency_batch", int(&settings, "latency_batch", 1)?)?,
+        ..d
+    };
+    let options = SupernetOptions {
         partial_channels: positive("partial", int(&settings, "partial", 1)?)?,
         edge_normalization: boolean(&settings, "edge_normalization", false)?,
-        latency_weight: float(&settings, "latency_weight", defaults.latency_weight)?,
-        latency_target: float(&settings, "latency_target", defaults.latency_target)?,
-        latency_batch: positive("latency_batch", int(&settings, "latency_batch", 1)?)?,
-        ..common
+    };
+    let device = device(&settings)?;
+    let size = NetworkSize {
+        channels,
+        cells,
+        ..NetworkSize::default()
     };
     let t0 = Instant::now();
-    let built = fashion_mnist_split(
-        &crate::paths::fashion_mnist_dir(),
-        limit,
-        train_fraction,
-        seed as u64,
-    )
-    .and_then(|(train, valid)| OneShotSearch::new(config, train, valid));
+    let built = (|| -> Result<OneShotSearch, OneShotError> {
+        // The decisions do not depend on the size: say first whether they can be mixed.
+        crate::oneshot::rows::check_space(&space)?;
+        let resized = resize(&space, size)?;
+        let net_space = resized.as_ref().unwrap_or(&space);
+        let (train, valid) = fashion_mnist_split(
+            &crate::paths::fashion_mnist_dir(),
+            limit,
+            train_fraction,
+            seed as u64,
+        )?;
+        let in_channels = train.image_shape()[0];
+        let kind = tch::Kind::Float;
+        let net = Supernet::with_options(net_space, in_channels, options, device, kind, seed)?;
+        OneShotSearch::new(net, train, valid, &config)
+    })();
     c.0.host_time.set(c.0.host_time.get() + t0.elapsed());
     let search = built.map_err(|e| script_error(format!("supernet: {e}")))?;
     Ok(SupernetHandle(Rc::new(SupernetState {
         search: RefCell::new(search),
         space,
+        channels,
+        cells,
         host_time: Rc::clone(&c.0.host_time),
     })))
 }

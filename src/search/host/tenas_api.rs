@@ -1,17 +1,16 @@
 //! TE-NAS from scripts: `ctx.pruned_supernet(#{...})` builds the pruned-supernet scorer of
-//! [`crate::trainfree::tenas`] on Fashion-MNIST (images padded to 3×32×32 for the NTK,
-//! single-channel 3×3 patches for the linear regions), and the `PrunedSupernet` type measures
-//! a set of remaining ops: `ntk(alive)` and `regions(alive)` return one value per
-//! initialisation, `arch(alive)` the cell once one op is left on every edge. `alive` is an
-//! array with one array of op names per edge (edges in the benchmark's string order), so the
-//! pruning schedule stays in the script. Time spent in these calls is host time.
+//! [`crate::trainfree::tenas`] for the experiment's space on Fashion-MNIST (images padded to
+//! 3×32×32 for the NTK, single-channel 3×3 patches for the linear regions), and the
+//! `PrunedSupernet` type measures a set of remaining ops: `ntk(alive)` and `regions(alive)`
+//! return one value per initialisation, `arch(alive)` the architecture once one op is left
+//! on every row of α. `alive` is an array with one array of op names per row (`row_names()`
+//! names the rows, `ops(r)` lists row `r`'s ops), so the pruning schedule stays in the
+//! script. Time spent in these calls is host time.
 
-use super::oneshot_api::{arch_of, int, nb201_settings, positive};
+use super::oneshot_api::{carry_into, checked_settings, int, optional, positive};
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
-use crate::compile::nb201::Nb201Op;
-use crate::oneshot::path::{EDGES, OPS};
 use crate::space::Space;
 use crate::trainfree::inputs::{image_batch, patches};
 use crate::trainfree::tenas::{Alive, PrunedSupernet, TenasConfig};
@@ -33,10 +32,11 @@ pub struct PrunedState {
 }
 
 /// The settings `ctx.pruned_supernet` accepts.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "data",
     "channels",
     "cells",
+    "thin_channels",
     "batch",
     "repeats",
     "patches",
@@ -51,26 +51,49 @@ pub fn register(engine: &mut Engine) {
         .register_fn("pruned_supernet", pruned_supernet)
         .register_type_with_name::<PrunedHandle>("PrunedSupernet")
         .register_fn("ntk", |n: &mut PrunedHandle, alive: Array| {
-            let alive = alive_of(&alive)?;
+            let alive = alive_of(n, &alive)?;
             timed(n, |s| s.ntk(&alive)).map(floats)
         })
         .register_fn("regions", |n: &mut PrunedHandle, alive: Array| {
-            let alive = alive_of(&alive)?;
+            let alive = alive_of(n, &alive)?;
             timed(n, |s| s.regions(&alive)).map(floats)
         })
         .register_fn(
             "arch",
             |n: &mut PrunedHandle, alive: Array| -> RhaiResult<ArchHandle> {
-                let path = alive_of(&alive)?.path().ok_or_else(|| {
-                    script_error("pruned_supernet: `arch` needs exactly one op left on every edge")
-                })?;
-                arch_of(&n.0.space, &path)
+                let alive = alive_of(n, &alive)?;
+                let arch =
+                    n.0.scorer
+                        .arch(&alive)
+                        .map_err(|e| script_error(format!("pruned_supernet: {e}")))?
+                        .ok_or_else(|| {
+                            script_error(
+                                "pruned_supernet: `arch` needs exactly one op left on every row",
+                            )
+                        })?;
+                carry_into(&n.0.space, n.0.scorer.space(), &arch)
             },
         )
-        .register_fn("op_names", |_: &mut PrunedHandle| -> Array {
-            Nb201Op::ALL.iter().map(|op| op.name().into()).collect()
+        .register_fn("row_names", |n: &mut PrunedHandle| -> Array {
+            n.0.scorer
+                .rows()
+                .iter()
+                .map(|r| r.name.clone().into())
+                .collect()
         })
-        .register_fn("edges", |_: &mut PrunedHandle| EDGES.len() as INT)
+        .register_fn("ops", |n: &mut PrunedHandle, r: INT| -> RhaiResult<Array> {
+            let rows = n.0.scorer.rows();
+            let row = usize::try_from(r)
+                .ok()
+                .and_then(|r| rows.get(r))
+                .ok_or_else(|| {
+                    script_error(format!(
+                        "pruned_supernet: no row {r} (there are {})",
+                        rows.len()
+                    ))
+                })?;
+            Ok(row.labels.iter().map(|l| l.clone().into()).collect())
+        })
         .register_fn("to_string", |n: &mut PrunedHandle| describe(n))
         .register_fn("to_debug", |n: &mut PrunedHandle| describe(n));
 }
@@ -78,11 +101,13 @@ pub fn register(engine: &mut Engine) {
 fn describe(n: &PrunedHandle) -> String {
     let s = &n.0.scorer;
     let c = s.config();
+    let cells = c.cells.map_or("the space's".to_string(), |n| n.to_string());
     format!(
-        "PrunedSupernet(nb201, NTK on {} images with channels {}, cells {} ({} weights), {} initialisation(s))",
+        "PrunedSupernet({}, {} α rows, NTK on {} images with channels {}, cells {cells} ({} weights), {} initialisation(s))",
+        n.0.space.name(),
+        s.rows().len(),
         s.ntk_batch(),
         c.channels,
-        c.cells,
         s.weight_count(),
         c.repeats
     )
@@ -107,53 +132,55 @@ fn floats(values: Vec<f64>) -> Array {
     values.into_iter().map(Dynamic::from_float).collect()
 }
 
-/// The mask of an array of per-edge arrays of op names.
-fn alive_of(alive: &Array) -> RhaiResult<Alive> {
-    if alive.len() != EDGES.len() {
+/// The mask of an array of per-row arrays of op names.
+fn alive_of(n: &PrunedHandle, alive: &Array) -> RhaiResult<Alive> {
+    let rows = n.0.scorer.rows();
+    if alive.len() != rows.len() {
         return Err(script_error(format!(
-            "pruned_supernet: the remaining ops are one array of op names per edge ({} edges), got {} entries",
-            EDGES.len(),
+            "pruned_supernet: the remaining ops are one array of op names per row of α ({} rows), got {} entries",
+            rows.len(),
             alive.len()
         )));
     }
-    let mut mask = Alive([[false; OPS]; EDGES.len()]);
-    for (e, ops) in alive.iter().enumerate() {
+    let mut mask = Vec::with_capacity(rows.len());
+    for (row, ops) in rows.iter().zip(alive) {
         let ops = ops.read_lock::<Array>().ok_or_else(|| {
             script_error(format!(
-                "pruned_supernet: edge {e} must be an array of op names, not a {}",
+                "pruned_supernet: row `{}` must be an array of op names, not a {}",
+                row.name,
                 ops.type_name()
             ))
         })?;
+        let mut left = vec![false; row.labels.len()];
         for op in ops.iter() {
             let name = op.clone().into_string().map_err(|t| {
                 script_error(format!(
                     "pruned_supernet: an op must be named by a string, not a {t}"
                 ))
             })?;
-            let k = Nb201Op::ALL
-                .iter()
-                .position(|o| o.name() == name)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = Nb201Op::ALL.iter().map(|o| o.name()).collect();
-                    script_error(format!(
-                        "pruned_supernet: unknown op `{name}` (the ops are {})",
-                        names.join(", ")
-                    ))
-                })?;
-            mask.0[e][k] = true;
+            let k = row.labels.iter().position(|l| *l == name).ok_or_else(|| {
+                script_error(format!(
+                    "pruned_supernet: row `{}` has no op `{name}` (its ops are {})",
+                    row.name,
+                    row.labels.join(", ")
+                ))
+            })?;
+            left[k] = true;
         }
-        if mask.count(e) == 0 {
+        if !left.contains(&true) {
             return Err(script_error(format!(
-                "pruned_supernet: edge {e} has no op left"
+                "pruned_supernet: row `{}` has no op left",
+                row.name
             )));
         }
+        mask.push(left);
     }
-    Ok(mask)
+    Ok(Alive(mask))
 }
 
 /// `ctx.pruned_supernet(settings)`: reads the data and builds the networks.
 fn pruned_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<PrunedHandle> {
-    let (space, seed) = nb201_settings(c, "pruned_supernet", &settings, &KEYS)?;
+    let (space, seed) = checked_settings(c, "pruned_supernet", &settings, &KEYS)?;
     let batch = positive("batch", int(&settings, "batch", 32)?)?;
     if batch < 2 {
         return Err(script_error(
@@ -162,28 +189,20 @@ fn pruned_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<PrunedHandle> {
     }
     let config = TenasConfig {
         channels: positive("channels", int(&settings, "channels", 3)?)?,
-        cells: positive("cells", int(&settings, "cells", 1)?)? as usize,
-        classes: 10,
+        cells: optional(&settings, "cells")?.map(|n| n as usize),
+        thin_channels: positive("thin_channels", int(&settings, "thin_channels", 1)?)?,
         repeats: positive("repeats", int(&settings, "repeats", 3)?)?.min(1000) as u32,
         seed,
     };
     let count = positive("patches", int(&settings, "patches", 3000)?)?;
     let patch_batch = positive("patch_batch", int(&settings, "patch_batch", 1000)?)?;
-    if let Some(threads) = settings.get("threads") {
-        let threads = threads.as_int().map_err(|t| {
-            script_error(format!(
-                "pruned_supernet: `threads` must be an integer, not a {t}"
-            ))
-        })?;
-        tch::set_num_threads(positive("threads", threads)?.min(1024) as i32);
-    }
     let t0 = Instant::now();
     let built = crate::train::fashion_mnist::load_fashion_mnist(&crate::paths::fashion_mnist_dir())
         .map_err(crate::train::named::describe)
         .and_then(|set| {
             let (images, _) = image_batch(&set.train, batch, seed as u64, true)?;
             let cut = patches(&set.train, count)?;
-            PrunedSupernet::new(config, images, &cut, patch_batch)
+            PrunedSupernet::new(&space, config, images, &cut, patch_batch)
         });
     c.0.host_time.set(c.0.host_time.get() + t0.elapsed());
     let scorer = built.map_err(|e| script_error(format!("pruned_supernet: {e}")))?;

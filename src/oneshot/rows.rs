@@ -18,7 +18,6 @@
 //! arguments are decisions — has no mixture here, and [`check_space`] says which decision it
 //! is.
 
-use super::derive::strongest;
 use super::mix::{CellMix, EdgeTerm};
 use super::OneShotError;
 use crate::space::{
@@ -364,15 +363,32 @@ impl Rows {
     /// are kept: the weakest leave until the space accepts the architecture, never one
     /// whose leaving disconnects the cell (see `repair`).
     pub fn derive(&self, space: &Space, probs: &[Vec<f64>]) -> Result<Architecture, OneShotError> {
+        self.choose(space, probs, false)
+    }
+
+    /// The architecture of one op per row: `ops[r]` holds 1 at row `r`'s op and 0 elsewhere
+    /// (a zero op such as `none` may be the one), picked as [`Rows::derive`] picks.
+    pub fn of_ops(&self, space: &Space, ops: &[Vec<f64>]) -> Result<Architecture, OneShotError> {
+        self.choose(space, ops, true)
+    }
+
+    /// [`Rows::derive`], zero ops allowed on op rows when `zero`.
+    fn choose(
+        &self,
+        space: &Space,
+        probs: &[Vec<f64>],
+        zero: bool,
+    ) -> Result<Architecture, OneShotError> {
         let mut values = vec![Value::Off; space.decisions().len()];
         let best = |r: usize| -> Result<(usize, f64), OneShotError> {
             let row = &self.rows[r];
             let p = probs
                 .get(r)
                 .ok_or_else(|| OneShotError::Config(format!("no weights for `{}`", row.name)))?;
-            let k = strongest(&p[..row.labels.len().min(p.len())], |k| !row.zero[k]).ok_or_else(
-                || OneShotError::Config(format!("`{}` has no op to derive", row.name)),
-            )?;
+            let k = strongest(&p[..row.labels.len().min(p.len())], |k| {
+                zero || !row.zero[k]
+            })
+            .ok_or_else(|| OneShotError::Config(format!("`{}` has no op to derive", row.name)))?;
             Ok((k, p[k]))
         };
         for (kind, &r) in &self.index {
@@ -577,6 +593,14 @@ impl Rows {
         }
         Ok(mix)
     }
+}
+
+/// The index of the largest value of `row` among those `allowed` (the first of equal ones);
+/// `None` when none is allowed.
+pub fn strongest(row: &[f64], allowed: impl Fn(usize) -> bool) -> Option<usize> {
+    (0..row.len())
+        .filter(|&k| allowed(k))
+        .max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a)))
 }
 
 fn kind_decision(kind: RowKind) -> Option<usize> {

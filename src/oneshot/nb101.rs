@@ -18,12 +18,12 @@
 //!   candidate ops, as NAS-Bench-1Shot1 (Zela et al., ICLR 2020) relaxes the space.
 //!
 //! α's rows are the other spaces': one per op decision, an `off`/`on` row per `any of`
-//! member (see [`super::ir_rows`]).
+//! member (see [`super::rows`]).
 
 use super::elastic::Elastic;
-use super::ir_rows::{check_op, member_alternatives, unsupported, RowKind, Rows};
-use super::ir_supernet::Build;
 use super::mix::CellMix;
+use super::rows::{check_op, member_alternatives, unsupported, RowKind, Rows};
+use super::supernet::Build;
 use super::OneShotError;
 use crate::compile::merge;
 use crate::compile::nb101::{plan, projection_spec, with_channels, Plan};
