@@ -62,10 +62,15 @@ pub(crate) struct Lowerer<'p> {
     pub decisions: Vec<Decision>,
     pub constraints: Vec<Constraint>,
     pub graphs: Vec<Graph>,
-    /// Graph of each lowered cell instance group (definition, copy number).
+    /// Graph of each lowered cell instance group (definition, group number).
     pub cell_graphs: HashMap<(DefId, u32), usize>,
     /// The decisions (`start..end`) each cell instance group's first call made.
     pub cell_ranges: HashMap<(DefId, u32), (usize, usize)>,
+    /// The instance group a call of each cell joins, one scope per independent copy being
+    /// lowered (the outermost is the whole space): calls in one scope share a genotype.
+    pub cell_scopes: Vec<HashMap<DefId, u32>>,
+    /// How many instance groups each cell has so far.
+    pub cell_groups: HashMap<DefId, u32>,
     /// The guard given to decisions created now (inside an alternative or a deeper copy).
     pub guard: Option<Guard>,
     names: HashSet<String>,
@@ -123,6 +128,8 @@ pub fn lower_space_with(
         graphs: Vec::new(),
         cell_graphs: HashMap::new(),
         cell_ranges: HashMap::new(),
+        cell_scopes: vec![HashMap::new()],
+        cell_groups: HashMap::new(),
         guard: None,
         names: HashSet::new(),
         replay: None,

@@ -108,77 +108,25 @@ impl<'p> Lowerer<'p> {
     /// Lowers the pipeline: cells become graphs of their own; when the pipeline itself holds
     /// decisions (op choices, chosen depths, independent copies), it becomes a chain graph too.
     fn pipeline(&mut self, expr: &Expr, f: &mut Frame) -> Result<(), Diagnostic> {
-        let stages: Vec<&Expr> = match &expr.kind {
-            ExprKind::Seq(items) => items.iter().collect(),
-            _ => vec![expr],
-        };
-        let mut b = Builder::new("network", vec!["in".into()]);
-        let mut last = 0usize;
-        let mut decides = false;
         let slot = self.graphs.len();
-        for (i, stage) in stages.iter().enumerate() {
-            let ctx = format!("s{i}");
-            match &stage.kind {
-                ExprKind::Repeat { body, count, mode } => {
-                    let (lo, hi, depth) = self.count(count, f, &ctx)?;
-                    decides |= depth.is_some() || *mode == RepeatMode::Independent;
-                    let mut shared: Option<Vec<StepKind>> = None;
-                    for copy in 0..hi {
-                        let guard = depth.filter(|_| copy >= lo).map(|d| Guard {
-                            parent: d,
-                            when: When::AtLeast(copy as i64 + 1),
-                        });
-                        let outer = self.guard;
-                        if guard.is_some() {
-                            if outer.is_some() {
-                                return Err(error(
-                                    stage.span,
-                                    "a chosen depth inside a guarded part is not supported",
-                                    "move the repetition out",
-                                ));
-                            }
-                            self.guard = guard;
-                        }
-                        let tag = if *mode == RepeatMode::Independent {
-                            copy as u32
-                        } else {
-                            0
-                        };
-                        let ops = match &shared {
-                            Some(ops) if *mode == RepeatMode::Shared => Ok(ops.clone()),
-                            _ => self.stage(body, f, &format!("{ctx}.{copy}"), tag),
-                        };
-                        self.guard = outer;
-                        let ops = ops?;
-                        if *mode == RepeatMode::Shared {
-                            shared = Some(ops.clone());
-                        }
-                        for (k, step) in ops.into_iter().enumerate() {
-                            let op = self.step_op(&step);
-                            let node = chain(format!("{ctx}.{copy}.{k}"), last, Some(op), guard);
-                            last = b.push(node);
-                            self.steps.push(Step { kind: step, guard });
-                        }
-                    }
-                }
-                _ => {
-                    let before = self.decisions.len();
-                    let ops = self.stage(stage, f, &ctx, 0)?;
-                    decides |= ops
-                        .iter()
-                        .any(|o| matches!(o, StepKind::Op(OpRef::Choice(_))))
-                        || self.decisions.len() > before && !self.is_cell(stage);
-                    for (k, step) in ops.into_iter().enumerate() {
-                        let op = self.step_op(&step);
-                        last = b.push(chain(format!("{ctx}.{k}"), last, Some(op), None));
-                        self.steps.push(Step {
-                            kind: step,
-                            guard: None,
-                        });
-                    }
+        let mut p = Pipe {
+            b: Builder::new("network", vec!["in".into()]),
+            last: 0,
+            decides: false,
+        };
+        match &expr.kind {
+            ExprKind::Seq(items) => {
+                for (i, stage) in items.iter().enumerate() {
+                    self.pipe(stage, f, &format!("s{i}"), &mut p)?;
                 }
             }
+            _ => self.pipe(expr, f, "s0", &mut p)?,
         }
+        let Pipe {
+            mut b,
+            last,
+            decides,
+        } = p;
         b.output = Some(chain("out".into(), last, None, None));
         if decides {
             let g = b.finish(expr.span)?;
@@ -202,6 +150,112 @@ impl<'p> Lowerer<'p> {
             }
         }
         Ok(())
+    }
+
+    /// Lowers one part of the pipeline (named `ctx`) into steps under the guard in force: a
+    /// sequence part by part, a repetition copy by copy, anything else as one stage.
+    fn pipe(&mut self, e: &Expr, f: &mut Frame, ctx: &str, p: &mut Pipe) -> Result<(), Diagnostic> {
+        match &e.kind {
+            ExprKind::Seq(items) if items.iter().any(|i| self.needs_steps(i)) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.pipe(item, f, &format!("{ctx}.{i}"), p)?;
+                }
+                Ok(())
+            }
+            ExprKind::Repeat { body, count, mode } => {
+                self.repetition(body, count, *mode, f, ctx, p)
+            }
+            _ => {
+                let before = self.decisions.len();
+                let ops = self.stage(e, f, ctx)?;
+                p.decides |= ops
+                    .iter()
+                    .any(|o| matches!(o, StepKind::Op(OpRef::Choice(_))))
+                    || self.decisions.len() > before && !self.is_cell(e);
+                for (k, step) in ops.into_iter().enumerate() {
+                    self.push_step(p, format!("{ctx}.{k}"), step, self.guard);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Lowers `body * count`: every copy of an independent repetition is lowered on its own,
+    /// in a scope of its own (its cells get fresh genotypes); the copies of a shared one
+    /// repeat the first copy's steps. A chosen depth guards the copies past its smallest
+    /// value.
+    fn repetition(
+        &mut self,
+        body: &Expr,
+        count: &Expr,
+        mode: RepeatMode,
+        f: &mut Frame,
+        ctx: &str,
+        p: &mut Pipe,
+    ) -> Result<(), Diagnostic> {
+        let (lo, hi, depth) = self.count(count, f, ctx)?;
+        p.decides |= depth.is_some() || mode == RepeatMode::Independent;
+        let outer = self.guard;
+        let mut first = 0..0;
+        for copy in 0..hi {
+            let guard = match depth {
+                Some(d) if copy >= lo => Some(Guard {
+                    parent: d,
+                    when: When::AtLeast(copy as i64 + 1),
+                }),
+                _ => outer,
+            };
+            let sub = format!("{ctx}.{copy}");
+            if mode == RepeatMode::Independent || copy == 0 {
+                let start = self.steps.len();
+                self.guard = guard;
+                let independent = mode == RepeatMode::Independent;
+                if independent {
+                    self.cell_scopes.push(Default::default());
+                }
+                let lowered = self.pipe(body, f, &sub, p);
+                if independent {
+                    self.cell_scopes.pop();
+                }
+                self.guard = outer;
+                lowered?;
+                first = start..self.steps.len();
+                continue;
+            }
+            for (k, i) in first.clone().enumerate() {
+                let step = self.steps[i].clone();
+                let own = if step.guard == outer {
+                    guard
+                } else if guard == outer {
+                    step.guard
+                } else {
+                    return Err(error(
+                        count.span,
+                        "the copies of this repetition share a part with its own chosen depth, so a copy would need two conditions at once",
+                        "make this repetition `independent`, or give it a constant count",
+                    ));
+                };
+                self.push_step(p, format!("{sub}.{k}"), step.kind, own);
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends one step (and its node of the chain graph) under `guard`.
+    fn push_step(&mut self, p: &mut Pipe, name: String, step: StepKind, guard: Option<Guard>) {
+        let op = self.step_op(&step);
+        p.last = p.b.push(chain(name, p.last, Some(op), guard));
+        self.steps.push(Step { kind: step, guard });
+    }
+
+    /// Whether a part of a sequence must be lowered as pipeline steps: it calls a cell or
+    /// repeats (maybe with a chosen depth) somewhere.
+    fn needs_steps(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Seq(items) => items.iter().any(|i| self.needs_steps(i)),
+            ExprKind::Repeat { .. } => true,
+            _ => self.is_cell(e),
+        }
     }
 
     fn is_cell(&self, e: &Expr) -> bool {
@@ -265,19 +319,12 @@ impl<'p> Lowerer<'p> {
         Ok((lo as usize, hi as usize, Some(d)))
     }
 
-    /// Lowers one pipeline stage to its steps: the ops it applies, or a call of a cell (copy
-    /// `tag`).
-    fn stage(
-        &mut self,
-        e: &Expr,
-        f: &mut Frame,
-        ctx: &str,
-        tag: u32,
-    ) -> Result<Vec<StepKind>, Diagnostic> {
+    /// Lowers one pipeline stage to its steps: the ops it applies, or a call of a cell.
+    fn stage(&mut self, e: &Expr, f: &mut Frame, ctx: &str) -> Result<Vec<StepKind>, Diagnostic> {
         if let ExprKind::Ref(r) = &e.kind {
             if let Res::Def(id) = r.res {
                 if let Some(ItemKind::Cell(def)) = self.program.item(id).map(|i| &i.kind) {
-                    let call = self.cell_call(id, def, r.args.as_deref(), f, tag, e.span)?;
+                    let call = self.cell_call(id, def, r.args.as_deref(), f, e.span)?;
                     return Ok(vec![StepKind::Cell(Box::new(call))]);
                 }
             }
@@ -307,6 +354,13 @@ impl<'p> Lowerer<'p> {
             expansions: std::mem::take(&mut self.expansions),
         }
     }
+}
+
+/// The chain graph of a pipeline under construction.
+struct Pipe {
+    b: Builder,
+    last: usize,
+    decides: bool,
 }
 
 fn shift(e: &mut CExpr, slot: usize) {
