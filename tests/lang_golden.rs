@@ -42,6 +42,7 @@ const KINDS: &[&str] = &[
     "bad-pick",
     "bad-repeat",
     "shape-check-incomplete",
+    "unsupported",
 ];
 
 fn cases(dir: &str) -> Vec<PathBuf> {

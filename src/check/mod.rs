@@ -208,15 +208,26 @@ pub fn check_with_loader(name: &str, text: &str, loader: &mut dyn Loader) -> Pro
         traces = std::mem::take(&mut infer.traces);
         diagnostics.append(&mut infer.diagnostics);
     }
-    let mut seen = HashSet::new();
-    diagnostics.retain(|d| seen.insert((d.code, d.primary_span(), d.message.clone())));
-    diagnostics.sort_by_key(|d| (d.primary_span(), d.severity));
-    Program {
+    let mut program = Program {
         sources,
         modules,
         diagnostics,
         traces,
+    };
+    if !program.has_errors() {
+        // What the checker accepts must lower: each space of the main file is lowered to
+        // the space IR as `count`, `sample` and the compiler will (see `crate::space::verify`).
+        let mut found = crate::space::verify(&program);
+        program.diagnostics.append(&mut found);
     }
+    let mut seen = HashSet::new();
+    program
+        .diagnostics
+        .retain(|d| seen.insert((d.code, d.primary_span(), d.message.clone())));
+    program
+        .diagnostics
+        .sort_by_key(|d| (d.primary_span(), d.severity));
+    program
 }
 
 /// A short description of what `res` refers to, for dumps and tools.

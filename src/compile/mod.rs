@@ -23,6 +23,7 @@ pub mod nb201;
 pub mod network;
 pub mod norm;
 pub mod op;
+pub mod parallel;
 pub mod pool;
 pub mod recurrent;
 pub mod sequence;

@@ -48,6 +48,16 @@ impl<'p> Lowerer<'p> {
         }
     }
 
+    /// The domain decision `d` was given by this lowering (or by the call being replayed).
+    pub fn made_domain(&self, d: usize) -> Option<Domain> {
+        if let Some(r) = &self.replay {
+            if let Some((_, dom)) = r.domains.iter().find(|(x, _)| *x == d) {
+                return Some(dom.clone());
+            }
+        }
+        self.decisions.get(d).map(|x| x.domain.clone())
+    }
+
     /// Sets the domain of decision `d` (made by this lowering, or handed out again).
     pub fn set_domain(&mut self, d: usize, domain: Domain) {
         match &mut self.replay {

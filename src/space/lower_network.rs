@@ -3,7 +3,7 @@
 //! steps — and, when the pipeline itself holds decisions, into a chain graph too.
 
 use super::constraint::Expr as CExpr;
-use super::decision::{Domain, Guard, Op, OpKind, When};
+use super::decision::{Alt, Domain, Guard, Op, OpKind, When};
 use super::graph::OpRef;
 use super::lower::{arg_value, error, Frame, Lowerer, Val};
 use super::lower_cell::{chain, Builder};
@@ -26,7 +26,11 @@ impl<'p> Lowerer<'p> {
                 StmtKind::InputShape(expr) => self.input = Some(self.input_shape(expr, &mut f)?),
                 StmtKind::Network(expr) => self.pipeline(expr, &mut f)?,
                 StmtKind::Where(expr) => {
-                    return Err(error(expr.span, "space-level constraints (`params`, `flops`) are not supported by the space IR yet", "constrain cells with `edges`, or filter by the evaluator"))
+                    return Err(error(
+                        expr.span,
+                        "`where` on a space (`params`, `flops`) is not enforced yet: sampling and mutation cannot measure an architecture's size",
+                        "remove this line and bound the size through the space's choices (widths, depths), or constrain cells with `edges`",
+                    ))
                 }
                 _ => {}
             }
@@ -193,18 +197,12 @@ impl<'p> Lowerer<'p> {
         ctx: &str,
         p: &mut Pipe,
     ) -> Result<(), Diagnostic> {
-        let (lo, hi, depth) = self.count(count, f, ctx)?;
-        p.decides |= depth.is_some() || mode == RepeatMode::Independent;
+        let n = self.count(count, f, ctx)?;
+        p.decides |= n.decision.is_some() || mode == RepeatMode::Independent;
         let outer = self.guard;
         let mut first = 0..0;
-        for copy in 0..hi {
-            let guard = match depth {
-                Some(d) if copy >= lo => Some(Guard {
-                    parent: d,
-                    when: When::AtLeast(copy as i64 + 1),
-                }),
-                _ => outer,
-            };
+        for copy in 0..n.hi {
+            let guard = n.guard(copy).or(outer);
             let sub = format!("{ctx}.{copy}");
             if mode == RepeatMode::Independent || copy == 0 {
                 let start = self.steps.len();
@@ -262,23 +260,33 @@ impl<'p> Lowerer<'p> {
         matches!(&e.kind, ExprKind::Ref(r) if matches!(r.res, Res::Def(id) if matches!(self.program.item(id).map(|i| &i.kind), Some(ItemKind::Cell(_)))))
     }
 
-    /// A repetition count: a constant, or a chosen depth (a range or integer alternatives
-    /// that form a range).
-    fn count(
-        &mut self,
-        e: &Expr,
-        f: &mut Frame,
-        ctx: &str,
-    ) -> Result<(usize, usize, Option<usize>), Diagnostic> {
-        let (lo, hi) = match &e.kind {
+    /// A repetition count: a constant, or a chosen depth — a range, integer alternatives, or
+    /// a `let` bound to either (one depth decision shared by the repetitions that use it).
+    fn count(&mut self, e: &Expr, f: &mut Frame, ctx: &str) -> Result<Count, Diagnostic> {
+        let bad = |message: &str| {
+            error(
+                e.span,
+                message.to_string(),
+                "write a count of at least 1, `lo..=hi` with 1 <= lo, or alternatives such as `2 | 4`",
+            )
+        };
+        let name = format!("{ctx}.depth");
+        let (decision, domain) = match &e.kind {
             ExprKind::Range {
                 start,
                 end,
                 inclusive,
-            } => (
-                self.int(start, f, ctx)?,
-                self.int(end, f, ctx)? - if *inclusive { 0 } else { 1 },
-            ),
+            } => {
+                let lo = self.int(start, f, ctx)?;
+                let hi = self.int(end, f, ctx)? - if *inclusive { 0 } else { 1 };
+                if lo < 1 || hi < lo {
+                    return Err(bad(
+                        "a chosen depth must be a non-empty range of counts from 1",
+                    ));
+                }
+                let domain = Domain::Depth { lo, hi };
+                (self.decision(&name, domain.clone()), domain)
+            }
             ExprKind::Alt(items) => {
                 let mut v = Vec::new();
                 for it in items {
@@ -287,36 +295,57 @@ impl<'p> Lowerer<'p> {
                 v.sort_unstable();
                 v.dedup();
                 let (lo, hi) = (v[0], v[v.len() - 1]);
-                if (hi - lo + 1) as usize != v.len() {
-                    return Err(error(
-                        e.span,
-                        "a chosen depth must be a range of counts",
-                        "write `lo..=hi` or consecutive alternatives",
-                    ));
+                if lo < 1 {
+                    return Err(bad("a chosen depth counts from 1"));
                 }
-                (lo, hi)
+                let domain = if (hi - lo + 1) as usize == v.len() {
+                    Domain::Depth { lo, hi }
+                } else {
+                    Domain::Categorical(v.iter().map(|x| Alt::label(x.to_string())).collect())
+                };
+                (self.decision(&name, domain.clone()), domain)
             }
-            _ => {
-                let n = self.int(e, f, ctx)?;
-                if n < 1 {
-                    return Err(error(
-                        e.span,
-                        "a repetition count must be at least 1",
-                        "repeat at least once",
-                    ));
+            _ => match self.value(e, f, ctx)? {
+                Val::Int(n) if n >= 1 => {
+                    return Ok(Count {
+                        lo: n as usize,
+                        hi: n as usize,
+                        decision: None,
+                        values: Vec::new(),
+                    })
                 }
-                return Ok((n as usize, n as usize, None));
-            }
+                Val::Int(_) => return Err(bad("a repetition count must be at least 1")),
+                Val::Decision(d) => {
+                    let domain = self
+                        .made_domain(d)
+                        .ok_or_else(|| bad("this count is not a decision"))?;
+                    (d, domain)
+                }
+                _ => return Err(bad("a repetition count must be an integer")),
+            },
         };
-        if lo < 1 || hi < lo {
-            return Err(error(
-                e.span,
-                "a chosen depth must be a non-empty range of counts from 1",
-                "write `lo..=hi` with 1 <= lo <= hi",
-            ));
+        let values: Vec<i64> = match &domain {
+            Domain::Integer { lo, hi } | Domain::Depth { lo, hi } => (*lo..=*hi).collect(),
+            Domain::Categorical(alts) => alts
+                .iter()
+                .map(|a| a.label.parse::<i64>().ok())
+                .collect::<Option<Vec<i64>>>()
+                .filter(|v| v.windows(2).all(|w| w[0] < w[1]))
+                .ok_or_else(|| {
+                    bad("a chosen depth's alternatives must be counts in ascending order")
+                })?,
+            _ => return Err(bad("a repetition count must be an integer")),
+        };
+        if values[0] < 1 {
+            return Err(bad("a chosen depth counts from 1"));
         }
-        let d = self.decision(&format!("{ctx}.depth"), Domain::Depth { lo, hi });
-        Ok((lo as usize, hi as usize, Some(d)))
+        let categorical = matches!(domain, Domain::Categorical(_));
+        Ok(Count {
+            lo: values[0] as usize,
+            hi: values[values.len() - 1] as usize,
+            decision: Some(decision),
+            values: if categorical { values } else { Vec::new() },
+        })
     }
 
     /// Lowers one pipeline stage to its steps: the ops it applies, or a call of a cell.
@@ -352,7 +381,35 @@ impl<'p> Lowerer<'p> {
             args: std::mem::take(&mut self.bound_args),
             steps: std::mem::take(&mut self.steps),
             expansions: std::mem::take(&mut self.expansions),
+            branches: std::mem::take(&mut self.branches),
         }
+    }
+}
+
+/// A repetition's count: `lo..=hi` copies, the deeper ones switched by `decision`.
+struct Count {
+    lo: usize,
+    hi: usize,
+    decision: Option<usize>,
+    /// The counts of a categorical depth decision (`2 | 4`), by alternative; empty for a
+    /// constant or an integer decision.
+    values: Vec<i64>,
+}
+
+impl Count {
+    /// The guard of copy `copy` (from 0): none for the copies every count includes.
+    fn guard(&self, copy: usize) -> Option<Guard> {
+        let d = self.decision?;
+        if copy < self.lo {
+            return None;
+        }
+        let when = if self.values.is_empty() {
+            When::AtLeast(copy as i64 + 1)
+        } else {
+            // Alternative `i` holds more than `copy` copies from the first count above it on.
+            When::AtLeast(self.values.iter().filter(|&&v| v <= copy as i64).count() as i64)
+        };
+        Some(Guard { parent: d, when })
     }
 }
 
