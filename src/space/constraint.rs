@@ -178,6 +178,40 @@ pub fn connected(graph: &Graph, values: &[Value]) -> bool {
     reach[graph.vertex_count()]
 }
 
+/// Whether some input of `graph` reaches its output in every architecture, whatever its
+/// decisions hold (the terms that always exist: fixed wires, picks whose every candidate is
+/// reached, chosen node kinds whose every alternative is reached; a subset may leave out any
+/// member). Conservative: correlations between decisions are not seen.
+pub fn always_connected(graph: &Graph) -> bool {
+    let mut sure = vec![false; graph.vertex_count() + 1];
+    for r in sure.iter_mut().take(graph.inputs.len()) {
+        *r = true;
+    }
+    for (v, node) in graph.all_nodes() {
+        let term = |t: &super::graph::Term| match &t.source {
+            Source::Vertex(u) => sure[*u],
+            Source::Pick { vertices, .. } => vertices.iter().all(|&u| sure[u]),
+            Source::Member { .. } => false,
+            Source::Chosen { .. } => false,
+        };
+        let chosen: Vec<&super::graph::Term> = node
+            .terms
+            .iter()
+            .filter(|t| matches!(t.source, Source::Chosen { .. }))
+            .collect();
+        let kinds = !chosen.is_empty()
+            && chosen.iter().all(|t| match &t.source {
+                Source::Chosen { vertex, .. } => sure[*vertex],
+                _ => false,
+            });
+        let on = kinds || node.terms.iter().any(term);
+        // A guarded node passes its first term's input through when it is off.
+        let off = node.guard.is_none() || node.terms.first().is_some_and(term);
+        sure[v] = on && off;
+    }
+    sure[graph.vertex_count()]
+}
+
 /// The number of present edges of `graph` under `values`: terms of active nodes whose input
 /// exists (a fixed vertex, a pick slot, or a subset member that is in the subset); a node's
 /// reading of its chosen kind is not an edge.
