@@ -76,7 +76,11 @@ fn cell(r: &mut ChaCha8Rng, name: &str) -> String {
 fn stage(r: &mut ChaCha8Rng, depth: u32) -> String {
     let counts = ["2", "(1..=2)", "(1 | 3)", "n"];
     let count = choose(r, &counts);
-    let independent = if r.random_bool(0.5) { " independent" } else { "" };
+    let independent = if r.random_bool(0.5) {
+        " independent"
+    } else {
+        ""
+    };
     match r.random_range(0..if depth == 0 { 11 } else { 8 }) {
         0 => "ca(C)".into(),
         1 => format!("ca(C) * {count}{independent}"),
@@ -86,8 +90,15 @@ fn stage(r: &mut ChaCha8Rng, depth: u32) -> String {
         5 => "residual(blk(C, 1 | 3))".into(),
         6 => "sum(skip, pick(C))".into(),
         7 => format!("(pick(C) >> relu) * {count}{independent}"),
-        8 => format!("({} >> conv(C, 1)) * (1..=2) independent", stage(r, depth + 1)),
-        9 => format!("({} >> {}) * {count}", stage(r, depth + 1), stage(r, depth + 1)),
+        8 => format!(
+            "({} >> conv(C, 1)) * (1..=2) independent",
+            stage(r, depth + 1)
+        ),
+        9 => format!(
+            "({} >> {}) * {count}",
+            stage(r, depth + 1),
+            stage(r, depth + 1)
+        ),
         _ => format!("(ca(C) >> cb(C)) * {count} independent"),
     }
 }
@@ -146,13 +157,16 @@ fn promises(space: &Space, text: &str, seed: u64) {
             space.validate(&a).expect("a sample is in the space");
             seen.insert(space.encode(&a));
         }
-        assert_eq!(seen, distinct, "sampling misses or adds architectures\n{text}");
+        assert_eq!(
+            seen, distinct,
+            "sampling misses or adds architectures\n{text}"
+        );
         all.iter().for_each(round_trip);
     }
     for i in 0..3 {
         let a = space
-                .sample(&mut r)
-                .unwrap_or_else(|e| panic!("sample: {e} (count {count})\n{text}"));
+            .sample(&mut r)
+            .unwrap_or_else(|e| panic!("sample: {e} (count {count})\n{text}"));
         round_trip(&a);
         if count > num_bigint::BigUint::from(1u32) {
             let m = space
@@ -179,7 +193,6 @@ fn every_space_the_check_accepts_keeps_its_promises() {
         let program = check_source("random.nas", &text);
         if program.has_errors() {
             let shown = program.render_diagnostics(false);
-            eprintln!("REJ {}", shown.lines().next().unwrap_or(""));
             // A rejection must explain itself.
             assert!(shown.contains("Error") && shown.contains("Help"), "{shown}");
             continue;
@@ -194,5 +207,8 @@ fn every_space_the_check_accepts_keeps_its_promises() {
         promises(&space, &text, i as u64);
     }
     // The generator writes mostly valid spaces; a test that accepts nothing proves nothing.
-    assert!(accepted * 4 >= SPACES * 3, "only {accepted} of {SPACES} accepted");
+    assert!(
+        accepted * 4 >= SPACES * 3,
+        "only {accepted} of {SPACES} accepted"
+    );
 }

@@ -2,7 +2,7 @@
 //! values, compared; an architecture belongs to the space only if every constraint holds.
 
 use super::arch::Architecture;
-use super::decision::{Domain, Value};
+use super::decision::{Domain, Guard, Value};
 use super::graph::{Graph, Source};
 use super::ir::Space;
 use serde::{Deserialize, Serialize};
@@ -65,11 +65,20 @@ pub struct Constraint {
     pub rhs: Expr,
     /// How it was written (`edges <= 9`).
     pub text: String,
+    /// The guard of the cell copy it constrains, if that copy can be switched off (a deeper
+    /// copy under a chosen depth): while the copy is absent, the constraint holds.
+    #[serde(default)]
+    pub guard: Option<Guard>,
 }
 
 impl Constraint {
     /// Whether the constraint holds for an architecture of `space`.
     pub fn holds(&self, space: &Space, arch: &Architecture) -> bool {
+        if let Some(g) = self.guard {
+            if !g.when.holds(arch.values()[g.parent]) {
+                return true;
+            }
+        }
         let l = eval(&self.lhs, space, arch);
         let r = eval(&self.rhs, space, arch);
         match self.cmp {
@@ -84,7 +93,7 @@ impl Constraint {
 
     /// The decisions whose values the constraint reads (before closing over guards).
     pub fn reads(&self, space: &Space) -> Vec<usize> {
-        let mut out = Vec::new();
+        let mut out: Vec<usize> = self.guard.map(|g| g.parent).into_iter().collect();
         reads(&self.lhs, space, &mut out);
         reads(&self.rhs, space, &mut out);
         out.sort_unstable();
