@@ -36,7 +36,6 @@ space space_{i}(c: int = 16, n: int = 3, classes: int = 10) {{\n\
         >> cell_{i}(c) * n >> resblock(2 * c, stride: 2)\n\
         >> cell_{i}(2 * c) * n >> resblock(4 * c, stride: 2)\n\
         >> cell_{i}(4 * c) * (1..=n) independent >> global_avg_pool >> linear(classes)\n\
-    where params < 5M\n\
 }}\n\
 \n\
 experiment run_{i} {{\n\

@@ -112,7 +112,7 @@ const SEEDS: &[&str] = &[
      choice pick(c: int) = none | skip | rcb(c, 1) | rcb(c, 3) | avg_pool(3)\n\
      cell nb(c: int) {\n input x0\n node x1 = sum(x0 >> pick(c))\n node x2 = sum(x0 >> pick(c), x1 >> pick(c))\n output x2\n}\n\
      space s(c: int = 16, n: int = 2) {\n input image(3, 32, 32)\n conv(c, 3) >> nb(c) * n >> resblock(2 * c, stride: 2)\n\
-     >> nb(2 * c) * n >> global_avg_pool >> linear(10)\n where params < 5M\n}\n\
+     >> nb(2 * c) * n >> global_avg_pool >> linear(10)\n}\n\
      experiment e {\n space s(c: 8)\n data fashion_mnist(resize: 32)\n evaluate train(epochs: 1)\n strategy random\n\
      budget trials: 10, time: 1h\n objective maximize valid_acc\n}\n",
     "cell d(c: int) {\n input c0, c1\n node p0 = c0 >> conv(c, 1)\n node p1 = c1 >> conv(c, 1)\n\

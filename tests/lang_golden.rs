@@ -45,6 +45,7 @@ const KINDS: &[&str] = &[
     "shape-check-incomplete",
     "experiment",
     "strategy-header",
+    "unsupported",
 ];
 
 fn cases(dir: &str) -> Vec<PathBuf> {

@@ -219,6 +219,12 @@ pub fn check_with_loader(name: &str, text: &str, loader: &mut dyn Loader) -> Pro
         diagnostics,
         traces,
     };
+    if !program.has_errors() {
+        // What the checker accepts must lower: each space of the main file is lowered to
+        // the space IR as `count`, `sample` and the compiler will (see `crate::space::verify`).
+        let mut found = crate::space::verify(&program);
+        program.diagnostics.append(&mut found);
+    }
     crate::search::experiment::check(&mut program);
     let mut seen = HashSet::new();
     program

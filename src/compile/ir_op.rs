@@ -8,7 +8,7 @@ use super::conv::ConvConfig;
 use super::error::CompileError;
 use super::op::OpSpec;
 use super::pool::PoolKind;
-use crate::space::{Alt, Architecture, Arg, ArgValue, Domain, Op, OpRef, Space, Value};
+use crate::space::{Alt, Architecture, Arg, ArgValue, Combine, Domain, Op, OpRef, Space, Value};
 use std::collections::HashMap;
 
 /// Deepest nesting of `op` definitions followed (a guard against cycles).
@@ -72,6 +72,29 @@ impl<'a> Resolver<'a> {
     pub fn op(&self, op: &'a Op, depth: usize) -> Result<OpSpec, CompileError> {
         if depth > MAX_DEPTH {
             return Err(self.bad(format!("op `{}` nests too deeply", op.name)));
+        }
+        if let Some(branches) = self.space.skeleton().branches.get(op) {
+            let combine = match op.name.as_str() {
+                "concat" => Combine::Concat,
+                "prod" => Combine::Product,
+                _ => Combine::Sum,
+            };
+            let mut specs = Vec::with_capacity(branches.len());
+            for branch in branches {
+                let mut parts = Vec::with_capacity(branch.len());
+                for r in branch {
+                    parts.push(self.op(self.chosen(r)?, depth + 1)?);
+                }
+                specs.push(match parts.len() {
+                    0 => OpSpec::Identity,
+                    1 => parts.remove(0),
+                    _ => OpSpec::Seq(parts),
+                });
+            }
+            return Ok(OpSpec::Parallel {
+                combine,
+                branches: specs,
+            });
         }
         if let Some(body) = self.space.skeleton().expansions.get(op) {
             let mut parts = Vec::with_capacity(body.len());
@@ -284,6 +307,11 @@ pub fn with_stride(spec: &OpSpec, stride: i64, c_in: i64) -> Option<OpSpec> {
             })?;
             parts[i] = with_stride(&parts[i], stride, c_in)?;
         }
+        OpSpec::Parallel { branches, .. } => {
+            for b in branches.iter_mut() {
+                *b = with_stride(b, stride, c_in)?;
+            }
+        }
         _ => return None,
     }
     Some(s)
@@ -303,6 +331,7 @@ pub fn spatial_stride(spec: &OpSpec) -> i64 {
         | OpSpec::ResBlock { stride, .. } => *stride,
         OpSpec::FactorizedReduce { .. } => 2,
         OpSpec::Seq(parts) => parts.iter().map(spatial_stride).product(),
+        OpSpec::Parallel { branches, .. } => branches.first().map_or(1, spatial_stride),
         _ => 1,
     }
 }

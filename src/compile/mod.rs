@@ -21,6 +21,7 @@ pub mod nb101;
 pub mod network;
 pub mod norm;
 pub mod op;
+pub mod parallel;
 pub mod pool;
 pub mod recurrent;
 pub mod sequence;

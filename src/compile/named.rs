@@ -30,6 +30,7 @@ pub(crate) fn kind_name(spec: &OpSpec) -> &'static str {
         OpSpec::ResBlock { .. } => "resblock",
         OpSpec::Embedding { .. } => "embedding",
         OpSpec::Seq(_) => "seq",
+        OpSpec::Parallel { .. } => "parallel",
     }
 }
 

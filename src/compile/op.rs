@@ -10,8 +10,10 @@ use super::error::CompileError;
 use super::layer::{boxed, BoxLayer, Layer, Sequential};
 use super::linear::Linear;
 use super::norm::{BatchNorm, LayerNorm};
+use super::parallel::Parallel;
 use super::pool::{GlobalAvgPool, PoolKind};
 use super::structural::{Dropout, Flatten, Identity, Zero};
+use crate::space::Combine;
 use tch::nn;
 
 /// An op with its arguments; channel counts of the input are supplied when it is built.
@@ -125,6 +127,13 @@ pub enum OpSpec {
     },
     /// Ops applied in order, registered under `0`, `1`, ….
     Seq(Vec<OpSpec>),
+    /// Branches applied to the same input, their outputs merged (`sum(skip, body)`).
+    Parallel {
+        /// How the outputs merge: sum, product (equal shapes) or concatenation.
+        combine: Combine,
+        /// The branches, registered under `b0`, `b1`, ….
+        branches: Vec<OpSpec>,
+    },
 }
 
 impl OpSpec {
@@ -221,6 +230,10 @@ impl OpSpec {
                     c = c_next;
                 }
                 (boxed(Sequential::new(layers)), c)
+            }
+            OpSpec::Parallel { combine, branches } => {
+                let (layer, c) = Parallel::new(p, *combine, branches, c_in)?;
+                (boxed(layer), c)
             }
         })
     }

@@ -2,7 +2,7 @@
 //! values, compared; an architecture belongs to the space only if every constraint holds.
 
 use super::arch::Architecture;
-use super::decision::{Domain, Value};
+use super::decision::{Domain, Guard, Value};
 use super::graph::{Graph, Source};
 use super::ir::Space;
 use serde::{Deserialize, Serialize};
@@ -65,11 +65,20 @@ pub struct Constraint {
     pub rhs: Expr,
     /// How it was written (`edges <= 9`).
     pub text: String,
+    /// The guard of the cell copy it constrains, if that copy can be switched off (a deeper
+    /// copy under a chosen depth): while the copy is absent, the constraint holds.
+    #[serde(default)]
+    pub guard: Option<Guard>,
 }
 
 impl Constraint {
     /// Whether the constraint holds for an architecture of `space`.
     pub fn holds(&self, space: &Space, arch: &Architecture) -> bool {
+        if let Some(g) = self.guard {
+            if !g.when.holds(arch.values()[g.parent]) {
+                return true;
+            }
+        }
         let l = eval(&self.lhs, space, arch);
         let r = eval(&self.rhs, space, arch);
         match self.cmp {
@@ -84,7 +93,7 @@ impl Constraint {
 
     /// The decisions whose values the constraint reads (before closing over guards).
     pub fn reads(&self, space: &Space) -> Vec<usize> {
-        let mut out = Vec::new();
+        let mut out: Vec<usize> = self.guard.map(|g| g.parent).into_iter().collect();
         reads(&self.lhs, space, &mut out);
         reads(&self.rhs, space, &mut out);
         out.sort_unstable();
@@ -176,6 +185,40 @@ pub fn connected(graph: &Graph, values: &[Value]) -> bool {
             .any(|t| super::canon::resolve(&t.source, values).is_some_and(|u| reach[u]));
     }
     reach[graph.vertex_count()]
+}
+
+/// Whether some input of `graph` reaches its output in every architecture, whatever its
+/// decisions hold (the terms that always exist: fixed wires, picks whose every candidate is
+/// reached, chosen node kinds whose every alternative is reached; a subset may leave out any
+/// member). Conservative: correlations between decisions are not seen.
+pub fn always_connected(graph: &Graph) -> bool {
+    let mut sure = vec![false; graph.vertex_count() + 1];
+    for r in sure.iter_mut().take(graph.inputs.len()) {
+        *r = true;
+    }
+    for (v, node) in graph.all_nodes() {
+        let term = |t: &super::graph::Term| match &t.source {
+            Source::Vertex(u) => sure[*u],
+            Source::Pick { vertices, .. } => vertices.iter().all(|&u| sure[u]),
+            Source::Member { .. } => false,
+            Source::Chosen { .. } => false,
+        };
+        let chosen: Vec<&super::graph::Term> = node
+            .terms
+            .iter()
+            .filter(|t| matches!(t.source, Source::Chosen { .. }))
+            .collect();
+        let kinds = !chosen.is_empty()
+            && chosen.iter().all(|t| match &t.source {
+                Source::Chosen { vertex, .. } => sure[*vertex],
+                _ => false,
+            });
+        let on = kinds || node.terms.iter().any(term);
+        // A guarded node passes its first term's input through when it is off.
+        let off = node.guard.is_none() || node.terms.first().is_some_and(term);
+        sure[v] = on && off;
+    }
+    sure[graph.vertex_count()]
 }
 
 /// The number of present edges of `graph` under `values`: terms of active nodes whose input

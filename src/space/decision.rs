@@ -128,7 +128,8 @@ pub enum Domain {
 /// When a guarded decision is active, given its parent's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum When {
-    /// The parent (integer or depth) is at least this value.
+    /// The parent (integer or depth) is at least this value; a categorical parent (a chosen
+    /// depth among counts such as `2 | 4`) picked this alternative or a later one.
     AtLeast(i64),
     /// The parent (categorical) picked this alternative, or (boolean) is `true` for 1.
     Is(u32),
@@ -236,6 +237,7 @@ impl When {
     pub fn holds(self, parent: Value) -> bool {
         match (self, parent) {
             (When::AtLeast(k), Value::Int(x)) => x >= k,
+            (When::AtLeast(k), Value::Cat(c)) => c as i64 >= k,
             (When::Is(i), Value::Cat(c)) => c == i,
             (When::Is(i), Value::Bool(b)) => (i == 1) == b,
             _ => false,

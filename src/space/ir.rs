@@ -275,6 +275,7 @@ fn check_decision(i: usize, d: &Decision, all: &[Decision]) -> Result<(), SpaceE
         let ok = match (&all[g.parent].domain, g.when) {
             (Domain::Integer { .. } | Domain::Depth { .. }, When::AtLeast(_)) => true,
             (Domain::Categorical(alts), When::Is(k)) => (k as usize) < alts.len(),
+            (Domain::Categorical(alts), When::AtLeast(k)) => k >= 1 && (k as usize) < alts.len(),
             (Domain::Boolean, When::Is(k)) => k <= 1,
             _ => false,
         };

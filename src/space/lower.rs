@@ -15,7 +15,7 @@ use super::skeleton::{InputShape, Step};
 use super::Constraint;
 use crate::check::Program;
 use crate::syntax::ast::{
-    Args, BinOp, DefId, Expr, ExprKind, ItemKind, Lit, OpDef, Param, RepeatMode, Res,
+    Args, BinOp, DefId, Expr, ExprKind, ItemKind, Lit, OpDef, Param, ParamType, RepeatMode, Res,
 };
 use crate::syntax::builtin::Builtin;
 use crate::syntax::{Diagnostic, Span};
@@ -62,10 +62,15 @@ pub(crate) struct Lowerer<'p> {
     pub decisions: Vec<Decision>,
     pub constraints: Vec<Constraint>,
     pub graphs: Vec<Graph>,
-    /// Graph of each lowered cell instance group (definition, copy number).
+    /// Graph of each lowered cell instance group (definition, group number).
     pub cell_graphs: HashMap<(DefId, u32), usize>,
     /// The decisions (`start..end`) each cell instance group's first call made.
     pub cell_ranges: HashMap<(DefId, u32), (usize, usize)>,
+    /// The instance group a call of each cell joins, one scope per independent copy being
+    /// lowered (the outermost is the whole space): calls in one scope share a genotype.
+    pub cell_scopes: Vec<HashMap<DefId, u32>>,
+    /// How many instance groups each cell has so far.
+    pub cell_groups: HashMap<DefId, u32>,
     /// The guard given to decisions created now (inside an alternative or a deeper copy).
     pub guard: Option<Guard>,
     names: HashSet<String>,
@@ -74,6 +79,8 @@ pub(crate) struct Lowerer<'p> {
     pub replay: Option<Replay>,
     /// What each use of an `op` definition stands for.
     pub expansions: HashMap<Op, Vec<OpRef>>,
+    /// The branches of each parallel op (`sum(skip, body)`).
+    pub branches: HashMap<Op, Vec<Vec<OpRef>>>,
     /// The pipeline's steps.
     pub steps: Vec<Step>,
     /// The space's `input` shape.
@@ -84,9 +91,10 @@ pub(crate) struct Lowerer<'p> {
     pub bound_args: Vec<(String, ArgValue)>,
 }
 
-/// An error at `span` with a hint.
+/// An error at `span` with a hint: something the checker let through that the space IR
+/// cannot express (kind `unsupported`; `nas check` reports it, see [`super::verify`]).
 pub(crate) fn error(span: Span, message: impl Into<String>, hint: &str) -> Diagnostic {
-    Diagnostic::error("lower", message, span, "here").with_hint(hint)
+    Diagnostic::error("unsupported", message, span, "here").with_hint(hint)
 }
 
 /// Lowers the space `name` (as the main file sees it) with its parameters' defaults.
@@ -123,10 +131,13 @@ pub fn lower_space_with(
         graphs: Vec::new(),
         cell_graphs: HashMap::new(),
         cell_ranges: HashMap::new(),
+        cell_scopes: vec![HashMap::new()],
+        cell_groups: HashMap::new(),
         guard: None,
         names: HashSet::new(),
         replay: None,
         expansions: HashMap::new(),
+        branches: HashMap::new(),
         steps: Vec::new(),
         input: None,
         space_args: args.to_vec(),
@@ -194,12 +205,19 @@ impl<'p> Lowerer<'p> {
                 ));
             };
             let pname = format!("{ctx}.{}", params[slot].name.name);
-            given[slot] = Some(self.value(&a.value, caller, &pname)?);
+            given[slot] = Some(if params[slot].ty.kind == ParamType::Op {
+                Val::Ops(self.ops(&a.value, caller, &pname)?)
+            } else {
+                self.value(&a.value, caller, &pname)?
+            });
         }
         for (i, p) in params.iter().enumerate() {
             let v = match given[i].take() {
                 Some(v) => v,
                 None => match &p.default {
+                    Some(d) if p.ty.kind == ParamType::Op => {
+                        Val::Ops(self.ops(d, callee, &format!("{ctx}.{}", p.name.name))?)
+                    }
                     Some(d) => self.value(d, callee, &format!("{ctx}.{}", p.name.name))?,
                     None => {
                         return Err(error(
@@ -255,13 +273,27 @@ impl<'p> Lowerer<'p> {
                 }
             }
             ExprKind::Alt(items) => {
-                let mut alts = Vec::new();
+                let mut labels: Vec<String> = Vec::new();
                 for it in items {
-                    let label = match self.value(it, f, ctx)? {
-                        Val::Int(x) => x.to_string(),
-                        Val::Float(s) => s,
-                        Val::Bool(b) => b.to_string(),
-                        Val::Str(s) => s,
+                    let mark = self.mark();
+                    match self.value(it, f, ctx)? {
+                        Val::Int(x) => labels.push(x.to_string()),
+                        Val::Float(s) | Val::Str(s) => labels.push(s),
+                        Val::Bool(b) => labels.push(b.to_string()),
+                        // A nested value choice (`width | 128`, `(3 | 5) | 7`): its values
+                        // join this decision's.
+                        Val::Decision(d) if d == mark => {
+                            let inner = self.made_domain(d).and_then(|dom| value_labels(&dom));
+                            let Some(inner) = inner else {
+                                return Err(error(
+                                    it.span,
+                                    "an alternative of a value choice must be a constant",
+                                    "write numbers, booleans or strings",
+                                ));
+                            };
+                            self.reset(mark);
+                            labels.extend(inner);
+                        }
                         _ => {
                             return Err(error(
                                 it.span,
@@ -269,9 +301,11 @@ impl<'p> Lowerer<'p> {
                                 "write numbers, booleans or strings",
                             ))
                         }
-                    };
-                    alts.push(Alt::label(label));
+                    }
                 }
+                let mut seen = HashSet::new();
+                labels.retain(|l| seen.insert(l.clone()));
+                let alts = labels.into_iter().map(Alt::label).collect();
                 Val::Decision(self.decision(ctx, Domain::Categorical(alts)))
             }
             ExprKind::Range {
@@ -393,14 +427,8 @@ impl<'p> Lowerer<'p> {
                         ctx,
                         e.span,
                     )?)]),
-                    Some(ItemKind::Choice(def)) => {
-                        let mut callee = Frame::new();
-                        self.bind(&def.params, r.args.as_deref(), f, &mut callee, ctx, e.span)?;
-                        let items = match &def.body.kind {
-                            ExprKind::Alt(items) => items.as_slice(),
-                            _ => std::slice::from_ref(&def.body),
-                        };
-                        let d = self.alternatives(items, &mut callee, ctx)?;
+                    Some(ItemKind::Choice(_)) => {
+                        let d = self.alternatives(std::slice::from_ref(e), f, ctx)?;
                         Ok(vec![OpRef::Choice(d)])
                     }
                     Some(ItemKind::Cell(_)) => Err(error(
@@ -412,6 +440,14 @@ impl<'p> Lowerer<'p> {
                         e.span,
                         "expected an op",
                         "name an op, a choice or a built-in",
+                    )),
+                },
+                Res::Param(i) => match f.params.get(i as usize) {
+                    Some(Val::Ops(ops)) => Ok(ops.clone()),
+                    _ => Err(error(
+                        e.span,
+                        "expected an op",
+                        "declare the parameter as `name: op`",
                     )),
                 },
                 Res::Local { stmt, .. } => match f.lets.get(&stmt) {
@@ -436,6 +472,66 @@ impl<'p> Lowerer<'p> {
         }
     }
 
+    /// Flattens op alternatives: an alternative that is itself a choice (`darts_op(c) |
+    /// conv_7x1_1x7(c)`, `(a | b) | c`) contributes its own alternatives, read in a frame of
+    /// its own (`frames[i]`; `None` is the caller's frame).
+    fn flatten<'e>(
+        &mut self,
+        items: &'e [Expr],
+        frame: Option<usize>,
+        frames: &mut Vec<Frame>,
+        f: &mut Frame,
+        ctx: &str,
+        out: &mut Vec<(&'e Expr, Option<usize>)>,
+    ) -> Result<(), Diagnostic>
+    where
+        'p: 'e,
+    {
+        for it in items {
+            match &it.kind {
+                ExprKind::Alt(inner) => self.flatten(inner, frame, frames, f, ctx, out)?,
+                ExprKind::Ref(r) => {
+                    let program: &'p Program = self.program;
+                    let Some(ItemKind::Choice(def)) = (match r.res {
+                        Res::Def(id) => program.item(id).map(|i| &i.kind),
+                        _ => None,
+                    }) else {
+                        out.push((it, frame));
+                        continue;
+                    };
+                    let mut callee = Frame::new();
+                    match frame {
+                        None => {
+                            self.bind(&def.params, r.args.as_deref(), f, &mut callee, ctx, it.span)?
+                        }
+                        Some(i) => {
+                            let mut caller = std::mem::replace(&mut frames[i], Frame::new());
+                            let bound = self.bind(
+                                &def.params,
+                                r.args.as_deref(),
+                                &mut caller,
+                                &mut callee,
+                                ctx,
+                                it.span,
+                            );
+                            frames[i] = caller;
+                            bound?;
+                        }
+                    }
+                    frames.push(callee);
+                    let own = Some(frames.len() - 1);
+                    let body = match &def.body.kind {
+                        ExprKind::Alt(items) => items.as_slice(),
+                        _ => std::slice::from_ref(&def.body),
+                    };
+                    self.flatten(body, own, frames, f, ctx, out)?;
+                }
+                _ => out.push((it, frame)),
+            }
+        }
+        Ok(())
+    }
+
     /// A categorical decision over op alternatives; decisions inside an alternative are
     /// guarded by it.
     fn alternatives(
@@ -444,15 +540,26 @@ impl<'p> Lowerer<'p> {
         f: &mut Frame,
         ctx: &str,
     ) -> Result<usize, Diagnostic> {
+        let mut frames = Vec::new();
+        let mut flat = Vec::new();
+        self.flatten(items, None, &mut frames, f, ctx, &mut flat)?;
         let d = self.decision(ctx, Domain::Categorical(Vec::new()));
         let outer = self.guard;
         let mut alts: Vec<Alt> = Vec::new();
-        for (i, it) in items.iter().enumerate() {
+        for (i, (it, frame)) in flat.into_iter().enumerate() {
             self.guard = Some(Guard {
                 parent: d,
                 when: When::Is(i as u32),
             });
-            let ops = self.ops(it, f, &format!("{ctx}.{i}"));
+            let ops = match frame {
+                None => self.ops(it, f, &format!("{ctx}.{i}")),
+                Some(k) => {
+                    let mut own = std::mem::replace(&mut frames[k], Frame::new());
+                    let ops = self.ops(it, &mut own, &format!("{ctx}.{i}"));
+                    frames[k] = own;
+                    ops
+                }
+            };
             self.guard = outer;
             let op = match ops?.as_slice() {
                 [OpRef::Fixed(op)] => op.clone(),
@@ -489,17 +596,14 @@ impl<'p> Lowerer<'p> {
         ctx: &str,
         span: Span,
     ) -> Result<Op, Diagnostic> {
-        if matches!(
-            b,
-            Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Blend
-        ) {
+        if matches!(b, Builtin::Sum | Builtin::Concat | Builtin::Prod) {
+            return self.parallel(b, args, f, ctx, span);
+        }
+        if b == Builtin::Blend {
             return Err(error(
                 span,
-                format!(
-                    "`{}` of parallel ops is not supported by the space IR",
-                    b.name()
-                ),
-                "write the branches as nodes of a cell",
+                "`blend` of parallel ops is not supported: it blends tensors",
+                "write `blend(a, b, gate)` over the nodes of a cell",
             ));
         }
         let kind = match b {
@@ -547,13 +651,29 @@ impl<'p> Lowerer<'p> {
             .map(|(p, v)| {
                 Ok(Arg {
                     name: Some(p.name.name.to_string()),
-                    value: arg_value(v.clone(), p.span)?,
+                    value: match v {
+                        Val::Ops(ops) => ArgValue::Str(describe(ops)),
+                        v => arg_value(v.clone(), p.span)?,
+                    },
                 })
             })
             .collect::<Result<_, Diagnostic>>()?;
+        self.decision_args(first, &mut out);
+        let op = Op {
+            name: def.name.name.to_string(),
+            args: out,
+            kind,
+        };
+        self.expansions.insert(op.clone(), body);
+        Ok(op)
+    }
+
+    /// Appends to `args` the decisions made since `first` that they do not hold yet, so that
+    /// an op's identity includes the choices made inside it.
+    fn decision_args(&self, first: usize, args: &mut Vec<Arg>) {
         for d in first..self.mark() {
-            if !out.iter().any(|a| a.value == ArgValue::Decision(d)) {
-                out.push(Arg {
+            if !args.iter().any(|a| a.value == ArgValue::Decision(d)) {
+                args.push(Arg {
                     name: Some(
                         self.decisions
                             .get(d)
@@ -563,13 +683,95 @@ impl<'p> Lowerer<'p> {
                 });
             }
         }
+    }
+
+    /// Parallel ops, `sum(skip, body)`: each argument is a branch applied to the same input,
+    /// and the merge combines their outputs. The op is named after the merge; its identity
+    /// holds the branches as text and the decisions made in them.
+    fn parallel(
+        &mut self,
+        b: Builtin,
+        args: Option<&Args>,
+        f: &mut Frame,
+        ctx: &str,
+        span: Span,
+    ) -> Result<Op, Diagnostic> {
+        let first = self.mark();
+        let mut branches = Vec::new();
+        for (i, a) in args.iter().flat_map(|a| &a.items).enumerate() {
+            branches.push(self.ops(&a.value, f, &format!("{ctx}.{i}"))?);
+        }
+        if branches.is_empty() {
+            return Err(error(
+                span,
+                format!("`{}` needs at least one branch", b.name()),
+                "give it ops to apply in parallel",
+            ));
+        }
+        let text = branches
+            .iter()
+            .map(|b| describe(b))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut args = vec![Arg {
+            name: Some("branches".into()),
+            value: ArgValue::Str(text),
+        }];
+        self.decision_args(first, &mut args);
         let op = Op {
-            name: def.name.name.to_string(),
-            args: out,
-            kind,
+            name: b.name().to_string(),
+            args,
+            kind: OpKind::Other,
         };
-        self.expansions.insert(op.clone(), body);
+        self.branches.insert(op.clone(), branches);
         Ok(op)
+    }
+}
+
+/// A text for ops applied in sequence, as an op's identity reads them: `conv(8, 3) >> d4`
+/// (`dN` for the op that decision N picks).
+fn describe(ops: &[OpRef]) -> String {
+    let one = |r: &OpRef| match r {
+        OpRef::Choice(d) => format!("d{d}"),
+        OpRef::Fixed(op) if op.args.is_empty() => op.name.clone(),
+        OpRef::Fixed(op) => {
+            let args: Vec<String> = op
+                .args
+                .iter()
+                .map(|a| {
+                    let v = match &a.value {
+                        ArgValue::Int(x) => x.to_string(),
+                        ArgValue::Float(s) => s.clone(),
+                        ArgValue::Bool(b) => b.to_string(),
+                        ArgValue::Str(s) => format!("[{s}]"),
+                        ArgValue::Decision(d) => format!("d{d}"),
+                    };
+                    match &a.name {
+                        Some(n) => format!("{n}: {v}"),
+                        None => v,
+                    }
+                })
+                .collect();
+            format!("{}({})", op.name, args.join(", "))
+        }
+    };
+    if ops.is_empty() {
+        return "skip".into();
+    }
+    ops.iter().map(one).collect::<Vec<_>>().join(" >> ")
+}
+
+/// The labels of a value decision's values (a range's integers, when there are few).
+fn value_labels(domain: &Domain) -> Option<Vec<String>> {
+    match domain {
+        Domain::Categorical(alts) if alts.iter().all(|a| a.op.is_none()) => {
+            Some(alts.iter().map(|a| a.label.clone()).collect())
+        }
+        Domain::Integer { lo, hi } if hi - lo < 1024 => {
+            Some((*lo..=*hi).map(|x| x.to_string()).collect())
+        }
+        Domain::Boolean => Some(vec!["false".into(), "true".into()]),
+        _ => None,
     }
 }
 

@@ -48,6 +48,16 @@ impl<'p> Lowerer<'p> {
         }
     }
 
+    /// The domain decision `d` was given by this lowering (or by the call being replayed).
+    pub fn made_domain(&self, d: usize) -> Option<Domain> {
+        if let Some(r) = &self.replay {
+            if let Some((_, dom)) = r.domains.iter().find(|(x, _)| *x == d) {
+                return Some(dom.clone());
+            }
+        }
+        self.decisions.get(d).map(|x| x.domain.clone())
+    }
+
     /// Sets the domain of decision `d` (made by this lowering, or handed out again).
     pub fn set_domain(&mut self, d: usize, domain: Domain) {
         match &mut self.replay {
@@ -60,17 +70,19 @@ impl<'p> Lowerer<'p> {
         }
     }
 
-    /// Lowers a call of cell `id` (copy `tag`): the first call of the group creates its graph
-    /// and decisions; a later call lowers the cell again with its own arguments.
+    /// Lowers a call of cell `id`. The call joins the cell's instance group of the innermost
+    /// scope (see [`Lowerer::cell_scopes`]): the first call of a group creates its graph and
+    /// decisions (under the guard in force); a later call lowers the cell again with its own
+    /// arguments.
     pub(crate) fn cell_call(
         &mut self,
         id: DefId,
         def: &CellDef,
         args: Option<&Args>,
         caller: &mut Frame,
-        tag: u32,
         span: Span,
     ) -> Result<CellCall, Diagnostic> {
+        let tag = self.cell_group(id);
         let name = if tag == 0 {
             def.name.name.to_string()
         } else {
@@ -118,6 +130,20 @@ impl<'p> Lowerer<'p> {
             instance,
             alternatives,
         })
+    }
+
+    /// The instance group a call of cell `id` joins now: the innermost scope's, else a new one
+    /// that the scope remembers.
+    fn cell_group(&mut self, id: DefId) -> u32 {
+        let scope = self.cell_scopes.len() - 1;
+        if let Some(&tag) = self.cell_scopes[scope].get(&id) {
+            return tag;
+        }
+        let next = self.cell_groups.entry(id).or_insert(0);
+        let tag = *next;
+        *next += 1;
+        self.cell_scopes[scope].insert(id, tag);
+        tag
     }
 
     /// Checks that a later call made the first call's decisions with as many values each;

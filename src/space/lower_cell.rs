@@ -402,6 +402,7 @@ impl<'p> Lowerer<'p> {
                     cmp: Cmp::Eq,
                     rhs: CExpr::Num(1),
                     text,
+                    guard: self.guard,
                 });
             }
         }
@@ -432,6 +433,7 @@ impl<'p> Lowerer<'p> {
             cmp,
             rhs: self.cexpr(rhs, f, graph)?,
             text,
+            guard: self.guard,
         })
     }
 

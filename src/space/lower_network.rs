@@ -3,7 +3,7 @@
 //! steps — and, when the pipeline itself holds decisions, into a chain graph too.
 
 use super::constraint::Expr as CExpr;
-use super::decision::{Domain, Guard, Op, OpKind, When};
+use super::decision::{Alt, Domain, Guard, Op, OpKind, When};
 use super::graph::OpRef;
 use super::lower::{arg_value, error, Frame, Lowerer, Val};
 use super::lower_cell::{chain, Builder};
@@ -26,7 +26,11 @@ impl<'p> Lowerer<'p> {
                 StmtKind::InputShape(expr) => self.input = Some(self.input_shape(expr, &mut f)?),
                 StmtKind::Network(expr) => self.pipeline(expr, &mut f)?,
                 StmtKind::Where(expr) => {
-                    return Err(error(expr.span, "space-level constraints (`params`, `flops`) are not supported by the space IR yet", "constrain cells with `edges`, or filter by the evaluator"))
+                    return Err(error(
+                        expr.span,
+                        "`where` on a space (`params`, `flops`) is not enforced yet: sampling and mutation cannot measure an architecture's size",
+                        "remove this line and bound the size through the space's choices (widths, depths), or constrain cells with `edges`",
+                    ))
                 }
                 _ => {}
             }
@@ -108,77 +112,25 @@ impl<'p> Lowerer<'p> {
     /// Lowers the pipeline: cells become graphs of their own; when the pipeline itself holds
     /// decisions (op choices, chosen depths, independent copies), it becomes a chain graph too.
     fn pipeline(&mut self, expr: &Expr, f: &mut Frame) -> Result<(), Diagnostic> {
-        let stages: Vec<&Expr> = match &expr.kind {
-            ExprKind::Seq(items) => items.iter().collect(),
-            _ => vec![expr],
-        };
-        let mut b = Builder::new("network", vec!["in".into()]);
-        let mut last = 0usize;
-        let mut decides = false;
         let slot = self.graphs.len();
-        for (i, stage) in stages.iter().enumerate() {
-            let ctx = format!("s{i}");
-            match &stage.kind {
-                ExprKind::Repeat { body, count, mode } => {
-                    let (lo, hi, depth) = self.count(count, f, &ctx)?;
-                    decides |= depth.is_some() || *mode == RepeatMode::Independent;
-                    let mut shared: Option<Vec<StepKind>> = None;
-                    for copy in 0..hi {
-                        let guard = depth.filter(|_| copy >= lo).map(|d| Guard {
-                            parent: d,
-                            when: When::AtLeast(copy as i64 + 1),
-                        });
-                        let outer = self.guard;
-                        if guard.is_some() {
-                            if outer.is_some() {
-                                return Err(error(
-                                    stage.span,
-                                    "a chosen depth inside a guarded part is not supported",
-                                    "move the repetition out",
-                                ));
-                            }
-                            self.guard = guard;
-                        }
-                        let tag = if *mode == RepeatMode::Independent {
-                            copy as u32
-                        } else {
-                            0
-                        };
-                        let ops = match &shared {
-                            Some(ops) if *mode == RepeatMode::Shared => Ok(ops.clone()),
-                            _ => self.stage(body, f, &format!("{ctx}.{copy}"), tag),
-                        };
-                        self.guard = outer;
-                        let ops = ops?;
-                        if *mode == RepeatMode::Shared {
-                            shared = Some(ops.clone());
-                        }
-                        for (k, step) in ops.into_iter().enumerate() {
-                            let op = self.step_op(&step);
-                            let node = chain(format!("{ctx}.{copy}.{k}"), last, Some(op), guard);
-                            last = b.push(node);
-                            self.steps.push(Step { kind: step, guard });
-                        }
-                    }
-                }
-                _ => {
-                    let before = self.decisions.len();
-                    let ops = self.stage(stage, f, &ctx, 0)?;
-                    decides |= ops
-                        .iter()
-                        .any(|o| matches!(o, StepKind::Op(OpRef::Choice(_))))
-                        || self.decisions.len() > before && !self.is_cell(stage);
-                    for (k, step) in ops.into_iter().enumerate() {
-                        let op = self.step_op(&step);
-                        last = b.push(chain(format!("{ctx}.{k}"), last, Some(op), None));
-                        self.steps.push(Step {
-                            kind: step,
-                            guard: None,
-                        });
-                    }
+        let mut p = Pipe {
+            b: Builder::new("network", vec!["in".into()]),
+            last: 0,
+            decides: false,
+        };
+        match &expr.kind {
+            ExprKind::Seq(items) => {
+                for (i, stage) in items.iter().enumerate() {
+                    self.pipe(stage, f, &format!("s{i}"), &mut p)?;
                 }
             }
+            _ => self.pipe(expr, f, "s0", &mut p)?,
         }
+        let Pipe {
+            mut b,
+            last,
+            decides,
+        } = p;
         b.output = Some(chain("out".into(), last, None, None));
         if decides {
             let g = b.finish(expr.span)?;
@@ -204,27 +156,137 @@ impl<'p> Lowerer<'p> {
         Ok(())
     }
 
+    /// Lowers one part of the pipeline (named `ctx`) into steps under the guard in force: a
+    /// sequence part by part, a repetition copy by copy, anything else as one stage.
+    fn pipe(&mut self, e: &Expr, f: &mut Frame, ctx: &str, p: &mut Pipe) -> Result<(), Diagnostic> {
+        match &e.kind {
+            ExprKind::Seq(items) if items.iter().any(|i| self.needs_steps(i)) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.pipe(item, f, &format!("{ctx}.{i}"), p)?;
+                }
+                Ok(())
+            }
+            ExprKind::Repeat { body, count, mode } => {
+                self.repetition(body, count, *mode, f, ctx, p)
+            }
+            _ => {
+                let before = self.decisions.len();
+                let ops = self.stage(e, f, ctx)?;
+                p.decides |= ops
+                    .iter()
+                    .any(|o| matches!(o, StepKind::Op(OpRef::Choice(_))))
+                    || self.decisions.len() > before && !self.is_cell(e);
+                for (k, step) in ops.into_iter().enumerate() {
+                    self.push_step(p, format!("{ctx}.{k}"), step, self.guard);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Lowers `body * count`: every copy of an independent repetition is lowered on its own,
+    /// in a scope of its own (its cells get fresh genotypes); the copies of a shared one
+    /// repeat the first copy's steps. A chosen depth guards the copies past its smallest
+    /// value.
+    fn repetition(
+        &mut self,
+        body: &Expr,
+        count: &Expr,
+        mode: RepeatMode,
+        f: &mut Frame,
+        ctx: &str,
+        p: &mut Pipe,
+    ) -> Result<(), Diagnostic> {
+        let n = self.count(count, f, ctx)?;
+        p.decides |= n.decision.is_some() || mode == RepeatMode::Independent;
+        let outer = self.guard;
+        let mut first = 0..0;
+        for copy in 0..n.hi {
+            let guard = n.guard(copy).or(outer);
+            let sub = format!("{ctx}.{copy}");
+            if mode == RepeatMode::Independent || copy == 0 {
+                let start = self.steps.len();
+                self.guard = guard;
+                let independent = mode == RepeatMode::Independent;
+                if independent {
+                    self.cell_scopes.push(Default::default());
+                }
+                let lowered = self.pipe(body, f, &sub, p);
+                if independent {
+                    self.cell_scopes.pop();
+                }
+                self.guard = outer;
+                lowered?;
+                first = start..self.steps.len();
+                continue;
+            }
+            for (k, i) in first.clone().enumerate() {
+                let step = self.steps[i].clone();
+                let own = if step.guard == outer {
+                    guard
+                } else if guard == outer {
+                    step.guard
+                } else {
+                    return Err(error(
+                        count.span,
+                        "the copies of this repetition share a part with its own chosen depth, so a copy would need two conditions at once",
+                        "make this repetition `independent`, or give it a constant count",
+                    ));
+                };
+                self.push_step(p, format!("{sub}.{k}"), step.kind, own);
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends one step (and its node of the chain graph) under `guard`.
+    fn push_step(&mut self, p: &mut Pipe, name: String, step: StepKind, guard: Option<Guard>) {
+        let op = self.step_op(&step);
+        p.last = p.b.push(chain(name, p.last, Some(op), guard));
+        self.steps.push(Step { kind: step, guard });
+    }
+
+    /// Whether a part of a sequence must be lowered as pipeline steps: it calls a cell or
+    /// repeats (maybe with a chosen depth) somewhere.
+    fn needs_steps(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Seq(items) => items.iter().any(|i| self.needs_steps(i)),
+            ExprKind::Repeat { .. } => true,
+            _ => self.is_cell(e),
+        }
+    }
+
     fn is_cell(&self, e: &Expr) -> bool {
         matches!(&e.kind, ExprKind::Ref(r) if matches!(r.res, Res::Def(id) if matches!(self.program.item(id).map(|i| &i.kind), Some(ItemKind::Cell(_)))))
     }
 
-    /// A repetition count: a constant, or a chosen depth (a range or integer alternatives
-    /// that form a range).
-    fn count(
-        &mut self,
-        e: &Expr,
-        f: &mut Frame,
-        ctx: &str,
-    ) -> Result<(usize, usize, Option<usize>), Diagnostic> {
-        let (lo, hi) = match &e.kind {
+    /// A repetition count: a constant, or a chosen depth — a range, integer alternatives, or
+    /// a `let` bound to either (one depth decision shared by the repetitions that use it).
+    fn count(&mut self, e: &Expr, f: &mut Frame, ctx: &str) -> Result<Count, Diagnostic> {
+        let bad = |message: &str| {
+            error(
+                e.span,
+                message.to_string(),
+                "write a count of at least 1, `lo..=hi` with 1 <= lo, or alternatives such as `2 | 4`",
+            )
+        };
+        let name = format!("{ctx}.depth");
+        let (decision, domain) = match &e.kind {
             ExprKind::Range {
                 start,
                 end,
                 inclusive,
-            } => (
-                self.int(start, f, ctx)?,
-                self.int(end, f, ctx)? - if *inclusive { 0 } else { 1 },
-            ),
+            } => {
+                let lo = self.int(start, f, ctx)?;
+                let hi = self.int(end, f, ctx)? - if *inclusive { 0 } else { 1 };
+                if lo < 1 || hi < lo {
+                    return Err(bad(
+                        "a chosen depth must be a non-empty range of counts from 1",
+                    ));
+                }
+                let domain = Domain::Depth { lo, hi };
+                (self.decision(&name, domain.clone()), domain)
+            }
             ExprKind::Alt(items) => {
                 let mut v = Vec::new();
                 for it in items {
@@ -233,51 +295,65 @@ impl<'p> Lowerer<'p> {
                 v.sort_unstable();
                 v.dedup();
                 let (lo, hi) = (v[0], v[v.len() - 1]);
-                if (hi - lo + 1) as usize != v.len() {
-                    return Err(error(
-                        e.span,
-                        "a chosen depth must be a range of counts",
-                        "write `lo..=hi` or consecutive alternatives",
-                    ));
+                if lo < 1 {
+                    return Err(bad("a chosen depth counts from 1"));
                 }
-                (lo, hi)
+                let domain = if (hi - lo + 1) as usize == v.len() {
+                    Domain::Depth { lo, hi }
+                } else {
+                    Domain::Categorical(v.iter().map(|x| Alt::label(x.to_string())).collect())
+                };
+                (self.decision(&name, domain.clone()), domain)
             }
-            _ => {
-                let n = self.int(e, f, ctx)?;
-                if n < 1 {
-                    return Err(error(
-                        e.span,
-                        "a repetition count must be at least 1",
-                        "repeat at least once",
-                    ));
+            _ => match self.value(e, f, ctx)? {
+                Val::Int(n) if n >= 1 => {
+                    return Ok(Count {
+                        lo: n as usize,
+                        hi: n as usize,
+                        decision: None,
+                        values: Vec::new(),
+                    })
                 }
-                return Ok((n as usize, n as usize, None));
-            }
+                Val::Int(_) => return Err(bad("a repetition count must be at least 1")),
+                Val::Decision(d) => {
+                    let domain = self
+                        .made_domain(d)
+                        .ok_or_else(|| bad("this count is not a decision"))?;
+                    (d, domain)
+                }
+                _ => return Err(bad("a repetition count must be an integer")),
+            },
         };
-        if lo < 1 || hi < lo {
-            return Err(error(
-                e.span,
-                "a chosen depth must be a non-empty range of counts from 1",
-                "write `lo..=hi` with 1 <= lo <= hi",
-            ));
+        let values: Vec<i64> = match &domain {
+            Domain::Integer { lo, hi } | Domain::Depth { lo, hi } => (*lo..=*hi).collect(),
+            Domain::Categorical(alts) => alts
+                .iter()
+                .map(|a| a.label.parse::<i64>().ok())
+                .collect::<Option<Vec<i64>>>()
+                .filter(|v| v.windows(2).all(|w| w[0] < w[1]))
+                .ok_or_else(|| {
+                    bad("a chosen depth's alternatives must be counts in ascending order")
+                })?,
+            _ => return Err(bad("a repetition count must be an integer")),
+        };
+        if values[0] < 1 {
+            return Err(bad("a chosen depth counts from 1"));
         }
-        let d = self.decision(&format!("{ctx}.depth"), Domain::Depth { lo, hi });
-        Ok((lo as usize, hi as usize, Some(d)))
+        let categorical = matches!(domain, Domain::Categorical(_));
+        Ok(Count {
+            lo: values[0] as usize,
+            hi: values[values.len() - 1] as usize,
+            decision: Some(decision),
+            values: if categorical { values } else { Vec::new() },
+        })
     }
 
-    /// Lowers one pipeline stage to its steps: the ops it applies, or a call of a cell (copy
-    /// `tag`).
-    fn stage(
-        &mut self,
-        e: &Expr,
-        f: &mut Frame,
-        ctx: &str,
-        tag: u32,
-    ) -> Result<Vec<StepKind>, Diagnostic> {
+    /// Lowers one pipeline stage to its steps: the ops it applies, or a call of a cell.
+    fn stage(&mut self, e: &Expr, f: &mut Frame, ctx: &str) -> Result<Vec<StepKind>, Diagnostic> {
         if let ExprKind::Ref(r) = &e.kind {
             if let Res::Def(id) = r.res {
                 if let Some(ItemKind::Cell(def)) = self.program.item(id).map(|i| &i.kind) {
-                    let call = self.cell_call(id, def, r.args.as_deref(), f, tag, e.span)?;
+                    let call = self.cell_call(id, def, r.args.as_deref(), f, e.span)?;
                     return Ok(vec![StepKind::Cell(Box::new(call))]);
                 }
             }
@@ -305,8 +381,43 @@ impl<'p> Lowerer<'p> {
             args: std::mem::take(&mut self.bound_args),
             steps: std::mem::take(&mut self.steps),
             expansions: std::mem::take(&mut self.expansions),
+            branches: std::mem::take(&mut self.branches),
         }
     }
+}
+
+/// A repetition's count: `lo..=hi` copies, the deeper ones switched by `decision`.
+struct Count {
+    lo: usize,
+    hi: usize,
+    decision: Option<usize>,
+    /// The counts of a categorical depth decision (`2 | 4`), by alternative; empty for a
+    /// constant or an integer decision.
+    values: Vec<i64>,
+}
+
+impl Count {
+    /// The guard of copy `copy` (from 0): none for the copies every count includes.
+    fn guard(&self, copy: usize) -> Option<Guard> {
+        let d = self.decision?;
+        if copy < self.lo {
+            return None;
+        }
+        let when = if self.values.is_empty() {
+            When::AtLeast(copy as i64 + 1)
+        } else {
+            // Alternative `i` holds more than `copy` copies from the first count above it on.
+            When::AtLeast(self.values.iter().filter(|&&v| v <= copy as i64).count() as i64)
+        };
+        Some(Guard { parent: d, when })
+    }
+}
+
+/// The chain graph of a pipeline under construction.
+struct Pipe {
+    b: Builder,
+    last: usize,
+    decides: bool,
 }
 
 fn shift(e: &mut CExpr, slot: usize) {

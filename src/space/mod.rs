@@ -27,6 +27,7 @@ mod show;
 mod skeleton;
 mod text;
 mod unique;
+mod verify;
 
 pub use arch::Architecture;
 pub use constraint::{connected, BinOp, Cmp, Constraint, Expr};
@@ -42,3 +43,4 @@ pub use lower::{lower_space, lower_space_with};
 pub use sample::{rng, MAX_TRIES};
 pub use skeleton::{CellCall, InputShape, Skeleton, Step, StepKind};
 pub use unique::Equivalence;
+pub use verify::verify;

@@ -77,6 +77,9 @@ pub struct Skeleton {
     /// What each use of an `op` definition stands for: its body, with the use's arguments
     /// evaluated (decisions made inside it read as the decisions they are).
     pub expansions: HashMap<Op, Vec<OpRef>>,
+    /// The branches of each parallel op (`sum(skip, body)`, named after its merge), each
+    /// branch the ops it applies in order to the op's input.
+    pub branches: HashMap<Op, Vec<Vec<OpRef>>>,
 }
 
 impl Skeleton {

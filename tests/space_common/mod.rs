@@ -137,12 +137,14 @@ pub fn nb101() -> Space {
             cmp: Cmp::Le,
             rhs: Expr::Num(9),
             text: "edges <= 9".into(),
+            guard: None,
         },
         Constraint {
             lhs: Expr::Connected(0),
             cmp: Cmp::Eq,
             rhs: Expr::Num(1),
             text: "connected".into(),
+            guard: None,
         },
     ];
     Space::new("nb101", decisions, constraints, vec![g]).expect("nb101 is valid")

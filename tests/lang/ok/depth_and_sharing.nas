@@ -14,5 +14,4 @@ space flexible(classes: int = 10) {
         >> block(64, 3 | 5) * (2 | 4)
         >> sum(skip, block(64)) >> act
         >> global_avg_pool >> dropout(0.1) >> linear(classes)
-    where flops < 300M
 }

@@ -15,5 +15,4 @@ space nb101(c: int = 16, stacks: int = 3) {
     input image(3, 32, 32)
     conv_bn_relu(c, 3) >> nb101_cell(c) * stacks >> max_pool(3, stride: 2) >> nb101_cell(c) * stacks
         >> global_avg_pool >> linear(10)
-    where params < 5M
 }
