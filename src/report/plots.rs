@@ -32,26 +32,27 @@ fn draw_error(e: impl std::fmt::Display) -> String {
     format!("cannot draw a chart: {e}")
 }
 
-/// A line per series (its mean) with the band mean ± std shaded, in one chart.
-pub fn bands(
+/// The smallest and largest of `values` (infinite when there are none).
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    })
+}
+
+/// The chart drawing area the report's charts share: axes over `x` × `y` with their labels,
+/// `draw` adding the series, then a legend.
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+fn framed(
     title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[(String, Band)],
+    (x_label, y_label): (&str, &str),
+    (x, y): (std::ops::Range<f64>, std::ops::Range<f64>),
+    draw: impl FnOnce(&mut Chart<'_, '_>) -> Result<(), String>,
 ) -> Result<String, String> {
-    let xs = series.iter().flat_map(|(_, b)| b.x.iter().copied());
-    let ys = series
-        .iter()
-        .flat_map(|(_, b)| b.mean.iter().zip(&b.std).flat_map(|(m, s)| [m - s, m + s]));
-    let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-        (a.min(x), b.max(x))
-    });
-    let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
-        (a.min(y), b.max(y))
-    });
-    if !x0.is_finite() || !y0.is_finite() {
-        return Err(format!("{title}: no finished trial to plot"));
-    }
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -61,7 +62,7 @@ pub fn bands(
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
-            .build_cartesian_2d(padded(x0.min(0.0), x1), padded(y0, y1))
+            .build_cartesian_2d(x, y)
             .map_err(draw_error)?;
         chart
             .configure_mesh()
@@ -69,6 +70,37 @@ pub fn bands(
             .y_desc(y_label)
             .draw()
             .map_err(draw_error)?;
+        draw(&mut chart)?;
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(draw_error)?;
+        root.present().map_err(draw_error)?;
+    }
+    Ok(svg)
+}
+
+/// A line per series (its mean) with the band mean ± std shaded, in one chart.
+pub fn bands(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Band)],
+) -> Result<String, String> {
+    let (x0, x1) = bounds(series.iter().flat_map(|(_, b)| b.x.iter().copied()));
+    let (y0, y1) = bounds(
+        series
+            .iter()
+            .flat_map(|(_, b)| b.mean.iter().zip(&b.std).flat_map(|(m, s)| [m - s, m + s])),
+    );
+    if !x0.is_finite() || !y0.is_finite() {
+        return Err(format!("{title}: no finished trial to plot"));
+    }
+    let ranges = (padded(x0.min(0.0), x1), padded(y0, y1));
+    framed(title, (x_label, y_label), ranges, |chart| {
         for (i, (label, band)) in series.iter().enumerate() {
             let c = colour(i);
             let upper = band.x.iter().zip(&band.mean).zip(&band.std);
@@ -87,16 +119,8 @@ pub fn bands(
                 .label(label.as_str())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(draw_error)?;
-        root.present().map_err(draw_error)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// Points `(x, y)` of one or more series in one chart.
@@ -108,32 +132,13 @@ pub fn scatter(
 ) -> Result<String, String> {
     let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
     let points = || series.iter().flat_map(|(_, p)| p.iter().filter(finite));
-    let (x0, x1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-        (a.min(p.0), b.max(p.0))
-    });
-    let (y0, y1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
-        (a.min(p.1), b.max(p.1))
-    });
+    let (x0, x1) = bounds(points().map(|p| p.0));
+    let (y0, y1) = bounds(points().map(|p| p.1));
     if !x0.is_finite() || !y0.is_finite() {
         return Err(format!("{title}: no finite point to plot"));
     }
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(padded(x0, x1), padded(y0, y1))
-            .map_err(draw_error)?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .draw()
-            .map_err(draw_error)?;
+    let ranges = (padded(x0, x1), padded(y0, y1));
+    framed(title, (x_label, y_label), ranges, |chart| {
         for (i, (label, pts)) in series.iter().enumerate() {
             let c = colour(i);
             chart
@@ -146,14 +151,6 @@ pub fn scatter(
                 .label(label.as_str())
                 .legend(move |(x, y)| Circle::new((x + 9, y), 3, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(draw_error)?;
-        root.present().map_err(draw_error)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
