@@ -2,11 +2,13 @@
 //! an experiment's are; no store left behind by a strategy that cannot start; one line per
 //! finished trial when the output is not a terminal.
 
+mod cli_common;
+use cli_common::nas_in;
+
 mod search_common;
 
 use search_common::{nb201, synthetic_csv};
 use std::path::Path;
-use std::process::Command;
 
 const EXPERIMENT: &str = r#"
 import "stdlib/spaces/nb201.nas"
@@ -31,17 +33,8 @@ fn folder() -> tempfile::TempDir {
 /// Runs `nas run t.nas ARGS` in `dir` (stderr is a pipe, not a terminal): success, stdout,
 /// stderr.
 fn run(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .current_dir(dir)
-        .args(["run", "t.nas"])
-        .args(args)
-        .output()
-        .expect("nas runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let all: Vec<&str> = ["run", "t.nas"].iter().chain(args).copied().collect();
+    nas_in(dir, &all)
 }
 
 #[test]

@@ -1,18 +1,7 @@
 //! `nas count`, `nas sample` and `nas show` end to end.
 
-use std::process::Command;
-
-fn nas(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(args)
-        .output()
-        .expect("nas runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod cli_common;
+use cli_common::nas;
 
 #[test]
 fn count_prints_the_number() {

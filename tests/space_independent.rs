@@ -3,7 +3,8 @@
 //! cell's genotype while each stage's depth is its own decision. Every sampled architecture
 //! builds.
 
-use std::process::Command;
+mod cli_common;
+use cli_common::nas;
 
 /// The space of issue 16, verbatim; `INDEPENDENT` is replaced by ` independent` or nothing.
 const SPACE: &str = r#"op conv_bn(c: int, k: int) = conv(c, k) >> batchnorm
@@ -25,18 +26,6 @@ space resnet(classes: int = 10) {
     >> global_avg_pool >> linear(classes)
 }
 "#;
-
-fn nas(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(args)
-        .output()
-        .expect("nas runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// Writes the space (with or without `independent`) to a file; returns `FILE.nas:resnet`.
 fn space(dir: &tempfile::TempDir, independent: bool) -> String {

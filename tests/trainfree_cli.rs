@@ -1,21 +1,9 @@
 //! `nas proxies` end to end on the real NAS-Bench-201 table and Fashion-MNIST, kept tiny.
 
-use std::process::Command;
+mod cli_common;
+use cli_common::nas;
 
 const TABLE: &str = "data/nb201/nb201.csv";
-
-fn nas(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("nas runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn ranks_a_few_sampled_cells_against_the_table() {
