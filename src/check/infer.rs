@@ -20,8 +20,13 @@ use std::collections::HashSet;
 use std::rc::Rc;
 
 mod builtin;
+pub mod split;
 mod values;
-use builtin::tensor_alternatives;
+
+/// Whether `item` is the `none` op (zeros of whatever shape its siblings produce).
+fn is_zero(item: &Expr) -> bool {
+    matches!(&item.kind, ExprKind::Ref(r) if r.res == Res::Builtin(Builtin::Zero))
+}
 
 /// At most this many possible values are tracked for one int decision.
 const MAX_VALUES: usize = 256;
@@ -99,6 +104,15 @@ pub struct Infer<'p> {
     nesting: usize,
     depth: usize,
     note: Option<String>,
+    /// Decision values fixed for this run (see [`split`]): a choice expression, by address,
+    /// evaluates only its alternative at this index.
+    pins: FastMap<usize, usize>,
+    /// The choices this run evaluated unpinned, in order: each with its number of
+    /// alternatives and, for a range, its first value.
+    choices: Vec<(&'p Expr, usize, i64)>,
+    /// Whether two alternatives (or repetition counts, or argument values) led to shapes that
+    /// disagree, so that a merge forgot what a decision decides.
+    lossy: bool,
 }
 
 /// A sorted set of possible ints; a single value needs no allocation.
@@ -319,7 +333,33 @@ impl<'p> Infer<'p> {
             nesting: 0,
             depth: 0,
             note: None,
+            pins: FastMap::default(),
+            choices: Vec::new(),
+            lossy: false,
         }
+    }
+
+    /// The shape that agrees with both alternatives where they agree, noting when they
+    /// disagree (see [`Infer::lossy`]).
+    fn merge(&mut self, a: Shape, b: Shape) -> Shape {
+        if a.mismatch(b).is_some() {
+            self.lossy = true;
+        }
+        a.merge(b)
+    }
+
+    /// The alternative `choice` is pinned to in this run, or `None` (and `choice`, with its
+    /// `count` alternatives — values from `first` for a range — is remembered as a decision
+    /// this run met).
+    fn pinned(&mut self, choice: &'p Expr, count: usize, first: i64) -> Option<usize> {
+        let key = choice as *const Expr as usize;
+        if let Some(&index) = self.pins.get(&key) {
+            return Some(index);
+        }
+        if !self.choices.iter().any(|(c, ..)| std::ptr::eq(*c, choice)) {
+            self.choices.push((choice, count, first));
+        }
+        None
     }
 
     fn item(&self, id: DefId) -> Option<&'p ItemKind> {
@@ -658,15 +698,20 @@ impl<'p> Infer<'p> {
                 history.as_slice().last().copied().unwrap_or(input)
             }
             ExprKind::Alt(items) => {
+                if let Some(index) = self.pinned(expr, items.len(), 0) {
+                    return self.apply(&items[index], env, history);
+                }
                 // `none` yields zeros of whatever shape its siblings produce (as a strided
                 // zero op does in a reduction cell), so it does not constrain the merge.
-                let is_zero = |item: &Expr| matches!(&item.kind, ExprKind::Ref(r) if r.res == Res::Builtin(Builtin::Zero));
-                items
-                    .iter()
-                    .filter(|item| !is_zero(item))
-                    .map(|item| self.apply(item, env, history))
-                    .reduce(Shape::merge)
-                    .unwrap_or(input)
+                let mut merged: Option<Shape> = None;
+                for item in items.iter().filter(|item| !is_zero(item)) {
+                    let out = self.apply(item, env, history);
+                    merged = Some(match merged {
+                        Some(m) => self.merge(m, out),
+                        None => out,
+                    });
+                }
+                merged.unwrap_or(input)
             }
             ExprKind::Repeat { body, count, .. } => {
                 let counts: Vec<i64> = match self.value(count, env) {
@@ -695,11 +740,11 @@ impl<'p> Infer<'p> {
                     let fixed = out == current;
                     current = out;
                     if counts.contains(&done) {
-                        result = Some(result.map_or(out, |r| r.merge(out)));
+                        result = Some(result.map_or(out, |r| self.merge(r, out)));
                     }
                     if fixed && history.as_slice().iter().all(|&s| s == out) {
                         if counts.iter().any(|&c| c > done) {
-                            result = Some(result.map_or(out, |r| r.merge(out)));
+                            result = Some(result.map_or(out, |r| self.merge(r, out)));
                         }
                         break;
                     }

@@ -212,6 +212,11 @@ pub fn check_with_loader(name: &str, text: &str, loader: &mut dyn Loader) -> Pro
         }
         traces = std::mem::take(&mut infer.traces);
         diagnostics.append(&mut infer.diagnostics);
+        if !diagnostics.iter().any(Diagnostic::is_error) {
+            // A mismatch only some decision values reach, named with those values.
+            let found = infer::split::decision_errors(&modules, &recursive, 0, &sources);
+            diagnostics.extend(found);
+        }
     }
     let mut program = Program {
         sources,

@@ -62,7 +62,12 @@ impl<'p> Infer<'p> {
         let mut merged: Option<Shape> = None;
         loop {
             match apply_builtin(builtin, combination, float, input) {
-                Ok(out) => merged = Some(merged.map_or(out, |m| m.merge(out))),
+                Ok(out) => {
+                    merged = Some(match merged {
+                        Some(m) => self.merge(m, out),
+                        None => out,
+                    })
+                }
                 Err(misfit) => {
                     let varying: Vec<String> = params
                         .iter()
@@ -189,17 +194,21 @@ impl<'p> Infer<'p> {
         let _ = span;
         acc
     }
-}
 
-/// The shape of a node choosing its kind among tensor expressions (`sum(..) | prod(..)`),
-/// when every alternative is a tensor: a dimension they disagree on is unknown from there on.
-pub(super) fn tensor_alternatives<'p>(values: &[Val<'p>]) -> Option<Val<'p>> {
-    let mut shapes = values.iter().map(|v| match v {
-        Val::Tensor(shape) => Some(*shape),
-        _ => None,
-    });
-    let first = shapes.next()??;
-    shapes
-        .try_fold(first, |merged, shape| shape.map(|s| merged.merge(s)))
-        .map(Val::Tensor)
+    /// The shape of a node choosing its kind among tensor expressions (`sum(..) | prod(..)`),
+    /// when every alternative is a tensor: a dimension they disagree on is unknown from there
+    /// on.
+    pub(super) fn tensor_alternatives(&mut self, values: &[Val<'p>]) -> Option<Val<'p>> {
+        let mut merged: Option<Shape> = None;
+        for value in values {
+            let Val::Tensor(shape) = value else {
+                return None;
+            };
+            merged = Some(match merged {
+                Some(m) => self.merge(m, *shape),
+                None => *shape,
+            });
+        }
+        merged.map(Val::Tensor)
+    }
 }

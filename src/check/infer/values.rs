@@ -91,6 +91,9 @@ impl<'p> Infer<'p> {
                 }
             }
             ExprKind::Alt(items) => {
+                if let Some(index) = self.pinned(expr, items.len(), 0) {
+                    return self.value(&items[index], env);
+                }
                 let values: Vec<Val<'p>> = items.iter().map(|item| self.value(item, env)).collect();
                 if values.iter().all(|v| matches!(v, Val::Ints(_))) {
                     ints(
@@ -104,7 +107,7 @@ impl<'p> Infer<'p> {
                     )
                 } else if values.iter().all(|v| matches!(v, Val::Op(_))) {
                     closure(env)
-                } else if let Some(node) = tensor_alternatives(&values) {
+                } else if let Some(node) = self.tensor_alternatives(&values) {
                     node
                 } else {
                     Val::Unknown
@@ -131,6 +134,8 @@ impl<'p> Infer<'p> {
                             Val::Unknown
                         } else if (hi - lo) as u64 >= MAX_VALUES as u64 {
                             Val::Unknown
+                        } else if let Some(index) = self.pinned(expr, (hi - lo + 1) as usize, lo) {
+                            ints([lo + index as i64])
                         } else {
                             ints(lo..=hi)
                         }
