@@ -89,6 +89,16 @@ pub(crate) struct Lowerer<'p> {
     pub space_args: Vec<(String, i64)>,
     /// The space's parameters as bound.
     pub bound_args: Vec<(String, ArgValue)>,
+    /// The space's named stages (`let stage1 = block(c) * (1..=3) independent`), by the
+    /// `let`'s statement: the name and the pipeline part it stands for.
+    pub named_stages: HashMap<u32, (String, Expr)>,
+    /// The named stages the pipeline has used (each is used once).
+    pub used_stages: HashSet<u32>,
+    /// The named stage being lowered: the decisions and cell graphs made inside it are named
+    /// after it rather than after their position in the pipeline.
+    pub stage: Option<String>,
+    /// How many instance groups of each cell each named stage has made.
+    pub stage_groups: HashMap<(String, DefId), u32>,
 }
 
 /// An error at `span` with a hint: something the checker let through that the space IR
@@ -142,6 +152,10 @@ pub fn lower_space_with(
         input: None,
         space_args: args.to_vec(),
         bound_args: Vec::new(),
+        named_stages: HashMap::new(),
+        used_stages: HashSet::new(),
+        stage: None,
+        stage_groups: HashMap::new(),
     };
     l.space_body(def)?;
     let skeleton = l.skeleton();

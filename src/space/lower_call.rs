@@ -83,13 +83,9 @@ impl<'p> Lowerer<'p> {
         span: Span,
     ) -> Result<CellCall, Diagnostic> {
         let tag = self.cell_group(id);
-        let name = if tag == 0 {
-            def.name.name.to_string()
-        } else {
-            format!("{}#{}", def.name.name, tag + 1)
-        };
         let mut f = Frame::new();
         let Some(&(start, end)) = self.cell_ranges.get(&(id, tag)) else {
+            let name = self.group_name(id, &def.name.name, tag);
             let start = self.decisions.len();
             self.bind(&def.params, args, caller, &mut f, &name, span)?;
             let index = self.graphs.len();
@@ -106,6 +102,7 @@ impl<'p> Lowerer<'p> {
             });
         };
         let index = self.cell_graphs.get(&(id, tag)).copied().unwrap_or(0);
+        let name = self.graphs[index].name.clone();
         let outer = self.replay.replace(Replay {
             next: start,
             end,
@@ -134,6 +131,26 @@ impl<'p> Lowerer<'p> {
 
     /// The instance group a call of cell `id` joins now: the innermost scope's, else a new one
     /// that the scope remembers.
+    /// The name of a new instance group of cell `cell` (`tag` counts the cell's groups in
+    /// the space): inside a named stage, the stage's name and the cell's, numbered from the
+    /// second group of that cell in the stage (`stage1.block#2`); elsewhere the cell's name,
+    /// numbered from the second group in the space.
+    fn group_name(&mut self, id: DefId, cell: &str, tag: u32) -> String {
+        let (prefix, number) = match &self.stage {
+            Some(stage) => {
+                let count = self.stage_groups.entry((stage.clone(), id)).or_insert(0);
+                *count += 1;
+                (format!("{stage}."), *count)
+            }
+            None => (String::new(), tag + 1),
+        };
+        if number == 1 {
+            format!("{prefix}{cell}")
+        } else {
+            format!("{prefix}{cell}#{number}")
+        }
+    }
+
     fn cell_group(&mut self, id: DefId) -> u32 {
         let scope = self.cell_scopes.len() - 1;
         if let Some(&tag) = self.cell_scopes[scope].get(&id) {

@@ -19,6 +19,10 @@ impl<'p> Lowerer<'p> {
         self.space_params(def, &mut f)?;
         for (s, stmt) in def.body.iter().enumerate() {
             match &stmt.kind {
+                StmtKind::Let { name, value } if self.is_stage(value) => {
+                    self.named_stages
+                        .insert(s as u32, (name.name.to_string(), value.clone()));
+                }
                 StmtKind::Let { name, value } => {
                     let v = self.let_value(value, &mut f, &name.name)?;
                     f.lets.insert(s as u32, v);
@@ -156,10 +160,58 @@ impl<'p> Lowerer<'p> {
         Ok(())
     }
 
+    /// Whether a space's `let` binds a named stage: a part of the pipeline that calls a cell
+    /// or repeats with a chosen depth or independent copies (a `let` of plain ops binds ops).
+    fn is_stage(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Seq(items) => items.iter().any(|i| self.is_stage(i)),
+            ExprKind::Repeat { body, count, mode } => {
+                *mode == RepeatMode::Independent
+                    || !matches!(count.kind, ExprKind::Lit(_))
+                    || self.is_stage(body)
+            }
+            _ => self.is_cell(e),
+        }
+    }
+
+    /// Lowers the named stage bound by the `let` statement `stmt`, used at `span`: its
+    /// decisions and cell graphs are named after the stage, so an edit elsewhere in the space
+    /// leaves their names (and saved architectures) alone.
+    fn named_stage(
+        &mut self,
+        stmt: u32,
+        span: crate::syntax::Span,
+        f: &mut Frame,
+        p: &mut Pipe,
+    ) -> Result<(), Diagnostic> {
+        let Some((name, body)) = self.named_stages.get(&stmt).cloned() else {
+            return Ok(());
+        };
+        if !self.used_stages.insert(stmt) {
+            return Err(error(
+                span,
+                format!("the stage `{name}` is used a second time: a named stage names the decisions of one place in the pipeline"),
+                &format!("repeat it (`{name} * 2`), or bind a second stage with its own name"),
+            ));
+        }
+        let outer = self.stage.replace(name.clone());
+        let lowered = self.pipe(&body, f, &name, p);
+        self.stage = outer;
+        lowered
+    }
+
     /// Lowers one part of the pipeline (named `ctx`) into steps under the guard in force: a
-    /// sequence part by part, a repetition copy by copy, anything else as one stage.
+    /// sequence part by part, a repetition copy by copy, a named stage under its name,
+    /// anything else as one stage.
     fn pipe(&mut self, e: &Expr, f: &mut Frame, ctx: &str, p: &mut Pipe) -> Result<(), Diagnostic> {
         match &e.kind {
+            ExprKind::Ref(r) if matches!(r.res, Res::Local { stmt, .. } if self.named_stages.contains_key(&stmt)) =>
+            {
+                let Res::Local { stmt, .. } = r.res else {
+                    return Ok(());
+                };
+                self.named_stage(stmt, e.span, f, p)
+            }
             ExprKind::Seq(items) if items.iter().any(|i| self.needs_steps(i)) => {
                 for (i, item) in items.iter().enumerate() {
                     self.pipe(item, f, &format!("{ctx}.{i}"), p)?;
@@ -252,7 +304,11 @@ impl<'p> Lowerer<'p> {
         match &e.kind {
             ExprKind::Seq(items) => items.iter().any(|i| self.needs_steps(i)),
             ExprKind::Repeat { .. } => true,
-            _ => self.is_cell(e),
+            ExprKind::Ref(r) => {
+                self.is_cell(e)
+                    || matches!(r.res, Res::Local { stmt, .. } if self.named_stages.contains_key(&stmt))
+            }
+            _ => false,
         }
     }
 

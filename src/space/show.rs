@@ -2,19 +2,23 @@
 
 use super::arch::Architecture;
 use super::canon::{resolve, resolve_op};
-use super::decision::{ArgValue, Decision, Domain, Op, OpKind, Value};
+use super::decision::{Arg, ArgValue, Decision, Domain, Guard, Op, OpKind, Value};
 use super::graph::{Graph, Node, OpRef, Source};
 use super::ir::Space;
+use super::skeleton::StepKind;
 use super::text::write_value;
 use std::fmt::Write;
 
 impl Space {
-    /// The architecture as text: each graph with its inputs, then one line per node
-    /// (`x2 = sum(x0 >> nor_conv_3x3, x1 >> skip_connect)`), then the output.
+    /// The architecture as text: the whole network first (one line per layer or cell the
+    /// architecture has, in order; copies a chosen depth leaves out are left out), then each
+    /// cell it uses with its inputs, one line per node
+    /// (`x2 = sum(x0 >> nor_conv_3x3, x1 >> skip_connect)`), and its output.
     pub fn show_text(&self, arch: &Architecture) -> String {
         let values = arch.values();
-        let mut out = String::new();
-        for g in self.graphs() {
+        let mut out = self.network_text(values);
+        let shown = self.shown_graphs(values);
+        for (g, _) in self.graphs().iter().zip(&shown).filter(|(_, &s)| s) {
             let _ = writeln!(out, "{} (inputs: {})", g.name, g.inputs.join(", "));
             for (v, node) in g.all_nodes() {
                 let name = if v == g.vertex_count() {
@@ -49,6 +53,87 @@ impl Space {
             let _ = writeln!(out, "other decisions: {}", free.join(" "));
         }
         out
+    }
+
+    /// The network around the cells, one line per step the architecture has (a run of
+    /// identical steps as one line with its count).
+    fn network_text(&self, values: &[Value]) -> String {
+        let skeleton = self.skeleton();
+        if skeleton.steps.is_empty() {
+            return String::new();
+        }
+        let input = skeleton.input.as_ref().map_or_else(
+            || "the data".to_string(),
+            |i| {
+                let dims: Vec<String> = i.dims.iter().map(i64::to_string).collect();
+                format!("{}({})", i.kind, dims.join(", "))
+            },
+        );
+        let mut lines: Vec<(String, usize)> = Vec::new();
+        for step in skeleton.steps.iter().filter(|s| holds(s.guard, values)) {
+            let text = match &step.kind {
+                StepKind::Op(op) => self.op_text(op, values),
+                StepKind::Cell(call) => {
+                    let op = Op {
+                        name: self.graphs()[call.graph].name.clone(),
+                        args: call
+                            .args
+                            .iter()
+                            .map(|(name, value)| Arg {
+                                name: Some(name.clone()),
+                                value: value.clone(),
+                            })
+                            .collect(),
+                        kind: OpKind::Other,
+                    };
+                    format!("cell {}", call_text(&op, self.decisions(), values))
+                }
+            };
+            match lines.last_mut() {
+                Some((last, times)) if *last == text => *times += 1,
+                _ => lines.push((text, 1)),
+            }
+        }
+        let mut out = format!("network (input {input})\n");
+        for (text, times) in lines {
+            let _ = match times {
+                1 => writeln!(out, "  {text}"),
+                n => writeln!(out, "  {text} × {n}"),
+            };
+        }
+        out
+    }
+
+    /// Which graphs to draw: every cell some step of the architecture calls, and any graph
+    /// no step calls — except the pipeline's own chain graph (`network`), which
+    /// [`Space::network_text`] draws as the network.
+    fn shown_graphs(&self, values: &[Value]) -> Vec<bool> {
+        let steps = &self.skeleton().steps;
+        let mut called = vec![false; self.graphs().len()];
+        let mut active = vec![false; self.graphs().len()];
+        for step in steps {
+            if let StepKind::Cell(call) = &step.kind {
+                if let Some(c) = called.get_mut(call.graph) {
+                    *c = true;
+                }
+                if holds(step.guard, values) {
+                    if let Some(a) = active.get_mut(call.graph) {
+                        *a = true;
+                    }
+                }
+            }
+        }
+        self.graphs()
+            .iter()
+            .enumerate()
+            .map(|(g, graph)| {
+                if called[g] {
+                    active[g]
+                } else {
+                    steps.is_empty() || graph.name != "network"
+                }
+            })
+            .collect()
     }
 
     /// Whether `node` belongs to an alternative of a node's kind (its guard's parent is a
@@ -115,7 +200,11 @@ impl Space {
         let mut out = String::from(
             "digraph architecture {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n",
         );
+        let shown = self.shown_graphs(values);
         for (gi, g) in self.graphs().iter().enumerate() {
+            if !shown[gi] && self.graphs()[gi].name != "network" {
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "  subgraph cluster_{gi} {{\n    label=\"{}\";",
@@ -213,4 +302,9 @@ fn call_text(op: &Op, decisions: &[Decision], values: &[Value]) -> String {
 
 fn escape(s: &str) -> String {
     s.replace('"', "\\\"")
+}
+
+/// Whether a step (or node) under `guard` exists in the architecture with `values`.
+fn holds(guard: Option<Guard>, values: &[Value]) -> bool {
+    guard.is_none_or(|g| g.when.holds(values[g.parent]))
 }

@@ -46,7 +46,9 @@ fn disconnected(program: &Program, space: &Space, fallback: Span) -> Vec<Diagnos
     let mut reported = std::collections::HashSet::new();
     let mut found = Vec::new();
     for (g, graph) in space.graphs().iter().enumerate() {
-        let cell = graph.name.split('#').next().unwrap_or(&graph.name);
+        // `block`, `block#2`, or inside a named stage `stage1.block#2`.
+        let group = graph.name.split('#').next().unwrap_or(&graph.name);
+        let cell = group.rsplit('.').next().unwrap_or(group);
         if always_connected(graph) || constrained(g) || !reported.insert(cell.to_string()) {
             continue;
         }
