@@ -1,7 +1,8 @@
 //! The language keeps its promises on random spaces: a seeded generator writes many small
 //! spaces (cells, macro pipelines, chosen depths, `independent`, `any of`, `k of`, value
-//! choices, lets, nested and parallel ops, higher-order ops) and, for every one `nas check`
-//! accepts, checks that the count equals the number enumerated and the number of distinct
+//! choices, lets, named stages, nested and parallel ops, higher-order ops, and a stage whose
+//! shapes only break for one value, which the check must reject naming it) and, for every one
+//! `nas check` accepts, checks that the count equals the number enumerated and the number of distinct
 //! samples seen, that every sample decodes and re-encodes (text and JSON), that mutation and
 //! neighbours stay inside the space, and that sampled architectures build and run.
 
@@ -81,7 +82,7 @@ fn stage(r: &mut ChaCha8Rng, depth: u32) -> String {
     } else {
         ""
     };
-    match r.random_range(0..if depth == 0 { 11 } else { 8 }) {
+    match r.random_range(0..if depth == 0 { 12 } else { 8 }) {
         0 => "ca(C)".into(),
         1 => format!("ca(C) * {count}{independent}"),
         2 => format!("cb(C) * {count}{independent}"),
@@ -99,22 +100,41 @@ fn stage(r: &mut ChaCha8Rng, depth: u32) -> String {
             stage(r, depth + 1),
             stage(r, depth + 1)
         ),
-        _ => format!("(ca(C) >> cb(C)) * {count} independent"),
+        10 => format!("(ca(C) >> cb(C)) * {count} independent"),
+        // Reachable by one value only: the check must reject it, naming the value.
+        _ => BROKEN.into(),
     }
 }
 
-/// A whole file: the prelude, two cells, and space `s`.
-fn program(r: &mut ChaCha8Rng) -> String {
+/// A stage whose shapes disagree when the width doubles.
+const BROKEN: &str = "sum(skip, conv(C | 2 * C, 1))";
+
+/// A whole file: the prelude, two cells, and space `s`; and whether it holds the broken stage.
+fn program(r: &mut ChaCha8Rng) -> (String, bool) {
     let mut text = PRELUDE.to_string();
     text.push_str(&cell(r, "ca"));
     text.push_str(&cell(r, "cb"));
     let width = if r.random_bool(0.3) { "w" } else { "4" };
-    let stages: Vec<String> = (0..r.random_range(1..=3)).map(|_| stage(r, 0)).collect();
+    let mut lets = String::new();
+    let stages: Vec<String> = (0..r.random_range(1..=3))
+        .map(|i| {
+            let stage = stage(r, 0);
+            // Some stages are named (`let st0 = …`), which renames their decisions only.
+            if stage.contains(" * ") && r.random_bool(0.4) {
+                lets.push_str(&format!("    let st{i} = {stage}\n"));
+                format!("st{i}")
+            } else {
+                stage
+            }
+        })
+        .collect();
+    let broken = lets.contains(BROKEN) || stages.iter().any(|s| s.contains(BROKEN));
     let body = stages.join("\n        >> ").replace('C', width);
+    let lets = lets.replace('C', width);
     text.push_str(&format!(
-        "space s {{\n    input image(3, 8, 8)\n    let w = 4 | 6\n    let n = 1..=2\n    conv({width}, 3) >> batchnorm\n        >> {body}\n        >> global_avg_pool >> linear(3)\n}}\n"
+        "space s {{\n    input image(3, 8, 8)\n    let w = 4 | 6\n    let n = 1..=2\n{lets}    conv({width}, 3) >> batchnorm\n        >> {body}\n        >> global_avg_pool >> linear(3)\n}}\n"
     ));
-    text
+    (text, broken)
 }
 
 /// Builds `arch` and runs it on one image; the output must be 3 logits.
@@ -187,10 +207,19 @@ fn promises(space: &Space, text: &str, seed: u64) {
 #[test]
 fn every_space_the_check_accepts_keeps_its_promises() {
     let mut r = ChaCha8Rng::seed_from_u64(16);
-    let mut accepted = 0;
+    let (mut accepted, mut rejected_broken) = (0, 0);
     for i in 0..SPACES {
-        let text = program(&mut r);
+        let (text, broken) = program(&mut r);
         let program = check_source("random.nas", &text);
+        if broken {
+            let shown = program.render_diagnostics(false);
+            assert!(
+                shown.contains("[shape-mismatch]") && shown.contains("when `"),
+                "a mismatch behind a decision went unreported:\n{text}\n{shown}"
+            );
+            rejected_broken += 1;
+            continue;
+        }
         if program.has_errors() {
             let shown = program.render_diagnostics(false);
             // A rejection must explain itself.
@@ -208,7 +237,8 @@ fn every_space_the_check_accepts_keeps_its_promises() {
     }
     // The generator writes mostly valid spaces; a test that accepts nothing proves nothing.
     assert!(
-        accepted * 4 >= SPACES * 3,
-        "only {accepted} of {SPACES} accepted"
+        (accepted + rejected_broken) * 4 >= SPACES * 3,
+        "only {accepted} of {SPACES} accepted ({rejected_broken} broken on purpose)"
     );
+    assert!(rejected_broken > 0, "no broken space was generated");
 }
