@@ -1,10 +1,14 @@
 //! The language reference and the tool agree: every `.nas` example in grammar/README.md (each
 //! fenced block without a language tag, or tagged `nas`) checks without a diagnostic, and each
-//! space it defines is counted and sampled, every sample re-encoding to itself.
+//! space it defines is counted and sampled, every sample re-encoding to itself, and sampled
+//! architectures build (image spaces also run on one example).
 
 use nas::check::check_source;
+use nas::compile::catalog::{build_arch, NetworkSize};
+use nas::compile::shape_and_macs;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use tch::{nn, Device, Kind, Tensor};
 
 /// The `.nas` examples of `text` (a Markdown file): (first line, block).
 fn examples(text: &str) -> Vec<(usize, String)> {
@@ -30,8 +34,31 @@ fn examples(text: &str) -> Vec<(usize, String)> {
     found
 }
 
+/// A few sampled architectures of `space` build; an image space's also run on one example.
+fn builds(space: &nas::space::Space, name: &str) {
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    for _ in 0..3 {
+        let arch = space.sample(&mut rng).expect("samples");
+        let key = space.encode(&arch);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = build_arch(&vs.root(), space, &arch, NetworkSize::default())
+            .unwrap_or_else(|e| panic!("{name}: `{key}` does not build: {e}"));
+        let Some(input) = space.skeleton().input.as_ref() else {
+            continue;
+        };
+        if input.kind == "image" {
+            let mut dims = vec![1];
+            dims.extend(&input.dims);
+            let x = Tensor::zeros(dims.as_slice(), (Kind::Float, Device::Cpu));
+            let (shape, _) = shape_and_macs(net.as_ref(), &x)
+                .unwrap_or_else(|e| panic!("{name}: `{key}` does not run: {e}"));
+            assert_eq!(shape.len(), 2, "{name}: `{key}` gives {shape:?}");
+        }
+    }
+}
+
 #[test]
-fn every_example_of_the_reference_checks_counts_and_samples() {
+fn every_example_of_the_reference_checks_counts_samples_and_builds() {
     let text = std::fs::read_to_string("grammar/README.md").expect("grammar/README.md");
     let blocks = examples(&text);
     assert!(!blocks.is_empty(), "no examples found");
@@ -60,6 +87,7 @@ fn every_example_of_the_reference_checks_counts_and_samples() {
                 let back = space.decode(&key).expect("decodes");
                 assert_eq!(space.encode(&back), key, "{name}: {key}");
             }
+            builds(&space, &name);
         }
     }
     assert!(spaces > 0, "no space among the examples");
