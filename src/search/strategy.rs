@@ -131,13 +131,24 @@ pub fn compile(engine: &Engine, strategy: &Strategy, file: FileId) -> Result<AST
 /// Compiles `strategy` (the file `file` of a source map) as the runner will, without running
 /// it: a syntax error or a missing `fn search(ctx)` is a diagnostic in the script.
 pub fn check_script(strategy: &Strategy, file: FileId) -> Result<(), Box<Diagnostic>> {
+    thread_local! {
+        /// Scripts (by their text) this thread has compiled without a problem: a file with
+        /// many experiments naming one strategy builds the engine and compiles it once.
+        static COMPILED: std::cell::RefCell<std::collections::HashSet<String>> =
+            std::cell::RefCell::default();
+    }
+    if COMPILED.with(|c| c.borrow().contains(&strategy.source)) {
+        return Ok(());
+    }
     let engine = super::host::engine(
         &super::host::Limits::default(),
         std::rc::Rc::new(std::cell::Cell::new(std::time::Duration::ZERO)),
         std::rc::Rc::new(|_: &str| {}),
         &super::host::Trace::default(),
     );
-    compile(&engine, strategy, file).map(|_| ())
+    compile(&engine, strategy, file)?;
+    COMPILED.with(|c| c.borrow_mut().insert(strategy.source.clone()));
+    Ok(())
 }
 
 /// Runs the script's `search(ctx)`.
