@@ -8,6 +8,7 @@ use crate::export::{self, declared_input, Request};
 use crate::search::runner::best_of;
 use crate::search::store;
 use crate::search::trial::Trial;
+use crate::search::trial_guard::key_hash;
 use crate::space::{load_space, load_space_with, InputShape, Space};
 use serde_json::{json, Map, Value as Json};
 use std::path::{Path, PathBuf};
@@ -247,7 +248,12 @@ fn from_run(args: &Args) -> Result<(), String> {
     });
     let mut extra = Map::new();
     extra.insert("metrics".into(), Json::Object(metrics));
-    extra.insert("training".into(), network.training.clone());
+    let mut training = network.training.clone();
+    // The trial's own seed (its initialisation and shuffling) mixes in its architecture.
+    if let Some(base) = training.get("evaluator_seed").and_then(Json::as_u64) {
+        training["trial_seed"] = json!(base ^ key_hash(&trial.arch));
+    }
+    extra.insert("training".into(), training);
     extra.insert("run".into(), run);
     let request = Request {
         space_name: &network.space,

@@ -124,7 +124,7 @@ impl TrainingRun for LmEvaluator {
         let mut training = super::train_eval::training_json(&self.settings.train);
         training["bptt"] = serde_json::json!(self.settings.bptt);
         training["clip_grad_norm"] = serde_json::json!(self.settings.clip);
-        training["seed"] = serde_json::json!(self.seed);
+        training["evaluator_seed"] = serde_json::json!(self.seed);
         let input = vec![self.settings.bptt, 1];
         network_info(&self.space, ("sequence", input), training)
     }

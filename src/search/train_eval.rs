@@ -205,7 +205,7 @@ impl TrainingRun for TrainEvaluator {
             Err(_) => Vec::new(),
         };
         let mut training = training_json(&self.settings);
-        training["seed"] = serde_json::json!(self.seed);
+        training["evaluator_seed"] = serde_json::json!(self.seed);
         network_info(&self.space, ("image", input), training)
     }
 
