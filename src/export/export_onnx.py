@@ -1,5 +1,6 @@
 """Writes model.onnx: the network of model.py with the weights of weights.safetensors, in
-evaluation mode, its batch size free. Written by `nas export`; needs torch only.
+evaluation mode, its batch size free. Written by `nas export`; needs torch and onnx (torch's
+TorchScript-based exporter, which this uses, reads its output back with onnx).
 
     python export_onnx.py [--weights weights.safetensors] [--out model.onnx] [--opset 17]
 """

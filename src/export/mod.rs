@@ -189,7 +189,8 @@ architecture), so nas's weights load strictly:
     out = net(example_input())
 
 nas does not count batches: each batch norm's num_batches_tracked is 0 in weights.safetensors
-(PyTorch reads it only when momentum is None). `python export_onnx.py` writes model.onnx.
+(PyTorch reads it only when momentum is None). `python export_onnx.py` (with the onnx package
+installed) writes model.onnx.
 """
 
 {library}

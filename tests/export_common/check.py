@@ -10,10 +10,12 @@ nas's float32 output is); and one SGD step in PyTorch must change the weights. P
 check; exits non-zero on the first that fails.
 """
 
+import contextlib
 import copy
 import importlib.util
+import io
 import os
-import subprocess
+import runpy
 import sys
 import warnings
 
@@ -59,11 +61,14 @@ def main():
     print(f"ok PyTorch matches nas: max |difference| {diff:.3g} over {want.numel()} values")
 
     onnx_file = os.path.join(folder, "model.onnx")
-    subprocess.run(
-        [sys.executable, os.path.join(folder, "export_onnx.py"), "--out", onnx_file],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    # The shipped script, run as `python export_onnx.py --out FILE` would run it (in this
+    # process, which has torch loaded already).
+    sys.argv = [os.path.join(folder, "export_onnx.py"), "--out", onnx_file]
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    if not os.path.isfile(onnx_file):
+        fail("export_onnx.py wrote no model.onnx")
     import onnxruntime
 
     session = onnxruntime.InferenceSession(onnx_file, providers=["CPUExecutionProvider"])
