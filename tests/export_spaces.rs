@@ -219,3 +219,80 @@ fn nb_nlp_exports_and_matches() {
         input: tokens,
     });
 }
+
+#[test]
+fn bad_input_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let out = out.to_str().expect("utf-8 path");
+    let arch = "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|none~0|none~1|avg_pool_3x3~2|";
+    let vs = nn::VarStore::new(Device::Cpu);
+    let space = load_space_with("nb201", &[("c".into(), 4), ("n".into(), 1)]).expect("space");
+    let decoded = space.decode(arch).expect("arch");
+    build_arch(&vs.root(), &space, &decoded, Default::default()).expect("network");
+    let weights = dir.path().join("c4.safetensors");
+    checkpoint::save(&vs, &weights).expect("checkpoint");
+    let weights = weights.to_str().expect("utf-8 path");
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["export", "nb999", arch, "-o", out],
+            "no stdlib space `nb999`",
+        ),
+        (
+            &["export", "nb201", "|x~0|", "-o", out],
+            "is not an architecture of nb201",
+        ),
+        (
+            &[
+                "export",
+                "nb201",
+                arch,
+                "--weights",
+                weights,
+                "--channels",
+                "8",
+                "--cells",
+                "1",
+                "-o",
+                out,
+            ],
+            "these weights are not this network's",
+        ),
+        (
+            &[
+                "export",
+                "nb201",
+                arch,
+                "--weights",
+                "missing.safetensors",
+                "-o",
+                out,
+            ],
+            "there is no weights file",
+        ),
+        (
+            &["export", "nb201", arch, "--input", "3x0x4", "-o", out],
+            "is not an image shape",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (ok, _, stderr) = nas(args);
+        assert!(!ok, "{args:?} succeeded");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let (ok, _, _) = nas(&[
+        "export",
+        "nb201",
+        arch,
+        "--weights",
+        weights,
+        "--channels",
+        "4",
+        "--cells",
+        "1",
+        "-o",
+        out,
+    ]);
+    assert!(ok, "the right size exports");
+}

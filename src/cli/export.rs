@@ -200,7 +200,7 @@ fn from_run(args: &Args) -> Result<(), String> {
     ))?;
     let Some(network) = &about.network else {
         return Err(format!(
-            "{}: its evaluator (`{}`) trains no network, so there is nothing to export\n  hint: export an architecture with `nas export SPACE ARCH -o DIR`",
+            "{}: the store records no network to rebuild (its evaluator, `{}`, trains none, or the store was written before nas recorded it)\n  hint: export an architecture with `nas export SPACE ARCH -o DIR`",
             path.display(),
             about.evaluator
         ));

@@ -80,6 +80,9 @@ pub fn export(dir: &Path, request: &Request) -> Result<Written, String> {
     let net = catalog::build_arch(&vs.root(), request.space, request.arch, size)
         .map_err(|e| e.to_string())?;
     if let Some(path) = request.weights {
+        if !path.is_file() {
+            return Err(format!("there is no weights file {}", path.display()));
+        }
         checkpoint::load(&mut vs, path).map_err(|e| {
             format!(
                 "{}: these weights are not this network's: {e}\n  hint: give the size the weights were trained at (--channels, --cells, --classes, --input)",

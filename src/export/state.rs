@@ -4,7 +4,7 @@
 
 use crate::compile::describe::{CellModule, Module, Shortcut, Stage, VertexModule};
 
-/// The keys of `module`'s state below `prefix`: `(variables, batch counters)`.
+/// The keys of `module`'s state: `(variables, batch norms' num_batches_tracked)`.
 pub fn keys(module: &Module) -> (Vec<String>, Vec<String>) {
     let mut walk = Walk::default();
     walk.module(module, "");
