@@ -179,7 +179,7 @@ fn model_py(
         _ => format!("({})", dims.join(", ")),
     };
     format!(
-        r#""""The architecture `{arch}`
+        r#"r"""The architecture `{arch}`
 of the space `{space}`, exported by `nas export` as a plain PyTorch module (nothing here needs
 nas). Its state_dict keys are the names nas gives the variables (their paths in the
 architecture), so nas's weights load strictly:
