@@ -4,6 +4,7 @@
 PYTHON   ?= python3
 VENV     := .venv
 TORCH    := $(VENV)/.torch-installed
+EXPORT   := $(VENV)/.export-installed
 LIBTORCH := .libtorch
 FMNIST   := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 CHROMIUM := /usr/bin/chromium
@@ -22,7 +23,7 @@ test: setup $(CHROMIUM)
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release
 
-setup: $(LIBTORCH)/lib/libtorch.so $(FMNIST)
+setup: $(LIBTORCH)/lib/libtorch.so $(EXPORT) $(FMNIST)
 
 build: setup
 	$(CARGO) build --release
@@ -34,6 +35,11 @@ doctor: build
 $(TORCH): requirements-torch.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-torch.txt
+	touch $@
+
+# onnx and onnxruntime from PyPI, with which the test of `nas export` runs an exported model.
+$(EXPORT): requirements-export.txt $(TORCH)
+	$(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-export.txt
 	touch $@
 
 # `.libtorch` points at the wheel's torch/ folder; .cargo/config.toml hands it to torch-sys.

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compile;
 pub mod doctor;
 pub mod entry;
+pub mod export;
 pub mod fmt;
 pub mod oneshot;
 pub mod paths;

@@ -4,6 +4,7 @@ mod check;
 mod count;
 mod demo;
 mod doctor;
+mod export;
 mod fmt;
 mod params;
 mod proxies;
@@ -54,6 +55,8 @@ pub enum Command {
     Repl(repl::Args),
     /// Run an experiment: its strategy against its evaluator, with a resumable trial store.
     Run(run::Args),
+    /// Write an architecture out as a plain PyTorch module with its weights (and ONNX script).
+    Export(export::Args),
     /// Write one HTML page (charts, trial table) and CSV files of what runs found.
     Report(report::Args),
 }
@@ -78,5 +81,6 @@ pub fn main() -> ExitCode {
         Command::Repl(args) => repl::run(args),
         Command::Run(args) => run::run(args),
         Command::Report(args) => report::run(args),
+        Command::Export(args) => export::run(args),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::search::prepare::{prepare, Overrides};
 use crate::search::runner::{self, Observer, SeedResult};
-use crate::search::store::{Header, Loaded, RunInfo, TrialStore};
+use crate::search::store::{self, Header, Loaded, RunInfo, TrialStore};
 use crate::search::summary;
 use crate::search::trial::Trial;
 use crate::syntax::diagnostic::stderr_wants_color;
@@ -51,6 +51,10 @@ pub struct Args {
     /// How many of the best trials the summary lists.
     #[arg(long, default_value_t = 5)]
     top: usize,
+    /// Keep no trained weights (by default the weights of each run's chosen architecture
+    /// are kept in STORE.weights/ beside the trial store, for `nas export STORE --best`).
+    #[arg(long)]
+    no_weights: bool,
 }
 
 /// What `nas run` shows as trials finish: a progress bar on a terminal; otherwise (a log
@@ -128,6 +132,7 @@ pub fn run(args: Args) -> ExitCode {
         experiment: args.experiment.clone(),
         strategy: args.strategy.clone(),
         workers: args.workers,
+        no_weights: args.no_weights,
     };
     let prepared = match prepare(&args.file, &overrides) {
         Ok(p) => p,
@@ -146,6 +151,7 @@ pub fn run(args: Args) -> ExitCode {
             maximize: config.maximize,
             report: prepared.report.clone(),
             evaluator: config.evaluator.name().to_string(),
+            network: config.evaluator.network(),
         }),
     };
     let out = args.out.clone().unwrap_or_else(|| {
@@ -304,6 +310,14 @@ fn print_summary(
     } else if let [one] = values.as_slice() {
         if let Some(best) = results.iter().find_map(|r| r.best.as_ref()) {
             println!("chosen architecture: {}", best.arch);
+            let weights = store::weights_file(out, best);
+            if weights.is_file() {
+                println!(
+                    "its trained weights: {} (nas export {} --best -o DIR)",
+                    weights.display(),
+                    out.display()
+                );
+            }
         }
         println!("{metric} of the chosen architecture: {one:.4}");
     } else {

@@ -1,5 +1,6 @@
 //! Pointwise activations.
 
+use super::describe::Module;
 use super::layer::Layer;
 use tch::{TchError, Tensor};
 
@@ -55,6 +56,10 @@ impl Activation {
 impl Layer for Activation {
     fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
         self.apply(xs)
+    }
+
+    fn describe(&self) -> Module {
+        Module::Act(*self)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::activation::Activation;
 use super::conv::{depthwise, Conv2d, ConvConfig};
+use super::describe::{Module, Shortcut as ShortcutModule};
 use super::error::CompileError;
 use super::layer::{boxed, Layer, Sequential};
 use super::norm::BatchNorm;
@@ -18,10 +19,16 @@ pub fn relu_conv_bn(
     conv: ConvConfig,
     affine: bool,
 ) -> Result<Sequential, CompileError> {
-    Ok(Sequential::new(vec![
-        boxed(Activation::Relu),
-        boxed(Conv2d::new(&(p / "conv"), c_in, conv)?),
-        boxed(BatchNorm::new(&(p / "bn"), conv.c_out, affine)?),
+    Ok(Sequential::named(vec![
+        ("relu".into(), boxed(Activation::Relu)),
+        (
+            "conv".into(),
+            boxed(Conv2d::new(&(p / "conv"), c_in, conv)?),
+        ),
+        (
+            "bn".into(),
+            boxed(BatchNorm::new(&(p / "bn"), conv.c_out, affine)?),
+        ),
     ]))
 }
 
@@ -34,21 +41,30 @@ pub fn dil_conv(
     stride: i64,
     dilation: i64,
 ) -> Result<Sequential, CompileError> {
-    Ok(Sequential::new(vec![
-        boxed(Activation::Relu),
-        boxed(depthwise(
-            &(p / "depthwise"),
-            c_in,
-            kernel,
-            stride,
-            dilation,
-        )?),
-        boxed(Conv2d::new(
-            &(p / "pointwise"),
-            c_in,
-            ConvConfig::new(c_out, 1),
-        )?),
-        boxed(BatchNorm::new(&(p / "bn"), c_out, true)?),
+    Ok(Sequential::named(vec![
+        ("relu".into(), boxed(Activation::Relu)),
+        (
+            "depthwise".into(),
+            boxed(depthwise(
+                &(p / "depthwise"),
+                c_in,
+                kernel,
+                stride,
+                dilation,
+            )?),
+        ),
+        (
+            "pointwise".into(),
+            boxed(Conv2d::new(
+                &(p / "pointwise"),
+                c_in,
+                ConvConfig::new(c_out, 1),
+            )?),
+        ),
+        (
+            "bn".into(),
+            boxed(BatchNorm::new(&(p / "bn"), c_out, true)?),
+        ),
     ]))
 }
 
@@ -61,9 +77,15 @@ pub fn sep_conv(
     kernel: i64,
     stride: i64,
 ) -> Result<Sequential, CompileError> {
-    Ok(Sequential::new(vec![
-        boxed(dil_conv(&(p / "first"), c_in, c_in, kernel, stride, 1)?),
-        boxed(dil_conv(&(p / "second"), c_in, c_out, kernel, 1, 1)?),
+    Ok(Sequential::named(vec![
+        (
+            "first".into(),
+            boxed(dil_conv(&(p / "first"), c_in, c_in, kernel, stride, 1)?),
+        ),
+        (
+            "second".into(),
+            boxed(dil_conv(&(p / "second"), c_in, c_out, kernel, 1, 1)?),
+        ),
     ]))
 }
 
@@ -71,6 +93,8 @@ pub fn sep_conv(
 /// shifted by one pixel), concatenated to `c_out` channels, then batch norm.
 #[derive(Debug)]
 pub struct FactorizedReduce {
+    c_in: i64,
+    c_out: i64,
     even: Conv2d,
     odd: Conv2d,
     bn: BatchNorm,
@@ -88,6 +112,8 @@ impl FactorizedReduce {
         }
         let half = c_out / 2;
         Ok(FactorizedReduce {
+            c_in,
+            c_out,
             even: Conv2d::new(&(p / "conv_0"), c_in, ConvConfig::new(half, 1).stride(2))?,
             odd: Conv2d::new(
                 &(p / "conv_1"),
@@ -115,6 +141,13 @@ impl Layer for FactorizedReduce {
             1,
         )?;
         self.bn.forward(&y, train)
+    }
+
+    fn describe(&self) -> Module {
+        Module::FactorizedReduce {
+            c_in: self.c_in,
+            c_out: self.c_out,
+        }
     }
 }
 
@@ -146,30 +179,32 @@ impl MbConv {
             ));
         }
         let hidden = c_in * expand;
-        let mut layers = Vec::new();
+        // conv >> bn (>> relu6) under `name`.
+        let unit = |name: &str, conv: Conv2d, c: i64, act: bool| -> Result<_, CompileError> {
+            let q = p / name;
+            let mut parts = vec![
+                ("conv".to_string(), boxed(conv)),
+                (
+                    "bn".to_string(),
+                    boxed(BatchNorm::new(&(&q / "bn"), c, true)?),
+                ),
+            ];
+            if act {
+                parts.push(("act".to_string(), boxed(Activation::Relu6)));
+            }
+            Ok((name.to_string(), boxed(Sequential::named(parts))))
+        };
+        let mut units = Vec::new();
         if expand != 1 {
-            let e = p / "expand";
-            layers.push(boxed(Conv2d::new(
-                &(&e / "conv"),
-                c_in,
-                ConvConfig::new(hidden, 1),
-            )?));
-            layers.push(boxed(BatchNorm::new(&(&e / "bn"), hidden, true)?));
-            layers.push(boxed(Activation::Relu6));
+            let conv = Conv2d::new(&(p / "expand" / "conv"), c_in, ConvConfig::new(hidden, 1))?;
+            units.push(unit("expand", conv, hidden, true)?);
         }
-        let d = p / "depthwise";
-        layers.push(boxed(depthwise(&(&d / "conv"), hidden, kernel, stride, 1)?));
-        layers.push(boxed(BatchNorm::new(&(&d / "bn"), hidden, true)?));
-        layers.push(boxed(Activation::Relu6));
-        let pr = p / "project";
-        layers.push(boxed(Conv2d::new(
-            &(&pr / "conv"),
-            hidden,
-            ConvConfig::new(c_out, 1),
-        )?));
-        layers.push(boxed(BatchNorm::new(&(&pr / "bn"), c_out, true)?));
+        let conv = depthwise(&(p / "depthwise" / "conv"), hidden, kernel, stride, 1)?;
+        units.push(unit("depthwise", conv, hidden, true)?);
+        let conv = Conv2d::new(&(p / "project" / "conv"), hidden, ConvConfig::new(c_out, 1))?;
+        units.push(unit("project", conv, c_out, false)?);
         Ok(MbConv {
-            body: Sequential::new(layers),
+            body: Sequential::named(units),
             residual: stride == 1 && c_in == c_out,
         })
     }
@@ -182,6 +217,13 @@ impl Layer for MbConv {
             y.f_add(xs)
         } else {
             Ok(y)
+        }
+    }
+
+    fn describe(&self) -> Module {
+        Module::Residual {
+            parts: self.body.describe_parts(),
+            residual: self.residual,
         }
     }
 }
@@ -259,6 +301,20 @@ impl Layer for ResBlock {
         };
         residual.f_add(&y)
     }
+
+    fn describe(&self) -> Module {
+        Module::ResBlock {
+            conv_a: Box::new(self.conv_a.describe()),
+            conv_b: Box::new(self.conv_b.describe()),
+            shortcut: match &self.shortcut {
+                None => ShortcutModule::Identity,
+                Some(Shortcut::PoolConv(conv)) => {
+                    ShortcutModule::PoolConv(Box::new(conv.describe()))
+                }
+                Some(Shortcut::ReluConvBn(seq)) => ShortcutModule::Module(Box::new(seq.describe())),
+            },
+        }
+    }
 }
 
 /// A pooling op that first adapts the channel count when it changes (ReLU–conv1×1–BN), as
@@ -301,6 +357,13 @@ impl Layer for ChannelPool {
         match &self.adapt {
             Some(adapt) => self.pool.forward(&adapt.forward(xs, train)?, train),
             None => self.pool.forward(xs, train),
+        }
+    }
+
+    fn describe(&self) -> Module {
+        Module::ChannelPool {
+            adapt: self.adapt.as_ref().map(|a| Box::new(a.describe())),
+            pool: Box::new(self.pool.describe()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! 2-D convolution with stride, dilation, groups and "same" padding; depthwise convolution is
 //! the case `groups = C_in`.
 
+use super::describe::Module;
 use super::error::CompileError;
 use super::flops;
 use super::layer::Layer;
@@ -170,6 +171,19 @@ impl Layer for Conv2d {
             outputs * per_output + if c.bias { outputs } else { 0 }
         });
         Ok(out)
+    }
+
+    fn describe(&self) -> Module {
+        let c = &self.config;
+        Module::Conv {
+            c_in: self.c_in,
+            c_out: c.c_out,
+            kernel: c.kernel,
+            stride: c.stride,
+            dilation: c.dilation,
+            groups: c.groups,
+            bias: c.bias,
+        }
     }
 }
 

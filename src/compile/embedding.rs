@@ -1,6 +1,7 @@
 //! Token embeddings: a lookup table from token ids to vectors (a language model's first
 //! layer).
 
+use super::describe::Module;
 use super::error::CompileError;
 use super::layer::Layer;
 use tch::nn::{self, Init};
@@ -43,6 +44,14 @@ impl Layer for Embedding {
             _ => xs.shallow_clone(),
         };
         Tensor::f_embedding(&self.weight, &ids, -1, false, false)
+    }
+
+    fn describe(&self) -> Module {
+        let size = self.weight.size();
+        Module::Embedding {
+            vocab: size[0],
+            dim: size[1],
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! absent vertex are dropped with it. Edges that read one of the cell's inputs get the cell's
 //! stride (the DARTS reduction-cell convention, see [`super::ir_op::with_stride`]).
 
+use super::describe::{CellModule, Module, VertexModule};
 use super::error::CompileError;
 use super::ir_op::{with_stride, Resolver};
 use super::layer::BoxLayer;
@@ -18,11 +19,12 @@ use tch::{nn, TchError, Tensor};
 /// How one vertex is computed.
 #[derive(Debug)]
 enum Vertex {
-    /// `post(combine(op(source) for each term))`.
+    /// `post(combine(op(source) for each term))`; each op with the name it is registered
+    /// under (below `edges`, or `post`).
     Merge {
         combine: Combine,
-        terms: Vec<(usize, Option<BoxLayer>)>,
-        post: Option<BoxLayer>,
+        terms: Vec<(usize, Option<(String, BoxLayer)>)>,
+        post: Option<(String, BoxLayer)>,
     },
     /// The value of an earlier vertex (a node switched off by its guard).
     Pass(usize),
@@ -137,6 +139,15 @@ impl GraphCell {
         self.inputs
     }
 
+    /// The cell as plain data, with `pre`, the layers before its inputs.
+    pub fn describe(&self, pre: Vec<Option<Module>>) -> CellModule {
+        CellModule {
+            pre,
+            vertices: self.vertices.iter().map(describe_vertex).collect(),
+            output: describe_vertex(&self.output),
+        }
+    }
+
     /// Runs the cell on its inputs.
     pub fn run(&self, inputs: &[Tensor], train: bool) -> Result<Tensor, TchError> {
         let mut values: Vec<Option<Tensor>> =
@@ -147,6 +158,26 @@ impl GraphCell {
         }
         eval(&self.output, &values, train)?
             .ok_or_else(|| TchError::Kind("the cell's output is absent".into()))
+    }
+}
+
+fn describe_vertex(v: &Vertex) -> VertexModule {
+    let named = |op: &Option<(String, BoxLayer)>| {
+        op.as_ref()
+            .map(|(name, layer)| (name.clone(), layer.describe()))
+    };
+    match v {
+        Vertex::Merge {
+            combine,
+            terms,
+            post,
+        } => VertexModule::Merge {
+            combine: *combine,
+            terms: terms.iter().map(|(u, op)| (*u, named(op))).collect(),
+            post: named(post),
+        },
+        Vertex::Pass(u) => VertexModule::Pass(*u),
+        Vertex::Absent => VertexModule::Absent,
     }
 }
 
@@ -169,13 +200,13 @@ fn eval(v: &Vertex, values: &[Option<Tensor>], train: bool) -> Result<Option<Ten
             for (u, op) in terms {
                 let x = get(*u)?;
                 xs.push(match op {
-                    Some(op) => op.forward(x, train)?,
+                    Some((_, op)) => op.forward(x, train)?,
                     None => x.shallow_clone(),
                 });
             }
             let merged = combine_terms(*combine, &xs)?;
             Some(match post {
-                Some(op) => op.forward(&merged, train)?,
+                Some((_, op)) => op.forward(&merged, train)?,
                 None => merged,
             })
         }
@@ -240,7 +271,7 @@ fn build_node(
             name = format!("{name}_{i}");
         }
         names.push(name.clone());
-        let q = p / "edges" / name;
+        let q = p / "edges" / &name;
         let Some(c_in) = channels.get(u).copied().flatten() else {
             continue;
         };
@@ -261,7 +292,7 @@ fn build_node(
                     )
                 })?;
                 let (layer, c) = build_named(&strided, &q, c_in)?;
-                (Some(layer), c)
+                (Some((name, layer)), c)
             }
         };
         terms.push((u, layer));
@@ -293,7 +324,7 @@ fn build_node(
     let (post, c) = match &node.post {
         Some(r) => {
             let (layer, c) = build_named(&spec.resolver.spec(r)?, &(p / "post" / to), c)?;
-            (Some(layer), c)
+            (Some((to.to_string(), layer)), c)
         }
         None => (None, c),
     };

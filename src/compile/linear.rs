@@ -1,5 +1,6 @@
 //! Fully connected layers over the last dimension.
 
+use super::describe::Module;
 use super::error::CompileError;
 use super::flops;
 use super::layer::Layer;
@@ -50,6 +51,15 @@ impl Layer for Linear {
             outputs * d_in + if self.bias.is_some() { outputs } else { 0 }
         });
         Ok(out)
+    }
+
+    fn describe(&self) -> Module {
+        let size = self.weight.size();
+        Module::Linear {
+            d_in: size[1],
+            d_out: size[0],
+            bias: self.bias.is_some(),
+        }
     }
 }
 

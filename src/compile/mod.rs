@@ -8,6 +8,7 @@ pub mod activation;
 pub mod blocks;
 pub mod catalog;
 pub mod conv;
+pub mod describe;
 pub mod embedding;
 pub mod error;
 pub mod flops;

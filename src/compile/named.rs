@@ -54,9 +54,9 @@ pub fn build_named(
         } else {
             kind.to_string()
         };
-        let (layer, next) = build_named(part, &(p / name), c)?;
-        layers.push(layer);
+        let (layer, next) = build_named(part, &(p / &name), c)?;
+        layers.push((name, layer));
         c = next;
     }
-    Ok((boxed(Sequential::new(layers)), c))
+    Ok((boxed(Sequential::named(layers)), c))
 }

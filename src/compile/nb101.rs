@@ -21,6 +21,7 @@
 
 use super::activation::Activation;
 use super::conv::ConvConfig;
+use super::describe::{Module, Nb101Module, Nb101Vertex};
 use super::error::CompileError;
 use super::ir_op::Resolver;
 use super::layer::{BoxLayer, Layer};
@@ -208,6 +209,8 @@ fn projection(p: &nn::Path, c_in: i64, c: i64) -> Result<BoxLayer, CompileError>
 /// One computed vertex.
 #[derive(Debug)]
 struct Vertex {
+    /// Its name in the cell (`vertex_3`), under which its variables live.
+    name: String,
     /// Interior inputs (by position among the computed values) and the channels kept.
     interior: Vec<(usize, i64)>,
     /// The projection of the cell's input, when the input feeds this vertex.
@@ -245,7 +248,8 @@ impl Nb101Cell {
         let n = m.len();
         let mut vertices = Vec::with_capacity(n - 2);
         for t in 1..n - 1 {
-            let q = p / format!("vertex_{}", kept[t]);
+            let name = format!("vertex_{}", kept[t]);
+            let q = p / &name;
             let node = &graph.nodes[kept[t] - 1];
             let interior: Vec<(usize, i64)> = (1..t)
                 .filter(|&src| m[src][t])
@@ -269,6 +273,7 @@ impl Nb101Cell {
                 ));
             }
             vertices.push(Vertex {
+                name,
                 interior,
                 projection,
                 op,
@@ -317,6 +322,23 @@ impl Layer for Nb101Cell {
             (false, Some(x)) => merge::concat(&concat)?.f_add(&x),
             (true, None) => Err(TchError::Kind("the cell's output is absent".into())),
         }
+    }
+
+    fn describe(&self) -> Module {
+        Module::Nb101Cell(Nb101Module {
+            vertices: self
+                .vertices
+                .iter()
+                .map(|v| Nb101Vertex {
+                    name: v.name.clone(),
+                    interior: v.interior.clone(),
+                    projection: v.projection.as_ref().map(|p| p.describe()),
+                    op: v.op.describe(),
+                })
+                .collect(),
+            concat: self.concat.clone(),
+            projection: self.projection.as_ref().map(|p| Box::new(p.describe())),
+        })
     }
 }
 

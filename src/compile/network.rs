@@ -13,6 +13,7 @@
 
 use super::blocks::{relu_conv_bn, FactorizedReduce};
 use super::conv::ConvConfig;
+use super::describe::{self, Module};
 use super::error::CompileError;
 use super::graph_cell::{CellSpec, GraphCell};
 use super::ir_op::{spatial_stride, Resolver};
@@ -22,13 +23,15 @@ use super::nb101::{is_nb101_cell, Nb101Cell};
 use crate::space::{Architecture, ArgValue, CellCall, Space, StepKind};
 use tch::{nn, TchError, Tensor};
 
-/// One compiled step.
+/// One compiled step, with its index among the skeleton's steps (a layer) or the cells (a
+/// cell), which names its variables.
 #[derive(Debug)]
 enum Stage {
-    Layer(BoxLayer),
+    Layer(usize, BoxLayer),
     /// A one-input cell built as a whole (NAS-Bench-101's).
-    Single(BoxLayer),
+    Single(usize, BoxLayer),
     Cell {
+        index: usize,
         pre: Vec<Option<BoxLayer>>,
         cell: GraphCell,
     },
@@ -93,12 +96,11 @@ impl SpaceNet {
                     let q = p / "layers" / i;
                     let (layer, channels) = build_named(&spec, &q, newest.channels)?;
                     let scale = newest.scale * spatial_stride(&spec).max(1);
-                    stages.push(Stage::Layer(layer));
+                    stages.push(Stage::Layer(i, layer));
                     recent = vec![Tracked { channels, scale }];
                 }
                 StepKind::Cell(call) if is_nb101_cell(&call.instance) => {
                     let q = p / "cells" / cells;
-                    cells += 1;
                     let c = first_int_arg(&q, call)?;
                     let resolver = Resolver {
                         space,
@@ -106,7 +108,8 @@ impl SpaceNet {
                         alternatives: Some(&call.alternatives),
                     };
                     let cell = Nb101Cell::new(&q, &resolver, &call.instance, newest.channels, c)?;
-                    stages.push(Stage::Single(boxed(cell)));
+                    stages.push(Stage::Single(cells, boxed(cell)));
+                    cells += 1;
                     recent.push(Tracked {
                         channels: c,
                         scale: newest.scale,
@@ -114,8 +117,8 @@ impl SpaceNet {
                 }
                 StepKind::Cell(call) => {
                     let q = p / "cells" / cells;
+                    let (stage, out) = cell_stage(&q, cells, space, arch, call, &recent)?;
                     cells += 1;
-                    let (stage, out) = cell_stage(&q, space, arch, call, &recent)?;
                     if let Stage::Cell { cell, .. } = &stage {
                         keep = keep.max(cell.inputs());
                     }
@@ -136,6 +139,7 @@ pub(crate) fn last_k(n: usize, k: usize) -> impl Iterator<Item = usize> {
 
 fn cell_stage(
     p: &nn::Path,
+    index: usize,
     space: &Space,
     arch: &Architecture,
     call: &CellCall,
@@ -159,7 +163,7 @@ fn cell_stage(
         channels: c_out,
         scale: newest.scale * stride,
     };
-    Ok((Stage::Cell { pre, cell }, out))
+    Ok((Stage::Cell { index, pre, cell }, out))
 }
 
 /// What [`cell_pre`] gives: the layers before a cell's inputs, their channels, the newest
@@ -227,18 +231,18 @@ impl Layer for SpaceNet {
         let mut recent = vec![xs.shallow_clone()];
         for stage in &self.stages {
             match stage {
-                Stage::Layer(layer) => {
+                Stage::Layer(_, layer) => {
                     let y = layer.forward(&recent[recent.len() - 1], train)?;
                     recent = vec![y];
                 }
-                Stage::Single(cell) => {
+                Stage::Single(_, cell) => {
                     let y = cell.forward(&recent[recent.len() - 1], train)?;
                     recent.push(y);
                     if recent.len() > self.keep {
                         drop(recent.remove(0));
                     }
                 }
-                Stage::Cell { pre, cell } => {
+                Stage::Cell { pre, cell, .. } => {
                     let mut inputs: Vec<Tensor> = last_k(recent.len(), cell.inputs())
                         .map(|j| recent[j].shallow_clone())
                         .collect();
@@ -258,5 +262,27 @@ impl Layer for SpaceNet {
         recent
             .pop()
             .ok_or_else(|| TchError::Kind("the network produced nothing".into()))
+    }
+
+    fn describe(&self) -> Module {
+        let stages = self
+            .stages
+            .iter()
+            .map(|stage| match stage {
+                Stage::Layer(i, layer) => describe::Stage::Layer(*i, layer.describe()),
+                Stage::Single(k, cell) => describe::Stage::Single(*k, cell.describe()),
+                Stage::Cell { index, pre, cell } => {
+                    let pre = pre
+                        .iter()
+                        .map(|l| l.as_ref().map(|l| l.describe()))
+                        .collect();
+                    describe::Stage::Cell(*index, cell.describe(pre))
+                }
+            })
+            .collect();
+        Module::Network {
+            stages,
+            keep: self.keep,
+        }
     }
 }

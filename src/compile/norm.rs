@@ -1,6 +1,7 @@
 //! Normalisation: batch norm over channels (running statistics kept as non-trainable
 //! variables, so checkpoints carry them) and layer norm over the last dimension.
 
+use super::describe::Module;
 use super::error::CompileError;
 use super::layer::Layer;
 use tch::nn;
@@ -59,6 +60,13 @@ impl Layer for BatchNorm {
             true,
         )
     }
+
+    fn describe(&self) -> Module {
+        Module::BatchNorm {
+            channels: self.running_mean.size()[0],
+            affine: self.weight.is_some(),
+        }
+    }
 }
 
 /// Layer normalisation over the last dimension, with a scale and shift.
@@ -90,6 +98,10 @@ impl LayerNorm {
 impl Layer for LayerNorm {
     fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
         xs.f_layer_norm([self.dim], Some(&self.weight), Some(&self.bias), EPS, true)
+    }
+
+    fn describe(&self) -> Module {
+        Module::LayerNorm { dim: self.dim }
     }
 }
 

@@ -2,6 +2,7 @@
 //! outputs as a cell's node merges its terms (sum and product need equal channel counts,
 //! concatenation adds them up).
 
+use super::describe::Module;
 use super::error::CompileError;
 use super::graph_cell::combine_terms;
 use super::layer::{BoxLayer, Layer};
@@ -68,6 +69,13 @@ impl Layer for Parallel {
             .map(|b| b.forward(xs, train))
             .collect::<Result<Vec<_>, _>>()?;
         combine_terms(self.combine, &outs)
+    }
+
+    fn describe(&self) -> Module {
+        Module::Parallel {
+            combine: self.combine,
+            branches: self.branches.iter().map(|b| b.describe()).collect(),
+        }
     }
 }
 

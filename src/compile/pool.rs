@@ -1,5 +1,6 @@
 //! Pooling: max and average windows with "same" padding, and global average pooling.
 
+use super::describe::Module;
 use super::error::CompileError;
 use super::layer::Layer;
 use tch::nn;
@@ -61,6 +62,14 @@ impl Layer for Pool2d {
             PoolKind::Avg => xs.f_avg_pool2d([k, k], [s, s], [pad, pad], false, false, None),
         }
     }
+
+    fn describe(&self) -> Module {
+        Module::Pool {
+            kind: self.kind,
+            kernel: self.kernel,
+            stride: self.stride,
+        }
+    }
 }
 
 /// The mean over all spatial positions: `[N, C, H, W]` → `[N, C]`.
@@ -76,6 +85,10 @@ impl Layer for GlobalAvgPool {
             )));
         }
         xs.f_mean_dim([2i64, 3].as_slice(), false, None)
+    }
+
+    fn describe(&self) -> Module {
+        Module::GlobalAvgPool
     }
 }
 

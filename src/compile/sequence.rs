@@ -8,6 +8,7 @@
 //! step; every hidden state is as wide as the cell's first argument (`d`), and the cell's
 //! output must be too. A space with no cell, or more than one, is an error.
 
+use super::describe::Module;
 use super::error::CompileError;
 use super::graph_cell::{CellSpec, GraphCell};
 use super::ir_op::Resolver;
@@ -19,10 +20,12 @@ use tch::{nn, Device, Kind, TchError, Tensor};
 /// A recurrent network compiled from a space's skeleton.
 #[derive(Debug)]
 pub struct SequenceNet {
-    before: Vec<BoxLayer>,
+    /// The layers before the cell, with their step indices (which name their variables).
+    before: Vec<(usize, BoxLayer)>,
     cell: GraphCell,
     hidden: i64,
-    after: Vec<BoxLayer>,
+    /// The layers after it.
+    after: Vec<(usize, BoxLayer)>,
 }
 
 /// Whether `space` declares a sequence input (its networks are [`SequenceNet`]s).
@@ -61,8 +64,8 @@ impl SequenceNet {
                 StepKind::Op(r) => {
                     let (layer, out) = build_named(&plain.spec(r)?, &(p / "layers" / i), width)?;
                     match cell {
-                        None => before.push(layer),
-                        Some(_) => after.push(layer),
+                        None => before.push((i, layer)),
+                        Some(_) => after.push((i, layer)),
                     }
                     width = out;
                 }
@@ -137,7 +140,7 @@ impl SequenceNet {
         train: bool,
     ) -> Result<(Tensor, Vec<Tensor>), TchError> {
         let mut seq = xs.shallow_clone();
-        for layer in &self.before {
+        for (_, layer) in &self.before {
             seq = layer.forward(&seq, train)?;
         }
         let size = seq.size();
@@ -167,7 +170,7 @@ impl SequenceNet {
             outputs.push(y);
         }
         let mut out = Tensor::f_stack(&outputs, 1)?;
-        for layer in &self.after {
+        for (_, layer) in &self.after {
             out = layer.forward(&out, train)?;
         }
         Ok((out, hidden))
@@ -181,5 +184,19 @@ impl Layer for SequenceNet {
         let batch = xs.size().first().copied().unwrap_or(1);
         let states = self.zero_states(batch, xs.device());
         Ok(self.forward_states(xs, &states, train)?.0)
+    }
+
+    fn describe(&self) -> Module {
+        let layers = |ls: &[(usize, BoxLayer)]| {
+            ls.iter()
+                .map(|(i, l)| (*i, l.describe()))
+                .collect::<Vec<_>>()
+        };
+        Module::Sequence {
+            before: layers(&self.before),
+            cell: Box::new(self.cell.describe(vec![None; self.cell.inputs()])),
+            hidden: self.hidden,
+            after: layers(&self.after),
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Ops without parameters that route or mask data: identity, zero, dropout, flatten.
 
+use super::describe::Module;
 use super::layer::Layer;
 use tch::{TchError, Tensor};
 
@@ -10,6 +11,10 @@ pub struct Identity;
 impl Layer for Identity {
     fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
         Ok(xs.shallow_clone())
+    }
+
+    fn describe(&self) -> Module {
+        Module::Identity
     }
 }
 
@@ -36,6 +41,12 @@ impl Layer for Zero {
             .f_slice(3, 0, None, s)?
             .f_mul_scalar(0.0)
     }
+
+    fn describe(&self) -> Module {
+        Module::Zero {
+            stride: self.stride,
+        }
+    }
 }
 
 /// Zeroes each element with probability `p` during training and rescales the rest.
@@ -55,6 +66,10 @@ impl Layer for Dropout {
         }
         xs.f_dropout(self.p, train)
     }
+
+    fn describe(&self) -> Module {
+        Module::Dropout { p: self.p }
+    }
 }
 
 /// Flattens every dimension after the batch: `[N, …]` → `[N, D]`.
@@ -64,6 +79,10 @@ pub struct Flatten;
 impl Layer for Flatten {
     fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
         xs.f_flatten(1, -1)
+    }
+
+    fn describe(&self) -> Module {
+        Module::Flatten
     }
 }
 

@@ -1,7 +1,9 @@
 //! The one interface every evaluator implements (table lookup, training, proxies), so that a
 //! strategy script runs unchanged on each.
 
+use super::store::NetworkInfo;
 use crate::space::Architecture;
+use crate::train::checkpoint::Snapshot;
 
 /// What one evaluation produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +15,9 @@ pub struct Outcome {
     pub report: Option<f64>,
     /// What the evaluation cost in seconds: simulated for tables, measured for training.
     pub cost: f64,
+    /// The trained network's weights, when the evaluator trains one and keeps them (the run
+    /// writes those of the architecture it chooses beside its trial store).
+    pub weights: Option<Snapshot>,
 }
 
 /// An evaluator: turns an architecture (with its canonical string) into an [`Outcome`], or a
@@ -36,4 +41,7 @@ pub trait Evaluator: Send + Sync {
 
     /// The fidelities this evaluator supports, ascending (empty: any positive value).
     fn fidelities(&self) -> Vec<f64>;
+
+    /// What rebuilds the network it trains an architecture into (`None`: it trains none).
+    fn network(&self) -> Option<NetworkInfo>;
 }

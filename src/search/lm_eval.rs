@@ -6,8 +6,11 @@
 //! `Err` with its reason; the search goes on.
 
 use super::evaluator::Outcome;
+use super::store::NetworkInfo;
 use super::train_eval::{TrainMetric, TrainSettings};
-use super::trial_guard::{decode, key_hash, shared, ReportGate, ReportWhen, TrainingRun};
+use super::trial_guard::{
+    decode, key_hash, network_info, shared, ReportGate, ReportWhen, TrainingRun,
+};
 use crate::compile::sequence::SequenceNet;
 use crate::space::Space;
 use crate::train::amp::Precision;
@@ -70,6 +73,8 @@ pub struct LmEvaluator {
     /// Seeding libtorch's generator and initialising a network happen under this lock, so
     /// that parallel trials initialise exactly as they would alone.
     init: Mutex<()>,
+    /// Whether each trial hands back its trained weights.
+    keep_weights: bool,
 }
 
 impl LmEvaluator {
@@ -93,6 +98,15 @@ impl LmEvaluator {
             report_gate: ReportGate::new(report_when),
             seed,
             init: Mutex::new(()),
+            keep_weights: false,
+        }
+    }
+
+    /// The same evaluator, handing back each trial's trained weights when `keep` is set.
+    pub fn keeping_weights(self, keep: bool) -> Self {
+        LmEvaluator {
+            keep_weights: keep,
+            ..self
         }
     }
 
@@ -106,6 +120,15 @@ impl LmEvaluator {
 }
 
 impl TrainingRun for LmEvaluator {
+    fn network(&self) -> NetworkInfo {
+        let mut training = super::train_eval::training_json(&self.settings.train);
+        training["bptt"] = serde_json::json!(self.settings.bptt);
+        training["clip_grad_norm"] = serde_json::json!(self.settings.clip);
+        training["evaluator_seed"] = serde_json::json!(self.seed);
+        let input = vec![self.settings.bptt, 1];
+        network_info(&self.space, ("sequence", input), training)
+    }
+
     fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
         let started = Instant::now();
         let arch = decode(&self.space, key)?;
@@ -175,8 +198,12 @@ impl TrainingRun for LmEvaluator {
             Ok(as_metric(metric, ppl))
         };
         let reward = measure(self.reward)?;
-        self.report_gate
-            .outcome((reward, done), (self.report, fidelity), measure, started)
+        self.report_gate.outcome(
+            (reward, done),
+            (self.report, fidelity),
+            measure,
+            (self.keep_weights.then_some(&vs), started),
+        )
     }
 }
 

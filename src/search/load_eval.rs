@@ -83,16 +83,20 @@ impl SpaceSource<'_> {
         args.extend(wanted);
         let same = args.len() == self.args.len() && args.iter().all(|a| self.args.contains(a));
         if same {
-            Ok(Arc::clone(self.searched))
-        } else {
-            (self.lower)(&args).map(Arc::new)
+            return Ok(Arc::clone(self.searched));
         }
+        // Lowered again from the program, it keeps where the searched space came from.
+        let lowered = (self.lower)(&args)?;
+        let mut skeleton = lowered.skeleton().clone();
+        skeleton.origin = self.searched.skeleton().origin.clone();
+        Ok(Arc::new(lowered.with_skeleton(skeleton)))
     }
 }
 
 /// Loads the evaluator `spec` of an experiment in `dir` searching `space`, with its `data`,
 /// run by `workers` parallel workers; trials are seeded from `seed`; `maximize` is the
-/// objective's direction.
+/// objective's direction; `keep_weights` has training evaluators hand back each trial's
+/// trained weights.
 pub fn load(
     spec: &EvaluatorSpec,
     data: Option<&DataSpec>,
@@ -100,7 +104,7 @@ pub fn load(
     space: &SpaceSource<'_>,
     workers: usize,
     seed: u64,
-    maximize: bool,
+    (maximize, keep_weights): (bool, bool),
 ) -> Result<Loaded, Diagnostic> {
     let identity = format!("{spec:?}|{data:?}|{seed}");
     match spec {
@@ -144,6 +148,7 @@ pub fn load(
                     report_all: *report_all,
                     cpu: *cpu,
                     amp: *amp,
+                    keep_weights,
                 };
                 set_threads(*threads, workers, *cpu);
                 return load_lm(&lm, data, dir, space, (seed, maximize), identity);
@@ -163,22 +168,25 @@ pub fn load(
             };
             let report_name = report.map(TrainMetric::name).map(str::to_string);
             Ok(Loaded {
-                evaluator: Arc::new(TrainEvaluator::new(
-                    built,
-                    splits,
-                    settings.clone(),
-                    runtime,
-                    (
-                        *reward,
-                        report,
-                        if *report_all {
-                            ReportWhen::All
-                        } else {
-                            ReportWhen::Best(maximize)
-                        },
-                    ),
-                    seed,
-                )),
+                evaluator: Arc::new(
+                    TrainEvaluator::new(
+                        built,
+                        splits,
+                        settings.clone(),
+                        runtime,
+                        (
+                            *reward,
+                            report,
+                            if *report_all {
+                                ReportWhen::All
+                            } else {
+                                ReportWhen::Best(maximize)
+                            },
+                        ),
+                        seed,
+                    )
+                    .keeping_weights(keep_weights),
+                ),
                 report: report_name,
                 identity,
             })

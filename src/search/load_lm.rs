@@ -28,6 +28,8 @@ pub struct LmSpec<'a> {
     pub cpu: bool,
     /// Mixed precision, as written (bf16 or none: fp16 is refused).
     pub amp: Option<Precision>,
+    /// Whether each trial hands back its trained weights.
+    pub keep_weights: bool,
 }
 
 /// Loads the language-model evaluator of an experiment in `dir` searching `space` on `data`
@@ -80,13 +82,10 @@ pub fn load_lm(
         ReportWhen::Best(maximize)
     };
     Ok(Loaded {
-        evaluator: Arc::new(LmEvaluator::new(
-            lowered,
-            splits,
-            settings,
-            (spec.reward, report, when),
-            seed,
-        )),
+        evaluator: Arc::new(
+            LmEvaluator::new(lowered, splits, settings, (spec.reward, report, when), seed)
+                .keeping_weights(spec.keep_weights),
+        ),
         report: report.map(|m| m.name().to_string()),
         identity,
     })

@@ -21,6 +21,8 @@ pub struct Overrides {
     pub strategy: Option<String>,
     /// Parallel workers.
     pub workers: Option<usize>,
+    /// Whether trained trials hand back no weights, so that the run keeps none.
+    pub no_weights: bool,
 }
 
 /// A runnable experiment.
@@ -144,7 +146,7 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         &source,
         workers,
         spec.seed.unwrap_or(0),
-        spec.maximize,
+        (spec.maximize, !overrides.no_weights),
     )
     .map_err(fail)?;
     let (evaluator, report, evaluator_text) = (loaded.evaluator, loaded.report, loaded.identity);

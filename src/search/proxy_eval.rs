@@ -90,6 +90,7 @@ impl Evaluator for ProxyEvaluator {
             reward: scored,
             report,
             cost: started.elapsed().as_secs_f64(),
+            weights: None,
         })
     }
 
@@ -99,5 +100,9 @@ impl Evaluator for ProxyEvaluator {
 
     fn fidelities(&self) -> Vec<f64> {
         Vec::new()
+    }
+
+    fn network(&self) -> Option<crate::search::store::NetworkInfo> {
+        None
     }
 }

@@ -11,6 +11,7 @@ use super::strategy::{self, Ending, Strategy};
 use super::trial::Trial;
 use crate::space::Space;
 use crate::syntax::{Diagnostic, SourceMap};
+use crate::train::checkpoint::Snapshot;
 use rhai::{Dynamic, Map};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -122,6 +123,14 @@ pub fn best_of(trials: &[Trial], maximize: bool) -> Option<&Trial> {
         })
 }
 
+/// Whether a run that had chosen `current` chooses `trial` instead (see [`best_of`]).
+fn supersedes(current: Option<&Trial>, trial: &Trial, maximize: bool) -> bool {
+    match current {
+        None => trial.is_ok(),
+        Some(c) => best_of(&[c.clone(), trial.clone()], maximize).is_some_and(|b| b.id == trial.id),
+    }
+}
+
 /// Runs `config` once per seed in `seeds`, appending to `store` (if any) and replaying what
 /// `loaded` holds; seeds whose run the store shows as ended are not run again. Returns each
 /// seed's result.
@@ -180,6 +189,7 @@ pub fn run(
             results.push(result);
             continue;
         }
+        let mut chosen = best_of(&stored, config.maximize).cloned();
         let mut session = Session::new(
             seed,
             Arc::clone(&config.evaluator),
@@ -192,9 +202,24 @@ pub fn run(
         let sink_observer = Rc::clone(&observer);
         let best = Rc::new(Cell::new(None::<f64>));
         let sign = session.sign();
-        session.set_sink(Box::new(move |t: &Trial| {
+        let maximize = config.maximize;
+        session.set_sink(Box::new(move |t: &Trial, weights: Option<&Snapshot>| {
+            // The weights of the trial the run would choose now are kept beside the store:
+            // written before its line, the seed's earlier ones removed after it.
+            let chooses = t.is_ok() && supersedes(chosen.as_ref(), t, maximize);
+            let keep = weights.filter(|_| chooses);
             if let Some(s) = &sink_store {
-                s.borrow_mut().append_trial(t)?;
+                let mut s = s.borrow_mut();
+                if let Some(w) = keep {
+                    s.keep_weights(t, w)?;
+                }
+                s.append_trial(t)?;
+                if keep.is_some() {
+                    s.prune_weights(t)?;
+                }
+            }
+            if chooses {
+                chosen = Some(t.clone());
             }
             if let Some(r) = t.reward.filter(|_| t.is_ok()) {
                 if best.get().is_none_or(|b| r * sign > b * sign) {

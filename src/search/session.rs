@@ -6,6 +6,7 @@ use super::evaluator::{Evaluator, Outcome};
 use super::trial::{Status, Trial};
 use super::workers::{Finished, Job, SimWorkers, ThreadWorkers};
 use crate::space::Architecture;
+use crate::train::checkpoint::Snapshot;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,8 +34,9 @@ impl std::fmt::Display for Stop {
     }
 }
 
-/// Receives every trial as it finishes (the trial store, the progress bar).
-pub type Sink = Box<dyn FnMut(&Trial) -> Result<(), String>>;
+/// Receives every trial as it finishes (the trial store, the progress bar), with the trained
+/// weights its evaluator handed back, if any.
+pub type Sink = Box<dyn FnMut(&Trial, Option<&Snapshot>) -> Result<(), String>>;
 
 enum Workers {
     Simulated(SimWorkers),
@@ -305,7 +307,7 @@ impl Session {
                 .unwrap_or(0);
             let t = self.replayed.swap_remove(i);
             self.clock = self.clock.max(t.clock);
-            return self.accept(t, false);
+            return self.accept(t, None, false);
         }
         let t0 = Instant::now();
         let next = match &mut self.workers {
@@ -331,10 +333,14 @@ impl Session {
     fn finish_live(&mut self, f: Finished) -> Result<(), Stop> {
         self.clock = self.clock.max(f.clock);
         if let Some(stored) = self.replaying.remove(&f.job.id) {
-            return self.accept(stored, false);
+            return self.accept(stored, None, false);
         }
+        let mut weights = None;
         let (status, reward, report, error) = match f.outcome {
-            Ok(o) if o.reward.is_finite() => (Status::Ok, Some(o.reward), o.report, None),
+            Ok(o) if o.reward.is_finite() => {
+                weights = o.weights;
+                (Status::Ok, Some(o.reward), o.report, None)
+            }
             Ok(o) => (
                 Status::Failed,
                 None,
@@ -357,14 +363,19 @@ impl Session {
             worker: f.worker,
             error,
         };
-        self.accept(trial, true)
+        self.accept(trial, weights.as_ref(), true)
     }
 
-    fn accept(&mut self, mut trial: Trial, fresh: bool) -> Result<(), Stop> {
+    fn accept(
+        &mut self,
+        mut trial: Trial,
+        weights: Option<&Snapshot>,
+        fresh: bool,
+    ) -> Result<(), Stop> {
         if fresh {
             trial.done = self.done;
             if let Some(sink) = self.sink.as_mut() {
-                sink(&trial).map_err(Stop::Io)?;
+                sink(&trial, weights).map_err(Stop::Io)?;
             }
         }
         self.done += 1;
@@ -380,6 +391,7 @@ fn outcome_of(t: &Trial) -> Result<Outcome, String> {
             reward,
             report: t.report,
             cost: t.cost,
+            weights: None,
         }),
         _ => Err(t.error.clone().unwrap_or_else(|| "failed".into())),
     }

@@ -3,6 +3,8 @@
 //! `kill -9`) resumes with every finished trial and repeats none.
 
 use super::trial::Trial;
+use crate::space::InputShape;
+use crate::train::checkpoint::Snapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
@@ -45,6 +47,46 @@ pub struct RunInfo {
     pub report: Option<String>,
     /// The evaluator's name (`train`, `table`, `proxy`).
     pub evaluator: String,
+    /// The network the evaluator trains each architecture into, for evaluators that train
+    /// one; absent from stores written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkInfo>,
+}
+
+/// What rebuilds the network a run trained for an architecture (`nas export RUN --best`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkInfo {
+    /// The space, as `load_space_with` finds it: a stdlib name or `FILE.nas:NAME`.
+    pub space: String,
+    /// The space's integer parameters at the size trained.
+    pub args: Vec<(String, i64)>,
+    /// The input's kind (`image`, `sequence`).
+    pub input_kind: String,
+    /// The sizes of one example's input (channels, height, width; steps, features).
+    pub input: Vec<i64>,
+    /// How each architecture was trained (epochs, batch, optimiser, …).
+    pub training: serde_json::Value,
+}
+
+impl NetworkInfo {
+    /// The input shape it records.
+    pub fn input_shape(&self) -> InputShape {
+        InputShape {
+            kind: self.input_kind.clone(),
+            dims: self.input.clone(),
+        }
+    }
+}
+
+/// The folder beside the store at `store` that holds the weights its runs keep
+/// (`runs/x.jsonl` → `runs/x.weights/`).
+pub fn weights_dir(store: &Path) -> PathBuf {
+    store.with_extension("weights")
+}
+
+/// Where the store at `store` keeps the trained weights of `trial`.
+pub fn weights_file(store: &Path, trial: &Trial) -> PathBuf {
+    weights_dir(store).join(format!("seed{}-trial{}.safetensors", trial.seed, trial.id))
 }
 
 /// One line of the store.
@@ -156,6 +198,39 @@ impl TrialStore {
     /// Appends a finished trial.
     pub fn append_trial(&mut self, trial: &Trial) -> Result<(), String> {
         self.append(&Line::Trial(trial.clone()))
+    }
+
+    /// Writes `snapshot` as the weights of `trial` ([`weights_file`]; whole or not at all).
+    /// Called before the trial's line is appended, and followed by [`Self::prune_weights`]
+    /// after it, so that a crash at any point leaves the weights of the seed's last recorded
+    /// choice in place.
+    pub fn keep_weights(&self, trial: &Trial, snapshot: &Snapshot) -> Result<PathBuf, String> {
+        let dir = weights_dir(&self.path);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
+        let file = weights_file(&self.path, trial);
+        snapshot
+            .save(&file)
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        Ok(file)
+    }
+
+    /// Removes the weights kept for `trial`'s seed other than `trial`'s own.
+    pub fn prune_weights(&self, trial: &Trial) -> Result<(), String> {
+        let keep = weights_file(&self.path, trial);
+        let prefix = format!("seed{}-trial", trial.seed);
+        let Ok(entries) = std::fs::read_dir(weights_dir(&self.path)) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let ours = entry.file_name().to_string_lossy().starts_with(&prefix);
+            if ours && path != keep {
+                std::fs::remove_file(&path)
+                    .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            }
+        }
+        Ok(())
     }
 
     /// Records that the run of `seed` ended. It is synced like a trial: should the process
@@ -374,6 +449,7 @@ mod tests {
                 maximize: true,
                 report: Some("test_acc".into()),
                 evaluator: "train".into(),
+                network: None,
             }),
             ..header()
         };

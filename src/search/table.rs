@@ -225,6 +225,7 @@ impl Evaluator for TableEvaluator {
             reward,
             report,
             cost: if cost.is_finite() { cost.max(0.0) } else { 0.0 },
+            weights: None,
         })
     }
 
@@ -234,6 +235,10 @@ impl Evaluator for TableEvaluator {
 
     fn fidelities(&self) -> Vec<f64> {
         self.rewards.iter().filter_map(|(f, _)| *f).collect()
+    }
+
+    fn network(&self) -> Option<crate::search::store::NetworkInfo> {
+        None
     }
 }
 
@@ -268,7 +273,8 @@ mod tests {
             Outcome {
                 reward: 70.0,
                 report: Some(69.0),
-                cost: 20.0
+                cost: 20.0,
+                weights: None
             }
         );
         let missing = t.evaluate("|z~0|", &arch(), None).expect_err("absent");

@@ -4,7 +4,10 @@
 //! error, even a panic) is an `Err` with its reason; the search goes on.
 
 use super::evaluator::Outcome;
-use super::trial_guard::{decode, key_hash, shared, ReportGate, ReportWhen, TrainingRun};
+use super::store::NetworkInfo;
+use super::trial_guard::{
+    decode, key_hash, network_info, shared, ReportGate, ReportWhen, TrainingRun,
+};
 use crate::compile::catalog::{self, NetworkSize};
 use crate::space::Space;
 use crate::train::device::Runtime;
@@ -117,6 +120,8 @@ pub struct TrainEvaluator {
     /// Seeding libtorch's generator and initialising a network happen under this lock, so
     /// that parallel trials initialise exactly as they would alone.
     init: Mutex<()>,
+    /// Whether each trial hands back its trained weights.
+    keep_weights: bool,
 }
 
 impl TrainEvaluator {
@@ -142,6 +147,15 @@ impl TrainEvaluator {
             report_gate: ReportGate::new(report_when),
             seed,
             init: Mutex::new(()),
+            keep_weights: false,
+        }
+    }
+
+    /// The same evaluator, handing back each trial's trained weights when `keep` is set.
+    pub fn keeping_weights(self, keep: bool) -> Self {
+        TrainEvaluator {
+            keep_weights: keep,
+            ..self
         }
     }
 
@@ -166,7 +180,35 @@ impl TrainEvaluator {
     }
 }
 
+/// How architectures are trained under `settings`, as `arch.json` records it.
+pub fn training_json(settings: &TrainSettings) -> serde_json::Value {
+    let c = &settings.config;
+    serde_json::json!({
+        "epochs": c.epochs,
+        "batch": c.batch,
+        "lr": c.lr,
+        "optimizer": format!("{:?}", c.optim),
+        "schedule": settings.schedule,
+        "warmup_epochs": c.warmup_epochs,
+        "clip_grad_norm": c.clip_grad_norm,
+        "label_smoothing": c.label_smoothing,
+        "crop_padding": c.augment.crop_padding,
+        "flip": c.augment.flip,
+        "max_steps": c.max_steps,
+    })
+}
+
 impl TrainingRun for TrainEvaluator {
+    fn network(&self) -> NetworkInfo {
+        let input = match self.splits.lock() {
+            Ok(s) => s.train.image_shape().to_vec(),
+            Err(_) => Vec::new(),
+        };
+        let mut training = training_json(&self.settings);
+        training["evaluator_seed"] = serde_json::json!(self.seed);
+        network_info(&self.space, ("image", input), training)
+    }
+
     fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
         let started = Instant::now();
         let arch = decode(&self.space, key)?;
@@ -214,7 +256,7 @@ impl TrainingRun for TrainEvaluator {
             (reward, trainer.steps()),
             (self.report, fidelity),
             measure,
-            started,
+            (self.keep_weights.then_some(&vs), started),
         )
     }
 }

@@ -3,12 +3,15 @@
 //! failed trial with its reason.
 
 use super::evaluator::{Evaluator, Outcome};
+use super::store::NetworkInfo;
 use crate::compile::CompileError;
 use crate::space::{Architecture, Space};
+use crate::train::checkpoint::Snapshot;
 use crate::train::trainer::TrialFailure;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 use std::time::Instant;
+use tch::nn::VarStore;
 
 /// Which trials the reported metric is measured for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,13 +73,14 @@ impl ReportGate {
 impl ReportGate {
     /// The outcome of a trained trial: its `reward` (a non-finite one fails the trial, which
     /// ended at `step`), the `report` metric measured by `measure` when the gate wants it,
-    /// and the seconds since `started` as its cost.
+    /// the trained `weights` when they are kept (`None`: not kept), and the seconds since
+    /// `started` as its cost.
     pub fn outcome<M>(
         &self,
         (reward, step): (f64, usize),
         (report, fidelity): (Option<M>, Option<f64>),
         measure: impl Fn(M) -> Result<f64, TrialFailure>,
-        started: Instant,
+        (weights, started): (Option<&VarStore>, Instant),
     ) -> Result<Outcome, TrialFailure> {
         if !reward.is_finite() {
             return Err(TrialFailure::NonFiniteLoss {
@@ -88,10 +92,12 @@ impl ReportGate {
             Some(metric) if self.wants_report(fidelity, reward) => Some(measure(metric)?),
             _ => None,
         };
+        let weights = weights.map(Snapshot::of).transpose()?;
         Ok(Outcome {
             reward,
             report,
             cost: started.elapsed().as_secs_f64(),
+            weights,
         })
     }
 }
@@ -101,6 +107,9 @@ impl ReportGate {
 pub trait TrainingRun: Send + Sync {
     /// Trains and scores the architecture `key` at `fidelity` (`None`: the full run).
     fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure>;
+
+    /// What rebuilds the network an architecture is trained into.
+    fn network(&self) -> NetworkInfo;
 }
 
 impl<T: TrainingRun> Evaluator for T {
@@ -123,6 +132,42 @@ impl<T: TrainingRun> Evaluator for T {
 
     fn fidelities(&self) -> Vec<f64> {
         Vec::new()
+    }
+
+    fn network(&self) -> Option<NetworkInfo> {
+        Some(TrainingRun::network(self))
+    }
+}
+
+/// The [`NetworkInfo`] of architectures of `space` trained on inputs of `kind` shaped `dims`
+/// as `training` says, the space named so that it loads from any folder.
+pub fn network_info(
+    space: &Space,
+    (kind, dims): (&str, Vec<i64>),
+    training: serde_json::Value,
+) -> NetworkInfo {
+    let skeleton = space.skeleton();
+    let origin = skeleton
+        .origin
+        .clone()
+        .unwrap_or_else(|| space.name().to_string());
+    let space_name = match origin.rsplit_once(':') {
+        Some((file, name)) if file.ends_with(".nas") => match std::fs::canonicalize(file) {
+            Ok(abs) => format!("{}:{name}", abs.display()),
+            Err(_) => origin,
+        },
+        _ => origin,
+    };
+    NetworkInfo {
+        space: space_name,
+        args: skeleton
+            .args
+            .iter()
+            .filter_map(|(n, _)| skeleton.int_arg(n).map(|v| (n.clone(), v)))
+            .collect(),
+        input_kind: kind.to_string(),
+        input: dims,
+        training,
     }
 }
 

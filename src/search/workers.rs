@@ -233,6 +233,7 @@ mod tests {
             reward: 1.0,
             report: None,
             cost,
+            weights: None,
         })
     }
 
@@ -261,6 +262,7 @@ mod tests {
                     reward: r,
                     report: None,
                     cost: 0.0,
+                    weights: None,
                 })
                 .ok_or_else(|| "not a number".to_string())
         }
@@ -269,6 +271,10 @@ mod tests {
         }
         fn fidelities(&self) -> Vec<f64> {
             Vec::new()
+        }
+
+        fn network(&self) -> Option<crate::search::store::NetworkInfo> {
+            None
         }
     }
 

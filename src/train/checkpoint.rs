@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use tch::nn::VarStore;
-use tch::{TchError, Tensor};
+use tch::{Device, Kind, TchError, Tensor};
 
 fn check_extension(path: &Path) -> Result<(), TchError> {
     if path.extension().and_then(|e| e.to_str()) == Some("safetensors") {
@@ -27,6 +27,56 @@ pub fn save(vs: &VarStore, path: &Path) -> Result<(), TchError> {
         .collect::<Result<Vec<_>, TchError>>()?;
     named.sort_by(|a, b| a.0.cmp(&b.0));
     Tensor::write_safetensors(&named, path)
+}
+
+/// Every variable of a store copied out as plain data (name, shape, float32 values, sorted by
+/// name), which can cross threads and be written later: what a trial hands back so that its
+/// run can keep the weights of the architecture it chooses.
+#[derive(Clone, PartialEq)]
+pub struct Snapshot(Vec<(String, Vec<i64>, Vec<f32>)>);
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Snapshot({} variables)", self.0.len())
+    }
+}
+
+impl Snapshot {
+    /// The variables of `vs` as they are now.
+    pub fn of(vs: &VarStore) -> Result<Snapshot, TchError> {
+        let mut vars = Vec::new();
+        for (name, t) in vs.variables() {
+            let t = t
+                .f_to_device(Device::Cpu)?
+                .f_to_kind(Kind::Float)?
+                .f_contiguous()?;
+            vars.push((name, t.size(), Vec::<f32>::try_from(&t.f_flatten(0, -1)?)?));
+        }
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Snapshot(vars))
+    }
+
+    /// Writes the snapshot to `path` (which must end in `.safetensors`) as [`save`] writes a
+    /// store: to a temporary file beside it, renamed into place, so that a crash never leaves
+    /// a half-written file under the name.
+    pub fn save(&self, path: &Path) -> Result<(), TchError> {
+        check_extension(path)?;
+        let named: Vec<(String, Tensor)> = self
+            .0
+            .iter()
+            .map(|(name, shape, values)| {
+                (
+                    name.clone(),
+                    Tensor::from_slice(values).view(shape.as_slice()),
+                )
+            })
+            .collect();
+        let tmp = path.with_extension("partial.safetensors");
+        Tensor::write_safetensors(&named, &tmp)?;
+        std::fs::rename(&tmp, path).map_err(|e| {
+            TchError::FileFormat(format!("cannot rename {} into place: {e}", tmp.display()))
+        })
+    }
 }
 
 /// Loads `path` into the variables of `vs`; every variable must be in the file with its shape.
@@ -73,5 +123,25 @@ mod tests {
         let _bn3 = BatchNorm::new(&(wrong.root() / "stem" / "bn"), 4, true).unwrap();
         assert!(load(&mut wrong, &file).is_err());
         assert!(save(&vs, &dir.path().join("net.pt")).is_err());
+    }
+
+    #[test]
+    fn a_snapshot_writes_what_the_store_held_when_it_was_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("snap.safetensors");
+        let vs = VarStore::new(Device::Cpu);
+        let _bn = BatchNorm::new(&(vs.root() / "bn"), 2, true).unwrap();
+        let mut mean = vs.variables()["bn.running_mean"].shallow_clone();
+        tch::no_grad(|| mean.copy_(&Tensor::from_slice(&[4.0f32, 5.0])));
+        let snapshot = Snapshot::of(&vs).unwrap();
+        tch::no_grad(|| mean.copy_(&Tensor::from_slice(&[0.0f32, 0.0])));
+        snapshot.save(&file).unwrap();
+        assert!(!dir.path().join("snap.partial.safetensors").exists());
+        let mut other = VarStore::new(Device::Cpu);
+        let _bn2 = BatchNorm::new(&(other.root() / "bn"), 2, true).unwrap();
+        load(&mut other, &file).unwrap();
+        let loaded = other.variables()["bn.running_mean"].sum(Kind::Float);
+        assert_eq!(loaded.double_value(&[]), 9.0);
+        assert!(snapshot.save(&dir.path().join("snap.bin")).is_err());
     }
 }

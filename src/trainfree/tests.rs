@@ -44,6 +44,34 @@ impl Layer for Mlp {
         relu_tap::observe(&h);
         h.f_matmul(&self.w2.f_tr()?)
     }
+
+    fn describe(&self) -> crate::compile::describe::Module {
+        use crate::compile::describe::Module;
+        let w1 = self.w1.size();
+        let (hidden, inputs) = (w1[0], w1[1]);
+        Module::Seq(vec![
+            (
+                "fc1".into(),
+                Module::Linear {
+                    d_in: inputs,
+                    d_out: hidden,
+                    bias: true,
+                },
+            ),
+            (
+                "act".into(),
+                Module::Act(crate::compile::activation::Activation::Relu),
+            ),
+            (
+                "fc2".into(),
+                Module::Linear {
+                    d_in: hidden,
+                    d_out: self.w2.size()[0],
+                    bias: false,
+                },
+            ),
+        ])
+    }
 }
 
 fn column(values: &[f32]) -> Tensor {
