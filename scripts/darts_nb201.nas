@@ -17,7 +17,8 @@
 # ProxylessNAS measures its op latencies on this machine once and caches them in latency.csv
 # of NAS_CACHE (else ~/.cache/nas), keyed by device, op spec and input shape.
 #
-# The table is read from the project's data folder (data/, or NAS_DATA); Fashion-MNIST
+# The table is read from the project's data folder (data/, or NAS_DATA); Fashion-MNIST (the
+# experiment's `data`, which the supernet trains on; the first 4,000 training images by default)
 # from NAS_FASHION_MNIST or /usr/share/datasets/fashion-mnist.
 
 import "stdlib/spaces/nb201.nas"
