@@ -40,12 +40,14 @@ pub struct Args {
     /// Learning rate after warm-up.
     #[arg(long, default_value_t = 0.1)]
     lr: f64,
-    /// `sgd` (momentum 0.9, Nesterov) or `adamw`.
+    /// `sgd` (Nesterov momentum 0.9) or `adamw` (betas 0.9, 0.999), with the defaults of the
+    /// `train(..)` evaluator's `optimizer:`.
     #[arg(long, default_value = "sgd")]
     optimizer: String,
-    /// Weight decay.
-    #[arg(long, default_value_t = 5e-4)]
-    weight_decay: f64,
+    /// Weight decay (default: the optimizer's, 5e-4 for sgd and 0.01 for adamw, as in
+    /// experiments).
+    #[arg(long)]
+    weight_decay: Option<f64>,
     /// `cosine`, `step` (×0.1 every third of the run) or `constant`.
     #[arg(long, default_value = "cosine")]
     schedule: String,
@@ -153,22 +155,16 @@ fn load(spec: &str) -> Result<Option<(ImageSet, ImageSet)>, String> {
 }
 
 fn config(args: &Args) -> Result<TrainConfig, String> {
-    let optim = match args.optimizer.as_str() {
-        "sgd" => Optim::Sgd {
-            momentum: 0.9,
-            nesterov: true,
-            weight_decay: args.weight_decay,
-        },
-        "adamw" => Optim::AdamW {
-            beta1: 0.9,
-            beta2: 0.999,
-            weight_decay: args.weight_decay,
-        },
-        other => {
-            return Err(format!(
-                "unknown optimizer `{other}` (expected sgd or adamw)"
-            ))
-        }
+    let optim = Optim::named(&args.optimizer).ok_or_else(|| {
+        format!(
+            "unknown optimizer `{}` (expected {})",
+            args.optimizer,
+            Optim::NAMES.join(" or ")
+        )
+    })?;
+    let optim = match args.weight_decay {
+        Some(decay) => optim.with_weight_decay(decay),
+        None => optim,
     };
     if args.batch < 1 {
         return Err("--batch must be at least 1".to_string());

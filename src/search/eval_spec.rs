@@ -460,22 +460,14 @@ fn optimizer(a: &Arg, lr: &mut f64, problems: &mut Problems) -> Option<Optim> {
         ));
         return None;
     };
-    let mut optim = match r.name.name.as_str() {
-        "sgd" => Optim::nb201_sgd(),
-        "adamw" => Optim::AdamW {
-            beta1: 0.9,
-            beta2: 0.999,
-            weight_decay: 0.01,
-        },
-        other => {
-            problems.push(unknown_name(
-                other,
-                r.name.span,
-                "optimizer",
-                &["sgd", "adamw"],
-            ));
-            return None;
-        }
+    let Some(mut optim) = Optim::named(&r.name.name) else {
+        problems.push(unknown_name(
+            &r.name.name,
+            r.name.span,
+            "optimizer",
+            &Optim::NAMES,
+        ));
+        return None;
     };
     for o in r.args.iter().flat_map(|x| &x.items) {
         let mut read = || -> Result<(), Diagnostic> {
