@@ -11,7 +11,6 @@ use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, Span};
 use crate::train::amp::Precision;
 use crate::train::optim::Optim;
-use crate::train::schedule::Decay;
 use crate::train::trainer::TrainConfig;
 use crate::trainfree::proxy::Proxy;
 
@@ -359,11 +358,8 @@ fn train(
     metric_span: Span,
     problems: &mut Problems,
 ) -> Option<EvaluatorSpec> {
-    let mut config = TrainConfig {
-        epochs: 1,
-        decay: Decay::Cosine { min_lr: 0.0 },
-        ..TrainConfig::default()
-    };
+    // The defaults `nas train` has too.
+    let mut config = TrainConfig::default();
     let mut schedule = "cosine".to_string();
     let mut size = NetworkSize::default();
     let mut report = None;

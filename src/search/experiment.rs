@@ -170,7 +170,10 @@ fn lower_as_used(program: &Program, spec: &ExperimentSpec) -> Option<Diagnostic>
     } else {
         Diagnostic::error(
             "unsupported",
-            format!("space `{}` cannot be lowered: {}", spec.space.0, refused.message),
+            format!(
+                "space `{}` cannot be lowered: {}",
+                spec.space.0, refused.message
+            ),
             spec.space.1,
             "this space",
         )
