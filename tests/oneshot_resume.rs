@@ -150,3 +150,49 @@ fn a_killed_enas_search_keeps_its_controller() {
         4,
     );
 }
+
+/// A search that fails after a finished epoch keeps its store and checkpoint (so `--resume`
+/// can go on once the cause is fixed), and a resumed script starts from `net.epoch` with the
+/// state it saved.
+#[test]
+fn a_failed_search_keeps_its_epochs_for_resume() {
+    require_fashion_mnist();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = dir.path();
+    let script = r#"
+fn search(ctx) {
+    let net = ctx.supernet(#{ channels: 2, cells: 1, batch: 16, limit: 64, threads: 1 });
+    print(`starting at epoch ${net.epoch}`);
+    if type_of(net.saved) == "map" {
+        print(`saved: ${net.saved.note}, ${net.saved.steps + 1}`);
+    }
+    for epoch in net.epoch..1 {
+        net.weight_step();
+        net.end_epoch(#{ note: "after one epoch", steps: 1 });
+    }
+    throw "the disk is full";
+}
+"#;
+    std::fs::write(dir.join("s.rhai"), script).expect("writes");
+    std::fs::write(dir.join("e.nas"), experiment("\"s.rhai\"")).expect("writes");
+    let run = |args: &[&str], log: &str| {
+        let status = nas(dir, "s.jsonl", args, log).status().expect("nas runs");
+        let text = std::fs::read_to_string(dir.join(log)).expect("log");
+        assert!(!status.success(), "{text}");
+        text
+    };
+    let first = run(&[], "first.log");
+    assert!(first.contains("starting at epoch 0"), "{first}");
+    assert!(!first.contains("saved: "), "{first}");
+    assert!(first.contains("the disk is full"), "{first}");
+    assert!(
+        first.contains("finished trials and epochs are kept"),
+        "{first}"
+    );
+    assert!(dir.join("s.jsonl").exists());
+    assert!(dir.join("s.checkpoints/seed3-supernet0.ckpt").exists());
+    let again = run(&["--resume"], "again.log");
+    assert!(again.contains("resumed from"), "{again}");
+    assert!(again.contains("starting at epoch 1"), "{again}");
+    assert!(again.contains("saved: after one epoch, 2"), "{again}");
+}

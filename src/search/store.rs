@@ -10,8 +10,9 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The checkpoint folder of the store at `path`.
-fn checkpoint_dir(path: &Path) -> PathBuf {
+/// The folder of the one-shot checkpoints of the store at `path`: beside it, named after it
+/// (`runs/x.jsonl` → `runs/x.checkpoints/`).
+pub fn checkpoint_dir(path: &Path) -> PathBuf {
     let mut name = path.file_stem().unwrap_or_default().to_os_string();
     name.push(".checkpoints");
     path.with_file_name(name)
@@ -129,8 +130,7 @@ impl TrialStore {
         Ok(store)
     }
 
-    /// The folder of this run's one-shot checkpoints: beside the store, named after it
-    /// (`runs/x.jsonl` → `runs/x.checkpoints/`).
+    /// The folder of this run's one-shot checkpoints ([`checkpoint_dir`]).
     pub fn checkpoint_dir(&self) -> PathBuf {
         checkpoint_dir(&self.path)
     }
