@@ -1,7 +1,7 @@
 //! TE-NAS from scripts: `ctx.pruned_supernet(#{...})` builds the pruned-supernet scorer of
 //! [`crate::trainfree::tenas`] for the experiment's space on the training images of its
-//! `data` entry (images padded to
-//! 3×32×32 for the NTK, single-channel 3×3 patches for the linear regions), and the
+//! `data` entry (images padded to 3×32×32 for the NTK, single-channel 3×3 patches for the
+//! linear regions), and the
 //! `PrunedSupernet` type measures a set of remaining ops: `ntk(alive)` and `regions(alive)`
 //! return one value per initialisation, `arch(alive)` the architecture once one op is left
 //! on every row of α. `alive` is an array with one array of op names per row (`row_names()`
@@ -33,8 +33,7 @@ pub struct PrunedState {
 }
 
 /// The settings `ctx.pruned_supernet` accepts.
-const KEYS: [&str; 10] = [
-    "data",
+const KEYS: [&str; 9] = [
     "channels",
     "cells",
     "thin_channels",
