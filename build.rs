@@ -12,8 +12,9 @@
 //!   references its symbols directly, so it would be dropped and CUDA would silently be
 //!   unavailable on GPU machines. (Cargo has no per-kind link argument for the library's own
 //!   unit-test binary; those tests run on the CPU.)
-//! * `src/train/amp_shim.cpp` (mixed-precision regions in bfloat16 or float16 on any device,
-//!   which tch does not expose) is compiled against libtorch's headers and linked statically.
+//! * `src/train/amp_shim.cpp` (mixed-precision regions in bfloat16 or float16 on any device)
+//!   and `src/train/generator_shim.cpp` (reading and restoring a device's random generator),
+//!   which tch does not expose, are compiled against libtorch's headers and linked statically.
 use std::env;
 use std::path::{Path, PathBuf};
 
@@ -33,14 +34,16 @@ fn has_targets(folder: &str) -> bool {
     })
 }
 
-/// The C++ source of the mixed-precision shim.
-const AMP_SHIM: &str = "src/train/amp_shim.cpp";
+/// The C++ sources of the shims: mixed precision and the random generator's state.
+const SHIMS: [&str; 2] = ["src/train/amp_shim.cpp", "src/train/generator_shim.cpp"];
 
-/// Compiles the mixed-precision shim against the headers under `root/include`, with the C++
-/// ABI libtorch was built with (`LIBTORCH_CXX11_ABI`, 1 unless said otherwise: PyPI's torch 2.x
-/// and libtorch's cxx11 builds, as torch-sys assumes).
-fn compile_amp_shim(root: &Path) {
-    println!("cargo:rerun-if-changed={AMP_SHIM}");
+/// Compiles the shims against the headers under `root/include`, with the C++ ABI libtorch
+/// was built with (`LIBTORCH_CXX11_ABI`, 1 unless said otherwise: PyPI's torch 2.x and
+/// libtorch's cxx11 builds, as torch-sys assumes).
+fn compile_shims(root: &Path) {
+    for shim in SHIMS {
+        println!("cargo:rerun-if-changed={shim}");
+    }
     println!("cargo:rerun-if-env-changed=LIBTORCH_CXX11_ABI");
     let abi = env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".to_string());
     let include = root.join("include");
@@ -53,8 +56,8 @@ fn compile_amp_shim(root: &Path) {
         .flag(system(&include))
         .flag(system(&include.join("torch/csrc/api/include")))
         .define("_GLIBCXX_USE_CXX11_ABI", abi.as_str())
-        .file(AMP_SHIM)
-        .compile("nas_amp_shim");
+        .files(SHIMS)
+        .compile("nas_shims");
 }
 
 fn main() {
@@ -63,10 +66,10 @@ fn main() {
     let Some(libtorch) = env::var_os("LIBTORCH") else {
         // torch-sys then looks for a system libtorch in /usr; its lib folder is already on
         // the loader's path, so there is nothing to add but the shim.
-        compile_amp_shim(Path::new("/usr"));
+        compile_shims(Path::new("/usr"));
         return;
     };
-    compile_amp_shim(Path::new(&libtorch));
+    compile_shims(Path::new(&libtorch));
     let lib = PathBuf::from(libtorch).join("lib");
     println!("cargo:rustc-env=NAS_LIBTORCH_LIB={}", lib.display());
     let force_cuda = lib.join("libtorch_cuda.so").exists();

@@ -17,13 +17,15 @@
 # ProxylessNAS measures its op latencies on this machine once and caches them in latency.csv
 # of NAS_CACHE (else ~/.cache/nas), keyed by device, op spec and input shape.
 #
-# The table is read from the project's data folder (data/, or NAS_DATA); Fashion-MNIST
+# The table is read from the project's data folder (data/, or NAS_DATA); Fashion-MNIST (the
+# experiment's `data`, which the supernet trains on; the first 4,000 training images by default)
 # from NAS_FASHION_MNIST or /usr/share/datasets/fashion-mnist.
 
 import "stdlib/spaces/nb201.nas"
 
 experiment darts_first_order {
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  darts(order: 1, epochs: 6, cells: 1)
     budget    trials: 1
@@ -32,6 +34,7 @@ experiment darts_first_order {
 
 experiment darts_second_order {
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  darts(order: 2, epochs: 3, cells: 1)
     budget    trials: 1
@@ -40,6 +43,7 @@ experiment darts_second_order {
 
 experiment gdas {
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  gdas(epochs: 30, tau_max: 10.0, tau_min: 0.1, cells: 1)
     budget    trials: 1
@@ -48,6 +52,7 @@ experiment gdas {
 
 experiment snas {
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  snas(epochs: 10, tau_max: 1.0, tau_min: 0.03, cells: 1)
     budget    trials: 1
@@ -56,6 +61,7 @@ experiment snas {
 
 experiment pc_darts {
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  pc_darts(partial: 4, channels: 16, cells: 1, epochs: 6, warmup: 1)
     budget    trials: 1
@@ -64,6 +70,7 @@ experiment pc_darts {
 
 experiment enas {
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  enas(epochs: 6, controller_steps: 50, candidates: 20, cells: 1)
     budget    trials: 1
@@ -72,6 +79,7 @@ experiment enas {
 
 experiment proxyless {
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  proxyless(epochs: 6, warmup: 1, latency_weight: 0.1, cells: 1)
     budget    trials: 1
@@ -80,6 +88,7 @@ experiment proxyless {
 
 experiment rsps {
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  rsps(epochs: 6, candidates: 100, cells: 1)
     budget    trials: 1
@@ -88,6 +97,7 @@ experiment rsps {
 
 experiment spos {
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  spos(epochs: 6, population: 20, generations: 5, cells: 1)
     budget    trials: 1

@@ -16,6 +16,7 @@ import "stdlib/spaces/nb201.nas"
 
 experiment tenas_nb201 {
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  tenas(channels: 3, cells: 1, batch: 32, repeats: 3, patches: 3000)
     budget    trials: 1

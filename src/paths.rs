@@ -1,12 +1,12 @@
-//! Where `nas` finds its standard library and data, with environment overrides, and how it
-//! reads a data file that may be gzip-compressed.
+//! Where `nas` finds its standard library and data, with environment overrides, how it
+//! reads a data file that may be gzip-compressed, and how it replaces a file atomically.
 //!
 //! Each lookup tries, in order: an environment variable, the folder beside the executable's
 //! project (for `target/release/nas` inside a checkout), and the source checkout it was built
 //! from. The first folder that exists wins.
 
 use flate2::read::GzDecoder;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The environment variable that overrides the stdlib folder.
@@ -108,4 +108,50 @@ pub fn cache_dir() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
         .map(|dir| dir.join("nas"))
         .unwrap_or_else(|| std::env::temp_dir().join("nas-cache"))
+}
+
+/// Replaces `path`'s content with `bytes` so that a crash at any moment (even `kill -9` or a
+/// power cut) leaves either the old content or the new, never a mix: the bytes go to a
+/// temporary file beside it, which is synced, renamed over `path`, and the folder synced.
+/// The folder is created when missing.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp{}", std::process::id()));
+    let temporary = dir.join(name);
+    let written = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_atomic_write_replaces_the_content_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("state.bin");
+        write_atomic(&path, b"first").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["state.bin"]);
+        assert!(write_atomic(&path.join("not-a-folder").join("x"), b"").is_err());
+    }
 }

@@ -44,6 +44,7 @@ fn experiment(strategy: &str) -> String {
 import "stdlib/spaces/nb201.nas"
 experiment e {{
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "table.csv", report: "score")
     strategy  {strategy}
     budget    trials: 1
@@ -168,5 +169,47 @@ fn bad_supernet_settings_are_script_errors() {
     );
     assert!(!ok);
     assert!(out.contains("order is 1 or 2, not 3"), "{out}");
+    assert!(!out.contains("panicked"), "{out}");
+}
+
+/// CIFAR-100 binary records (two label bytes, 3×32×32 pixels) labelled `i % 100`, pixels noise.
+fn cifar100_records(n: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        out.extend([(i % 20) as u8, (i % 100) as u8]);
+        out.extend((0..3072).map(|p| ((p * 31 + i * 17) % 256) as u8));
+    }
+    out
+}
+
+#[test]
+fn a_search_trains_on_the_experiments_data_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("c100");
+    std::fs::create_dir(&data).expect("folder");
+    std::fs::write(data.join("train.bin"), cifar100_records(200)).expect("writes");
+    std::fs::write(data.join("test.bin"), cifar100_records(10)).expect("writes");
+    // Colour images of 100 classes: labels up to 99 train only if the supernet has 100
+    // outputs and 3 input channels.
+    let strategy = "darts(order: 1, epochs: 1, steps: 2, channels: 2, cells: 1, batch: 16, limit: 64, threads: 1)";
+    let text = experiment(strategy).replace(
+        "fashion_mnist(valid: 0.1)",
+        "cifar100(dir: \"c100\", valid: 0.1)",
+    );
+    let (ok, out) = run(dir.path(), &text);
+    assert!(ok, "{out}");
+    let (derived, score) = derived_and_score(&out);
+    assert_eq!(score, table_score(&derived), "{out}");
+    // Another folder is read, and its absence said.
+    let (ok, out) = run(dir.path(), &text.replace("\"c100\"", "\"elsewhere\""));
+    assert!(!ok);
+    assert!(out.contains("elsewhere"), "{out}");
+    // Without a `data` entry there is nothing to train on.
+    let (ok, out) = run(
+        dir.path(),
+        &text.replace("    data      cifar100(dir: \"c100\", valid: 0.1)\n", ""),
+    );
+    assert!(!ok);
+    assert!(out.contains("has no `data` entry"), "{out}");
     assert!(!out.contains("panicked"), "{out}");
 }

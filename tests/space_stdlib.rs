@@ -132,3 +132,55 @@ fn unknown_spaces_and_bad_files_are_clear_errors() {
     .unwrap_err();
     assert!(e.contains("no space `nb_cell`"), "{e}");
 }
+
+/// `stdlib/ops.nas` agrees with the stdlib spaces: each space rebuilt from its own file with
+/// its op and choice definitions replaced by `import "stdlib/ops.nas"` has the same decisions
+/// and builds every sampled architecture with the same parameters.
+#[test]
+fn the_ops_of_stdlib_ops_nas_build_what_the_spaces_build() {
+    use nas::compile::catalog::{build, NetworkSize};
+    use nas::compile::parameter_count;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stdlib = nas::paths::stdlib_dir().expect("the stdlib folder");
+    for name in ["nb201", "darts", "nb101"] {
+        let own = std::fs::read_to_string(stdlib.join(format!("spaces/{name}.nas"))).unwrap();
+        // Drop the space's definitions: `op`/`choice` lines and their continuations.
+        let mut text = String::from("import \"stdlib/ops.nas\"\n");
+        let mut in_definition = false;
+        for line in own.lines() {
+            if line.starts_with("op ") || line.starts_with("choice ") {
+                in_definition = true;
+            } else if !line.starts_with("    |") {
+                in_definition = false;
+            }
+            if !in_definition {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        let file = dir.path().join(format!("{name}.nas"));
+        std::fs::write(&file, &text).unwrap();
+        let ours = space(name);
+        let spec = format!("{}:{name}", file.display());
+        let theirs = load_space(&spec).unwrap_or_else(|e| panic!("{name} from ops.nas:\n{e}"));
+        // Same decisions (an architecture's text is read by both: same labels).
+        let labels = |s: &Space| -> Vec<String> {
+            s.decisions()
+                .iter()
+                .map(|d| format!("{} {}", d.name, d.domain.size()))
+                .collect()
+        };
+        assert_eq!(labels(&ours), labels(&theirs), "{name}");
+        let mut r = rng(3);
+        for _ in 0..3 {
+            let arch = ours.encode(&ours.sample(&mut r).unwrap());
+            let count = |spec: &str| {
+                let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+                build(&vs.root(), spec, &arch, NetworkSize::default())
+                    .unwrap_or_else(|e| panic!("{spec} {arch}: {e}"));
+                parameter_count(&vs)
+            };
+            assert_eq!(count(name), count(&spec), "{name}: {arch}");
+        }
+    }
+}

@@ -43,6 +43,7 @@ fn run(dir: &Path, strategy: &str) -> (bool, String) {
 import "stdlib/spaces/nb201.nas"
 experiment e {{
     space     nb201
+    data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "table.csv", report: "score")
     strategy  {strategy}
     budget    trials: 1

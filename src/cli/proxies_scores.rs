@@ -142,9 +142,7 @@ fn parse_line(line: &str) -> Result<Option<Record>, String> {
 
 /// Replaces `path`'s content with `text` through a temporary file, so a kill keeps one of them.
 fn rewrite(path: &Path, text: &str) -> Result<(), String> {
-    let temporary = path.with_extension("resume-tmp");
-    std::fs::write(&temporary, text)
-        .and_then(|()| std::fs::rename(&temporary, path))
+    crate::paths::write_atomic(path, text.as_bytes())
         .map_err(|e| format!("cannot rewrite {}: {e}", path.display()))
 }
 

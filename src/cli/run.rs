@@ -229,7 +229,8 @@ pub fn run(args: Args) -> ExitCode {
                 "{}",
                 crate::syntax::diagnostic::render_all(&e.diagnostics, &e.sources, color)
             );
-            if !resuming && progress.borrow().live == 0 {
+            let checkpointed = crate::search::store::checkpoint_dir(&out).exists();
+            if !resuming && progress.borrow().live == 0 && !checkpointed {
                 // The strategy could not start: a store with nothing in it would only stand
                 // in the way of the next run (it would need --fresh).
                 if let Err(e) = std::fs::remove_file(&out) {
@@ -239,8 +240,13 @@ pub fn run(args: Args) -> ExitCode {
                     );
                 }
             } else {
+                let what = if checkpointed {
+                    "finished trials and epochs"
+                } else {
+                    "finished trials"
+                };
                 eprintln!(
-                    "finished trials are kept in {}; fix the problem and continue with --resume",
+                    "{what} are kept in {}; fix the problem and continue with --resume",
                     out.display()
                 );
             }

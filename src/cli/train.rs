@@ -1,5 +1,7 @@
 //! `nas train SPACE ARCH`: compile one architecture and train it on an image dataset (or time
-//! training steps on synthetic data), printing per-epoch metrics and the test accuracy.
+//! training steps on synthetic data), printing per-epoch metrics and the test accuracy. Its
+//! defaults are those of the `train(..)` evaluator: [`TrainConfig::default`] and
+//! [`Optim::named`].
 
 use super::params::parse_shape;
 use crate::compile::catalog::{self, NetworkSize};
@@ -29,34 +31,36 @@ pub struct Args {
     #[arg(long, default_value = "fashion-mnist")]
     data: String,
     /// Passes over the training set.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = TrainConfig::default().epochs)]
     epochs: usize,
     /// Stop after this many steps (with synthetic data: the steps to time).
     #[arg(long)]
     steps: Option<usize>,
     /// Examples per step.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = TrainConfig::default().batch)]
     batch: i64,
     /// Learning rate after warm-up.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = TrainConfig::default().lr)]
     lr: f64,
-    /// `sgd` (momentum 0.9, Nesterov) or `adamw`.
+    /// `sgd` (Nesterov momentum 0.9) or `adamw` (betas 0.9, 0.999), with the defaults of the
+    /// `train(..)` evaluator's `optimizer:`.
     #[arg(long, default_value = "sgd")]
     optimizer: String,
-    /// Weight decay.
-    #[arg(long, default_value_t = 5e-4)]
-    weight_decay: f64,
+    /// Weight decay (default: the optimizer's, 5e-4 for sgd and 0.01 for adamw, as in
+    /// experiments).
+    #[arg(long)]
+    weight_decay: Option<f64>,
     /// `cosine`, `step` (×0.1 every third of the run) or `constant`.
     #[arg(long, default_value = "cosine")]
     schedule: String,
     /// Warm-up epochs.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = TrainConfig::default().warmup_epochs)]
     warmup: f64,
     /// Clip the gradient norm to this value.
     #[arg(long)]
     clip: Option<f64>,
     /// Label smoothing.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = TrainConfig::default().label_smoothing)]
     label_smoothing: f64,
     /// Random-crop padding in pixels (0: no cropping).
     #[arg(long, default_value_t = 0)]
@@ -153,22 +157,16 @@ fn load(spec: &str) -> Result<Option<(ImageSet, ImageSet)>, String> {
 }
 
 fn config(args: &Args) -> Result<TrainConfig, String> {
-    let optim = match args.optimizer.as_str() {
-        "sgd" => Optim::Sgd {
-            momentum: 0.9,
-            nesterov: true,
-            weight_decay: args.weight_decay,
-        },
-        "adamw" => Optim::AdamW {
-            beta1: 0.9,
-            beta2: 0.999,
-            weight_decay: args.weight_decay,
-        },
-        other => {
-            return Err(format!(
-                "unknown optimizer `{other}` (expected sgd or adamw)"
-            ))
-        }
+    let optim = Optim::named(&args.optimizer).ok_or_else(|| {
+        format!(
+            "unknown optimizer `{}` (expected {})",
+            args.optimizer,
+            Optim::NAMES.join(" or ")
+        )
+    })?;
+    let optim = match args.weight_decay {
+        Some(decay) => optim.with_weight_decay(decay),
+        None => optim,
     };
     if args.batch < 1 {
         return Err("--batch must be at least 1".to_string());
@@ -342,4 +340,36 @@ fn time_steps(
         1000.0 * seconds / steps.max(1) as f64
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Command {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn config_of(flags: &[&str]) -> TrainConfig {
+        let argv = ["train", "nb201", "ARCH"].iter().chain(flags);
+        config(&Command::parse_from(argv).args).unwrap()
+    }
+
+    #[test]
+    fn the_defaults_are_the_train_evaluators() {
+        // The evaluator starts from `TrainConfig::default()`; the schedule is set later.
+        let plain = TrainConfig {
+            decay: Decay::Constant,
+            ..TrainConfig::default()
+        };
+        assert_eq!(config_of(&[]), plain);
+        let adamw = config_of(&["--optimizer", "adamw"]);
+        assert_eq!(Some(adamw.optim), Optim::named("adamw"));
+        let decayed = config_of(&["--optimizer", "adamw", "--weight-decay", "0"]);
+        assert_eq!(decayed.optim, adamw.optim.with_weight_decay(0.0));
+        assert!(config(&Command::parse_from(["t", "s", "a", "--optimizer", "adam"]).args).is_err());
+    }
 }

@@ -1,15 +1,27 @@
-//! The data of a one-shot search: a labelled image set split into the part the weights train
-//! on and the part α trains on, each read as an endless stream of seeded, reshuffled batches.
+//! The data of a one-shot search: the experiment's training images split into the part the
+//! weights train on and the part α trains on, each read as an endless stream of seeded,
+//! reshuffled batches.
 
+use super::checkpoint::RngState;
 use super::darts::Batch;
 use super::OneShotError;
-use crate::train::fashion_mnist::load_fashion_mnist;
 use crate::train::ImageSet;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::path::Path;
+use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, TchError, Tensor};
+
+/// Where a [`BatchStream`] is, saved with a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamPosition {
+    /// The current pass's order of the examples.
+    pub order: Vec<i64>,
+    /// How many of them were handed out.
+    pub cursor: usize,
+    /// The generator that shuffles the next passes.
+    pub rng: RngState,
+}
 
 /// Batches of a set in a seeded order, reshuffled after every pass; a last batch smaller than
 /// the others is skipped.
@@ -103,6 +115,36 @@ impl BatchStream {
             })
     }
 
+    /// Where the stream is: the current pass's order, how far into it, and the generator
+    /// that shuffles the next passes.
+    pub fn position(&self) -> StreamPosition {
+        StreamPosition {
+            order: self.order.clone(),
+            cursor: self.cursor,
+            rng: RngState::of(&self.rng),
+        }
+    }
+
+    /// Continues from `position` (a [`BatchStream::position`] of a stream over the same set
+    /// with the same batch size).
+    pub fn set_position(&mut self, position: &StreamPosition) -> Result<(), OneShotError> {
+        let mut sorted = position.order.clone();
+        sorted.sort_unstable();
+        let same_set = sorted.iter().copied().eq(0..self.set.len());
+        if !same_set || position.cursor > self.order.len() {
+            return Err(OneShotError::Config(format!(
+                "the saved stream position is of another data set ({} examples, cursor {}; this set has {})",
+                position.order.len(),
+                position.cursor,
+                self.order.len()
+            )));
+        }
+        self.order = position.order.clone();
+        self.cursor = position.cursor;
+        self.rng = position.rng.rng()?;
+        Ok(())
+    }
+
     fn gather(&self, indices: &[i64]) -> Result<Batch, TchError> {
         let (images, labels) = self.set.batch(&Tensor::from_slice(indices))?;
         Ok(Batch {
@@ -112,10 +154,11 @@ impl BatchStream {
     }
 }
 
-/// The first `limit` training images of Fashion-MNIST in `dir`, split by a seeded shuffle
-/// into `(train, valid)` with `train_fraction` of them for training.
-pub fn fashion_mnist_split(
-    dir: &Path,
+/// The first `limit` examples of `images` (the experiment's training data), split by a
+/// seeded shuffle into `(train, valid)` with `train_fraction` of them for training: the
+/// weights train on the first part and α on the second.
+pub fn search_split(
+    images: &ImageSet,
     limit: i64,
     train_fraction: f64,
     seed: u64,
@@ -125,14 +168,15 @@ pub fn fashion_mnist_split(
             "train_fraction must be between 0 and 1 (exclusive), got {train_fraction}"
         )));
     }
-    if limit < 2 {
+    let used = images.take(limit);
+    if used.len() < 2 {
         return Err(OneShotError::Config(format!(
-            "limit must be at least 2 images, got {limit}"
+            "a search needs at least 2 images, got {} (`limit` {limit}, {} in the data)",
+            used.len(),
+            images.len()
         )));
     }
-    let data = load_fashion_mnist(dir)?;
-    let images = data.train.take(limit);
-    Ok(images.split(1.0 - train_fraction, seed)?)
+    Ok(used.split(1.0 - train_fraction, seed)?)
 }
 
 #[cfg(test)]
@@ -178,11 +222,35 @@ mod tests {
     }
 
     #[test]
-    fn bad_split_settings_and_missing_files_are_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(fashion_mnist_split(dir.path(), 100, 1.0, 0).is_err());
-        assert!(fashion_mnist_split(dir.path(), 1, 0.5, 0).is_err());
-        let err = fashion_mnist_split(dir.path(), 100, 0.5, 0).unwrap_err();
-        assert!(err.to_string().contains("train-images"), "{err}");
+    fn a_stream_set_to_a_saved_position_continues_with_the_same_batches() {
+        let mut s = BatchStream::new(set(7), 3, 4, Device::Cpu, Kind::Float).unwrap();
+        s.next_batch().unwrap();
+        let saved = s.position();
+        let ahead: Vec<Vec<i64>> = (0..5).map(|_| labels(&s.next_batch().unwrap())).collect();
+        let mut other = BatchStream::new(set(7), 3, 99, Device::Cpu, Kind::Float).unwrap();
+        other.set_position(&saved).unwrap();
+        let again: Vec<Vec<i64>> = (0..5)
+            .map(|_| labels(&other.next_batch().unwrap()))
+            .collect();
+        assert_eq!(ahead, again);
+        let mut small = BatchStream::new(set(5), 3, 4, Device::Cpu, Kind::Float).unwrap();
+        let err = small.set_position(&saved).unwrap_err();
+        assert!(err.to_string().contains("another data set"), "{err}");
+    }
+
+    #[test]
+    fn a_split_takes_the_first_images_and_bad_settings_are_errors() {
+        let (train, valid) = search_split(&set(10), 8, 0.75, 0).unwrap();
+        assert_eq!((train.len(), valid.len()), (6, 2));
+        let mut seen = [labels_of(&train), labels_of(&valid)].concat();
+        seen.sort();
+        assert_eq!(seen, (0..8).collect::<Vec<i64>>());
+        assert!(search_split(&set(10), 8, 1.0, 0).is_err());
+        let err = search_split(&set(10), 1, 0.5, 0).unwrap_err();
+        assert!(err.to_string().contains("at least 2 images"), "{err}");
+    }
+
+    fn labels_of(s: &ImageSet) -> Vec<i64> {
+        Vec::<i64>::try_from(&s.labels).unwrap()
     }
 }

@@ -154,9 +154,6 @@ impl LatencyTable {
                 self.path.display()
             ))
         };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(fail)?;
-        }
         let mut text = String::from("device,op,shape,ms\n");
         for (key, ms) in &self.entries {
             text.push_str(&format!(
@@ -166,11 +163,7 @@ impl LatencyTable {
                 key.shape_text()
             ));
         }
-        let tmp = self
-            .path
-            .with_extension(format!("csv.{}", std::process::id()));
-        std::fs::write(&tmp, text).map_err(fail)?;
-        std::fs::rename(&tmp, &self.path).map_err(fail)?;
+        crate::paths::write_atomic(&self.path, text.as_bytes()).map_err(fail)?;
         self.dirty = false;
         Ok(())
     }

@@ -14,10 +14,12 @@
 //!   sliced layers); [`mix`]: how a forward pass weighs each row's ops.
 //! - [`darts`]: loss, gradients, the unrolled second-order α gradient; [`optim`]: SGD and
 //!   Adam on explicit tensors.
-//! - [`data`]: the train/valid batch streams; [`search`]: one search's state.
+//! - [`data`]: the train/valid batch streams; [`search`]: one search's state, which
+//!   [`checkpoint`] saves at an epoch's end and restores on resume.
 //! - [`partial`]: PC-DARTS' partial channels; [`proxyless`]: ProxylessNAS' binary gates;
 //!   [`latency`]: the measured, cached per-op latency table.
 
+pub mod checkpoint;
 pub mod darts;
 pub mod data;
 pub mod elastic;

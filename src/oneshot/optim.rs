@@ -43,6 +43,17 @@ impl Sgd {
         }
         Ok(())
     }
+
+    /// The momentum buffer of each parameter stepped so far (`None` before its first step):
+    /// its whole state besides the settings, for a checkpoint.
+    pub fn buffers(&self) -> &[Option<Tensor>] {
+        &self.buffers
+    }
+
+    /// Continues from `buffers` (what [`Sgd::buffers`] returned).
+    pub fn set_buffers(&mut self, buffers: Vec<Option<Tensor>>) {
+        self.buffers = buffers;
+    }
 }
 
 /// Adam with L2 weight decay added to the gradient and bias-corrected moments.
@@ -109,6 +120,23 @@ impl Adam {
             *slot = Some((m, v));
         }
         Ok(())
+    }
+
+    /// Steps taken (the bias corrections' exponent).
+    pub fn steps(&self) -> i32 {
+        self.steps
+    }
+
+    /// Each parameter's first and second moments (`None` before its first step).
+    pub fn moments(&self) -> &[Option<(Tensor, Tensor)>] {
+        &self.moments
+    }
+
+    /// Continues from `steps` and `moments` (what [`Adam::steps`] and [`Adam::moments`]
+    /// returned): with the settings, its whole state.
+    pub fn set_state(&mut self, steps: i32, moments: Vec<Option<(Tensor, Tensor)>>) {
+        self.steps = steps;
+        self.moments = moments;
     }
 }
 

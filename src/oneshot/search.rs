@@ -6,11 +6,12 @@
 //! temperature, a seeded generator for paths and gates, and the per-op latencies of
 //! ProxylessNAS' latency term.
 
+use super::checkpoint::{corrupt, RngState, Snapshot};
 use super::darts::{
     clip_norm, first_order_arch_grads, joint_gradients, second_order_alpha_grad, weight_gradients,
     Batch,
 };
-use super::data::BatchStream;
+use super::data::{BatchStream, StreamPosition};
 use super::latency::{self, cost_tensor, LatencyTable};
 use super::mix::CellMix;
 use super::optim::{Adam, Sgd};
@@ -21,6 +22,7 @@ use crate::space::Architecture;
 use crate::train::ImageSet;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
 /// `tau` when it is a usable Gumbel-softmax temperature (finite, above 0).
@@ -137,6 +139,21 @@ impl SearchConfig {
     }
 }
 
+/// The part of a [`Snapshot`] of a search that is not a tensor.
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedSearch {
+    epoch: u64,
+    steps: u64,
+    lr: f64,
+    tau: f64,
+    mode: String,
+    rng: RngState,
+    train: StreamPosition,
+    valid: StreamPosition,
+    adam_steps: i32,
+    latency: Option<Vec<Vec<f64>>>,
+}
+
 /// A one-shot search in progress.
 #[derive(Debug)]
 pub struct OneShotSearch {
@@ -148,6 +165,8 @@ pub struct OneShotSearch {
     config: SearchConfig,
     lr: f64,
     steps: u64,
+    /// Epochs the script marked finished ([`OneShotSearch::finish_epoch`]).
+    epoch: u64,
     mode: Mode,
     tau: f64,
     /// Draws single paths from the space and ProxylessNAS' paths and gates.
@@ -203,6 +222,7 @@ impl OneShotSearch {
             config: *config,
             lr: config.lr,
             steps: 0,
+            epoch: 0,
             mode: Mode::Darts,
             tau: config.tau,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x9a75),
@@ -562,6 +582,142 @@ impl OneShotSearch {
         self.steps
     }
 
+    /// Epochs finished.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Marks an epoch finished (the count a checkpoint records and a resumed script starts
+    /// from).
+    pub fn finish_epoch(&mut self) {
+        self.epoch += 1;
+    }
+
+    /// Everything the search would need to continue exactly as it is: the supernet's
+    /// variables (weights and batch-norm statistics), α and β, both optimisers' state, the
+    /// data streams' positions, the step and epoch counts, learning rate, temperature and
+    /// mode, the generator of paths and gates, libtorch's generator of the search's device
+    /// (GDAS' and SNAS' Gumbel noise) and the op latencies once measured.
+    pub fn snapshot(&self) -> Result<Snapshot, OneShotError> {
+        let meta = SavedSearch {
+            epoch: self.epoch,
+            steps: self.steps,
+            lr: self.lr,
+            tau: self.tau,
+            mode: self.mode.name().to_string(),
+            rng: RngState::of(&self.rng),
+            train: self.train.position(),
+            valid: self.valid.position(),
+            adam_steps: self.adam.steps(),
+            latency: self.latency.clone(),
+        };
+        let mut tensors = std::collections::HashMap::new();
+        let mut put = |name: String, t: &Tensor| -> Result<(), OneShotError> {
+            // A copy: on the CPU `to_device` would alias the live tensor, which later steps
+            // change in place.
+            tensors.insert(name, t.f_detach_copy()?.f_to_device(Device::Cpu)?);
+            Ok(())
+        };
+        for (name, t) in self.net.named_variables() {
+            put(format!("net.{name}"), &t)?;
+        }
+        for (i, p) in self.net.arch_parameters().iter().enumerate() {
+            put(format!("arch.{i}"), p)?;
+        }
+        for (i, b) in self.sgd.buffers().iter().enumerate() {
+            if let Some(b) = b {
+                put(format!("sgd.{i}"), b)?;
+            }
+        }
+        for (i, m) in self.adam.moments().iter().enumerate() {
+            if let Some((m, v)) = m {
+                put(format!("adam.{i}.m"), m)?;
+                put(format!("adam.{i}.v"), v)?;
+            }
+        }
+        put(
+            "generator".to_string(),
+            &crate::train::generator::state(self.net.device())?,
+        )?;
+        let meta = serde_json::to_value(meta).map_err(|e| corrupt(e.to_string()))?;
+        Ok(Snapshot { meta, tensors })
+    }
+
+    /// Continues from `snapshot` (what [`OneShotSearch::snapshot`] returned for a search
+    /// built the same way: the same supernet, data and settings), also restoring libtorch's
+    /// generator of the search's device.
+    pub fn restore(&mut self, snapshot: &Snapshot) -> Result<(), OneShotError> {
+        let saved: SavedSearch = serde_json::from_value(snapshot.meta.clone())
+            .map_err(|e| corrupt(format!("its search state: {e}")))?;
+        let mode = Mode::from_name(&saved.mode)
+            .ok_or_else(|| corrupt(format!("unknown mode `{}`", saved.mode)))?;
+        let device = self.net.device();
+        let load = |name: &str, into: &Tensor| -> Result<(), OneShotError> {
+            let t = snapshot.tensor(name)?;
+            if t.size() != into.size() {
+                return Err(corrupt(format!(
+                    "`{name}` is {:?} but the supernet's is {:?}",
+                    t.size(),
+                    into.size()
+                )));
+            }
+            let _guard = tch::no_grad_guard();
+            into.shallow_clone().f_copy_(t)?;
+            Ok(())
+        };
+        let variables = self.net.named_variables();
+        let expected = variables.len() + self.net.arch_parameters().len();
+        let saved_net = snapshot
+            .tensors
+            .keys()
+            .filter(|k| k.starts_with("net.") || k.starts_with("arch."))
+            .count();
+        if saved_net != expected {
+            return Err(corrupt(format!(
+                "it holds {saved_net} variables, the supernet has {expected}"
+            )));
+        }
+        for (name, t) in &variables {
+            load(&format!("net.{name}"), t)?;
+        }
+        for (i, p) in self.net.arch_parameters().iter().enumerate() {
+            load(&format!("arch.{i}"), p)?;
+        }
+        let on_device = |name: &str| -> Result<Option<Tensor>, OneShotError> {
+            match snapshot.tensors.get(name) {
+                Some(t) => Ok(Some(t.f_to_device(device)?)),
+                None => Ok(None),
+            }
+        };
+        let weights = self.net.weights().len();
+        let buffers = (0..weights)
+            .map(|i| on_device(&format!("sgd.{i}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let arch = self.net.arch_parameters().len();
+        let moments = (0..arch)
+            .map(|i| {
+                let m = on_device(&format!("adam.{i}.m"))?;
+                let v = on_device(&format!("adam.{i}.v"))?;
+                Ok(m.zip(v))
+            })
+            .collect::<Result<Vec<_>, OneShotError>>()?;
+        self.train.set_position(&saved.train)?;
+        self.valid.set_position(&saved.valid)?;
+        self.rng = saved.rng.rng()?;
+        crate::train::generator::set_state(device, snapshot.tensor("generator")?)?;
+        self.sgd.set_buffers(buffers);
+        self.adam.set_state(saved.adam_steps, moments);
+        self.epoch = saved.epoch;
+        self.steps = saved.steps;
+        self.lr = checked_lr(saved.lr)?;
+        self.tau = checked_tau(saved.tau)?;
+        self.mode = mode;
+        if saved.latency.is_some() {
+            self.latency = saved.latency;
+        }
+        Ok(())
+    }
+
     fn finite(&self, what: &'static str, value: f64) -> Result<(), OneShotError> {
         if value.is_finite() {
             Ok(())
@@ -733,6 +889,55 @@ mod tests {
             table.contains(",1x2x8x8,") && !table.contains(",1x8x8x8,"),
             "{table}"
         );
+    }
+
+    #[test]
+    fn a_search_restored_from_a_snapshot_continues_bit_for_bit() {
+        let _generator = crate::test_generator();
+        let nb201 = space("nb201", 4);
+        let steps = |s: &mut OneShotSearch| -> Vec<f64> {
+            let mut losses = Vec::new();
+            for _ in 0..3 {
+                losses.push(s.alpha_step(1).unwrap());
+                losses.push(s.weight_step().unwrap());
+            }
+            losses
+        };
+        for mode in [Mode::Gdas, Mode::Proxyless] {
+            let config = SearchConfig::darts(16, 5);
+            let mut s = search(&nb201, SupernetOptions::default(), config);
+            s.set_mode(mode);
+            s.set_latencies(vec![vec![0.0, 0.1, 1.0, 9.0, 0.5]; 6])
+                .unwrap();
+            steps(&mut s);
+            s.finish_epoch();
+            s.set_tau(2.5).unwrap();
+            let snapshot = s.snapshot().unwrap();
+            let ahead = steps(&mut s);
+            let alpha = s.alphas().unwrap();
+            // Another process would start from a fresh search with the same settings.
+            let mut fresh = search(&nb201, SupernetOptions::default(), config);
+            let _ = Tensor::rand([5], (Kind::Float, Device::Cpu));
+            fresh.restore(&snapshot).unwrap();
+            assert_eq!((fresh.epoch(), fresh.mode(), fresh.tau()), (1, mode, 2.5));
+            assert_eq!(steps(&mut fresh), ahead, "{mode:?}");
+            assert_eq!(fresh.alphas().unwrap(), alpha);
+        }
+        // A snapshot of another supernet is refused.
+        let snapshot = search(
+            &nb201,
+            SupernetOptions::default(),
+            SearchConfig::darts(16, 5),
+        )
+        .snapshot()
+        .unwrap();
+        let mut wider = search(
+            &space("nb201", 8),
+            SupernetOptions::default(),
+            SearchConfig::darts(16, 5),
+        );
+        let err = wider.restore(&snapshot).unwrap_err();
+        assert!(err.to_string().contains("not a usable"), "{err}");
     }
 
     #[test]

@@ -11,7 +11,6 @@ use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, Span};
 use crate::train::amp::Precision;
 use crate::train::optim::Optim;
-use crate::train::schedule::Decay;
 use crate::train::trainer::TrainConfig;
 use crate::trainfree::proxy::Proxy;
 
@@ -359,11 +358,8 @@ fn train(
     metric_span: Span,
     problems: &mut Problems,
 ) -> Option<EvaluatorSpec> {
-    let mut config = TrainConfig {
-        epochs: 1,
-        decay: Decay::Cosine { min_lr: 0.0 },
-        ..TrainConfig::default()
-    };
+    // The defaults `nas train` has too.
+    let mut config = TrainConfig::default();
     let mut schedule = "cosine".to_string();
     let mut size = NetworkSize::default();
     let mut report = None;
@@ -460,22 +456,14 @@ fn optimizer(a: &Arg, lr: &mut f64, problems: &mut Problems) -> Option<Optim> {
         ));
         return None;
     };
-    let mut optim = match r.name.name.as_str() {
-        "sgd" => Optim::nb201_sgd(),
-        "adamw" => Optim::AdamW {
-            beta1: 0.9,
-            beta2: 0.999,
-            weight_decay: 0.01,
-        },
-        other => {
-            problems.push(unknown_name(
-                other,
-                r.name.span,
-                "optimizer",
-                &["sgd", "adamw"],
-            ));
-            return None;
-        }
+    let Some(mut optim) = Optim::named(&r.name.name) else {
+        problems.push(unknown_name(
+            &r.name.name,
+            r.name.span,
+            "optimizer",
+            &Optim::NAMES,
+        ));
+        return None;
     };
     for o in r.args.iter().flat_map(|x| &x.items) {
         let mut read = || -> Result<(), Diagnostic> {

@@ -120,8 +120,12 @@ pub fn check(program: &mut Program) {
             let ItemKind::Experiment(def) = &item.kind else {
                 continue;
             };
-            let Err(problems) = read_def(program, m, i, &mut sources) else {
-                continue;
+            let problems = match read_def(program, m, i, &mut sources) {
+                Ok(spec) => {
+                    found.extend(lower_as_used(program, &spec));
+                    continue;
+                }
+                Err(problems) => problems,
             };
             let flagged = |entry: &Entry| {
                 program.diagnostics.iter().any(|d| {
@@ -138,6 +142,43 @@ pub fn check(program: &mut Program) {
     }
     program.sources = sources;
     program.diagnostics.extend(found);
+}
+
+/// The space as the experiment `spec` uses it (with its arguments; `nas check` lowers the
+/// file's own spaces with their defaults, see `crate::space::verify`) must lower too: what it
+/// refuses is said at check, not at run.
+fn lower_as_used(program: &Program, spec: &ExperimentSpec) -> Option<Diagnostic> {
+    if program.has_errors() {
+        return None;
+    }
+    let refused = crate::space::lower_space_with(program, &spec.space.0, &spec.space_args).err()?;
+    let args: Vec<String> = spec
+        .space_args
+        .iter()
+        .map(|(n, v)| format!("{n} = {v}"))
+        .collect();
+    let note = match args.is_empty() {
+        true => format!("as the experiment `{}` uses it", spec.name),
+        false => format!(
+            "as the experiment `{}` uses it, with {}",
+            spec.name,
+            args.join(", ")
+        ),
+    };
+    Some(if refused.primary_span().is_some() {
+        refused.with_note(note)
+    } else {
+        Diagnostic::error(
+            "unsupported",
+            format!(
+                "space `{}` cannot be lowered: {}",
+                spec.space.0, refused.message
+            ),
+            spec.space.1,
+            "this space",
+        )
+        .with_note(note)
+    })
 }
 
 /// Whether `inner` lies within `outer`.

@@ -260,6 +260,41 @@ pub(super) fn need_data(data: Option<&DataSpec>) -> Result<&DataSpec, Diagnostic
     })
 }
 
+/// The experiment's `data` entry and the folder its paths are relative to: what one-shot
+/// searches (`ctx.supernet`, `ctx.pruned_supernet`) train and score on, as every evaluator
+/// does.
+#[derive(Debug, Clone)]
+pub struct SearchData {
+    /// The entry.
+    pub spec: DataSpec,
+    /// The experiment's folder.
+    pub dir: PathBuf,
+}
+
+impl SearchData {
+    /// The training examples of the entry's image set: its first `limit`, resized as it says
+    /// (the entry's `valid` and test split belong to the evaluator). Errors are one line
+    /// with a hint.
+    pub fn training_images(&self) -> Result<ImageSet, String> {
+        let text = |d: Diagnostic| match d.hint {
+            Some(h) => format!("{}\n  hint: {h}", d.message),
+            None => d.message,
+        };
+        if self.spec.name == "ptb" {
+            return Err(format!(
+                "`data {}` is text; a supernet trains on images\n  hint: name an image set in the experiment's `data` (fashion_mnist, mnist, cifar10, cifar100)",
+                self.spec.name
+            ));
+        }
+        let (train, _) = read_images(&self.spec, &self.dir).map_err(text)?;
+        let train = match self.spec.limit {
+            Some(n) => train.take(n),
+            None => train,
+        };
+        resized(train, &self.spec).map_err(text)
+    }
+}
+
 fn read_table(
     file: &str,
     dir: &Path,

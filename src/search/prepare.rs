@@ -170,6 +170,10 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         maximize: spec.maximize,
         workers,
         limits: Limits::default(),
+        data: spec
+            .data
+            .clone()
+            .map(|spec| super::load_eval::SearchData { spec, dir }),
     };
     Ok(Prepared {
         spec,

@@ -3,7 +3,8 @@
 
 use super::budget::Budget;
 use super::evaluator::Evaluator;
-use super::host::{self, Ctx, CtxState, Limits, RngHandle, SpaceHandle, Trace};
+use super::host::{self, Checkpoints, Ctx, CtxState, Limits, RngHandle, SpaceHandle, Trace};
+use super::load_eval::SearchData;
 use super::rng::SearchRng;
 use super::session::{Session, Stop};
 use super::store::{Loaded, TrialStore};
@@ -66,6 +67,8 @@ pub struct RunConfig {
     pub workers: usize,
     /// The sandbox's limits.
     pub limits: Limits,
+    /// The experiment's `data` entry, which one-shot searches (`ctx.supernet`) train on.
+    pub data: Option<SearchData>,
 }
 
 /// How one seed's run went.
@@ -168,10 +171,11 @@ pub fn run(
     let host_time = Rc::new(Cell::new(Duration::ZERO));
     let trace = Trace::default();
     let print_observer = Rc::clone(&observer);
+    let say: Rc<dyn Fn(&str)> = Rc::new(move |s: &str| print_observer.borrow_mut().print(s));
     let engine = host::engine(
         &config.limits,
         Rc::clone(&host_time),
-        Rc::new(move |s: &str| print_observer.borrow_mut().print(s)),
+        Rc::clone(&say),
         &trace,
     );
     for &seed in seeds {
@@ -231,7 +235,18 @@ pub fn run(
         }));
         host_time.set(Duration::ZERO);
         trace.reset();
-        let ctx = new_ctx(config, seed, session, &params, Rc::clone(&host_time));
+        let checkpoints = store.as_ref().map(|s| {
+            let dir = s.borrow().checkpoint_dir();
+            Checkpoints::new(dir, seed, Rc::clone(&say))
+        });
+        let ctx = new_ctx(
+            config,
+            seed,
+            session,
+            &params,
+            Rc::clone(&host_time),
+            checkpoints,
+        );
         let ending = strategy::run(&engine, &ast, ctx.clone());
         let drained = ctx.0.session.borrow_mut().drain();
         let reason = match (&ending, &drained) {
@@ -258,6 +273,11 @@ pub fn run(
             s.borrow_mut()
                 .append_end(seed, &reason)
                 .map_err(|e| fail(store_diagnostic(e, &sources)))?;
+            let dir = s.borrow().checkpoint_dir();
+            Checkpoints::clear(&dir, seed).map_err(|e| {
+                let message = format!("cannot remove the checkpoints in {}: {e}", dir.display());
+                fail(store_diagnostic(message, &sources))
+            })?;
         }
         let trials = ctx.0.session.borrow().history().to_vec();
         let best = best_of(&trials, config.maximize).cloned();
@@ -280,6 +300,7 @@ fn new_ctx(
     session: Session,
     params: &Map,
     host_time: Rc<Cell<Duration>>,
+    checkpoints: Option<Checkpoints>,
 ) -> Ctx {
     let rng = RngHandle(Rc::new(RefCell::new(SearchRng::new(seed))));
     Ctx(Rc::new(CtxState {
@@ -293,6 +314,8 @@ fn new_ctx(
         workers: config.workers.max(1),
         stop: RefCell::new(None),
         host_time,
+        checkpoints,
+        data: config.data.clone(),
     }))
 }
 
@@ -321,6 +344,7 @@ fn locate(
         session,
         params,
         Rc::new(Cell::new(Duration::ZERO)),
+        None,
     );
     let limits = Limits {
         max_operations: operations.saturating_add(1),

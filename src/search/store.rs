@@ -12,6 +12,14 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The folder of the one-shot checkpoints of the store at `path`: beside it, named after it
+/// (`runs/x.jsonl` → `runs/x.checkpoints/`).
+pub fn checkpoint_dir(path: &Path) -> PathBuf {
+    let mut name = path.file_stem().unwrap_or_default().to_os_string();
+    name.push(".checkpoints");
+    path.with_file_name(name)
+}
+
 /// What identifies an experiment in its store, checked on resume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
@@ -137,6 +145,16 @@ impl TrialStore {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
         }
+        // A new store starts a new run: checkpoints of an earlier one must not be resumed.
+        let checkpoints = checkpoint_dir(path);
+        if checkpoints.exists() {
+            std::fs::remove_dir_all(&checkpoints).map_err(|e| {
+                format!(
+                    "cannot remove the old checkpoints {}: {e}",
+                    checkpoints.display()
+                )
+            })?;
+        }
         let file = OpenOptions::new()
             .create_new(true)
             .append(true)
@@ -152,6 +170,11 @@ impl TrialStore {
         store.append(&Line::Header(header.clone()))?;
         store.sync()?;
         Ok(store)
+    }
+
+    /// The folder of this run's one-shot checkpoints ([`checkpoint_dir`]).
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        checkpoint_dir(&self.path)
     }
 
     /// Reopens the store at `path` to continue it: checks that it belongs to the same

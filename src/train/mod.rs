@@ -1,5 +1,5 @@
-//! Datasets and loaders, the training loop, optimisers, schedules, metrics, devices and
-//! checkpoints.
+//! Datasets and loaders, the training loop, optimisers, schedules, metrics, devices, the random
+//! generator's state (`generator.rs` + `generator_shim.cpp`) and checkpoints.
 
 pub mod amp;
 pub mod augment;
@@ -8,6 +8,7 @@ pub mod cifar;
 pub mod data_error;
 pub mod device;
 pub mod fashion_mnist;
+pub mod generator;
 pub mod idx;
 pub mod image_set;
 pub mod lm;

@@ -37,6 +37,42 @@ impl Optim {
         }
     }
 
+    /// The optimisers by name, as `nas train --optimizer` and `train(optimizer: ..)` write them.
+    pub const NAMES: [&'static str; 2] = ["sgd", "adamw"];
+
+    /// The optimiser `name` (one of [`Optim::NAMES`]) with its defaults, the one home of
+    /// them for `nas train` and the `train(..)` evaluator: `sgd` is [`Optim::nb201_sgd`],
+    /// `adamw` has betas (0.9, 0.999) and weight decay 0.01 (PyTorch's).
+    pub fn named(name: &str) -> Option<Optim> {
+        match name {
+            "sgd" => Some(Optim::nb201_sgd()),
+            "adamw" => Some(Optim::AdamW {
+                beta1: 0.9,
+                beta2: 0.999,
+                weight_decay: 0.01,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The same optimiser with weight decay `weight_decay`.
+    pub fn with_weight_decay(self, weight_decay: f64) -> Optim {
+        match self {
+            Optim::Sgd {
+                momentum, nesterov, ..
+            } => Optim::Sgd {
+                momentum,
+                nesterov,
+                weight_decay,
+            },
+            Optim::AdamW { beta1, beta2, .. } => Optim::AdamW {
+                beta1,
+                beta2,
+                weight_decay,
+            },
+        }
+    }
+
     /// Builds the optimiser over the trainable variables of `vs` with learning rate `lr`.
     pub fn build(&self, vs: &nn::VarStore, lr: f64) -> Result<nn::Optimizer, TchError> {
         match *self {
@@ -76,6 +112,34 @@ mod tests {
             opt.backward_step(&loss);
         }
         w.double_value(&[0])
+    }
+
+    #[test]
+    fn named_optimisers_have_one_set_of_defaults_and_take_another_decay() {
+        assert_eq!(Optim::named("sgd"), Some(Optim::nb201_sgd()));
+        let adamw = Optim::named("adamw").unwrap();
+        assert_eq!(
+            adamw,
+            Optim::AdamW {
+                beta1: 0.9,
+                beta2: 0.999,
+                weight_decay: 0.01
+            }
+        );
+        assert_eq!(
+            Optim::nb201_sgd().with_weight_decay(0.0),
+            Optim::Sgd {
+                momentum: 0.9,
+                nesterov: true,
+                weight_decay: 0.0
+            }
+        );
+        assert!(matches!(
+            adamw.with_weight_decay(0.5),
+            Optim::AdamW { weight_decay, beta1, .. } if weight_decay == 0.5 && beta1 == 0.9
+        ));
+        assert_eq!(Optim::named("adam"), None);
+        assert!(Optim::NAMES.iter().all(|n| Optim::named(n).is_some()));
     }
 
     #[test]

@@ -184,6 +184,7 @@ pub fn config(
         maximize: true,
         workers: 1,
         limits: Limits::default(),
+        data: None,
     }
 }
 

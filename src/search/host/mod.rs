@@ -1,8 +1,10 @@
 //! The Rhai host API: the custom types and functions a strategy script sees, and the
 //! sandboxed engine they are registered in. A script defines `fn search(ctx)`; everything it
 //! can do goes through `ctx` (the space, evaluation, history, budget, parameters, the seeded
-//! generator) and the numeric helpers. It has no file, process or module access.
+//! generator) and the numeric helpers. It has no file, process or module access (the host
+//! itself writes one-shot checkpoints beside the trial store: [`checkpoints`]).
 
+mod checkpoints;
 mod ctx_api;
 mod math_api;
 mod oneshot_api;
@@ -10,6 +12,7 @@ mod space_api;
 mod tenas_api;
 mod types;
 
+pub use checkpoints::Checkpoints;
 pub use math_api::{GpHandle, TpeHandle};
 pub use space_api::{choice_vector, feature_vector, index_in, ENUMERATE_LIMIT};
 pub use types::{ArchData, ArchHandle, Ctx, CtxState, RngHandle, SpaceHandle, TrialHandle};

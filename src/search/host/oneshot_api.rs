@@ -1,14 +1,18 @@
 //! One-shot search from scripts: `ctx.supernet(#{...})` compiles the experiment's space into
 //! its weight-sharing supernet ([`crate::oneshot::Supernet`]) at the size `channels` and
-//! `cells` ask for (the space's parameters `c` and `n`/`cells`; the space's own when absent),
-//! on Fashion-MNIST split in two, and the Rhai type `Supernet` exposes the primitives of
+//! `cells` ask for (the space's parameters `c` and `n`/`cells`; the space's own when absent;
+//! `classes` those of the data), on the first `limit` training images of the experiment's
+//! `data` entry split in two (`train_fraction` for the weights, the rest for α), and the
+//! Rhai type `Supernet` exposes the primitives of
 //! [`crate::oneshot`]: `weight_step()`, `weight_step(arch)` (that path only, as ENAS trains),
 //! `valid_batch_accuracy(arch)` (on the next validation batch), `alpha_step(order)`,
 //! `joint_step()`, `steps_per_epoch()`, `derive()`, `alphas()`, `probabilities()`,
 //! `alpha_table()`, `row_names()`, `edge_weights()`, `latencies()`, `expected_latency()`,
 //! `set_lr(lr)` / `lr`, `set_mode(m)` / `mode` (`darts`, `gdas`, `snas`, `proxyless`,
 //! `path`), `set_tau(τ)` / `tau`, `sample_path()` (uniform from the space, its constraints
-//! met) and `valid_accuracy(arch[, batches])`. Settings `partial: K` and
+//! met), `valid_accuracy(arch[, batches])`, and `end_epoch([state])` / `epoch` / `saved`
+//! (an epoch finished and checkpointed with the script's state; epochs done and that state
+//! after a resume: [`super::checkpoints`]). Settings `partial: K` and
 //! `edge_normalization: true` build PC-DARTS' supernet; `latency_weight`, `latency_target`
 //! and `latency_batch` set ProxylessNAS' latency term (mode `proxyless`), whose per-op table
 //! is measured on the search's device and cached in `latency.csv` of the cache folder
@@ -17,11 +21,12 @@
 //! script's limit); every failure is a script error with its reason (a space that cannot be
 //! a supernet names the decision).
 
+use super::checkpoints::{self, Slot};
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
 use crate::compile::catalog::{resize, NetworkSize};
-use crate::oneshot::data::fashion_mnist_split;
+use crate::oneshot::data::search_split;
 use crate::oneshot::{Mode, OneShotError, OneShotSearch, SearchConfig, Supernet, SupernetOptions};
 use crate::space::{Architecture, Space};
 use rhai::{Array, Dynamic, Engine, Map, FLOAT, INT};
@@ -37,6 +42,12 @@ pub struct SupernetHandle(Rc<SupernetState>);
 /// What a [`SupernetHandle`] holds.
 pub struct SupernetState {
     search: RefCell<OneShotSearch>,
+    /// The run it belongs to (checkpoints save `ctx.rng` and the trial count).
+    ctx: Ctx,
+    /// Its checkpoint file, when the run keeps checkpoints.
+    slot: Option<Slot>,
+    /// The script's state saved with the last finished epoch (`()` before any).
+    saved: RefCell<Dynamic>,
     /// The run's space (derived architectures are carried into it by their text).
     space: Arc<Space>,
     channels: Option<i64>,
@@ -45,8 +56,7 @@ pub struct SupernetState {
 }
 
 /// The settings `ctx.supernet` accepts.
-const KEYS: [&str; 21] = [
-    "data",
+const KEYS: [&str; 20] = [
     "channels",
     "cells",
     "batch",
@@ -164,8 +174,31 @@ pub fn register(engine: &mut Engine) {
                 timed(n, |s| s.valid_accuracy(&arch, Some(batches)))
             },
         )
+        .register_get("epoch", |n: &mut SupernetHandle| {
+            n.0.search.borrow().epoch() as INT
+        })
+        .register_get("saved", |n: &mut SupernetHandle| n.0.saved.borrow().clone())
+        .register_fn("end_epoch", |n: &mut SupernetHandle| {
+            end_epoch(n, Dynamic::UNIT)
+        })
+        .register_fn("end_epoch", end_epoch)
         .register_fn("to_string", |n: &mut SupernetHandle| describe(n))
         .register_fn("to_debug", |n: &mut SupernetHandle| describe(n));
+}
+
+/// `net.end_epoch(state)`: one more epoch finished; its checkpoint (with the script's
+/// `state`) is written when the run keeps checkpoints.
+fn end_epoch(n: &mut SupernetHandle, state: Dynamic) -> RhaiResult<()> {
+    let t0 = Instant::now();
+    let mut search = n.0.search.borrow_mut();
+    search.finish_epoch();
+    let saved = match &n.0.slot {
+        Some(slot) => checkpoints::save(&n.0.ctx, slot, &search, &state),
+        None => Ok(()),
+    };
+    *n.0.saved.borrow_mut() = state;
+    n.0.host_time.set(n.0.host_time.get() + t0.elapsed());
+    saved
 }
 
 fn describe(n: &SupernetHandle) -> String {
@@ -330,7 +363,7 @@ pub(super) fn optional(settings: &Map, key: &str) -> RhaiResult<Option<INT>> {
 }
 
 /// What `ctx.supernet` and `ctx.pruned_supernet` (named `who` in errors) check first: every
-/// setting is one of `keys` and the data is Fashion-MNIST; `threads` is applied. Returns the
+/// setting is one of `keys`; `threads` is applied. Returns the
 /// run's space and the seed (the setting, else the run's).
 pub(super) fn checked_settings(
     c: &Ctx,
@@ -344,12 +377,6 @@ pub(super) fn checked_settings(
             keys.join(", ")
         )));
     }
-    let data = text(settings, "data", "fashion-mnist")?;
-    if data != "fashion-mnist" {
-        return Err(script_error(format!(
-            "{who}: unknown data `{data}` (it reads \"fashion-mnist\")"
-        )));
-    }
     if let Some(threads) = settings.get("threads") {
         let threads = threads
             .as_int()
@@ -358,6 +385,18 @@ pub(super) fn checked_settings(
     }
     let seed = int(settings, "seed", c.0.session.borrow().seed() as INT)?;
     Ok((Arc::clone(&c.0.space.space), seed))
+}
+
+/// The training images of the experiment's `data` entry, for `who` (`supernet`,
+/// `pruned_supernet`); an experiment without one is an error saying what to add.
+pub(super) fn training_images(c: &Ctx, who: &str) -> RhaiResult<crate::train::ImageSet> {
+    let data = c.0.data.as_ref().ok_or_else(|| {
+        script_error(format!(
+            "{who}: the experiment has no `data` entry to search on; add one, e.g. `data fashion_mnist(limit: 10000, valid: 0.1)`"
+        ))
+    })?;
+    data.training_images()
+        .map_err(|e| script_error(format!("{who}: {e}")))
 }
 
 /// The device of the setting `device` (`auto`, `cpu`, `cuda`).
@@ -407,9 +446,15 @@ fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
         edge_normalization: boolean(&settings, "edge_normalization", false)?,
     };
     let device = device(&settings)?;
+    let t0 = Instant::now();
+    let images = training_images(c, "supernet");
+    c.0.host_time.set(c.0.host_time.get() + t0.elapsed());
+    let images = images?;
+    let has_classes = space.skeleton().args.iter().any(|(n, _)| n == "classes");
     let size = NetworkSize {
         channels,
         cells,
+        classes: has_classes.then_some(images.classes),
         ..NetworkSize::default()
     };
     let t0 = Instant::now();
@@ -418,21 +463,27 @@ fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
         crate::oneshot::rows::check_space(&space)?;
         let resized = resize(&space, size)?;
         let net_space = resized.as_ref().unwrap_or(&space);
-        let (train, valid) = fashion_mnist_split(
-            &crate::paths::fashion_mnist_dir(),
-            limit,
-            train_fraction,
-            seed as u64,
-        )?;
+        let (train, valid) = search_split(&images, limit, train_fraction, seed as u64)?;
         let in_channels = train.image_shape()[0];
         let kind = tch::Kind::Float;
         let net = Supernet::with_options(net_space, in_channels, options, device, kind, seed)?;
         OneShotSearch::new(net, train, valid, &config)
     })();
+    let restored = built
+        .map_err(|e| script_error(format!("supernet: {e}")))
+        .and_then(|mut search| {
+            let identity = format!("{} {settings:?}", space.name());
+            let opened = checkpoints::open(c, identity, &mut search)?;
+            Ok((search, opened))
+        });
     c.0.host_time.set(c.0.host_time.get() + t0.elapsed());
-    let search = built.map_err(|e| script_error(format!("supernet: {e}")))?;
+    let (search, opened) = restored?;
+    let (slot, saved) = opened.map_or((None, Dynamic::UNIT), |(s, d)| (Some(s), d));
     Ok(SupernetHandle(Rc::new(SupernetState {
         search: RefCell::new(search),
+        ctx: c.clone(),
+        slot,
+        saved: RefCell::new(saved),
         space,
         channels,
         cells,

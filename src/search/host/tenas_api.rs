@@ -1,13 +1,14 @@
 //! TE-NAS from scripts: `ctx.pruned_supernet(#{...})` builds the pruned-supernet scorer of
-//! [`crate::trainfree::tenas`] for the experiment's space on Fashion-MNIST (images padded to
-//! 3×32×32 for the NTK, single-channel 3×3 patches for the linear regions), and the
+//! [`crate::trainfree::tenas`] for the experiment's space on the training images of its
+//! `data` entry (images padded to 3×32×32 for the NTK, single-channel 3×3 patches for the
+//! linear regions), and the
 //! `PrunedSupernet` type measures a set of remaining ops: `ntk(alive)` and `regions(alive)`
 //! return one value per initialisation, `arch(alive)` the architecture once one op is left
 //! on every row of α. `alive` is an array with one array of op names per row (`row_names()`
 //! names the rows, `ops(r)` lists row `r`'s ops), so the pruning schedule stays in the
 //! script. Time spent in these calls is host time.
 
-use super::oneshot_api::{carry_into, checked_settings, int, optional, positive};
+use super::oneshot_api::{carry_into, checked_settings, int, optional, positive, training_images};
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
@@ -32,8 +33,7 @@ pub struct PrunedState {
 }
 
 /// The settings `ctx.pruned_supernet` accepts.
-const KEYS: [&str; 10] = [
-    "data",
+const KEYS: [&str; 9] = [
     "channels",
     "cells",
     "thin_channels",
@@ -197,15 +197,17 @@ fn pruned_supernet(c: &mut Ctx, settings: Map) -> RhaiResult<PrunedHandle> {
     let count = positive("patches", int(&settings, "patches", 3000)?)?;
     let patch_batch = positive("patch_batch", int(&settings, "patch_batch", 1000)?)?;
     let t0 = Instant::now();
-    let built = crate::train::fashion_mnist::load_fashion_mnist(&crate::paths::fashion_mnist_dir())
-        .map_err(crate::train::named::describe)
-        .and_then(|set| {
-            let (images, _) = image_batch(&set.train, batch, seed as u64, true)?;
-            let cut = patches(&set.train, count)?;
-            PrunedSupernet::new(&space, config, images, &cut, patch_batch)
-        });
+    let train = training_images(c, "pruned_supernet");
+    let built = train.and_then(|train| {
+        let (images, _) = image_batch(&train, batch, seed as u64, true)
+            .map_err(|e| script_error(format!("pruned_supernet: {e}")))?;
+        let cut =
+            patches(&train, count).map_err(|e| script_error(format!("pruned_supernet: {e}")))?;
+        PrunedSupernet::new(&space, config, images, &cut, patch_batch)
+            .map_err(|e| script_error(format!("pruned_supernet: {e}")))
+    });
     c.0.host_time.set(c.0.host_time.get() + t0.elapsed());
-    let scorer = built.map_err(|e| script_error(format!("pruned_supernet: {e}")))?;
+    let scorer = built?;
     Ok(PrunedHandle(Rc::new(PrunedState {
         scorer,
         space,

@@ -86,6 +86,11 @@ pub struct CtxState {
     pub stop: RefCell<Option<Stop>>,
     /// Time spent waiting for evaluations, excluded from the script's time limit.
     pub host_time: Rc<Cell<Duration>>,
+    /// Where the run's one-shot searches keep their checkpoints (`None`: a run without a
+    /// trial store keeps none).
+    pub checkpoints: Option<super::checkpoints::Checkpoints>,
+    /// The experiment's `data` entry, which one-shot searches train on.
+    pub data: Option<crate::search::load_eval::SearchData>,
 }
 
 impl Ctx {

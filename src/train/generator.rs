@@ -1,0 +1,83 @@
+//! The state of libtorch's default random generator of a device (through
+//! `generator_shim.cpp`; tch 0.24 can seed it but not read it): saved with a checkpoint and
+//! restored on resume, so that draws such as GDAS' Gumbel noise continue as they would have.
+
+use std::ffi::{c_void, CStr};
+use std::os::raw::{c_char, c_int};
+use tch::{Device, TchError, Tensor};
+
+extern "C" {
+    fn nas_generator_state(device: c_int, index: c_int) -> *mut c_void;
+    fn nas_generator_set_state(device: c_int, index: c_int, state: *const c_void) -> c_int;
+    fn nas_generator_error() -> *const c_char;
+}
+
+/// The shim's codes of `device`.
+fn codes(device: Device) -> Result<(c_int, c_int), TchError> {
+    match device {
+        Device::Cpu => Ok((0, 0)),
+        Device::Cuda(i) => Ok((1, i as c_int)),
+        other => Err(TchError::Kind(format!(
+            "the random generator of {other:?} cannot be saved"
+        ))),
+    }
+}
+
+/// The shim's message for its last failure on this thread.
+fn shim_error(what: &str) -> TchError {
+    // SAFETY: the shim returns a pointer to its thread-local, NUL-terminated string, alive
+    // until the thread's next shim call; it is copied before that.
+    let reason = unsafe { CStr::from_ptr(nas_generator_error()) }
+        .to_string_lossy()
+        .into_owned();
+    TchError::Torch(format!("{what}: {reason}"))
+}
+
+/// The state of `device`'s default generator, as a byte tensor on the CPU.
+pub fn state(device: Device) -> Result<Tensor, TchError> {
+    let (code, index) = codes(device)?;
+    // SAFETY: plain values; the shim catches every C++ exception and returns null then.
+    let ptr = unsafe { nas_generator_state(code, index) };
+    if ptr.is_null() {
+        return Err(shim_error("cannot read the random generator's state"));
+    }
+    // SAFETY: the shim returned a new `at::Tensor*` that nothing else owns, which is what
+    // tch's tensors wrap; the `Tensor` frees it when dropped.
+    Ok(unsafe { Tensor::from_ptr(ptr.cast()) })
+}
+
+/// Sets `device`'s default generator to `state` (what [`state`] returned for that device).
+pub fn set_state(device: Device, state: &Tensor) -> Result<(), TchError> {
+    let (code, index) = codes(device)?;
+    // SAFETY: `state` is a live tensor for the duration of the call; the shim only reads it
+    // and catches every C++ exception.
+    if unsafe { nas_generator_set_state(code, index, state.as_ptr().cast()) } != 0 {
+        return Err(shim_error("cannot restore the random generator's state"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::Kind;
+
+    #[test]
+    fn a_restored_state_draws_the_same_numbers_again() {
+        let _generator = crate::test_generator();
+        tch::manual_seed(5);
+        let _ = Tensor::rand([3], (Kind::Float, Device::Cpu));
+        let saved = state(Device::Cpu).unwrap();
+        assert_eq!(saved.kind(), Kind::Uint8);
+        let first = Tensor::rand([4], (Kind::Float, Device::Cpu));
+        let _ = Tensor::rand([7], (Kind::Float, Device::Cpu));
+        set_state(Device::Cpu, &saved).unwrap();
+        let again = Tensor::rand([4], (Kind::Float, Device::Cpu));
+        assert_eq!(
+            Vec::<f32>::try_from(&first).unwrap(),
+            Vec::<f32>::try_from(&again).unwrap()
+        );
+        let bad = Tensor::zeros([3], (Kind::Uint8, Device::Cpu));
+        assert!(set_state(Device::Cpu, &bad).is_err());
+    }
+}
