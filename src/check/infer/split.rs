@@ -21,6 +21,13 @@ const MAX_FIXED: usize = 2;
 /// for a range, its first value.
 type Choice<'p> = (&'p Expr, usize, i64);
 
+/// Decisions fixed for one check, each with the index of its value.
+type Fixed<'p> = Vec<(Choice<'p>, usize)>;
+
+/// Checks that found no error but left shapes undecided: what they fixed, and the decisions
+/// to fix next.
+type Undecided<'p> = Vec<(Fixed<'p>, Vec<Choice<'p>>)>;
+
 /// The errors of the spaces (and experiments) of module `module` that only some values of
 /// their decisions reach, each naming those values.
 pub fn decision_errors(
@@ -120,7 +127,7 @@ impl<'p> Search<'p, '_> {
         &mut self,
         choices: &[Choice<'p>],
         fixed: &[(Choice<'p>, usize)],
-        undecided: &mut Vec<(Vec<(Choice<'p>, usize)>, Vec<Choice<'p>>)>,
+        undecided: &mut Undecided<'p>,
     ) -> bool {
         for (position, &choice) in choices.iter().enumerate() {
             let (expr, count, _) = choice;
