@@ -2,11 +2,13 @@
 //! epoch's checkpoint appears beside the trial store, `nas run --resume` says it continues
 //! from the last finished epoch, runs only the epochs left, and ends exactly as an
 //! uninterrupted run with the same seed (every later epoch's losses, the derived
-//! architecture, the trial), after which the checkpoints are gone.
+//! architecture, the trial, the α history beside the store), after which the checkpoints are
+//! gone; `nas report` draws that history as heat maps.
 
 mod data_common;
 use data_common::require_fashion_mnist;
 
+use nas::search::alpha_log;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -131,6 +133,39 @@ fn survives_a_kill(strategy: &str, total: usize) {
     assert_eq!(trial("cut.jsonl"), trial("whole.jsonl"));
     assert!(!dir.join("cut.checkpoints").exists(), "checkpoints removed");
     assert!(!dir.join("whole.checkpoints").exists());
+    // The α history beside the store: every epoch once, as without the kill (the epochs
+    // written before it and the resumed ones).
+    let history = |name: &str| alpha_log::read(&alpha_log::file(&dir.join(name)));
+    let (cut_alphas, whole_alphas) = (history("cut.jsonl"), history("whole.jsonl"));
+    assert_eq!(
+        whole_alphas.iter().map(|a| a.epoch).collect::<Vec<_>>(),
+        (1..=total as u64).collect::<Vec<_>>()
+    );
+    assert_eq!(cut_alphas, whole_alphas);
+    for row in whole_alphas.iter().flat_map(|a| &a.rows) {
+        let sum: f64 = row.p.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-5, "{row:?}");
+        assert_eq!(row.p.len(), row.ops.len());
+    }
+    // `nas report` draws them as heat maps, one per α row, with the data as CSV.
+    let status = Command::new(env!("CARGO_BIN_EXE_nas"))
+        .args(["report", "cut.jsonl", "-o", "report.html"])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .status()
+        .expect("nas report runs");
+    assert!(status.success());
+    let page = std::fs::read_to_string(dir.join("report.html")).expect("report");
+    assert!(page.contains("α over epochs"), "no α section");
+    let rows = whole_alphas[0].rows.len();
+    assert_eq!(
+        page.matches("<div class=\"chart\">").count(),
+        2 + rows,
+        "{page}"
+    );
+    let csv = std::fs::read_to_string(dir.join("report_data").join("alphas.csv")).expect("csv");
+    let ops: usize = whole_alphas[0].rows.iter().map(|r| r.ops.len()).sum();
+    assert_eq!(csv.lines().count(), 1 + total * ops, "{csv}");
 }
 
 /// GDAS: Gumbel noise from libtorch's generator, α's Adam, the weights' SGD momentum.

@@ -5,14 +5,16 @@
 //! Drawn today: best-so-far against finished trials and against the (simulated or measured)
 //! clock, as the mean ± standard deviation over each run's seeds; a summary per run; the trial
 //! table, sortable by any column; and for proxy runs that report a benchmark column, the
-//! proxy-against-accuracy scatter with Spearman's ρ and Kendall's τ. Not drawn: α over epochs
-//! of one-shot runs (their stores do not record α) and Pareto fronts (experiments have one
-//! objective).
+//! proxy-against-accuracy scatter with Spearman's ρ and Kendall's τ; for one-shot runs, α
+//! (softmax) per edge over epochs as heat maps, from the α history beside the store
+//! ([`crate::search::alpha_log`]). Not drawn: Pareto fronts (experiments have one objective).
 
 pub mod curves;
+pub mod heatmap;
 pub mod html;
 pub mod plots;
 
+use crate::search::alpha_log::{self, AlphaEpoch};
 use crate::search::store::{self, Header};
 use crate::search::trial::Trial;
 use crate::trainfree::rank::{kendall_tau_b, spearman};
@@ -33,6 +35,8 @@ pub struct Run {
     pub header: Header,
     /// Finished trials by seed.
     pub trials: BTreeMap<u64, Vec<Trial>>,
+    /// The α history of its one-shot searches (empty for other runs).
+    pub alphas: Vec<AlphaEpoch>,
 }
 
 impl Run {
@@ -43,6 +47,7 @@ impl Run {
             label: format!("{} · {}", header.experiment, header.strategy),
             header,
             trials: loaded.trials,
+            alphas: alpha_log::read(&alpha_log::file(path)),
         })
     }
 
@@ -211,6 +216,32 @@ pub fn write(runs: &[Run], html: &Path) -> Result<Written, String> {
         );
     }
 
+    let one_shot: Vec<&Run> = runs.iter().filter(|r| !r.alphas.is_empty()).collect();
+    if !one_shot.is_empty() {
+        body.push_str("<h2>α over epochs</h2>\n<p class=\"note\">Each one-shot search's architecture weights after each finished epoch: one map per α row (an edge), the softmax weight of each op shaded and written. The first seed of each run is drawn; the CSV holds every seed.</p>\n");
+        let mut data = String::from("run,seed,supernet,epoch,row,op,weight\n");
+        for run in &one_shot {
+            for a in &run.alphas {
+                for row in &a.rows {
+                    for (op, w) in row.ops.iter().zip(&row.p) {
+                        let _ = writeln!(
+                            data,
+                            "{},{},{},{},{},{},{w}",
+                            csv_field(&run.label),
+                            a.seed,
+                            a.supernet,
+                            a.epoch,
+                            csv_field(&row.name),
+                            csv_field(op)
+                        );
+                    }
+                }
+            }
+            alpha_maps(&mut body, run);
+        }
+        save("alphas.csv", data)?;
+    }
+
     body.push_str(
         "<h2>Trials</h2>\n<p class=\"note\">Click a column's header to sort by it.</p>\n",
     );
@@ -238,6 +269,35 @@ pub fn write(runs: &[Run], html: &Path) -> Result<Written, String> {
         html: html.to_path_buf(),
         csv,
     })
+}
+
+/// The α heat maps of `run`'s first seed, one per α row of each of its supernets.
+fn alpha_maps(body: &mut String, run: &Run) {
+    let Some(seed) = run.alphas.iter().map(|a| a.seed).min() else {
+        return;
+    };
+    let mut supernets: BTreeMap<&str, Vec<&AlphaEpoch>> = BTreeMap::new();
+    for a in run.alphas.iter().filter(|a| a.seed == seed) {
+        supernets.entry(a.supernet.as_str()).or_default().push(a);
+    }
+    for (supernet, epochs) in supernets {
+        let _ = writeln!(
+            body,
+            "<h3>{} · seed {seed} · {supernet}</h3>",
+            html::escape(&run.label)
+        );
+        let rows = epochs.first().map_or(0, |e| e.rows.len());
+        for r in 0..rows {
+            let Some(first) = epochs[0].rows.get(r) else {
+                continue;
+            };
+            let columns: Vec<(u64, Vec<f64>)> = epochs
+                .iter()
+                .filter_map(|e| Some((e.epoch, e.rows.get(r)?.p.clone())))
+                .collect();
+            chart(body, heatmap::alpha_map(&first.name, &first.ops, &columns));
+        }
+    }
 }
 
 /// The runs with labels made unique (a number appended to repeats).

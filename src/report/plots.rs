@@ -28,7 +28,7 @@ fn padded(lo: f64, hi: f64) -> std::ops::Range<f64> {
     (lo - 0.05 * span)..(hi + 0.05 * span)
 }
 
-fn draw_error(e: impl std::fmt::Display) -> String {
+pub(super) fn draw_error(e: impl std::fmt::Display) -> String {
     format!("cannot draw a chart: {e}")
 }
 

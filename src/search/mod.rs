@@ -13,6 +13,7 @@
 //! - [`runner`]: runs an experiment once per seed and summarises it.
 //! - [`numeric`], [`surrogate`], [`rng`]: the numeric cores scripts call.
 
+pub mod alpha_log;
 pub mod budget;
 pub mod csv;
 pub mod eval_spec;

@@ -236,8 +236,8 @@ pub fn run(
         host_time.set(Duration::ZERO);
         trace.reset();
         let checkpoints = store.as_ref().map(|s| {
-            let dir = s.borrow().checkpoint_dir();
-            Checkpoints::new(dir, seed, Rc::clone(&say))
+            let (dir, alphas) = (s.borrow().checkpoint_dir(), s.borrow().alpha_file());
+            Checkpoints::new(dir, alphas, seed, Rc::clone(&say))
         });
         let ctx = new_ctx(
             config,

@@ -155,6 +155,13 @@ impl TrialStore {
                 )
             })?;
         }
+        // … nor its α history be drawn as this run's.
+        let alphas = super::alpha_log::file(path);
+        if alphas.exists() {
+            std::fs::remove_file(&alphas).map_err(|e| {
+                format!("cannot remove the old α history {}: {e}", alphas.display())
+            })?;
+        }
         let file = OpenOptions::new()
             .create_new(true)
             .append(true)
@@ -170,6 +177,11 @@ impl TrialStore {
         store.append(&Line::Header(header.clone()))?;
         store.sync()?;
         Ok(store)
+    }
+
+    /// The α history of this run's one-shot searches ([`super::alpha_log::file`]).
+    pub fn alpha_file(&self) -> PathBuf {
+        super::alpha_log::file(&self.path)
     }
 
     /// The folder of this run's one-shot checkpoints ([`checkpoint_dir`]).

@@ -12,15 +12,19 @@ use super::types::Ctx;
 use super::RhaiResult;
 use crate::oneshot::checkpoint::{corrupt, RngState, Snapshot};
 use crate::oneshot::{OneShotError, OneShotSearch};
+use crate::search::alpha_log::{self, AlphaEpoch, AlphaRow};
 use rhai::{Dynamic, Map};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-/// Where one run (one seed) keeps its one-shot checkpoints, and how it tells the user.
+/// Where one run (one seed) keeps its one-shot checkpoints and its α history, and how it
+/// tells the user.
 pub struct Checkpoints {
     dir: PathBuf,
+    /// The α history file ([`crate::search::alpha_log`]).
+    alphas: PathBuf,
     seed: u64,
     say: Rc<dyn Fn(&str)>,
     /// Supernets built so far in this run: the next one's number.
@@ -28,21 +32,23 @@ pub struct Checkpoints {
 }
 
 impl Checkpoints {
-    /// The checkpoints of seed `seed`'s run in `dir`; `say` prints a line for the user.
-    pub fn new(dir: PathBuf, seed: u64, say: Rc<dyn Fn(&str)>) -> Checkpoints {
+    /// The checkpoints of seed `seed`'s run in `dir`, its α history in `alphas`; `say` prints
+    /// a line for the user.
+    pub fn new(dir: PathBuf, alphas: PathBuf, seed: u64, say: Rc<dyn Fn(&str)>) -> Checkpoints {
         Checkpoints {
             dir,
+            alphas,
             seed,
             say,
             built: Cell::new(0),
         }
     }
 
-    /// The file of the next supernet this run builds.
-    fn next(&self) -> PathBuf {
+    /// The number of the next supernet this run builds.
+    fn next(&self) -> usize {
         let n = self.built.get();
         self.built.set(n + 1);
-        self.dir.join(format!("seed{}-supernet{n}.ckpt", self.seed))
+        n
     }
 
     /// Removes the checkpoints of seed `seed` from `dir` (its run ended: the trial store
@@ -82,6 +88,10 @@ struct HostState {
 pub struct Slot {
     path: PathBuf,
     identity: String,
+    /// The run's seed, and the supernet's name in the α history (`supernet0`, …).
+    seed: u64,
+    supernet: String,
+    alphas: PathBuf,
 }
 
 /// For a supernet `ctx.supernet` just built (identified by `identity`: its space and
@@ -96,9 +106,15 @@ pub fn open(
     let Some(checkpoints) = &c.0.checkpoints else {
         return Ok(None);
     };
+    let n = checkpoints.next();
     let slot = Slot {
-        path: checkpoints.next(),
+        path: checkpoints
+            .dir
+            .join(format!("seed{}-supernet{n}.ckpt", checkpoints.seed)),
         identity,
+        seed: checkpoints.seed,
+        supernet: format!("supernet{n}"),
+        alphas: checkpoints.alphas.clone(),
     };
     if !slot.path.exists() {
         return Ok(Some((slot, Dynamic::UNIT)));
@@ -153,6 +169,32 @@ pub fn save(c: &Ctx, slot: &Slot, search: &OneShotSearch, state: &Dynamic) -> Rh
         "host": serde_json::to_value(host).map_err(|e| fail(corrupt(e.to_string())))?,
     });
     snapshot.write(&slot.path).map_err(fail)
+}
+
+/// Appends `search`'s α rows (their softmax) after its latest epoch to the run's α history.
+pub fn record_alphas(slot: &Slot, search: &OneShotSearch) -> RhaiResult<()> {
+    let fail = |e: String| script_error(format!("supernet: {e}"));
+    let p = search.probabilities().map_err(|e| fail(e.to_string()))?;
+    let rows = search
+        .supernet()
+        .rows()
+        .rows()
+        .iter()
+        .zip(p)
+        .map(|(row, p)| AlphaRow {
+            name: row.name.clone(),
+            ops: row.labels.clone(),
+            p,
+        })
+        .collect();
+    let record = AlphaEpoch {
+        seed: slot.seed,
+        supernet: slot.supernet.clone(),
+        epoch: search.epoch() as u64,
+        rows,
+    };
+    alpha_log::append(&slot.alphas, &record)
+        .map_err(|e| fail(format!("cannot write {}: {e}", slot.alphas.display())))
 }
 
 /// `value` as JSON: `()`, booleans, integers, finite floats, strings, arrays and maps of them.

@@ -187,13 +187,14 @@ pub fn register(engine: &mut Engine) {
 }
 
 /// `net.end_epoch(state)`: one more epoch finished; its checkpoint (with the script's
-/// `state`) is written when the run keeps checkpoints.
+/// `state`) is written, and its α rows appended to the α history, when the run has a store.
 fn end_epoch(n: &mut SupernetHandle, state: Dynamic) -> RhaiResult<()> {
     let t0 = Instant::now();
     let mut search = n.0.search.borrow_mut();
     search.finish_epoch();
     let saved = match &n.0.slot {
-        Some(slot) => checkpoints::save(&n.0.ctx, slot, &search, &state),
+        Some(slot) => checkpoints::save(&n.0.ctx, slot, &search, &state)
+            .and_then(|()| checkpoints::record_alphas(slot, &search)),
         None => Ok(()),
     };
     *n.0.saved.borrow_mut() = state;
