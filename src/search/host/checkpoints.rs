@@ -190,7 +190,7 @@ pub fn record_alphas(slot: &Slot, search: &OneShotSearch) -> RhaiResult<()> {
     let record = AlphaEpoch {
         seed: slot.seed,
         supernet: slot.supernet.clone(),
-        epoch: search.epoch() as u64,
+        epoch: search.epoch(),
         rows,
     };
     alpha_log::append(&slot.alphas, &record)
