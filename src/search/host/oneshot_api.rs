@@ -193,8 +193,10 @@ fn end_epoch(n: &mut SupernetHandle, state: Dynamic) -> RhaiResult<()> {
     let mut search = n.0.search.borrow_mut();
     search.finish_epoch();
     let saved = match &n.0.slot {
-        Some(slot) => checkpoints::save(&n.0.ctx, slot, &search, &state)
-            .and_then(|()| checkpoints::record_alphas(slot, &search)),
+        // The α line first: an epoch whose checkpoint exists always has its line (a kill
+        // between the two only repeats the epoch, whose line the resumed run writes again).
+        Some(slot) => checkpoints::record_alphas(slot, &search)
+            .and_then(|()| checkpoints::save(&n.0.ctx, slot, &search, &state)),
         None => Ok(()),
     };
     *n.0.saved.borrow_mut() = state;
