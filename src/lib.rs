@@ -20,6 +20,7 @@ pub mod space;
 pub mod syntax;
 pub mod train;
 pub mod trainfree;
+pub mod wiring;
 
 /// mimalloc serves Rust's allocations (the front end allocates one small node per AST
 /// element and the checker many short-lived values; glibc's malloc was about a quarter of

@@ -15,6 +15,7 @@ use crate::syntax::ast::{
 };
 use crate::syntax::builtin::Builtin;
 use crate::syntax::{Diagnostic, Span};
+use crate::wiring::{self, History, WiringError};
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -194,61 +195,9 @@ fn memo_key(id: DefId, params: &[Val<'_>], inputs: &[Shape], key: &mut Vec<i64>)
     true
 }
 
-/// The shapes of a pipeline so far, as `Seq` and `Repeat` pass them on: each new shape is
-/// appended and, once there are more than [`RECENT`], the oldest is dropped. Short histories
-/// (the usual case) live on the stack.
-#[allow(clippy::large_enum_variant)] // the inline variant is the point: no allocation
-enum Recent {
-    /// At most `RECENT + 1` shapes (the count is the second field).
-    Inline([Shape; RECENT + 1], usize),
-    /// A history that arrived longer than [`RECENT`].
-    Heap(Vec<Shape>),
-}
-
-/// How many shapes a pipeline keeps before dropping the oldest.
-const RECENT: usize = 8;
-
-impl Recent {
-    /// A copy of `history`.
-    fn new(history: &[Shape]) -> Recent {
-        match history.len() {
-            len if len <= RECENT => {
-                let mut shapes = [Shape::Unknown; RECENT + 1];
-                shapes[..len].copy_from_slice(history);
-                Recent::Inline(shapes, len)
-            }
-            _ => Recent::Heap(history.to_vec()),
-        }
-    }
-
-    /// The shapes, oldest first.
-    fn as_slice(&self) -> &[Shape] {
-        match self {
-            Recent::Inline(shapes, len) => &shapes[..*len],
-            Recent::Heap(shapes) => shapes,
-        }
-    }
-
-    /// Appends `shape`, dropping the oldest shape when there are more than [`RECENT`].
-    fn push(&mut self, shape: Shape) {
-        match self {
-            Recent::Inline(shapes, len) => {
-                shapes[*len] = shape;
-                *len += 1;
-                if *len > RECENT {
-                    shapes.copy_within(1..*len, 0);
-                    *len -= 1;
-                }
-            }
-            Recent::Heap(shapes) => {
-                shapes.push(shape);
-                if shapes.len() > RECENT {
-                    shapes.remove(0);
-                }
-            }
-        }
-    }
-}
+/// How many outputs a pipeline keeps for its cells to read (the compiler keeps as many as
+/// its widest cell reads; a cell of more inputs sees the oldest kept one repeated).
+const KEEP: usize = 8;
 
 /// Built-in ops have at most this many parameters (checked by a test).
 const MAX_BUILTIN_PARAMS: usize = 8;
@@ -447,7 +396,7 @@ impl<'p> Infer<'p> {
                 }
                 ItemKind::Cell(def) => {
                     let env = Env::new(vec![Val::Unknown; def.params.len()], &def.body);
-                    self.run_cell(&env, &[Shape::Unknown]);
+                    self.run_cell(&env, &[Shape::Unknown], None, item.span);
                 }
                 ItemKind::Space(def) => {
                     let env = self.bind_defaults(&def.params, &def.body);
@@ -517,11 +466,10 @@ impl<'p> Infer<'p> {
             };
             match &network.kind {
                 ExprKind::Seq(stages) => {
-                    let mut history = vec![input];
+                    let mut history = History::new(input, KEEP);
                     for stage in stages {
-                        let out = self.apply(stage, env, &history);
-                        history.push(out);
-                        trace.stages.push((stage.span, out));
+                        self.pipe(stage, env, &mut history);
+                        trace.stages.push((stage.span, *history.newest()));
                     }
                 }
                 _ => {
@@ -649,8 +597,8 @@ impl<'p> Infer<'p> {
         }
     }
 
-    /// Applies the op `expr` (in `env`) to the most recent of `history` (cells with several
-    /// inputs take the most recent ones), returning the output shape.
+    /// Applies the op `expr` (in `env`) to `history` (a layer reads the newest, a cell what
+    /// the wiring plan says), returning the output shape.
     fn apply(&mut self, expr: &'p Expr, env: &Rc<Env<'p>>, history: &[Shape]) -> Shape {
         if !self.tick() || self.nesting >= MAX_NESTING {
             return Shape::Unknown;
@@ -682,20 +630,19 @@ impl<'p> Infer<'p> {
                         .collect();
                     self.combine(builtin, &outputs, expr.span)
                 }
-                Res::Def(id) => self.apply_def(id, reference.args.as_deref(), env, history),
+                Res::Def(id) => {
+                    self.apply_def(id, reference.args.as_deref(), env, history, expr.span)
+                }
                 Res::Param(_) | Res::Local { .. } => {
                     let value = self.value(expr, env);
                     self.apply_value(&value, history)
                 }
                 _ => Shape::Unknown,
             },
-            ExprKind::Seq(items) => {
-                let mut history = Recent::new(history);
-                for item in items {
-                    let out = self.apply(item, env, history.as_slice());
-                    history.push(out);
-                }
-                history.as_slice().last().copied().unwrap_or(input)
+            ExprKind::Seq(_) | ExprKind::Repeat { .. } => {
+                let mut history = History::of(history, KEEP, Shape::Unknown);
+                self.pipe_parts(expr, env, &mut history);
+                *history.newest()
             }
             ExprKind::Alt(items) => {
                 if let Some(index) = self.pinned(expr, items.len(), 0) {
@@ -713,49 +660,109 @@ impl<'p> Infer<'p> {
                 }
                 merged.unwrap_or(input)
             }
-            ExprKind::Repeat { body, count, .. } => {
-                let counts: Vec<i64> = match self.value(count, env) {
-                    Val::Ints(list) => list.to_vec(),
-                    _ => return Shape::Unknown,
-                };
-                if let Some(&bad) = counts.iter().find(|&&c| c < 0) {
-                    self.diagnostics.push(Diagnostic::error(
-                        "bad-repeat",
-                        format!("a repetition count cannot be negative, but it is {bad}"),
-                        count.span,
-                        "negative",
-                    ));
-                    return Shape::Unknown;
-                }
-                let most = counts.iter().copied().max().unwrap_or(0);
-                let mut history = Recent::new(history);
-                let mut result: Option<Shape> = counts.contains(&0).then_some(input);
-                let mut current = input;
-                for done in 1..=most {
-                    if done > MAX_REPEAT {
-                        return Shape::Unknown;
-                    }
-                    let out = self.apply(body, env, history.as_slice());
-                    history.push(out);
-                    let fixed = out == current;
-                    current = out;
-                    if counts.contains(&done) {
-                        result = Some(result.map_or(out, |r| self.merge(r, out)));
-                    }
-                    if fixed && history.as_slice().iter().all(|&s| s == out) {
-                        if counts.iter().any(|&c| c > done) {
-                            result = Some(result.map_or(out, |r| self.merge(r, out)));
-                        }
-                        break;
-                    }
-                }
-                result.unwrap_or(Shape::Unknown)
-            }
             _ => {
                 let value = self.value(expr, env);
                 self.apply_value(&value, history)
             }
         }
+    }
+
+    /// Runs one part of a pipeline on `history` as the wiring plan does: a sequence part by
+    /// part, a repetition copy by copy, a cell's output joining the history and anything
+    /// else's (a layer's) starting it afresh.
+    fn pipe(&mut self, expr: &'p Expr, env: &Rc<Env<'p>>, history: &mut History<Shape>) {
+        match &expr.kind {
+            ExprKind::Seq(_) | ExprKind::Repeat { .. } => {
+                if !self.tick() || self.nesting >= MAX_NESTING {
+                    return history.layer(Shape::Unknown);
+                }
+                self.nesting += 1;
+                self.pipe_parts(expr, env, history);
+                self.nesting -= 1;
+            }
+            ExprKind::Ref(r) if matches!(r.res, Res::Param(_) | Res::Local { .. }) => {
+                match self.value(expr, env) {
+                    Val::Op(closure) => self.pipe(closure.expr, &closure.env, history),
+                    _ => history.layer(Shape::Unknown),
+                }
+            }
+            _ => {
+                let out = self.apply(expr, env, history.as_slice());
+                if self.is_cell_call(expr) {
+                    history.cell(out);
+                } else {
+                    history.layer(out);
+                }
+            }
+        }
+    }
+
+    /// [`Infer::pipe`] on the parts of a sequence or the copies of a repetition.
+    fn pipe_parts(&mut self, expr: &'p Expr, env: &Rc<Env<'p>>, history: &mut History<Shape>) {
+        match &expr.kind {
+            ExprKind::Seq(items) => {
+                for item in items {
+                    self.pipe(item, env, history);
+                }
+            }
+            ExprKind::Repeat { body, count, .. } => {
+                let out = self.repeat(body, count, env, history);
+                *history.newest_mut() = out;
+            }
+            _ => self.pipe(expr, env, history),
+        }
+    }
+
+    /// Runs `body` as often as `count` says on `history`; returns the output, merged over the
+    /// counts `count` may be.
+    fn repeat(
+        &mut self,
+        body: &'p Expr,
+        count: &'p Expr,
+        env: &Rc<Env<'p>>,
+        history: &mut History<Shape>,
+    ) -> Shape {
+        let counts: Vec<i64> = match self.value(count, env) {
+            Val::Ints(list) => list.to_vec(),
+            _ => return Shape::Unknown,
+        };
+        if let Some(&bad) = counts.iter().find(|&&c| c < 0) {
+            self.diagnostics.push(Diagnostic::error(
+                "bad-repeat",
+                format!("a repetition count cannot be negative, but it is {bad}"),
+                count.span,
+                "negative",
+            ));
+            return Shape::Unknown;
+        }
+        let most = counts.iter().copied().max().unwrap_or(0);
+        let input = *history.newest();
+        let mut result: Option<Shape> = counts.contains(&0).then_some(input);
+        let mut current = input;
+        for done in 1..=most {
+            if done > MAX_REPEAT {
+                return Shape::Unknown;
+            }
+            self.pipe(body, env, history);
+            let out = *history.newest();
+            let fixed = out == current;
+            current = out;
+            if counts.contains(&done) {
+                result = Some(result.map_or(out, |r| self.merge(r, out)));
+            }
+            if fixed && history.as_slice().iter().all(|&s| s == out) {
+                if counts.iter().any(|&c| c > done) {
+                    result = Some(result.map_or(out, |r| self.merge(r, out)));
+                }
+                break;
+            }
+        }
+        result.unwrap_or(Shape::Unknown)
+    }
+
+    /// Whether `expr` calls a cell (a pipeline step whose output joins the history).
+    fn is_cell_call(&self, expr: &Expr) -> bool {
+        matches!(&expr.kind, ExprKind::Ref(r) if matches!(r.res, Res::Def(id) if matches!(self.item(id), Some(ItemKind::Cell(_)))))
     }
 
     fn apply_value(&mut self, value: &Val<'p>, history: &[Shape]) -> Shape {
@@ -774,6 +781,7 @@ impl<'p> Infer<'p> {
         args: Option<&'p Args>,
         env: &Rc<Env<'p>>,
         history: &[Shape],
+        span: Span,
     ) -> Shape {
         if self.is_recursive(id) || self.depth >= MAX_CALL_DEPTH {
             return Shape::Unknown;
@@ -795,9 +803,20 @@ impl<'p> Infer<'p> {
                 _ => 0,
             })
             .sum();
-        let recent = history.len().min(if is_cell { inputs.max(1) } else { 1 });
+        // What it reads: a cell the inputs the wiring plan picks, anything else the newest.
+        let cell_read: Vec<Shape>;
+        let read: &[Shape] = match (is_cell, history) {
+            (_, []) => &[Shape::Unknown],
+            (true, _) => {
+                cell_read = wiring::reads(history.len(), inputs)
+                    .map(|j| history[j])
+                    .collect();
+                &cell_read
+            }
+            (false, _) => &history[history.len() - 1..],
+        };
         let mut key = self.key_buffers.pop().unwrap_or_default();
-        let keyed = memo_key(id, &values, &history[history.len() - recent..], &mut key);
+        let keyed = memo_key(id, &values, read, &mut key);
         if keyed {
             if let Some(known) = self.memo.get(key.as_slice()) {
                 let known = *known;
@@ -810,7 +829,13 @@ impl<'p> Infer<'p> {
         let inner = Env::new(values, body);
         self.depth += 1;
         let out = match item {
-            ItemKind::Cell(_) => self.run_cell(&inner, history),
+            ItemKind::Cell(_) => {
+                let stride = match params.iter().position(|p| p.name.name == "stride") {
+                    Some(i) => inner.params.get(i).and_then(single),
+                    None => Some(1),
+                };
+                self.run_cell(&inner, read, stride, span)
+            }
             ItemKind::Op(def) | ItemKind::Choice(def) => self.apply(&def.body, &inner, history),
             _ => Shape::Unknown,
         };
@@ -822,41 +847,46 @@ impl<'p> Infer<'p> {
         out
     }
 
-    /// Runs a cell: its inputs are the most recent shapes of `history`; with two or more, each
-    /// is brought to the cell's first argument's channels at the newest one's spatial size,
-    /// as the compiler's DARTS-style preprocessing does. Returns its output's shape.
-    fn run_cell(&mut self, env: &Rc<Env<'p>>, history: &[Shape]) -> Shape {
+    /// Runs a cell on `read` (what it reads, oldest first, one per input): each input is
+    /// brought where the wiring plan says (with two or more, to the cell's first argument's
+    /// channels at the newest one's size), and the edges from its inputs see it `stride` times
+    /// smaller (`None`: a stride that is not known). Returns its output's shape.
+    fn run_cell(
+        &mut self,
+        env: &Rc<Env<'p>>,
+        read: &[Shape],
+        stride: Option<i64>,
+        span: Span,
+    ) -> Shape {
         let mut inputs: Vec<(u32, u32)> = Vec::new();
         for (s, stmt) in env.body.iter().enumerate() {
             if let StmtKind::Input(names) = &stmt.kind {
                 inputs.extend((0..names.len() as u32).map(|i| (s as u32, i)));
             }
         }
-        let newest = history.last().copied().unwrap_or(Shape::Unknown);
         let count = inputs.len();
-        // With two or more inputs, the compiler brings each to `c` channels (the cell's first
-        // argument) at the newest input's resolution before the nodes read them.
-        let preprocessed = (count >= 2).then(|| {
-            env.params
-                .first()
-                .and_then(single)
-                .map_or(Dim::Unknown, Dim::Known)
-        });
-        for (position, key) in inputs.iter().enumerate() {
-            let back = count - position;
-            let shape = if history.len() >= back {
-                history[history.len() - back]
-            } else {
-                history.first().copied().unwrap_or(Shape::Unknown)
-            };
-            let aligned = match (shape, newest, preprocessed) {
-                (_, Shape::Image { h, w, .. }, Some(c)) => Shape::Image { c, h, w },
-                (Shape::Image { c, .. }, Shape::Image { h, w, .. }, None) => {
-                    Shape::Image { c, h, w }
-                }
-                _ => shape,
-            };
-            env.tensors.borrow_mut().insert(*key, aligned);
+        let channels = (count >= 2)
+            .then(|| env.params.first().and_then(single))
+            .flatten();
+        let wired = match wiring::cell_inputs(read, count, channels) {
+            Ok(wired) => wired,
+            Err(error @ WiringError::Resolution { input }) => {
+                let diagnostic = self
+                    .report(
+                        "shape",
+                        format!("{error}: {} and {}", read[input], read[count - 1]),
+                        span,
+                        "this cell reads them".to_string(),
+                    )
+                    .with_hint("a cell reads the most recent cell outputs; between two it reads, at most one may halve the map");
+                self.diagnostics.push(diagnostic);
+                return Shape::Unknown;
+            }
+        };
+        for (key, input) in inputs.iter().zip(&wired) {
+            env.tensors
+                .borrow_mut()
+                .insert(*key, input.shape.strided(stride));
         }
         let mut output = Shape::Unknown;
         for (s, stmt) in env.body.iter().enumerate() {

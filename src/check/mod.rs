@@ -43,7 +43,7 @@ pub use dump::dump;
 pub use globals::DefKind;
 pub use infer::ShapeTrace;
 pub use load::{FsLoader, Loaded, Loader, MemLoader, Module};
-pub use shape::{Dim, Shape};
+pub use shape::{size_diagnostic, size_op, Dim, Shape};
 pub use types::Ty;
 
 use crate::syntax::ast::{DefId, Item, ItemKind, Res};

@@ -1,7 +1,40 @@
-//! Data shapes and the shape rules of the built-in ops.
+//! Data shapes and the shape rules of the built-in ops; sizes are computed by the one checked
+//! evaluator ([`crate::wiring::size`]), whose errors become diagnostics here.
 
+use crate::syntax::ast::BinOp;
 use crate::syntax::builtin::Builtin;
+use crate::syntax::{Diagnostic, Span};
+use crate::wiring::size::{self, Arith, SizeError, OVERFLOW_HINT};
+use crate::wiring::{Resolution, Wired};
 use std::fmt;
+
+/// The size operation a binary operator stands for (`None` for a comparison).
+pub fn size_op(op: BinOp) -> Option<Arith> {
+    Some(match op {
+        BinOp::Add => Arith::Add,
+        BinOp::Sub => Arith::Sub,
+        BinOp::Mul => Arith::Mul,
+        BinOp::Div => Arith::Div,
+        BinOp::Rem => Arith::Rem,
+        _ => return None,
+    })
+}
+
+/// The diagnostic of a size that could not be computed at `span`.
+pub fn size_diagnostic(error: SizeError, span: Span) -> Diagnostic {
+    match error {
+        SizeError::Overflow { .. } => {
+            Diagnostic::error("overflow", error.to_string(), span, "too large")
+                .with_hint(OVERFLOW_HINT)
+        }
+        SizeError::DivisionByZero => Diagnostic::error(
+            "division-by-zero",
+            "division by zero",
+            span,
+            "the divisor can be 0",
+        ),
+    }
+}
 
 /// One dimension: a known size, or one that depends on a decision or on the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -26,11 +59,18 @@ impl Dim {
         matches!((self, other), (Dim::Known(a), Dim::Known(b)) if a != b)
     }
 
-    fn add(self, other: Dim) -> Dim {
-        match (self, other) {
-            (Dim::Known(a), Dim::Known(b)) => a.checked_add(b).map_or(Dim::Unknown, Dim::Known),
+    /// The sum of two channel counts (`concat`'s); an overflow is a misfit.
+    fn add(self, other: Dim) -> Result<Dim, Misfit> {
+        Ok(match (self, other) {
+            (Dim::Known(a), Dim::Known(b)) => {
+                Dim::Known(size::add(a, b).map_err(|error| Misfit {
+                    code: "overflow",
+                    message: format!("`concat`'s channels: {error}"),
+                    hint: OVERFLOW_HINT,
+                })?)
+            }
             _ => Dim::Unknown,
-        }
+        })
     }
 }
 
@@ -142,9 +182,14 @@ impl Shape {
         }
     }
 
-    /// Concatenates along channels (features for vectors and sequences); `None` with a reason
-    /// when the other dimensions disagree.
-    pub fn concat(self, other: Shape) -> Result<Shape, String> {
+    /// Concatenates along channels (features for vectors and sequences); a misfit (code and
+    /// reason) when the other dimensions disagree or the sum overflows.
+    pub fn concat(self, other: Shape) -> Result<Shape, Misfit> {
+        let mismatch = |reason: String| Misfit {
+            code: "shape-mismatch",
+            message: format!("`concat` of tensors with different sizes: {reason}"),
+            hint: "concatenated tensors must agree in everything but channels",
+        };
         match (self, other) {
             (
                 Shape::Image { c, h, w },
@@ -155,26 +200,26 @@ impl Shape {
                 },
             ) => {
                 if h.conflicts(h2) || w.conflicts(w2) {
-                    return Err(format!("{h}×{w} and {h2}×{w2} maps"));
+                    return Err(mismatch(format!("{h}×{w} and {h2}×{w2} maps")));
                 }
                 Ok(Shape::Image {
-                    c: c.add(c2),
+                    c: c.add(c2)?,
                     h: h.merge(h2),
                     w: w.merge(w2),
                 })
             }
-            (Shape::Vector { d }, Shape::Vector { d: d2 }) => Ok(Shape::Vector { d: d.add(d2) }),
+            (Shape::Vector { d }, Shape::Vector { d: d2 }) => Ok(Shape::Vector { d: d.add(d2)? }),
             (Shape::Sequence { t, d }, Shape::Sequence { t: t2, d: d2 }) => {
                 if t.conflicts(t2) {
-                    return Err(format!("{t} and {t2} time steps"));
+                    return Err(mismatch(format!("{t} and {t2} time steps")));
                 }
                 Ok(Shape::Sequence {
                     t: t.merge(t2),
-                    d: d.add(d2),
+                    d: d.add(d2)?,
                 })
             }
             (Shape::Unknown, _) | (_, Shape::Unknown) => Ok(Shape::Unknown),
-            (a, b) => Err(format!("{a} and {b}")),
+            (a, b) => Err(mismatch(format!("{a} and {b}"))),
         }
     }
 
@@ -196,23 +241,90 @@ impl Shape {
 /// Output size of a same-padded window with stride `stride`: `ceil(size / stride)`, as the
 /// compiled ops produce. `Err` with the floor size when the stride is larger than the map
 /// (`floor(size / stride) = 0`: the map shrinks to nothing).
-fn window(size: Dim, stride: i64) -> Result<Dim, i64> {
-    let Dim::Known(n) = size else {
+fn window(dim: Dim, stride: i64) -> Result<Dim, i64> {
+    let Dim::Known(n) = dim else {
         return Ok(Dim::Unknown);
     };
     if n < stride {
         return Err(n / stride);
     }
-    Ok(Dim::Known((n + stride - 1) / stride))
+    Ok(size::ceil_div(n, stride).map_or(Dim::Unknown, Dim::Known))
 }
 
-/// Why an op does not fit its input: a message and a hint.
+/// Why an op does not fit its input: the diagnostic's code, a message and a hint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Misfit {
+    /// The diagnostic's code (`shape`, `overflow`, …).
+    pub code: &'static str,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
     pub hint: &'static str,
+}
+
+/// A shape as the wiring plan sees it: images compare their maps' sizes, and preprocessing
+/// brings an input to the cell's channels at the newest input's size.
+impl Wired for Shape {
+    fn resolution(self, newest: Shape) -> Option<Resolution> {
+        let (
+            Shape::Image {
+                h: Dim::Known(h),
+                w: Dim::Known(w),
+                ..
+            },
+            Shape::Image {
+                h: Dim::Known(nh),
+                w: Dim::Known(nw),
+                ..
+            },
+        ) = (self, newest)
+        else {
+            return None;
+        };
+        let halved = |n: i64| size::ceil_div(n, 2).ok();
+        Some(if (h, w) == (nh, nw) {
+            Resolution::Same
+        } else if (halved(h), halved(w)) == (Some(nh), Some(nw)) {
+            Resolution::Double
+        } else {
+            Resolution::Other
+        })
+    }
+
+    fn preprocessed(self, channels: Option<i64>, newest: Shape) -> Shape {
+        match newest {
+            Shape::Image { h, w, .. } => Shape::Image {
+                c: channels.map_or(Dim::Unknown, Dim::Known),
+                h,
+                w,
+            },
+            _ => self,
+        }
+    }
+}
+
+impl Shape {
+    /// This shape as the edges of a cell with stride `stride` (`None`: not known) see it from
+    /// one of the cell's inputs: its map `stride` times smaller (the wiring plan strides each
+    /// such edge's op; a skip becomes a factorized reduce keeping the channels).
+    pub fn strided(self, stride: Option<i64>) -> Shape {
+        match self {
+            Shape::Image { c, h, w } if stride != Some(1) => {
+                let side = |d: Dim| match (d, stride) {
+                    (Dim::Known(n), Some(s)) if s >= 1 => {
+                        size::ceil_div(n, s).map_or(Dim::Unknown, Dim::Known)
+                    }
+                    _ => Dim::Unknown,
+                };
+                Shape::Image {
+                    c,
+                    h: side(h),
+                    w: side(w),
+                }
+            }
+            _ => self,
+        }
+    }
 }
 
 /// A hint for ops that got the wrong kind of input.
@@ -232,6 +344,13 @@ pub fn apply_builtin(
     p_float: Option<f64>,
     input: Shape,
 ) -> Result<Shape, Misfit> {
+    if builtin == Builtin::Flatten {
+        return flatten(input).map_err(|error| Misfit {
+            code: "overflow",
+            message: format!("`flatten`'s output size: {error}"),
+            hint: OVERFLOW_HINT,
+        });
+    }
     rule(builtin, args, p_float, input).map_err(|message| {
         let hint = if message.contains("shrinks") {
             SIZE_HINT
@@ -240,7 +359,35 @@ pub fn apply_builtin(
         } else {
             VALUE_HINT
         };
-        Misfit { message, hint }
+        Misfit {
+            code: "shape",
+            message,
+            hint,
+        }
+    })
+}
+
+/// `flatten`'s output: the product of its input's sizes, checked.
+fn flatten(input: Shape) -> Result<Shape, SizeError> {
+    let known = |dims: &[Dim]| -> Option<Vec<i64>> {
+        dims.iter()
+            .map(|d| match d {
+                Dim::Known(n) => Some(*n),
+                Dim::Unknown => None,
+            })
+            .collect()
+    };
+    let dims = match input {
+        Shape::Image { c, h, w } => known(&[c, h, w]),
+        Shape::Sequence { t, d } => known(&[t, d]),
+        Shape::Vector { d } => return Ok(Shape::Vector { d }),
+        Shape::Unknown => None,
+    };
+    Ok(Shape::Vector {
+        d: match dims {
+            Some(dims) => Dim::Known(size::product(dims)?),
+            None => Dim::Unknown,
+        },
     })
 }
 
@@ -366,16 +513,6 @@ fn rule(
             Shape::Unknown => Ok(Shape::Unknown),
             other => Err(format!("`global_avg_pool` needs an image, but its input is {other}")),
         },
-        Builtin::Flatten => Ok(match input {
-            Shape::Image { c: Dim::Known(c), h: Dim::Known(h), w: Dim::Known(w) } => Shape::Vector {
-                d: c.checked_mul(h).and_then(|x| x.checked_mul(w)).map_or(Dim::Unknown, Dim::Known),
-            },
-            Shape::Sequence { t: Dim::Known(t), d: Dim::Known(d) } => Shape::Vector {
-                d: t.checked_mul(d).map_or(Dim::Unknown, Dim::Known),
-            },
-            Shape::Vector { d } => Shape::Vector { d },
-            _ => Shape::Vector { d: Dim::Unknown },
-        }),
         Builtin::Embedding => match input {
             Shape::Sequence { t, .. } | Shape::Vector { d: t } => Ok(Shape::Sequence {
                 t,
@@ -453,6 +590,49 @@ mod tests {
         );
         let out = apply_builtin(Builtin::MaxPool, &[Some(2), Some(1)], None, image(3, 4, 4));
         assert!(out.is_err());
+    }
+
+    #[test]
+    fn sizes_that_overflow_are_misfits_not_wraps() {
+        let huge = image(i64::MAX - 1, 8, 8);
+        assert_eq!(huge.concat(image(2, 8, 8)).unwrap_err().code, "overflow");
+        let flat = apply_builtin(
+            Builtin::Flatten,
+            &[],
+            None,
+            image(1 << 30, 1 << 20, 1 << 20),
+        );
+        let misfit = flat.unwrap_err();
+        assert_eq!(misfit.code, "overflow");
+        assert!(
+            misfit.message.contains("overflows a 64-bit int"),
+            "{}",
+            misfit.message
+        );
+        let ok = apply_builtin(Builtin::Flatten, &[], None, image(3, 4, 5));
+        assert_eq!(ok, Ok(Shape::Vector { d: Dim::Known(60) }));
+    }
+
+    #[test]
+    fn cells_wire_shapes_as_the_plan_says() {
+        use crate::wiring::cell_inputs;
+        let read = [image(16, 32, 32), image(32, 16, 16)];
+        let wired = cell_inputs(&read, 2, Some(8)).unwrap();
+        assert!(wired.iter().all(|w| w.shape == image(8, 16, 16)));
+        assert_eq!(
+            image(8, 7, 7).resolution(image(8, 4, 4)),
+            Some(Resolution::Double)
+        );
+        assert!(cell_inputs(&[image(16, 32, 32), image(8, 8, 8)], 2, Some(8)).is_err());
+        assert_eq!(image(8, 7, 7).strided(Some(2)), image(8, 4, 4));
+        assert_eq!(
+            image(8, 7, 7).strided(None),
+            Shape::Image {
+                c: Dim::Known(8),
+                h: Dim::Unknown,
+                w: Dim::Unknown
+            }
+        );
     }
 
     #[test]

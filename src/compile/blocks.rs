@@ -178,7 +178,7 @@ impl MbConv {
                 format!("expansion must be at least 1, is {expand}"),
             ));
         }
-        let hidden = c_in * expand;
+        let hidden = crate::wiring::size::mul(c_in, expand)?;
         // conv >> bn (>> relu6) under `name`.
         let unit = |name: &str, conv: Conv2d, c: i64, act: bool| -> Result<_, CompileError> {
             let q = p / name;

@@ -5,6 +5,7 @@ use super::describe::Module;
 use super::error::CompileError;
 use super::flops;
 use super::layer::Layer;
+use crate::wiring::size;
 use tch::nn::{self, Init};
 use tch::{TchError, Tensor};
 
@@ -166,9 +167,8 @@ impl Layer for Conv2d {
             c.groups,
         )?;
         flops::record(|| {
-            let per_output = (self.c_in / c.groups * c.kernel[0] * c.kernel[1]) as u64;
-            let outputs = out.numel() as u64;
-            outputs * per_output + if c.bias { outputs } else { 0 }
+            let per_output = size::product([self.c_in / c.groups, c.kernel[0], c.kernel[1]])?;
+            flops::macs(out.numel() as i64, per_output, c.bias)
         });
         Ok(out)
     }
@@ -244,7 +244,7 @@ mod tests {
         let x = Tensor::ones([1, 3, 6, 9], (Kind::Float, Device::Cpu));
         let (y, macs) = flops::count_macs(|| conv.forward(&x, false).unwrap());
         assert_eq!(y.size(), [1, 4, 6, 9]);
-        assert_eq!(macs, 4 * 6 * 9 * 3 * 7);
+        assert_eq!(macs, Ok(4 * 6 * 9 * 3 * 7));
         // An even height pads one extra row at the bottom; the width keeps its padding.
         let even = ConvConfig::new(4, 1).kernel_hw(4, 3).stride(2);
         assert_eq!(run(even, 2, 9).unwrap(), [2, 4, 5, 5]);
@@ -272,6 +272,6 @@ mod tests {
         assert_eq!(vs.variables()["dw.weight"].size(), [8, 1, 3, 3]);
         let x = Tensor::ones([1, 8, 5, 5], (Kind::Float, Device::Cpu));
         let (_, macs) = flops::count_macs(|| conv.forward(&x, false).unwrap());
-        assert_eq!(macs, 8 * 25 * 9);
+        assert_eq!(macs, Ok(8 * 25 * 9));
     }
 }

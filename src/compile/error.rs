@@ -30,6 +30,9 @@ pub enum CompileError {
         /// Why, in words (for a space that fails to load, its rendered diagnostics).
         message: String,
     },
+    /// A size (channels, a map's scale, an operation count) does not fit in a 64-bit int.
+    #[error("size arithmetic: {0}")]
+    Size(#[from] crate::wiring::size::SizeError),
     /// libtorch refused an operation (usually a shape that does not fit).
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),

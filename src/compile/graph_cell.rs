@@ -3,8 +3,9 @@
 //! (picked inputs, subset members, fixed wires) through their ops, then its post op.
 //!
 //! A node none of whose terms is live (an empty `any of`) is absent, and terms reading an
-//! absent vertex are dropped with it. Edges that read one of the cell's inputs get the cell's
-//! stride (the DARTS reduction-cell convention, see [`super::ir_op::with_stride`]).
+//! absent vertex are dropped with it. Edges run where the wiring plan's
+//! [`CellFrame`] says: those that read one of the cell's inputs at the cell's stride (see
+//! [`super::ir_op::with_stride`]).
 
 use super::describe::{CellModule, Module, VertexModule};
 use super::error::CompileError;
@@ -14,6 +15,7 @@ use super::merge;
 use super::named::build_named;
 use super::op::OpSpec;
 use crate::space::{Combine, Graph, Node, Source, Value};
+use crate::wiring::{size, CellFrame};
 use tch::{nn, TchError, Tensor};
 
 /// How one vertex is computed.
@@ -46,8 +48,8 @@ pub struct CellSpec<'a> {
     pub resolver: Resolver<'a>,
     /// The cell's graph, as its call evaluates it.
     pub graph: &'a Graph,
-    /// The stride of edges that read the cell's inputs.
-    pub stride: i64,
+    /// Where its edges run (the wiring plan's frame: the stride of edges that read its inputs).
+    pub frame: CellFrame,
     /// Channels of each input.
     pub channels: Vec<i64>,
 }
@@ -253,7 +255,6 @@ fn build_node(
     channels: &[Option<i64>],
 ) -> Result<(Vertex, Option<i64>), CompileError> {
     let values = spec.resolver.arch.values();
-    let inputs = spec.graph.inputs.len();
     if let Some(g) = node.guard {
         if !values.get(g.parent).is_some_and(|v| g.when.holds(*v)) {
             return Ok(match live_terms(node, values).first() {
@@ -275,7 +276,7 @@ fn build_node(
         let Some(c_in) = channels.get(u).copied().flatten() else {
             continue;
         };
-        let stride = if u < inputs { spec.stride } else { 1 };
+        let stride = spec.frame.edge(u)?.stride;
         let op_spec = match &term.op {
             Some(r) => Some(spec.resolver.spec(r)?),
             None if stride == 1 => None,
@@ -309,7 +310,7 @@ fn build_node(
         ));
     }
     let c = match node.combine {
-        Combine::Concat => outs.iter().sum(),
+        Combine::Concat => size::sum(outs.iter().copied())?,
         _ => {
             if outs.iter().any(|&c| c != outs[0]) {
                 return Err(CompileError::bad_op(

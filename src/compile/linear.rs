@@ -46,9 +46,8 @@ impl Layer for Linear {
     fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
         let out = xs.f_linear(&self.weight, self.bias.as_ref())?;
         flops::record(|| {
-            let d_in = self.weight.size()[1] as u64;
-            let outputs = out.numel() as u64;
-            outputs * d_in + if self.bias.is_some() { outputs } else { 0 }
+            let d_in = self.weight.size()[1];
+            flops::macs(out.numel() as i64, d_in, self.bias.is_some())
         });
         Ok(out)
     }
@@ -75,7 +74,7 @@ mod tests {
         let x = Tensor::ones([2, 4], (Kind::Float, Device::Cpu));
         let (y, macs) = flops::count_macs(|| lin.forward(&x, false).unwrap());
         assert_eq!(y.size(), [2, 3]);
-        assert_eq!(macs, 2 * 3 * 4 + 2 * 3);
+        assert_eq!(macs, Ok(2 * 3 * 4 + 2 * 3));
         assert!(lin
             .forward(&Tensor::ones([2, 5], (Kind::Float, Device::Cpu)), false)
             .is_err());

@@ -1,15 +1,8 @@
 //! A whole network from a space's skeleton and an architecture: the pipeline's steps in order
-//! (steps switched off by a chosen depth left out), each layer applied to the latest output,
-//! each cell to the outputs of the most recent steps.
-//!
-//! Wiring (the DARTS conventions): a cell with `k` inputs reads the outputs of the `k` most
-//! recent cells, oldest first; where fewer cells have run since the last layer, that layer's
-//! output stands in for the missing ones (the stem feeds both inputs of DARTS' first cell).
-//! A cell with two or more inputs first brings each input to `c` channels, `c` being its first
-//! argument: an input at a higher resolution than the newest through a factorized reduce,
-//! every other through ReLU–conv1×1–BN. A cell with a `stride` argument applies that stride to
-//! every edge that reads one of its inputs (a reduction cell). A cell of NAS-Bench-101's form
-//! is built as that benchmark builds it ([`super::nb101`]).
+//! (steps switched off by a chosen depth left out), wired by [`crate::wiring`]'s plan — each
+//! layer on the latest output, each cell on the outputs the plan says it reads, through the
+//! preprocessing it says, its `stride` on the edges that read its inputs (a reduction cell).
+//! A cell of NAS-Bench-101's form is built as that benchmark builds it ([`super::nb101`]).
 
 use super::blocks::{relu_conv_bn, FactorizedReduce};
 use super::conv::ConvConfig;
@@ -21,6 +14,7 @@ use super::layer::{boxed, BoxLayer, Layer};
 use super::named::build_named;
 use super::nb101::{is_nb101_cell, Nb101Cell};
 use crate::space::{Architecture, ArgValue, CellCall, Space, StepKind};
+use crate::wiring::{self, CellFrame, Feature, History, Pre};
 use tch::{nn, TchError, Tensor};
 
 /// One compiled step, with its index among the skeleton's steps (a layer) or the cells (a
@@ -45,16 +39,6 @@ pub struct SpaceNet {
     keep: usize,
 }
 
-/// An output the next stages may read: its channels and how much smaller than the input
-/// image it is.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Tracked {
-    /// Its channels.
-    pub channels: i64,
-    /// How many times smaller than the input image it is.
-    pub scale: i64,
-}
-
 impl SpaceNet {
     /// Builds `arch` of `space` under `p` for inputs with `in_channels` channels.
     pub fn new(
@@ -76,10 +60,13 @@ impl SpaceNet {
             arch,
             alternatives: None,
         };
-        let mut recent = vec![Tracked {
-            channels: in_channels,
-            scale: 1,
-        }];
+        let mut recent = History::new(
+            Feature {
+                channels: in_channels,
+                scale: 1,
+            },
+            usize::MAX,
+        );
         let mut stages = Vec::new();
         let mut keep = 1;
         let mut cells = 0;
@@ -89,15 +76,14 @@ impl SpaceNet {
                     continue;
                 }
             }
-            let newest = recent[recent.len() - 1];
+            let newest = *recent.newest();
             match &step.kind {
                 StepKind::Op(r) => {
                     let spec = plain.spec(r)?;
                     let q = p / "layers" / i;
                     let (layer, channels) = build_named(&spec, &q, newest.channels)?;
-                    let scale = newest.scale * spatial_stride(&spec).max(1);
                     stages.push(Stage::Layer(i, layer));
-                    recent = vec![Tracked { channels, scale }];
+                    recent.layer(newest.after(channels, spatial_stride(&spec))?);
                 }
                 StepKind::Cell(call) if is_nb101_cell(&call.instance) => {
                     let q = p / "cells" / cells;
@@ -110,10 +96,7 @@ impl SpaceNet {
                     let cell = Nb101Cell::new(&q, &resolver, &call.instance, newest.channels, c)?;
                     stages.push(Stage::Single(cells, boxed(cell)));
                     cells += 1;
-                    recent.push(Tracked {
-                        channels: c,
-                        scale: newest.scale,
-                    });
+                    recent.cell(newest.after(c, 1)?);
                 }
                 StepKind::Cell(call) => {
                     let q = p / "cells" / cells;
@@ -123,18 +106,12 @@ impl SpaceNet {
                         keep = keep.max(cell.inputs());
                     }
                     stages.push(stage);
-                    recent.push(out);
+                    recent.cell(out);
                 }
             }
         }
         Ok(SpaceNet { stages, keep })
     }
-}
-
-/// Which of `n` recent outputs a cell with `k` inputs reads, oldest first (the oldest
-/// available repeated where there are fewer than `k`).
-pub(crate) fn last_k(n: usize, k: usize) -> impl Iterator<Item = usize> {
-    (0..k).map(move |j| (n + j).saturating_sub(k))
 }
 
 fn cell_stage(
@@ -143,11 +120,10 @@ fn cell_stage(
     space: &Space,
     arch: &Architecture,
     call: &CellCall,
-    recent: &[Tracked],
-) -> Result<(Stage, Tracked), CompileError> {
+    recent: &History<Feature>,
+) -> Result<(Stage, Feature), CompileError> {
     let graph = &call.instance;
-    let (pre, channels, newest) = cell_pre(p, call, recent)?;
-    let stride = call.int_arg("stride").unwrap_or(1);
+    let (pre, channels, frame) = cell_pre(p, call, recent)?;
     let spec = CellSpec {
         resolver: Resolver {
             space,
@@ -155,63 +131,60 @@ fn cell_stage(
             alternatives: Some(&call.alternatives),
         },
         graph,
-        stride,
+        frame,
         channels,
     };
     let (cell, c_out) = GraphCell::new(p, &spec)?;
-    let out = Tracked {
+    let out = Feature {
         channels: c_out,
-        scale: newest.scale * stride,
+        scale: frame.output_scale()?,
     };
     Ok((Stage::Cell { index, pre, cell }, out))
 }
 
-/// What [`cell_pre`] gives: the layers before a cell's inputs, their channels, the newest
-/// input.
-pub(crate) type CellPre = (Vec<Option<BoxLayer>>, Vec<i64>, Tracked);
+/// What [`cell_pre`] gives: the layers before a cell's inputs, their channels, where the
+/// cell's edges run.
+pub(crate) type CellPre = (Vec<Option<BoxLayer>>, Vec<i64>, CellFrame);
 
-/// The layers that bring a cell call's inputs (the last outputs of `recent`, see [`last_k`])
-/// to its channel count (none for a one-input cell), the channels of each input after them,
-/// and the newest input.
+/// The layers that bring a cell call's inputs (the outputs of `recent` the wiring plan says
+/// it reads) to its channel count (none for a one-input cell), the channels of each input
+/// after them, and where the cell's edges run (its `stride` argument on the edges from its
+/// inputs).
 pub(crate) fn cell_pre(
     p: &nn::Path,
     call: &CellCall,
-    recent: &[Tracked],
+    recent: &History<Feature>,
 ) -> Result<CellPre, CompileError> {
     let graph = &call.instance;
     let k = graph.inputs.len();
-    let inputs: Vec<Tracked> = last_k(recent.len(), k).map(|j| recent[j]).collect();
-    let newest = inputs[k - 1];
+    let c = if k >= 2 {
+        Some(first_int_arg(p, call)?)
+    } else {
+        None
+    };
+    let wired = wiring::cell_inputs(recent.as_slice(), k, c)
+        .map_err(|e| CompileError::bad_op(p, &graph.name, e.to_string()))?;
     let mut pre = Vec::with_capacity(k);
     let mut channels = Vec::with_capacity(k);
-    if k >= 2 {
-        let c = first_int_arg(p, call)?;
-        for (j, input) in inputs.iter().enumerate() {
-            let q = p / format!("pre{j}");
-            let layer = if input.scale * 2 == newest.scale {
-                boxed(FactorizedReduce::new(&q, input.channels, c)?)
-            } else if input.scale == newest.scale {
-                boxed(relu_conv_bn(
-                    &q,
-                    input.channels,
-                    ConvConfig::new(c, 1),
-                    true,
-                )?)
-            } else {
-                return Err(CompileError::bad_op(
-                    p,
-                    &graph.name,
-                    "the cell's inputs differ in resolution by more than a factor of 2",
-                ));
-            };
-            pre.push(Some(layer));
-            channels.push(c);
-        }
-    } else {
-        pre.push(None);
-        channels.push(newest.channels);
+    for (j, w) in wired.iter().enumerate() {
+        let c_in = recent.as_slice()[w.read].channels;
+        let c = w.shape.channels;
+        let q = p / format!("pre{j}");
+        pre.push(match w.pre {
+            Some(Pre::FactorizedReduce) => Some(boxed(FactorizedReduce::new(&q, c_in, c)?)),
+            Some(Pre::ReluConvBn) => {
+                Some(boxed(relu_conv_bn(&q, c_in, ConvConfig::new(c, 1), true)?))
+            }
+            Some(Pre::Keep) | None => None,
+        });
+        channels.push(c);
     }
-    Ok((pre, channels, newest))
+    let frame = CellFrame {
+        inputs: k,
+        stride: call.int_arg("stride").unwrap_or(1),
+        scale: recent.newest().scale,
+    };
+    Ok((pre, channels, frame))
 }
 
 /// The channel count a cell call gives as its first argument.
@@ -228,23 +201,21 @@ pub(crate) fn first_int_arg(p: &nn::Path, call: &CellCall) -> Result<i64, Compil
 
 impl Layer for SpaceNet {
     fn forward(&self, xs: &Tensor, train: bool) -> Result<Tensor, TchError> {
-        let mut recent = vec![xs.shallow_clone()];
+        let mut recent = History::new(xs.shallow_clone(), self.keep);
         for stage in &self.stages {
             match stage {
                 Stage::Layer(_, layer) => {
-                    let y = layer.forward(&recent[recent.len() - 1], train)?;
-                    recent = vec![y];
+                    let y = layer.forward(recent.newest(), train)?;
+                    recent.layer(y);
                 }
                 Stage::Single(_, cell) => {
-                    let y = cell.forward(&recent[recent.len() - 1], train)?;
-                    recent.push(y);
-                    if recent.len() > self.keep {
-                        drop(recent.remove(0));
-                    }
+                    let y = cell.forward(recent.newest(), train)?;
+                    recent.cell(y);
                 }
                 Stage::Cell { pre, cell, .. } => {
-                    let mut inputs: Vec<Tensor> = last_k(recent.len(), cell.inputs())
-                        .map(|j| recent[j].shallow_clone())
+                    let mut inputs: Vec<Tensor> = recent
+                        .reads(cell.inputs())
+                        .map(Tensor::shallow_clone)
                         .collect();
                     for (x, layer) in inputs.iter_mut().zip(pre) {
                         if let Some(layer) = layer {
@@ -252,16 +223,11 @@ impl Layer for SpaceNet {
                         }
                     }
                     let y = cell.run(&inputs, train)?;
-                    recent.push(y);
-                    if recent.len() > self.keep {
-                        drop(recent.remove(0));
-                    }
+                    recent.cell(y);
                 }
             }
         }
-        recent
-            .pop()
-            .ok_or_else(|| TchError::Kind("the network produced nothing".into()))
+        Ok(recent.into_newest())
     }
 
     fn describe(&self) -> Module {

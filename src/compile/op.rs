@@ -255,7 +255,7 @@ pub fn shape_and_macs(
 ) -> Result<(Vec<i64>, u64), CompileError> {
     let _guard = tch::no_grad_guard();
     let (out, macs) = super::flops::count_macs(|| layer.forward(input, false));
-    Ok((out?.size(), macs))
+    Ok((out?.size(), macs? as u64))
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ impl Parallel {
             return Err(CompileError::bad_op(p, combine.name(), "no branches"));
         };
         let c_out = match combine {
-            Combine::Concat => channels.iter().sum(),
+            Combine::Concat => crate::wiring::size::sum(channels.iter().copied())?,
             _ if channels.iter().any(|&c| c != first) => {
                 return Err(CompileError::bad_op(
                     p,

@@ -15,6 +15,7 @@ use super::ir_op::Resolver;
 use super::layer::{BoxLayer, Layer};
 use super::named::build_named;
 use crate::space::{Architecture, ArgValue, Space, StepKind};
+use crate::wiring::CellFrame;
 use tch::{nn, Device, Kind, TchError, Tensor};
 
 /// A recurrent network compiled from a space's skeleton.
@@ -94,7 +95,11 @@ impl SequenceNet {
                             alternatives: Some(&call.alternatives),
                         },
                         graph,
-                        stride: 1,
+                        frame: CellFrame {
+                            inputs: graph.inputs.len(),
+                            stride: 1,
+                            scale: 1,
+                        },
                         channels,
                     };
                     let (built, out) = GraphCell::new(&q, &spec)?;

@@ -1,6 +1,6 @@
 //! The weight-sharing supernet of a space, compiled from its IR: the space's network (its
-//! skeleton's layers and cells, wired as [`crate::compile::network`] wires a single
-//! architecture) in which every op decision is a mixed op over all its alternatives, every
+//! skeleton's layers and cells, wired by [`crate::wiring`]'s plan as a single architecture
+//! is) in which every op decision is a mixed op over all its alternatives, every
 //! `k of [...]` input choice is a mixed edge from each candidate input, and every `any of
 //! [...]` member an edge gated by its own weight (see [`super::rows`] for α's rows). A
 //! NAS-Bench-101 cell, whose vertices' widths depend on the architecture, holds its weights
@@ -22,12 +22,15 @@ use crate::compile::ir_op::{spatial_stride, with_stride, Resolver};
 use crate::compile::layer::BoxLayer;
 use crate::compile::named::build_named;
 use crate::compile::nb101::is_nb101_cell;
-use crate::compile::network::{cell_pre, last_k, Tracked};
+use crate::compile::network::cell_pre;
 use crate::compile::op::OpSpec;
 use crate::compile::sequence::is_sequence_space;
+use crate::compile::CompileError;
 use crate::space::{
     Alt, Architecture, CellCall, Combine, Domain, Node, OpRef, Source, Space, StepKind,
 };
+use crate::wiring::size::{self, ceil_div};
+use crate::wiring::{CellFrame, Feature, History};
 use tch::{nn, Device, Kind, TchError, Tensor};
 
 /// How a supernet's cell edges are built beyond the plain DARTS edge (PC-DARTS).
@@ -326,27 +329,21 @@ pub(super) struct Build<'a> {
     pub(super) space: &'a Space,
     pub(super) resolver: Resolver<'a>,
     call: Option<&'a CellCall>,
-    stride: i64,
-    inputs: usize,
-    /// The scale of the cell's inputs.
-    scale: i64,
+    /// Where the cell's edges run (a layer: no inputs, stride 1).
+    frame: CellFrame,
     /// PC-DARTS' K on the cell's edges.
     partial: i64,
 }
 
 impl<'a> Build<'a> {
     /// Where an edge from vertex `u` runs: at the cell's stride from an input.
-    fn at(&self, u: usize) -> At {
-        let (stride, scale) = if u < self.inputs {
-            (self.stride, self.scale)
-        } else {
-            (1, self.scale * self.stride)
-        };
-        At {
-            stride,
-            scale,
+    fn at(&self, u: usize) -> Result<At, OneShotError> {
+        let edge = self.frame.edge(u).map_err(CompileError::from)?;
+        Ok(At {
+            stride: edge.stride,
+            scale: edge.scale,
             partial: self.partial,
-        }
+        })
     }
 
     /// The op alternatives of decision `d` (the cell call's own, else the space's).
@@ -535,7 +532,7 @@ impl<'a> Build<'a> {
                     format!("{owner} reads vertex {u}, which is not before it"),
                 )
             })?;
-            let at = self.at(u);
+            let at = self.at(u)?;
             let (e, c, _) = self.edge(&(p / "edges" / name), &owner, op, at, c_in, rows)?;
             edges.push((u, e));
             outs.push(c);
@@ -609,7 +606,7 @@ impl<'a> Build<'a> {
                 })?;
                 let q = p / "edges" / format!("{to}<-{u}");
                 let owner = format!("the edges of `{pick_name}`");
-                let (m, c, _) = self.mixed(&q, &owner, row, alts, self.at(u), c_in)?;
+                let (m, c, _) = self.mixed(&q, &owner, row, alts, self.at(u)?, c_in)?;
                 edges.push((u, EdgeOp::Mixed(m)));
                 outs.push(c);
             }
@@ -618,7 +615,7 @@ impl<'a> Build<'a> {
             return Err(unsupported(self.space, format!("{owner} has no input")));
         };
         let c = match node.combine {
-            Combine::Concat => outs.iter().sum(),
+            Combine::Concat => size::sum(outs.iter().copied()).map_err(CompileError::from)?,
             _ if outs.iter().any(|&c| c != outs[0]) => {
                 return Err(unsupported(
                     self.space,
@@ -629,14 +626,14 @@ impl<'a> Build<'a> {
         };
         let empty = Empty {
             from,
-            stride: self.at(from).stride,
+            stride: self.at(from)?.stride,
             channels: c,
         };
         let (post, c) = match &node.post {
             Some(r) => {
                 let at = At {
                     stride: 1,
-                    scale: self.scale * self.stride,
+                    scale: self.frame.output_scale().map_err(CompileError::from)?,
                     partial: 1,
                 };
                 let (op, c, _) = self.edge(&(p / "post" / to), &owner, Some(r), at, c, rows)?;
@@ -745,17 +742,25 @@ impl Supernet {
         let root = weights.root();
         let mut rows = Rows::default();
         let mut stages = Vec::new();
-        let mut recent = vec![Tracked {
-            channels: in_channels,
-            scale: 1,
-        }];
+        let mut recent = History::new(
+            Feature {
+                channels: in_channels,
+                scale: 1,
+            },
+            usize::MAX,
+        );
         let mut keep = 1;
         let mut cells = 0;
         for (i, step) in skeleton.steps.iter().enumerate() {
             if let Some(g) = step.guard {
                 return Err(unsupported(space, format!("a step of the network exists only when decision `{}` allows (a chosen depth)", space.decisions()[g.parent].name)));
             }
-            let newest = recent[recent.len() - 1];
+            let newest = *recent.newest();
+            let alone = CellFrame {
+                inputs: 0,
+                stride: 1,
+                scale: newest.scale,
+            };
             match &step.kind {
                 StepKind::Op(r) => {
                     let build = Build {
@@ -766,9 +771,7 @@ impl Supernet {
                             alternatives: None,
                         },
                         call: None,
-                        stride: 1,
-                        inputs: 0,
-                        scale: newest.scale,
+                        frame: alone,
                         partial: 1,
                     };
                     let q = &root / "layers" / i;
@@ -780,9 +783,8 @@ impl Supernet {
                     };
                     let (op, c, s) =
                         build.edge(&q, &owner, Some(r), at, newest.channels, &mut rows)?;
-                    let scale = newest.scale * s.max(1);
                     stages.push(Stage::Layer(op));
-                    recent = vec![Tracked { channels: c, scale }];
+                    recent.layer(newest.after(c, s).map_err(CompileError::from)?);
                 }
                 StepKind::Cell(call) if is_nb101_cell(&call.instance) => {
                     if options != SupernetOptions::default() {
@@ -798,23 +800,17 @@ impl Supernet {
                             alternatives: Some(&call.alternatives),
                         },
                         call: Some(call),
-                        stride: 1,
-                        inputs: 1,
-                        scale: newest.scale,
+                        frame: CellFrame { inputs: 1, ..alone },
                         partial: 1,
                     };
                     let (cell, c) = build.nb101_cell(&q, call, newest.channels, &mut rows)?;
                     stages.push(Stage::Nb101(cell));
-                    recent.push(Tracked {
-                        channels: c,
-                        scale: newest.scale,
-                    });
+                    recent.cell(newest.after(c, 1).map_err(CompileError::from)?);
                 }
                 StepKind::Cell(call) => {
                     let q = &root / "cells" / cells;
                     cells += 1;
-                    let (pre, channels, newest) = cell_pre(&q, call, &recent)?;
-                    let stride = call.int_arg("stride").unwrap_or(1);
+                    let (pre, channels, frame) = cell_pre(&q, call, &recent)?;
                     let build = Build {
                         space,
                         resolver: Resolver {
@@ -823,9 +819,7 @@ impl Supernet {
                             alternatives: Some(&call.alternatives),
                         },
                         call: Some(call),
-                        stride,
-                        inputs: call.instance.inputs.len(),
-                        scale: newest.scale,
+                        frame,
                         partial: options.partial_channels,
                     };
                     let (cell, c) = build.cell(&q, call, channels, &mut rows)?;
@@ -835,10 +829,8 @@ impl Supernet {
                         pre,
                         cell,
                     });
-                    recent.push(Tracked {
-                        channels: c,
-                        scale: newest.scale * stride,
-                    });
+                    let scale = frame.output_scale().map_err(CompileError::from)?;
+                    recent.cell(Feature { channels: c, scale });
                 }
             }
         }
@@ -894,25 +886,23 @@ impl Supernet {
             edges: &edges,
             train,
         };
-        let mut recent = vec![xs.shallow_clone()];
+        let mut recent = History::new(xs.shallow_clone(), self.keep);
         for stage in &self.stages {
             match stage {
                 Stage::Layer(op) => {
                     let y = op
-                        .forward(&recent[recent.len() - 1], &pass)?
+                        .forward(recent.newest(), &pass)?
                         .ok_or_else(|| TchError::Kind("a layer computed nothing".into()))?;
-                    recent = vec![y];
+                    recent.layer(y);
                 }
                 Stage::Nb101(cell) => {
-                    let y = cell.forward(&recent[recent.len() - 1], mix, train)?;
-                    recent.push(y);
-                    if recent.len() > self.keep {
-                        drop(recent.remove(0));
-                    }
+                    let y = cell.forward(recent.newest(), mix, train)?;
+                    recent.cell(y);
                 }
                 Stage::Cell { pre, cell, .. } => {
-                    let mut inputs: Vec<Tensor> = last_k(recent.len(), cell.inputs)
-                        .map(|j| recent[j].shallow_clone())
+                    let mut inputs: Vec<Tensor> = recent
+                        .reads(cell.inputs)
+                        .map(Tensor::shallow_clone)
                         .collect();
                     for (x, layer) in inputs.iter_mut().zip(pre) {
                         if let Some(layer) = layer {
@@ -920,16 +910,11 @@ impl Supernet {
                         }
                     }
                     let y = cell.run(inputs, &pass)?;
-                    recent.push(y);
-                    if recent.len() > self.keep {
-                        drop(recent.remove(0));
-                    }
+                    recent.cell(y);
                 }
             }
         }
-        recent
-            .pop()
-            .ok_or_else(|| TchError::Kind("the network produced nothing".into()))
+        Ok(recent.into_newest())
     }
 
     /// The DARTS mixture: row `r` of `softmax(α)` weighs its ops other than `none`.
@@ -1017,19 +1002,14 @@ impl Supernet {
                 "an image is [C, H, W], got {image:?}"
             )));
         };
-        let side = |n: i64, scale: i64| (n + scale - 1) / scale.max(1);
-        let mut out = Vec::new();
-        let mut add = |m: &MixedOp| {
-            let shape = [batch, m.c_in, side(h, m.at.scale), side(w, m.at.scale)];
-            out.push((m.row, m.specs.iter().map(|s| (s.clone(), shape)).collect()));
-        };
+        let mut mixed: Vec<&MixedOp> = Vec::new();
         for stage in &self.stages {
             match stage {
-                Stage::Layer(op) => op.mixed().into_iter().for_each(&mut add),
+                Stage::Layer(op) => mixed.extend(op.mixed()),
                 Stage::Cell { cell, .. } => {
                     for v in cell.all() {
                         let edges = v.edges.iter().map(|(_, e)| e);
-                        edges.chain(&v.post).filter_map(EdgeOp::mixed).for_each(&mut add);
+                        mixed.extend(edges.chain(&v.post).filter_map(EdgeOp::mixed));
                     }
                 }
                 Stage::Nb101(_) => {
@@ -1039,6 +1019,12 @@ impl Supernet {
                     ))
                 }
             }
+        }
+        let side = |n: i64, scale: i64| ceil_div(n, scale.max(1)).map_err(CompileError::from);
+        let mut out = Vec::with_capacity(mixed.len());
+        for m in mixed {
+            let shape = [batch, m.c_in, side(h, m.at.scale)?, side(w, m.at.scale)?];
+            out.push((m.row, m.specs.iter().map(|s| (s.clone(), shape)).collect()));
         }
         Ok(out)
     }

@@ -13,12 +13,13 @@ use super::ir::Space;
 use super::lower_call::Replay;
 use super::skeleton::{InputShape, Step};
 use super::Constraint;
-use crate::check::Program;
+use crate::check::{size_diagnostic, size_op, Program};
 use crate::syntax::ast::{
-    Args, BinOp, DefId, Expr, ExprKind, ItemKind, Lit, OpDef, Param, ParamType, RepeatMode, Res,
+    Args, DefId, Expr, ExprKind, ItemKind, Lit, OpDef, Param, ParamType, RepeatMode, Res,
 };
 use crate::syntax::builtin::Builtin;
 use crate::syntax::{Diagnostic, Span};
+use crate::wiring::size;
 use std::collections::{HashMap, HashSet};
 
 /// A value during lowering.
@@ -328,7 +329,9 @@ impl<'p> Lowerer<'p> {
                 inclusive,
             } => {
                 let lo = self.int(start, f, ctx)?;
-                let hi = self.int(end, f, ctx)? - if *inclusive { 0 } else { 1 };
+                let hi = self.int(end, f, ctx)?;
+                let hi = size::eval(size::Arith::Sub, hi, i64::from(!*inclusive))
+                    .map_err(|err| size_diagnostic(err, e.span))?;
                 if hi < lo {
                     return Err(error(
                         e.span,
@@ -338,26 +341,20 @@ impl<'p> Lowerer<'p> {
                 }
                 Val::Decision(self.decision(ctx, Domain::Integer { lo, hi }))
             }
-            ExprKind::Neg(inner) => Val::Int(-self.int(inner, f, ctx)?),
+            ExprKind::Neg(inner) => {
+                let a = self.int(inner, f, ctx)?;
+                Val::Int(size::neg(a).map_err(|err| size_diagnostic(err, e.span))?)
+            }
             ExprKind::Binary { op, lhs, rhs } => {
                 let (a, b) = (self.int(lhs, f, ctx)?, self.int(rhs, f, ctx)?);
-                Val::Int(match op {
-                    BinOp::Add => a + b,
-                    BinOp::Sub => a - b,
-                    BinOp::Mul => a * b,
-                    BinOp::Div | BinOp::Rem if b == 0 => {
-                        return Err(error(e.span, "division by zero", "check the divisor"))
-                    }
-                    BinOp::Div => a / b,
-                    BinOp::Rem => a % b,
-                    _ => {
-                        return Err(error(
-                            e.span,
-                            "a comparison is not a value here",
-                            "comparisons belong in `where`",
-                        ))
-                    }
-                })
+                let Some(op) = size_op(*op) else {
+                    return Err(error(
+                        e.span,
+                        "a comparison is not a value here",
+                        "comparisons belong in `where`",
+                    ));
+                };
+                Val::Int(size::eval(op, a, b).map_err(|err| size_diagnostic(err, e.span))?)
             }
             _ => {
                 return Err(error(

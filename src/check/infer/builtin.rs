@@ -77,7 +77,7 @@ impl<'p> Infer<'p> {
                         .filter_map(|((p, _), v)| v.map(|v| format!("{} = {v}", p.name)))
                         .collect();
                     let mut diagnostic = self.report(
-                        "shape",
+                        misfit.code,
                         misfit.message,
                         span,
                         format!("its input is {input}"),
@@ -151,18 +151,16 @@ impl<'p> Infer<'p> {
                 unknown_channels |= partial;
                 match acc.concat(shape) {
                     Ok(next) => acc = next,
-                    Err(reason) => {
+                    Err(misfit) => {
                         let diagnostic = self
                             .report(
-                                "shape-mismatch",
-                                format!("`concat` of tensors with different sizes: {reason}"),
+                                misfit.code,
+                                misfit.message,
                                 item_span,
                                 format!("this is {shape}"),
                             )
                             .with_label(first_span, format!("this is {first}"))
-                            .with_hint(
-                                "concatenated tensors must agree in everything but channels",
-                            );
+                            .with_hint(misfit.hint);
                         self.diagnostics.push(diagnostic);
                         return Shape::Unknown;
                     }

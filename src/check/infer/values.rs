@@ -3,6 +3,8 @@
 //! them.
 
 use super::*;
+use crate::check::shape::{size_diagnostic, size_op};
+use crate::wiring::size::{self, Arith, SizeError};
 
 impl<'p> Infer<'p> {
     /// Evaluates `expr` as a value.
@@ -123,7 +125,10 @@ impl<'p> Infer<'p> {
                     single(&self.value(end, env)),
                 ) {
                     (Some(lo), Some(hi)) => {
-                        let hi = if *inclusive { hi } else { hi - 1 };
+                        let hi = match size::eval(Arith::Sub, hi, i64::from(!*inclusive)) {
+                            Ok(hi) => hi,
+                            Err(e) => return self.size_error(e, expr.span),
+                        };
                         if hi < lo {
                             self.diagnostics.push(Diagnostic::error(
                                 "empty-range",
@@ -132,7 +137,9 @@ impl<'p> Infer<'p> {
                                 "no values",
                             ));
                             Val::Unknown
-                        } else if (hi - lo) as u64 >= MAX_VALUES as u64 {
+                        } else if size::eval(Arith::Sub, hi, lo)
+                            .map_or(true, |n| n >= MAX_VALUES as i64)
+                        {
                             Val::Unknown
                         } else if let Some(index) = self.pinned(expr, (hi - lo + 1) as usize, lo) {
                             ints([lo + index as i64])
@@ -144,7 +151,14 @@ impl<'p> Infer<'p> {
                 }
             }
             ExprKind::Neg(inner) => match self.value(inner, env) {
-                Val::Ints(list) => ints(list.iter().filter_map(|v| v.checked_neg())),
+                Val::Ints(list) => match list
+                    .iter()
+                    .map(|&v| size::neg(v))
+                    .collect::<Result<Vec<_>, _>>()
+                {
+                    Ok(values) => ints(values),
+                    Err(e) => self.size_error(e, expr.span),
+                },
                 Val::Float(v) => Val::Float(-v),
                 _ => Val::Unknown,
             },
@@ -189,19 +203,16 @@ impl<'p> Infer<'p> {
         match (a, b) {
             (Val::Ints(a), Val::Ints(b)) if !op.is_comparison() => {
                 if matches!(op, BinOp::Div | BinOp::Rem) && b.contains(&0) {
-                    self.diagnostics.push(Diagnostic::error(
-                        "division-by-zero",
-                        "division by zero",
-                        span,
-                        "the divisor can be 0",
-                    ));
-                    return Val::Unknown;
+                    return self.size_error(SizeError::DivisionByZero, span);
                 }
+                let Some(op) = size_op(op) else {
+                    return Val::Unknown;
+                };
                 if let (IntSet::One(x), IntSet::One(y)) = (&a, &b) {
                     // The usual case (`2 * c`): one known value, no list to build.
-                    return match int_op(op, *x, *y) {
-                        Some(v) => Val::Ints(IntSet::One(v)),
-                        None => self.overflow(op, *x, *y, span),
+                    return match size::eval(op, *x, *y) {
+                        Ok(v) => Val::Ints(IntSet::One(v)),
+                        Err(e) => self.size_error(e, span),
                     };
                 }
                 if a.len() * b.len() > MAX_VALUES * 4 {
@@ -210,9 +221,9 @@ impl<'p> Infer<'p> {
                 let mut out = Vec::with_capacity(a.len() * b.len());
                 for &x in a.iter() {
                     for &y in b.iter() {
-                        match int_op(op, x, y) {
-                            Some(v) => out.push(v),
-                            None => return self.overflow(op, x, y, span),
+                        match size::eval(op, x, y) {
+                            Ok(v) => out.push(v),
+                            Err(e) => return self.size_error(e, span),
                         }
                     }
                 }
@@ -232,14 +243,9 @@ impl<'p> Infer<'p> {
         }
     }
 
-    /// Reports that `x op y` overflows; the value is unknown.
-    fn overflow(&mut self, op: BinOp, x: i64, y: i64, span: Span) -> Val<'p> {
-        self.diagnostics.push(Diagnostic::error(
-            "overflow",
-            format!("`{x} {} {y}` overflows a 64-bit int", op.symbol()),
-            span,
-            "too large",
-        ));
+    /// Reports a value that cannot be computed (an overflow); the value is unknown.
+    fn size_error(&mut self, error: SizeError, span: Span) -> Val<'p> {
+        self.diagnostics.push(size_diagnostic(error, span));
         Val::Unknown
     }
 
@@ -279,17 +285,5 @@ impl<'p> Infer<'p> {
             },
             _ => Shape::Unknown,
         })
-    }
-}
-
-/// `x op y` for an arithmetic `op` (`None` on overflow; never a comparison).
-fn int_op(op: BinOp, x: i64, y: i64) -> Option<i64> {
-    match op {
-        BinOp::Add => x.checked_add(y),
-        BinOp::Sub => x.checked_sub(y),
-        BinOp::Mul => x.checked_mul(y),
-        BinOp::Div => x.checked_div(y),
-        BinOp::Rem => x.checked_rem(y),
-        _ => None,
     }
 }
