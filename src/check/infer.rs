@@ -830,7 +830,7 @@ impl<'p> Infer<'p> {
         self.depth += 1;
         let out = match item {
             ItemKind::Cell(_) => {
-                let stride = match params.iter().position(|p| p.name.name == "stride") {
+                let stride = match params.iter().position(|p| p.name.name == wiring::STRIDE) {
                     Some(i) => inner.params.get(i).and_then(single),
                     None => Some(1),
                 };

@@ -181,7 +181,7 @@ pub(crate) fn cell_pre(
     }
     let frame = CellFrame {
         inputs: k,
-        stride: call.int_arg("stride").unwrap_or(1),
+        stride: call.int_arg(wiring::STRIDE).unwrap_or(1),
         scale: recent.newest().scale,
     };
     Ok((pre, channels, frame))

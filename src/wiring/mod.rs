@@ -22,5 +22,5 @@ pub mod size;
 
 pub use plan::{
     cell_inputs, reads, CellFrame, CellInput, Edge, Feature, History, Pre, Resolution, Wired,
-    WiringError,
+    WiringError, STRIDE,
 };

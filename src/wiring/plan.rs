@@ -213,6 +213,9 @@ pub fn cell_inputs<T: Wired>(
         .collect()
 }
 
+/// The cell parameter whose value is the stride of the edges that read the cell's inputs.
+pub const STRIDE: &str = "stride";
+
 /// Where a cell's edges run: the cell's `inputs`, its `stride` and the `scale` of its inputs
 /// after preprocessing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
