@@ -59,11 +59,13 @@ mod tests {
 
     #[test]
     fn an_overflowing_count_is_an_error_not_a_wrap() {
+        // 2^62 twice: each fits, their sum does not.
         let ((), counted) = count_macs(|| {
-            record(|| macs(1 << 40, 1 << 20, false));
-            record(|| macs(1 << 40, 1 << 20, true));
+            record(|| macs(1 << 42, 1 << 20, false));
+            record(|| macs(1 << 42, 1 << 20, false));
         });
         assert!(counted.is_err());
+        assert!(macs(1 << 40, 1 << 30, false).is_err());
         assert_eq!(macs(6, 4, true), Ok(30));
     }
 }
