@@ -161,7 +161,8 @@ fn survives_a_kill(strategy: &str, total: usize) {
     assert_eq!(
         page.matches("<div class=\"chart\">").count(),
         2 + rows,
-        "{page}"
+        "{}",
+        std::fs::read_to_string(dir.join("cut.jsonl")).unwrap_or_default()
     );
     let csv = std::fs::read_to_string(dir.join("report_data").join("alphas.csv")).expect("csv");
     let ops: usize = whole_alphas[0].rows.iter().map(|r| r.ops.len()).sum();

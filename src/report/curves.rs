@@ -60,9 +60,18 @@ pub fn by_time(per_seed: &[Vec<Point>], steps: usize) -> Band {
         .iter()
         .flat_map(|p| p.iter().map(|q| q.1))
         .fold(0.0_f64, f64::max);
+    // The last time is `end` itself: `end * n / n` can round below it, which would leave the
+    // latest trial (and a run of one trial, its only point) off the chart.
+    let steps = steps.max(1);
     let xs: Vec<f64> = if end > 0.0 {
-        (1..=steps.max(1))
-            .map(|i| end * i as f64 / steps.max(1) as f64)
+        (1..=steps)
+            .map(|i| {
+                if i == steps {
+                    end
+                } else {
+                    end * i as f64 / steps as f64
+                }
+            })
             .collect()
     } else {
         Vec::new()
@@ -141,6 +150,16 @@ mod tests {
             best_so_far(&trials, false),
             vec![(2, 2.0, 0.5), (3, 3.0, 0.4), (4, 4.0, 0.4)]
         );
+    }
+
+    #[test]
+    fn the_time_grid_ends_at_the_latest_finish() {
+        // 3.172326801 * 200 / 200 rounds to 3.1723268009999996: a grid computed that way
+        // would end before the only trial and draw nothing.
+        let only = vec![(1, 3.172326801, 26.7)];
+        let band = by_time(&[only], 200);
+        assert_eq!(band.x.last(), Some(&3.172326801));
+        assert_eq!(band.mean, vec![26.7]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Lowering cells (their DAGs, input choices and constraints) and a space's pipeline (cells,
-//! ops, repetitions with shared or independent genotypes and chosen depths).
+//! Lowering a cell's body into a graph: its nodes, their terms (inputs with their ops), input
+//! choices (`k of`, `any of`) and `where` constraints, and the graph builder that the
+//! pipeline's lowering ([`super::lower_network`]) also uses for chain graphs.
 
 use super::constraint::{BinOp as CBin, Cmp, Constraint, Expr as CExpr};
 use super::decision::{Domain, Guard};

@@ -76,7 +76,10 @@ def main():
     # onnxruntime's kernels sum in another order than libtorch's, and the exporter folds each
     # batch norm into its convolution: where its output is more than 1e-5 from nas's, it must
     # be as close to the exact value (the model evaluated in float64) as nas's own float32
-    # output is, within a factor of 2.
+    # output is, within a factor of 8: two float32 implementations summing in different orders
+    # land a few times apart from the exact value (2.3x seen on an Intel Xeon where an AMD EPYC
+    # gave under 2x), while a wrong export (a missing op, a wrong padding or stride) is off
+    # by orders of magnitude more.
     onnx_out = torch.from_numpy(onnx_out)
     onnx_diff = (onnx_out - want).abs().max().item()
     if onnx_diff <= TOLERANCE:
@@ -87,7 +90,7 @@ def main():
             exact = exact_net(x if not x.is_floating_point() else x.double())
         nas_error = (want.double() - exact).abs().max().item()
         onnx_error = (onnx_out.double() - exact).abs().max().item()
-        if not onnx_error <= 2 * nas_error:
+        if not onnx_error <= 8 * nas_error:
             fail(
                 f"onnxruntime output differs from nas's by {onnx_diff:.3g}: {onnx_error:.3g} from "
                 f"the float64 value, nas's float32 output {nas_error:.3g}"
