@@ -10,11 +10,11 @@
 
 mod oneshot_common;
 use nas::oneshot::alive::Alive;
-use nas::oneshot::skip::{add_aux_skip, drop_skips, skip_columns};
 use nas::oneshot::darts::{loss, Batch};
 use nas::oneshot::dirichlet::{kl_to_flat, sample};
 use nas::oneshot::mix::{softmax_mix, weights_mix};
 use nas::oneshot::perturb::{pgd, project, random, Perturbation};
+use nas::oneshot::skip::{add_aux_skip, drop_skips, skip_columns};
 use nas::oneshot::{Mode, OneShotSearch, SearchConfig, Supernet};
 use nas::space::{load_space_with, Space};
 use oneshot_common::toy;
@@ -65,7 +65,14 @@ fn dirichlet_samples_lie_on_the_simplex_with_the_mean_and_its_pathwise_gradient(
     let x3 = x.view([n, 2, 3]);
     // On the simplex: non-negative, padding exactly 0, each row summing to 1.
     assert!(x.min().double_value(&[]) >= 0.0);
-    assert_eq!(x3.select(2, 2).select(1, 1).abs().sum(Kind::Double).double_value(&[]), 0.0);
+    assert_eq!(
+        x3.select(2, 2)
+            .select(1, 1)
+            .abs()
+            .sum(Kind::Double)
+            .double_value(&[]),
+        0.0
+    );
     let sums = x.sum_dim_intlist([-1i64].as_slice(), false, Kind::Double);
     assert!((sums - 1.0).abs().max().double_value(&[]) < 1e-9);
     // The sample mean is the Dirichlet's mean c / Σc.
@@ -85,7 +92,11 @@ fn dirichlet_samples_lie_on_the_simplex_with_the_mean_and_its_pathwise_gradient(
     assert!((d1 + 2.0 / 16.0).abs() < 0.015, "{d1}");
     assert_eq!(g.double_value(&[1, 2]), 0.0);
     // DrNAS' regulariser: 0 at the flat Dirichlet (α = 0: concentration 1), positive away.
-    let flat = kl_to_flat(&Tensor::zeros([2, 3], (Kind::Double, Device::Cpu)), &support).unwrap();
+    let flat = kl_to_flat(
+        &Tensor::zeros([2, 3], (Kind::Double, Device::Cpu)),
+        &support,
+    )
+    .unwrap();
     assert!(flat.double_value(&[]).abs() < 1e-9);
     let peaked = Tensor::from_slice(&[3.0f64, -0.5, 0.0, 2.0, 0.0, 0.0]).view([2, 3]);
     assert!(kl_to_flat(&peaked, &support).unwrap().double_value(&[]) > 0.1);
@@ -102,9 +113,13 @@ fn the_pgd_attack_raises_the_training_loss_and_perturbed_weights_stay_on_the_sim
     let p = net.alpha().detach().softmax(-1, Kind::Float);
     let b = batch();
     let mix_of = |w: &Tensor| weights_mix(w, &live);
-    let clean = loss(&net, &b, &mix_of(&p).unwrap()).unwrap().double_value(&[]);
+    let clean = loss(&net, &b, &mix_of(&p).unwrap())
+        .unwrap()
+        .double_value(&[]);
     let attacked = pgd(&net, &b, &p, &support, 0.3, 7, &mix_of).unwrap();
-    let adv = loss(&net, &b, &mix_of(&attacked).unwrap()).unwrap().double_value(&[]);
+    let adv = loss(&net, &b, &mix_of(&attacked).unwrap())
+        .unwrap()
+        .double_value(&[]);
     assert!(adv > clean, "PGD: {clean} → {adv}");
     // Random smoothing and the attack stay on each row's simplex.
     tch::manual_seed(1);
@@ -121,7 +136,12 @@ fn the_pgd_attack_raises_the_training_loss_and_perturbed_weights_stay_on_the_sim
     let q = project(&raw, &mask).unwrap();
     let q: Vec<f64> = Vec::try_from(q.flatten(0, -1)).unwrap();
     assert_eq!(q, [0.0, 0.5, 0.5, 1.0, 0.0, 0.0]);
-    assert!(Perturbation::Adversarial { epsilon: 0.1, steps: 0 }.checked().is_err());
+    assert!(Perturbation::Adversarial {
+        epsilon: 0.1,
+        steps: 0
+    }
+    .checked()
+    .is_err());
     assert!(Perturbation::Random { epsilon: -1.0 }.checked().is_err());
 }
 
@@ -135,8 +155,19 @@ fn the_auxiliary_skip_adds_beta_to_every_edge_skip_weight() {
     // NAS-Bench-201's skip_connect is column 1 of every edge.
     assert_eq!(skip_columns(rows), vec![Some(1); 6]);
     let mut mix = softmax_mix(net.alpha(), None, net.live()).unwrap();
-    let before: Vec<f64> = mix.iter().map(|t| t[0].weight.as_ref().unwrap().double_value(&[])).collect();
-    add_aux_skip(&mut mix, &skip_columns(rows), &[], 0.75, Kind::Float, Device::Cpu).unwrap();
+    let before: Vec<f64> = mix
+        .iter()
+        .map(|t| t[0].weight.as_ref().unwrap().double_value(&[]))
+        .collect();
+    add_aux_skip(
+        &mut mix,
+        &skip_columns(rows),
+        &[],
+        0.75,
+        Kind::Float,
+        Device::Cpu,
+    )
+    .unwrap();
     for (terms, w) in mix.iter().zip(&before) {
         assert_eq!(terms[0].op, 1);
         let now = terms[0].weight.as_ref().unwrap().double_value(&[]);
@@ -161,7 +192,10 @@ fn the_auxiliary_skip_adds_beta_to_every_edge_skip_weight() {
             assert_eq!(terms.iter().filter(|t| t.op != 1).count(), 3);
         }
     }
-    assert!((500..700).contains(&dropped) && dropped + kept == 1200, "{dropped} {kept}");
+    assert!(
+        (500..700).contains(&dropped) && dropped + kept == 1200,
+        "{dropped} {kept}"
+    );
     // The DARTS space: the identity on every candidate edge; NAS-Bench-101 has no skip op
     // among its op choices (its `any of` members' `on` is the edge itself).
     let darts = space("darts", &[("c", 4), ("n", 1), ("classes", 2)]);
@@ -226,7 +260,13 @@ fn a_fixed_edge_mixes_and_derives_only_its_op_and_a_cut_candidate_is_never_picke
     // The DARTS space: cut candidate 0 of a node with three candidates; it is never picked.
     let darts = space("darts", &[("c", 4), ("n", 1), ("classes", 2)]);
     let mut d = search(&darts, 8);
-    let names: Vec<String> = d.supernet().rows().rows().iter().map(|r| r.name.clone()).collect();
+    let names: Vec<String> = d
+        .supernet()
+        .rows()
+        .rows()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
     let group = |r: usize| names[r].split(':').next().unwrap().to_string();
     let r = (0..names.len())
         .find(|&r| (0..names.len()).filter(|&j| group(j) == group(r)).count() == 3)
@@ -259,7 +299,11 @@ fn the_remedies_settings_survive_a_checkpoint_and_the_search_continues_bit_for_b
         x.set_alive(Some(alive)).unwrap();
         if mode == Mode::Darts {
             x.set_aux_skip(0.4).unwrap();
-            x.set_perturbation(Perturbation::Adversarial { epsilon: 0.2, steps: 2 }).unwrap();
+            x.set_perturbation(Perturbation::Adversarial {
+                epsilon: 0.2,
+                steps: 2,
+            })
+            .unwrap();
         } else {
             x.set_dirichlet_reg(0.01).unwrap();
         }
@@ -304,17 +348,25 @@ fn every_primitive_runs_on_every_space_the_supernet_takes() {
         assert!(x.weight_step().unwrap().is_finite(), "{name}");
         assert_ne!(x.alphas().unwrap(), before, "{name}");
         for row in x.probabilities().unwrap() {
-            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-6, "{name}: {row:?}");
+            assert!(
+                (row.iter().sum::<f64>() - 1.0).abs() < 1e-6,
+                "{name}: {row:?}"
+            );
         }
         let derived = x.derive().unwrap();
         assert_eq!(s.decode(&s.encode(&derived)).unwrap(), derived, "{name}");
         assert!(x.alpha_step(2).is_err());
         // SDARTS: perturbed weight steps in DARTS mode only.
-        x.set_perturbation(Perturbation::Random { epsilon: 0.1 }).unwrap();
+        x.set_perturbation(Perturbation::Random { epsilon: 0.1 })
+            .unwrap();
         assert!(x.weight_step().is_err(), "{name}");
         x.set_mode(Mode::Darts);
         assert!(x.weight_step().unwrap().is_finite(), "{name}");
-        x.set_perturbation(Perturbation::Adversarial { epsilon: 0.1, steps: 2 }).unwrap();
+        x.set_perturbation(Perturbation::Adversarial {
+            epsilon: 0.1,
+            steps: 2,
+        })
+        .unwrap();
         assert!(x.weight_step().unwrap().is_finite(), "{name}");
         x.set_perturbation(Perturbation::None).unwrap();
         // SGAS: fix row 0 to its strongest op; readouts are one per row.

@@ -123,7 +123,8 @@ fn the_remedies_of_darts_derive_a_cell_that_the_table_scores() {
         ("sdarts", "variant: rs, epochs: 2, steps: 2"),
         ("sdarts", "variant: adv, epochs: 2, steps: 2, attack_steps: 2"),
         ("sgas", "criterion: 2, warmup: 1, decision_freq: 1, history: 2, steps: 2"),
-        ("darts_plus", "epochs: 5, patience: 1, steps: 2"),
+        ("darts_plus", "epochs: 5, max_skips: 0, steps: 2"),
+        ("darts_plus", "epochs: 5, patience: 1, arch_lr: 0.000000001, steps: 2"),
         ("drnas", "epochs: 2, steps: 2"),
         (
             "pdarts",
@@ -152,11 +153,18 @@ fn the_remedies_of_darts_derive_a_cell_that_the_table_scores() {
                 [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
                 "{out}"
             ),
-            // DARTS+: a ranking unchanged for one epoch (or two skips) stops it early.
+            // DARTS+: `max_skips` skips in the cell stop it (0: after the first epoch); a
+            // frozen α (a tiny learning rate) keeps its ranking, which stops it once that
+            // has held for `patience` epochs (after the second).
             "darts_plus" => {
-                assert!(out.contains("stop: "), "{out}");
                 let epochs = out.lines().filter(|l| l.starts_with("epoch ")).count();
-                assert!(epochs < 5, "{out}");
+                let (criterion, after) = if params.contains("max_skips: 0") {
+                    ("(criterion 1)", 1)
+                } else {
+                    ("(criterion 2)", 2)
+                };
+                assert!(out.contains(criterion), "{out}");
+                assert_eq!(epochs, after, "{out}");
             }
             // P-DARTS: a deeper second stage over each edge's two strongest ops and `none`,
             // the skip dropout decaying within a stage, and no skip left with M = 0.
@@ -243,9 +251,15 @@ fn bad_supernet_settings_are_script_errors() {
     assert!(out.contains("order is 1 or 2, not 3"), "{out}");
     assert!(!out.contains("panicked"), "{out}");
     for (strategy, message) in [
-        ("sdarts(variant: fgsm, epochs: 1)", "variant is \"rs\" or \"adv\""),
+        (
+            "sdarts(variant: fgsm, epochs: 1)",
+            "variant is \"rs\" or \"adv\"",
+        ),
         ("sgas(criterion: 3)", "criterion is 1 or 2"),
-        ("pdarts(stages: [1, 2], keep: [], dropout: [0.0, 0.4])", "need 1 entries of keep"),
+        (
+            "pdarts(stages: [1, 2], keep: [], dropout: [0.0, 0.4])",
+            "need 1 entries of keep",
+        ),
     ] {
         let (ok, out) = run(dir.path(), &experiment(strategy));
         assert!(!ok, "{strategy}");

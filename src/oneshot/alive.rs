@@ -54,13 +54,18 @@ impl Alive {
                     row.labels.len()
                 )));
             }
-            let kept = |k: usize| ops[k] && (matches!(row.kind, RowKind::Member { .. }) || !row.zero[k]);
+            let kept =
+                |k: usize| ops[k] && (matches!(row.kind, RowKind::Member { .. }) || !row.zero[k]);
             let ok = match row.kind {
                 RowKind::Candidate { .. } => true,
                 RowKind::Decision(_) | RowKind::Member { .. } => (0..ops.len()).any(kept),
             };
             if !ok {
-                let what = if self.count(r) == 0 { "no op" } else { "only zero ops" };
+                let what = if self.count(r) == 0 {
+                    "no op"
+                } else {
+                    "only zero ops"
+                };
                 return Err(OneShotError::Config(format!(
                     "`{}` would keep {what}; an op choice keeps one of {} (only a `k of` candidate's edge may be cut)",
                     row.name,
@@ -128,7 +133,12 @@ impl Alive {
     /// measures it: each remaining op of a row weighted `1/k` (`k` ops left, zero ops such as
     /// `none` included in `k` though they compute nothing). A row with no op left is an
     /// error.
-    pub fn uniform_mix(&self, rows: &[Row], kind: Kind, device: Device) -> Result<CellMix, TchError> {
+    pub fn uniform_mix(
+        &self,
+        rows: &[Row],
+        kind: Kind,
+        device: Device,
+    ) -> Result<CellMix, TchError> {
         if self.0.len() != rows.len() {
             return Err(TchError::Kind(format!(
                 "the mask has {} rows, the supernet {}",

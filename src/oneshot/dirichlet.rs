@@ -77,7 +77,10 @@ pub fn kl_to_flat(alpha: &Tensor, support: &Tensor) -> Result<Tensor, TchError> 
         .f_sum_dim_intlist(last.as_slice(), false, kind)?;
     let kl = a0
         .f_lgamma()?
-        .f_sub(&c.f_lgamma()?.f_sum_dim_intlist(last.as_slice(), false, kind)?)?
+        .f_sub(
+            &c.f_lgamma()?
+                .f_sum_dim_intlist(last.as_slice(), false, kind)?,
+        )?
         .f_sub(&n.f_lgamma()?)?
         .f_add(&spread)?;
     kl.f_mul(&has)?.f_sum(kind)

@@ -9,7 +9,6 @@
 //! auxiliary skip coefficient, P-DARTS' skip dropout rate and DrNAS' regulariser weight.
 
 use super::alive::Alive;
-use super::skip::{add_aux_skip, drop_skips, skip_columns};
 use super::checkpoint::{corrupt, RngState, Snapshot};
 use super::darts::{
     clip_norm, first_order_arch_grads, joint_gradients, second_order_alpha_grad, weight_gradients,
@@ -18,10 +17,13 @@ use super::darts::{
 use super::data::{BatchStream, StreamPosition};
 use super::dirichlet::{self, dirichlet_rows};
 use super::latency::{self, cost_tensor, LatencyTable};
-use super::mix::{gdas_rows, row_probabilities, snas_rows, softmax_mix, tensor_rows, weights_mix, CellMix};
-use super::perturb::{self, Perturbation};
+use super::mix::{
+    gdas_rows, row_probabilities, snas_rows, softmax_mix, tensor_rows, weights_mix, CellMix,
+};
 use super::optim::{Adam, Sgd};
+use super::perturb::{self, Perturbation};
 use super::proxyless::{self, ops_mix, sample_gates, sample_ops};
+use super::skip::{add_aux_skip, drop_skips, skip_columns};
 use super::supernet::Supernet;
 use super::OneShotError;
 use crate::space::Architecture;
@@ -757,7 +759,8 @@ impl OneShotSearch {
         }
         if rate > 0.0 && self.skip.iter().all(Option::is_none) {
             return Err(OneShotError::Config(
-                "no op choice of the space has a skip connection (an identity op) to drop".to_string(),
+                "no op choice of the space has a skip connection (an identity op) to drop"
+                    .to_string(),
             ));
         }
         self.skip_dropout = rate;
@@ -838,7 +841,8 @@ impl OneShotSearch {
             .iter()
             .enumerate()
             .map(|(r, p)| {
-                let mut ops: Vec<usize> = (0..alive.0[r].len()).filter(|&k| alive.has(r, k)).collect();
+                let mut ops: Vec<usize> =
+                    (0..alive.0[r].len()).filter(|&k| alive.has(r, k)).collect();
                 ops.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
                 ops
             })
@@ -849,7 +853,10 @@ impl OneShotSearch {
     /// it does not pick, or an `any of` member it leaves out).
     pub fn derived_ops(&self) -> Result<Vec<Option<usize>>, OneShotError> {
         let mix = self.net.path_mix(&self.derive()?)?;
-        Ok(mix.iter().map(|terms| terms.first().map(|t| t.op)).collect())
+        Ok(mix
+            .iter()
+            .map(|terms| terms.first().map(|t| t.op))
+            .collect())
     }
 
     /// α's values, each row as long as its ops.

@@ -15,8 +15,8 @@
 use super::linear_regions::regions_over;
 use super::ntk::{condition_number, ntk_matrix, weights_of};
 use crate::compile::catalog::{resize, space_args, NetworkSize};
-use crate::oneshot::rows::Row;
 pub use crate::oneshot::alive::Alive;
+use crate::oneshot::rows::Row;
 use crate::oneshot::Supernet;
 use crate::space::{Architecture, Space};
 use tch::{Device, Kind, TchError, Tensor};

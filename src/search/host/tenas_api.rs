@@ -12,9 +12,9 @@ use super::oneshot_api::{carry_into, checked_settings, int, optional, positive, 
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
+use crate::oneshot::alive::Alive;
 use crate::space::Space;
 use crate::trainfree::inputs::{image_batch, patches};
-use crate::oneshot::alive::Alive;
 use crate::trainfree::tenas::{PrunedSupernet, TenasConfig};
 use rhai::{Array, Dynamic, Engine, Map, INT};
 use std::cell::Cell;
