@@ -79,9 +79,9 @@ fn dirichlet_samples_lie_on_the_simplex_with_the_mean_and_its_pathwise_gradient(
     let mean = x3.mean_dim([0i64].as_slice(), false, Kind::Double);
     for (r, c) in [[2.0, 1.0, 1.0], [0.5, 3.0, 0.0]].iter().enumerate() {
         let total: f64 = c.iter().sum();
-        for k in 0..3 {
+        for (k, ck) in c.iter().enumerate() {
             let m = mean.double_value(&[r as i64, k as i64]);
-            assert!((m - c[k] / total).abs() < 0.01, "row {r} op {k}: {m}");
+            assert!((m - ck / total).abs() < 0.01, "row {r} op {k}: {m}");
         }
     }
     // The pathwise gradient of E[x₀₀] = c₀/Σc: ∂/∂c₀ = (Σc − c₀)/(Σc)², ∂/∂c₁ = −c₀/(Σc)².
