@@ -20,6 +20,7 @@
 #   nas run scripts/darts_nb201.nas --experiment darts_plus
 #   nas run scripts/darts_nb201.nas --experiment drnas
 #   nas run scripts/darts_nb201.nas --experiment pdarts
+#   nas run scripts/darts_nb201.nas --experiment darts_pt
 #
 # ProxylessNAS measures its op latencies on this machine once and caches them in latency.csv
 # of NAS_CACHE (else ~/.cache/nas), keyed by device, op spec and input shape.
@@ -170,6 +171,15 @@ experiment pdarts {
     data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  pdarts(stages: [1, 2], keep: [2], dropout: [0.0, 0.4], epochs: 3, warmup: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment darts_pt {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  darts_pt(epochs: 6, tune_epochs: 1, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }

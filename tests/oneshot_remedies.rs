@@ -379,6 +379,9 @@ fn every_primitive_runs_on_every_space_the_supernet_takes() {
         assert_eq!(x.entropies().unwrap().len(), rows);
         assert_eq!(x.importances().unwrap().len(), rows);
         assert_eq!(x.derived_ops().unwrap().len(), rows);
+        // DARTS+PT's measure: the supernet's own accuracy under its mixture.
+        let acc = x.supernet_accuracy(Some(1)).unwrap();
+        assert!((0.0..=1.0).contains(&acc), "{name}: {acc}");
         let derived = x.derive().unwrap();
         assert_eq!(s.decode(&s.encode(&derived)).unwrap(), derived, "{name}");
     }

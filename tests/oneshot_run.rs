@@ -1,6 +1,6 @@
 //! One-shot strategies end to end through `nas run`: tiny DARTS (first and second order),
 //! GDAS, SNAS, PC-DARTS, ENAS and ProxylessNAS searches, and the remedies of DARTS' failure
-//! modes (DARTS-, SDARTS-RS and -ADV, SGAS, DARTS+, DrNAS, P-DARTS), on the supernet compiled from the
+//! modes (DARTS-, SDARTS-RS and -ADV, SGAS, DARTS+, DrNAS, P-DARTS, DARTS+PT), on the supernet compiled from the
 //! stdlib NAS-Bench-201 space, on a slice of Fashion-MNIST, each deriving a cell that the table evaluator looks up (ProxylessNAS with its
 //! cached latency table); and the script errors of bad supernet settings.
 
@@ -126,6 +126,7 @@ fn the_remedies_of_darts_derive_a_cell_that_the_table_scores() {
         ("darts_plus", "epochs: 5, max_skips: 0, steps: 2"),
         ("darts_plus", "epochs: 5, patience: 1, arch_lr: 0.000000001, steps: 2"),
         ("drnas", "epochs: 2, steps: 2"),
+        ("darts_pt", "epochs: 1, tune_epochs: 1, batches: 2, steps: 2"),
         (
             "pdarts",
             "stages: [1, 2], keep: [2], dropout: [0.3, 0.6], epochs: 2, warmup: 1, steps: 2, max_skips: 0",
@@ -173,6 +174,28 @@ fn the_remedies_of_darts_derive_a_cell_that_the_table_scores() {
                 assert!(out.contains("cells 2"), "{out}");
                 assert_eq!(numbers_after(&out, "skip dropout "), [0.3, 0.15, 0.6, 0.3], "{out}");
                 assert!(!derived.contains("skip_connect"), "{derived}");
+            }
+            // DARTS+PT: every edge decided once, each keeping the op whose removal leaves
+            // the supernet least accurate (the first of equal ones).
+            "darts_pt" => {
+                let decisions: Vec<&str> = out
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("decision: "))
+                    .collect();
+                assert_eq!(decisions.len(), 6, "{out}");
+                for d in decisions {
+                    let (head, tried) = d.split_once(';').expect("the accuracies");
+                    let chosen = head.split(" takes ").nth(1).expect("an op");
+                    let mut best = ("", 2.0);
+                    for part in tried.split(" without ").skip(1) {
+                        let (op, acc) = part.split_once(": ").expect("op: accuracy");
+                        let acc: f64 = acc.trim().parse().expect("an accuracy");
+                        if acc < best.1 {
+                            best = (op, acc);
+                        }
+                    }
+                    assert_eq!(chosen, best.0, "{d}");
+                }
             }
             // SDARTS: ε grows linearly from 0.03 (ε_min + (ε − ε_min)·epoch/epochs).
             "sdarts" => {

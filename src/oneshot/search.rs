@@ -891,10 +891,30 @@ impl OneShotSearch {
     ) -> Result<f64, OneShotError> {
         let _guard = tch::no_grad_guard();
         let mix = self.net.path_mix(arch)?;
+        self.accuracy_under(&mix, max_batches)
+    }
+
+    /// The accuracy of the supernet itself under the mode's relaxed mixture of the ops that
+    /// remain (DARTS: `softmax(α)`; a sample in the sampling modes), α detached, on the
+    /// validation split (its first `max_batches` batches, or all), batch norm with batch
+    /// statistics: DARTS+PT's measure of an op, the accuracy left when it is masked out.
+    pub fn supernet_accuracy(&self, max_batches: Option<usize>) -> Result<f64, OneShotError> {
+        let _guard = tch::no_grad_guard();
+        let mix = self.relaxed_mix(&self.net.alpha().f_detach()?)?;
+        self.accuracy_under(&mix, max_batches)
+    }
+
+    /// The accuracy under `mix` on the validation split's first `max_batches` batches (or
+    /// all), in order.
+    fn accuracy_under(
+        &self,
+        mix: &CellMix,
+        max_batches: Option<usize>,
+    ) -> Result<f64, OneShotError> {
         let (mut right, mut total) = (0i64, 0i64);
         for batch in self.valid.in_order(max_batches) {
             let batch = batch?;
-            let logits = self.net.forward(&batch.images, &mix, true)?;
+            let logits = self.net.forward(&batch.images, mix, true)?;
             let hits = logits
                 .f_argmax(-1, false)?
                 .f_eq_tensor(&batch.labels)?

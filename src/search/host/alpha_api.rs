@@ -7,7 +7,9 @@
 //! - readouts: `entropies()` (each row's normalised entropy over its remaining ops other than
 //!   `none`), `importances()` (each row's weight on its ops other than `none`), `ranking()`
 //!   (each row's remaining op labels, strongest first), `derived_ops()` (each row's op in the
-//!   derived architecture, `""` where it runs none);
+//!   derived architecture, `""` where it runs none), `supernet_accuracy([batches])` (the
+//!   supernet's own validation accuracy under its mixture of the ops that remain: DARTS+PT's
+//!   measure);
 //! - SDARTS: `set_perturbation("random", ε)`, `set_perturbation("adversarial", ε, steps)`,
 //!   `set_perturbation("none", 0.0)`;
 //! - DARTS-: `set_aux_skip(β)` / `aux_skip`; P-DARTS: `set_skip_dropout(p)`;
@@ -54,6 +56,13 @@ pub fn register(engine: &mut Engine) {
                 alive
             };
             timed(n, |s| s.set_alive(Some(alive)))
+        })
+        .register_fn("supernet_accuracy", |n: &mut SupernetHandle| {
+            timed(n, |s| s.supernet_accuracy(None))
+        })
+        .register_fn("supernet_accuracy", |n: &mut SupernetHandle, batches: INT| {
+            let batches = usize::try_from(batches.max(1)).unwrap_or(1);
+            timed(n, |s| s.supernet_accuracy(Some(batches)))
         })
         .register_fn("entropies", |n: &mut SupernetHandle| {
             timed(n, |s| s.entropies()).map(floats)
