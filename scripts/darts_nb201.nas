@@ -13,6 +13,14 @@
 #   nas run scripts/darts_nb201.nas --experiment proxyless
 #   nas run scripts/darts_nb201.nas --experiment rsps
 #   nas run scripts/darts_nb201.nas --experiment spos
+#   nas run scripts/darts_nb201.nas --experiment darts_minus   # the remedies of DARTS' collapse
+#   nas run scripts/darts_nb201.nas --experiment sdarts_rs
+#   nas run scripts/darts_nb201.nas --experiment sdarts_adv
+#   nas run scripts/darts_nb201.nas --experiment sgas
+#   nas run scripts/darts_nb201.nas --experiment darts_plus
+#   nas run scripts/darts_nb201.nas --experiment drnas
+#   nas run scripts/darts_nb201.nas --experiment pdarts
+#   nas run scripts/darts_nb201.nas --experiment darts_pt
 #
 # ProxylessNAS measures its op latencies on this machine once and caches them in latency.csv
 # of NAS_CACHE (else ~/.cache/nas), keyed by device, op spec and input shape.
@@ -100,6 +108,78 @@ experiment spos {
     data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  spos(epochs: 6, population: 20, generations: 5, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment darts_minus {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  darts_minus(epochs: 6, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment sdarts_rs {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  sdarts(variant: rs, epochs: 6, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment sdarts_adv {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  sdarts(variant: adv, epochs: 6, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment sgas {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  sgas(criterion: 2, warmup: 1, decision_freq: 1, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment darts_plus {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  darts_plus(epochs: 6, patience: 2, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment drnas {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  drnas(epochs: 6, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment pdarts {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  pdarts(stages: [1, 2], keep: [2], dropout: [0.0, 0.4], epochs: 3, warmup: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment darts_pt {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  darts_pt(epochs: 6, tune_epochs: 1, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }

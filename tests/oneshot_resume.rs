@@ -187,6 +187,16 @@ fn a_killed_enas_search_keeps_its_controller() {
     );
 }
 
+/// SGAS: the edges decided so far live in the search's op mask, the op weights' history in
+/// the script's state; a decision is made after every epoch from the first.
+#[test]
+fn a_killed_sgas_search_keeps_its_decided_edges() {
+    survives_a_kill(
+        "sgas(criterion: 2, warmup: 0, decision_freq: 1, history: 2, steps: 8, channels: 2, cells: 1, batch: 16, limit: 256, threads: 1)",
+        6,
+    );
+}
+
 /// A search that fails after a finished epoch keeps its store and checkpoint (so `--resume`
 /// can go on once the cause is fixed), and a resumed script starts from `net.epoch` with the
 /// state it saved.

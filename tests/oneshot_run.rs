@@ -1,5 +1,6 @@
 //! One-shot strategies end to end through `nas run`: tiny DARTS (first and second order),
-//! GDAS, SNAS, PC-DARTS, ENAS and ProxylessNAS searches on the supernet compiled from the
+//! GDAS, SNAS, PC-DARTS, ENAS and ProxylessNAS searches, and the remedies of DARTS' failure
+//! modes (DARTS-, SDARTS-RS and -ADV, SGAS, DARTS+, DrNAS, P-DARTS, DARTS+PT), on the supernet compiled from the
 //! stdlib NAS-Bench-201 space, on a slice of Fashion-MNIST, each deriving a cell that the table evaluator looks up (ProxylessNAS with its
 //! cached latency table); and the script errors of bad supernet settings.
 
@@ -105,6 +106,108 @@ fn differentiable_searches_derive_a_cell_that_the_table_scores() {
     }
 }
 
+/// The numbers that follow `key` on the lines that have it (`key` then a number then `,`).
+fn numbers_after(out: &str, key: &str) -> Vec<f64> {
+    out.lines()
+        .filter_map(|l| l.split(key).nth(1))
+        .filter_map(|rest| rest.split([',', ' ']).next()?.trim().parse().ok())
+        .collect()
+}
+
+#[test]
+fn the_remedies_of_darts_derive_a_cell_that_the_table_scores() {
+    require_fashion_mnist();
+    let tiny = "channels: 2, cells: 1, batch: 16, limit: 200, threads: 1";
+    for (strategy, params) in [
+        ("darts_minus", "epochs: 3, steps: 2"),
+        ("sdarts", "variant: rs, epochs: 2, steps: 2"),
+        ("sdarts", "variant: adv, epochs: 2, steps: 2, attack_steps: 2"),
+        ("sgas", "criterion: 2, warmup: 1, decision_freq: 1, history: 2, steps: 2"),
+        ("darts_plus", "epochs: 5, max_skips: 0, steps: 2"),
+        ("darts_plus", "epochs: 5, patience: 1, arch_lr: 0.000000001, steps: 2"),
+        ("drnas", "epochs: 2, steps: 2"),
+        ("darts_pt", "epochs: 1, tune_epochs: 1, batches: 2, steps: 2"),
+        (
+            "pdarts",
+            "stages: [1, 2], keep: [2], dropout: [0.3, 0.6], epochs: 2, warmup: 1, steps: 2, max_skips: 0",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // P-DARTS sets the cells of each stage itself.
+        let tiny = if strategy == "pdarts" {
+            tiny.replace("cells: 1, ", "")
+        } else {
+            tiny.to_string()
+        };
+        let line = format!("{strategy}({params}, {tiny})");
+        let (ok, out) = run(dir.path(), &experiment(&line));
+        assert!(ok, "{line}:\n{out}");
+        let (derived, score) = derived_and_score(&out);
+        assert!(!derived.contains("none"), "{derived}");
+        assert_eq!(score, table_score(&derived), "{out}");
+        match strategy {
+            // DARTS-: β decays linearly from 1 and reaches 0 at the last epoch.
+            "darts_minus" => assert_eq!(numbers_after(&out, "beta "), [1.0, 0.5, 0.0], "{out}"),
+            // SGAS: one edge decided per decision, until all six are.
+            "sgas" => assert_eq!(
+                numbers_after(&out, "decided "),
+                [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+                "{out}"
+            ),
+            // DARTS+: `max_skips` skips in the cell stop it (0: after the first epoch); a
+            // frozen α (a tiny learning rate) keeps its ranking, which stops it once that
+            // has held for `patience` epochs (after the second).
+            "darts_plus" => {
+                let epochs = out.lines().filter(|l| l.starts_with("epoch ")).count();
+                let (criterion, after) = if params.contains("max_skips: 0") {
+                    ("(criterion 1)", 1)
+                } else {
+                    ("(criterion 2)", 2)
+                };
+                assert!(out.contains(criterion), "{out}");
+                assert_eq!(epochs, after, "{out}");
+            }
+            // P-DARTS: a deeper second stage over each edge's two strongest ops and `none`,
+            // the skip dropout decaying within a stage, and no skip left with M = 0.
+            "pdarts" => {
+                assert!(out.contains("stage 1 keeps [3, 3, 3, 3, 3, 3] ops per row"), "{out}");
+                assert!(out.contains("cells 2"), "{out}");
+                assert_eq!(numbers_after(&out, "skip dropout "), [0.3, 0.15, 0.6, 0.3], "{out}");
+                assert!(!derived.contains("skip_connect"), "{derived}");
+            }
+            // DARTS+PT: every edge decided once, each keeping the op whose removal leaves
+            // the supernet least accurate (the first of equal ones).
+            "darts_pt" => {
+                let decisions: Vec<&str> = out
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("decision: "))
+                    .collect();
+                assert_eq!(decisions.len(), 6, "{out}");
+                for d in decisions {
+                    let (head, tried) = d.split_once(';').expect("the accuracies");
+                    let chosen = head.split(" takes ").nth(1).expect("an op");
+                    let mut best = ("", 2.0);
+                    for part in tried.split(" without ").skip(1) {
+                        let (op, acc) = part.split_once(": ").expect("op: accuracy");
+                        let acc: f64 = acc.trim().parse().expect("an accuracy");
+                        if acc < best.1 {
+                            best = (op, acc);
+                        }
+                    }
+                    assert_eq!(chosen, best.0, "{d}");
+                }
+            }
+            // SDARTS: ε grows linearly from 0.03 (ε_min + (ε − ε_min)·epoch/epochs).
+            "sdarts" => {
+                let eps = numbers_after(&out, "epsilon ");
+                assert_eq!(eps.len(), 2, "{out}");
+                assert!((eps[0] - 0.03).abs() < 1e-9 && (eps[1] - 0.165).abs() < 1e-9, "{eps:?}");
+            }
+            _ => {}
+        }
+    }
+}
+
 #[test]
 fn enas_trains_its_controller_on_shared_weight_rewards_and_the_table_scores_its_pick() {
     require_fashion_mnist();
@@ -170,6 +273,22 @@ fn bad_supernet_settings_are_script_errors() {
     assert!(!ok);
     assert!(out.contains("order is 1 or 2, not 3"), "{out}");
     assert!(!out.contains("panicked"), "{out}");
+    for (strategy, message) in [
+        (
+            "sdarts(variant: fgsm, epochs: 1)",
+            "variant is \"rs\" or \"adv\"",
+        ),
+        ("sgas(criterion: 3)", "criterion is 1 or 2"),
+        (
+            "pdarts(stages: [1, 2], keep: [], dropout: [0.0, 0.4])",
+            "need 1 entries of keep",
+        ),
+    ] {
+        let (ok, out) = run(dir.path(), &experiment(strategy));
+        assert!(!ok, "{strategy}");
+        assert!(out.contains(message), "{strategy}:\n{out}");
+        assert!(!out.contains("panicked"), "{out}");
+    }
 }
 
 /// CIFAR-100 binary records (two label bytes, 3×32×32 pixels) labelled `i % 100`, pixels noise.

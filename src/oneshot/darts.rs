@@ -82,17 +82,24 @@ pub fn first_order_alpha_grad(
     Ok((l.f_double_value(&[])?, defined_or_zero(g, net.alpha())?))
 }
 
-/// The first-order gradient of the validation loss under `mix` in every architecture
-/// parameter of the supernet (α, and β where edges are normalised), zeros where one takes no
-/// part. Returns the loss and the gradients in [`Supernet::arch_parameters`] order.
+/// The first-order gradient of the validation loss under `mix` — plus `penalty`, a term in
+/// α's graph such as DrNAS' regulariser, when given — in every architecture parameter of
+/// the supernet (α, and β where edges are normalised), zeros where one takes no part.
+/// Returns the validation loss (without the penalty) and the gradients in
+/// [`Supernet::arch_parameters`] order.
 pub fn first_order_arch_grads(
     net: &Supernet,
     valid: &Batch,
     mix: &CellMix,
+    penalty: Option<&Tensor>,
 ) -> Result<(f64, Vec<Tensor>), TchError> {
     let l = loss(net, valid, mix)?;
+    let total = match penalty {
+        Some(p) => l.f_add(p)?,
+        None => l.shallow_clone(),
+    };
     let params = net.arch_parameters();
-    let grads = gradients(&l, &params, false)?;
+    let grads = gradients(&total, &params, false)?;
     let grads = zeros_where_undefined(grads, &params)?;
     Ok((l.f_double_value(&[])?, grads))
 }

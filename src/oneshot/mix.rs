@@ -43,7 +43,13 @@ pub fn softmax_mix(
         Some(m) => alpha.f_add(m)?,
         None => alpha.shallow_clone(),
     };
-    let weights = logits.f_softmax(-1, alpha.kind())?;
+    weights_mix(&logits.f_softmax(-1, alpha.kind())?, live)
+}
+
+/// The mixture whose row `r` weighs its ops `live[r]` by the entries of row `r` of
+/// `weights` (a `[rows, width]` tensor: a softmax, a relaxed sample, a perturbed or sampled
+/// point of each row's simplex), in `weights`' graph.
+pub fn weights_mix(weights: &Tensor, live: &[Vec<usize>]) -> Result<CellMix, TchError> {
     live.iter()
         .enumerate()
         .map(|(e, ops)| {
@@ -141,21 +147,7 @@ pub fn snas_rows(
     live: &[Vec<usize>],
     tau: f64,
 ) -> Result<CellMix, TchError> {
-    let weights = relaxed_sample(alpha, mask, tau)?;
-    live.iter()
-        .enumerate()
-        .map(|(r, ops)| {
-            let row = weights.f_get(r as i64)?;
-            ops.iter()
-                .map(|&k| {
-                    Ok(EdgeTerm {
-                        op: k,
-                        weight: Some(row.f_get(k as i64)?),
-                    })
-                })
-                .collect()
-        })
-        .collect()
+    weights_mix(&relaxed_sample(alpha, mask, tau)?, live)
 }
 
 /// `softmax(α + mask)` along each row of a 2-D α, as plain numbers, one row per row of α.
@@ -165,11 +157,17 @@ pub fn row_probabilities(alpha: &Tensor, mask: Option<&Tensor>) -> Result<Vec<Ve
         Some(m) => a.f_add(m)?,
         None => a,
     };
-    let p = a
-        .f_softmax(-1, Kind::Double)?
+    tensor_rows(&a.f_softmax(-1, Kind::Double)?)
+}
+
+/// The rows of a 2-D tensor as plain numbers.
+pub fn tensor_rows(t: &Tensor) -> Result<Vec<Vec<f64>>, TchError> {
+    let t = t
+        .f_detach()?
+        .f_to_kind(Kind::Double)?
         .f_to_device(tch::Device::Cpu)?;
-    let width = (*alpha.size().last().unwrap_or(&1)).max(1) as usize;
-    let flat = Vec::<f64>::try_from(p.f_flatten(0, -1)?)?;
+    let width = (*t.size().last().unwrap_or(&1)).max(1) as usize;
+    let flat = Vec::<f64>::try_from(t.f_flatten(0, -1)?)?;
     Ok(flat.chunks(width).map(<[f64]>::to_vec).collect())
 }
 

@@ -18,10 +18,17 @@
 //!   [`checkpoint`] saves at an epoch's end and restores on resume.
 //! - [`partial`]: PC-DARTS' partial channels; [`proxyless`]: ProxylessNAS' binary gates;
 //!   [`latency`]: the measured, cached per-op latency table.
+//! - The remedies of DARTS' failure modes, each a primitive a strategy script combines:
+//!   [`alive`]: which ops remain on each row (TE-NAS' pruning, SGAS' fixed edges, P-DARTS'
+//!   dropped ops); [`perturb`]: SDARTS' random and adversarial perturbation of the op
+//!   weights; [`skip`]: DARTS-' auxiliary skip and P-DARTS' skip dropout; [`dirichlet`]: DrNAS' Dirichlet op
+//!   weights.
 
+pub mod alive;
 pub mod checkpoint;
 pub mod darts;
 pub mod data;
+pub mod dirichlet;
 pub mod elastic;
 pub mod error;
 pub mod latency;
@@ -29,9 +36,11 @@ pub mod mix;
 pub mod nb101;
 pub mod optim;
 pub mod partial;
+pub mod perturb;
 pub mod proxyless;
 pub mod rows;
 pub mod search;
+pub mod skip;
 pub mod supernet;
 
 pub use error::OneShotError;

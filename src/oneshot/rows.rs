@@ -66,6 +66,8 @@ pub struct Row {
     pub labels: Vec<String>,
     /// Whether each op is a zero op (`none`): never derived, never computed in a mixture.
     pub zero: Vec<bool>,
+    /// Whether each op is the identity (a skip connection; an `any of` member's `on` too).
+    pub skip: Vec<bool>,
 }
 
 /// A pick decision of the supernet: `k` of `n` candidates, slot `s`'s op from `slots[s]`.
@@ -210,6 +212,10 @@ impl Rows {
             .iter()
             .map(|a| a.op.as_ref().is_some_and(|o| o.kind == OpKind::Zero))
             .collect();
+        let skip: Vec<bool> = alts
+            .iter()
+            .map(|a| a.op.as_ref().is_some_and(|o| o.kind == OpKind::Identity))
+            .collect();
         if zero.iter().all(|&z| z) {
             return Err(unsupported(
                 space,
@@ -227,6 +233,7 @@ impl Rows {
             name,
             labels,
             zero,
+            skip,
         });
         self.index.insert(kind, self.rows.len() - 1);
         Ok(self.rows.len() - 1)

@@ -2,20 +2,28 @@
 //! that can be one, [`Supernet`]), its two data streams, the weights' SGD and the
 //! architecture parameters' Adam, the forward mode — DARTS' mixture (first and second
 //! order), GDAS' hard Gumbel-softmax sample, SNAS' relaxed one, ProxylessNAS' binary gates,
-//! or single paths drawn uniformly from the space (RSPS, SPOS) — the learning rate and
-//! temperature, a seeded generator for paths and gates, and the per-op latencies of
-//! ProxylessNAS' latency term.
+//! single paths drawn uniformly from the space (RSPS, SPOS), or DrNAS' Dirichlet sample —
+//! the learning rate and temperature, a seeded generator for paths and gates, the per-op
+//! latencies of ProxylessNAS' latency term, and the remedies' settings: the ops that remain
+//! on each row (an [`Alive`] mask), SDARTS' perturbation of the weight step, DARTS-'
+//! auxiliary skip coefficient, P-DARTS' skip dropout rate and DrNAS' regulariser weight.
 
+use super::alive::Alive;
 use super::checkpoint::{corrupt, RngState, Snapshot};
 use super::darts::{
     clip_norm, first_order_arch_grads, joint_gradients, second_order_alpha_grad, weight_gradients,
     Batch,
 };
 use super::data::{BatchStream, StreamPosition};
+use super::dirichlet::{self, dirichlet_rows};
 use super::latency::{self, cost_tensor, LatencyTable};
-use super::mix::CellMix;
+use super::mix::{
+    gdas_rows, row_probabilities, snas_rows, softmax_mix, tensor_rows, weights_mix, CellMix,
+};
 use super::optim::{Adam, Sgd};
+use super::perturb::{self, Perturbation};
 use super::proxyless::{self, ops_mix, sample_gates, sample_ops};
+use super::skip::{add_aux_skip, drop_skips, skip_columns};
 use super::supernet::Supernet;
 use super::OneShotError;
 use crate::space::Architecture;
@@ -61,10 +69,13 @@ pub enum Mode {
     Proxyless,
     /// A single path: the fixed one if set, else a uniform sample per weight step (SPOS, RSPS).
     Path,
+    /// DrNAS' Dirichlet sample: each row's op weights drawn from `Dirichlet(elu(α) + 1)`,
+    /// with the pathwise gradient; deriving reads the Dirichlet's mean.
+    Dirichlet,
 }
 
 impl Mode {
-    /// The mode named `name` (`darts`, `gdas`, `snas`, `proxyless`, `path`).
+    /// The mode named `name` (`darts`, `gdas`, `snas`, `proxyless`, `path`, `dirichlet`).
     pub fn from_name(name: &str) -> Option<Mode> {
         match name {
             "darts" => Some(Mode::Darts),
@@ -72,6 +83,7 @@ impl Mode {
             "snas" => Some(Mode::Snas),
             "proxyless" => Some(Mode::Proxyless),
             "path" => Some(Mode::Path),
+            "dirichlet" => Some(Mode::Dirichlet),
             _ => None,
         }
     }
@@ -84,6 +96,7 @@ impl Mode {
             Mode::Snas => "snas",
             Mode::Proxyless => "proxyless",
             Mode::Path => "path",
+            Mode::Dirichlet => "dirichlet",
         }
     }
 }
@@ -152,6 +165,17 @@ struct SavedSearch {
     valid: StreamPosition,
     adam_steps: i32,
     latency: Option<Vec<Vec<f64>>>,
+    /// The ops that remain on each row (absent: all).
+    #[serde(default)]
+    alive: Option<Vec<Vec<bool>>>,
+    #[serde(default)]
+    perturbation: Perturbation,
+    #[serde(default)]
+    aux_skip: f64,
+    #[serde(default)]
+    dirichlet_reg: f64,
+    #[serde(default)]
+    skip_dropout: f64,
 }
 
 /// A one-shot search in progress.
@@ -175,6 +199,22 @@ pub struct OneShotSearch {
     image: Vec<i64>,
     latency: Option<Vec<Vec<f64>>>,
     latency_file: Option<std::path::PathBuf>,
+    /// The ops that remain on each row (`None`: every op), [`OneShotSearch::set_alive`].
+    alive: Option<Alive>,
+    /// α's logit mask under `alive` (with the padding's); `None` without a mask.
+    logit_mask: Option<Tensor>,
+    /// Each row's computed ops under `alive`.
+    live: Vec<Vec<usize>>,
+    /// How the weight step perturbs the op weights (SDARTS).
+    perturbation: Perturbation,
+    /// DARTS-' auxiliary skip coefficient β (0: none).
+    aux_skip: f64,
+    /// Each row's skip column (DARTS-).
+    skip: Vec<Option<usize>>,
+    /// DrNAS' weight of the KL regulariser in the Dirichlet mode's architecture step.
+    dirichlet_reg: f64,
+    /// P-DARTS' skip dropout rate in the weight step.
+    skip_dropout: f64,
 }
 
 impl OneShotSearch {
@@ -213,6 +253,8 @@ impl OneShotSearch {
         let image = train.image_shape().to_vec();
         let train = BatchStream::new(train, config.batch, seed, device, kind)?;
         let valid = BatchStream::new(valid, config.batch, seed ^ 0x5eed, device, kind)?;
+        let live = net.live().to_vec();
+        let skip = skip_columns(net.rows().rows());
         Ok(OneShotSearch {
             net,
             train,
@@ -229,6 +271,14 @@ impl OneShotSearch {
             image,
             latency: None,
             latency_file: None,
+            alive: None,
+            logit_mask: None,
+            live,
+            perturbation: Perturbation::None,
+            aux_skip: 0.0,
+            skip,
+            dirichlet_reg: 0.0,
+            skip_dropout: 0.0,
         })
     }
 
@@ -236,7 +286,18 @@ impl OneShotSearch {
     /// (α fixed: DARTS' mixture, a GDAS or SNAS sample of the detached α, one op per row
     /// drawn from `softmax(α)` in ProxylessNAS mode, or a single path drawn uniformly from
     /// the space); returns the training loss.
+    ///
+    /// Under a perturbation ([`OneShotSearch::set_perturbation`], DARTS mode only) the op
+    /// weights are SDARTS' perturbed `softmax(α)`: uniform noise, or a PGD attack on this
+    /// step's batch. With a skip dropout rate ([`OneShotSearch::set_skip_dropout`]) each
+    /// edge's skip term of a relaxed mixture is dropped with that probability (P-DARTS).
     pub fn weight_step(&mut self) -> Result<f64, OneShotError> {
+        if self.perturbation != Perturbation::None {
+            let batch = self.train.next_batch()?;
+            let mut mix = self.perturbed_mix(&batch)?;
+            self.drop_skips(&mut mix)?;
+            return self.weight_step_with(&batch, &mix);
+        }
         let mix = match self.mode {
             Mode::Path => {
                 let arch = self.sample_path()?;
@@ -246,9 +307,60 @@ impl OneShotSearch {
                 let ops = sample_ops(&self.net.probabilities()?, &mut self.rng);
                 ops_mix(&ops, self.net.live())
             }
-            _ => self.relaxed_mix(&self.net.alpha().f_detach()?)?,
+            _ => {
+                let mut mix = self.relaxed_mix(&self.net.alpha().f_detach()?)?;
+                self.drop_skips(&mut mix)?;
+                mix
+            }
         };
         self.weight_step_under(&mix)
+    }
+
+    /// P-DARTS' skip dropout on `mix` (nothing at rate 0).
+    fn drop_skips(&self, mix: &mut CellMix) -> Result<(), tch::TchError> {
+        let (kind, device) = (self.net.kind(), self.net.device());
+        drop_skips(mix, &self.skip, self.skip_dropout, kind, device)
+    }
+
+    /// SDARTS' perturbed op weights as a mixture (the auxiliary skip added), for a weight
+    /// step on `batch`.
+    fn perturbed_mix(&self, batch: &Batch) -> Result<CellMix, OneShotError> {
+        if self.mode != Mode::Darts {
+            return Err(OneShotError::Config(format!(
+                "SDARTS' perturbation acts on DARTS' softmax mixture, not in {} mode; set_mode(\"darts\") or set_perturbation(\"none\", 0.0)",
+                self.mode.name()
+            )));
+        }
+        let support = self.support()?;
+        let p = self
+            .net
+            .alpha()
+            .f_detach()?
+            .f_add(&self.mask_or_zero()?)?
+            .f_softmax(-1, self.net.kind())?;
+        let mix_of = |w: &Tensor| -> Result<CellMix, tch::TchError> {
+            let mut mix = weights_mix(w, &self.live)?;
+            self.add_aux(&mut mix)?;
+            Ok(mix)
+        };
+        let perturbed = match self.perturbation {
+            Perturbation::None => p,
+            Perturbation::Random { epsilon } => perturb::random(&p, &support, epsilon)?,
+            Perturbation::Adversarial { epsilon, steps } => {
+                perturb::pgd(&self.net, batch, &p, &support, epsilon, steps, &mix_of)?
+            }
+        };
+        Ok(mix_of(&perturbed)?)
+    }
+
+    /// DARTS-' auxiliary skip added to `mix` (nothing when β is 0).
+    fn add_aux(&self, mix: &mut CellMix) -> Result<(), tch::TchError> {
+        let cut: Vec<bool> = match &self.alive {
+            Some(a) => (0..self.live.len()).map(|r| a.count(r) == 0).collect(),
+            None => Vec::new(),
+        };
+        let (kind, device) = (self.net.kind(), self.net.device());
+        add_aux_skip(mix, &self.skip, &cut, self.aux_skip, kind, device)
     }
 
     /// One clipped SGD step of the weights on the next training batch through `arch` only,
@@ -262,7 +374,12 @@ impl OneShotSearch {
     /// One clipped SGD step of the weights on the next training batch under `mix`.
     fn weight_step_under(&mut self, mix: &CellMix) -> Result<f64, OneShotError> {
         let batch = self.train.next_batch()?;
-        let (loss, grads) = weight_gradients(&self.net, &batch, mix)?;
+        self.weight_step_with(&batch, mix)
+    }
+
+    /// One clipped SGD step of the weights on `batch` under `mix`.
+    fn weight_step_with(&mut self, batch: &Batch, mix: &CellMix) -> Result<f64, OneShotError> {
+        let (loss, grads) = weight_gradients(&self.net, batch, mix)?;
         self.steps += 1;
         self.finite("the training loss", loss)?;
         let norm = clip_norm(&grads, self.config.clip)?;
@@ -286,19 +403,53 @@ impl OneShotSearch {
         Ok(hits as f64 / batch.labels.size()[0].max(1) as f64)
     }
 
-    /// The mixture of the DARTS, GDAS or SNAS mode under `alpha` (an error in the others).
+    /// The mixture of the DARTS, GDAS, SNAS or Dirichlet mode under `alpha` (an error in the
+    /// others), over the ops that remain, DARTS-' auxiliary skip added.
     fn relaxed_mix(&self, alpha: &Tensor) -> Result<CellMix, OneShotError> {
-        Ok(match self.mode {
-            Mode::Darts => self.net.darts_mix(alpha)?,
-            Mode::Gdas => self.net.gdas_mix(alpha, self.tau)?,
-            Mode::Snas => self.net.snas_mix(alpha, self.tau)?,
+        let mask = self.mask();
+        let live = &self.live;
+        let mut mix = match self.mode {
+            Mode::Darts => softmax_mix(alpha, mask, live)?,
+            Mode::Gdas => gdas_rows(alpha, mask, live, self.tau)?.0,
+            Mode::Snas => snas_rows(alpha, mask, live, self.tau)?,
+            Mode::Dirichlet => dirichlet_rows(alpha, &self.support()?, live)?,
             Mode::Path | Mode::Proxyless => {
                 return Err(OneShotError::Config(format!(
-                    "this step needs a relaxed mixture, which {} mode does not have; set_mode(\"darts\"), set_mode(\"gdas\") or set_mode(\"snas\") first",
+                    "this step needs a relaxed mixture, which {} mode does not have; set_mode(\"darts\"), set_mode(\"gdas\"), set_mode(\"snas\") or set_mode(\"dirichlet\") first",
                     self.mode.name()
                 )))
             }
-        })
+        };
+        self.add_aux(&mut mix)?;
+        Ok(mix)
+    }
+
+    /// α's logit mask: the remaining ops' (with the padding's) under a mask, else the
+    /// padding's.
+    fn mask(&self) -> Option<&Tensor> {
+        self.logit_mask.as_ref().or(self.net.mask())
+    }
+
+    /// [`OneShotSearch::mask`], zeros when there is none.
+    fn mask_or_zero(&self) -> Result<Tensor, tch::TchError> {
+        match self.mask() {
+            Some(m) => Ok(m.shallow_clone()),
+            None => self.net.alpha().f_zeros_like(),
+        }
+    }
+
+    /// 1 where an op remains (padding 0), `[rows, width]`.
+    fn support(&self) -> Result<Tensor, tch::TchError> {
+        let rows = self.net.rows();
+        let full;
+        let alive = match &self.alive {
+            Some(a) => a,
+            None => {
+                full = Alive::full(rows.rows());
+                &full
+            }
+        };
+        alive.support(rows.width(), self.net.kind(), self.net.device())
     }
 
     /// One step of the weights (SGD) and the architecture parameters (Adam) together, from
@@ -334,6 +485,11 @@ impl OneShotSearch {
                     "the second-order step covers α only; with edge normalisation (β) use order 1, as PC-DARTS does".to_string(),
                 ))
             }
+            (2, Mode::Darts) if self.alive.is_some() || self.aux_skip > 0.0 => {
+                return Err(OneShotError::Config(
+                    "the second-order step covers the plain softmax mixture; under an op mask or DARTS-' auxiliary skip use order 1".to_string(),
+                ))
+            }
             (2, Mode::Darts) => {}
             (2, mode) => {
                 return Err(OneShotError::Config(format!(
@@ -350,7 +506,13 @@ impl OneShotSearch {
         let (loss, grads) = if order == 1 {
             let mix = self.relaxed_mix(self.net.alpha())?;
             let valid = self.valid.next_batch()?;
-            first_order_arch_grads(&self.net, &valid, &mix)?
+            let penalty = if self.mode == Mode::Dirichlet && self.dirichlet_reg > 0.0 {
+                let kl = dirichlet::kl_to_flat(self.net.alpha(), &self.support()?)?;
+                Some(kl.f_mul_scalar(self.dirichlet_reg)?)
+            } else {
+                None
+            };
+            first_order_arch_grads(&self.net, &valid, &mix, penalty.as_ref())?
         } else {
             let valid = self.valid.next_batch()?;
             let train = self.train.peek()?;
@@ -500,14 +662,201 @@ impl OneShotSearch {
             .map_err(|e| OneShotError::Config(format!("sampling a path: {e}")))
     }
 
-    /// The architecture α points at.
+    /// The architecture α points at, among the ops that remain (see
+    /// [`OneShotSearch::probabilities`]).
     pub fn derive(&self) -> Result<Architecture, OneShotError> {
-        self.net.derive()
+        self.net.derive_from(self.probabilities()?)
     }
 
-    /// `softmax(α)` per row (see [`Supernet::rows`] for what each row is).
+    /// Each row's op weights (see [`Supernet::rows`] for what each row is): `softmax(α)`
+    /// over the ops that remain, or in the Dirichlet mode the Dirichlet's mean; a cut edge's
+    /// row is all 0.
     pub fn probabilities(&self) -> Result<Vec<Vec<f64>>, OneShotError> {
-        self.net.probabilities()
+        let mut probs = match self.mode {
+            Mode::Dirichlet => tensor_rows(&dirichlet::mean(self.net.alpha(), &self.support()?)?)?,
+            _ => row_probabilities(self.net.alpha(), self.mask())?,
+        };
+        if let Some(alive) = &self.alive {
+            for (r, row) in probs.iter_mut().enumerate() {
+                if alive.count(r) == 0 {
+                    row.iter_mut().for_each(|p| *p = 0.0);
+                }
+            }
+        }
+        Ok(probs)
+    }
+
+    /// Restricts the search to the ops `alive` leaves on each row (`None`: every op again):
+    /// mixtures, samples and deriving see only those (a `k of` candidate's edge with none is
+    /// cut); α keeps its values. Path and ProxylessNAS modes are not restricted.
+    pub fn set_alive(&mut self, alive: Option<Alive>) -> Result<(), OneShotError> {
+        let rows = self.net.rows();
+        let alive = alive.filter(|a| *a != Alive::full(rows.rows()));
+        match &alive {
+            Some(a) => {
+                a.check(rows.rows())?;
+                let (kind, device) = (self.net.kind(), self.net.device());
+                self.logit_mask =
+                    Some(a.logit_mask(self.net.mask(), rows.width(), kind, device)?);
+                self.live = a.live(self.net.live());
+            }
+            None => {
+                self.logit_mask = None;
+                self.live = self.net.live().to_vec();
+            }
+        }
+        self.alive = alive;
+        Ok(())
+    }
+
+    /// The ops that remain on each row.
+    pub fn alive(&self) -> Alive {
+        self.alive
+            .clone()
+            .unwrap_or_else(|| Alive::full(self.net.rows().rows()))
+    }
+
+    /// Sets how the weight step perturbs the op weights (SDARTS; DARTS mode).
+    pub fn set_perturbation(&mut self, p: Perturbation) -> Result<(), OneShotError> {
+        self.perturbation = p.checked().map_err(OneShotError::Config)?;
+        Ok(())
+    }
+
+    /// How the weight step perturbs the op weights.
+    pub fn perturbation(&self) -> Perturbation {
+        self.perturbation
+    }
+
+    /// Sets DARTS-' auxiliary skip coefficient β (at least 0; 0 removes the skip). A
+    /// positive β on a supernet none of whose rows has a skip op is an error.
+    pub fn set_aux_skip(&mut self, beta: f64) -> Result<(), OneShotError> {
+        if !(beta.is_finite() && beta >= 0.0) {
+            return Err(OneShotError::Config(format!(
+                "the auxiliary skip's coefficient must be at least 0, got {beta}"
+            )));
+        }
+        if beta > 0.0 && self.skip.iter().all(Option::is_none) {
+            return Err(OneShotError::Config(
+                "no op choice of the space has a skip connection (an identity op) for the auxiliary skip to join".to_string(),
+            ));
+        }
+        self.aux_skip = beta;
+        Ok(())
+    }
+
+    /// DARTS-' auxiliary skip coefficient β.
+    pub fn aux_skip(&self) -> f64 {
+        self.aux_skip
+    }
+
+    /// Sets P-DARTS' skip dropout rate in the weight step, in `[0, 1)` (0: none). A positive
+    /// rate on a supernet none of whose rows has a skip op is an error.
+    pub fn set_skip_dropout(&mut self, rate: f64) -> Result<(), OneShotError> {
+        if !(rate.is_finite() && (0.0..1.0).contains(&rate)) {
+            return Err(OneShotError::Config(format!(
+                "the skip dropout rate must lie in [0, 1), got {rate}"
+            )));
+        }
+        if rate > 0.0 && self.skip.iter().all(Option::is_none) {
+            return Err(OneShotError::Config(
+                "no op choice of the space has a skip connection (an identity op) to drop"
+                    .to_string(),
+            ));
+        }
+        self.skip_dropout = rate;
+        Ok(())
+    }
+
+    /// P-DARTS' skip dropout rate.
+    pub fn skip_dropout(&self) -> f64 {
+        self.skip_dropout
+    }
+
+    /// Sets the weight of DrNAS' KL regulariser (at least 0) in the Dirichlet mode's
+    /// architecture step.
+    pub fn set_dirichlet_reg(&mut self, weight: f64) -> Result<(), OneShotError> {
+        if !(weight.is_finite() && weight >= 0.0) {
+            return Err(OneShotError::Config(format!(
+                "the regulariser's weight must be at least 0, got {weight}"
+            )));
+        }
+        self.dirichlet_reg = weight;
+        Ok(())
+    }
+
+    /// Each row's normalised entropy over its remaining ops other than zero ops (their
+    /// weights renormalised; 0 with one such op or none): SGAS' selection uncertainty.
+    pub fn entropies(&self) -> Result<Vec<f64>, OneShotError> {
+        let probs = self.probabilities()?;
+        Ok(self
+            .net
+            .rows()
+            .rows()
+            .iter()
+            .zip(&probs)
+            .enumerate()
+            .map(|(r, (row, p))| {
+                let ops: Vec<f64> = (0..row.labels.len())
+                    .filter(|&k| !row.zero[k] && self.alive.as_ref().is_none_or(|a| a.has(r, k)))
+                    .map(|k| p[k])
+                    .collect();
+                let total: f64 = ops.iter().sum();
+                if ops.len() < 2 || total <= 0.0 {
+                    return 0.0;
+                }
+                let h: f64 = ops
+                    .iter()
+                    .map(|&w| w / total)
+                    .filter(|&q| q > 0.0)
+                    .map(|q| -q * q.ln())
+                    .sum();
+                h / (ops.len() as f64).ln()
+            })
+            .collect())
+    }
+
+    /// Each row's weight on its ops other than zero ops (SGAS' edge importance).
+    pub fn importances(&self) -> Result<Vec<f64>, OneShotError> {
+        let probs = self.probabilities()?;
+        Ok(self
+            .net
+            .rows()
+            .rows()
+            .iter()
+            .zip(&probs)
+            .map(|(row, p)| {
+                (0..row.labels.len())
+                    .filter(|&k| !row.zero[k])
+                    .map(|k| p[k])
+                    .sum()
+            })
+            .collect())
+    }
+
+    /// Each row's remaining ops, strongest first (the first of equal ones first).
+    pub fn ranking(&self) -> Result<Vec<Vec<usize>>, OneShotError> {
+        let probs = self.probabilities()?;
+        let alive = self.alive();
+        Ok(probs
+            .iter()
+            .enumerate()
+            .map(|(r, p)| {
+                let mut ops: Vec<usize> =
+                    (0..alive.0[r].len()).filter(|&k| alive.has(r, k)).collect();
+                ops.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
+                ops
+            })
+            .collect())
+    }
+
+    /// The op the derived architecture runs on each row (`None` on a `k of` candidate's edge
+    /// it does not pick, or an `any of` member it leaves out).
+    pub fn derived_ops(&self) -> Result<Vec<Option<usize>>, OneShotError> {
+        let mix = self.net.path_mix(&self.derive()?)?;
+        Ok(mix
+            .iter()
+            .map(|terms| terms.first().map(|t| t.op))
+            .collect())
     }
 
     /// α's values, each row as long as its ops.
@@ -542,10 +891,30 @@ impl OneShotSearch {
     ) -> Result<f64, OneShotError> {
         let _guard = tch::no_grad_guard();
         let mix = self.net.path_mix(arch)?;
+        self.accuracy_under(&mix, max_batches)
+    }
+
+    /// The accuracy of the supernet itself under the mode's relaxed mixture of the ops that
+    /// remain (DARTS: `softmax(α)`; a sample in the sampling modes), α detached, on the
+    /// validation split (its first `max_batches` batches, or all), batch norm with batch
+    /// statistics: DARTS+PT's measure of an op, the accuracy left when it is masked out.
+    pub fn supernet_accuracy(&self, max_batches: Option<usize>) -> Result<f64, OneShotError> {
+        let _guard = tch::no_grad_guard();
+        let mix = self.relaxed_mix(&self.net.alpha().f_detach()?)?;
+        self.accuracy_under(&mix, max_batches)
+    }
+
+    /// The accuracy under `mix` on the validation split's first `max_batches` batches (or
+    /// all), in order.
+    fn accuracy_under(
+        &self,
+        mix: &CellMix,
+        max_batches: Option<usize>,
+    ) -> Result<f64, OneShotError> {
         let (mut right, mut total) = (0i64, 0i64);
         for batch in self.valid.in_order(max_batches) {
             let batch = batch?;
-            let logits = self.net.forward(&batch.images, &mix, true)?;
+            let logits = self.net.forward(&batch.images, mix, true)?;
             let hits = logits
                 .f_argmax(-1, false)?
                 .f_eq_tensor(&batch.labels)?
@@ -597,7 +966,9 @@ impl OneShotSearch {
     /// variables (weights and batch-norm statistics), α and β, both optimisers' state, the
     /// data streams' positions, the step and epoch counts, learning rate, temperature and
     /// mode, the generator of paths and gates, libtorch's generator of the search's device
-    /// (GDAS' and SNAS' Gumbel noise) and the op latencies once measured.
+    /// (GDAS' and SNAS' Gumbel noise, SDARTS' noise, DrNAS' samples), the op latencies once
+    /// measured, the op mask, the perturbation, DARTS-' β, P-DARTS' skip dropout rate and DrNAS'
+    /// regulariser weight.
     pub fn snapshot(&self) -> Result<Snapshot, OneShotError> {
         let meta = SavedSearch {
             epoch: self.epoch,
@@ -610,6 +981,11 @@ impl OneShotSearch {
             valid: self.valid.position(),
             adam_steps: self.adam.steps(),
             latency: self.latency.clone(),
+            alive: self.alive.as_ref().map(|a| a.0.clone()),
+            perturbation: self.perturbation,
+            aux_skip: self.aux_skip,
+            dirichlet_reg: self.dirichlet_reg,
+            skip_dropout: self.skip_dropout,
         };
         let mut tensors = std::collections::HashMap::new();
         let mut put = |name: String, t: &Tensor| -> Result<(), OneShotError> {
@@ -715,6 +1091,11 @@ impl OneShotSearch {
         if saved.latency.is_some() {
             self.latency = saved.latency;
         }
+        self.set_alive(saved.alive.map(Alive))?;
+        self.set_perturbation(saved.perturbation)?;
+        self.set_aux_skip(saved.aux_skip)?;
+        self.set_dirichlet_reg(saved.dirichlet_reg)?;
+        self.set_skip_dropout(saved.skip_dropout)?;
         Ok(())
     }
 

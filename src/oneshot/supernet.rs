@@ -12,7 +12,7 @@
 //! adds PC-DARTS' partial channels ([`super::partial`]) and edge normalisation (β) on the
 //! cells' edges.
 
-use super::mix::{gdas_rows, row_probabilities, snas_rows, softmax_mix, CellMix};
+use super::mix::{row_probabilities, softmax_mix, CellMix};
 use super::nb101::ElasticCell;
 use super::partial::{narrowed, partial_edge};
 use super::rows::{check_op, check_space, member_alternatives, unsupported, RowKind, Rows};
@@ -922,19 +922,6 @@ impl Supernet {
         softmax_mix(alpha, self.mask.as_ref(), &self.live)
     }
 
-    /// A GDAS sample at temperature `tau`: one op per row (never padding), weight
-    /// `1 − p.detach() + p`; a row whose pick is a zero op (`none`, a member's `off`) has no
-    /// term (see [`gdas_rows`]).
-    pub fn gdas_mix(&self, alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
-        Ok(gdas_rows(alpha, self.mask.as_ref(), &self.live, tau)?.0)
-    }
-
-    /// An SNAS sample at temperature `tau`: each row's ops other than zero ops weighted by
-    /// the relaxed one-hot `softmax((α + mask + g)/τ)` (see [`snas_rows`]).
-    pub fn snas_mix(&self, alpha: &Tensor, tau: f64) -> Result<CellMix, TchError> {
-        snas_rows(alpha, self.mask.as_ref(), &self.live, tau)
-    }
-
     /// The single path of `arch` (an architecture of [`Supernet::space`]).
     pub fn path_mix(&self, arch: &Architecture) -> Result<CellMix, OneShotError> {
         self.rows.path_mix(arch)
@@ -949,7 +936,12 @@ impl Supernet {
     /// row's weights are scaled by its edge's weight first, so a `k of` input choice keeps
     /// the candidates whose strongest op weighs most times their edge's weight (PC-DARTS).
     pub fn derive(&self) -> Result<Architecture, OneShotError> {
-        let mut probs = self.probabilities()?;
+        self.derive_from(self.probabilities()?)
+    }
+
+    /// The architecture `probs` (each row's op weights, as [`Supernet::probabilities`]
+    /// gives them) points at, edge weights applied as in [`Supernet::derive`].
+    pub fn derive_from(&self, mut probs: Vec<Vec<f64>>) -> Result<Architecture, OneShotError> {
         for (row, w) in probs.iter_mut().zip(self.edge_weights()?) {
             row.iter_mut().for_each(|p| *p *= w);
         }

@@ -15,57 +15,11 @@
 use super::linear_regions::regions_over;
 use super::ntk::{condition_number, ntk_matrix, weights_of};
 use crate::compile::catalog::{resize, space_args, NetworkSize};
-use crate::oneshot::mix::{CellMix, EdgeTerm};
+pub use crate::oneshot::alive::Alive;
 use crate::oneshot::rows::Row;
 use crate::oneshot::Supernet;
 use crate::space::{Architecture, Space};
 use tch::{Device, Kind, TchError, Tensor};
-
-/// Which ops remain on each row of α: `self.0[r][k]` for op `k` of row `r`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alive(pub Vec<Vec<bool>>);
-
-impl Alive {
-    /// The number of ops left on row `r`.
-    pub fn count(&self, r: usize) -> usize {
-        self.0
-            .get(r)
-            .map_or(0, |ops| ops.iter().filter(|&&a| a).count())
-    }
-
-    /// The forward-pass weights of the pruned supernet whose rows are `rows`: each remaining
-    /// op of a row weighted `1/k` (`k` ops left, zero ops such as `none` included in `k`
-    /// though they compute nothing). A row with no op left is an error.
-    pub fn mix(&self, rows: &[Row], kind: Kind, device: Device) -> Result<CellMix, TchError> {
-        if self.0.len() != rows.len() {
-            return Err(TchError::Kind(format!(
-                "the mask has {} rows, the supernet {}",
-                self.0.len(),
-                rows.len()
-            )));
-        }
-        rows.iter()
-            .enumerate()
-            .map(|(r, row)| {
-                let k = self.count(r);
-                if k == 0 {
-                    return Err(TchError::Kind(format!("`{}` has no op left", row.name)));
-                }
-                (0..row.labels.len())
-                    .filter(|&op| self.0[r].get(op) == Some(&true) && !row.zero[op])
-                    .map(|op| {
-                        let weight = if k == 1 {
-                            None
-                        } else {
-                            Some(Tensor::f_scalar_tensor(1.0 / k as f64, (kind, device))?)
-                        };
-                        Ok::<_, TchError>(EdgeTerm { op, weight })
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-}
 
 /// The sizes and inputs of a TE-NAS scorer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,12 +125,7 @@ impl PrunedSupernet {
 
     /// Every op on every row.
     pub fn full(&self) -> Alive {
-        Alive(
-            self.rows()
-                .iter()
-                .map(|r| vec![true; r.labels.len()])
-                .collect(),
-        )
+        Alive::full(self.rows())
     }
 
     /// The architecture once `alive` leaves one op on every row (each row's remaining op,
@@ -213,7 +162,7 @@ impl PrunedSupernet {
         self.ntk_nets
             .iter()
             .map(|net| {
-                let mix = alive.mix(net.rows().rows(), net.kind(), net.device())?;
+                let mix = alive.uniform_mix(net.rows().rows(), net.kind(), net.device())?;
                 let weights = weights_of(net.named_weights());
                 let logits = net.forward(&self.images, &mix, true)?;
                 condition_number(&ntk_matrix(&logits, &weights)?)
@@ -227,7 +176,7 @@ impl PrunedSupernet {
         self.thin_nets
             .iter()
             .map(|net| {
-                let mix = alive.mix(net.rows().rows(), net.kind(), net.device())?;
+                let mix = alive.uniform_mix(net.rows().rows(), net.kind(), net.device())?;
                 let count = regions_over(&self.patch_batches, |x| net.forward(x, &mix, true))?;
                 Ok(count as f64)
             })
@@ -284,7 +233,7 @@ mod tests {
         let rows = net.rows();
         let mut alive = net.full();
         alive.0[2] = vec![false, false, true, false, false];
-        let mix = alive.mix(rows, Kind::Double, Device::Cpu).unwrap();
+        let mix = alive.uniform_mix(rows, Kind::Double, Device::Cpu).unwrap();
         assert_eq!(
             mix[0].iter().map(|t| t.op).collect::<Vec<_>>(),
             [1, 2, 3, 4]
@@ -296,7 +245,7 @@ mod tests {
         assert_eq!(net.arch(&alive).unwrap(), None);
         alive.0[3] = vec![false; 5];
         let message = alive
-            .mix(rows, Kind::Float, Device::Cpu)
+            .uniform_mix(rows, Kind::Float, Device::Cpu)
             .unwrap_err()
             .to_string();
         assert!(message.contains("has no op left"), "{message}");

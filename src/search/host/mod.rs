@@ -4,6 +4,7 @@
 //! generator) and the numeric helpers. It has no file, process or module access (the host
 //! itself writes one-shot checkpoints beside the trial store: [`checkpoints`]).
 
+mod alpha_api;
 mod checkpoints;
 mod ctx_api;
 mod math_api;
@@ -117,6 +118,7 @@ fn register_api(engine: &mut Engine) {
     ctx_api::register(engine);
     math_api::register(engine);
     oneshot_api::register(engine);
+    alpha_api::register(engine);
     tenas_api::register(engine);
 }
 

@@ -9,7 +9,7 @@
 //! `joint_step()`, `steps_per_epoch()`, `derive()`, `alphas()`, `probabilities()`,
 //! `alpha_table()`, `row_names()`, `edge_weights()`, `latencies()`, `expected_latency()`,
 //! `set_lr(lr)` / `lr`, `set_mode(m)` / `mode` (`darts`, `gdas`, `snas`, `proxyless`,
-//! `path`), `set_tau(τ)` / `tau`, `sample_path()` (uniform from the space, its constraints
+//! `path`, `dirichlet`), `set_tau(τ)` / `tau`, `sample_path()` (uniform from the space, its constraints
 //! met), `valid_accuracy(arch[, batches])`, and `end_epoch([state])` / `epoch` / `saved`
 //! (an epoch finished and checkpointed with the script's state; epochs done and that state
 //! after a resume: [`super::checkpoints`]). Settings `partial: K` and
@@ -19,7 +19,9 @@
 //! (`NAS_CACHE`, else `~/.cache/nas`). A derived or sampled architecture is the run's
 //! `Arch`, ready for `ctx.evaluate`. Time inside these calls is host time (outside the
 //! script's limit); every failure is a script error with its reason (a space that cannot be
-//! a supernet names the decision).
+//! a supernet names the decision). The primitives of the remedies of DARTS' failure modes
+//! (op masks, α readouts, SDARTS' perturbation, DARTS-' auxiliary skip, DrNAS' Dirichlet
+//! mode) are in [`super::alpha_api`].
 
 use super::checkpoints::{self, Slot};
 use super::space_api::script_error;
@@ -37,11 +39,11 @@ use std::time::{Duration, Instant};
 
 /// A supernet being searched (Rhai type `Supernet`).
 #[derive(Clone)]
-pub struct SupernetHandle(Rc<SupernetState>);
+pub struct SupernetHandle(pub(super) Rc<SupernetState>);
 
 /// What a [`SupernetHandle`] holds.
 pub struct SupernetState {
-    search: RefCell<OneShotSearch>,
+    pub(super) search: RefCell<OneShotSearch>,
     /// The run it belongs to (checkpoints save `ctx.rng` and the trial count).
     ctx: Ctx,
     /// Its checkpoint file, when the run keeps checkpoints.
@@ -251,7 +253,7 @@ fn table(s: &mut OneShotSearch) -> Result<String, OneShotError> {
 }
 
 /// Runs `f` on the search, counting its time as host time; errors become script errors.
-fn timed<T>(
+pub(super) fn timed<T>(
     n: &SupernetHandle,
     f: impl FnOnce(&mut OneShotSearch) -> Result<T, OneShotError>,
 ) -> RhaiResult<T> {
@@ -271,7 +273,7 @@ fn rows(values: Vec<Vec<f64>>) -> Array {
 fn set_mode(n: &mut SupernetHandle, name: &str) -> RhaiResult<()> {
     let mode = Mode::from_name(name).ok_or_else(|| {
         script_error(format!(
-            "supernet: unknown mode `{name}` (the modes are \"darts\", \"gdas\", \"snas\", \"proxyless\" and \"path\")"
+            "supernet: unknown mode `{name}` (the modes are \"darts\", \"gdas\", \"snas\", \"proxyless\", \"path\" and \"dirichlet\")"
         ))
     })?;
     n.0.search.borrow_mut().set_mode(mode);

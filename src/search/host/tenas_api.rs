@@ -12,9 +12,10 @@ use super::oneshot_api::{carry_into, checked_settings, int, optional, positive, 
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
+use crate::oneshot::alive::Alive;
 use crate::space::Space;
 use crate::trainfree::inputs::{image_batch, patches};
-use crate::trainfree::tenas::{Alive, PrunedSupernet, TenasConfig};
+use crate::trainfree::tenas::{PrunedSupernet, TenasConfig};
 use rhai::{Array, Dynamic, Engine, Map, INT};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -132,50 +133,17 @@ fn floats(values: Vec<f64>) -> Array {
     values.into_iter().map(Dynamic::from_float).collect()
 }
 
-/// The mask of an array of per-row arrays of op names.
+/// The mask of an array of per-row arrays of op names, every row keeping an op.
 fn alive_of(n: &PrunedHandle, alive: &Array) -> RhaiResult<Alive> {
     let rows = n.0.scorer.rows();
-    if alive.len() != rows.len() {
+    let mask = super::alpha_api::alive_of("pruned_supernet", rows, alive)?;
+    if let Some(r) = (0..rows.len()).find(|&r| mask.count(r) == 0) {
         return Err(script_error(format!(
-            "pruned_supernet: the remaining ops are one array of op names per row of α ({} rows), got {} entries",
-            rows.len(),
-            alive.len()
+            "pruned_supernet: row `{}` has no op left",
+            rows[r].name
         )));
     }
-    let mut mask = Vec::with_capacity(rows.len());
-    for (row, ops) in rows.iter().zip(alive) {
-        let ops = ops.read_lock::<Array>().ok_or_else(|| {
-            script_error(format!(
-                "pruned_supernet: row `{}` must be an array of op names, not a {}",
-                row.name,
-                ops.type_name()
-            ))
-        })?;
-        let mut left = vec![false; row.labels.len()];
-        for op in ops.iter() {
-            let name = op.clone().into_string().map_err(|t| {
-                script_error(format!(
-                    "pruned_supernet: an op must be named by a string, not a {t}"
-                ))
-            })?;
-            let k = row.labels.iter().position(|l| *l == name).ok_or_else(|| {
-                script_error(format!(
-                    "pruned_supernet: row `{}` has no op `{name}` (its ops are {})",
-                    row.name,
-                    row.labels.join(", ")
-                ))
-            })?;
-            left[k] = true;
-        }
-        if !left.contains(&true) {
-            return Err(script_error(format!(
-                "pruned_supernet: row `{}` has no op left",
-                row.name
-            )));
-        }
-        mask.push(left);
-    }
-    Ok(Alive(mask))
+    Ok(mask)
 }
 
 /// `ctx.pruned_supernet(settings)`: reads the data and builds the networks.

@@ -1,0 +1,226 @@
+//! The `Supernet` type's primitives for the remedies of DARTS' failure modes, so that each
+//! method is a script over one supernet:
+//!
+//! - masks: `ops(r)` (row `r`'s op labels), `alive()` / `set_alive(ops)` (one array of op
+//!   names per row, the ops the search still mixes, samples and derives; `[]` cuts a `k of`
+//!   candidate's edge), `fix(r, op)` (row `r` keeps only `op`, as SGAS decides an edge);
+//! - readouts: `entropies()` (each row's normalised entropy over its remaining ops other than
+//!   `none`), `importances()` (each row's weight on its ops other than `none`), `ranking()`
+//!   (each row's remaining op labels, strongest first), `derived_ops()` (each row's op in the
+//!   derived architecture, `""` where it runs none), `supernet_accuracy([batches])` (the
+//!   supernet's own validation accuracy under its mixture of the ops that remain: DARTS+PT's
+//!   measure);
+//! - SDARTS: `set_perturbation("random", ε)`, `set_perturbation("adversarial", ε, steps)`,
+//!   `set_perturbation("none", 0.0)`;
+//! - DARTS-: `set_aux_skip(β)` / `aux_skip`; P-DARTS: `set_skip_dropout(p)`;
+//! - DrNAS: `set_mode("dirichlet")` and `set_dirichlet_reg(λ)`.
+//!
+//! Each setting is part of the search's checkpoint, so a resumed search keeps it. The op
+//! masks are parsed here for `PrunedSupernet` (TE-NAS) too: one format, one parser.
+
+use super::oneshot_api::{timed, SupernetHandle};
+use super::space_api::script_error;
+use super::RhaiResult;
+use crate::oneshot::alive::Alive;
+use crate::oneshot::perturb::Perturbation;
+use crate::oneshot::rows::Row;
+use rhai::{Array, Dynamic, Engine, FLOAT, INT};
+
+/// Registers the primitives on the `Supernet` type.
+pub fn register(engine: &mut Engine) {
+    engine
+        .register_fn("ops", |n: &mut SupernetHandle, r: INT| -> RhaiResult<Array> {
+            let search = n.0.search.borrow();
+            let row = row_at("supernet", search.supernet().rows().rows(), r)?;
+            Ok(row.labels.iter().map(|l| l.clone().into()).collect())
+        })
+        .register_fn("alive", |n: &mut SupernetHandle| -> Array {
+            let search = n.0.search.borrow();
+            names(search.supernet().rows().rows(), &search.alive())
+        })
+        .register_fn("set_alive", |n: &mut SupernetHandle, ops: Array| {
+            let alive = {
+                let search = n.0.search.borrow();
+                alive_of("supernet", search.supernet().rows().rows(), &ops)?
+            };
+            timed(n, |s| s.set_alive(Some(alive)))
+        })
+        .register_fn("fix", |n: &mut SupernetHandle, r: INT, op: &str| {
+            let alive = {
+                let search = n.0.search.borrow();
+                let rows = search.supernet().rows().rows();
+                let row = row_at("supernet", rows, r)?;
+                let k = op_index("supernet", row, op)?;
+                let mut alive = search.alive();
+                alive.0[r as usize] = (0..row.labels.len()).map(|j| j == k).collect();
+                alive
+            };
+            timed(n, |s| s.set_alive(Some(alive)))
+        })
+        .register_fn("supernet_accuracy", |n: &mut SupernetHandle| {
+            timed(n, |s| s.supernet_accuracy(None))
+        })
+        .register_fn("supernet_accuracy", |n: &mut SupernetHandle, batches: INT| {
+            let batches = usize::try_from(batches.max(1)).unwrap_or(1);
+            timed(n, |s| s.supernet_accuracy(Some(batches)))
+        })
+        .register_fn("entropies", |n: &mut SupernetHandle| {
+            timed(n, |s| s.entropies()).map(floats)
+        })
+        .register_fn("importances", |n: &mut SupernetHandle| {
+            timed(n, |s| s.importances()).map(floats)
+        })
+        .register_fn(
+            "ranking",
+            |n: &mut SupernetHandle| -> RhaiResult<Array> {
+                let ranked = timed(n, |s| s.ranking())?;
+                let search = n.0.search.borrow();
+                let rows = search.supernet().rows().rows();
+                Ok(ranked
+                    .iter()
+                    .zip(rows)
+                    .map(|(ops, row)| {
+                        let labels: Array =
+                            ops.iter().map(|&k| row.labels[k].clone().into()).collect();
+                        Dynamic::from_array(labels)
+                    })
+                    .collect())
+            },
+        )
+        .register_fn(
+            "derived_ops",
+            |n: &mut SupernetHandle| -> RhaiResult<Array> {
+                let ops = timed(n, |s| s.derived_ops())?;
+                let search = n.0.search.borrow();
+                let rows = search.supernet().rows().rows();
+                Ok(ops
+                    .iter()
+                    .zip(rows)
+                    .map(|(op, row)| op.map_or_else(String::new, |k| row.labels[k].clone()).into())
+                    .collect())
+            },
+        )
+        .register_fn(
+            "set_perturbation",
+            |n: &mut SupernetHandle, kind: &str, epsilon: FLOAT| {
+                let p = match kind {
+                    "none" => Perturbation::None,
+                    "random" => Perturbation::Random { epsilon },
+                    "adversarial" => {
+                        return Err(script_error(
+                            "supernet: an adversarial perturbation needs its steps: set_perturbation(\"adversarial\", epsilon, steps)",
+                        ))
+                    }
+                    other => return Err(unknown_perturbation(other)),
+                };
+                timed(n, |s| s.set_perturbation(p))
+            },
+        )
+        .register_fn(
+            "set_perturbation",
+            |n: &mut SupernetHandle, kind: &str, epsilon: FLOAT, steps: INT| {
+                let p = match kind {
+                    "adversarial" => Perturbation::Adversarial {
+                        epsilon,
+                        steps: u32::try_from(steps).unwrap_or(0),
+                    },
+                    "none" | "random" => {
+                        return Err(script_error(format!(
+                            "supernet: a {kind} perturbation takes no steps: set_perturbation(\"{kind}\", epsilon)"
+                        )))
+                    }
+                    other => return Err(unknown_perturbation(other)),
+                };
+                timed(n, |s| s.set_perturbation(p))
+            },
+        )
+        .register_fn("set_aux_skip", |n: &mut SupernetHandle, beta: FLOAT| {
+            timed(n, |s| s.set_aux_skip(beta))
+        })
+        .register_get("aux_skip", |n: &mut SupernetHandle| {
+            n.0.search.borrow().aux_skip()
+        })
+        .register_fn("set_skip_dropout", |n: &mut SupernetHandle, p: FLOAT| {
+            timed(n, |s| s.set_skip_dropout(p))
+        })
+        .register_fn("set_dirichlet_reg", |n: &mut SupernetHandle, w: FLOAT| {
+            timed(n, |s| s.set_dirichlet_reg(w))
+        });
+}
+
+fn unknown_perturbation(kind: &str) -> Box<rhai::EvalAltResult> {
+    script_error(format!(
+        "supernet: unknown perturbation `{kind}` (\"none\", \"random\" or \"adversarial\")"
+    ))
+}
+
+fn floats(values: Vec<f64>) -> Array {
+    values.into_iter().map(Dynamic::from_float).collect()
+}
+
+/// Row `r` of `rows`, for `who`'s errors.
+fn row_at<'a>(who: &str, rows: &'a [Row], r: INT) -> RhaiResult<&'a Row> {
+    usize::try_from(r)
+        .ok()
+        .and_then(|r| rows.get(r))
+        .ok_or_else(|| script_error(format!("{who}: no row {r} (there are {})", rows.len())))
+}
+
+/// The column of op `name` in `row`.
+fn op_index(who: &str, row: &Row, name: &str) -> RhaiResult<usize> {
+    row.labels.iter().position(|l| l == name).ok_or_else(|| {
+        script_error(format!(
+            "{who}: row `{}` has no op `{name}` (its ops are {})",
+            row.name,
+            row.labels.join(", ")
+        ))
+    })
+}
+
+/// The remaining ops of each row, by name.
+fn names(rows: &[Row], alive: &Alive) -> Array {
+    rows.iter()
+        .zip(&alive.0)
+        .map(|(row, ops)| {
+            let left: Array = row
+                .labels
+                .iter()
+                .zip(ops)
+                .filter(|(_, &a)| a)
+                .map(|(l, _)| l.clone().into())
+                .collect();
+            Dynamic::from_array(left)
+        })
+        .collect()
+}
+
+/// The mask of `alive`, an array with one array of op names per row of `rows` (a row may
+/// be empty here; whoever uses the mask says which rows must keep an op).
+pub(super) fn alive_of(who: &str, rows: &[Row], alive: &Array) -> RhaiResult<Alive> {
+    if alive.len() != rows.len() {
+        return Err(script_error(format!(
+            "{who}: the remaining ops are one array of op names per row of α ({} rows), got {} entries",
+            rows.len(),
+            alive.len()
+        )));
+    }
+    let mut mask = Vec::with_capacity(rows.len());
+    for (row, ops) in rows.iter().zip(alive) {
+        let ops = ops.read_lock::<Array>().ok_or_else(|| {
+            script_error(format!(
+                "{who}: row `{}` must be an array of op names, not a {}",
+                row.name,
+                ops.type_name()
+            ))
+        })?;
+        let mut left = vec![false; row.labels.len()];
+        for op in ops.iter() {
+            let name = op.clone().into_string().map_err(|t| {
+                script_error(format!("{who}: an op must be named by a string, not a {t}"))
+            })?;
+            left[op_index(who, row, &name)?] = true;
+        }
+        mask.push(left);
+    }
+    Ok(Alive(mask))
+}
