@@ -1,17 +1,6 @@
-//! `nas demo`: train a small CNN on Fashion-MNIST through the one training driver and print its
-//! test accuracy.
+//! `nas demo`: train a small CNN on Fashion-MNIST and print its test accuracy.
 
-use crate::compile::activation::Activation;
-use crate::compile::conv::ConvConfig;
-use crate::compile::pool::PoolKind;
-use crate::compile::{CompileError, OpSpec, Sequential};
-use crate::train::device::Runtime;
-use crate::train::fashion_mnist;
-use crate::train::image_task::ImageTask;
-use crate::train::optim::Optim;
-use crate::train::schedule::ScheduleKind;
-use crate::train::settings::TrainSettings;
-use crate::train::trainer::{Split, Trainer};
+use crate::train::{fashion_mnist, small_cnn};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,54 +57,20 @@ pub fn run(args: Args) -> ExitCode {
         data.train = data.train.take(limit.max(1));
     }
     tch::manual_seed(args.seed);
-    let runtime = Runtime {
-        device: if args.cpu {
-            tch::Device::Cpu
-        } else {
-            tch::Device::cuda_if_available()
-        },
-        ..Runtime::cpu()
+    let device = if args.cpu {
+        tch::Device::Cpu
+    } else {
+        tch::Device::cuda_if_available()
     };
-    let vs = nn::VarStore::new(runtime.device);
-    let model = match small_cnn(&vs.root(), 10) {
-        Ok(model) => model,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let vs = nn::VarStore::new(device);
+    let model = small_cnn::SmallCnn::new(&vs.root(), 10);
     println!(
-        "training a small CNN on Fashion-MNIST ({} train / {} test images) on {:?}, {} libtorch threads",
+        "training a small CNN on Fashion-MNIST ({} train / {} test images) on {device:?}, {} libtorch threads",
         data.train.len(),
         data.test.len(),
-        runtime.device,
         tch::get_num_threads()
     );
-    // Adam (AdamW without decay) at a constant rate, through the one training driver.
-    let settings = TrainSettings {
-        epochs: args.epochs.max(1),
-        batch: args.batch,
-        lr: args.lr,
-        optim: Optim::AdamW {
-            beta1: 0.9,
-            beta2: 0.999,
-            weight_decay: 0.0,
-        },
-        schedule: ScheduleKind::Constant,
-        ..TrainSettings::default()
-    };
-    let sets = (&data.train, None, Some(&data.test));
-    let task = ImageTask::new(&model, sets, &settings, runtime);
-    let seed = args.seed as u64;
-    let trainer = Trainer::new(task, &vs, &settings, (runtime, seed), None);
-    let mut trainer = match trainer {
-        Ok(trainer) => trainer,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    for epoch in 1..=settings.epochs {
+    for epoch in 1..=args.epochs {
         let bar = ProgressBar::new(data.train.len() as u64);
         bar.set_style(
             ProgressStyle::with_template(
@@ -123,18 +78,17 @@ pub fn run(args: Args) -> ExitCode {
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        bar.set_prefix(format!("{epoch}/{}", settings.epochs));
+        bar.set_prefix(format!("{epoch}/{}", args.epochs));
         let started = Instant::now();
-        let result = trainer.epoch_observed(epoch, |step| {
-            bar.inc(step.weight as u64);
-            bar.set_message(format!("loss {:.4}", step.loss));
+        let result = small_cnn::train_epoch(&model, &vs, &data.train, args.batch, args.lr, |p| {
+            bar.set_position(p.seen as u64);
+            bar.set_message(format!("loss {:.4}", p.loss));
         });
         bar.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
         match result {
-            Ok(log) => println!(
-                "epoch {epoch}: mean loss {:.4}, {:.0} images/s",
-                log.train_loss,
+            Ok(loss) => println!(
+                "epoch {epoch}: mean loss {loss:.4}, {:.0} images/s",
                 data.train.len() as f64 / seconds
             ),
             Err(reason) => {
@@ -143,8 +97,8 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
-    let acc = match trainer.measure(Split::Test) {
-        Ok(m) => m.acc.unwrap_or(0.0),
+    let acc = match small_cnn::accuracy(&model, &data.test, 1000, device) {
+        Ok(acc) => acc,
         Err(reason) => {
             eprintln!("error: evaluation failed: {reason}");
             return ExitCode::FAILURE;
@@ -152,43 +106,4 @@ pub fn run(args: Args) -> ExitCode {
     };
     println!("test accuracy: {:.2}%", 100.0 * acc);
     ExitCode::SUCCESS
-}
-
-/// Two conv–batchnorm–ReLU–max-pool stages (32 and 64 channels, 3×3 pooling windows of stride
-/// 2: 28×28 → 14×14 → 7×7) and a two-layer classifier head, for 1×28×28 images, built from the
-/// compiler's ops under `p`.
-fn small_cnn(p: &nn::Path, classes: i64) -> Result<Sequential, CompileError> {
-    let stage = |c_out: i64| {
-        [
-            OpSpec::Conv(ConvConfig::new(c_out, 3)),
-            OpSpec::BatchNorm { affine: true },
-            OpSpec::Act(Activation::Relu),
-            OpSpec::Pool {
-                kind: PoolKind::Max,
-                kernel: 3,
-                stride: 2,
-                c_out: None,
-            },
-        ]
-    };
-    let linear = |d_out| OpSpec::Linear { d_out, bias: true };
-    let names = [
-        "conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2", "pool2", "flatten", "fc1",
-        "relu3", "fc2",
-    ];
-    let ops = stage(32).into_iter().chain(stage(64)).chain([
-        OpSpec::Flatten,
-        linear(128),
-        OpSpec::Act(Activation::Relu),
-        linear(classes),
-    ]);
-    let (mut layers, mut c) = (Vec::new(), 1);
-    for (name, op) in names.into_iter().zip(ops) {
-        // The flattened 64×7×7 features feed the first linear layer.
-        let c_in = if name == "fc1" { 64 * 7 * 7 } else { c };
-        let (layer, c_out) = op.build(&(p / name), c_in)?;
-        layers.push((name.to_string(), layer));
-        c = c_out;
-    }
-    Ok(Sequential::named(layers))
 }

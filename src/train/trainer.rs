@@ -299,15 +299,6 @@ impl<'a, T: Task> Trainer<'a, T> {
     /// One pass over the training data (number `epoch`, 1-based); stops early when the run's
     /// steps are used up.
     pub fn epoch(&mut self, epoch: usize) -> Result<EpochLog, TrialFailure> {
-        self.epoch_observed(epoch, |_| {})
-    }
-
-    /// [`Trainer::epoch`], with `on_step` seeing each step (for a progress display).
-    pub fn epoch_observed(
-        &mut self,
-        epoch: usize,
-        mut on_step: impl FnMut(&Stepped),
-    ) -> Result<EpochLog, TrialFailure> {
         let started = Instant::now();
         if self.task.rate_per_epoch() {
             self.opt.set_lr(self.schedule.lr(self.step));
@@ -319,7 +310,6 @@ impl<'a, T: Task> Trainer<'a, T> {
                 break;
             };
             let out = self.step(&batch?)?;
-            on_step(&out);
             loss.add(out.loss, out.weight);
             if let Some(c) = out.correct {
                 *hits.get_or_insert(0) += c;
