@@ -19,8 +19,9 @@ weight step on a training batch.
           by the straight-through hard weight 1 - p.detach() + p.
 Both sides: the NAS-Bench-201 network (3x3 conv stem with batch norm, three stages of N cells,
 residual blocks of stride 2 between them, batch norm, ReLU, global average pooling, linear), every
-edge holding none / skip / relu-conv1x1-bn / relu-conv3x3-bn / avg-pool (batch norm without affine
-parameters inside candidate ops, `none` never computed), alpha of shape 6x5 shared by all cells;
+edge holding none / skip / relu-conv1x1-bn / relu-conv3x3-bn / avg-pool (`none` never computed; the
+candidate ops' batch norms are affine, as in nas's supernet compiled from stdlib/spaces/nb201.nas,
+whose `batchnorm` is affine), alpha of shape 6x5 shared by all cells;
 SGD lr 0.025, momentum 0.9, weight decay 3e-4, gradient clipping at norm 5; Adam on alpha with
 lr 3e-4, betas (0.5, 0.999), weight decay 1e-3; xi = the weights' learning rate. Images are random
 3x32x32 bytes normalised per batch, labels random (the timing does not depend on them).
@@ -49,11 +50,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NAS_STEP = ROOT / "target" / "release" / "examples" / "oneshot_step"
 
 
-def relu_conv_bn(c_in, c_out, k, stride=1, affine=True):
+def relu_conv_bn(c_in, c_out, k, stride=1):
     return nn.Sequential(
         nn.ReLU(),
         nn.Conv2d(c_in, c_out, k, stride, k // 2, bias=False),
-        nn.BatchNorm2d(c_out, affine=affine),
+        nn.BatchNorm2d(c_out),
     )
 
 
@@ -61,9 +62,9 @@ def candidate(op, c):
     if op == "skip_connect":
         return nn.Identity()
     if op == "nor_conv_1x1":
-        return relu_conv_bn(c, c, 1, affine=False)
+        return relu_conv_bn(c, c, 1)
     if op == "nor_conv_3x3":
-        return relu_conv_bn(c, c, 3, affine=False)
+        return relu_conv_bn(c, c, 3)
     if op == "avg_pool_3x3":
         return nn.AvgPool2d(3, 1, 1, count_include_pad=False)
     raise ValueError(op)

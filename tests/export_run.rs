@@ -13,7 +13,7 @@ use nas::compile::catalog::{build_arch, NetworkSize};
 use nas::search::store;
 use nas::space::load_space_with;
 use nas::train::device::Runtime;
-use nas::train::trainer::evaluate;
+use nas::train::image_task::evaluate;
 use nas::train::{checkpoint, named};
 use std::path::Path;
 use tch::{nn, Device};

@@ -5,6 +5,7 @@ use nas::search::experiment::{self, DataSpec, EvaluatorSpec};
 use nas::search::train_eval::TrainMetric;
 use nas::train::amp::Precision;
 use nas::train::optim::Optim;
+use nas::train::schedule::ScheduleKind;
 use nas::trainfree::proxy::Proxy;
 mod data_common;
 mod search_common;
@@ -69,7 +70,6 @@ fn train_entries_become_settings() {
         reward,
         report,
         report_all,
-        amp,
         ..
     } = &spec.evaluator
     else {
@@ -81,19 +81,19 @@ fn train_entries_become_settings() {
         "not written: the data's default (test_acc for images)"
     );
     assert!(!report_all);
-    assert_eq!(*amp, Some(Precision::Bf16));
-    assert_eq!(settings.config.lr, 0.05);
-    assert_eq!(settings.config.batch, 32);
+    assert_eq!(settings.amp, Some(Precision::Bf16));
+    assert_eq!(settings.lr, 0.05);
+    assert_eq!(settings.batch, 32);
     assert_eq!(
-        settings.config.optim,
+        settings.optim,
         Optim::Sgd {
             momentum: 0.8,
             nesterov: false,
             weight_decay: 5e-4
         }
     );
-    assert!(settings.config.augment.flip);
-    assert_eq!(settings.schedule, "constant");
+    assert!(settings.augment.flip);
+    assert_eq!(settings.schedule, ScheduleKind::Constant);
     assert_eq!(
         (settings.size.channels, settings.size.cells),
         (Some(2), Some(1))

@@ -159,6 +159,9 @@ nb_nlp_cell.n6=linear nb_nlp_cell.n6.linear.in={x,n5}";
         "0.003",
         "--weight-decay",
         "0",
+        // A constant rate, as the README's figure (the default cosine halves it by epoch 2).
+        "--schedule",
+        "constant",
     ]);
     let all = text(&out);
     assert!(out.status.success(), "{all}");

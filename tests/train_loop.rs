@@ -1,14 +1,16 @@
-//! The training loop on tiny seeded problems: it learns, repeats exactly with the same seed,
-//! turns failures into values (and the process goes on), and checkpoints round-trip.
+//! The training driver on tiny seeded image problems: it learns, repeats exactly with the same
+//! seed, turns failures into values (and the process goes on), keeps to a step budget and a
+//! fractional fidelity, and checkpoints round-trip.
 
 use nas::compile::catalog::{build_arch, NetworkSize};
 use nas::compile::{BoxLayer, OpSpec};
 use nas::train::augment::Augment;
 use nas::train::checkpoint;
 use nas::train::device::Runtime;
+use nas::train::image_task::{evaluate, ImageTask};
 use nas::train::optim::Optim;
-use nas::train::schedule::Decay;
-use nas::train::trainer::{evaluate, TrainConfig, Trainer, TrialFailure};
+use nas::train::settings::TrainSettings;
+use nas::train::trainer::{run_length, Split, Trainer, TrialFailure};
 use nas::train::ImageSet;
 use std::sync::{Mutex, MutexGuard};
 use tch::{nn, Device, Kind, Tensor};
@@ -58,13 +60,11 @@ fn net(vs: &nn::VarStore, op: &str) -> BoxLayer {
     build_arch(&vs.root(), &space, &arch, size).unwrap()
 }
 
-fn config(lr: f64) -> TrainConfig {
-    TrainConfig {
+fn config(lr: f64) -> TrainSettings {
+    TrainSettings {
         epochs: 4,
         batch: 16,
         lr,
-        optim: Optim::nb201_sgd(),
-        decay: Decay::Cosine { min_lr: 0.0 },
         warmup_epochs: 0.5,
         clip_grad_norm: Some(5.0),
         label_smoothing: 0.1,
@@ -72,10 +72,12 @@ fn config(lr: f64) -> TrainConfig {
             crop_padding: 1,
             flip: true,
         },
-        seed: 3,
-        max_steps: None,
+        ..TrainSettings::default()
     }
 }
+
+/// The run's seed.
+const SEED: u64 = 3;
 
 /// Trains a fresh network; returns the epoch losses and the final accuracy.
 fn run(lr: f64) -> Result<(Vec<f64>, f64), TrialFailure> {
@@ -83,8 +85,15 @@ fn run(lr: f64) -> Result<(Vec<f64>, f64), TrialFailure> {
     tch::manual_seed(7);
     let vs = nn::VarStore::new(Device::Cpu);
     let model = net(&vs, "nor_conv_3x3");
-    let mut trainer = Trainer::new(model.as_ref(), &vs, config(lr), Runtime::cpu(), data.len())?;
-    let logs = trainer.fit(&data, None, |_| {})?;
+    let settings = config(lr);
+    let task = ImageTask::new(
+        model.as_ref(),
+        (&data, None, None),
+        &settings,
+        Runtime::cpu(),
+    );
+    let mut trainer = Trainer::new(task, &vs, &settings, (Runtime::cpu(), SEED), None)?;
+    let logs = trainer.fit(false, |_| {})?;
     let (_, acc) = evaluate(model.as_ref(), &data, 32, Runtime::cpu())?;
     Ok((logs.iter().map(|l| l.train_loss).collect(), acc))
 }
@@ -109,8 +118,9 @@ fn a_diverging_trial_fails_with_its_reason_and_the_next_trial_runs() {
     let data = bands();
     let vs = nn::VarStore::new(Device::Cpu);
     let model = net(&vs, "nor_conv_3x3");
-    let mut trainer = Trainer::new(model.as_ref(), &vs, cfg, Runtime::cpu(), data.len()).unwrap();
-    match trainer.fit(&data, None, |_| {}) {
+    let task = ImageTask::new(model.as_ref(), (&data, None, None), &cfg, Runtime::cpu());
+    let mut trainer = Trainer::new(task, &vs, &cfg, (Runtime::cpu(), SEED), None).unwrap();
+    match trainer.fit(false, |_| {}) {
         Err(TrialFailure::NonFiniteLoss { value, .. }) => assert!(!value.is_finite()),
         other => panic!("expected a non-finite loss, got {other:?}"),
     }
@@ -131,9 +141,15 @@ fn a_network_that_does_not_fit_the_data_fails_as_a_value() {
         },
     ]);
     let (model, _) = spec.build(&vs.root(), 5).unwrap();
-    let mut trainer =
-        Trainer::new(model.as_ref(), &vs, config(0.1), Runtime::cpu(), data.len()).unwrap();
-    let err = trainer.fit(&data, None, |_| {}).unwrap_err();
+    let settings = config(0.1);
+    let task = ImageTask::new(
+        model.as_ref(),
+        (&data, None, None),
+        &settings,
+        Runtime::cpu(),
+    );
+    let mut trainer = Trainer::new(task, &vs, &settings, (Runtime::cpu(), SEED), None).unwrap();
+    let err = trainer.fit(false, |_| {}).unwrap_err();
     assert!(matches!(err, TrialFailure::Torch(_)), "{err:?}");
     let bad = OpSpec::Pool {
         kind: nas::compile::pool::PoolKind::Max,
@@ -164,9 +180,19 @@ fn a_validation_split_and_a_checkpoint_round_trip() {
         beta2: 0.999,
         weight_decay: 0.01,
     };
-    let mut trainer = Trainer::new(model.as_ref(), &vs, cfg, Runtime::cpu(), train.len()).unwrap();
-    let logs = trainer.fit(&train, Some(&valid), |_| {}).unwrap();
-    assert!(logs[0].valid.is_some());
+    let task = ImageTask::new(
+        model.as_ref(),
+        (&train, Some(&valid), None),
+        &cfg,
+        Runtime::cpu(),
+    );
+    let mut trainer = Trainer::new(task, &vs, &cfg, (Runtime::cpu(), SEED), None).unwrap();
+    let logs = trainer.fit(true, |_| {}).unwrap();
+    assert!(logs[0].valid.is_some_and(|v| v.acc.is_some()));
+    assert!(matches!(
+        trainer.measure(Split::Test),
+        Err(TrialFailure::NoSplit("test"))
+    ));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tiny.safetensors");
     checkpoint::save(&vs, &file).unwrap();
@@ -180,4 +206,27 @@ fn a_validation_split_and_a_checkpoint_round_trip() {
     let a = model.forward(&x, false).unwrap();
     let b = copy.forward(&x, false).unwrap();
     assert!(a.allclose(&b, 1e-6, 1e-6, false));
+}
+
+#[test]
+fn a_step_budget_and_a_fidelity_cut_the_run() {
+    let _generator = global_generator();
+    // 96 images in batches of 16: 6 steps an epoch.
+    let settings = config(0.05);
+    assert_eq!(run_length(&settings, 6, None), (4, 24));
+    assert_eq!(run_length(&settings, 6, Some(1.5)), (2, 9));
+    let capped = TrainSettings {
+        max_steps: Some(7),
+        ..settings
+    };
+    assert_eq!(run_length(&capped, 6, None), (4, 7));
+    let data = bands();
+    tch::manual_seed(7);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let model = net(&vs, "nor_conv_1x1");
+    let task = ImageTask::new(model.as_ref(), (&data, None, None), &capped, Runtime::cpu());
+    let mut trainer = Trainer::new(task, &vs, &capped, (Runtime::cpu(), SEED), Some(1.5)).unwrap();
+    let logs = trainer.fit(false, |_| {}).unwrap();
+    assert_eq!(logs.iter().map(|l| l.steps).collect::<Vec<_>>(), [6, 1]);
+    assert_eq!(trainer.steps(), 7);
 }

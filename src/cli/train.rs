@@ -1,24 +1,25 @@
 //! `nas train SPACE ARCH`: compile one architecture and train it on an image dataset (or time
 //! training steps on synthetic data), printing per-epoch metrics and the test accuracy. Its
-//! defaults are those of the `train(..)` evaluator: [`TrainConfig::default`] and
-//! [`Optim::named`].
+//! training settings are the `train(..)` evaluator's, read by the same function with the same
+//! defaults ([`TrainSettings::set`]), and it trains through the same driver.
 
 use super::params::parse_shape;
 use crate::compile::catalog::{self, NetworkSize};
 use crate::compile::{parameter_count, BoxLayer};
-use crate::train::amp::Precision;
-use crate::train::augment::Augment;
 use crate::train::device::Runtime;
-use crate::train::optim::Optim;
-use crate::train::schedule::Decay;
-use crate::train::trainer::{evaluate, TrainConfig, Trainer, TrialFailure};
-use crate::train::{checkpoint, named, ImageSet};
+use crate::train::image_task::ImageTask;
+use crate::train::loader::Batch;
+use crate::train::settings::{Problem, TrainSettings, Value};
+use crate::train::trainer::{Split, Trainer, TrialFailure};
+use crate::train::{named, ImageSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 use tch::{nn, Device, Kind, Tensor};
 
-/// Options of `nas train`.
+/// Options of `nas train`. The training settings among them are mapped onto the keys of the
+/// `train(..)` evaluator and read by the same function, with the same defaults
+/// ([`crate::train::settings`] describes them).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The space (`nb201`, `darts`, … or `FILE.nas:NAME`).
@@ -30,42 +31,42 @@ pub struct Args {
     /// for sequence spaces: a language model; `--limit` and `--test-limit` count tokens).
     #[arg(long, default_value = "fashion-mnist")]
     data: String,
-    /// Passes over the training set.
-    #[arg(long, default_value_t = TrainConfig::default().epochs)]
+    /// Passes over the training set (`epochs`).
+    #[arg(long, default_value_t = TrainSettings::default().epochs)]
     epochs: usize,
-    /// Stop after this many steps (with synthetic data: the steps to time).
+    /// Stop after this many steps in all (with synthetic data: the steps to time) (`steps`).
     #[arg(long)]
     steps: Option<usize>,
-    /// Examples per step.
-    #[arg(long, default_value_t = TrainConfig::default().batch)]
+    /// Examples per step; rows of the token stream for language models (`batch`).
+    #[arg(long, default_value_t = TrainSettings::default().batch)]
     batch: i64,
-    /// Learning rate after warm-up.
-    #[arg(long, default_value_t = TrainConfig::default().lr)]
+    /// Learning rate after warm-up (`lr`).
+    #[arg(long, default_value_t = TrainSettings::default().lr)]
     lr: f64,
-    /// `sgd` (Nesterov momentum 0.9) or `adamw` (betas 0.9, 0.999), with the defaults of the
-    /// `train(..)` evaluator's `optimizer:`.
-    #[arg(long, default_value = "sgd")]
+    /// `sgd` (Nesterov momentum 0.9) or `adamw` (betas 0.9, 0.999) (`optimizer`).
+    #[arg(long, default_value_t = TrainSettings::default().optim.name().to_string())]
     optimizer: String,
-    /// Weight decay (default: the optimizer's, 5e-4 for sgd and 0.01 for adamw, as in
-    /// experiments).
+    /// Weight decay (default: the optimizer's, 5e-4 for sgd and 0.01 for adamw)
+    /// (`optimizer: NAME(weight_decay: ..)`).
     #[arg(long)]
     weight_decay: Option<f64>,
-    /// `cosine`, `step` (×0.1 every third of the run) or `constant`.
-    #[arg(long, default_value = "cosine")]
+    /// `cosine`, `step` (×0.1 every third of the run) or `constant` (`schedule`).
+    #[arg(long, default_value_t = TrainSettings::default().schedule.name().to_string())]
     schedule: String,
-    /// Warm-up epochs.
-    #[arg(long, default_value_t = TrainConfig::default().warmup_epochs)]
+    /// Warm-up epochs (`warmup`).
+    #[arg(long, default_value_t = TrainSettings::default().warmup_epochs)]
     warmup: f64,
-    /// Clip the gradient norm to this value.
+    /// Clip the gradient norm to this value (default: none for images, 0.25 for language
+    /// models) (`clip`).
     #[arg(long)]
     clip: Option<f64>,
-    /// Label smoothing.
-    #[arg(long, default_value_t = TrainConfig::default().label_smoothing)]
+    /// Label smoothing (`label_smoothing`).
+    #[arg(long, default_value_t = TrainSettings::default().label_smoothing)]
     label_smoothing: f64,
-    /// Random-crop padding in pixels (0: no cropping).
-    #[arg(long, default_value_t = 0)]
+    /// Random-crop padding in pixels, 0: no cropping (`crop_padding`).
+    #[arg(long, default_value_t = TrainSettings::default().augment.crop_padding)]
     crop_padding: i64,
-    /// Random horizontal flips.
+    /// Random horizontal flips (`flip`).
     #[arg(long)]
     flip: bool,
     /// Hold out this fraction of the training set for validation (seeded).
@@ -77,24 +78,25 @@ pub struct Args {
     /// Test on the first N test examples only.
     #[arg(long)]
     test_limit: Option<i64>,
-    /// Channels of the first stage: the space's parameter `c`.
+    /// Channels of the first stage: the space's parameter `c` (`d` for language models)
+    /// (`channels`).
     #[arg(long)]
     channels: Option<i64>,
-    /// Cells per stage: the space's parameter `n` or `cells`.
+    /// Cells per stage: the space's parameter `n` or `cells` (`cells`).
     #[arg(long)]
     cells: Option<usize>,
     /// Seed of initialisation, split, shuffling and augmentation.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// libtorch CPU threads (default: libtorch's choice).
+    /// libtorch CPU threads (default: libtorch's choice) (`threads`).
     #[arg(long)]
     threads: Option<i32>,
-    /// Train on the CPU even when CUDA is available.
+    /// Train on the CPU even when CUDA is available (`device: cpu`).
     #[arg(long)]
     cpu: bool,
     /// Mixed precision: forward passes under autocast in `bf16` (the default of a bare
     /// `--amp`; float32's range, no loss scaling) or `fp16` (with dynamic loss scaling), on the
-    /// GPU or the CPU.
+    /// GPU or the CPU (`precision`).
     #[arg(long, value_name = "PRECISION", num_args = 0..=1, default_missing_value = "bf16")]
     amp: Option<String>,
     /// Memory layout of images and conv weights: `channels-last` (default) or `nchw`.
@@ -108,24 +110,18 @@ pub struct Args {
 #[path = "train_lm.rs"]
 mod lm;
 
-/// The precision `--amp` names, if any.
-fn precision(args: &Args) -> Result<Option<Precision>, String> {
-    args.amp
-        .as_deref()
-        .map(|name| {
-            Precision::parse(name).ok_or(format!(
-                "unknown precision `{name}` for --amp (expected bf16 or fp16)"
-            ))
-        })
-        .transpose()
-}
-
 /// Runs `nas train`.
 pub fn run(args: Args) -> ExitCode {
-    let result = match args.data.split_once(':').unwrap_or((&args.data, "")) {
-        ("ptb", dir) => lm::train_lm(&args, (!dir.is_empty()).then(|| PathBuf::from(dir))),
-        _ => train(&args),
-    };
+    let result = settings(&args).and_then(|settings| {
+        match args.data.split_once(':').unwrap_or((&args.data, "")) {
+            ("ptb", dir) => lm::train_lm(
+                &args,
+                &settings,
+                (!dir.is_empty()).then(|| PathBuf::from(dir)),
+            ),
+            _ => train(&args, &settings),
+        }
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -133,6 +129,73 @@ pub fn run(args: Args) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The training settings the flags give, read as the `train(..)` evaluator reads its
+/// arguments: each flag is one `key: value` pair.
+fn settings(args: &Args) -> Result<TrainSettings, String> {
+    let count = |n: usize| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    let weight_decay = args
+        .weight_decay
+        .map(|d| (Some("weight_decay".to_string()), Value::Float(d)));
+    let mut pairs = vec![
+        ("epochs", "epochs", count(args.epochs)),
+        ("batch", "batch", Value::Int(args.batch)),
+        ("lr", "lr", Value::Float(args.lr)),
+        (
+            "optimizer",
+            "optimizer",
+            Value::Call(args.optimizer.clone(), weight_decay.into_iter().collect()),
+        ),
+        ("schedule", "schedule", Value::Word(args.schedule.clone())),
+        ("warmup", "warmup", Value::Float(args.warmup)),
+        (
+            "label-smoothing",
+            "label_smoothing",
+            Value::Float(args.label_smoothing),
+        ),
+        (
+            "crop-padding",
+            "crop_padding",
+            Value::Int(args.crop_padding),
+        ),
+        ("flip", "flip", Value::Bool(args.flip)),
+    ];
+    let optional = [
+        ("steps", "steps", args.steps.map(count)),
+        ("clip", "clip", args.clip.map(Value::Float)),
+        ("channels", "channels", args.channels.map(Value::Int)),
+        ("cells", "cells", args.cells.map(count)),
+        (
+            "threads",
+            "threads",
+            args.threads.map(|t| Value::Int(t.into())),
+        ),
+        (
+            "cpu",
+            "device",
+            args.cpu.then(|| Value::Word("cpu".to_string())),
+        ),
+        ("amp", "precision", args.amp.clone().map(Value::Word)),
+    ];
+    pairs.extend(
+        optional
+            .into_iter()
+            .filter_map(|(flag, key, value)| Some((flag, key, value?))),
+    );
+    let mut settings = TrainSettings::default();
+    for (flag, key, value) in &pairs {
+        let mut problems = Vec::new();
+        settings.set(key, value, &mut problems);
+        if let Some(problem) = problems.first() {
+            let message = match &problem.problem {
+                Problem::Invalid { message, .. } => message.clone(),
+                _ => problem.to_string(),
+            };
+            return Err(format!("--{flag}: {message}"));
+        }
+    }
+    Ok(settings)
 }
 
 /// The training and test sets named by `--data` (`None` for synthetic data).
@@ -156,60 +219,10 @@ fn load(spec: &str) -> Result<Option<(ImageSet, ImageSet)>, String> {
     named::load_image_data(name, dir.as_deref()).map(Some)
 }
 
-fn config(args: &Args) -> Result<TrainConfig, String> {
-    let optim = Optim::named(&args.optimizer).ok_or_else(|| {
-        format!(
-            "unknown optimizer `{}` (expected {})",
-            args.optimizer,
-            Optim::NAMES.join(" or ")
-        )
-    })?;
-    let optim = match args.weight_decay {
-        Some(decay) => optim.with_weight_decay(decay),
-        None => optim,
-    };
-    if args.batch < 1 {
-        return Err("--batch must be at least 1".to_string());
+fn train(args: &Args, settings: &TrainSettings) -> Result<(), String> {
+    if let Some(t) = settings.threads {
+        tch::set_num_threads(t);
     }
-    Ok(TrainConfig {
-        epochs: args.epochs,
-        batch: args.batch,
-        lr: args.lr,
-        optim,
-        decay: Decay::Constant,
-        warmup_epochs: args.warmup,
-        clip_grad_norm: args.clip,
-        label_smoothing: args.label_smoothing,
-        augment: Augment {
-            crop_padding: args.crop_padding.max(0),
-            flip: args.flip,
-        },
-        seed: args.seed,
-        max_steps: args.steps,
-    })
-}
-
-fn decay(name: &str, total_steps: usize) -> Result<Decay, String> {
-    Ok(match name {
-        "cosine" => Decay::Cosine { min_lr: 0.0 },
-        "step" => Decay::Step {
-            every: total_steps.div_ceil(3).max(1),
-            gamma: 0.1,
-        },
-        "constant" => Decay::Constant,
-        other => {
-            return Err(format!(
-                "unknown schedule `{other}` (expected cosine, step or constant)"
-            ))
-        }
-    })
-}
-
-fn train(args: &Args) -> Result<(), String> {
-    if let Some(t) = args.threads {
-        tch::set_num_threads(t.max(1));
-    }
-    let mut config = config(args)?;
     let channels_last = match args.layout.as_str() {
         "channels-last" => true,
         "nchw" => false,
@@ -219,15 +232,14 @@ fn train(args: &Args) -> Result<(), String> {
             ))
         }
     };
-    let amp = precision(args)?;
-    let runtime = if args.cpu {
+    let runtime = if settings.cpu {
         Runtime {
             channels_last,
-            amp,
+            amp: settings.amp,
             ..Runtime::cpu()
         }
     } else {
-        Runtime::detect(amp, Some(channels_last))
+        Runtime::detect(settings.amp, Some(channels_last))
     };
     let data = load(&args.data)?;
     let in_shape = match &data {
@@ -237,13 +249,12 @@ fn train(args: &Args) -> Result<(), String> {
             parse_shape(shape).ok_or(format!("synthetic shape `{shape}` is not like 3x32x32"))?
         }
     };
-    tch::manual_seed(config.seed as i64);
+    tch::manual_seed(args.seed as i64);
     let vs = nn::VarStore::new(runtime.device);
     let size = NetworkSize {
-        channels: args.channels,
-        cells: args.cells,
         classes: Some(data.as_ref().map_or(10, |(t, _)| t.classes)),
         in_channels: Some(in_shape[0]),
+        ..settings.size
     };
     let net = catalog::build(&vs.root(), &args.space, &args.arch, size)
         .map_err(|e| TrialFailure::Build(e).to_string())?;
@@ -255,7 +266,7 @@ fn train(args: &Args) -> Result<(), String> {
         runtime.describe()
     );
     let Some((train_set, test_set)) = data else {
-        return time_steps(args, &net, &vs, config, runtime, in_shape);
+        return time_steps(args, &net, &vs, settings, runtime, in_shape);
     };
     let (mut train_set, mut test_set) = (train_set, test_set);
     if let Some(limit) = args.limit {
@@ -266,43 +277,48 @@ fn train(args: &Args) -> Result<(), String> {
     }
     let (train_set, valid_set) = if args.valid_fraction > 0.0 {
         let (t, v) = train_set
-            .split(args.valid_fraction, config.seed)
+            .split(args.valid_fraction, args.seed)
             .map_err(|e| e.to_string())?;
         (t, Some(v))
     } else {
         (train_set, None)
     };
-    let per_epoch = (train_set.len() as usize).div_ceil(config.batch as usize);
-    let total = args
-        .steps
-        .unwrap_or(usize::MAX)
-        .min(per_epoch * config.epochs);
-    config.decay = decay(&args.schedule, total)?;
-    let mut trainer = Trainer::new(net.as_ref(), &vs, config, runtime, train_set.len())
-        .map_err(|e| e.to_string())?;
+    let task = ImageTask::new(
+        net.as_ref(),
+        (&train_set, valid_set.as_ref(), Some(&test_set)),
+        settings,
+        runtime,
+    );
+    let mut trainer =
+        Trainer::new(task, &vs, settings, (runtime, args.seed), None).map_err(|e| e.to_string())?;
     let started = Instant::now();
     trainer
-        .fit(&train_set, valid_set.as_ref(), |log| {
-            let valid = log.valid.map_or(String::new(), |(l, a)| {
-                format!(", valid loss {l:.4} acc {:.2}%", 100.0 * a)
+        .fit(valid_set.is_some(), |log| {
+            let valid = log.valid.map_or(String::new(), |v| {
+                format!(
+                    ", valid loss {:.4} acc {:.2}%",
+                    v.loss,
+                    100.0 * v.acc.unwrap_or(0.0)
+                )
             });
             println!(
                 "epoch {}: train loss {:.4} acc {:.2}%{valid}, {} steps in {:.1}s",
                 log.epoch,
                 log.train_loss,
-                100.0 * log.train_acc,
+                100.0 * log.train_acc.unwrap_or(0.0),
                 log.steps,
                 log.seconds
             );
         })
         .map_err(|e| format!("trial failed: {e}"))?;
-    let (test_loss, test_acc) = evaluate(net.as_ref(), &test_set, 500, runtime)
+    let test = trainer
+        .measure(Split::Test)
         .map_err(|e| format!("trial failed: {e}"))?;
-    println!("test loss: {test_loss:.4}");
-    println!("test accuracy: {:.2}%", 100.0 * test_acc);
+    println!("test loss: {:.4}", test.loss);
+    println!("test accuracy: {:.2}%", 100.0 * test.acc.unwrap_or(0.0));
     println!("total time: {:.1}s", started.elapsed().as_secs_f64());
     if let Some(path) = &args.checkpoint {
-        checkpoint::save(&vs, path).map_err(|e| e.to_string())?;
+        trainer.save(path).map_err(|e| e.to_string())?;
         println!("checkpoint: {}", path.display());
     }
     Ok(())
@@ -313,30 +329,44 @@ fn time_steps(
     args: &Args,
     net: &BoxLayer,
     vs: &nn::VarStore,
-    mut config: TrainConfig,
+    settings: &TrainSettings,
     runtime: Runtime,
     [c, h, w]: [i64; 3],
 ) -> Result<(), String> {
     const WARMUP: usize = 3;
-    let steps = args.steps.unwrap_or(20);
-    config.max_steps = None;
-    let images = Tensor::randn([config.batch, c, h, w], (Kind::Float, Device::Cpu));
-    let labels = Tensor::randint(10, [config.batch], (Kind::Int64, Device::Cpu));
+    let steps = settings.max_steps.unwrap_or(20);
+    let settings = TrainSettings {
+        max_steps: None,
+        ..*settings
+    };
+    let n = settings.batch;
+    let batch = Batch {
+        images: Tensor::randn([n, c, h, w], (Kind::Float, Device::Cpu)),
+        labels: Tensor::randint(10, [n], (Kind::Int64, Device::Cpu)),
+    };
+    // A set of one batch's size, so that the schedule spans one step an epoch.
+    let one_batch = ImageSet {
+        pixels: Tensor::zeros([n, c, h, w], (Kind::Uint8, Device::Cpu)),
+        labels: batch.labels.shallow_clone(),
+        classes: 10,
+        mean: vec![0.0; c as usize],
+        std: vec![1.0; c as usize],
+    };
+    let task = ImageTask::new(net.as_ref(), (&one_batch, None, None), &settings, runtime);
     let mut trainer =
-        Trainer::new(net.as_ref(), vs, config, runtime, config.batch).map_err(|e| e.to_string())?;
+        Trainer::new(task, vs, &settings, (runtime, args.seed), None).map_err(|e| e.to_string())?;
     let mut started = Instant::now();
     for i in 0..WARMUP + steps {
         if i == WARMUP {
             started = Instant::now();
         }
         trainer
-            .step(&images, &labels)
+            .step(&batch)
             .map_err(|e| format!("trial failed: {e}"))?;
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "timed: {steps} steps of batch {} in {seconds:.3}s ({:.2} ms/step, {WARMUP} warm-up steps excluded)",
-        config.batch,
+        "timed: {steps} steps of batch {n} in {seconds:.3}s ({:.2} ms/step, {WARMUP} warm-up steps excluded)",
         1000.0 * seconds / steps.max(1) as f64
     );
     Ok(())
@@ -345,6 +375,8 @@ fn time_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::amp::Precision;
+    use crate::train::optim::Optim;
     use clap::Parser;
 
     #[derive(Parser)]
@@ -353,23 +385,29 @@ mod tests {
         args: Args,
     }
 
-    fn config_of(flags: &[&str]) -> TrainConfig {
+    fn settings_of(flags: &[&str]) -> Result<TrainSettings, String> {
         let argv = ["train", "nb201", "ARCH"].iter().chain(flags);
-        config(&Command::parse_from(argv).args).unwrap()
+        settings(&Command::parse_from(argv).args)
     }
 
     #[test]
     fn the_defaults_are_the_train_evaluators() {
-        // The evaluator starts from `TrainConfig::default()`; the schedule is set later.
-        let plain = TrainConfig {
-            decay: Decay::Constant,
-            ..TrainConfig::default()
-        };
-        assert_eq!(config_of(&[]), plain);
-        let adamw = config_of(&["--optimizer", "adamw"]);
+        assert_eq!(settings_of(&[]).unwrap(), TrainSettings::default());
+        let adamw = settings_of(&["--optimizer", "adamw"]).unwrap();
         assert_eq!(Some(adamw.optim), Optim::named("adamw"));
-        let decayed = config_of(&["--optimizer", "adamw", "--weight-decay", "0"]);
-        assert_eq!(decayed.optim, adamw.optim.with_weight_decay(0.0));
-        assert!(config(&Command::parse_from(["t", "s", "a", "--optimizer", "adam"]).args).is_err());
+        let decayed = settings_of(&["--optimizer", "adamw", "--weight-decay", "0"]).unwrap();
+        assert!(matches!(
+            decayed.optim,
+            Optim::AdamW { weight_decay, beta1, .. } if weight_decay == 0.0 && beta1 == 0.9
+        ));
+        let flags = settings_of(&["--cpu", "--amp", "--threads", "2", "--channels", "4"]).unwrap();
+        assert_eq!(
+            (flags.cpu, flags.amp, flags.threads, flags.size.channels),
+            (true, Some(Precision::Bf16), Some(2), Some(4))
+        );
+        let wrong = settings_of(&["--optimizer", "adam"]).unwrap_err();
+        assert!(wrong.contains("unknown optimizer `adam`"), "{wrong}");
+        let wrong = settings_of(&["--batch", "0"]).unwrap_err();
+        assert_eq!(wrong, "--batch: this must be at least 1");
     }
 }

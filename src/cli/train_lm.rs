@@ -1,21 +1,30 @@
 //! `nas train SPACE ARCH --data ptb[:DIR]`: an architecture of a sequence space (enas_rnn,
-//! nb_nlp) compiled as a language model with Penn Treebank's vocabulary and trained with
-//! truncated back-propagation through time (windows as long as the space's input sequence),
-//! printing the training and validation perplexity of every epoch and the test perplexity.
+//! nb_nlp) compiled as a language model with Penn Treebank's vocabulary and trained through the
+//! one driver with truncated back-propagation through time (windows as long as the space's
+//! input sequence), printing the training and validation perplexity of every epoch and the
+//! test perplexity.
 
-use super::{config, Args};
+use super::Args;
 use crate::compile::parameter_count;
 use crate::compile::sequence::{is_sequence_space, SequenceNet};
 use crate::space::{load_space, load_space_with};
-use crate::train::lm::{in_precision, perplexity_of, train_pass};
+use crate::train::amp::Precision;
+use crate::train::device::Runtime;
+use crate::train::lm::{LmTask, TokenSplits};
 use crate::train::ptb;
+use crate::train::settings::TrainSettings;
+use crate::train::trainer::{Split, Trainer};
 use std::path::PathBuf;
 use std::time::Instant;
 use tch::{nn, Device, Tensor};
 
-/// Trains `args.arch` of `args.space` on the PTB corpus in `dir` (default: the project's
-/// `data/ptb/`).
-pub(super) fn train_lm(args: &Args, dir: Option<PathBuf>) -> Result<(), String> {
+/// Trains `args.arch` of `args.space` under `settings` on the PTB corpus in `dir` (default:
+/// the project's `data/ptb/`).
+pub(super) fn train_lm(
+    args: &Args,
+    settings: &TrainSettings,
+    dir: Option<PathBuf>,
+) -> Result<(), String> {
     let dir = dir
         .or_else(|| crate::paths::data_dir().map(|d| d.join("ptb")))
         .ok_or("no data folder was found (the project's data/); give --data ptb:DIR")?;
@@ -27,6 +36,18 @@ pub(super) fn train_lm(args: &Args, dir: Option<PathBuf>) -> Result<(), String> 
             args.space
         ));
     }
+    let image_only = settings.image_only();
+    if !image_only.is_empty() {
+        return Err(format!(
+            "{} only {} to image networks: drop them when training on ptb",
+            image_only.join(", "),
+            if image_only.len() == 1 {
+                "applies"
+            } else {
+                "apply"
+            }
+        ));
+    }
     let skeleton = loaded.skeleton();
     let has = |name: &str| skeleton.args.iter().any(|(n, _)| n == name);
     if !has("vocab") {
@@ -36,7 +57,7 @@ pub(super) fn train_lm(args: &Args, dir: Option<PathBuf>) -> Result<(), String> 
         ));
     }
     let mut space_args = vec![("vocab".to_string(), corpus.vocab.len() as i64)];
-    if let Some(d) = args.channels {
+    if let Some(d) = settings.size.channels {
         if !has("d") {
             return Err(format!("`{}` has no width parameter `d`", args.space));
         }
@@ -48,69 +69,65 @@ pub(super) fn train_lm(args: &Args, dir: Option<PathBuf>) -> Result<(), String> 
         Some([t, _]) => *t,
         _ => 35,
     };
-    let device = if args.cpu {
-        Device::Cpu
-    } else {
-        Device::cuda_if_available()
-    };
-    let amp = super::precision(args)?;
-    if amp == Some(crate::train::amp::Precision::Fp16) {
+    if settings.amp == Some(Precision::Fp16) {
         return Err(
             "language models train in bf16 or float32: fp16 would need loss scaling (use --amp bf16)"
                 .to_string(),
         );
     }
-    let config = config(args)?;
-    tch::manual_seed(config.seed as i64);
-    let vs = nn::VarStore::new(device);
+    if let Some(t) = settings.threads {
+        tch::set_num_threads(t);
+    }
+    let runtime = Runtime {
+        device: if settings.cpu {
+            Device::Cpu
+        } else {
+            Device::cuda_if_available()
+        },
+        amp: settings.amp,
+        ..Runtime::cpu()
+    };
+    tch::manual_seed(args.seed as i64);
+    let vs = nn::VarStore::new(runtime.device);
     let net = SequenceNet::new(&vs.root(), &space, &arch).map_err(|e| e.to_string())?;
     println!(
-        "{} {}: {} parameters, on {device:?}{}",
+        "{} {}: {} parameters, on {:?}{}",
         args.space,
         args.arch.trim(),
         parameter_count(&vs),
-        amp.map_or(String::new(), |p| format!(", autocast {}", p.name()))
+        runtime.device,
+        settings
+            .amp
+            .map_or(String::new(), |p| format!(", autocast {}", p.name()))
     );
-    let mut opt = config
-        .optim
-        .build(&vs, config.lr)
-        .map_err(|e| e.to_string())?;
     let tokens = |split: &Tensor, limit: Option<i64>| {
         let n = split.size()[0];
         split.narrow(0, 0, limit.map_or(n, |l| l.clamp(2, n)))
     };
-    let rows = |split: Tensor, batch: i64| {
-        ptb::batchify(&split, batch)
-            .and_then(|r| r.f_to_device(device))
-            .map_err(|e| e.to_string())
+    let splits = TokenSplits {
+        train: tokens(&corpus.train, args.limit),
+        valid: tokens(&corpus.valid, args.test_limit),
+        test: tokens(&corpus.test, args.test_limit),
     };
-    let train = rows(tokens(&corpus.train, args.limit), args.batch)?;
-    let valid = rows(tokens(&corpus.valid, args.test_limit), 10)?;
-    let test = rows(tokens(&corpus.test, args.test_limit), 10)?;
-    let forward = in_precision(
-        |x: &Tensor, s: &[Tensor], train| net.forward_states(x, s, train),
-        device,
-        amp,
-    )
-    .map_err(|e| e.to_string())?;
-    let clip = args.clip.unwrap_or(0.25);
+    let task = LmTask::new(&net, &splits, bptt, settings, runtime).map_err(|e| e.to_string())?;
+    let mut trainer =
+        Trainer::new(task, &vs, settings, (runtime, args.seed), None).map_err(|e| e.to_string())?;
     let start = Instant::now();
-    for epoch in 1..=args.epochs.max(1) {
-        let states = net.zero_states(args.batch, device);
-        let train_ppl = train_pass(forward, states, &mut opt, &train, (bptt, clip), args.steps)
-            .map_err(|e| format!("training failed: {e}"))?;
-        let valid_ppl = perplexity_of(forward, net.zero_states(10, device), &valid, bptt)
-            .map_err(|e| e.to_string())?;
-        println!(
-            "epoch {epoch}: train perplexity {train_ppl:.2}, valid perplexity {valid_ppl:.2} ({:.1} s)",
-            start.elapsed().as_secs_f64()
-        );
-    }
-    let test_ppl = perplexity_of(forward, net.zero_states(10, device), &test, bptt)
-        .map_err(|e| e.to_string())?;
-    println!("test perplexity {test_ppl:.2}");
+    trainer
+        .fit(true, |log| {
+            println!(
+                "epoch {}: train perplexity {:.2}, valid perplexity {:.2} ({:.1} s)",
+                log.epoch,
+                log.train_loss.exp(),
+                log.valid.map_or(f64::NAN, |v| v.loss.exp()),
+                start.elapsed().as_secs_f64()
+            );
+        })
+        .map_err(|e| format!("training failed: {e}"))?;
+    let test = trainer.measure(Split::Test).map_err(|e| e.to_string())?;
+    println!("test perplexity {:.2}", test.loss.exp());
     if let Some(path) = &args.checkpoint {
-        crate::train::checkpoint::save(&vs, path).map_err(|e| e.to_string())?;
+        trainer.save(path).map_err(|e| e.to_string())?;
         println!("checkpoint: {}", path.display());
     }
     Ok(())

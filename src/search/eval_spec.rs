@@ -4,14 +4,13 @@
 
 use super::experiment::{boolean, call, error, keep, lit_int, number, seconds, string, Problems};
 use super::table::CostModel;
-use super::train_eval::{TrainMetric, TrainSettings, SCHEDULES};
+use super::train_eval::TrainMetric;
 use crate::compile::catalog::NetworkSize;
-use crate::syntax::ast::{Arg, Entry, ExprKind, Lit};
+use crate::syntax::ast::{Arg, Entry, Expr, ExprKind, Lit};
 use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, Span};
 use crate::train::amp::Precision;
-use crate::train::optim::Optim;
-use crate::train::trainer::TrainConfig;
+use crate::train::settings::{At, Problem, SettingError, TrainSettings, Value};
 use crate::trainfree::proxy::Proxy;
 
 /// The evaluator an experiment names.
@@ -34,7 +33,8 @@ pub enum EvaluatorSpec {
     },
     /// `train(epochs: 2, batch: 128, optimizer: sgd(lr: 0.1), channels: 8, ...)`.
     Train {
-        /// How each architecture is trained.
+        /// How each architecture is trained (every argument but the two below; see
+        /// [`crate::train::settings`]).
         settings: TrainSettings,
         /// The reward (the objective's metric).
         reward: TrainMetric,
@@ -43,12 +43,6 @@ pub enum EvaluatorSpec {
         report: Option<Option<TrainMetric>>,
         /// Measure the report for every trial, not only for those best so far.
         report_all: bool,
-        /// libtorch's CPU threads, if set.
-        threads: Option<i32>,
-        /// Train on the CPU even when a GPU is present.
-        cpu: bool,
-        /// Mixed precision of the forward passes (`precision: bf16`); `None`: float32.
-        amp: Option<Precision>,
         /// Where the entry is.
         span: Span,
     },
@@ -330,26 +324,8 @@ fn metric_of(name: &str, span: Span, role: &str) -> Result<TrainMetric, Diagnost
     })
 }
 
-const TRAIN_ARGS: [&str; 18] = [
-    "epochs",
-    "steps",
-    "batch",
-    "lr",
-    "optimizer",
-    "schedule",
-    "warmup",
-    "clip",
-    "label_smoothing",
-    "crop_padding",
-    "flip",
-    "channels",
-    "cells",
-    "threads",
-    "device",
-    "precision",
-    "report",
-    "report_all",
-];
+/// The arguments of `train` that are not training settings.
+const REPORT_ARGS: [&str; 2] = ["report", "report_all"];
 
 fn train(
     e: &Entry,
@@ -358,43 +334,13 @@ fn train(
     metric_span: Span,
     problems: &mut Problems,
 ) -> Option<EvaluatorSpec> {
-    // The defaults `nas train` has too.
-    let mut config = TrainConfig::default();
-    let mut schedule = "cosine".to_string();
-    let mut size = NetworkSize::default();
+    // The settings and their defaults are `nas train`'s too: one parse, `TrainSettings::set`.
+    let mut settings = TrainSettings::default();
     let mut report = None;
-    let (mut threads, mut cpu, mut report_all, mut amp) = (None, false, false, None);
+    let mut report_all = false;
     for a in args {
         let mut read = || -> Result<(), Diagnostic> {
             match named(a, "train")? {
-                "epochs" => config.epochs = positive(a)? as usize,
-                "steps" => config.max_steps = Some(positive(a)? as usize),
-                "batch" => config.batch = positive(a)?,
-                "lr" => config.lr = number(&a.value)?,
-                "optimizer" => {
-                    config.optim = optimizer(a, &mut config.lr, problems).unwrap_or(config.optim)
-                }
-                "schedule" => {
-                    schedule = string(&a.value)?;
-                    if !SCHEDULES.contains(&schedule.as_str()) {
-                        return Err(unknown_name(
-                            &schedule,
-                            a.value.span,
-                            "schedule",
-                            &SCHEDULES,
-                        ));
-                    }
-                }
-                "warmup" => config.warmup_epochs = number(&a.value)?,
-                "clip" => config.clip_grad_norm = Some(number(&a.value)?),
-                "label_smoothing" => config.label_smoothing = number(&a.value)?,
-                "crop_padding" => config.augment.crop_padding = lit_int(&a.value)?.max(0),
-                "flip" => config.augment.flip = boolean(&a.value)?,
-                "channels" => size.channels = Some(positive(a)?),
-                "cells" => size.cells = Some(positive(a)? as usize),
-                "threads" => threads = Some(positive(a)?.min(i64::from(i32::MAX)) as i32),
-                "device" => cpu = device_is_cpu(a)?,
-                "precision" => amp = precision(a)?,
                 "report_all" => report_all = boolean(&a.value)?,
                 "report" => {
                     let name = string(&a.value)?;
@@ -404,7 +350,19 @@ fn train(
                         Some(metric_of(&name, a.value.span, "report")?)
                     });
                 }
-                _ => return Err(unknown(a, "train", &TRAIN_ARGS)),
+                key if TrainSettings::KEYS.contains(&key) => {
+                    let mut found = Vec::new();
+                    settings.set(key, &setting_value(&a.value), &mut found);
+                    problems.extend(found.iter().map(|p| setting_problem(a, p)));
+                }
+                _ => {
+                    let known: Vec<&str> = TrainSettings::KEYS
+                        .iter()
+                        .chain(&REPORT_ARGS)
+                        .copied()
+                        .collect();
+                    return Err(unknown(a, "train", &known));
+                }
             }
             Ok(())
         };
@@ -413,107 +371,69 @@ fn train(
     }
     let reward = keep(metric_of(metric, metric_span, "measure"), problems)?;
     Some(EvaluatorSpec::Train {
-        settings: TrainSettings {
-            config,
-            schedule,
-            size,
-        },
+        settings,
         reward,
         report,
         report_all,
-        threads,
-        cpu,
-        amp,
         span: e.span,
     })
 }
 
-/// `precision: bf16` or `fp16` (mixed precision under autocast), or `fp32` (`None`).
-fn precision(a: &Arg) -> Result<Option<Precision>, Diagnostic> {
-    let name = string(&a.value)?;
-    if name == "fp32" {
-        return Ok(None);
+/// An argument's value as the training settings read it.
+fn setting_value(e: &Expr) -> Value {
+    match &e.kind {
+        ExprKind::Lit(Lit::Bool(b)) => Value::Bool(*b),
+        ExprKind::Lit(Lit::Str(s)) => Value::Word(s.clone()),
+        ExprKind::Lit(l) => match (l.int_value(), l.number_value()) {
+            (Some(n), _) => Value::Int(n),
+            (None, Some(x)) => Value::Float(x),
+            (None, None) => Value::Other,
+        },
+        ExprKind::Neg(inner) => match setting_value(inner) {
+            Value::Int(n) => Value::Int(-n),
+            _ => Value::Other,
+        },
+        ExprKind::Ref(r) => match &r.args {
+            None => Value::Word(r.name.name.to_string()),
+            Some(_) => Value::Call(
+                r.name.name.to_string(),
+                r.args
+                    .iter()
+                    .flat_map(|x| &x.items)
+                    .map(|o| {
+                        (
+                            o.name.as_ref().map(|n| n.name.to_string()),
+                            setting_value(&o.value),
+                        )
+                    })
+                    .collect(),
+            ),
+        },
+        _ => Value::Other,
     }
-    Precision::parse(&name).map(Some).ok_or_else(|| {
-        error(
-            a.span,
-            format!("unknown precision `{name}`"),
-            "write `precision: bf16` (mixed precision, no loss scaling), `fp16` (with loss \
-             scaling) or `fp32`",
-        )
-    })
 }
 
-/// `sgd(lr: .., momentum: .., nesterov: .., weight_decay: ..)` or `adamw(lr: .., beta1: ..,
-/// beta2: .., weight_decay: ..)`; a learning rate given here replaces `lr`. Problems go to
-/// `problems`.
-fn optimizer(a: &Arg, lr: &mut f64, problems: &mut Problems) -> Option<Optim> {
-    let ExprKind::Ref(r) = &a.value.kind else {
-        problems.push(error(
-            a.value.span,
-            "`optimizer` names an optimiser",
-            "write `optimizer: sgd(lr: 0.1, momentum: 0.9)` or `optimizer: adamw(lr: 1e-3)`",
-        ));
-        return None;
+/// A problem with the setting `a` as a diagnostic at the part of it that causes it.
+fn setting_problem(a: &Arg, p: &SettingError) -> Diagnostic {
+    let inner = p.inner.and_then(|i| match &a.value.kind {
+        ExprKind::Ref(r) => r.args.iter().flat_map(|x| &x.items).nth(i),
+        _ => None,
+    });
+    let arg = inner.unwrap_or(a);
+    let span = match p.at {
+        At::Pair => arg.span,
+        At::Key => arg.name.as_ref().map_or(arg.span, |n| n.span),
+        At::Value => arg.value.span,
+        At::CallName => match &arg.value.kind {
+            ExprKind::Ref(r) => r.name.span,
+            _ => arg.value.span,
+        },
     };
-    let Some(mut optim) = Optim::named(&r.name.name) else {
-        problems.push(unknown_name(
-            &r.name.name,
-            r.name.span,
-            "optimizer",
-            &Optim::NAMES,
-        ));
-        return None;
-    };
-    for o in r.args.iter().flat_map(|x| &x.items) {
-        let mut read = || -> Result<(), Diagnostic> {
-            let key = named(o, &r.name.name)?;
-            match (&mut optim, key) {
-                (_, "lr") => *lr = number(&o.value)?,
-                (
-                    Optim::Sgd { weight_decay, .. } | Optim::AdamW { weight_decay, .. },
-                    "weight_decay",
-                ) => *weight_decay = number(&o.value)?,
-                (Optim::Sgd { momentum, .. }, "momentum") => *momentum = number(&o.value)?,
-                (Optim::Sgd { nesterov, .. }, "nesterov") => *nesterov = boolean(&o.value)?,
-                (Optim::AdamW { beta1, .. }, "beta1") => *beta1 = number(&o.value)?,
-                (Optim::AdamW { beta2, .. }, "beta2") => *beta2 = number(&o.value)?,
-                (Optim::Sgd { .. }, _) => {
-                    return Err(unknown(
-                        o,
-                        "sgd",
-                        &["lr", "momentum", "nesterov", "weight_decay"],
-                    ))
-                }
-                (Optim::AdamW { .. }, _) => {
-                    return Err(unknown(
-                        o,
-                        "adamw",
-                        &["lr", "beta1", "beta2", "weight_decay"],
-                    ))
-                }
-            }
-            Ok(())
-        };
-        let done = read();
-        keep(done, problems);
+    match &p.problem {
+        Problem::Invalid { message, hint } => error(span, message.clone(), hint),
+        Problem::UnknownKey { of, known, .. } => unknown(arg, of, known),
+        Problem::UnknownName { what, name, known } => unknown_name(name, span, what, known),
     }
-    if let Optim::Sgd {
-        momentum,
-        nesterov: true,
-        ..
-    } = optim
-    {
-        if momentum <= 0.0 {
-            problems.push(error(
-                a.value.span,
-                "Nesterov momentum needs a momentum above 0 (sgd is Nesterov unless told)",
-                "add `nesterov: false` for plain SGD, or give a positive `momentum`",
-            ));
-            return None;
-        }
-    }
-    Some(optim)
 }
 
 const PROXY_ARGS: [&str; 9] = [
@@ -727,7 +647,6 @@ pub fn check_together(
             settings,
             reward,
             report,
-            amp,
             span,
             ..
         } => {
@@ -756,7 +675,7 @@ pub fn check_together(
             // A space that is no sequence space was reported above, not again for its
             // parameters.
             let space = space.filter(|s| s.sequence);
-            language_model(settings, *reward, *report, *amp, *span, space, problems);
+            language_model(settings, (*reward, *report), *span, space, problems);
         }
     }
 }
@@ -765,28 +684,12 @@ pub fn check_together(
 /// without `vocab` (or without `d`, when `channels` sets it).
 fn language_model(
     settings: &TrainSettings,
-    reward: TrainMetric,
-    report: Option<Option<TrainMetric>>,
-    amp: Option<Precision>,
+    (reward, report): (TrainMetric, Option<Option<TrainMetric>>),
     span: Span,
     space: Option<&SpaceFacts>,
     problems: &mut Problems,
 ) {
-    let config = &settings.config;
-    let plain = TrainConfig::default();
-    let mut set = Vec::new();
-    if config.label_smoothing != plain.label_smoothing {
-        set.push("label_smoothing");
-    }
-    if config.augment.crop_padding != plain.augment.crop_padding {
-        set.push("crop_padding");
-    }
-    if config.augment.flip != plain.augment.flip {
-        set.push("flip");
-    }
-    if settings.size.cells.is_some() {
-        set.push("cells");
-    }
+    let set = settings.image_only();
     if !set.is_empty() {
         problems.push(error(
             span,
@@ -798,7 +701,7 @@ fn language_model(
             "drop them when training on ptb",
         ));
     }
-    if amp == Some(Precision::Fp16) {
+    if settings.amp == Some(Precision::Fp16) {
         problems.push(error(
             span,
             "language models train in bf16 or float32: fp16 would need loss scaling",
@@ -807,7 +710,7 @@ fn language_model(
     }
     let report = report.unwrap_or(Some(TrainMetric::TestPpl));
     for (metric, role) in [(Some(reward), "measure"), (report, "report")] {
-        if let Some(m) = metric.filter(|m| !super::lm_eval::LmEvaluator::measures(*m)) {
+        if let Some(m) = metric.filter(|m| !m.measures_language_models()) {
             problems.push(error(
                 span,
                 format!("a language model has no `{}` to {role}", m.name()),

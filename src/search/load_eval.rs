@@ -7,7 +7,7 @@ use super::load_lm::{load_lm, LmSpec};
 use super::prepare::{digest, table_path};
 use super::proxy_eval::ProxyEvaluator;
 use super::table::{CostModel, TableConfig, TableEvaluator};
-use super::train_eval::{Splits, TrainEvaluator, TrainMetric};
+use super::train_eval::{Splits, TrainData, TrainEvaluator, TrainMetric};
 use super::trial_guard::ReportWhen;
 use crate::compile::catalog::{space_args, NetworkSize};
 use crate::space::Space;
@@ -16,7 +16,7 @@ use crate::train::device::Runtime;
 use crate::train::{named, ImageSet};
 use crate::trainfree::inputs::proxy_data;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tch::Device;
 
 /// A loaded evaluator, the name of what it reports, and a text that changes whenever its
@@ -134,9 +134,6 @@ pub fn load(
             reward,
             report,
             report_all,
-            threads,
-            cpu,
-            amp,
             ..
         } => {
             let data = need_data(data)?;
@@ -146,33 +143,31 @@ pub fn load(
                     reward: *reward,
                     report: *report,
                     report_all: *report_all,
-                    cpu: *cpu,
-                    amp: *amp,
                     keep_weights,
                 };
-                set_threads(*threads, workers, *cpu);
+                set_threads(settings.threads, workers, settings.cpu);
                 return load_lm(&lm, data, dir, space, (seed, maximize), identity);
             }
             let report = report.unwrap_or(Some(TrainMetric::TestAcc));
             let splits = splits(data, dir, seed)?;
             let built = space.sized(settings.size, splits.train.classes)?;
-            set_threads(*threads, workers, *cpu);
-            let runtime = if *cpu {
+            set_threads(settings.threads, workers, settings.cpu);
+            let runtime = if settings.cpu {
                 Runtime {
                     channels_last: true,
-                    amp: *amp,
+                    amp: settings.amp,
                     ..Runtime::cpu()
                 }
             } else {
-                Runtime::detect(*amp, None)
+                Runtime::detect(settings.amp, None)
             };
             let report_name = report.map(TrainMetric::name).map(str::to_string);
             Ok(Loaded {
                 evaluator: Arc::new(
                     TrainEvaluator::new(
                         built,
-                        splits,
-                        settings.clone(),
+                        TrainData::Images(Mutex::new(splits)),
+                        *settings,
                         runtime,
                         (
                             *reward,

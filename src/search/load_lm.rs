@@ -1,17 +1,18 @@
-//! From a `train(..)` evaluator and `data ptb(..)` to the language-model evaluator: the corpus
+//! From a `train(..)` evaluator and `data ptb(..)` to the `train` evaluator on text: the corpus
 //! read and cut to its limits, the space lowered with the corpus's vocabulary (and `channels`
-//! as its width `d`), and the settings only images have refused.
+//! as its width `d`). `nas check` has refused the settings only images have.
 
 use super::eval_spec::DataSpec;
-use super::lm_eval::{LmEvaluator, LmSettings, TokenSplits};
 use super::load_eval::{Loaded, SpaceSource};
-use super::train_eval::{TrainMetric, TrainSettings};
+use super::train_eval::{TrainData, TrainEvaluator, TrainMetric};
 use super::trial_guard::ReportWhen;
 use crate::syntax::Diagnostic;
-use crate::train::amp::Precision;
+use crate::train::device::Runtime;
+use crate::train::lm::TokenSplits;
 use crate::train::ptb;
+use crate::train::settings::TrainSettings;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tch::{Device, Tensor};
 
 /// The parts of a `train(..)` evaluator a language model uses.
@@ -24,10 +25,6 @@ pub struct LmSpec<'a> {
     pub report: Option<Option<TrainMetric>>,
     /// Measure the report for every trial.
     pub report_all: bool,
-    /// Train on the CPU even when a GPU is present.
-    pub cpu: bool,
-    /// Mixed precision, as written (bf16 or none: fp16 is refused).
-    pub amp: Option<Precision>,
     /// Whether each trial hands back its trained weights.
     pub keep_weights: bool,
 }
@@ -65,16 +62,19 @@ pub fn load_lm(
         valid: cut(&corpus.valid, data.test_limit),
         test: cut(&corpus.test, data.test_limit),
     };
-    let settings = LmSettings {
-        train: spec.settings.clone(),
-        bptt,
-        clip: spec.settings.config.clip_grad_norm.unwrap_or(0.25),
-        device: if spec.cpu {
+    let settings = spec.settings;
+    let runtime = Runtime {
+        device: if settings.cpu {
             Device::Cpu
         } else {
             Device::cuda_if_available()
         },
-        amp: spec.amp,
+        amp: settings.amp,
+        ..Runtime::cpu()
+    };
+    let data = TrainData::Text {
+        splits: Mutex::new(splits),
+        bptt,
     };
     let when = if spec.report_all {
         ReportWhen::All
@@ -83,8 +83,15 @@ pub fn load_lm(
     };
     Ok(Loaded {
         evaluator: Arc::new(
-            LmEvaluator::new(lowered, splits, settings, (spec.reward, report, when), seed)
-                .keeping_weights(spec.keep_weights),
+            TrainEvaluator::new(
+                lowered,
+                data,
+                *settings,
+                runtime,
+                (spec.reward, report, when),
+                seed,
+            )
+            .keeping_weights(spec.keep_weights),
         ),
         report: report.map(|m| m.name().to_string()),
         identity,

@@ -5,7 +5,8 @@
 //!   sandboxed engine; [`strategy`] finds, compiles and runs scripts and renders their errors
 //!   as [`crate::syntax::Diagnostic`]s.
 //! - [`evaluator`]: the one interface of evaluators: [`table`] looks results up,
-//!   [`train_eval`] trains each network, [`proxy_eval`] scores it at initialisation;
+//!   [`train_eval`] trains each network (images or language models), [`proxy_eval`] scores
+//!   it at initialisation;
 //!   [`experiment`] and [`eval_spec`] read an experiment, [`prepare`] loads what it names.
 //! - [`session`]: one run's state (budget, workers, history, replay); [`workers`] the
 //!   simulated and threaded workers; [`budget`] the limits.
@@ -20,7 +21,6 @@ pub mod eval_spec;
 pub mod evaluator;
 pub mod experiment;
 pub mod host;
-pub mod lm_eval;
 pub mod load_eval;
 mod load_lm;
 pub mod numeric;

@@ -1,6 +1,8 @@
-//! The `train` evaluator: compiles each architecture, trains it on the experiment's data and
-//! scores it on a held-out validation split (the reward) and on the test set (the report).
-//! A failed trial (a network that cannot be built, a NaN loss, out of memory, a libtorch
+//! The `train` evaluator: compiles each architecture, trains it on the experiment's data
+//! through the one training driver (`train::trainer`) and scores it on a validation split (the
+//! reward) and on the test set (the report). Images train classifiers; a corpus (Penn
+//! Treebank) trains a sequence space's networks as language models, scored by perplexity or
+//! loss. A failed trial (a network that cannot be built, a NaN loss, out of memory, a libtorch
 //! error, even a panic) is an `Err` with its reason; the search goes on.
 
 use super::evaluator::Outcome;
@@ -9,10 +11,14 @@ use super::trial_guard::{
     decode, key_hash, network_info, shared, ReportGate, ReportWhen, TrainingRun,
 };
 use crate::compile::catalog::{self, NetworkSize};
+use crate::compile::sequence::SequenceNet;
 use crate::space::Space;
 use crate::train::device::Runtime;
-use crate::train::schedule::Decay;
-use crate::train::trainer::{evaluate, TrainConfig, Trainer, TrialFailure};
+use crate::train::image_task::ImageTask;
+use crate::train::lm::{LmTask, TokenSplits, DEFAULT_CLIP};
+use crate::train::metrics::perplexity;
+use crate::train::settings::TrainSettings;
+use crate::train::trainer::{Measure, Split, Task, Trainer, TrialFailure};
 use crate::train::ImageSet;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -72,6 +78,40 @@ impl TrainMetric {
     pub fn names() -> String {
         Self::ALL.map(|(n, _)| n).join(", ")
     }
+
+    /// Whether the metric can score a language model (accuracies cannot).
+    pub fn measures_language_models(self) -> bool {
+        !matches!(
+            self,
+            TrainMetric::ValidAcc | TrainMetric::TestAcc | TrainMetric::TrainAcc
+        )
+    }
+
+    /// The split the metric is measured on.
+    pub fn split(self) -> Split {
+        match self {
+            TrainMetric::ValidAcc | TrainMetric::ValidLoss | TrainMetric::ValidPpl => Split::Valid,
+            TrainMetric::TestAcc | TrainMetric::TestLoss | TrainMetric::TestPpl => Split::Test,
+            TrainMetric::TrainAcc | TrainMetric::TrainLoss | TrainMetric::TrainPpl => Split::Train,
+        }
+    }
+
+    /// The metric's value in `measure`: accuracies in percent, perplexity the exponential of
+    /// the loss.
+    pub fn of(self, measure: Measure) -> Result<f64, TrialFailure> {
+        Ok(match self {
+            TrainMetric::ValidAcc | TrainMetric::TestAcc | TrainMetric::TrainAcc => {
+                100.0
+                    * measure.acc.ok_or_else(|| {
+                        TrialFailure::Torch(format!("a language model has no `{}`", self.name()))
+                    })?
+            }
+            TrainMetric::ValidPpl | TrainMetric::TestPpl | TrainMetric::TrainPpl => {
+                perplexity(measure.loss)
+            }
+            _ => measure.loss,
+        })
+    }
 }
 
 /// The examples an experiment trains and scores on.
@@ -95,22 +135,24 @@ impl Splits {
     }
 }
 
-/// How each architecture is trained.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainSettings {
-    /// Epochs, batch, optimiser, learning rate, augmentation (the seed is set per trial).
-    pub config: TrainConfig,
-    /// `cosine`, `step` or `constant` (the schedule needs the run's length to be built).
-    pub schedule: String,
-    /// Channels and cells of the network (classes and input channels come from the data); the
-    /// space is lowered with these as its arguments.
-    pub size: NetworkSize,
+/// What the networks train on: images, or a token stream for language models.
+pub enum TrainData {
+    /// Images: an image space's networks, classifiers.
+    Images(Mutex<Splits>),
+    /// A corpus: a sequence space's networks, language models trained in windows of `bptt`
+    /// tokens (the space's sequence length).
+    Text {
+        /// The corpus's splits.
+        splits: Mutex<TokenSplits>,
+        /// Tokens in a window of truncated back-propagation through time.
+        bptt: i64,
+    },
 }
 
 /// The `train` evaluator.
 pub struct TrainEvaluator {
     space: Arc<Space>,
-    splits: Mutex<Splits>,
+    data: TrainData,
     settings: TrainSettings,
     runtime: Runtime,
     reward: TrainMetric,
@@ -126,12 +168,12 @@ pub struct TrainEvaluator {
 
 impl TrainEvaluator {
     /// An evaluator of architectures (found in `space`, lowered at the size they are trained
-    /// at, by their canonical text) trained under `settings` on `splits`, on
-    /// `runtime`'s device, scored by `reward` and reporting `report` for the trials
-    /// `report_when` says. Each trial's seed is `seed` mixed with its architecture's string.
+    /// at, by their canonical text) trained under `settings` on `data`, on `runtime`'s device,
+    /// scored by `reward` and reporting `report` for the trials `report_when` says. Each
+    /// trial's seed is `seed` mixed with its architecture's string.
     pub fn new(
         space: Arc<Space>,
-        splits: Splits,
+        data: TrainData,
         settings: TrainSettings,
         runtime: Runtime,
         (reward, report, report_when): (TrainMetric, Option<TrainMetric>, ReportWhen),
@@ -139,7 +181,7 @@ impl TrainEvaluator {
     ) -> TrainEvaluator {
         TrainEvaluator {
             space,
-            splits: Mutex::new(splits),
+            data,
             settings,
             runtime,
             reward,
@@ -178,103 +220,100 @@ impl TrainEvaluator {
             _ => self.runtime,
         }
     }
-}
 
-/// How architectures are trained under `settings`, as `arch.json` records it.
-pub fn training_json(settings: &TrainSettings) -> serde_json::Value {
-    let c = &settings.config;
-    serde_json::json!({
-        "epochs": c.epochs,
-        "batch": c.batch,
-        "lr": c.lr,
-        "optimizer": format!("{:?}", c.optim),
-        "schedule": settings.schedule,
-        "warmup_epochs": c.warmup_epochs,
-        "clip_grad_norm": c.clip_grad_norm,
-        "label_smoothing": c.label_smoothing,
-        "crop_padding": c.augment.crop_padding,
-        "flip": c.augment.flip,
-        "max_steps": c.max_steps,
-    })
-}
-
-impl TrainingRun for TrainEvaluator {
-    fn network(&self) -> NetworkInfo {
-        let input = match self.splits.lock() {
-            Ok(s) => s.train.image_shape().to_vec(),
-            Err(_) => Vec::new(),
-        };
-        let mut training = training_json(&self.settings);
-        training["evaluator_seed"] = serde_json::json!(self.seed);
-        network_info(&self.space, ("image", input), training)
-    }
-
-    fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
-        let started = Instant::now();
-        let arch = decode(&self.space, key)?;
-        let data = shared(&self.splits, Splits::share)?;
-        let mut config = self.settings.config;
-        config.seed = self.seed ^ key_hash(key);
-        let per_epoch = (data.train.len().max(1) as usize).div_ceil(config.batch.max(1) as usize);
-        let epochs = fidelity.unwrap_or(config.epochs as f64).max(0.0);
-        config.epochs = epochs.ceil().max(1.0) as usize;
-        let steps = ((epochs * per_epoch as f64).round() as usize).max(1);
-        config.max_steps = Some(config.max_steps.map_or(steps, |m| m.min(steps)));
-        config.decay = decay(&self.settings.schedule, steps);
-        let runtime = self.worker_runtime();
-        let vs = nn::VarStore::new(runtime.device);
-        let size = NetworkSize {
-            in_channels: Some(data.train.image_shape()[0]),
-            ..NetworkSize::default()
-        };
-        let net = {
-            let _init = self.init.lock();
-            tch::manual_seed(config.seed as i64);
-            catalog::build_arch(&vs.root(), &self.space, &arch, size)?
-        };
-        let mut trainer = Trainer::new(net.as_ref(), &vs, config, runtime, data.train.len())?;
-        trainer.fit(&data.train, None, |_| {})?;
-        let measure = |metric: TrainMetric| -> Result<f64, TrialFailure> {
-            let set = match metric {
-                TrainMetric::ValidAcc | TrainMetric::ValidLoss | TrainMetric::ValidPpl => {
-                    &data.valid
-                }
-                TrainMetric::TestAcc | TrainMetric::TestLoss | TrainMetric::TestPpl => &data.test,
-                TrainMetric::TrainAcc | TrainMetric::TrainLoss | TrainMetric::TrainPpl => {
-                    &data.train
-                }
-            };
-            let (loss, acc) = evaluate(net.as_ref(), set, 500, runtime)?;
-            Ok(match metric {
-                TrainMetric::ValidAcc | TrainMetric::TestAcc | TrainMetric::TrainAcc => 100.0 * acc,
-                TrainMetric::ValidPpl | TrainMetric::TestPpl | TrainMetric::TrainPpl => loss.exp(),
-                _ => loss,
-            })
-        };
+    /// Trains on `task` for `fidelity` epochs (`None`: the settings'), then scores the
+    /// trained network: the reward, and the report when the gate wants it.
+    fn finish<T: Task>(
+        &self,
+        task: T,
+        vs: &nn::VarStore,
+        (runtime, seed): (Runtime, u64),
+        (fidelity, started): (Option<f64>, Instant),
+    ) -> Result<Outcome, TrialFailure> {
+        let mut trainer = Trainer::new(task, vs, &self.settings, (runtime, seed), fidelity)?;
+        trainer.fit(false, |_| {})?;
+        let measure = |metric: TrainMetric| metric.of(trainer.measure(metric.split())?);
         let reward = measure(self.reward)?;
         self.report_gate.outcome(
             (reward, trainer.steps()),
             (self.report, fidelity),
             measure,
-            (self.keep_weights.then_some(&vs), started),
+            (self.keep_weights.then_some(vs), started),
         )
     }
 }
 
-/// The learning-rate decay called `name` over a run of `total_steps`.
-pub fn decay(name: &str, total_steps: usize) -> Decay {
-    match name {
-        "step" => Decay::Step {
-            every: total_steps.div_ceil(3).max(1),
-            gamma: 0.1,
-        },
-        "constant" => Decay::Constant,
-        _ => Decay::Cosine { min_lr: 0.0 },
-    }
+/// How architectures are trained under `settings`, as `arch.json` records it.
+pub fn training_json(settings: &TrainSettings) -> serde_json::Value {
+    serde_json::json!({
+        "epochs": settings.epochs,
+        "batch": settings.batch,
+        "lr": settings.lr,
+        "optimizer": format!("{:?}", settings.optim),
+        "schedule": settings.schedule.name(),
+        "warmup_epochs": settings.warmup_epochs,
+        "clip_grad_norm": settings.clip_grad_norm,
+        "label_smoothing": settings.label_smoothing,
+        "crop_padding": settings.augment.crop_padding,
+        "flip": settings.augment.flip,
+        "max_steps": settings.max_steps,
+    })
 }
 
-/// The schedules [`decay`] knows.
-pub const SCHEDULES: [&str; 3] = ["cosine", "step", "constant"];
+impl TrainingRun for TrainEvaluator {
+    fn network(&self) -> NetworkInfo {
+        let mut training = training_json(&self.settings);
+        training["evaluator_seed"] = serde_json::json!(self.seed);
+        let input = match &self.data {
+            TrainData::Images(splits) => match splits.lock() {
+                Ok(s) => ("image", s.train.image_shape().to_vec()),
+                Err(_) => ("image", Vec::new()),
+            },
+            TrainData::Text { bptt, .. } => {
+                training["bptt"] = serde_json::json!(bptt);
+                training["clip_grad_norm"] =
+                    serde_json::json!(self.settings.clip_grad_norm.unwrap_or(DEFAULT_CLIP));
+                ("sequence", vec![*bptt, 1])
+            }
+        };
+        network_info(&self.space, input, training)
+    }
+
+    fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
+        let started = Instant::now();
+        let arch = decode(&self.space, key)?;
+        let seed = self.seed ^ key_hash(key);
+        let runtime = self.worker_runtime();
+        let vs = nn::VarStore::new(runtime.device);
+        match &self.data {
+            TrainData::Images(splits) => {
+                let data = shared(splits, Splits::share)?;
+                let size = NetworkSize {
+                    in_channels: Some(data.train.image_shape()[0]),
+                    ..NetworkSize::default()
+                };
+                let net = {
+                    let _init = self.init.lock();
+                    tch::manual_seed(seed as i64);
+                    catalog::build_arch(&vs.root(), &self.space, &arch, size)?
+                };
+                let sets = (&data.train, Some(&data.valid), Some(&data.test));
+                let task = ImageTask::new(net.as_ref(), sets, &self.settings, runtime);
+                self.finish(task, &vs, (runtime, seed), (fidelity, started))
+            }
+            TrainData::Text { splits, bptt } => {
+                let data = shared(splits, TokenSplits::share)?;
+                let net = {
+                    let _init = self.init.lock();
+                    tch::manual_seed(seed as i64);
+                    SequenceNet::new(&vs.root(), &self.space, &arch)?
+                };
+                let task = LmTask::new(&net, &data, *bptt, &self.settings, runtime)?;
+                self.finish(task, &vs, (runtime, seed), (fidelity, started))
+            }
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -291,14 +330,18 @@ mod tests {
     }
 
     #[test]
-    fn step_decay_divides_the_run_in_thirds() {
-        assert_eq!(
-            decay("step", 90),
-            Decay::Step {
-                every: 30,
-                gamma: 0.1
-            }
-        );
-        assert_eq!(decay("cosine", 9), Decay::Cosine { min_lr: 0.0 });
+    fn metrics_read_their_split_and_scale() {
+        let m = Measure {
+            loss: 1f64.ln() + 2.0,
+            acc: Some(0.5),
+        };
+        assert_eq!(TrainMetric::TestAcc.of(m).unwrap(), 50.0);
+        assert_eq!(TrainMetric::ValidLoss.of(m).unwrap(), m.loss);
+        assert!((TrainMetric::TrainPpl.of(m).unwrap() - 2f64.exp()).abs() < 1e-12);
+        let text = Measure { acc: None, ..m };
+        assert!(TrainMetric::ValidAcc.of(text).is_err());
+        assert!(!TrainMetric::ValidAcc.measures_language_models());
+        assert!(TrainMetric::ValidPpl.measures_language_models());
+        assert_eq!(TrainMetric::TrainLoss.split(), Split::Train);
     }
 }

@@ -1,5 +1,7 @@
-//! Datasets and loaders, the training loop, optimisers, schedules, metrics, devices, the random
-//! generator's state (`generator.rs` + `generator_shim.cpp`) and checkpoints.
+//! Datasets and loaders, the training settings (`settings.rs`: one type, one parse, one set of
+//! defaults), the one training driver (`trainer.rs`) with its two tasks, image classifiers
+//! (`image_task.rs`) and language models (`lm.rs`), optimisers, schedules, metrics, devices,
+//! the random generator's state (`generator.rs` + `generator_shim.cpp`) and checkpoints.
 
 pub mod amp;
 pub mod augment;
@@ -11,6 +13,7 @@ pub mod fashion_mnist;
 pub mod generator;
 pub mod idx;
 pub mod image_set;
+pub mod image_task;
 pub mod lm;
 pub mod loader;
 pub mod metrics;
@@ -18,6 +21,7 @@ pub mod named;
 pub mod optim;
 pub mod ptb;
 pub mod schedule;
+pub mod settings;
 pub mod small_cnn;
 pub mod trainer;
 

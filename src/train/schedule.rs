@@ -19,6 +19,54 @@ pub enum Decay {
     },
 }
 
+/// A schedule's shape by name, as training settings write it (`schedule: cosine`); its decay is
+/// fixed once the run's length is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleKind {
+    /// Half a cosine down to 0 at the last step.
+    Cosine,
+    /// ×0.1 at every third of the run.
+    Step,
+    /// The base rate throughout.
+    Constant,
+}
+
+impl ScheduleKind {
+    /// The shapes by name.
+    pub const NAMES: [&'static str; 3] = ["cosine", "step", "constant"];
+
+    /// The shape called `name`.
+    pub fn named(name: &str) -> Option<ScheduleKind> {
+        match name {
+            "cosine" => Some(ScheduleKind::Cosine),
+            "step" => Some(ScheduleKind::Step),
+            "constant" => Some(ScheduleKind::Constant),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScheduleKind::Cosine => "cosine",
+            ScheduleKind::Step => "step",
+            ScheduleKind::Constant => "constant",
+        }
+    }
+
+    /// The decay after warm-up of a run of `total_steps`.
+    pub fn decay(self, total_steps: usize) -> Decay {
+        match self {
+            ScheduleKind::Cosine => Decay::Cosine { min_lr: 0.0 },
+            ScheduleKind::Step => Decay::Step {
+                every: total_steps.div_ceil(3).max(1),
+                gamma: 0.1,
+            },
+            ScheduleKind::Constant => Decay::Constant,
+        }
+    }
+}
+
 /// A learning rate for every step of a run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Schedule {
@@ -84,5 +132,20 @@ mod tests {
             [step.lr(0), step.lr(9), step.lr(10), step.lr(25)],
             [1.0, 1.0, 0.5, 0.25]
         );
+    }
+
+    #[test]
+    fn step_decay_divides_the_run_in_thirds() {
+        assert_eq!(
+            ScheduleKind::Step.decay(90),
+            Decay::Step {
+                every: 30,
+                gamma: 0.1
+            }
+        );
+        assert_eq!(ScheduleKind::Cosine.decay(9), Decay::Cosine { min_lr: 0.0 });
+        assert!(ScheduleKind::NAMES
+            .iter()
+            .all(|n| ScheduleKind::named(n).map(ScheduleKind::name) == Some(*n)));
     }
 }

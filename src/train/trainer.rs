@@ -1,83 +1,24 @@
-//! The training loop for image classifiers: batches from a background thread, a per-step
-//! learning-rate schedule, gradient clipping, label smoothing, evaluation, and failures (a
-//! non-finite loss, an out-of-memory, an op libtorch refuses) returned as values that end the
-//! trial with their reason.
+//! The one training driver, for image classifiers and language models alike: the run's length
+//! (epochs, a step budget, a fractional fidelity), the optimiser and its learning-rate
+//! schedule, each step (loss, backward pass, float16 loss scaling, gradient clipping, a
+//! non-finite loss caught), the epoch loop with its metrics, and measuring the trained model.
+//! What differs between tasks (batches, the loss, what is measured) is behind [`Task`]; the
+//! image classifier is [`super::image_task`], the language model [`super::lm`]. Failures (a
+//! non-finite loss, an out-of-memory, an op libtorch refuses, even a libtorch panic) are
+//! returned as values that end the trial with their reason.
 
 use super::amp::{LossScaler, Precision};
-use super::augment::Augment;
+use super::checkpoint;
 use super::device::Runtime;
-use super::image_set::ImageSet;
-use super::loader::{EpochPlan, Loader};
-use super::metrics::{correct, cross_entropy, RunningMean};
-use super::optim::Optim;
-use super::schedule::{Decay, Schedule};
-use crate::compile::{CompileError, Layer};
+use super::metrics::RunningMean;
+use super::schedule::Schedule;
+use super::settings::TrainSettings;
+use crate::compile::CompileError;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
 use std::time::Instant;
 use tch::nn::{self, VarStore};
 use tch::{TchError, Tensor};
-
-/// How to train.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TrainConfig {
-    /// Passes over the training set.
-    pub epochs: usize,
-    /// Examples per step.
-    pub batch: i64,
-    /// The learning rate after warm-up.
-    pub lr: f64,
-    /// The optimiser.
-    pub optim: Optim,
-    /// The decay after warm-up.
-    pub decay: Decay,
-    /// Warm-up length in epochs (fractions allowed).
-    pub warmup_epochs: f64,
-    /// Clip the global gradient norm to this value.
-    pub clip_grad_norm: Option<f64>,
-    /// Label smoothing of the training loss (0: none).
-    pub label_smoothing: f64,
-    /// Augmentation of training batches.
-    pub augment: Augment,
-    /// Seed of initialisation, shuffling, augmentation and dropout.
-    pub seed: u64,
-    /// Stop after this many steps in all (for benchmarks and smoke tests).
-    pub max_steps: Option<usize>,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        TrainConfig {
-            epochs: 1,
-            batch: 64,
-            lr: 0.1,
-            optim: Optim::nb201_sgd(),
-            decay: Decay::Cosine { min_lr: 0.0 },
-            warmup_epochs: 0.0,
-            clip_grad_norm: None,
-            label_smoothing: 0.0,
-            augment: Augment::default(),
-            seed: 0,
-            max_steps: None,
-        }
-    }
-}
-
-/// What one epoch gave.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EpochLog {
-    /// 1-based epoch number.
-    pub epoch: usize,
-    /// Mean training loss.
-    pub train_loss: f64,
-    /// Training accuracy (0..1) over the epoch's batches, in training mode.
-    pub train_acc: f64,
-    /// Validation loss and accuracy, when a validation set was given.
-    pub valid: Option<(f64, f64)>,
-    /// Steps taken in the epoch.
-    pub steps: usize,
-    /// Seconds spent training in the epoch (evaluation excluded).
-    pub seconds: f64,
-}
 
 /// Why a trial ended without a result.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +40,9 @@ pub enum TrialFailure {
     /// libtorch refused an operation (typically a shape).
     #[error("libtorch: {0}")]
     Torch(String),
+    /// A split to measure on was not given.
+    #[error("there is no {0} split to measure on")]
+    NoSplit(&'static str),
 }
 
 impl From<TchError> for TrialFailure {
@@ -116,59 +60,177 @@ fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or_default().to_string()
 }
 
-/// The training of one network: its variables, optimiser and schedule.
-pub struct Trainer<'a> {
-    model: &'a dyn Layer,
+/// One training step's loss, as a task computes it.
+#[derive(Debug)]
+pub struct StepLoss {
+    /// The mean loss of the batch, with its graph.
+    pub loss: Tensor,
+    /// Its weight in the epoch's mean (examples, or tokens).
+    pub weight: f64,
+    /// Examples classified correctly (classifiers only).
+    pub correct: Option<i64>,
+}
+
+/// What one step gave.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stepped {
+    /// The batch's mean loss.
+    pub loss: f64,
+    /// Its weight in the epoch's mean (examples, or tokens).
+    pub weight: f64,
+    /// Examples classified correctly (classifiers only).
+    pub correct: Option<i64>,
+}
+
+/// A part of the data a model is measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    /// What the weights are trained on.
+    Train,
+    /// Held out of the training set (or the corpus's own validation split).
+    Valid,
+    /// The dataset's test set.
+    Test,
+}
+
+impl Split {
+    /// Its name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "training",
+            Split::Valid => "validation",
+            Split::Test => "test",
+        }
+    }
+}
+
+/// A model measured on a split: the mean cross-entropy (per example, or per token), and the
+/// accuracy (0..1) of a classifier.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measure {
+    /// Mean cross-entropy.
+    pub loss: f64,
+    /// Accuracy, for classifiers.
+    pub acc: Option<f64>,
+}
+
+/// What the driver needs of a kind of training.
+pub trait Task {
+    /// One training batch.
+    type Batch;
+    /// Steps in one pass over the training data.
+    fn steps_per_epoch(&self) -> usize;
+    /// Starts pass `epoch` (1-based) over the training data of a run seeded with `seed`.
+    fn start_epoch(&mut self, epoch: usize, seed: u64);
+    /// The pass's next batch; `None` at its end.
+    fn next_batch(&mut self) -> Option<Result<Self::Batch, TrialFailure>>;
+    /// The loss of `batch` in training mode.
+    fn loss(&mut self, batch: &Self::Batch) -> Result<StepLoss, TrialFailure>;
+    /// The model measured on `split` in evaluation mode, without gradients; `None` when the
+    /// split is measured by the training pass itself (a language model's training perplexity
+    /// is its last epoch's).
+    fn measure(&self, split: Split) -> Result<Option<Measure>, TrialFailure>;
+    /// Whether the learning rate is set once per pass (language models, as in the ENAS and
+    /// DARTS recurrent code) rather than at every step.
+    fn rate_per_epoch(&self) -> bool {
+        false
+    }
+    /// The gradient-norm clip when the settings give none.
+    fn default_clip(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// What one epoch gave.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochLog {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Mean training loss.
+    pub train_loss: f64,
+    /// Training accuracy (0..1) over the epoch's batches, in training mode (classifiers).
+    pub train_acc: Option<f64>,
+    /// The validation split measured after the epoch, when asked for.
+    pub valid: Option<Measure>,
+    /// Steps taken in the epoch.
+    pub steps: usize,
+    /// Seconds spent training in the epoch (evaluation excluded).
+    pub seconds: f64,
+}
+
+/// The length of a run: its epochs (the last perhaps cut short) and its steps in all, from the
+/// settings' epochs (or a fractional `fidelity` in epochs) and step budget, for data of
+/// `per_epoch` steps a pass.
+pub fn run_length(
+    settings: &TrainSettings,
+    per_epoch: usize,
+    fidelity: Option<f64>,
+) -> (usize, usize) {
+    let epochs = fidelity.unwrap_or(settings.epochs as f64).max(0.0);
+    let mut total = ((epochs * per_epoch as f64).round() as usize).max(1);
+    if let Some(max) = settings.max_steps {
+        total = total.min(max);
+    }
+    (epochs.ceil().max(1.0) as usize, total)
+}
+
+/// The training of one network on one task: its variables, optimiser and schedule.
+pub struct Trainer<'a, T: Task> {
+    task: T,
     vs: &'a VarStore,
     opt: nn::Optimizer,
-    config: TrainConfig,
-    runtime: Runtime,
     schedule: Schedule,
+    epochs: usize,
+    clip: Option<f64>,
+    seed: u64,
     /// The loss scaling of float16 autocast (none otherwise).
     scaler: Option<LossScaler>,
     step: usize,
+    /// The last epoch's mean training loss.
+    last_train_loss: Option<f64>,
 }
 
-impl std::fmt::Debug for Trainer<'_> {
+impl<T: Task> std::fmt::Debug for Trainer<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Trainer")
-            .field("config", &self.config)
+            .field("schedule", &self.schedule)
+            .field("epochs", &self.epochs)
             .field("step", &self.step)
             .finish()
     }
 }
 
-impl<'a> Trainer<'a> {
-    /// Prepares training of `model` (whose variables are in `vs`) on `train_size` examples.
+impl<'a, T: Task> Trainer<'a, T> {
+    /// Prepares training on `task` of the variables in `vs` under `settings` on `runtime`,
+    /// seeded with `seed`, for the settings' epochs or `fidelity` epochs when given.
     pub fn new(
-        model: &'a dyn Layer,
+        task: T,
         vs: &'a VarStore,
-        config: TrainConfig,
-        runtime: Runtime,
-        train_size: i64,
+        settings: &TrainSettings,
+        (runtime, seed): (Runtime, u64),
+        fidelity: Option<f64>,
     ) -> Result<Self, TrialFailure> {
         runtime.prepare(vs)?;
-        let per_epoch = (train_size.max(0) as usize).div_ceil(config.batch.max(1) as usize);
-        let mut total = per_epoch * config.epochs;
-        if let Some(max) = config.max_steps {
-            total = total.min(max);
-        }
+        let per_epoch = task.steps_per_epoch();
+        let (epochs, total) = run_length(settings, per_epoch, fidelity);
         let schedule = Schedule {
-            base_lr: config.lr,
-            warmup: (config.warmup_epochs * per_epoch as f64).round() as usize,
+            base_lr: settings.lr,
+            warmup: (settings.warmup_epochs * per_epoch as f64).round() as usize,
             total,
-            decay: config.decay,
+            decay: settings.schedule.decay(total),
         };
-        let opt = config.optim.build(vs, schedule.lr(0))?;
+        let opt = settings.optim.build(vs, schedule.lr(0))?;
         Ok(Trainer {
-            model,
+            clip: settings.clip_grad_norm.or(task.default_clip()),
+            task,
             vs,
             opt,
-            config,
-            runtime,
             schedule,
+            epochs,
+            seed,
             scaler: (runtime.amp == Some(Precision::Fp16)).then(LossScaler::default),
             step: 0,
+            last_train_loss: None,
         })
     }
 
@@ -177,48 +239,50 @@ impl<'a> Trainer<'a> {
         self.step
     }
 
-    /// Whether the step budget is used up.
+    /// Whether the run's steps are used up.
     pub fn done(&self) -> bool {
-        self.config.max_steps.is_some_and(|m| self.step >= m)
+        self.step >= self.schedule.total
     }
 
-    /// One optimisation step on a batch; returns its loss and correct count. A libtorch panic
-    /// inside the step (tch's optimiser and backward pass panic on errors) becomes a failure.
-    pub fn step(&mut self, images: &Tensor, labels: &Tensor) -> Result<(f64, i64), TrialFailure> {
-        let xs = self.runtime.input(images)?;
-        let ys = self.runtime.input(labels)?;
-        self.opt.set_lr(self.schedule.lr(self.step));
-        let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<(f64, i64), TrialFailure> {
-            let logits = self.runtime.forward(|| self.model.forward(&xs, true))?;
-            let loss = cross_entropy(&logits, &ys, self.config.label_smoothing)?;
-            let value = loss.f_double_value(&[])?;
+    /// One optimisation step on `batch` at the schedule's rate for the current step; returns
+    /// its loss. A libtorch panic inside the step (tch's optimiser and backward pass panic on
+    /// errors) becomes a failure.
+    pub fn step(&mut self, batch: &T::Batch) -> Result<Stepped, TrialFailure> {
+        if !self.task.rate_per_epoch() {
+            self.opt.set_lr(self.schedule.lr(self.step));
+        }
+        let step = self.step;
+        self.step += 1;
+        let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<Stepped, TrialFailure> {
+            let out = self.task.loss(batch)?;
+            let value = out.loss.f_double_value(&[])?;
             if !value.is_finite() {
-                return Err(TrialFailure::NonFiniteLoss {
-                    step: self.step,
-                    value,
-                });
+                return Err(TrialFailure::NonFiniteLoss { step, value });
             }
             self.opt.zero_grad();
             let clean = match &mut self.scaler {
                 None => {
-                    loss.f_backward()?;
+                    out.loss.f_backward()?;
                     true
                 }
                 Some(scaler) => {
-                    scaler.scaled(&loss)?.f_backward()?;
+                    scaler.scaled(&out.loss)?.f_backward()?;
                     scaler.unscale(&self.vs.trainable_variables())?
                 }
             };
             // A float16 step whose gradients overflowed is skipped (its scale has halved).
             if clean {
-                if let Some(max) = self.config.clip_grad_norm {
+                if let Some(max) = self.clip {
                     self.opt.clip_grad_norm(max);
                 }
                 self.opt.step();
             }
-            Ok((value, correct(&logits, &ys)?))
+            Ok(Stepped {
+                loss: value,
+                weight: out.weight,
+                correct: out.correct,
+            })
         }));
-        self.step += 1;
         match outcome {
             Ok(result) => result,
             Err(panic) => {
@@ -232,61 +296,53 @@ impl<'a> Trainer<'a> {
         }
     }
 
-    /// One pass over `data` (shuffled and augmented with a seed derived from the run's seed and
-    /// `epoch`); stops early when the step budget runs out.
-    pub fn epoch(&mut self, data: &ImageSet, epoch: usize) -> Result<EpochLog, TrialFailure> {
+    /// One pass over the training data (number `epoch`, 1-based); stops early when the run's
+    /// steps are used up.
+    pub fn epoch(&mut self, epoch: usize) -> Result<EpochLog, TrialFailure> {
         let started = Instant::now();
-        let plan = EpochPlan {
-            batch: self.config.batch,
-            shuffle: Some(
-                self.config
-                    .seed
-                    .wrapping_mul(1_000_003)
-                    .wrapping_add(epoch as u64),
-            ),
-            augment: self.config.augment,
-            drop_last: false,
-            pin_memory: self.runtime.is_cuda(),
-        };
-        let (mut loss, mut hits, mut seen, mut steps) = (RunningMean::default(), 0, 0, 0);
-        for batch in Loader::spawn(data, plan) {
-            if self.done() {
+        if self.task.rate_per_epoch() {
+            self.opt.set_lr(self.schedule.lr(self.step));
+        }
+        self.task.start_epoch(epoch, self.seed);
+        let (mut loss, mut hits, mut seen, mut steps) = (RunningMean::default(), None, 0.0, 0);
+        while !self.done() {
+            let Some(batch) = self.task.next_batch() else {
                 break;
+            };
+            let out = self.step(&batch?)?;
+            loss.add(out.loss, out.weight);
+            if let Some(c) = out.correct {
+                *hits.get_or_insert(0) += c;
             }
-            let batch = batch?;
-            let n = batch.labels.size()[0];
-            let (l, c) = self.step(&batch.images, &batch.labels)?;
-            loss.add(l, n as f64);
-            hits += c;
-            seen += n;
+            seen += out.weight;
             steps += 1;
         }
+        self.last_train_loss = Some(loss.mean());
         Ok(EpochLog {
             epoch,
             train_loss: loss.mean(),
-            train_acc: hits as f64 / seen.max(1) as f64,
+            train_acc: hits.map(|h| h as f64 / seen.max(1.0)),
             valid: None,
             steps,
             seconds: started.elapsed().as_secs_f64(),
         })
     }
 
-    /// Trains for the configured epochs (or step budget), evaluating on `valid` after each
-    /// epoch when given; `on_epoch` sees each epoch's log.
+    /// Trains for the run's epochs (or its step budget), measuring the validation split after
+    /// each epoch when `validate` says so; `on_epoch` sees each epoch's log.
     pub fn fit(
         &mut self,
-        train: &ImageSet,
-        valid: Option<&ImageSet>,
+        validate: bool,
         mut on_epoch: impl FnMut(&EpochLog),
     ) -> Result<Vec<EpochLog>, TrialFailure> {
         let mut logs = Vec::new();
-        for epoch in 1..=self.config.epochs {
+        for epoch in 1..=self.epochs {
             if self.done() {
                 break;
             }
-            let mut log = self.epoch(train, epoch)?;
-            if let Some(valid) = valid {
-                log.valid = Some(evaluate(self.model, valid, 500, self.runtime)?);
+            let mut log = self.epoch(epoch)?;
+            if validate {
+                log.valid = Some(self.measure(Split::Valid)?);
             }
             on_epoch(&log);
             logs.push(log);
@@ -294,36 +350,20 @@ impl<'a> Trainer<'a> {
         Ok(logs)
     }
 
-    /// The variable store being trained.
-    pub fn vars(&self) -> &VarStore {
-        self.vs
+    /// The model measured on `split` (the training split, for a task that measures it by its
+    /// training pass, as the last epoch's mean loss).
+    pub fn measure(&self, split: Split) -> Result<Measure, TrialFailure> {
+        match self.task.measure(split)? {
+            Some(m) => Ok(m),
+            None => Ok(Measure {
+                loss: self.last_train_loss.unwrap_or(f64::NAN),
+                acc: None,
+            }),
+        }
     }
-}
 
-/// Mean loss and accuracy of `model` on `data` in evaluation mode, without gradients.
-pub fn evaluate(
-    model: &dyn Layer,
-    data: &ImageSet,
-    batch: i64,
-    runtime: Runtime,
-) -> Result<(f64, f64), TrialFailure> {
-    let _guard = tch::no_grad_guard();
-    let plan = EpochPlan {
-        batch,
-        shuffle: None,
-        augment: Augment::default(),
-        drop_last: false,
-        pin_memory: runtime.is_cuda(),
-    };
-    let (mut loss, mut hits) = (RunningMean::default(), 0);
-    for batch in Loader::spawn(data, plan) {
-        let batch = batch?;
-        let xs = runtime.input(&batch.images)?;
-        let ys = runtime.input(&batch.labels)?;
-        let logits = runtime.forward(|| model.forward(&xs, false))?;
-        let l = cross_entropy(&logits, &ys, 0.0)?.f_double_value(&[])?;
-        loss.add(l, ys.size()[0] as f64);
-        hits += correct(&logits, &ys)?;
+    /// Writes the trained variables to the `.safetensors` file `path`.
+    pub fn save(&self, path: &Path) -> Result<(), TchError> {
+        checkpoint::save(self.vs, path)
     }
-    Ok((loss.mean(), hits as f64 / data.len().max(1) as f64))
 }
