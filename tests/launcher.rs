@@ -71,7 +71,13 @@ fn an_engine_whose_libtorch_is_gone_is_reported_with_a_hint() {
 #[test]
 fn exit_status_of_the_engine_passes_through() {
     let out = Command::new(env!("CARGO_BIN_EXE_nas"))
-        .args(["demo", "--batch", "0", "--limit", "1"])
+        .args([
+            "train",
+            "nb201",
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+            "--batch",
+            "0",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

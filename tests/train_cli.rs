@@ -125,6 +125,19 @@ fn bad_options_are_errors_with_reasons() {
 }
 
 #[test]
+fn missing_data_is_a_clear_error_with_a_hint() {
+    let empty = tempfile::tempdir().expect("tempdir");
+    let data = format!("fashion-mnist:{}", empty.path().display());
+    let out = nas(&["train", "nb201", ARCH, "--cpu", "--data", &data]);
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
+    assert!(
+        all.contains("train-images-idx3-ubyte") && all.contains("hint:"),
+        "{all}"
+    );
+}
+
+#[test]
 fn trains_an_nb_nlp_language_model_on_a_slice_of_penn_treebank() {
     let ptb = concat!(env!("CARGO_MANIFEST_DIR"), "/data/ptb");
     // Every node of every kind but blend; node 6 is a linear map of the input and node 5.

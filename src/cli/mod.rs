@@ -2,7 +2,6 @@
 
 mod check;
 mod count;
-mod demo;
 mod doctor;
 mod export;
 mod fmt;
@@ -37,8 +36,6 @@ pub enum Command {
     Check(check::Args),
     /// Print a `.nas` file in the canonical layout (or rewrite it with --write).
     Fmt(fmt::Args),
-    /// Train a small CNN on Fashion-MNIST end to end (proves the libtorch path).
-    Demo(demo::Args),
     /// Print the parameter count and FLOPs of an architecture.
     Params(params::Args),
     /// Score sampled architectures with train-free proxies and rank them against a table.
@@ -71,7 +68,6 @@ pub fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(args),
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
-        Command::Demo(args) => demo::run(args),
         Command::Params(args) => params::run(args),
         Command::Proxies(args) => proxies::run(args),
         Command::Train(args) => train::run(args),

@@ -22,7 +22,6 @@ pub mod optim;
 pub mod ptb;
 pub mod schedule;
 pub mod settings;
-pub mod small_cnn;
 pub mod trainer;
 
 pub use data_error::DataError;
