@@ -275,25 +275,27 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// `spec` with its first spatial op given `stride` (the DARTS convention for the edges a
-/// reduction cell reads from its inputs): a skip becomes a factorized reduce to `c_in`
-/// channels, a zero op subsamples, a conv or pool strides. `None` when nothing in `spec`
-/// can stride.
+/// `spec` with its first spatial op's stride multiplied by `stride` (the DARTS convention for
+/// the edges a reduction cell reads from its inputs, which the checker models as an input
+/// already `stride` times smaller): a skip becomes a factorized reduce to `c_in` channels, a
+/// zero op subsamples, a conv or pool strides (an op that strides on its own strides by
+/// both). `None` when nothing in `spec` can stride.
 pub fn with_stride(spec: &OpSpec, stride: i64, c_in: i64) -> Option<OpSpec> {
     if stride == 1 {
         return Some(spec.clone());
     }
     let mut s = spec.clone();
     match &mut s {
-        OpSpec::Conv(config) => *config = config.stride(stride),
+        OpSpec::Conv(config) | OpSpec::ReluConvBn(config) => {
+            *config = config.stride(config.stride.checked_mul(stride)?)
+        }
         OpSpec::DepthwiseConv { stride: st, .. }
         | OpSpec::SepConv { stride: st, .. }
         | OpSpec::DilConv { stride: st, .. }
         | OpSpec::Pool { stride: st, .. }
         | OpSpec::Zero { stride: st }
         | OpSpec::MbConv { stride: st, .. }
-        | OpSpec::ResBlock { stride: st, .. } => *st = stride,
-        OpSpec::ReluConvBn(config) => *config = config.stride(stride),
+        | OpSpec::ResBlock { stride: st, .. } => *st = st.checked_mul(stride)?,
         OpSpec::Identity if stride == 2 => return Some(OpSpec::FactorizedReduce { c_out: c_in }),
         OpSpec::Seq(parts) => {
             let i = parts.iter().position(|p| {
