@@ -77,9 +77,9 @@ def main():
     # batch norm into its convolution: where its output is more than 1e-5 from nas's, it must
     # be as close to the exact value (the model evaluated in float64) as nas's own float32
     # output is, within a factor of 8: two float32 implementations summing in different orders
-    # land a few times apart from the exact value (2.3x seen on an Intel Xeon where an AMD EPYC
-    # gave under 2x), while a wrong export (a missing op, a wrong padding or stride) is off
-    # by orders of magnitude more.
+    # land a few times apart from the exact value (2.3x seen on one machine where another gave
+    # under 2x), while a wrong export (a missing op, a wrong padding or stride) is off by
+    # orders of magnitude more.
     onnx_out = torch.from_numpy(onnx_out)
     onnx_diff = (onnx_out - want).abs().max().item()
     if onnx_diff <= TOLERANCE:
