@@ -8,11 +8,12 @@
 #   nas run scripts/darts_space.nas --experiment retrain --strategy random   # a random pair
 #
 # The search: `ctx.supernet` compiles the space's own supernet from its IR — a mixed edge
-# from every candidate input of every node, each over the 7 ops, α a row per edge (28 rows) —
-# at 8 channels and one normal cell per stage (the space's `c` and `n`), trains its weights
+# from every candidate input of every node, each over the 7 ops and `none` (DARTS' eight), α
+# a row per edge (28 rows of 8) — at 8 channels and one normal cell per stage (the space's
+# `c` and `n`), trains its weights
 # on 1,000 images and α on 1,000 others (first order, α's Adam at 10× DARTS' learning rate,
 # so that two short epochs move it), and derives the pair of cells: per node the 2 inputs
-# whose strongest op weighs most, each with that op. The strategy evaluates the derived
+# whose strongest op other than `none` weighs most, each with that op. The strategy evaluates the derived
 # architecture with this experiment's `train` evaluator: the network with those cells (8
 # channels, one normal cell per stage) trained from scratch for 3 epochs on 9,500 images
 # (500 held out for validation) and measured on the 10,000 test images.

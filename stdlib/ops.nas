@@ -21,7 +21,8 @@ op max_pool_3x3(stride: int = 1) = max_pool(3, stride: stride)
 op avg_pool_3x3(stride: int = 1) = avg_pool(3, stride: stride)
 op skip_connect = skip
 
-# The seven DARTS candidates of the darts space (DARTS' `none` is never derived), and the same
+# The seven DARTS candidates of the darts space (DARTS' eighth, `none`, is not a choice of the
+# space: the supernet mixes it on every candidate edge and drops it when deriving), and the same
 # on an edge leaving a reduction cell's input (stride 2; the skip is a factorized reduce).
 choice darts_op(c: int) = sep_conv_3x3(c) | sep_conv_5x5(c) | dil_conv_3x3(c) | dil_conv_5x5(c)
     | max_pool_3x3 | avg_pool_3x3 | skip_connect

@@ -3,8 +3,10 @@
 //! stage; 8×8 grey images, double precision where values are compared): it builds with one
 //! α row per op decision or candidate input edge; a path through it has exactly the single
 //! architecture's parameters and computes the same logits with the same weights; DARTS steps
-//! move α and the weights; deriving follows DARTS' rule (top-2 inputs by their strongest
-//! op, `none` never chosen) and gives an architecture the space's own text form accepts;
+//! move α and the weights; a candidate input's edge mixes DARTS' eight ops (the space's seven
+//! and `none`); deriving follows DARTS' rule on input choices (top-2 inputs by their strongest
+//! op other than `none`, `none` never chosen) and NAS-Bench-201's code on op choices (the
+//! argmax, `none` included) and gives an architecture the space's own text form accepts;
 //! spaces it cannot mix are errors that name the decision.
 
 mod oneshot_common;
@@ -87,8 +89,31 @@ fn the_darts_space_compiles_into_one_supernet_with_a_row_per_candidate_edge() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let s = space("darts", 4, 3);
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
-    // Per cell 2 + 3 + 4 + 5 = 14 candidate edges, normal and reduce: 28 rows of 7 ops.
-    assert_eq!(net.alpha().size(), [28, 7]);
+    // Per cell 2 + 3 + 4 + 5 = 14 candidate edges, normal and reduce: 28 rows of DARTS'
+    // eight ops, the space's seven and the zero op `none` after them.
+    assert_eq!(net.alpha().size(), [28, 8]);
+    for r in net.rows().rows() {
+        assert_eq!(r.labels.len(), 8, "{}", r.name);
+        assert_eq!(r.labels[7], "none", "{}", r.name);
+        assert_eq!(
+            r.zero,
+            [false, false, false, false, false, false, false, true]
+        );
+    }
+    // `none` is in the softmax but never computed: each edge mixes its seven other ops, with
+    // weights summing to 1 − none's share.
+    let alpha = Tensor::zeros([28, 8], (Kind::Float, Device::Cpu));
+    let _ = alpha.narrow(1, 7, 1).fill_(2.0);
+    let mix = net.darts_mix(&alpha).unwrap();
+    let none_share = 2f64.exp() / (2f64.exp() + 7.0);
+    for terms in &mix {
+        assert_eq!(terms.len(), 7);
+        let total: f64 = terms
+            .iter()
+            .map(|t| t.weight.as_ref().unwrap().double_value(&[]))
+            .sum();
+        assert!((total - (1.0 - none_share)).abs() < 1e-6, "{total}");
+    }
     assert!(net.alpha().requires_grad());
     let names: Vec<&str> = net.rows().rows().iter().map(|r| r.name.as_str()).collect();
     assert!(names.contains(&"darts_normal.n3.in:n2"), "{names:?}");
@@ -236,7 +261,7 @@ fn deriving_keeps_the_inputs_whose_strongest_op_weighs_most() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     let s = space("darts", 4, 3);
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
-    let alpha = Tensor::zeros([28, 7], (Kind::Float, Device::Cpu));
+    let alpha = Tensor::zeros([28, 8], (Kind::Float, Device::Cpu));
     // Node n1 of the normal cell reads c0, c1, n0: n0's edge is strongly sep_conv_5x5 (1),
     // c1's strongly max_pool_3x3 (4), c0's flat. The picked inputs are {c1, n0}, in that
     // order, so op0 (c1's slot) is the pooling and op1 the 5×5 convolution.
@@ -254,9 +279,19 @@ fn deriving_keeps_the_inputs_whose_strongest_op_weighs_most() {
         .get(row(&net, "darts_reduce.n3.in:n2") as i64)
         .get(6)
         .fill_(1.0);
+    // Node n2 of the normal cell reads c0, c1, n0, n1: on c0's edge `none` is the strongest op
+    // (2) and sep_conv_5x5 the next (1.5), the others flat. `none` is never derived: c0 is
+    // ranked by its sep_conv_5x5 (0.25, above the flat edges' 1/8) and takes it; the second
+    // input is the first of the flat ones, c1, with the first of its tied ops.
+    let n2_c0 = row(&net, "darts_normal.n2.in:c0") as i64;
+    let _ = alpha.get(n2_c0).get(7).fill_(2.0);
+    let _ = alpha.get(n2_c0).get(1).fill_(1.5);
     tch::no_grad(|| net.alpha().shallow_clone().copy_(&alpha));
     let text = s.encode(&net.derive().unwrap());
     for part in [
+        "darts_normal.n2.in={c0,c1}",
+        "darts_normal.n2.op0=sep_conv_5x5",
+        "darts_normal.n2.op1=sep_conv_3x3",
         "darts_normal.n1.in={c1,n0}",
         "darts_normal.n1.op0=max_pool_3x3",
         "darts_normal.n1.op1=sep_conv_5x5",
@@ -287,15 +322,17 @@ fn nb201_compiles_into_a_row_per_edge_with_every_candidate_op() {
         conv,
         [4i64, 8, 16].iter().map(|c| 6 * 10 * c * c).sum::<i64>()
     );
-    // `none` is never derived: with it strongest everywhere, the next op is taken.
+    // `none` is an op of the space here, derived when it is the strongest, as NAS-Bench-201's
+    // own DARTS code takes the argmax over all five ops; otherwise the strongest op.
     let alpha = Tensor::zeros([6, 5], (Kind::Float, Device::Cpu));
     let _ = alpha.narrow(1, 0, 1).fill_(5.0);
     let _ = alpha.narrow(1, 3, 1).fill_(1.0);
+    let _ = alpha.get(5).get(0).fill_(0.0);
     tch::no_grad(|| ir.alpha().shallow_clone().copy_(&alpha));
     let text = s.encode(&ir.derive().unwrap());
     assert_eq!(
         text,
-        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+        "|none~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|"
     );
     // A path with `none` edges runs (a zero op's output, not a missing one).
     let arch = s
@@ -443,14 +480,19 @@ fn pipeline_op_choices_ragged_rows_and_none_edges_run_as_paths() {
         let diff = (through - expected).abs().max().double_value(&[]);
         assert!(diff < 1e-10, "{text}: {diff}");
     }
-    // Deriving never picks `none` and gives an architecture of the space.
+    // Deriving gives an architecture of the space; a picked input's op is never `none`,
+    // even where `none` is the strongest op of its edge (the plain edge `mix.b.op` takes it
+    // then, as an op choice of the space).
+    let alpha = Tensor::zeros([4, 4], (Kind::Double, Device::Cpu));
+    let _ = alpha.narrow(1, 0, 1).fill_(3.0);
+    let _ = alpha.get(0).get(0).fill_(0.0);
+    tch::no_grad(|| net.alpha().shallow_clone().copy_(&alpha));
     let derived = net.derive().unwrap();
-    assert_eq!(s.decode(&s.encode(&derived)).unwrap(), derived);
-    assert!(
-        !s.encode(&derived).contains("=none"),
-        "{}",
-        s.encode(&derived)
-    );
+    let text = s.encode(&derived);
+    assert_eq!(s.decode(&text).unwrap(), derived);
+    for part in ["mix.b.op=none", "mix.d.op0=skip", "mix.d.op1=skip"] {
+        assert!(text.contains(part), "{part} not in {text}");
+    }
 }
 
 #[test]

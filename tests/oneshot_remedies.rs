@@ -5,7 +5,9 @@
 //! noise stays on the simplex; DARTS-' auxiliary skip adds β to each edge's skip weight and
 //! P-DARTS' skip dropout drops the skip term at its rate; an
 //! op mask (SGAS fixing an edge, a cut `k of` candidate) restricts mixing and deriving; the
-//! readouts; every setting survives a checkpoint; and every primitive runs on NAS-Bench-201,
+//! readouts; SETN's templates drawn from α follow its softmax (a `k of` candidate that
+//! draws `none` is not picked); every setting survives a checkpoint; and every primitive runs
+//! on NAS-Bench-201,
 //! the DARTS space, NAS-Bench-101 and the ENAS macro space where it means something.
 
 mod oneshot_common;
@@ -283,6 +285,66 @@ fn a_fixed_edge_mixes_and_derives_only_its_op_and_a_cut_candidate_is_never_picke
 }
 
 #[test]
+fn setn_templates_are_drawn_from_alpha() {
+    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    tch::set_num_threads(1);
+    // NAS-Bench-201: edge 0's softmax is (0.1, 0.6, 0.1, 0.1, 0.1), `none` included, and the
+    // drawn cells take each op about that often; the other edges are flat.
+    let s = nb201();
+    let mut x = search(&s, 11);
+    let alpha = Tensor::zeros([6, 5], (Kind::Float, Device::Cpu));
+    let _ = alpha.get(0).get(1).fill_(6f64.ln());
+    tch::no_grad(|| x.supernet().alpha().shallow_clone().copy_(&alpha));
+    let n = 3000;
+    let mut counts = [[0usize; 5]; 6];
+    for _ in 0..n {
+        let arch = x.sample_alpha().unwrap();
+        let mix = x.supernet().path_mix(&arch).unwrap();
+        for (r, terms) in mix.iter().enumerate() {
+            counts[r][terms[0].op] += 1;
+        }
+    }
+    for (r, row) in counts.iter().enumerate() {
+        for (k, &c) in row.iter().enumerate() {
+            let p = if r > 0 {
+                0.2
+            } else if k == 1 {
+                0.6
+            } else {
+                0.1
+            };
+            let f = c as f64 / n as f64;
+            assert!((f - p).abs() < 0.035, "edge {r} op {k}: {f} against {p}");
+        }
+    }
+    // The DARTS space: a candidate edge whose `none` outweighs everything (α 20) never
+    // draws another op, so it is never one of its node's two inputs; the others, whose
+    // `none` weighs nothing (α −20), always draw a real op and are.
+    let darts = space("darts", &[("c", 4), ("n", 1), ("classes", 2)]);
+    let mut d = search(&darts, 12);
+    let rows = d.supernet().rows().rows().to_vec();
+    let r = rows
+        .iter()
+        .position(|row| row.name == "darts_normal.n1.in:c0")
+        .expect("the edge c0 → n1");
+    let alpha = Tensor::zeros([rows.len() as i64, 8], (Kind::Float, Device::Cpu));
+    let _ = alpha.narrow(1, 7, 1).fill_(-20.0);
+    let _ = alpha.get(r as i64).get(7).fill_(20.0);
+    tch::no_grad(|| d.supernet().alpha().shallow_clone().copy_(&alpha));
+    for _ in 0..200 {
+        let arch = d.sample_alpha().unwrap();
+        let mix = d.supernet().path_mix(&arch).unwrap();
+        assert!(mix[r].is_empty(), "{}", darts.encode(&arch));
+        for (j, row) in rows.iter().enumerate() {
+            if row.name.starts_with("darts_normal.n1.in:") && j != r {
+                assert_eq!(mix[j].len(), 1, "{}", darts.encode(&arch));
+                assert!(!row.zero[mix[j][0].op]);
+            }
+        }
+    }
+}
+
+#[test]
 fn the_remedies_settings_survive_a_checkpoint_and_the_search_continues_bit_for_bit() {
     let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     tch::set_num_threads(1);
@@ -369,8 +431,9 @@ fn every_primitive_runs_on_every_space_the_supernet_takes() {
         .unwrap();
         assert!(x.weight_step().unwrap().is_finite(), "{name}");
         x.set_perturbation(Perturbation::None).unwrap();
-        // SGAS: fix row 0 to its strongest op; readouts are one per row.
-        let top = x.ranking().unwrap()[0][0];
+        // SGAS: fix row 0 to its strongest op other than `none`; readouts are one per row.
+        let zero = x.supernet().rows().rows()[0].zero.clone();
+        let top = *x.ranking().unwrap()[0].iter().find(|&&k| !zero[k]).unwrap();
         let mut alive = x.alive();
         alive.0[0] = (0..alive.0[0].len()).map(|k| k == top).collect();
         x.set_alive(Some(alive)).unwrap();

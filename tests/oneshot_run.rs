@@ -100,8 +100,9 @@ fn differentiable_searches_derive_a_cell_that_the_table_scores() {
         let (ok, out) = run(dir.path(), &experiment(strategy));
         assert!(ok, "{strategy}:\n{out}");
         assert!(out.contains("epoch 1: "), "{out}");
+        // The derived cell may hold `none` (NB201's rule: the argmax over all five ops); the
+        // table scores whatever it is.
         let (derived, score) = derived_and_score(&out);
-        assert!(!derived.contains("none"), "{derived}");
         assert_eq!(score, table_score(&derived), "{out}");
     }
 }
@@ -127,6 +128,7 @@ fn the_remedies_of_darts_derive_a_cell_that_the_table_scores() {
         ("darts_plus", "epochs: 5, patience: 1, arch_lr: 0.000000001, steps: 2"),
         ("drnas", "epochs: 2, steps: 2"),
         ("darts_pt", "epochs: 1, tune_epochs: 1, batches: 2, steps: 2"),
+        ("setn", "epochs: 2, select: 4, batches: 1, steps: 2"),
         (
             "pdarts",
             "stages: [1, 2], keep: [2], dropout: [0.3, 0.6], epochs: 2, warmup: 1, steps: 2, max_skips: 0",
@@ -143,8 +145,11 @@ fn the_remedies_of_darts_derive_a_cell_that_the_table_scores() {
         let (ok, out) = run(dir.path(), &experiment(&line));
         assert!(ok, "{line}:\n{out}");
         let (derived, score) = derived_and_score(&out);
-        assert!(!derived.contains("none"), "{derived}");
         assert_eq!(score, table_score(&derived), "{out}");
+        // SGAS and DARTS+PT fix every edge to an op other than `none`.
+        if matches!(strategy, "sgas" | "darts_pt") {
+            assert!(!derived.contains("none"), "{derived}");
+        }
         match strategy {
             // DARTS-: β decays linearly from 1 and reaches 0 at the last epoch.
             "darts_minus" => assert_eq!(numbers_after(&out, "beta "), [1.0, 0.5, 0.0], "{out}"),
@@ -197,6 +202,11 @@ fn the_remedies_of_darts_derive_a_cell_that_the_table_scores() {
                     assert_eq!(chosen, best.0, "{d}");
                 }
             }
+            // SETN: distinct templates drawn from α and scored, the best evaluated.
+            "setn" => {
+                assert!(out.contains("templates: 4 distinct of "), "{out}");
+                assert!(out.contains("epoch 2: "), "{out}");
+            }
             // SDARTS: ε grows linearly from 0.03 (ε_min + (ε − ε_min)·epoch/epochs).
             "sdarts" => {
                 let eps = numbers_after(&out, "epsilon ");
@@ -236,7 +246,6 @@ fn proxyless_measures_a_latency_table_once_and_derives_a_cell() {
     assert!(ok, "{out}");
     assert!(out.contains("expected latency "), "{out}");
     let (derived, score) = derived_and_score(&out);
-    assert!(!derived.contains("none"), "{derived}");
     assert_eq!(score, table_score(&derived), "{out}");
     // One row per op but none, per cell (2, 4 and 8 channels at 28, 14 and 7 pixels), keyed
     // by the op's spec.

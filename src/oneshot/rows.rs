@@ -4,11 +4,16 @@
 //! architecture.
 //!
 //! - An op decision (a categorical decision whose alternatives are ops) has one row, one
-//!   column per alternative, shared by every edge and every cell call that uses it.
+//!   column per alternative, shared by every edge and every cell call that uses it; deriving
+//!   gives it its strongest op, `none` included when the space offers it (an architecture of
+//!   the space may have a zero edge: NAS-Bench-201's own DARTS code takes the argmax over all
+//!   five ops).
 //! - A `k of [...]` input choice becomes one mixed edge per candidate input, each with a row of
-//!   its own over the ops of the node's op decisions (DARTS' mixed edges); deriving keeps the
-//!   `k` candidates whose strongest op other than `none` weighs most, and gives each picked
-//!   slot the strongest op of its candidate's edge.
+//!   its own over the ops of the node's op decisions plus the zero op `none` when they lack
+//!   one (DARTS' mixed edges over its eight ops: `none` takes part in the softmax and adds
+//!   zeros); deriving keeps the `k` candidates whose strongest op other than `none` weighs
+//!   most, and gives each picked slot the strongest op of its candidate's edge other than
+//!   `none` (DARTS' rule: the zero op is dropped only when deriving).
 //!
 //! - An `any of [...]` input choice gives each candidate a row of two columns, `off` (a zero
 //!   op, never computed) and `on` (the candidate's edge, weighed by its softmax weight);
@@ -53,6 +58,20 @@ pub fn member_alternatives() -> [Alt; 2] {
         Alt::op(Op::new("off", OpKind::Zero)),
         Alt::op(Op::new("on", OpKind::Identity)),
     ]
+}
+
+/// The ops of a `k of` candidate's mixed edge: `alts` (the slot's op choice), and after them
+/// the zero op `none` when `alts` has no zero op, as DARTS mixes `none` with its seven ops on
+/// every edge. Its column is last, so column `k < alts.len()` is still alternative `k`.
+pub fn candidate_alternatives(alts: &[Alt]) -> Vec<Alt> {
+    let mut ops = alts.to_vec();
+    if !alts
+        .iter()
+        .any(|a| a.op.as_ref().is_some_and(|o| o.kind == OpKind::Zero))
+    {
+        ops.push(Alt::op(Op::new("none", OpKind::Zero)));
+    }
+    ops
 }
 
 /// One row of α.
@@ -363,31 +382,18 @@ impl Rows {
     }
 
     /// The architecture `probs` (`softmax(α)` per row) points at: on each op decision its
-    /// strongest op other than `none`; on each pick the `k` candidates whose strongest such op
-    /// weighs most (the first of equal ones), each picked slot taking that op; in each `any
-    /// of` the members whose `on` outweighs their `off`. When those members break a
-    /// constraint of the space (NAS-Bench-101's `where edges <= 9`), the strongest members
-    /// are kept: the weakest leave until the space accepts the architecture, never one
-    /// whose leaving disconnects the cell (see `repair`).
+    /// strongest op (`none` too, when it is an alternative of the space); on each pick the
+    /// `k` candidates whose strongest op other than `none` weighs most (the first of equal
+    /// ones), each picked slot taking that op; in each `any of` the members whose `on`
+    /// outweighs their `off`. When those members break a constraint of the space
+    /// (NAS-Bench-101's `where edges <= 9`), the strongest members are kept: the weakest
+    /// leave until the space accepts the architecture, never one whose leaving disconnects
+    /// the cell (see `repair`). A row with one op left (`probs` one-hot, as TE-NAS prunes)
+    /// gives that op.
     pub fn derive(&self, space: &Space, probs: &[Vec<f64>]) -> Result<Architecture, OneShotError> {
-        self.choose(space, probs, false)
-    }
-
-    /// The architecture of one op per row: `ops[r]` holds 1 at row `r`'s op and 0 elsewhere
-    /// (a zero op such as `none` may be the one), picked as [`Rows::derive`] picks.
-    pub fn of_ops(&self, space: &Space, ops: &[Vec<f64>]) -> Result<Architecture, OneShotError> {
-        self.choose(space, ops, true)
-    }
-
-    /// [`Rows::derive`], zero ops allowed on op rows when `zero`.
-    fn choose(
-        &self,
-        space: &Space,
-        probs: &[Vec<f64>],
-        zero: bool,
-    ) -> Result<Architecture, OneShotError> {
         let mut values = vec![Value::Off; space.decisions().len()];
-        let best = |r: usize| -> Result<(usize, f64), OneShotError> {
+        // `zero`: whether the row may derive its zero op.
+        let best = |r: usize, zero: bool| -> Result<(usize, f64), OneShotError> {
             let row = &self.rows[r];
             let p = probs
                 .get(r)
@@ -400,7 +406,7 @@ impl Rows {
         };
         for (kind, &r) in &self.index {
             match *kind {
-                RowKind::Decision(d) => values[d] = Value::Cat(best(r)?.0 as u32),
+                RowKind::Decision(d) => values[d] = Value::Cat(best(r, true)?.0 as u32),
                 RowKind::Member { subset, candidate } => {
                     let set = match values[subset] {
                         Value::Set(set) => set,
@@ -423,7 +429,7 @@ impl Rows {
                 let r = *self.index.get(&key).ok_or_else(|| {
                     OneShotError::Config(format!("candidate {c} of a pick has no edge"))
                 })?;
-                let (op, weight) = best(r)?;
+                let (op, weight) = best(r, false)?;
                 scored.push((c, op, weight));
             }
             let mut ranked = scored;

@@ -662,6 +662,28 @@ impl OneShotSearch {
             .map_err(|e| OneShotError::Config(format!("sampling a path: {e}")))
     }
 
+    /// An architecture drawn from α (SETN's template): on each row one op drawn by its weight
+    /// (see [`OneShotSearch::probabilities`]; a zero op such as `none` too), from the search's
+    /// seeded generator; the architecture is then derived (as [`Supernet::derive`]) from the
+    /// drawn ops alone, each weighing its probability, so an op choice takes its drawn op, a
+    /// `k of` input choice the candidates whose drawn op is likeliest (never one that drew
+    /// `none`, unless too few drew anything else) and an `any of` member is in when it drew
+    /// `on`.
+    pub fn sample_alpha(&mut self) -> Result<Architecture, OneShotError> {
+        let probs = self.probabilities()?;
+        let ops = sample_ops(&probs, &mut self.rng);
+        let drawn = probs
+            .iter()
+            .zip(&ops)
+            .map(|(p, &k)| {
+                (0..p.len())
+                    .map(|j| if j == k { p[j] } else { 0.0 })
+                    .collect()
+            })
+            .collect();
+        self.net.derive_from(drawn)
+    }
+
     /// The architecture α points at, among the ops that remain (see
     /// [`OneShotSearch::probabilities`]).
     pub fn derive(&self) -> Result<Architecture, OneShotError> {

@@ -15,7 +15,9 @@
 use super::mix::{row_probabilities, softmax_mix, CellMix};
 use super::nb101::ElasticCell;
 use super::partial::{narrowed, partial_edge};
-use super::rows::{check_op, check_space, member_alternatives, unsupported, RowKind, Rows};
+use super::rows::{
+    candidate_alternatives, check_op, check_space, member_alternatives, unsupported, RowKind, Rows,
+};
 use super::OneShotError;
 use crate::compile::graph_cell::combine_terms;
 use crate::compile::ir_op::{spatial_stride, with_stride, Resolver};
@@ -383,21 +385,21 @@ impl<'a> Build<'a> {
         Ok((layer, strided, c, s))
     }
 
-    /// A mixed op over `alts` on row `row`; every alternative must give the same channels and
-    /// resolution. Returns it with its output channels.
+    /// A mixed op over `alts` on row `row`, and after them the zero op `none` when
+    /// `zero_column` (a `k of` candidate's edge, see [`candidate_alternatives`]); every
+    /// alternative must give the same channels and resolution. Returns it with its output
+    /// channels.
+    #[allow(clippy::too_many_arguments)]
     fn mixed(
         &self,
         p: &nn::Path,
         owner: &str,
         row: usize,
         alts: &'a [Alt],
+        zero_column: bool,
         at: At,
         c_in: i64,
     ) -> Result<(MixedOp, i64, i64), OneShotError> {
-        let mut layers = Vec::with_capacity(alts.len());
-        let mut prefixes = Vec::with_capacity(alts.len());
-        let mut specs = Vec::with_capacity(alts.len());
-        let mut shape: Option<(i64, i64)> = None;
         let k = at.partial;
         if k > 1 && c_in % k != 0 {
             return Err(OneShotError::Config(format!(
@@ -405,28 +407,43 @@ impl<'a> Build<'a> {
             )));
         }
         let c_ops = c_in / k;
+        let mut ops: Vec<(&str, OpSpec)> = Vec::with_capacity(alts.len() + 1);
         for alt in alts {
             let op = alt.op.as_ref().ok_or_else(|| {
                 unsupported(self.space, format!("{owner} has a value, not an op"))
             })?;
-            let q = p / alt.label.as_str();
-            let (layer, spec, c, s) = if k == 1 {
-                self.layer(&q, owner, op, at.stride, c_in)?
+            check_op(self.space, owner, op, 0)?;
+            ops.push((alt.label.as_str(), self.resolver.op(op, 0)?));
+        }
+        if zero_column {
+            ops.push(("none", OpSpec::Zero { stride: 1 }));
+        }
+        let mut layers = Vec::with_capacity(ops.len());
+        let mut prefixes = Vec::with_capacity(ops.len());
+        let mut specs = Vec::with_capacity(ops.len());
+        let mut shape: Option<(i64, i64)> = None;
+        for (label, spec) in ops {
+            let q = p / label;
+            let strided = with_stride(&spec, at.stride, c_in).ok_or_else(|| {
+                unsupported(
+                    self.space,
+                    format!("op `{label}` in {owner} cannot take stride {}", at.stride),
+                )
+            })?;
+            let (layer, spec, c) = if k == 1 {
+                let (layer, c) = build_named(&strided, &q, c_in)?;
+                (layer, strided, c)
             } else {
-                check_op(self.space, owner, op, 0)?;
-                let spec = self.resolver.op(op, 0)?;
-                let narrow = with_stride(&spec, at.stride, c_in)
-                    .and_then(|s| narrowed(&s, c_in, k))
-                    .ok_or_else(|| {
-                        unsupported(self.space, format!("op `{}` in {owner} cannot run on partial channels (it must keep its input's channels, at stride {})", op.name, at.stride))
-                    })?;
+                let narrow = narrowed(&strided, c_in, k).ok_or_else(|| {
+                    unsupported(self.space, format!("op `{label}` in {owner} cannot run on partial channels (it must keep its input's channels, at stride {})", at.stride))
+                })?;
                 let (layer, c) = build_named(&narrow, &q, c_ops)?;
                 if c != c_ops {
-                    return Err(unsupported(self.space, format!("op `{}` in {owner} gives {c} channels on {c_ops}; partial channels need ops that keep them", op.name)));
+                    return Err(unsupported(self.space, format!("op `{label}` in {owner} gives {c} channels on {c_ops}; partial channels need ops that keep them")));
                 }
-                let s = spatial_stride(&narrow);
-                (layer, narrow, c_in, s)
+                (layer, narrow, c_in)
             };
+            let s = spatial_stride(&spec);
             prefixes.push(prefix(&q));
             specs.push(spec);
             match shape {
@@ -434,8 +451,8 @@ impl<'a> Build<'a> {
                     return Err(unsupported(
                         self.space,
                         format!(
-                            "the ops of {owner} disagree on their output ({} gives {c} channels at stride {s}, another {} at stride {}); mixed ops must agree",
-                            alt.label, prev.0, prev.1
+                            "the ops of {owner} disagree on their output ({label} gives {c} channels at stride {s}, another {} at stride {}); mixed ops must agree",
+                            prev.0, prev.1
                         ),
                     ))
                 }
@@ -486,7 +503,7 @@ impl<'a> Build<'a> {
                 let alts = self.alternatives(*d)?;
                 let row = rows.row(self.space, RowKind::Decision(*d), alts)?;
                 let owner = format!("decision `{}`", self.space.decisions()[*d].name);
-                let (m, c, s) = self.mixed(p, &owner, row, alts, at, c_in)?;
+                let (m, c, s) = self.mixed(p, &owner, row, alts, false, at, c_in)?;
                 Ok((EdgeOp::Mixed(m), c, s))
             }
         }
@@ -596,8 +613,14 @@ impl<'a> Build<'a> {
                 }
             }
             rows.add_pick(self.space, pick, ops)?;
+            let edge_ops = candidate_alternatives(alts);
+            let zero_column = edge_ops.len() > alts.len();
             for (candidate, &u) in vertices.iter().enumerate() {
-                let row = rows.row(self.space, RowKind::Candidate { pick, candidate }, alts)?;
+                let row = rows.row(
+                    self.space,
+                    RowKind::Candidate { pick, candidate },
+                    &edge_ops,
+                )?;
                 let c_in = *channels.get(u).ok_or_else(|| {
                     unsupported(
                         self.space,
@@ -606,7 +629,8 @@ impl<'a> Build<'a> {
                 })?;
                 let q = p / "edges" / format!("{to}<-{u}");
                 let owner = format!("the edges of `{pick_name}`");
-                let (m, c, _) = self.mixed(&q, &owner, row, alts, self.at(u)?, c_in)?;
+                let (m, c, _) =
+                    self.mixed(&q, &owner, row, alts, zero_column, self.at(u)?, c_in)?;
                 edges.push((u, EdgeOp::Mixed(m)));
                 outs.push(c);
             }

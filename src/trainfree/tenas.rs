@@ -129,7 +129,7 @@ impl PrunedSupernet {
     }
 
     /// The architecture once `alive` leaves one op on every row (each row's remaining op,
-    /// see [`crate::oneshot::rows::Rows::of_ops`]); `None` while a row has more.
+    /// see [`crate::oneshot::rows::Rows::derive`]); `None` while a row has more.
     pub fn arch(&self, alive: &Alive) -> Result<Option<Architecture>, String> {
         if (0..self.rows().len()).any(|r| alive.count(r) != 1) {
             return Ok(None);
@@ -141,7 +141,7 @@ impl PrunedSupernet {
             .map(|ops| ops.iter().map(|&a| f64::from(u8::from(a))).collect())
             .collect();
         net.rows()
-            .of_ops(net.space(), &probs)
+            .derive(net.space(), &probs)
             .map(Some)
             .map_err(|e| e.to_string())
     }

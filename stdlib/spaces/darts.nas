@@ -1,7 +1,7 @@
 # DARTS (Liu et al., ICLR 2019): a normal and a reduction cell, each of 4 nodes; every node
 # picks 2 distinct earlier nodes and an op for each. With the 7 ops a derived cell may hold
-# (DARTS's `none` is dropped when deriving), one cell has 1,037,664,180 architectures and the
-# pair about 1.0767e18. The network has `n` normal cells per stage: 6 is DARTS' 20-cell
+# (DARTS' `none` is mixed on every edge of the supernet and dropped when deriving), one cell
+# has 1,037,664,180 architectures and the pair about 1.0767e18. The network has `n` normal cells per stage: 6 is DARTS' 20-cell
 # evaluation network; smaller values give the small networks a search on a CPU can afford.
 
 op sep_conv_3x3(c: int, stride: int = 1) = sep_conv(c, 3, stride: stride)

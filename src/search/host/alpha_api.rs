@@ -10,6 +10,8 @@
 //!   derived architecture, `""` where it runs none), `supernet_accuracy([batches])` (the
 //!   supernet's own validation accuracy under its mixture of the ops that remain: DARTS+PT's
 //!   measure);
+//! - SETN: `sample_alpha()` (an architecture drawn from α: each row's op drawn by its
+//!   weight);
 //! - SDARTS: `set_perturbation("random", ε)`, `set_perturbation("adversarial", ε, steps)`,
 //!   `set_perturbation("none", 0.0)`;
 //! - DARTS-: `set_aux_skip(β)` / `aux_skip`; P-DARTS: `set_skip_dropout(p)`;
@@ -18,7 +20,7 @@
 //! Each setting is part of the search's checkpoint, so a resumed search keeps it. The op
 //! masks are parsed here for `PrunedSupernet` (TE-NAS) too: one format, one parser.
 
-use super::oneshot_api::{timed, SupernetHandle};
+use super::oneshot_api::{carry, timed, SupernetHandle};
 use super::space_api::script_error;
 use super::RhaiResult;
 use crate::oneshot::alive::Alive;
@@ -57,6 +59,13 @@ pub fn register(engine: &mut Engine) {
             };
             timed(n, |s| s.set_alive(Some(alive)))
         })
+        .register_fn(
+            "sample_alpha",
+            |n: &mut SupernetHandle| -> RhaiResult<super::types::ArchHandle> {
+                let arch = timed(n, |s| s.sample_alpha())?;
+                carry(n, &arch)
+            },
+        )
         .register_fn("supernet_accuracy", |n: &mut SupernetHandle| {
             timed(n, |s| s.supernet_accuracy(None))
         })

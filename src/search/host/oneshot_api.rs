@@ -282,7 +282,7 @@ fn set_mode(n: &mut SupernetHandle, name: &str) -> RhaiResult<()> {
 
 /// `arch` of the supernet's space as an architecture of the run's (the same decisions,
 /// perhaps at another size), by its canonical text.
-fn carry(n: &SupernetHandle, arch: &Architecture) -> RhaiResult<ArchHandle> {
+pub(super) fn carry(n: &SupernetHandle, arch: &Architecture) -> RhaiResult<ArchHandle> {
     carry_into(&n.0.space, n.0.search.borrow().supernet().space(), arch)
 }
 
