@@ -202,3 +202,69 @@ experiment p {
         "Spearman's ρ {rho:.3} in the page"
     );
 }
+
+/// One seed's chosen trial read back from a store's JSON lines: (reward, report, arch).
+type Chosen = (f64, f64, String);
+
+#[test]
+fn the_summary_gives_each_runs_chosen_cells_mean_std_parameter_free_share_and_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let experiment = EXPERIMENT.replace("trials: 30", "trials: 4");
+    std::fs::write(dir.path().join("e.nas"), experiment).expect("writes");
+    nas(
+        dir.path(),
+        &["run", "e.nas", "--seeds", "3", "--strategy", "random"],
+    );
+    let out = nas(dir.path(), &["report", "--summary", "runs/t-random.jsonl"]);
+    // What the summary must say, read from the store itself: per seed the trial with the
+    // best reward, its report; the parameter-free ops (skip, pooling, `none`) by name.
+    let store = std::fs::read_to_string(dir.path().join("runs/t-random.jsonl")).expect("store");
+    let mut chosen: std::collections::BTreeMap<u64, Chosen> = Default::default();
+    let mut ends = 0;
+    for line in store.lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        if v["kind"] == "end" {
+            ends += 1;
+            assert!(v["wall"].as_f64().expect("wall time") >= 0.0, "{line}");
+            assert!(v["cpu"].as_f64().expect("CPU time") >= 0.0, "{line}");
+            continue;
+        }
+        let seed = v["seed"].as_u64().expect("a seed");
+        let reward = v["reward"].as_f64().expect("a reward");
+        let report = v["report"].as_f64().expect("a report");
+        let arch = v["arch"].as_str().expect("an arch").to_string();
+        let best = chosen.entry(seed).or_insert((reward, report, arch.clone()));
+        if reward > best.0 {
+            *best = (reward, report, arch);
+        }
+    }
+    assert_eq!((chosen.len(), ends), (3, 3), "{store}");
+    let values: Vec<f64> = chosen.values().map(|c| c.1).collect();
+    let mean = values.iter().sum::<f64>() / 3.0;
+    let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+    let free: usize = chosen
+        .values()
+        .map(|c| {
+            c.2.split(['|', '+'])
+                .filter_map(|e| e.split('~').next())
+                .filter(|op| ["none", "skip_connect", "avg_pool_3x3"].contains(op))
+                .count()
+        })
+        .sum();
+    let per_seed: Vec<String> = values.iter().map(|v| format!("{v:.2}")).collect();
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("| t · random |"))
+        .unwrap_or_else(|| panic!("a row for the run:\n{out}"));
+    let expected = format!(
+        "| t · random | 3 | {mean:.2} ± {std:.2} | {} | {free} of 18 ({:.0}%) | ",
+        per_seed.join(", "),
+        100.0 * free as f64 / 18.0
+    );
+    assert!(row.starts_with(&expected), "{row}\nexpected {expected}");
+    assert!(row.ends_with(" s |"), "{row}");
+    assert!(
+        out.starts_with("| run | seeds | cifar10_test_200 (mean ± sample std) |"),
+        "{out}"
+    );
+}

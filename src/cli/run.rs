@@ -6,6 +6,7 @@ use crate::search::runner::{self, Observer, SeedResult};
 use crate::search::store::{self, Header, Loaded, RunInfo, TrialStore};
 use crate::search::summary;
 use crate::search::trial::Trial;
+use crate::search::trial_guard::space_spec;
 use crate::syntax::diagnostic::stderr_wants_color;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::cell::RefCell;
@@ -151,6 +152,7 @@ pub fn run(args: Args) -> ExitCode {
             maximize: config.maximize,
             report: prepared.report.clone(),
             evaluator: config.evaluator.name().to_string(),
+            space: Some(space_spec(&config.space)),
             network: config.evaluator.network(),
         }),
     };

@@ -13,9 +13,10 @@ pub mod curves;
 pub mod heatmap;
 pub mod html;
 pub mod plots;
+pub mod summary;
 
 use crate::search::alpha_log::{self, AlphaEpoch};
-use crate::search::store::{self, Header};
+use crate::search::store::{self, Header, Took};
 use crate::search::trial::Trial;
 use crate::trainfree::rank::{kendall_tau_b, spearman};
 use curves::{best_so_far, by_time, by_trials, Band, Point};
@@ -37,6 +38,8 @@ pub struct Run {
     pub trials: BTreeMap<u64, Vec<Trial>>,
     /// The α history of its one-shot searches (empty for other runs).
     pub alphas: Vec<AlphaEpoch>,
+    /// What each seed's run took, where the store recorded it.
+    pub took: BTreeMap<u64, Took>,
 }
 
 impl Run {
@@ -48,6 +51,7 @@ impl Run {
             header,
             trials: loaded.trials,
             alphas: alpha_log::read(&alpha_log::file(path)),
+            took: loaded.took,
         })
     }
 

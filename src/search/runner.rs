@@ -7,7 +7,7 @@ use super::host::{self, Checkpoints, Ctx, CtxState, Limits, RngHandle, SpaceHand
 use super::load_eval::SearchData;
 use super::rng::SearchRng;
 use super::session::{Session, Stop};
-use super::store::{Loaded, TrialStore};
+use super::store::{Loaded, Stopwatch, TrialStore};
 use super::strategy::{self, Ending, Strategy};
 use super::trial::Trial;
 use crate::space::Space;
@@ -247,6 +247,7 @@ pub fn run(
             Rc::clone(&host_time),
             checkpoints,
         );
+        let watch = Stopwatch::start();
         let ending = strategy::run(&engine, &ast, ctx.clone());
         let drained = ctx.0.session.borrow_mut().drain();
         let reason = match (&ending, &drained) {
@@ -271,7 +272,7 @@ pub fn run(
         };
         if let Some(s) = &store {
             s.borrow_mut()
-                .append_end(seed, &reason)
+                .append_end(seed, &reason, Some(watch.took()))
                 .map_err(|e| fail(store_diagnostic(e, &sources)))?;
             let dir = s.borrow().checkpoint_dir();
             Checkpoints::clear(&dir, seed).map_err(|e| {

@@ -55,6 +55,11 @@ pub struct RunInfo {
     pub report: Option<String>,
     /// The evaluator's name (`train`, `table`, `proxy`).
     pub evaluator: String,
+    /// The space searched, named as `load_space_with` finds it (see
+    /// [`super::trial_guard::space_spec`]), so that a reader can decode the trials'
+    /// architectures; absent from stores written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub space: Option<String>,
     /// The network the evaluator trains each architecture into, for evaluators that train
     /// one; absent from stores written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,7 +116,64 @@ enum Line {
         seed: u64,
         /// Why it ended (`budget`, `strategy returned`, an error).
         reason: String,
+        /// The wall-clock seconds it took (see [`Took`]; absent from stores written before
+        /// it was recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wall: Option<f64>,
+        /// The CPU seconds it took (see [`Took`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpu: Option<f64>,
     },
+}
+
+/// The time a seed's run took in the `nas run` that ended it (after a `--resume`, only the
+/// part after the resume).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Took {
+    /// Wall-clock seconds.
+    pub wall: f64,
+    /// CPU seconds of the process (every thread), which a loaded machine does not inflate
+    /// as it does wall time.
+    pub cpu: f64,
+}
+
+/// Measures a [`Took`] from the moment it starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch {
+    wall: Instant,
+    cpu: f64,
+}
+
+impl Stopwatch {
+    /// Starts now.
+    pub fn start() -> Stopwatch {
+        Stopwatch {
+            wall: Instant::now(),
+            cpu: process_cpu_seconds(),
+        }
+    }
+
+    /// The wall and CPU time since it started.
+    pub fn took(&self) -> Took {
+        Took {
+            wall: self.wall.elapsed().as_secs_f64(),
+            cpu: (process_cpu_seconds() - self.cpu).max(0.0),
+        }
+    }
+}
+
+/// The CPU time this process has used, all threads, in seconds.
+fn process_cpu_seconds() -> f64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec it is given and reads nothing else.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
+    if status != 0 {
+        return 0.0;
+    }
+    now.tv_sec as f64 + now.tv_nsec as f64 * 1e-9
 }
 
 /// What a store held when it was reopened.
@@ -121,6 +183,8 @@ pub struct Loaded {
     pub trials: BTreeMap<u64, Vec<Trial>>,
     /// Seeds whose run ended, with the reason.
     pub ended: BTreeMap<u64, String>,
+    /// What each ended seed's run took, where the store recorded it.
+    pub took: BTreeMap<u64, Took>,
 }
 
 /// An open store, appending.
@@ -271,10 +335,18 @@ impl TrialStore {
     /// Records that the run of `seed` ended. It is synced like a trial: should the process
     /// die before that, resuming runs the seed's strategy again over its stored trials (so
     /// nothing is evaluated twice) until it ends the same way and writes the line anew.
-    pub fn append_end(&mut self, seed: u64, reason: &str) -> Result<(), String> {
+    /// `took` is what the run took, when it was measured.
+    pub fn append_end(
+        &mut self,
+        seed: u64,
+        reason: &str,
+        took: Option<Took>,
+    ) -> Result<(), String> {
         self.append(&Line::End {
             seed,
             reason: reason.to_string(),
+            wall: took.map(|t| t.wall),
+            cpu: took.map(|t| t.cpu),
         })
     }
 
@@ -381,8 +453,16 @@ fn parse_lines(lines: Lines<'_>) -> Result<Loaded, String> {
                 }
                 loaded.trials.entry(t.seed).or_default().push(t);
             }
-            Ok(Line::End { seed, reason }) => {
+            Ok(Line::End {
+                seed,
+                reason,
+                wall,
+                cpu,
+            }) => {
                 loaded.ended.insert(seed, reason);
+                if let (Some(wall), Some(cpu)) = (wall, cpu) {
+                    loaded.took.insert(seed, Took { wall, cpu });
+                }
             }
             Ok(Line::Header(_)) => return Err(format!("line {}: a second header", i + 1)),
             Err(e) => return Err(format!("line {}: {e}", i + 1)),
@@ -430,7 +510,11 @@ mod tests {
             let mut s = TrialStore::create(&path, &header(), Duration::ZERO).expect("create");
             s.append_trial(&trial(0, 0)).expect("append");
             s.append_trial(&trial(0, 1)).expect("append");
-            s.append_end(0, "budget").expect("end");
+            let took = Took {
+                wall: 2.5,
+                cpu: 1.25,
+            };
+            s.append_end(0, "budget", Some(took)).expect("end");
             s.append_trial(&trial(1, 0)).expect("append");
         }
         assert!(
@@ -445,6 +529,13 @@ mod tests {
         assert_eq!(loaded.trials[&0].len(), 2);
         assert_eq!(loaded.trials[&1], vec![trial(1, 0)]);
         assert_eq!(loaded.ended.get(&0).map(String::as_str), Some("budget"));
+        assert_eq!(
+            loaded.took[&0],
+            Took {
+                wall: 2.5,
+                cpu: 1.25
+            }
+        );
         s.append_trial(&trial(1, 1)).expect("append after resume");
         drop(s);
         let (_, again) = TrialStore::resume(&path, &header(), Duration::ZERO).expect("resume");
@@ -484,6 +575,7 @@ mod tests {
                 maximize: true,
                 report: Some("test_acc".into()),
                 evaluator: "train".into(),
+                space: None,
                 network: None,
             }),
             ..header()

@@ -139,6 +139,23 @@ impl<T: TrainingRun> Evaluator for T {
     }
 }
 
+/// `space` named so that `load_space_with` finds it from any folder: a stdlib name, or
+/// `FILE.nas:NAME` with the file's absolute path.
+pub fn space_spec(space: &Space) -> String {
+    let origin = space
+        .skeleton()
+        .origin
+        .clone()
+        .unwrap_or_else(|| space.name().to_string());
+    match origin.rsplit_once(':') {
+        Some((file, name)) if file.ends_with(".nas") => match std::fs::canonicalize(file) {
+            Ok(abs) => format!("{}:{name}", abs.display()),
+            Err(_) => origin,
+        },
+        _ => origin,
+    }
+}
+
 /// The [`NetworkInfo`] of architectures of `space` trained on inputs of `kind` shaped `dims`
 /// as `training` says, the space named so that it loads from any folder.
 pub fn network_info(
@@ -147,19 +164,8 @@ pub fn network_info(
     training: serde_json::Value,
 ) -> NetworkInfo {
     let skeleton = space.skeleton();
-    let origin = skeleton
-        .origin
-        .clone()
-        .unwrap_or_else(|| space.name().to_string());
-    let space_name = match origin.rsplit_once(':') {
-        Some((file, name)) if file.ends_with(".nas") => match std::fs::canonicalize(file) {
-            Ok(abs) => format!("{}:{name}", abs.display()),
-            Err(_) => origin,
-        },
-        _ => origin,
-    };
     NetworkInfo {
-        space: space_name,
+        space: space_spec(space),
         args: skeleton
             .args
             .iter()
