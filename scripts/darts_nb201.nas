@@ -21,6 +21,25 @@
 #   nas run scripts/darts_nb201.nas --experiment drnas
 #   nas run scripts/darts_nb201.nas --experiment pdarts
 #   nas run scripts/darts_nb201.nas --experiment darts_pt
+#   nas run scripts/darts_nb201.nas --experiment setn
+#   nas run scripts/darts_nb201.nas --experiment random_cell     # no search: the floor
+#
+# The collapse study runs each with `--seeds 3` and summarises the stores with
+#   nas report --summary runs/darts_first_order-darts.jsonl runs/rsps-rsps.jsonl ...
+# (per experiment: cifar10_test_200 of the derived cells, mean ± sample std over seeds, the
+# share of parameter-free ops among their edges, and wall and CPU time per seed).
+#
+# Random search with the same budget is `rsps` (Li & Talwalkar's random search with weight
+# sharing, the NAS-Bench-201 paper's RSPS row): the same supernet (8 channels, one cell per
+# stage), the same 6 epochs over the same 2,000 + 2,000 images, the same weight schedule;
+# where DARTS also takes an α step each step, RSPS trains a uniformly drawn path, then scores
+# 100 random cells through the shared weights (4 validation batches each, less compute than
+# DARTS' α steps) and picks the best. Random search without weight sharing could, at that
+# compute, train some tens of single cells for an epoch each, a different signal (short
+# standalone training) that is not run here; looking 100 cells up in the table would use the
+# benchmark's 200-epoch training, which no method here gets. `random_cell` is the floor: one
+# cell drawn uniformly, no search at all (its mean over seeds estimates the space's average
+# cell).
 #
 # ProxylessNAS measures its op latencies on this machine once and caches them in latency.csv
 # of NAS_CACHE (else ~/.cache/nas), keyed by device, op spec and input shape.
@@ -94,6 +113,7 @@ experiment proxyless {
     objective maximize cifar10_valid_12
 }
 
+# The same-budget random-search baseline of the study (see the header).
 experiment rsps {
     space     nb201
     data      fashion_mnist(valid: 0.1)
@@ -180,6 +200,24 @@ experiment darts_pt {
     data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  darts_pt(epochs: 6, tune_epochs: 1, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment setn {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  setn(epochs: 6, select: 100, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+# No search: one cell drawn uniformly from the space (the floor the searches should beat).
+experiment random_cell {
+    space     nb201
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  random
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
