@@ -1241,6 +1241,31 @@ mod tests {
     }
 
     #[test]
+    fn pc_darts_and_the_latency_table_run_on_the_enas_macro_space() {
+        let _generator = crate::test_generator();
+        // K = 2 on every layer's op edge; β over each layer's mixed edges.
+        let mut s = search(&space("enas_macro", 4), pc(2), SearchConfig::darts(16, 3));
+        assert_eq!(s.supernet().arch_parameters().len(), 2);
+        for _ in 0..2 {
+            assert!(s.alpha_step(1).unwrap().is_finite());
+            assert!(s.weight_step().unwrap().is_finite());
+        }
+        let derived = s.derive().unwrap();
+        let net = s.supernet();
+        assert_eq!(
+            net.space().decode(&net.space().encode(&derived)).unwrap(),
+            derived
+        );
+        // Each of the 12 op rows is timed on 2 of the 4 channels at the 8×8 map.
+        let inputs = net.op_inputs(&[1, 8, 8], 1).unwrap();
+        let ops: Vec<_> = inputs.iter().filter(|(_, alts)| alts.len() == 6).collect();
+        assert_eq!(ops.len(), 12);
+        assert!(ops
+            .iter()
+            .all(|(_, alts)| alts.iter().all(|a| a.1 == [1, 2, 8, 8])));
+    }
+
+    #[test]
     fn pc_darts_runs_on_nb101_with_partial_channels_at_every_elastic_width() {
         let _generator = crate::test_generator();
         let nb101 = load_space_with("nb101", &[("c".into(), 8), ("cells".into(), 1)]).unwrap();
