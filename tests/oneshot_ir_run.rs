@@ -127,3 +127,38 @@ fn darts_searches_nb101_at_elastic_width_and_the_derived_cell_is_retrained() {
         .unwrap_or_else(|| panic!("reports the test accuracy:\n{out}"));
     assert!((0.0..=100.0).contains(&test_acc), "{test_acc}");
 }
+
+#[test]
+fn pc_darts_and_proxyless_with_its_latency_term_search_nb101() {
+    require_fashion_mnist();
+    // PC-DARTS with K = 2 on five channels: the relaxation's widths (1 each) and the paths'
+    // (up to 5) are not all even; each vertex's ops take ⌈w/2⌉ of them.
+    let strategies = [
+        "pc_darts(partial: 2, edge_normalization: false, epochs: 1, warmup: 0, steps: 2, channels: 5, cells: 1, batch: 16, limit: 128, threads: 1)",
+        "proxyless(latency_weight: 0.5, epochs: 1, warmup: 0, steps: 2, channels: 5, cells: 1, batch: 16, limit: 128, threads: 1)",
+    ];
+    for strategy in strategies {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = experiment("nb101", strategy).replace("channels: 2, ", "channels: 5, ");
+        std::fs::write(dir.path().join("e.nas"), text).expect("writes");
+        let stdlib = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib");
+        let cache = dir.path().join("cache");
+        let (ok, out) = run_fresh(dir.path(), &[("NAS_STDLIB", stdlib), ("NAS_CACHE", cache)]);
+        assert!(ok, "{strategy}:\n{out}");
+        let derived = out
+            .lines()
+            .find_map(|l| l.strip_prefix("derived: "))
+            .unwrap_or_else(|| panic!("prints the derived cell:\n{out}"));
+        assert!(derived.contains("nb101_cell.v5.op="), "{derived}");
+        if strategy.starts_with("proxyless") {
+            // Every op row and every member from the cell's input is timed.
+            let timed = out
+                .lines()
+                .filter(|l| l.starts_with("op latencies of "))
+                .filter(|l| !l.ends_with("[0.0, 0.0]") && !l.ends_with("[0.0, 0.0, 0.0]"))
+                .count();
+            assert_eq!(timed, 5 + 6, "{out}");
+            assert!(out.contains(", expected latency "), "{out}");
+        }
+    }
+}

@@ -110,3 +110,78 @@ fn bad_pruned_supernet_settings_are_script_errors() {
     assert!(out.contains("`batch` of at least 2"), "{out}");
     assert!(!out.contains("panicked"), "{out}");
 }
+
+/// A small cell of `k of` input choices: `n0` takes both its inputs, `n1` 2 of 3, `n2` 1 of 4.
+const PICKS: &str = r#"
+op conv3(c: int) = conv(c, 3)
+choice tiny_op(c: int) = conv3(c) | max_pool(3) | skip
+
+cell picks_cell(c: int) {
+    input  c0, c1
+    node   n0 = sum(2 of [c0, c1] >> tiny_op(c))
+    node   n1 = sum(2 of [c0, c1, n0] >> tiny_op(c))
+    node   n2 = sum(1 of [c0, c1, n0, n1] >> tiny_op(c))
+    output concat(n0, n1, n2)
+}
+
+space picks(c: int = 4, n: int = 1, classes: int = 10) {
+    input image(3, 32, 32)
+    conv(c, 3) >> batchnorm >> picks_cell(c) * n >> global_avg_pool >> linear(classes)
+}
+
+experiment e {
+    space     picks
+    data      fashion_mnist(valid: 0.1)
+    evaluate  proxy(params)
+    strategy  tenas(channels: 2, cells: 1, batch: 4, repeats: 1, patches: 200, threads: 1)
+    budget    trials: 1
+    objective maximize params
+}
+"#;
+
+#[test]
+fn tenas_prunes_each_k_of_choice_down_to_its_k_edges_after_the_ops() {
+    require_fashion_mnist();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("e.nas"), PICKS).expect("writes");
+    let (ok, out) = run_fresh(dir.path(), &[]);
+    assert!(ok, "{out}");
+    // Nine candidate edges of three ops: two rounds of 27 and 18 candidates.
+    assert!(
+        out.contains("round 1: ") && out.contains(", 27 candidates;"),
+        "{out}"
+    );
+    assert!(out.contains(", 18 candidates;"), "{out}");
+    assert!(!out.contains("round 3: "), "{out}");
+    // `n0` keeps both its inputs, so only `n1` and `n2` are pruned, each to its k.
+    let edges: Vec<&str> = out.lines().filter(|l| l.starts_with("edges of ")).collect();
+    assert_eq!(edges.len(), 2, "{out}");
+    let count = |line: &str, what: &str| {
+        let list = line.split(what).nth(1).unwrap_or_default();
+        let list = &list[..list.find(']').unwrap_or(0)];
+        list.split(',').filter(|s| !s.trim().is_empty()).count()
+    };
+    assert!(edges[0].contains("n1"), "{}", edges[0]);
+    assert_eq!(
+        (count(edges[0], "keeps ["), count(edges[0], "cuts [")),
+        (2, 1)
+    );
+    assert!(edges[1].contains("n2"), "{}", edges[1]);
+    assert_eq!(
+        (count(edges[1], "keeps ["), count(edges[1], "cuts [")),
+        (1, 3)
+    );
+    let derived = out
+        .lines()
+        .find_map(|l| l.strip_prefix("derived: "))
+        .unwrap_or_else(|| panic!("prints the derived cell:\n{out}"));
+    // Each choice's chosen inputs: 2, 2 and 1 of them.
+    for (node, k) in [("n0", 2), ("n1", 2), ("n2", 1)] {
+        let set = derived
+            .split(' ')
+            .find(|kv| kv.contains(&format!(".{node}.")) && kv.contains("={"))
+            .unwrap_or_else(|| panic!("{node} in {derived}"));
+        let members = set.split_once("={").unwrap().1.trim_end_matches('}');
+        assert_eq!(members.split(',').count(), k, "{set} in {derived}");
+    }
+}

@@ -131,8 +131,8 @@ impl Alive {
 
     /// The forward-pass weights of the pruned supernet whose rows are `rows` as TE-NAS
     /// measures it: each remaining op of a row weighted `1/k` (`k` ops left, zero ops such as
-    /// `none` included in `k` though they compute nothing). A row with no op left is an
-    /// error.
+    /// `none` included in `k` though they compute nothing). A `k of` candidate's edge with no
+    /// op left is cut (it has no term); any other row with no op left is an error.
     pub fn uniform_mix(
         &self,
         rows: &[Row],
@@ -150,7 +150,7 @@ impl Alive {
             .enumerate()
             .map(|(r, row)| {
                 let k = self.count(r);
-                if k == 0 {
+                if k == 0 && !matches!(row.kind, RowKind::Candidate { .. }) {
                     return Err(TchError::Kind(format!("`{}` has no op left", row.name)));
                 }
                 (0..row.labels.len())

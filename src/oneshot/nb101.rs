@@ -22,8 +22,9 @@
 
 use super::elastic::Elastic;
 use super::mix::CellMix;
+use super::partial::{part_width, partial_edge};
 use super::rows::{check_op, member_alternatives, unsupported, RowKind, Rows};
-use super::supernet::Build;
+use super::supernet::{Build, OpInputs};
 use super::OneShotError;
 use crate::compile::merge;
 use crate::compile::nb101::{plan, projection_spec, with_channels, Plan};
@@ -36,10 +37,15 @@ use tch::{nn, TchError, Tensor};
 #[derive(Debug)]
 enum VertexOp {
     Fixed(Elastic),
-    /// The alternatives of an op decision, weighed by α's row `row`.
+    /// The alternatives of an op decision, weighed by α's row `row`; with partial channels
+    /// `partial` (K > 1) they run on the first `⌈width/K⌉` channels of the vertex
+    /// ([`super::partial::partial_edge`]). `specs` are the alternatives' ops at the cell's
+    /// width, for timing them.
     Mixed {
         row: usize,
         alts: Vec<Elastic>,
+        specs: Vec<OpSpec>,
+        partial: i64,
     },
 }
 
@@ -64,6 +70,8 @@ pub struct ElasticCell {
     out_proj: Option<Elastic>,
     /// The plan of every candidate edge: the continuous relaxation's widths.
     relaxed: Plan,
+    /// How many times smaller than the network's input its input is.
+    scale: i64,
 }
 
 /// The term of row `row` in `mix`: `None` when the row has none (the member is out),
@@ -90,32 +98,42 @@ impl VertexOp {
         mix: &CellMix,
         train: bool,
     ) -> Result<Tensor, TchError> {
-        let (row, alts) = match self {
+        let (row, alts, partial) = match self {
             VertexOp::Fixed(op) => return op.forward(x, width, train),
-            VertexOp::Mixed { row, alts } => (*row, alts),
+            VertexOp::Mixed {
+                row, alts, partial, ..
+            } => (*row, alts, *partial),
         };
         let terms = mix
             .get(row)
             .ok_or_else(|| TchError::Kind(format!("the mixture has no row {row}")))?;
-        let mut sum: Option<Tensor> = None;
-        for term in terms {
-            let op = alts
-                .get(term.op)
-                .ok_or_else(|| TchError::Kind(format!("row {row} has no op {}", term.op)))?;
-            let y = scaled(op.forward(x, width, train)?, term.weight.as_ref())?;
-            sum = Some(match sum {
-                Some(s) => s.f_add(&y)?,
-                None => y,
-            });
-        }
-        sum.ok_or_else(|| TchError::Kind(format!("row {row} weighs no op of a vertex")))
+        let mixed = |part: &Tensor| -> Result<Option<Tensor>, TchError> {
+            let width = part.size().get(1).copied().unwrap_or(0);
+            let mut sum: Option<Tensor> = None;
+            for term in terms {
+                let op = alts
+                    .get(term.op)
+                    .ok_or_else(|| TchError::Kind(format!("row {row} has no op {}", term.op)))?;
+                let y = scaled(op.forward(part, width, train)?, term.weight.as_ref())?;
+                sum = Some(match sum {
+                    Some(s) => s.f_add(&y)?,
+                    None => y,
+                });
+            }
+            Ok(sum)
+        };
+        partial_edge(x, partial, 1, mixed)?
+            .ok_or_else(|| TchError::Kind(format!("row {row} weighs no op of a vertex")))
     }
 
     /// The weights a path at `width` uses.
     fn count(&self, width: i64, mix: &CellMix) -> Result<i64, TchError> {
         match self {
             VertexOp::Fixed(op) => Ok(op.count(width, width).0),
-            VertexOp::Mixed { row, alts } => {
+            VertexOp::Mixed {
+                row, alts, partial, ..
+            } => {
+                let width = part_width(width, *partial);
                 let terms = mix
                     .get(*row)
                     .ok_or_else(|| TchError::Kind(format!("the mixture has no row {row}")))?;
@@ -234,6 +252,51 @@ impl ElasticCell {
         }
     }
 
+    /// How many times smaller than the network's input its input is.
+    pub fn scale(&self) -> i64 {
+        self.scale
+    }
+
+    /// Where its rows' ops run, at the continuous relaxation's widths, for a batch of
+    /// `[B, _, H, W]` (`H × W` the map at the cell's scale): each op vertex's row with each
+    /// alternative at the vertex's width `w` (`⌈w/K⌉` with partial channels) and the shape it
+    /// reads; each `any of` member from the cell's input with its `off` (a zero op, never
+    /// timed) and its `on`, the projection of the input to the reading vertex's width. The
+    /// other members add or concatenate what is computed anyway, and cost nothing here.
+    pub fn op_inputs(&self, [b, _, h, w]: [i64; 4]) -> Vec<OpInputs> {
+        let Plan { kept, m, channels } = &self.relaxed;
+        let n = m.len();
+        let mut out = Vec::new();
+        for t in 1..n {
+            let (v, width) = (kept[t], channels[t]);
+            if let (true, Ok(row)) = (m[0][t], self.row(0, v)) {
+                let read = [b, self.c_in, h, w];
+                let on = with_channels(&projection_spec(self.c), width);
+                out.push((row, vec![(OpSpec::Zero { stride: 1 }, read), (on, read)]));
+            }
+            let Some(ElasticVertex {
+                op:
+                    VertexOp::Mixed {
+                        row,
+                        specs,
+                        partial,
+                        ..
+                    },
+                ..
+            }) = self.vertices.get(v.wrapping_sub(1))
+            else {
+                continue;
+            };
+            let p = part_width(width, *partial);
+            let alts = specs
+                .iter()
+                .map(|spec| (with_channels(spec, p), [b, p, h, w]))
+                .collect();
+            out.push((*row, alts));
+        }
+        out
+    }
+
     /// The weights a pass under `mix` uses: the sizes of the slices of the vertices and
     /// projections it runs.
     pub fn count(&self, mix: &CellMix) -> Result<i64, TchError> {
@@ -297,8 +360,8 @@ impl<'a> Build<'a> {
             )
         })?;
         // Every op and projection at its widest: `c` channels out, from `c` (an op) or the
-        // cell's input (a projection).
-        let elastic = |spec: &OpSpec, q: &nn::Path, owner: &str, from: i64| {
+        // cell's input (a projection); a mixed op with partial channels at `⌈c/K⌉`.
+        let elastic = |spec: &OpSpec, q: &nn::Path, owner: &str, from: i64, c: i64| {
             let (op, out) = Elastic::build(&with_channels(spec, c), q, from)
                 .map_err(|e| unsupported(space, format!("{owner}: {e}")))?;
             if out != c {
@@ -306,13 +369,20 @@ impl<'a> Build<'a> {
             }
             Ok(op)
         };
+        let c_part = part_width(c, self.partial);
         let mut vertices = Vec::with_capacity(g.nodes.len());
         for (j, node) in g.nodes.iter().enumerate() {
             let v = j + 1;
             let q = p / format!("vertex_{v}");
             let owner = format!("node `{}`", node.name);
             let proj = if candidates[0][v] {
-                Some(elastic(&projection_spec(c), &(&q / "proj"), &owner, c_in)?)
+                Some(elastic(
+                    &projection_spec(c),
+                    &(&q / "proj"),
+                    &owner,
+                    c_in,
+                    c,
+                )?)
             } else {
                 None
             };
@@ -320,12 +390,13 @@ impl<'a> Build<'a> {
                 Some(OpRef::Fixed(op)) => {
                     check_op(space, &owner, op, 0)?;
                     let spec = self.resolver.op(op, 0)?;
-                    VertexOp::Fixed(elastic(&spec, &(&q / "op"), &owner, c)?)
+                    VertexOp::Fixed(elastic(&spec, &(&q / "op"), &owner, c, c)?)
                 }
                 Some(OpRef::Choice(d)) => {
                     let alts = self.alternatives(*d)?;
                     let row = rows.row(space, RowKind::Decision(*d), alts)?;
                     let mut built = Vec::with_capacity(alts.len());
+                    let mut specs = Vec::with_capacity(alts.len());
                     for alt in alts {
                         let op = alt.op.as_ref().ok_or_else(|| {
                             unsupported(space, format!("{owner} chooses a value, not an op"))
@@ -336,10 +407,17 @@ impl<'a> Build<'a> {
                             &spec,
                             &(&q / "op" / alt.label.as_str()),
                             &owner,
-                            c,
+                            c_part,
+                            c_part,
                         )?);
+                        specs.push(spec);
                     }
-                    VertexOp::Mixed { row, alts: built }
+                    VertexOp::Mixed {
+                        row,
+                        alts: built,
+                        specs,
+                        partial: self.partial,
+                    }
                 }
                 None => return Err(unsupported(space, format!("{owner} has no op"))),
             };
@@ -347,7 +425,13 @@ impl<'a> Build<'a> {
         }
         let out_proj = if candidates[0][n - 1] {
             let q = p / "output" / "proj";
-            Some(elastic(&projection_spec(c), &q, "the cell's output", c_in)?)
+            Some(elastic(
+                &projection_spec(c),
+                &q,
+                "the cell's output",
+                c_in,
+                c,
+            )?)
         } else {
             None
         };
@@ -359,6 +443,7 @@ impl<'a> Build<'a> {
                 vertices,
                 out_proj,
                 relaxed,
+                scale: self.frame.scale,
             },
             c,
         ))

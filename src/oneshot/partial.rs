@@ -11,9 +11,27 @@
 use crate::compile::op::OpSpec;
 use tch::{TchError, Tensor};
 
-/// Shuffles the channels of `x` (`[B, C, H, W]`) in `groups` groups: viewed as
-/// `[B, groups, C/groups, H, W]`, transposed in its first two channel dimensions and flattened
-/// back (ShuffleNet's shuffle, as PC-DARTS applies it).
+/// The channel order of ShuffleNet's shuffle of `c` channels in `groups` groups: the
+/// channels split into `groups` consecutive groups (the first `c mod groups` one channel
+/// longer when `groups` does not divide `c`), read back column by column — the `i`-th channel
+/// of every group, then the `i+1`-th. When `groups` divides `c` this is the view as
+/// `[groups, c/groups]`, transposed.
+pub fn shuffle_order(c: i64, groups: i64) -> Vec<i64> {
+    let (base, longer) = (c / groups, c % groups);
+    let size = |g: i64| base + i64::from(g < longer);
+    let start = |g: i64| g * base + g.min(longer);
+    let mut order = Vec::with_capacity(c.max(0) as usize);
+    for i in 0..base + i64::from(longer > 0) {
+        order.extend((0..groups).filter(|&g| i < size(g)).map(|g| start(g) + i));
+    }
+    order
+}
+
+/// Shuffles the channels of `x` (`[B, C, H, W]`) in `groups` groups ([`shuffle_order`]):
+/// when `groups` divides `C`, viewed as `[B, groups, C/groups, H, W]`, transposed in its
+/// first two channel dimensions and flattened back (ShuffleNet's shuffle, as PC-DARTS
+/// applies it); otherwise the same reading with the first groups one channel longer (the
+/// elastic widths of NAS-Bench-101's vertices need not divide).
 pub fn channel_shuffle(x: &Tensor, groups: i64) -> Result<Tensor, TchError> {
     let size = x.size();
     let [b, c, h, w] = size[..] else {
@@ -21,19 +39,30 @@ pub fn channel_shuffle(x: &Tensor, groups: i64) -> Result<Tensor, TchError> {
             "channel shuffle needs a [B, C, H, W] tensor, got {size:?}"
         )));
     };
-    if groups < 1 || c % groups != 0 {
+    if groups < 1 {
         return Err(TchError::Shape(format!(
             "cannot shuffle {c} channels in {groups} groups"
         )));
     }
-    x.f_reshape([b, groups, c / groups, h, w])?
-        .f_transpose(1, 2)?
-        .f_contiguous()?
-        .f_reshape([b, c, h, w])
+    if c % groups == 0 {
+        return x
+            .f_reshape([b, groups, c / groups, h, w])?
+            .f_transpose(1, 2)?
+            .f_contiguous()?
+            .f_reshape([b, c, h, w]);
+    }
+    let order = Tensor::f_from_slice(&shuffle_order(c, groups))?.f_to_device(x.device())?;
+    x.f_index_select(1, &order)
 }
 
-/// One edge with partial channels: `mixed` runs on the first `C/k` channels of `x` (and gives
-/// `None` when no op is computed, which stands for zeros); the other channels bypass it
+/// The channels of `c` that go through an edge's ops with partial channels `k`: the first
+/// group of [`shuffle_order`]'s, `⌈c/k⌉` (`c/k` when `k` divides `c`).
+pub fn part_width(c: i64, k: i64) -> i64 {
+    (c + k - 1) / k
+}
+
+/// One edge with partial channels: `mixed` runs on the first `⌈C/k⌉` channels of `x` (and
+/// gives `None` when no op is computed, which stands for zeros); the other channels bypass it
 /// (max-pooled 2×2 on an edge of stride 2, as PC-DARTS does); the concatenation is shuffled
 /// in `k` groups. With `k` = 1 this is `mixed(x)` itself.
 pub fn partial_edge(
@@ -46,13 +75,14 @@ pub fn partial_edge(
         return mixed(x);
     }
     let c = x.size().get(1).copied().unwrap_or(0);
-    if k < 1 || c % k != 0 {
+    if k < 1 || c < 1 {
         return Err(TchError::Shape(format!(
             "partial channels: {c} channels do not split in {k} parts"
         )));
     }
-    let part = x.f_narrow(1, 0, c / k)?;
-    let rest = x.f_narrow(1, c / k, c - c / k)?;
+    let p = part_width(c, k);
+    let part = x.f_narrow(1, 0, p)?;
+    let rest = x.f_narrow(1, p, c - p)?;
     let rest = match stride {
         1 => rest,
         2 => rest.f_max_pool2d([2, 2], [2, 2], [0, 0], [1, 1], true)?,
@@ -64,7 +94,11 @@ pub fn partial_edge(
     };
     let through = match mixed(&part)? {
         Some(t) => t,
-        None => rest.f_narrow(1, 0, c / k)?.f_zeros_like()?,
+        None => {
+            let mut shape = rest.size();
+            shape[1] = p;
+            Tensor::f_zeros(&shape, (rest.kind(), rest.device()))?
+        }
     };
     Ok(Some(channel_shuffle(
         &Tensor::f_cat(&[through, rest], 1)?,
@@ -127,7 +161,12 @@ mod tests {
             .expand([1, 8, 2, 2], false);
         let y = channel_shuffle(&x, 4).unwrap();
         assert_eq!(channels(&y), [0.0, 2.0, 4.0, 6.0, 1.0, 3.0, 5.0, 7.0]);
-        assert!(channel_shuffle(&x, 3).is_err());
+        // Three groups of 3, 3 and 2 channels, read column by column.
+        let y = channel_shuffle(&x, 3).unwrap();
+        assert_eq!(channels(&y), [0.0, 3.0, 6.0, 1.0, 4.0, 7.0, 2.0, 5.0]);
+        assert_eq!(shuffle_order(8, 4), [0, 2, 4, 6, 1, 3, 5, 7]);
+        assert_eq!(shuffle_order(2, 4), [0, 1]);
+        assert!(channel_shuffle(&x, 0).is_err());
         assert!(channel_shuffle(&Tensor::zeros([8], (Kind::Double, Device::Cpu)), 2).is_err());
     }
 
@@ -153,6 +192,10 @@ mod tests {
         assert_eq!(channels(&z), [0.0, 2.0, 4.0, 6.0, 0.0, 3.0, 5.0, 7.0]);
         // K = 1 is the plain edge.
         assert!(partial_edge(&x, 1, 1, |_| Ok(None)).unwrap().is_none());
-        assert!(partial_edge(&x, 3, 1, |p| Ok(Some(p.shallow_clone()))).is_err());
+        // K = 3 on 8 channels: the first ⌈8/3⌉ = 3 go through.
+        let w = partial_edge(&x, 3, 1, |p| Ok(Some(p * 100.0)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(channels(&w), [0.0, 3.0, 6.0, 100.0, 4.0, 7.0, 200.0, 5.0]);
     }
 }

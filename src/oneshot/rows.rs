@@ -98,6 +98,17 @@ struct Pick {
     slots: Vec<usize>,
 }
 
+/// A `k of [...]` input choice of the supernet, as pruning and topology selection see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputChoice {
+    /// The pick decision's name.
+    pub name: String,
+    /// How many of its candidates an architecture keeps (the `k` of `k of`).
+    pub keep: usize,
+    /// The row of each candidate's edge, in candidate order.
+    pub rows: Vec<usize>,
+}
+
 /// The rows of α and the decisions they cover.
 #[derive(Debug, Clone, Default)]
 pub struct Rows {
@@ -343,6 +354,27 @@ impl Rows {
         &self.rows
     }
 
+    /// The `k of` input choices, in the order the network first reads them, each with the
+    /// rows of its candidates' edges.
+    pub fn input_choices(&self, space: &Space) -> Vec<InputChoice> {
+        self.picks
+            .iter()
+            .map(|p| InputChoice {
+                name: space.decisions()[p.decision].name.clone(),
+                keep: p.k,
+                rows: (0..p.n)
+                    .filter_map(|candidate| {
+                        let kind = RowKind::Candidate {
+                            pick: p.decision,
+                            candidate,
+                        };
+                        self.index.get(&kind).copied()
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     /// α's columns: the most ops of any row.
     pub fn width(&self) -> usize {
         self.rows.iter().map(|r| r.labels.len()).max().unwrap_or(1)
@@ -391,6 +423,28 @@ impl Rows {
     /// the cell (see `repair`). A row with one op left (`probs` one-hot, as TE-NAS prunes)
     /// gives that op.
     pub fn derive(&self, space: &Space, probs: &[Vec<f64>]) -> Result<Architecture, OneShotError> {
+        let values = self.values(space, probs)?;
+        match Architecture::new(space, values.clone()) {
+            Ok(arch) => Ok(arch),
+            Err(e) => self.repair(space, probs, values).ok_or_else(|| {
+                OneShotError::Config(format!(
+                    "the derived architecture is not one of space `{}`: {e}",
+                    space.name()
+                ))
+            }),
+        }
+    }
+
+    /// The architecture of one op per row (`ops[r]` one-hot) picked as [`Rows::derive`]
+    /// picks, when it is one of the space's as it stands: `Err` when its members break a
+    /// constraint of the space or leave a cell unconnected (nothing is repaired).
+    pub fn exact(&self, space: &Space, ops: &[Vec<f64>]) -> Result<Architecture, OneShotError> {
+        let values = self.values(space, ops)?;
+        Architecture::new(space, values).map_err(|e| OneShotError::Config(e.to_string()))
+    }
+
+    /// The decisions' values [`Rows::derive`] picks from `probs`, before any repair.
+    fn values(&self, space: &Space, probs: &[Vec<f64>]) -> Result<Vec<Value>, OneShotError> {
         let mut values = vec![Value::Off; space.decisions().len()];
         // `zero`: whether the row may derive its zero op.
         let best = |r: usize, zero: bool| -> Result<(usize, f64), OneShotError> {
@@ -447,15 +501,7 @@ impl Rows {
             }
             values[pick.decision] = Value::Set(set);
         }
-        match Architecture::new(space, values.clone()) {
-            Ok(arch) => Ok(arch),
-            Err(e) => self.repair(space, probs, values).ok_or_else(|| {
-                OneShotError::Config(format!(
-                    "the derived architecture is not one of space `{}`: {e}",
-                    space.name()
-                ))
-            }),
-        }
+        Ok(values)
     }
 
     /// When the members whose `on` outweighs their `off` give no architecture of the space

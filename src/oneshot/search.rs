@@ -33,6 +33,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
+/// How many paths ProxylessNAS' weight step draws before it gives up on finding one that
+/// is an architecture of the space.
+const MAX_PATH_DRAWS: usize = 1000;
+
 /// `tau` when it is a usable Gumbel-softmax temperature (finite, above 0).
 fn checked_tau(tau: f64) -> Result<f64, OneShotError> {
     if tau.is_finite() && tau > 0.0 {
@@ -304,7 +308,7 @@ impl OneShotSearch {
                 self.net.path_mix(&arch)?
             }
             Mode::Proxyless => {
-                let ops = sample_ops(&self.net.probabilities()?, &mut self.rng);
+                let ops = self.draw_path()?;
                 ops_mix(&ops, self.net.live())
             }
             _ => {
@@ -314,6 +318,33 @@ impl OneShotSearch {
             }
         };
         self.weight_step_under(&mix)
+    }
+
+    /// ProxylessNAS' path for a weight step: one op per row drawn from `softmax(α)`, drawn
+    /// again while its `any of` members break a constraint of the space or disconnect a
+    /// cell (NAS-Bench-101's `where edges <= 9`, `connected`), as ENAS' controller draws
+    /// again; the space's other rows always give an architecture at the first draw.
+    fn draw_path(&mut self) -> Result<Vec<usize>, OneShotError> {
+        let probs = self.net.probabilities()?;
+        for _ in 0..MAX_PATH_DRAWS {
+            let ops = sample_ops(&probs, &mut self.rng);
+            let one_hot: Vec<Vec<f64>> = ops
+                .iter()
+                .zip(&probs)
+                .map(|(&k, row)| {
+                    (0..row.len())
+                        .map(|j| f64::from(u8::from(j == k)))
+                        .collect()
+                })
+                .collect();
+            if self.net.rows().exact(self.net.space(), &one_hot).is_ok() {
+                return Ok(ops);
+            }
+        }
+        Err(OneShotError::Config(format!(
+            "no path drawn from softmax(α) in {MAX_PATH_DRAWS} draws is an architecture of space `{}`",
+            self.net.space().name()
+        )))
     }
 
     /// P-DARTS' skip dropout on `mix` (nothing at rate 0).
@@ -1225,13 +1256,95 @@ mod tests {
             net.space().decode(&net.space().encode(&derived)).unwrap(),
             derived
         );
-        // K must divide the channels; NAS-Bench-101's elastic cells take no partial channels.
+        // K must divide a cell edge's channels.
         let s8 = space("nb201", 4);
         let odd = Supernet::with_options(&s8, 1, pc(3), Device::Cpu, Kind::Float, 0);
         assert!(odd.unwrap_err().to_string().contains("must divide"));
+    }
+
+    #[test]
+    fn pc_darts_and_the_latency_table_run_on_the_enas_macro_space() {
+        let _generator = crate::test_generator();
+        // K = 2 on every layer's op edge; β over each layer's mixed edges.
+        let mut s = search(&space("enas_macro", 4), pc(2), SearchConfig::darts(16, 3));
+        assert_eq!(s.supernet().arch_parameters().len(), 2);
+        for _ in 0..2 {
+            assert!(s.alpha_step(1).unwrap().is_finite());
+            assert!(s.weight_step().unwrap().is_finite());
+        }
+        let derived = s.derive().unwrap();
+        let net = s.supernet();
+        assert_eq!(
+            net.space().decode(&net.space().encode(&derived)).unwrap(),
+            derived
+        );
+        // Each of the 12 op rows is timed on 2 of the 4 channels at the 8×8 map.
+        let inputs = net.op_inputs(&[1, 8, 8], 1).unwrap();
+        let ops: Vec<_> = inputs.iter().filter(|(_, alts)| alts.len() == 6).collect();
+        assert_eq!(ops.len(), 12);
+        assert!(ops
+            .iter()
+            .all(|(_, alts)| alts.iter().all(|a| a.1 == [1, 2, 8, 8])));
+    }
+
+    #[test]
+    fn pc_darts_runs_on_nb101_with_partial_channels_at_every_elastic_width() {
+        let _generator = crate::test_generator();
         let nb101 = load_space_with("nb101", &[("c".into(), 8), ("cells".into(), 1)]).unwrap();
+        // Edge normalisation has nothing to weigh there: an error that says what runs.
         let err = Supernet::with_options(&nb101, 1, pc(2), Device::Cpu, Kind::Float, 0);
-        assert!(err.unwrap_err().to_string().contains("elastic"));
+        let message = err.unwrap_err().to_string();
+        assert!(message.contains("partial channels alone"), "{message}");
+        let partial = SupernetOptions {
+            partial_channels: 3,
+            edge_normalization: false,
+        };
+        let whole = Supernet::new(&nb101, 1, Device::Cpu, Kind::Float, 0).unwrap();
+        // K = 3 divides none of the widths 8 is split into (2, 2, 2, 1, 1 in the
+        // relaxation; 8, 4, … on paths): each vertex's ops take ⌈w/3⌉ of its channels.
+        let mut s = search(&nb101, partial, SearchConfig::darts(16, 5));
+        assert!(s.supernet().weight_count() < whole.weight_count());
+        let before = s.supernet().alpha().copy();
+        for _ in 0..2 {
+            assert!(s.alpha_step(1).unwrap().is_finite());
+            assert!(s.weight_step().unwrap().is_finite());
+        }
+        assert!(
+            (s.supernet().alpha() - &before)
+                .abs()
+                .max()
+                .double_value(&[])
+                > 0.0
+        );
+        let derived = s.derive().unwrap();
+        let net = s.supernet();
+        assert_eq!(
+            net.space().decode(&net.space().encode(&derived)).unwrap(),
+            derived
+        );
+        // A single path runs too, its vertices at the architecture's own widths.
+        let path = net.path_mix(&derived).unwrap();
+        let x = Tensor::randn([2, 1, 8, 8], (Kind::Float, Device::Cpu));
+        let y = net.forward(&x, &path, false).unwrap();
+        assert_eq!(y.size(), [2, 10]);
+        // Its ops are timed at the relaxation's widths: in each of the three cells (8, 16
+        // and 32 channels, on 8×8, 4×4 and 2×2 maps) five op rows and six members from the
+        // cell's input (five vertices and the output), timed as the input's projection.
+        let inputs = whole.op_inputs(&[1, 8, 8], 1).unwrap();
+        let ops: Vec<_> = inputs.iter().filter(|(_, alts)| alts.len() == 3).collect();
+        let members: Vec<_> = inputs.iter().filter(|(_, alts)| alts.len() == 2).collect();
+        assert_eq!((ops.len(), members.len()), (15, 18));
+        let widths: Vec<i64> = ops.iter().map(|(_, alts)| alts[0].1[1]).collect();
+        assert_eq!(widths[..10], [2, 2, 2, 1, 1, 4, 3, 3, 3, 3]);
+        let reads: Vec<[i64; 4]> = members.iter().map(|(_, alts)| alts[1].1).collect();
+        assert_eq!(reads[..6], [[1, 8, 8, 8]; 6]);
+        assert_eq!(reads[6..12], [[1, 8, 4, 4]; 6]);
+        let narrow = net.op_inputs(&[1, 8, 8], 1).unwrap();
+        assert!(narrow
+            .iter()
+            .filter(|(_, alts)| alts.len() == 3)
+            .take(5)
+            .all(|(_, alts)| alts.iter().all(|a| a.1 == [1, 1, 8, 8])));
     }
 
     #[test]

@@ -332,9 +332,9 @@ pub(super) struct Build<'a> {
     pub(super) resolver: Resolver<'a>,
     call: Option<&'a CellCall>,
     /// Where the cell's edges run (a layer: no inputs, stride 1).
-    frame: CellFrame,
+    pub(super) frame: CellFrame,
     /// PC-DARTS' K on the cell's edges.
-    partial: i64,
+    pub(super) partial: i64,
 }
 
 impl<'a> Build<'a> {
@@ -723,9 +723,10 @@ impl Supernet {
 
     /// [`Supernet::new`] with PC-DARTS' options: every cell edge's mixed op on `1/K` of
     /// its input's channels (K must divide them), and β (drawn after α, as 10⁻³·N(0, 1))
-    /// weighing each node's mixed edges by their softmax. NAS-Bench-101's elastic cells take
-    /// neither (their widths vary with the architecture, and `any of` rows already weigh
-    /// their edges).
+    /// weighing each node's mixed edges by their softmax. A NAS-Bench-101 vertex's mixed op
+    /// runs on the first `⌈w/K⌉` of its `w` channels, whatever its elastic width `w` (the
+    /// shuffle's first groups one channel longer where K does not divide `w`); edge
+    /// normalisation is an error there (its `any of` rows already weigh each edge).
     pub fn with_options(
         space: &Space,
         in_channels: i64,
@@ -811,8 +812,8 @@ impl Supernet {
                     recent.layer(newest.after(c, s).map_err(CompileError::from)?);
                 }
                 StepKind::Cell(call) if is_nb101_cell(&call.instance) => {
-                    if options != SupernetOptions::default() {
-                        return Err(unsupported(space, format!("cell `{}` is a NAS-Bench-101 cell at elastic width: its widths vary with the architecture and its `any of` rows weigh its edges, so PC-DARTS' partial channels and edge normalisation do not apply", call.instance.name)));
+                    if options.edge_normalization {
+                        return Err(unsupported(space, format!("cell `{}` is a NAS-Bench-101 cell: its inputs are `any of` members, each edge weighed by its own `off`/`on` row, so there is no node's set of mixed edges for PC-DARTS' edge normalisation to weigh; PC-DARTS runs on it with partial channels alone (`partial: K`), as NAS-Bench-1Shot1 runs it", call.instance.name)));
                     }
                     let q = &root / "cells" / cells;
                     cells += 1;
@@ -825,7 +826,7 @@ impl Supernet {
                         },
                         call: Some(call),
                         frame: CellFrame { inputs: 1, ..alone },
-                        partial: 1,
+                        partial: options.partial_channels,
                     };
                     let (cell, c) = build.nb101_cell(&q, call, newest.channels, &mut rows)?;
                     stages.push(Stage::Nb101(cell));
@@ -1010,8 +1011,10 @@ impl Supernet {
     /// Where each row's ops run, for images of `image` (`[C, H, W]`) in batches of `batch`:
     /// per mixed op, its row and each alternative's spec as built with the shape `[B, C, H,
     /// W]` of its input (the `1/K` of the channels it reads with partial channels). A row
-    /// shared by several cells appears once per cell. NAS-Bench-101's elastic cells, whose
-    /// ops run at widths that vary with the pass, are an error.
+    /// shared by several cells appears once per cell. A NAS-Bench-101 cell's ops run at
+    /// widths that vary with the architecture; they are timed at the widths of the
+    /// continuous relaxation (every candidate edge in, the widths every DARTS-style pass
+    /// runs them at), an `any of` member from the cell's input as its projection (its `on`).
     pub fn op_inputs(&self, image: &[i64], batch: i64) -> Result<Vec<OpInputs>, OneShotError> {
         let [_, h, w] = image[..] else {
             return Err(OneShotError::Config(format!(
@@ -1019,6 +1022,7 @@ impl Supernet {
             )));
         };
         let mut mixed: Vec<&MixedOp> = Vec::new();
+        let mut nb101: Vec<&ElasticCell> = Vec::new();
         for stage in &self.stages {
             match stage {
                 Stage::Layer(op) => mixed.extend(op.mixed()),
@@ -1028,16 +1032,15 @@ impl Supernet {
                         mixed.extend(edges.chain(&v.post).filter_map(EdgeOp::mixed));
                     }
                 }
-                Stage::Nb101(_) => {
-                    return Err(unsupported(
-                        &self.space,
-                        "its NAS-Bench-101 cells run their ops at elastic widths, which have no one input shape to time",
-                    ))
-                }
+                Stage::Nb101(cell) => nb101.push(cell),
             }
         }
         let side = |n: i64, scale: i64| ceil_div(n, scale.max(1)).map_err(CompileError::from);
         let mut out = Vec::with_capacity(mixed.len());
+        for cell in nb101 {
+            let (ch, cw) = (side(h, cell.scale())?, side(w, cell.scale())?);
+            out.extend(cell.op_inputs([batch, 0, ch, cw]));
+        }
         for m in mixed {
             let shape = [batch, m.c_in, side(h, m.at.scale)?, side(w, m.at.scale)?];
             out.push((m.row, m.specs.iter().map(|s| (s.clone(), shape)).collect()));

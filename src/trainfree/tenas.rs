@@ -16,7 +16,7 @@ use super::linear_regions::regions_over;
 use super::ntk::{condition_number, ntk_matrix, weights_of};
 use crate::compile::catalog::{resize, space_args, NetworkSize};
 pub use crate::oneshot::alive::Alive;
-use crate::oneshot::rows::Row;
+use crate::oneshot::rows::{InputChoice, Row, RowKind};
 use crate::oneshot::Supernet;
 use crate::space::{Architecture, Space};
 use tch::{Device, Kind, TchError, Tensor};
@@ -128,11 +128,39 @@ impl PrunedSupernet {
         Alive::full(self.rows())
     }
 
-    /// The architecture once `alive` leaves one op on every row (each row's remaining op,
-    /// see [`crate::oneshot::rows::Rows::derive`]); `None` while a row has more.
+    /// The `k of` input choices, each with the rows of its candidates' edges (TE-NAS prunes
+    /// their edges once every edge is down to one op).
+    pub fn input_choices(&self) -> Vec<InputChoice> {
+        let net = &self.ntk_nets[0];
+        net.rows().input_choices(net.space())
+    }
+
+    /// The architecture once `alive` leaves one op on every row — a `k of` candidate's edge
+    /// one op or none (cut), and each `k of` choice exactly its `k` uncut edges (see
+    /// [`crate::oneshot::rows::Rows::derive`]); `None` while a row has more ops or a choice
+    /// more edges. A choice left with fewer than its `k` edges is an error.
     pub fn arch(&self, alive: &Alive) -> Result<Option<Architecture>, String> {
-        if (0..self.rows().len()).any(|r| alive.count(r) != 1) {
+        let open = self.rows().iter().enumerate().any(|(r, row)| {
+            let n = alive.count(r);
+            match row.kind {
+                RowKind::Candidate { .. } => n > 1,
+                RowKind::Decision(_) | RowKind::Member { .. } => n != 1,
+            }
+        });
+        if open {
             return Ok(None);
+        }
+        for choice in self.input_choices() {
+            let uncut = choice.rows.iter().filter(|&&r| alive.count(r) > 0).count();
+            if uncut > choice.keep {
+                return Ok(None);
+            }
+            if uncut < choice.keep {
+                return Err(format!(
+                    "input choice `{}` keeps {uncut} of its edges; it takes {}",
+                    choice.name, choice.keep
+                ));
+            }
         }
         let net = &self.ntk_nets[0];
         let probs: Vec<Vec<f64>> = alive
@@ -321,6 +349,93 @@ mod tests {
             text.contains("enas_macro_net.l12.1.in={l1,l2,l3,l4,l5,l6,l7,l8,l9,l10}"),
             "{text}"
         );
+        assert_eq!(net.space().decode(&text).unwrap(), arch);
+    }
+
+    #[test]
+    fn a_darts_cell_is_derived_once_each_k_of_choice_keeps_k_edges_of_one_op() {
+        let _generator = crate::test_generator();
+        let images = Tensor::randn([4, 3, 8, 8], (Kind::Float, Device::Cpu));
+        let patches = Tensor::randn([20, 1, 3, 3], (Kind::Float, Device::Cpu));
+        let config = TenasConfig {
+            channels: 2,
+            cells: Some(1),
+            thin_channels: 1,
+            repeats: 1,
+            seed: 0,
+        };
+        let space = crate::space::load_space("darts").unwrap();
+        let net = PrunedSupernet::new(&space, config, images, &patches, 20).unwrap();
+        let choices = net.input_choices();
+        // Four nodes of 2, 3, 4 and 5 candidates in each of the two cells, each keeping 2.
+        let sizes: Vec<(usize, usize)> = choices.iter().map(|c| (c.rows.len(), c.keep)).collect();
+        assert_eq!(sizes, [2, 3, 4, 5, 2, 3, 4, 5].map(|n| (n, 2)));
+        // One op per edge (the first), every edge uncut: more edges than the choices take.
+        let mut alive = Alive(
+            net.rows()
+                .iter()
+                .map(|r| (0..r.labels.len()).map(|k| k == 0).collect())
+                .collect(),
+        );
+        assert_eq!(net.arch(&alive).unwrap(), None);
+        // Cut each choice down to its first two candidates.
+        for c in &choices {
+            for &r in &c.rows[2..] {
+                alive.0[r] = vec![false; alive.0[r].len()];
+            }
+        }
+        let mix = alive
+            .uniform_mix(net.rows(), Kind::Float, Device::Cpu)
+            .unwrap();
+        assert!(mix[choices[1].rows[2]].is_empty());
+        assert!(net.ntk(&alive).unwrap()[0].is_finite());
+        let arch = net.arch(&alive).unwrap().unwrap();
+        let text = net.space().encode(&arch);
+        assert_eq!(text.matches("={c0,c1}").count(), 8, "{text}");
+        // One cut too many leaves a choice short of its k.
+        let short = choices[3].rows[1];
+        alive.0[short] = vec![false; alive.0[short].len()];
+        let message = net.arch(&alive).unwrap_err();
+        assert!(
+            message.contains("keeps 1 of its edges; it takes 2"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn nb101_prunes_its_op_rows_and_members_at_elastic_width() {
+        let _generator = crate::test_generator();
+        let images = Tensor::randn([4, 3, 8, 8], (Kind::Float, Device::Cpu));
+        let patches = Tensor::randn([20, 1, 3, 3], (Kind::Float, Device::Cpu));
+        // The relaxation splits a cell's channels among its five vertices: at least 5.
+        let config = TenasConfig {
+            channels: 5,
+            cells: Some(1),
+            thin_channels: 5,
+            repeats: 1,
+            seed: 0,
+        };
+        let space = crate::space::load_space("nb101").unwrap();
+        let net = PrunedSupernet::new(&space, config, images, &patches, 20).unwrap();
+        // 5 op rows and 21 members; no `k of` choice.
+        assert_eq!(net.rows().len(), 26);
+        assert!(net.input_choices().is_empty());
+        let full = net.full();
+        assert!(net.ntk(&full).unwrap()[0].is_finite());
+        assert!(net.regions(&full).unwrap()[0] >= 1.0);
+        // Each op row's first op and every member `on`: 21 edges, cut back to at most 9.
+        let one = Alive(
+            net.rows()
+                .iter()
+                .map(|r| match r.kind {
+                    RowKind::Member { .. } => vec![false, true],
+                    _ => (0..r.labels.len()).map(|k| k == 0).collect(),
+                })
+                .collect(),
+        );
+        assert_ne!(net.ntk(&one).unwrap(), net.ntk(&full).unwrap());
+        let arch = net.arch(&one).unwrap().unwrap();
+        let text = net.space().encode(&arch);
         assert_eq!(net.space().decode(&text).unwrap(), arch);
     }
 

@@ -4,15 +4,17 @@
 //! linear regions), and the
 //! `PrunedSupernet` type measures a set of remaining ops: `ntk(alive)` and `regions(alive)`
 //! return one value per initialisation, `arch(alive)` the architecture once one op is left
-//! on every row of α. `alive` is an array with one array of op names per row (`row_names()`
-//! names the rows, `ops(r)` lists row `r`'s ops), so the pruning schedule stays in the
-//! script. Time spent in these calls is host time.
+//! on every row of α and each `k of` choice is down to its `k` edges. `alive` is an array
+//! with one array of op names per row (`row_names()` names the rows, `ops(r)` lists row `r`'s
+//! ops; a `k of` candidate's row may be empty: its edge is cut), and `input_choices()` lists
+//! the `k of` choices as `#{name, keep, rows}`, so the pruning schedule stays in the script. Time spent in these calls is host time.
 
 use super::oneshot_api::{carry_into, checked_settings, int, optional, positive, training_images};
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
 use crate::oneshot::alive::Alive;
+use crate::oneshot::rows::RowKind;
 use crate::space::Space;
 use crate::trainfree::inputs::{image_batch, patches};
 use crate::trainfree::tenas::{PrunedSupernet, TenasConfig};
@@ -69,7 +71,7 @@ pub fn register(engine: &mut Engine) {
                         .map_err(|e| script_error(format!("pruned_supernet: {e}")))?
                         .ok_or_else(|| {
                             script_error(
-                                "pruned_supernet: `arch` needs exactly one op left on every row",
+                                "pruned_supernet: `arch` needs exactly one op left on every row (on a `k of` candidate's edge one or none) and each `k of` choice down to its k edges",
                             )
                         })?;
                 carry_into(&n.0.space, n.0.scorer.space(), &arch)
@@ -94,6 +96,20 @@ pub fn register(engine: &mut Engine) {
                     ))
                 })?;
             Ok(row.labels.iter().map(|l| l.clone().into()).collect())
+        })
+        .register_fn("input_choices", |n: &mut PrunedHandle| -> Array {
+            n.0.scorer
+                .input_choices()
+                .into_iter()
+                .map(|choice| {
+                    let mut m = Map::new();
+                    m.insert("name".into(), choice.name.into());
+                    m.insert("keep".into(), (choice.keep as INT).into());
+                    let rows: Array = choice.rows.iter().map(|&r| (r as INT).into()).collect();
+                    m.insert("rows".into(), rows.into());
+                    m.into()
+                })
+                .collect()
         })
         .register_fn("to_string", |n: &mut PrunedHandle| describe(n))
         .register_fn("to_debug", |n: &mut PrunedHandle| describe(n));
@@ -133,11 +149,13 @@ fn floats(values: Vec<f64>) -> Array {
     values.into_iter().map(Dynamic::from_float).collect()
 }
 
-/// The mask of an array of per-row arrays of op names, every row keeping an op.
+/// The mask of an array of per-row arrays of op names, every row keeping an op but a `k of`
+/// candidate's edge, which may be cut.
 fn alive_of(n: &PrunedHandle, alive: &Array) -> RhaiResult<Alive> {
     let rows = n.0.scorer.rows();
     let mask = super::alpha_api::alive_of("pruned_supernet", rows, alive)?;
-    if let Some(r) = (0..rows.len()).find(|&r| mask.count(r) == 0) {
+    let cuttable = |r: usize| matches!(rows[r].kind, RowKind::Candidate { .. });
+    if let Some(r) = (0..rows.len()).find(|&r| mask.count(r) == 0 && !cuttable(r)) {
         return Err(script_error(format!(
             "pruned_supernet: row `{}` has no op left",
             rows[r].name
