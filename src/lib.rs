@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod entry;
 pub mod export;
 pub mod fmt;
+pub mod lsp;
 pub mod oneshot;
 pub mod paths;
 pub mod repl;

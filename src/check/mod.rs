@@ -26,7 +26,7 @@
 //! Names are never resolved again: match on `res`. [`Program::lookup`] finds a top-level
 //! name as the main file sees it, [`Program::traces`] holds the inferred shapes per space.
 
-mod builtins;
+pub mod builtins;
 mod cells;
 mod dump;
 mod fast_hash;
@@ -42,7 +42,7 @@ mod types;
 pub use dump::dump;
 pub use globals::DefKind;
 pub use infer::ShapeTrace;
-pub use load::{FsLoader, Loaded, Loader, MemLoader, Module};
+pub use load::{join_relative, FsLoader, Loaded, Loader, MemLoader, Module};
 pub use shape::{size_diagnostic, size_op, Dim, Shape};
 pub use types::Ty;
 

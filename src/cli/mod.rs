@@ -1,10 +1,12 @@
 //! The command-line interface: one file per subcommand, each with its clap `Args` and a `run`.
 
+mod api;
 mod check;
 mod count;
 mod doctor;
 mod export;
 mod fmt;
+mod lsp;
 mod params;
 mod proxies;
 mod proxies_scores;
@@ -36,6 +38,8 @@ pub enum Command {
     Check(check::Args),
     /// Print a `.nas` file in the canonical layout (or rewrite it with --write).
     Fmt(fmt::Args),
+    /// The Language Server for `.nas` files, over stdin and stdout (an editor starts it).
+    Lsp(lsp::Args),
     /// Print the parameter count and FLOPs of an architecture.
     Params(params::Args),
     /// Score sampled architectures with train-free proxies and rank them against a table.
@@ -52,6 +56,8 @@ pub enum Command {
     Repl(repl::Args),
     /// Run an experiment: its strategy against its evaluator, with a resumable trial store.
     Run(run::Args),
+    /// Print the strategy host API: every type and function a Rhai strategy can call.
+    Api(api::Args),
     /// Write an architecture out as a plain PyTorch module with its weights (and ONNX script).
     Export(export::Args),
     /// Write one HTML page (charts, trial table) and CSV files of what runs found.
@@ -68,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(args),
         Command::Check(args) => check::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Lsp(args) => lsp::run(args),
         Command::Params(args) => params::run(args),
         Command::Proxies(args) => proxies::run(args),
         Command::Train(args) => train::run(args),
@@ -76,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Show(args) => show::run(args),
         Command::Repl(args) => repl::run(args),
         Command::Run(args) => run::run(args),
+        Command::Api(args) => api::run(args),
         Command::Report(args) => report::run(args),
         Command::Export(args) => export::run(args),
     }

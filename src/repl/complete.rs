@@ -4,26 +4,7 @@
 
 use super::input::COMMANDS;
 use crate::syntax::builtin::Builtin;
-
-/// The language's keywords.
-pub const KEYWORDS: &[&str] = &[
-    "import",
-    "op",
-    "choice",
-    "cell",
-    "space",
-    "experiment",
-    "input",
-    "node",
-    "output",
-    "let",
-    "where",
-    "of",
-    "any",
-    "independent",
-    "true",
-    "false",
-];
+use crate::syntax::token::KEYWORDS;
 
 /// The names completion offers, refreshed after each input.
 #[derive(Clone, Debug, Default)]

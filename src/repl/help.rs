@@ -71,7 +71,7 @@ pub const ENTRIES: &[Entry] = &[
     Entry {
         name: "params",
         usage: ":params [ARCH]",
-        about: "parameters and FLOPs of ARCH's network (NAS-Bench-201 today)",
+        about: "parameters and FLOPs of ARCH's network, on one example of the input",
         example: ":params #1",
     },
     Entry {

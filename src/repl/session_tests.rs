@@ -176,12 +176,14 @@ fn rhai_snippets_use_the_current_space() {
 }
 
 #[test]
-fn params_are_refused_plainly_outside_nb201() {
+fn params_measure_a_space_defined_in_the_session() {
     let mut s = Session::new(Options::default());
     assert!(eval(&mut s, TINY).ok);
-    assert!(eval(&mut s, ":sample").ok);
-    let r = eval(&mut s, ":params");
-    assert!(!r.ok && r.err.contains("only for the stdlib"), "{r:?}");
+    // conv(8, 5) on 3 channels, without a bias: 8·3·25 = 600 parameters; linear(4) on 8: 36.
+    let r = eval(&mut s, ":params s0.1=5 s3.0=4");
+    assert!(r.ok, "{r:?}");
+    assert!(r.out.contains("params: 636"), "{}", r.out);
+    assert!(r.out.contains("per 3x8x8 image"), "{}", r.out);
 }
 
 #[test]

@@ -260,7 +260,7 @@ pub fn runtime_diagnostic(
         EvalAltResult::ErrorFunctionNotFound(sig, _) => (
             "strategy-runtime",
             format!("no function `{sig}` in the strategy API"),
-            "see the host API in src/search/host (ctx, ctx.space, ctx.rng, mean, std, softmax, argmax, ...)",
+            "`nas api` lists every function of the strategy API with its arguments",
         ),
         other => (
             "strategy-runtime",

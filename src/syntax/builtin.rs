@@ -3,11 +3,11 @@
 //! [`crate::check`].
 
 macro_rules! name_enum {
-    ($(#[$meta:meta])* $vis:vis enum $ty:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)* }) => {
+    ($(#[$meta:meta])* $vis:vis enum $ty:ident { $($(#[doc = $doc:literal])* $variant:ident => $text:literal,)* }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         $vis enum $ty {
-            $($(#[$vmeta])* $variant,)*
+            $($(#[doc = $doc])* $variant,)*
         }
 
         impl $ty {
@@ -18,6 +18,13 @@ macro_rules! name_enum {
             pub fn name(self) -> &'static str {
                 match self {
                     $($ty::$variant => $text,)*
+                }
+            }
+
+            /// The value's doc comment (what editors show for it), without leading spaces.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $($ty::$variant => concat!($($doc),*).trim_start(),)*
                 }
             }
 

@@ -4,6 +4,26 @@ use super::ast::{Magnitude, TimeUnit};
 use logos::Logos;
 use std::fmt;
 
+/// The language's keywords.
+pub const KEYWORDS: &[&str] = &[
+    "import",
+    "op",
+    "choice",
+    "cell",
+    "space",
+    "experiment",
+    "input",
+    "node",
+    "output",
+    "let",
+    "where",
+    "of",
+    "any",
+    "independent",
+    "true",
+    "false",
+];
+
 /// Why a piece of source is not a token.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum LexError {

@@ -20,6 +20,7 @@
 //! Each setting is part of the search's checkpoint, so a resumed search keeps it. The op
 //! masks are parsed here for `PrunedSupernet` (TE-NAS) too: one format, one parser.
 
+use super::doc::Api;
 use super::oneshot_api::{carry, timed, SupernetHandle};
 use super::space_api::script_error;
 use super::RhaiResult;
@@ -30,24 +31,24 @@ use rhai::{Array, Dynamic, Engine, FLOAT, INT};
 
 /// Registers the primitives on the `Supernet` type.
 pub fn register(engine: &mut Engine) {
-    engine
-        .register_fn("ops", |n: &mut SupernetHandle, r: INT| -> RhaiResult<Array> {
+    Api(engine)
+        .fun("ops", ["net", "row"], "row `row`'s op labels", |n: &mut SupernetHandle, r: INT| -> RhaiResult<Array> {
             let search = n.0.search.borrow();
             let row = row_at("supernet", search.supernet().rows().rows(), r)?;
             Ok(row.labels.iter().map(|l| l.clone().into()).collect())
         })
-        .register_fn("alive", |n: &mut SupernetHandle| -> Array {
+        .fun("alive", ["net"], "one array of op names per row: the ops the search still mixes, samples and derives", |n: &mut SupernetHandle| -> Array {
             let search = n.0.search.borrow();
             names(search.supernet().rows().rows(), &search.alive())
         })
-        .register_fn("set_alive", |n: &mut SupernetHandle, ops: Array| {
+        .fun("set_alive", ["net", "ops"], "sets the ops each row keeps (one array of op names per row; `[]` cuts a `k of` candidate's edge)", |n: &mut SupernetHandle, ops: Array| {
             let alive = {
                 let search = n.0.search.borrow();
                 alive_of("supernet", search.supernet().rows().rows(), &ops)?
             };
             timed(n, |s| s.set_alive(Some(alive)))
         })
-        .register_fn("fix", |n: &mut SupernetHandle, r: INT, op: &str| {
+        .fun("fix", ["net", "row", "op"], "row `row` keeps only `op` (SGAS' edge decision)", |n: &mut SupernetHandle, r: INT, op: &str| {
             let alive = {
                 let search = n.0.search.borrow();
                 let rows = search.supernet().rows().rows();
@@ -59,28 +60,32 @@ pub fn register(engine: &mut Engine) {
             };
             timed(n, |s| s.set_alive(Some(alive)))
         })
-        .register_fn(
+        .fun(
             "sample_alpha",
+            ["net"],
+            "an architecture with each row's op drawn by its weight in softmax(α) (SETN's templates)",
             |n: &mut SupernetHandle| -> RhaiResult<super::types::ArchHandle> {
                 let arch = timed(n, |s| s.sample_alpha())?;
                 carry(n, &arch)
             },
         )
-        .register_fn("supernet_accuracy", |n: &mut SupernetHandle| {
+        .fun("supernet_accuracy", ["net"], "the supernet's own validation accuracy under its mixture of the ops that remain (DARTS+PT)", |n: &mut SupernetHandle| {
             timed(n, |s| s.supernet_accuracy(None))
         })
-        .register_fn("supernet_accuracy", |n: &mut SupernetHandle, batches: INT| {
+        .fun("supernet_accuracy", ["net", "batches"], "the same on the first `batches` validation batches", |n: &mut SupernetHandle, batches: INT| {
             let batches = usize::try_from(batches.max(1)).unwrap_or(1);
             timed(n, |s| s.supernet_accuracy(Some(batches)))
         })
-        .register_fn("entropies", |n: &mut SupernetHandle| {
+        .fun("entropies", ["net"], "each row's normalised entropy over its remaining ops other than `none`", |n: &mut SupernetHandle| {
             timed(n, |s| s.entropies()).map(floats)
         })
-        .register_fn("importances", |n: &mut SupernetHandle| {
+        .fun("importances", ["net"], "each row's weight on its ops other than `none`", |n: &mut SupernetHandle| {
             timed(n, |s| s.importances()).map(floats)
         })
-        .register_fn(
+        .fun(
             "ranking",
+            ["net"],
+            "each row's remaining op labels, strongest first",
             |n: &mut SupernetHandle| -> RhaiResult<Array> {
                 let ranked = timed(n, |s| s.ranking())?;
                 let search = n.0.search.borrow();
@@ -96,8 +101,10 @@ pub fn register(engine: &mut Engine) {
                     .collect())
             },
         )
-        .register_fn(
+        .fun(
             "derived_ops",
+            ["net"],
+            "each row's op in the derived architecture (\"\" where it runs none)",
             |n: &mut SupernetHandle| -> RhaiResult<Array> {
                 let ops = timed(n, |s| s.derived_ops())?;
                 let search = n.0.search.borrow();
@@ -109,8 +116,10 @@ pub fn register(engine: &mut Engine) {
                     .collect())
             },
         )
-        .register_fn(
+        .fun(
             "set_perturbation",
+            ["net", "kind", "epsilon"],
+            "SDARTS' perturbation of α in weight steps: \"random\" with radius `epsilon`, or \"none\"",
             |n: &mut SupernetHandle, kind: &str, epsilon: FLOAT| {
                 let p = match kind {
                     "none" => Perturbation::None,
@@ -125,8 +134,10 @@ pub fn register(engine: &mut Engine) {
                 timed(n, |s| s.set_perturbation(p))
             },
         )
-        .register_fn(
+        .fun(
             "set_perturbation",
+            ["net", "kind", "epsilon", "steps"],
+            "SDARTS' \"adversarial\" perturbation: a PGD attack of `steps` steps within radius `epsilon`",
             |n: &mut SupernetHandle, kind: &str, epsilon: FLOAT, steps: INT| {
                 let p = match kind {
                     "adversarial" => Perturbation::Adversarial {
@@ -143,16 +154,16 @@ pub fn register(engine: &mut Engine) {
                 timed(n, |s| s.set_perturbation(p))
             },
         )
-        .register_fn("set_aux_skip", |n: &mut SupernetHandle, beta: FLOAT| {
+        .fun("set_aux_skip", ["net", "beta"], "DARTS-' auxiliary skip coefficient β (0 removes the skip)", |n: &mut SupernetHandle, beta: FLOAT| {
             timed(n, |s| s.set_aux_skip(beta))
         })
-        .register_get("aux_skip", |n: &mut SupernetHandle| {
+        .get("aux_skip", "the auxiliary skip's weight β", |n: &mut SupernetHandle| {
             n.0.search.borrow().aux_skip()
         })
-        .register_fn("set_skip_dropout", |n: &mut SupernetHandle, p: FLOAT| {
+        .fun("set_skip_dropout", ["net", "p"], "P-DARTS' dropout of each edge's skip term with probability `p`", |n: &mut SupernetHandle, p: FLOAT| {
             timed(n, |s| s.set_skip_dropout(p))
         })
-        .register_fn("set_dirichlet_reg", |n: &mut SupernetHandle, w: FLOAT| {
+        .fun("set_dirichlet_reg", ["net", "weight"], "the weight of DrNAS' KL regulariser in the Dirichlet mode's architecture step", |n: &mut SupernetHandle, w: FLOAT| {
             timed(n, |s| s.set_dirichlet_reg(w))
         });
 }

@@ -2,6 +2,7 @@
 //! history and best, budget, parameters, and the `Trial` type.
 
 use super::super::session::Stop;
+use super::doc::Api;
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx, RngHandle, SpaceHandle, TrialHandle};
 use super::RhaiResult;
@@ -10,37 +11,42 @@ use std::time::Instant;
 
 /// Registers `Ctx` and `Trial`.
 pub fn register(engine: &mut Engine) {
-    engine
-        .register_type_with_name::<TrialHandle>("Trial")
-        .register_get("id", |t: &mut TrialHandle| t.trial.id as INT)
-        .register_get("arch", |t: &mut TrialHandle| t.arch.clone())
-        .register_get("reward", |t: &mut TrialHandle| t.reward)
-        .register_get("ok", |t: &mut TrialHandle| t.trial.is_ok())
-        .register_get("error", |t: &mut TrialHandle| {
+    // The generator and space types first: `ctx.rng` and `ctx.space` are listed under their
+    // names, and error messages name them even if a script only reaches them through `ctx`.
+    Api(engine).ty::<RngHandle>().ty::<SpaceHandle>();
+    Api(engine)
+        .ty::<TrialHandle>()
+        .get("id", "the trial's number in its run, in order of submission from 0", |t: &mut TrialHandle| t.trial.id as INT)
+        .get("arch", "the architecture evaluated", |t: &mut TrialHandle| t.arch.clone())
+        .get("reward", "the reward, to maximise (negated when the objective minimises; -inf when the trial failed)", |t: &mut TrialHandle| t.reward)
+        .get("ok", "whether the evaluation finished without an error", |t: &mut TrialHandle| t.trial.is_ok())
+        .get("error", "why the evaluation failed (empty when it did not)", |t: &mut TrialHandle| {
             t.trial.error.clone().unwrap_or_default()
         })
-        .register_get("cost", |t: &mut TrialHandle| t.trial.cost)
-        .register_get("clock", |t: &mut TrialHandle| t.trial.clock)
-        .register_get("report", |t: &mut TrialHandle| {
+        .get("cost", "seconds the evaluation cost (simulated for tables)", |t: &mut TrialHandle| t.trial.cost)
+        .get("clock", "the run's clock when the trial finished, in seconds", |t: &mut TrialHandle| t.trial.clock)
+        .get("report", "the reported metric (e.g. test accuracy), or () when there is none", |t: &mut TrialHandle| {
             t.trial.report.map_or(Dynamic::UNIT, Dynamic::from_float)
         })
-        .register_get("fidelity", |t: &mut TrialHandle| {
+        .get("fidelity", "the fidelity asked for, or () for full fidelity", |t: &mut TrialHandle| {
             t.trial.fidelity.map_or(Dynamic::UNIT, Dynamic::from_float)
         })
-        .register_fn("to_string", |t: &mut TrialHandle| trial_text(t))
-        .register_fn("to_debug", |t: &mut TrialHandle| trial_text(t));
+        .fun("to_string", ["trial"], "`Trial #id ARCH reward R` (or why it failed)", |t: &mut TrialHandle| trial_text(t))
+        .fun("to_debug", ["trial"], "the same as `to_string`", |t: &mut TrialHandle| trial_text(t));
 
-    engine
-        .register_type_with_name::<Ctx>("Ctx")
-        .register_get("space", |c: &mut Ctx| c.0.space.clone())
-        .register_get("rng", |c: &mut Ctx| c.0.space.rng.clone())
-        .register_get("params", |c: &mut Ctx| c.0.params.clone())
-        .register_get("seed", |c: &mut Ctx| c.0.session.borrow().seed() as INT)
-        .register_get("workers", |c: &mut Ctx| c.0.workers as INT)
-        .register_get("clock", |c: &mut Ctx| c.0.session.borrow().clock())
-        .register_fn("param", param)
-        .register_fn(
+    Api(engine)
+        .ty::<Ctx>()
+        .get("space", "the space being searched", |c: &mut Ctx| c.0.space.clone())
+        .get("rng", "the run's seeded generator (the space's random operations draw from it too)", |c: &mut Ctx| c.0.space.rng.clone())
+        .get("params", "every parameter the script declares, as a map: the experiment's value or the default", |c: &mut Ctx| c.0.params.clone())
+        .get("seed", "the run's seed", |c: &mut Ctx| c.0.session.borrow().seed() as INT)
+        .get("workers", "the number of parallel workers", |c: &mut Ctx| c.0.workers as INT)
+        .get("clock", "seconds since the run began (simulated for tables)", |c: &mut Ctx| c.0.session.borrow().clock())
+        .fun("param", ["ctx", "name"], "the parameter `name`: the experiment's value, else the default the script's `// Parameters:` header declares", param)
+        .fun(
             "param",
+            ["ctx", "name", "default"],
+            "refused: a default belongs in the script's `// Parameters:` header, and `ctx.param(name)` reads it",
             |_: &mut Ctx, name: &str, _: Dynamic| -> RhaiResult<Dynamic> {
                 Err(script_error(format!(
                 "`ctx.param` takes the parameter's name only: declare `{name}` with its type and \
@@ -49,33 +55,33 @@ pub fn register(engine: &mut Engine) {
             )))
             },
         )
-        .register_fn("evaluate", |c: &mut Ctx, a: ArchHandle| {
+        .fun("evaluate", ["ctx", "arch"], "evaluates `arch` and waits for its trial (results of others that finish first wait for `next_result`)", |c: &mut Ctx, a: ArchHandle| {
             evaluate(c, a, None)
         })
-        .register_fn("evaluate", |c: &mut Ctx, a: ArchHandle, f: FLOAT| {
+        .fun("evaluate", ["ctx", "arch", "fidelity"], "evaluates `arch` at a fidelity (one of `fidelities()`) and waits for its trial", |c: &mut Ctx, a: ArchHandle, f: FLOAT| {
             evaluate(c, a, Some(f))
         })
-        .register_fn("evaluate", |c: &mut Ctx, a: ArchHandle, f: INT| {
+        .fun("evaluate", ["ctx", "arch", "fidelity"], "the same, with an integer fidelity", |c: &mut Ctx, a: ArchHandle, f: INT| {
             evaluate(c, a, Some(f as f64))
         })
-        .register_fn("submit", |c: &mut Ctx, a: ArchHandle| submit(c, a, None))
-        .register_fn("submit", |c: &mut Ctx, a: ArchHandle, f: FLOAT| {
+        .fun("submit", ["ctx", "arch"], "submits `arch` for evaluation without waiting; returns its trial id", |c: &mut Ctx, a: ArchHandle| submit(c, a, None))
+        .fun("submit", ["ctx", "arch", "fidelity"], "submits `arch` at a fidelity without waiting; returns its trial id", |c: &mut Ctx, a: ArchHandle, f: FLOAT| {
             submit(c, a, Some(f))
         })
-        .register_fn("submit", |c: &mut Ctx, a: ArchHandle, f: INT| {
+        .fun("submit", ["ctx", "arch", "fidelity"], "the same, with an integer fidelity", |c: &mut Ctx, a: ArchHandle, f: INT| {
             submit(c, a, Some(f as f64))
         })
-        .register_fn("next_result", next_result)
-        .register_fn("pending", |c: &mut Ctx| {
+        .fun("next_result", ["ctx"], "the next finished trial, in finishing order (waits for a running one)", next_result)
+        .fun("pending", ["ctx"], "trials submitted whose results the script has not taken yet", |c: &mut Ctx| {
             c.0.session.borrow().pending() as INT
         })
-        .register_fn("history", history)
-        .register_fn("best", best)
-        .register_fn("budget_left", budget_left)
-        .register_fn("exhausted", |c: &mut Ctx| {
+        .fun("history", ["ctx"], "every finished trial, in finishing order", history)
+        .fun("best", ["ctx"], "the best finished trial (at the highest fidelity used), or () before any", best)
+        .fun("budget_left", ["ctx"], "trials the run may still submit (1 while time is left when only time bounds it; 0 when spent)", budget_left)
+        .fun("exhausted", ["ctx"], "whether the budget is spent", |c: &mut Ctx| {
             c.0.session.borrow().check_budget().is_err()
         })
-        .register_fn("fidelities", |c: &mut Ctx| -> Array {
+        .fun("fidelities", ["ctx"], "the fidelities the evaluator supports (e.g. epochs)", |c: &mut Ctx| -> Array {
             c.0.session
                 .borrow()
                 .fidelities()
@@ -83,11 +89,6 @@ pub fn register(engine: &mut Engine) {
                 .map(Dynamic::from_float)
                 .collect()
         });
-
-    // Keep the generator and space types nameable in error messages even if a script only
-    // reaches them through `ctx`.
-    engine.register_type_with_name::<RngHandle>("Rng");
-    engine.register_type_with_name::<SpaceHandle>("Space");
 }
 
 fn trial_text(t: &TrialHandle) -> String {

@@ -4,6 +4,7 @@
 
 use super::super::numeric;
 use super::super::surrogate::{Gp, Tpe};
+use super::doc::{host_type, Api};
 use super::space_api::script_error;
 use super::types::RngHandle;
 use super::RhaiResult;
@@ -17,6 +18,17 @@ pub struct GpHandle(Rc<Gp>);
 /// A fitted Parzen estimator (Rhai type `Tpe`).
 #[derive(Debug, Clone)]
 pub struct TpeHandle(Rc<Tpe>);
+
+host_type!(
+    GpHandle,
+    "Gp",
+    "a Gaussian process fitted by `gp_fit` (Bayesian optimisation's surrogate)"
+);
+host_type!(
+    TpeHandle,
+    "Tpe",
+    "a tree-structured Parzen estimator fitted by `tpe_fit` (BOHB's surrogate)"
+);
 
 /// The numbers of an array (ints become floats); an error names the first non-number.
 pub fn floats(xs: &Array, what: &str) -> RhaiResult<Vec<f64>> {
@@ -69,40 +81,42 @@ fn to_array(xs: Vec<f64>) -> Array {
 
 /// Registers the numeric helpers, the generator's methods and the surrogates.
 pub fn register(engine: &mut Engine) {
-    engine
-        .register_fn("mean", |xs: Array| {
+    Api(engine)
+        .fun("mean", ["xs"], "the mean of an array of numbers", |xs: Array| {
             floats(&xs, "mean").map(|v| numeric::mean(&v))
         })
-        .register_fn("std", |xs: Array| {
+        .fun("std", ["xs"], "the standard deviation of an array of numbers", |xs: Array| {
             floats(&xs, "std").map(|v| numeric::std_dev(&v))
         })
-        .register_fn("sum", |xs: Array| {
+        .fun("sum", ["xs"], "the sum of an array of numbers", |xs: Array| {
             floats(&xs, "sum").map(|v| v.iter().sum::<f64>())
         })
-        .register_fn("softmax", |xs: Array| {
+        .fun("softmax", ["xs"], "the softmax of an array of numbers (non-negative, summing to 1)", |xs: Array| {
             floats(&xs, "softmax").map(|v| to_array(numeric::softmax(&v)))
         })
-        .register_fn("argmax", |xs: Array| {
+        .fun("argmax", ["xs"], "the index of the largest number (the first of equals), or () for an empty array", |xs: Array| {
             floats(&xs, "argmax").map(|v| index_or_unit(numeric::argmax(&v)))
         })
-        .register_fn("argmin", |xs: Array| {
+        .fun("argmin", ["xs"], "the index of the smallest number (the first of equals), or () for an empty array", |xs: Array| {
             floats(&xs, "argmin").map(|v| index_or_unit(numeric::argmin(&v)))
         })
-        .register_fn("log", |x: FLOAT| x.ln())
-        .register_fn("log", |x: INT| (x as FLOAT).ln())
-        .register_fn("exp", |x: INT| (x as FLOAT).exp())
-        .register_fn("expected_improvement", |m: FLOAT, s: FLOAT, best: FLOAT| {
+        .fun("log", ["x"], "the natural logarithm", |x: FLOAT| x.ln())
+        .fun("log", ["x"], "the natural logarithm of an integer", |x: INT| (x as FLOAT).ln())
+        .fun("exp", ["x"], "e to the power of an integer (Rhai has `exp` for floats)", |x: INT| (x as FLOAT).exp())
+        .fun("expected_improvement", ["mean", "std", "best"], "the expected improvement over `best` (maximising) of a Gaussian prediction `mean ± std`", |m: FLOAT, s: FLOAT, best: FLOAT| {
             numeric::expected_improvement(m, s, best)
         });
 
-    engine
-        .register_fn("float", |r: &mut RngHandle| r.0.borrow_mut().uniform())
-        .register_fn("int", |r: &mut RngHandle, lo: INT, hi: INT| {
+    Api(engine)
+        .fun("float", ["rng"], "a float uniform in [0, 1)", |r: &mut RngHandle| r.0.borrow_mut().uniform())
+        .fun("int", ["rng", "lo", "hi"], "an integer uniform in `lo..hi`, `hi` excluded (`lo` when the range is empty)", |r: &mut RngHandle, lo: INT, hi: INT| {
             r.0.borrow_mut().below(lo, hi)
         })
-        .register_fn("normal", |r: &mut RngHandle| r.0.borrow_mut().normal())
-        .register_fn(
+        .fun("normal", ["rng"], "a standard normal draw", |r: &mut RngHandle| r.0.borrow_mut().normal())
+        .fun(
             "choice",
+            ["rng", "xs"],
+            "one element of a non-empty array, uniformly",
             |r: &mut RngHandle, xs: Array| -> RhaiResult<Dynamic> {
                 if xs.is_empty() {
                     return Err(script_error("rng.choice: the array is empty"));
@@ -111,16 +125,18 @@ pub fn register(engine: &mut Engine) {
                 Ok(xs[i].clone())
             },
         )
-        .register_fn("sample", |r: &mut RngHandle, xs: Array, k: INT| -> Array {
+        .fun("sample", ["rng", "xs", "k"], "`k` distinct elements of an array (all of them when it has fewer), in the order drawn", |r: &mut RngHandle, xs: Array, k: INT| -> Array {
             let picks = r.0.borrow_mut().distinct(xs.len(), k.max(0) as usize);
             picks.into_iter().map(|i| xs[i].clone()).collect()
         })
-        .register_fn("shuffle", |r: &mut RngHandle, xs: Array| -> Array {
+        .fun("shuffle", ["rng", "xs"], "the array's elements in a random order (a new array)", |r: &mut RngHandle, xs: Array| -> Array {
             let order = r.0.borrow_mut().distinct(xs.len(), xs.len());
             order.into_iter().map(|i| xs[i].clone()).collect()
         })
-        .register_fn(
+        .fun(
             "categorical",
+            ["rng", "weights"],
+            "an index drawn with probability proportional to non-negative weights (uniform when all are 0)",
             |r: &mut RngHandle, ws: Array| -> RhaiResult<INT> {
                 let ws = floats(&ws, "rng.categorical")?;
                 r.0.borrow_mut()
@@ -130,20 +146,20 @@ pub fn register(engine: &mut Engine) {
             },
         );
 
-    engine
-        .register_type_with_name::<GpHandle>("Gp")
-        .register_fn("gp_fit", |xs: Array, ys: Array| -> RhaiResult<GpHandle> {
+    Api(engine)
+        .ty::<GpHandle>()
+        .fun("gp_fit", ["xs", "ys"], "a Gaussian process (squared-exponential kernel) fitted to rows of features `xs` and targets `ys`", |xs: Array, ys: Array| -> RhaiResult<GpHandle> {
             let xs = rows(&xs, "gp_fit", floats)?;
             let ys = floats(&ys, "gp_fit")?;
             Gp::fit(&xs, &ys)
                 .map(|gp| GpHandle(Rc::new(gp)))
                 .ok_or_else(|| script_error("gp_fit: needs at least one point, rows of equal length, one target per row, all finite"))
         })
-        .register_fn("predict", |gp: &mut GpHandle, x: Array| -> RhaiResult<Array> {
+        .fun("predict", ["gp", "x"], "`[mean, std]` of the prediction at the features `x`", |gp: &mut GpHandle, x: Array| -> RhaiResult<Array> {
             let (m, s) = gp.0.predict(&floats(&x, "predict")?);
             Ok(to_array(vec![m, s]))
         })
-        .register_fn("expected_improvement", |gp: &mut GpHandle, xs: Array, best: FLOAT| -> RhaiResult<Array> {
+        .fun("expected_improvement", ["gp", "xs", "best"], "the expected improvement over `best` at each row of features `xs`", |gp: &mut GpHandle, xs: Array, best: FLOAT| -> RhaiResult<Array> {
             let xs = rows(&xs, "expected_improvement", floats)?;
             Ok(xs
                 .iter()
@@ -154,10 +170,12 @@ pub fn register(engine: &mut Engine) {
                 .collect())
         });
 
-    engine
-        .register_type_with_name::<TpeHandle>("Tpe")
-        .register_fn(
+    Api(engine)
+        .ty::<TpeHandle>()
+        .fun(
             "tpe_fit",
+            ["good", "bad", "sizes"],
+            "a tree-structured Parzen estimator from the choice vectors of good and bad trials; `sizes[d]` is decision d's number of values",
             |good: Array, bad: Array, sizes: Array| -> RhaiResult<TpeHandle> {
                 let good = rows(&good, "tpe_fit", ints)?;
                 let bad = rows(&bad, "tpe_fit", ints)?;
@@ -170,8 +188,10 @@ pub fn register(engine: &mut Engine) {
                     .ok_or_else(|| script_error("tpe_fit: every row needs one choice per decision"))
             },
         )
-        .register_fn(
+        .fun(
             "score",
+            ["tpe", "choices"],
+            "`log l(x) - log g(x)` of a choice vector: larger is more like the good trials",
             |t: &mut TpeHandle, choices: Array| -> RhaiResult<FLOAT> {
                 Ok(t.0.score(&ints(&choices, "score")?))
             },

@@ -7,14 +7,17 @@
 mod alpha_api;
 mod checkpoints;
 mod ctx_api;
+mod doc;
 mod math_api;
 mod oneshot_api;
+mod reference;
 mod space_api;
 mod tenas_api;
 mod types;
 
 pub use checkpoints::Checkpoints;
 pub use math_api::{GpHandle, TpeHandle};
+pub use reference::reference;
 pub use space_api::{choice_vector, feature_vector, index_in, ENUMERATE_LIMIT};
 pub use types::{ArchData, ArchHandle, Ctx, CtxState, RngHandle, SpaceHandle, TrialHandle};
 

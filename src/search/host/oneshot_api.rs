@@ -24,6 +24,7 @@
 //! mode) are in [`super::alpha_api`].
 
 use super::checkpoints::{self, Slot};
+use super::doc::{host_type, Api};
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
@@ -40,6 +41,8 @@ use std::time::{Duration, Instant};
 /// A supernet being searched (Rhai type `Supernet`).
 #[derive(Clone)]
 pub struct SupernetHandle(pub(super) Rc<SupernetState>);
+
+host_type!(SupernetHandle, "Supernet", "a weight-sharing supernet being searched (`ctx.supernet(..)`): weight and α steps, readouts, masks, checkpoints");
 
 /// What a [`SupernetHandle`] holds.
 pub struct SupernetState {
@@ -83,109 +86,119 @@ const KEYS: [&str; 20] = [
 
 /// Registers `ctx.supernet` and the `Supernet` type.
 pub fn register(engine: &mut Engine) {
-    engine
-        .register_fn("supernet", supernet)
-        .register_type_with_name::<SupernetHandle>("Supernet")
-        .register_fn("weight_step", |n: &mut SupernetHandle| {
+    Api(engine)
+        .ty::<SupernetHandle>()
+        .fun("supernet", ["ctx", "settings"], &format!("compiles the experiment's space into its weight-sharing supernet, trained on the experiment's data; the settings map may hold {}", KEYS.join(", ")), supernet)
+        .fun("weight_step", ["net"], "one SGD step of the shared weights on the next training batch under the mode's mixture; returns the training loss", |n: &mut SupernetHandle| {
             timed(n, |s| s.weight_step())
         })
-        .register_fn("weight_step", |n: &mut SupernetHandle, a: ArchHandle| {
+        .fun("weight_step", ["net", "arch"], "one SGD step of the weights through `arch`'s path only (ENAS); returns the training loss", |n: &mut SupernetHandle, a: ArchHandle| {
             let arch = into_supernet(n, &a)?;
             timed(n, |s| s.weight_step_on(&arch))
         })
-        .register_fn(
+        .fun(
             "valid_batch_accuracy",
+            ["net", "arch"],
+            "the accuracy of `arch`'s path on the next validation batch (ENAS' reward)",
             |n: &mut SupernetHandle, a: ArchHandle| {
                 let arch = into_supernet(n, &a)?;
                 timed(n, |s| s.valid_batch_accuracy(&arch))
             },
         )
-        .register_fn("alpha_step", |n: &mut SupernetHandle| {
+        .fun("alpha_step", ["net"], "one first-order Adam step of the architecture parameters on the next validation batch; returns the validation loss", |n: &mut SupernetHandle| {
             timed(n, |s| s.alpha_step(1))
         })
-        .register_fn("alpha_step", |n: &mut SupernetHandle, order: INT| {
+        .fun("alpha_step", ["net", "order"], "one Adam step of α of the given order (1 first order, 2 DARTS' second order); returns the validation loss", |n: &mut SupernetHandle, order: INT| {
             let order = u8::try_from(order).unwrap_or(0);
             timed(n, |s| s.alpha_step(order))
         })
-        .register_fn("joint_step", |n: &mut SupernetHandle| {
+        .fun("joint_step", ["net"], "one step of the weights and α together from one backward pass on a training batch (SNAS); returns the training loss", |n: &mut SupernetHandle| {
             timed(n, |s| s.joint_step())
         })
-        .register_fn("steps_per_epoch", |n: &mut SupernetHandle| {
+        .fun("steps_per_epoch", ["net"], "full training batches per pass over the training split", |n: &mut SupernetHandle| {
             n.0.search.borrow().steps_per_epoch() as INT
         })
-        .register_fn(
+        .fun(
             "derive",
+            ["net"],
+            "the architecture α points at, among the ops that remain",
             |n: &mut SupernetHandle| -> RhaiResult<ArchHandle> {
                 let arch = timed(n, |s| s.derive())?;
                 carry(n, &arch)
             },
         )
-        .register_fn("alphas", |n: &mut SupernetHandle| {
+        .fun("alphas", ["net"], "α's values, one array per row, as long as its ops", |n: &mut SupernetHandle| {
             timed(n, |s| s.alphas()).map(rows)
         })
-        .register_fn("probabilities", |n: &mut SupernetHandle| {
+        .fun("probabilities", ["net"], "each row's op weights: softmax(α) over the ops that remain (the Dirichlet mean in that mode)", |n: &mut SupernetHandle| {
             timed(n, |s| s.probabilities()).map(rows)
         })
-        .register_fn(
+        .fun(
             "edge_weights",
+            ["net"],
+            "each row's edge weight under edge normalisation (PC-DARTS)",
             |n: &mut SupernetHandle| -> RhaiResult<Array> {
                 let w = timed(n, |s| s.edge_weights())?;
                 Ok(w.into_iter().map(Dynamic::from_float).collect())
             },
         )
-        .register_fn("latencies", |n: &mut SupernetHandle| {
+        .fun("latencies", ["net"], "each row's ops' latencies in milliseconds, measured once per search or read from the latency table", |n: &mut SupernetHandle| {
             timed(n, |s| s.latencies()).map(rows)
         })
-        .register_fn("expected_latency", |n: &mut SupernetHandle| {
+        .fun("expected_latency", ["net"], "the expected latency in milliseconds of the network under softmax(α)", |n: &mut SupernetHandle| {
             timed(n, |s| s.expected_latency())
         })
-        .register_fn("row_names", |n: &mut SupernetHandle| -> Array {
+        .fun("row_names", ["net"], "the name of each row of α (an edge or a choice)", |n: &mut SupernetHandle| -> Array {
             let search = n.0.search.borrow();
             let rows = search.supernet().rows().rows();
             rows.iter().map(|r| r.name.clone().into()).collect()
         })
-        .register_fn("alpha_table", |n: &mut SupernetHandle| timed(n, table))
-        .register_fn("set_lr", |n: &mut SupernetHandle, lr: FLOAT| {
+        .fun("alpha_table", ["net"], "one line per row of α: its name, then each op's softmax weight", |n: &mut SupernetHandle| timed(n, table))
+        .fun("set_lr", ["net", "lr"], "sets the weights' learning rate (a schedule is the script's)", |n: &mut SupernetHandle, lr: FLOAT| {
             timed(n, |s| s.set_lr(lr))
         })
-        .register_get("lr", |n: &mut SupernetHandle| n.0.search.borrow().lr())
-        .register_fn("set_mode", set_mode)
-        .register_get("mode", |n: &mut SupernetHandle| {
+        .get("lr", "the weights' learning rate", |n: &mut SupernetHandle| n.0.search.borrow().lr())
+        .fun("set_mode", ["net", "mode"], "switches the forward mode: darts, gdas, snas, proxyless, path or dirichlet", set_mode)
+        .get("mode", "the forward mode", |n: &mut SupernetHandle| {
             n.0.search.borrow().mode().name().to_string()
         })
-        .register_fn("set_tau", |n: &mut SupernetHandle, tau: FLOAT| {
+        .fun("set_tau", ["net", "tau"], "sets the Gumbel-softmax temperature (GDAS, SNAS)", |n: &mut SupernetHandle, tau: FLOAT| {
             timed(n, |s| s.set_tau(tau))
         })
-        .register_get("tau", |n: &mut SupernetHandle| n.0.search.borrow().tau())
-        .register_fn(
+        .get("tau", "the Gumbel-softmax temperature", |n: &mut SupernetHandle| n.0.search.borrow().tau())
+        .fun(
             "sample_path",
+            ["net"],
+            "an architecture drawn uniformly from the space (its constraints met) by the search's generator",
             |n: &mut SupernetHandle| -> RhaiResult<ArchHandle> {
                 let arch = timed(n, |s| s.sample_path())?;
                 carry(n, &arch)
             },
         )
-        .register_fn("valid_accuracy", |n: &mut SupernetHandle, a: ArchHandle| {
+        .fun("valid_accuracy", ["net", "arch"], "the accuracy of `arch`'s path through the shared weights on the whole validation split", |n: &mut SupernetHandle, a: ArchHandle| {
             let arch = into_supernet(n, &a)?;
             timed(n, |s| s.valid_accuracy(&arch, None))
         })
-        .register_fn(
+        .fun(
             "valid_accuracy",
+            ["net", "arch", "batches"],
+            "the same on the first `batches` validation batches",
             |n: &mut SupernetHandle, a: ArchHandle, batches: INT| {
                 let arch = into_supernet(n, &a)?;
                 let batches = usize::try_from(batches.max(1)).unwrap_or(1);
                 timed(n, |s| s.valid_accuracy(&arch, Some(batches)))
             },
         )
-        .register_get("epoch", |n: &mut SupernetHandle| {
+        .get("epoch", "epochs finished (after a resume, those done before it too)", |n: &mut SupernetHandle| {
             n.0.search.borrow().epoch() as INT
         })
-        .register_get("saved", |n: &mut SupernetHandle| n.0.saved.borrow().clone())
-        .register_fn("end_epoch", |n: &mut SupernetHandle| {
+        .get("saved", "the script's state saved with the last finished epoch, or () before any", |n: &mut SupernetHandle| n.0.saved.borrow().clone())
+        .fun("end_epoch", ["net"], "one more epoch finished: checkpointed, its α appended to the α history", |n: &mut SupernetHandle| {
             end_epoch(n, Dynamic::UNIT)
         })
-        .register_fn("end_epoch", end_epoch)
-        .register_fn("to_string", |n: &mut SupernetHandle| describe(n))
-        .register_fn("to_debug", |n: &mut SupernetHandle| describe(n));
+        .fun("end_epoch", ["net", "state"], "one more epoch finished, checkpointed with the script's `state` (read back as `saved` after a resume)", end_epoch)
+        .fun("to_string", ["net"], "a one-line summary of the supernet", |n: &mut SupernetHandle| describe(n))
+        .fun("to_debug", ["net"], "the same as `to_string`", |n: &mut SupernetHandle| describe(n));
 }
 
 /// `net.end_epoch(state)`: one more epoch finished; its checkpoint (with the script's

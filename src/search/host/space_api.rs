@@ -2,6 +2,7 @@
 //! `encode`/`decode`, `count`, `decisions`, `choices`/`from_choices`, `features`, `enumerate`,
 //! and the `Arch` type (`arch.key`, `to_string`, `==`).
 
+use super::doc::Api;
 use super::types::{ArchHandle, SpaceHandle};
 use super::RhaiResult;
 use crate::space::{binomial, Architecture, Domain, SpaceError, Value};
@@ -30,34 +31,56 @@ pub fn script_error(message: impl Into<String>) -> Box<EvalAltResult> {
 
 /// Registers `Space` and `Arch`.
 pub fn register(engine: &mut Engine) {
-    engine
-        .register_type_with_name::<ArchHandle>("Arch")
-        .register_get("key", |a: &mut ArchHandle| a.key().to_string())
-        .register_fn("to_string", |a: &mut ArchHandle| a.key().to_string())
-        .register_fn("to_debug", |a: &mut ArchHandle| {
-            format!("Arch({})", a.key())
-        })
-        .register_fn("==", |a: ArchHandle, b: ArchHandle| a.key() == b.key())
-        .register_fn("!=", |a: ArchHandle, b: ArchHandle| a.key() != b.key());
+    Api(engine)
+        .ty::<ArchHandle>()
+        .get(
+            "key",
+            "the architecture's canonical string (the same string for the same architecture)",
+            |a: &mut ArchHandle| a.key().to_string(),
+        )
+        .fun(
+            "to_string",
+            ["arch"],
+            "the canonical string, as `print` shows it",
+            |a: &mut ArchHandle| a.key().to_string(),
+        )
+        .fun(
+            "to_debug",
+            ["arch"],
+            "`Arch(<canonical string>)`",
+            |a: &mut ArchHandle| format!("Arch({})", a.key()),
+        )
+        .fun(
+            "==",
+            ["a", "b"],
+            "whether two architectures are the same",
+            |a: ArchHandle, b: ArchHandle| a.key() == b.key(),
+        )
+        .fun(
+            "!=",
+            ["a", "b"],
+            "whether two architectures differ",
+            |a: ArchHandle, b: ArchHandle| a.key() != b.key(),
+        );
 
-    engine
-        .register_type_with_name::<SpaceHandle>("Space")
-        .register_get("name", |s: &mut SpaceHandle| s.space.name().to_string())
-        .register_fn("sample", sample)
-        .register_fn("mutate", mutate)
-        .register_fn("neighbours", neighbours)
-        .register_fn("neighbors", neighbours)
-        .register_fn("crossover", crossover)
-        .register_fn("encode", |_: &mut SpaceHandle, a: ArchHandle| {
+    Api(engine)
+        .ty::<SpaceHandle>()
+        .get("name", "the space's name", |s: &mut SpaceHandle| s.space.name().to_string())
+        .fun("sample", ["space"], "a uniformly random architecture that meets the space's constraints (drawn from `ctx.rng`)", sample)
+        .fun("mutate", ["space", "arch"], "`arch` with one active decision changed to another value at random", mutate)
+        .fun("neighbours", ["space", "arch"], "every architecture one move away from `arch` that meets the constraints, in a fixed order", neighbours)
+        .fun("neighbors", ["space", "arch"], "the same as `neighbours`", neighbours)
+        .fun("crossover", ["space", "a", "b"], "uniform crossover: each active decision from `a` or `b` with equal chance, retried until the constraints hold", crossover)
+        .fun("encode", ["space", "arch"], "the architecture's canonical string (what `decode` reads)", |_: &mut SpaceHandle, a: ArchHandle| {
             a.key().to_string()
         })
-        .register_fn("decode", decode)
-        .register_fn("count", count)
-        .register_fn("decisions", decisions)
-        .register_fn("choices", choices)
-        .register_fn("from_choices", from_choices)
-        .register_fn("features", features)
-        .register_fn("enumerate", enumerate);
+        .fun("decode", ["space", "text"], "the architecture a canonical string names; an error if it is not one of this space", decode)
+        .fun("count", ["space"], "the exact number of architectures: an integer when it fits, else a float", count)
+        .fun("decisions", ["space"], "every decision as `#{name, size, kind}` (`size`: its number of values)", decisions)
+        .fun("choices", ["space", "arch"], "the index of each decision's value (-1 for a decision the architecture leaves inactive)", choices)
+        .fun("from_choices", ["space", "indices"], "the architecture whose active decisions take these indices (the inverse of `choices`)", from_choices)
+        .fun("features", ["space", "arch"], "a numeric encoding for surrogate models (one-hot choices, scaled integers, 0/1 flags)", features)
+        .fun("enumerate", ["space", "limit"], "every architecture of the space, refusing spaces with more than `limit`", enumerate);
 }
 
 fn sample(s: &mut SpaceHandle) -> RhaiResult<ArchHandle> {

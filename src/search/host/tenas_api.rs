@@ -9,6 +9,7 @@
 //! ops; a `k of` candidate's row may be empty: its edge is cut), and `input_choices()` lists
 //! the `k of` choices as `#{name, keep, rows}`, so the pruning schedule stays in the script. Time spent in these calls is host time.
 
+use super::doc::{host_type, Api};
 use super::oneshot_api::{carry_into, checked_settings, int, optional, positive, training_images};
 use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
@@ -27,6 +28,8 @@ use std::time::{Duration, Instant};
 /// A pruned-supernet scorer (Rhai type `PrunedSupernet`).
 #[derive(Clone)]
 pub struct PrunedHandle(Rc<PrunedState>);
+
+host_type!(PrunedHandle, "PrunedSupernet", "TE-NAS' pruned-supernet scorer (`ctx.pruned_supernet(..)`): NTK and linear regions of a set of remaining ops");
 
 /// What a [`PrunedHandle`] holds.
 pub struct PrunedState {
@@ -50,19 +53,21 @@ const KEYS: [&str; 9] = [
 
 /// Registers `ctx.pruned_supernet` and the `PrunedSupernet` type.
 pub fn register(engine: &mut Engine) {
-    engine
-        .register_fn("pruned_supernet", pruned_supernet)
-        .register_type_with_name::<PrunedHandle>("PrunedSupernet")
-        .register_fn("ntk", |n: &mut PrunedHandle, alive: Array| {
+    Api(engine)
+        .ty::<PrunedHandle>()
+        .fun("pruned_supernet", ["ctx", "settings"], &format!("TE-NAS' pruned-supernet scorer for the experiment's space on its training images; the settings map may hold {}", KEYS.join(", ")), pruned_supernet)
+        .fun("ntk", ["net", "alive"], "the NTK condition number of the supernet with the ops `alive` keeps, one value per initialisation", |n: &mut PrunedHandle, alive: Array| {
             let alive = alive_of(n, &alive)?;
             timed(n, |s| s.ntk(&alive)).map(floats)
         })
-        .register_fn("regions", |n: &mut PrunedHandle, alive: Array| {
+        .fun("regions", ["net", "alive"], "the number of linear regions with the ops `alive` keeps, one value per initialisation", |n: &mut PrunedHandle, alive: Array| {
             let alive = alive_of(n, &alive)?;
             timed(n, |s| s.regions(&alive)).map(floats)
         })
-        .register_fn(
+        .fun(
             "arch",
+            ["net", "alive"],
+            "the architecture once `alive` keeps exactly one op on every row (on a `k of` candidate's edge one or none) and each `k of` choice is down to its k edges",
             |n: &mut PrunedHandle, alive: Array| -> RhaiResult<ArchHandle> {
                 let alive = alive_of(n, &alive)?;
                 let arch =
@@ -77,14 +82,14 @@ pub fn register(engine: &mut Engine) {
                 carry_into(&n.0.space, n.0.scorer.space(), &arch)
             },
         )
-        .register_fn("row_names", |n: &mut PrunedHandle| -> Array {
+        .fun("row_names", ["net"], "the name of each row of α", |n: &mut PrunedHandle| -> Array {
             n.0.scorer
                 .rows()
                 .iter()
                 .map(|r| r.name.clone().into())
                 .collect()
         })
-        .register_fn("ops", |n: &mut PrunedHandle, r: INT| -> RhaiResult<Array> {
+        .fun("ops", ["net", "row"], "row `row`'s op labels", |n: &mut PrunedHandle, r: INT| -> RhaiResult<Array> {
             let rows = n.0.scorer.rows();
             let row = usize::try_from(r)
                 .ok()
@@ -97,7 +102,7 @@ pub fn register(engine: &mut Engine) {
                 })?;
             Ok(row.labels.iter().map(|l| l.clone().into()).collect())
         })
-        .register_fn("input_choices", |n: &mut PrunedHandle| -> Array {
+        .fun("input_choices", ["net"], "the `k of` input choices, each as `#{name, keep, rows}`: its name, the k it keeps and the rows of its candidates' edges", |n: &mut PrunedHandle| -> Array {
             n.0.scorer
                 .input_choices()
                 .into_iter()
@@ -111,8 +116,8 @@ pub fn register(engine: &mut Engine) {
                 })
                 .collect()
         })
-        .register_fn("to_string", |n: &mut PrunedHandle| describe(n))
-        .register_fn("to_debug", |n: &mut PrunedHandle| describe(n));
+        .fun("to_string", ["net"], "a one-line summary of the scorer", |n: &mut PrunedHandle| describe(n))
+        .fun("to_debug", ["net"], "the same as `to_string`", |n: &mut PrunedHandle| describe(n));
 }
 
 fn describe(n: &PrunedHandle) -> String {

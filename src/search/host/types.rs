@@ -4,12 +4,35 @@
 use super::super::rng::SearchRng;
 use super::super::session::{Session, Stop};
 use super::super::trial::Trial;
+use super::doc::host_type;
 use crate::space::{Architecture, Space};
 use rhai::{Dynamic, Map};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
+
+host_type!(
+    ArchHandle,
+    "Arch",
+    "an architecture of the run's space, with its canonical string"
+);
+host_type!(
+    TrialHandle,
+    "Trial",
+    "a finished evaluation: its architecture, reward, cost and metrics"
+);
+host_type!(
+    RngHandle,
+    "Rng",
+    "the run's seeded generator (`ctx.rng`), shared with the space's random operations"
+);
+host_type!(
+    SpaceHandle,
+    "Space",
+    "the space being searched (`ctx.space`): sampling, moves, encodings, counting"
+);
+host_type!(Ctx, "Ctx", "the strategy's view of its run (`ctx`, the argument of `fn search(ctx)`): evaluation, history, budget, parameters");
 
 /// An architecture of the run's space with its canonical string (Rhai type `Arch`).
 #[derive(Debug, Clone)]
