@@ -13,6 +13,7 @@ mod report;
 mod run;
 mod sample;
 mod show;
+mod store;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -56,6 +57,8 @@ pub enum Command {
     Export(export::Args),
     /// Write one HTML page (charts, trial table) and CSV files of what runs found.
     Report(report::Args),
+    /// Work on trial stores: `nas store repair FILE`.
+    Store(store::Args),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -78,5 +81,6 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Report(args) => report::run(args),
         Command::Export(args) => export::run(args),
+        Command::Store(args) => store::run(args),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::search::prepare::{prepare, Overrides};
 use crate::search::runner::{self, Observer, SeedResult};
-use crate::search::store::{self, Header, Loaded, RunInfo, TrialStore};
+use crate::search::store::{self, Header, JsonlStore, Loaded, RunInfo};
 use crate::search::summary;
 use crate::search::trial::Trial;
 use crate::syntax::diagnostic::stderr_wants_color;
@@ -164,26 +164,24 @@ pub fn run(args: Args) -> ExitCode {
     };
     let resuming = args.resume && out.exists();
     let opened = if resuming {
-        TrialStore::resume(&out, &header, sync_every)
+        JsonlStore::resume(&out, &header, sync_every)
     } else {
         if out.exists() && !args.fresh {
             eprintln!("error: the trial store {} already exists", out.display());
             eprintln!("  hint: continue it with --resume, replace it with --fresh, or choose another with --out");
             return ExitCode::FAILURE;
         }
-        if args.fresh && out.exists() {
-            if let Err(e) = std::fs::remove_file(&out) {
-                eprintln!("error: cannot remove {}: {e}", out.display());
-                return ExitCode::FAILURE;
-            }
-        }
-        TrialStore::create(&out, &header, sync_every).map(|s| (s, Loaded::default()))
+        JsonlStore::create(&out, &header, sync_every, args.fresh).map(|s| (s, Loaded::default()))
     };
     let (store, loaded) = match opened {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("  hint: start afresh with --fresh, or choose another store with --out");
+            if e.contains("is in use by") {
+                eprintln!("  hint: wait for that process to finish (or stop it), or choose another store with --out");
+            } else {
+                eprintln!("  hint: start afresh with --fresh, or choose another store with --out");
+            }
             return ExitCode::FAILURE;
         }
     };

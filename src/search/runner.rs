@@ -7,7 +7,7 @@ use super::host::{self, Checkpoints, Ctx, CtxState, Limits, RngHandle, SpaceHand
 use super::load_eval::SearchData;
 use super::rng::SearchRng;
 use super::session::{Session, Stop};
-use super::store::{Loaded, TrialStore};
+use super::store::{JsonlStore, Loaded};
 use super::strategy::{self, Ending, Strategy};
 use super::trial::Trial;
 use crate::space::Space;
@@ -140,7 +140,7 @@ fn supersedes(current: Option<&Trial>, trial: &Trial, maximize: bool) -> bool {
 pub fn run(
     config: &RunConfig,
     seeds: &[u64],
-    store: Option<TrialStore>,
+    store: Option<JsonlStore>,
     mut loaded: Loaded,
     observer: Rc<RefCell<dyn Observer>>,
 ) -> Result<Vec<SeedResult>, RunError> {

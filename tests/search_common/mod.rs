@@ -5,7 +5,7 @@
 use nas::search::budget::Budget;
 use nas::search::host::Limits;
 use nas::search::runner::{self, Observer, Param, RunConfig, RunError, SeedResult};
-use nas::search::store::{Loaded, TrialStore};
+use nas::search::store::{JsonlStore, Loaded};
 use nas::search::strategy::{self, Strategy};
 use nas::search::table::{CostModel, TableConfig, TableEvaluator};
 use nas::search::trial::Trial;
@@ -200,7 +200,7 @@ pub fn run(
 pub fn run_with(
     config: &RunConfig,
     seeds: &[u64],
-    store: Option<TrialStore>,
+    store: Option<JsonlStore>,
     loaded: Loaded,
 ) -> Result<(Vec<SeedResult>, Rc<RefCell<Collected>>), RunError> {
     let seen = Rc::new(RefCell::new(Collected::default()));

@@ -1,106 +1,23 @@
-//! The trial store: an append-only JSON-lines file, one line per finished trial, written with
-//! a single `write` each and synced to disk, so that a run killed at any moment (even with
-//! `kill -9`) resumes with every finished trial and repeats none.
+//! The embedded trial store: an append-only JSON-lines file, one line per finished trial,
+//! written with a single `write` each and synced to disk, so that a run killed at any moment
+//! (even with `kill -9`) resumes with every finished trial and repeats none. One process at a
+//! time writes it: opening it takes its [`StoreLock`].
 
-use super::trial::Trial;
-use crate::space::InputShape;
+use super::lock::StoreLock;
+use super::{checkpoint_dir, weights_dir, weights_file, Header, Loaded};
+use crate::search::trial::Trial;
 use crate::train::checkpoint::Snapshot;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The folder of the one-shot checkpoints of the store at `path`: beside it, named after it
-/// (`runs/x.jsonl` → `runs/x.checkpoints/`).
-pub fn checkpoint_dir(path: &Path) -> PathBuf {
-    let mut name = path.file_stem().unwrap_or_default().to_os_string();
-    name.push(".checkpoints");
-    path.with_file_name(name)
-}
-
-/// What identifies an experiment in its store, checked on resume.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
-    /// The experiment's name.
-    pub experiment: String,
-    /// The strategy's name.
-    pub strategy: String,
-    /// A digest of everything that changes results (space, evaluator, strategy source and
-    /// parameters, budget, objective).
-    pub fingerprint: String,
-    /// What the trials' numbers mean, for readers of the store (`nas report`); not compared on
-    /// resume, and absent from stores written before it existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub about: Option<RunInfo>,
-}
-
-impl Header {
-    /// Whether `other` is the same experiment run the same way (what resuming requires).
-    fn same_run(&self, other: &Header) -> bool {
-        (&self.experiment, &self.strategy, &self.fingerprint)
-            == (&other.experiment, &other.strategy, &other.fingerprint)
-    }
-}
-
-/// What a run's rewards and reports are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunInfo {
-    /// The objective's metric (the reward), e.g. `valid_acc`.
-    pub metric: String,
-    /// Whether the objective maximises it.
-    pub maximize: bool,
-    /// The reported metric's name, if the evaluator reports one (e.g. `test_acc`).
-    pub report: Option<String>,
-    /// The evaluator's name (`train`, `table`, `proxy`).
-    pub evaluator: String,
-    /// The network the evaluator trains each architecture into, for evaluators that train
-    /// one; absent from stores written before it existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network: Option<NetworkInfo>,
-}
-
-/// What rebuilds the network a run trained for an architecture (`nas export RUN --best`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NetworkInfo {
-    /// The space, as `load_space_with` finds it: a stdlib name or `FILE.nas:NAME`.
-    pub space: String,
-    /// The space's integer parameters at the size trained.
-    pub args: Vec<(String, i64)>,
-    /// The input's kind (`image`, `sequence`).
-    pub input_kind: String,
-    /// The sizes of one example's input (channels, height, width; steps, features).
-    pub input: Vec<i64>,
-    /// How each architecture was trained (epochs, batch, optimiser, …).
-    pub training: serde_json::Value,
-}
-
-impl NetworkInfo {
-    /// The input shape it records.
-    pub fn input_shape(&self) -> InputShape {
-        InputShape {
-            kind: self.input_kind.clone(),
-            dims: self.input.clone(),
-        }
-    }
-}
-
-/// The folder beside the store at `store` that holds the weights its runs keep
-/// (`runs/x.jsonl` → `runs/x.weights/`).
-pub fn weights_dir(store: &Path) -> PathBuf {
-    store.with_extension("weights")
-}
-
-/// Where the store at `store` keeps the trained weights of `trial`.
-pub fn weights_file(store: &Path, trial: &Trial) -> PathBuf {
-    weights_dir(store).join(format!("seed{}-trial{}.safetensors", trial.seed, trial.id))
-}
-
 /// One line of the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-enum Line {
+pub(super) enum Line {
     /// The first line.
     Header(Header),
     /// A finished trial.
@@ -114,36 +31,32 @@ enum Line {
     },
 }
 
-/// What a store held when it was reopened.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Loaded {
-    /// Finished trials of each seed, in the order they were written.
-    pub trials: BTreeMap<u64, Vec<Trial>>,
-    /// Seeds whose run ended, with the reason.
-    pub ended: BTreeMap<u64, String>,
-}
-
 /// An open store, appending.
 #[derive(Debug)]
-pub struct TrialStore {
+pub struct JsonlStore {
     file: File,
+    /// Held while the store is open; released when it is dropped.
+    _lock: StoreLock,
     path: PathBuf,
     sync_every: Duration,
     last_sync: Instant,
     dirty: bool,
 }
 
-impl TrialStore {
-    /// Creates a new store at `path` (its folder is created); fails if the file exists.
+impl JsonlStore {
+    /// Creates a new store at `path` (its folder is created); fails if the file exists,
+    /// unless `replace` is set (`--fresh`: then the old store goes, once its lock is ours).
     /// `sync_every` bounds how long a written line may wait for `fsync` (zero: every line).
     pub fn create(
         path: &Path,
         header: &Header,
         sync_every: Duration,
-    ) -> Result<TrialStore, String> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
+        replace: bool,
+    ) -> Result<JsonlStore, String> {
+        let lock = StoreLock::acquire(path)?;
+        if replace && path.exists() {
+            std::fs::remove_file(path)
+                .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
         }
         // A new store starts a new run: checkpoints of an earlier one must not be resumed.
         let checkpoints = checkpoint_dir(path);
@@ -156,7 +69,7 @@ impl TrialStore {
             })?;
         }
         // … nor its α history be drawn as this run's.
-        let alphas = super::alpha_log::file(path);
+        let alphas = crate::search::alpha_log::file(path);
         if alphas.exists() {
             std::fs::remove_file(&alphas).map_err(|e| {
                 format!("cannot remove the old α history {}: {e}", alphas.display())
@@ -167,8 +80,9 @@ impl TrialStore {
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot create trial store {}: {e}", path.display()))?;
-        let mut store = TrialStore {
+        let mut store = JsonlStore {
             file,
+            _lock: lock,
             path: path.to_path_buf(),
             sync_every,
             last_sync: Instant::now(),
@@ -179,9 +93,9 @@ impl TrialStore {
         Ok(store)
     }
 
-    /// The α history of this run's one-shot searches ([`super::alpha_log::file`]).
+    /// The α history of this run's one-shot searches ([`crate::search::alpha_log::file`]).
     pub fn alpha_file(&self) -> PathBuf {
-        super::alpha_log::file(&self.path)
+        crate::search::alpha_log::file(&self.path)
     }
 
     /// The folder of this run's one-shot checkpoints ([`checkpoint_dir`]).
@@ -196,7 +110,8 @@ impl TrialStore {
         path: &Path,
         header: &Header,
         sync_every: Duration,
-    ) -> Result<(TrialStore, Loaded), String> {
+    ) -> Result<(JsonlStore, Loaded), String> {
+        let lock = StoreLock::acquire(path)?;
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -215,8 +130,9 @@ impl TrialStore {
         }
         let loaded =
             parse(&text[..complete], header).map_err(|e| format!("{}: {e}", path.display()))?;
-        let store = TrialStore {
+        let store = JsonlStore {
             file,
+            _lock: lock,
             path: path.to_path_buf(),
             sync_every,
             last_sync: Instant::now(),
@@ -305,7 +221,7 @@ impl TrialStore {
     }
 }
 
-impl Drop for TrialStore {
+impl Drop for JsonlStore {
     fn drop(&mut self) {
         // Best effort: a failure here has nobody left to report to, and every line was
         // already written with `write`, so only a power cut could lose it.
@@ -326,10 +242,10 @@ pub fn read(path: &Path) -> Result<(Header, Loaded), String> {
 }
 
 /// The numbered, non-empty lines of a store's text.
-type Lines<'a> = Box<dyn Iterator<Item = (usize, &'a str)> + 'a>;
+pub(super) type Lines<'a> = Box<dyn Iterator<Item = (usize, &'a str)> + 'a>;
 
 /// The header of a store's complete lines, and the lines after it.
-fn split_header(text: &str) -> Result<(Header, Lines<'_>), String> {
+pub(super) fn split_header(text: &str) -> Result<(Header, Lines<'_>), String> {
     let mut lines: Lines<'_> = Box::new(
         text.lines()
             .enumerate()
@@ -364,28 +280,48 @@ fn parse(text: &str, expected: &Header) -> Result<Loaded, String> {
     parse_lines(lines)
 }
 
+/// What becomes of one line of a store after its header.
+pub(super) enum Verdict {
+    /// It is read.
+    Keep(Line),
+    /// It cannot be read, or repeats a trial: why.
+    Drop(String),
+}
+
+/// Each of `lines` with its verdict: a line that is not a trial or a run's end, a second
+/// header, and a second copy of a trial (the first is kept) are dropped.
+pub(super) fn verdicts<'a>(
+    lines: Lines<'a>,
+) -> impl Iterator<Item = (usize, &'a str, Verdict)> + 'a {
+    let mut ids: BTreeSet<(u64, u64)> = BTreeSet::new();
+    lines.map(move |(i, line)| {
+        let verdict = match serde_json::from_str::<Line>(line) {
+            Ok(Line::Trial(t)) if !ids.insert((t.seed, t.id)) => {
+                Verdict::Drop(format!("trial {} of seed {} appears twice", t.id, t.seed))
+            }
+            Ok(Line::Header(_)) => Verdict::Drop("a second header".to_string()),
+            Ok(line) => Verdict::Keep(line),
+            Err(e) => Verdict::Drop(e.to_string()),
+        };
+        (i + 1, line, verdict)
+    })
+}
+
 /// The trials and run endings of a store's lines after its header.
 fn parse_lines(lines: Lines<'_>) -> Result<Loaded, String> {
     let mut loaded = Loaded::default();
-    let mut ids: BTreeSet<(u64, u64)> = BTreeSet::new();
-    for (i, line) in lines {
-        match serde_json::from_str::<Line>(line) {
-            Ok(Line::Trial(t)) => {
-                if !ids.insert((t.seed, t.id)) {
-                    return Err(format!(
-                        "line {}: trial {} of seed {} appears twice",
-                        i + 1,
-                        t.id,
-                        t.seed
-                    ));
-                }
-                loaded.trials.entry(t.seed).or_default().push(t);
-            }
-            Ok(Line::End { seed, reason }) => {
+    for (n, _, verdict) in verdicts(lines) {
+        match verdict {
+            Verdict::Keep(Line::Trial(t)) => loaded.trials.entry(t.seed).or_default().push(t),
+            Verdict::Keep(Line::End { seed, reason }) => {
                 loaded.ended.insert(seed, reason);
             }
-            Ok(Line::Header(_)) => return Err(format!("line {}: a second header", i + 1)),
-            Err(e) => return Err(format!("line {}: {e}", i + 1)),
+            Verdict::Keep(Line::Header(_)) => {}
+            Verdict::Drop(why) => {
+                return Err(format!(
+                    "line {n}: {why} (`nas store repair FILE` keeps the first copy of each trial and the rest of the store)"
+                ))
+            }
         }
     }
     Ok(loaded)
@@ -393,8 +329,9 @@ fn parse_lines(lines: Lines<'_>) -> Result<Loaded, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::trial::Status;
     use super::*;
+    use crate::search::store::RunInfo;
+    use crate::search::trial::Status;
 
     fn header() -> Header {
         Header {
@@ -427,27 +364,28 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("runs/t.jsonl");
         {
-            let mut s = TrialStore::create(&path, &header(), Duration::ZERO).expect("create");
+            let mut s =
+                JsonlStore::create(&path, &header(), Duration::ZERO, false).expect("create");
             s.append_trial(&trial(0, 0)).expect("append");
             s.append_trial(&trial(0, 1)).expect("append");
             s.append_end(0, "budget").expect("end");
             s.append_trial(&trial(1, 0)).expect("append");
         }
         assert!(
-            TrialStore::create(&path, &header(), Duration::ZERO).is_err(),
+            JsonlStore::create(&path, &header(), Duration::ZERO, false).is_err(),
             "must not overwrite"
         );
         let mut f = OpenOptions::new().append(true).open(&path).expect("open");
         f.write_all(b"{\"kind\":\"trial\",\"seed\":1,")
             .expect("torn write");
         drop(f);
-        let (mut s, loaded) = TrialStore::resume(&path, &header(), Duration::ZERO).expect("resume");
+        let (mut s, loaded) = JsonlStore::resume(&path, &header(), Duration::ZERO).expect("resume");
         assert_eq!(loaded.trials[&0].len(), 2);
         assert_eq!(loaded.trials[&1], vec![trial(1, 0)]);
         assert_eq!(loaded.ended.get(&0).map(String::as_str), Some("budget"));
         s.append_trial(&trial(1, 1)).expect("append after resume");
         drop(s);
-        let (_, again) = TrialStore::resume(&path, &header(), Duration::ZERO).expect("resume");
+        let (_, again) = JsonlStore::resume(&path, &header(), Duration::ZERO).expect("resume");
         assert_eq!(again.trials[&1].len(), 2);
     }
 
@@ -455,18 +393,18 @@ mod tests {
     fn refuses_another_experiments_store() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("t.jsonl");
-        drop(TrialStore::create(&path, &header(), Duration::ZERO).expect("create"));
+        drop(JsonlStore::create(&path, &header(), Duration::ZERO, false).expect("create"));
         let other = Header {
             fingerprint: "f2".into(),
             ..header()
         };
-        let e = TrialStore::resume(&path, &other, Duration::ZERO).expect_err("changed");
+        let e = JsonlStore::resume(&path, &other, Duration::ZERO).expect_err("changed");
         assert!(e.contains("changed"), "{e}");
         let other = Header {
             strategy: "bo".into(),
             ..header()
         };
-        let e = TrialStore::resume(&path, &other, Duration::ZERO).expect_err("other strategy");
+        let e = JsonlStore::resume(&path, &other, Duration::ZERO).expect_err("other strategy");
         assert!(e.contains("strategy `random`"), "{e}");
     }
 
@@ -475,7 +413,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("old.jsonl");
         {
-            let mut s = TrialStore::create(&path, &header(), Duration::ZERO).expect("create");
+            let mut s =
+                JsonlStore::create(&path, &header(), Duration::ZERO, false).expect("create");
             s.append_trial(&trial(0, 0)).expect("append");
         }
         let described = Header {
@@ -488,7 +427,7 @@ mod tests {
             }),
             ..header()
         };
-        let (_, loaded) = TrialStore::resume(&path, &described, Duration::ZERO).expect("resume");
+        let (_, loaded) = JsonlStore::resume(&path, &described, Duration::ZERO).expect("resume");
         assert_eq!(loaded.trials[&0].len(), 1);
         let (read_header, read_back) = read(&path).expect("read");
         assert_eq!((read_header, read_back), (header(), loaded));
