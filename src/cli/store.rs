@@ -1,6 +1,7 @@
-//! `nas store`: work on trial stores themselves (`repair`).
+//! `nas store`: work on trial stores themselves (`repair`, `copy`).
 
-use crate::search::store::repair;
+use crate::search::store::redact::redact;
+use crate::search::store::{copy, repair, Locator};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,12 +23,47 @@ enum Action {
         /// The trial store (`runs/NAME-STRATEGY.jsonl`).
         file: PathBuf,
     },
+    /// Copy a run between stores (a JSON-lines file, a `postgres://` database; either way).
+    /// The destination must not hold the experiment yet.
+    Copy {
+        /// Where the run is.
+        from: String,
+        /// Where it goes.
+        to: String,
+        /// Which experiment, when FROM is a database holding several.
+        #[arg(long)]
+        experiment: Option<String>,
+    },
 }
 
 /// Runs `nas store`.
 pub fn run(args: Args) -> ExitCode {
     match args.action {
         Action::Repair { file } => repair_store(&file),
+        Action::Copy {
+            from,
+            to,
+            experiment,
+        } => {
+            let (from, to) = (Locator::parse(&from), Locator::parse(&to));
+            match copy::copy(&from, &to, experiment.as_deref()) {
+                Ok(c) => {
+                    println!(
+                        "copied experiment `{}`: {} trial(s), {} ended run(s), from {} to {}",
+                        c.experiment,
+                        c.trials,
+                        c.ended,
+                        from.describe(),
+                        to.describe()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {}", redact(&e));
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 

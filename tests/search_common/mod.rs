@@ -204,6 +204,7 @@ pub fn run_with(
     loaded: Loaded,
 ) -> Result<(Vec<SeedResult>, Rc<RefCell<Collected>>), RunError> {
     let seen = Rc::new(RefCell::new(Collected::default()));
+    let store = store.map(|s| Box::new(s) as Box<dyn nas::search::store::Store>);
     let results = runner::run(config, seeds, store, loaded, seen.clone())?;
     Ok((results, seen))
 }

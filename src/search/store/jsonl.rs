@@ -3,8 +3,9 @@
 //! (even with `kill -9`) resumes with every finished trial and repeats none. One process at a
 //! time writes it: opening it takes its [`StoreLock`].
 
+use super::locator::OpenError;
 use super::lock::StoreLock;
-use super::{checkpoint_dir, weights_dir, weights_file, Header, Loaded};
+use super::{checkpoint_dir, weights_dir, weights_file, Header, Loaded, Store, TrialQueue};
 use crate::search::trial::Trial;
 use crate::train::checkpoint::Snapshot;
 use serde::{Deserialize, Serialize};
@@ -52,7 +53,7 @@ impl JsonlStore {
         header: &Header,
         sync_every: Duration,
         replace: bool,
-    ) -> Result<JsonlStore, String> {
+    ) -> Result<JsonlStore, OpenError> {
         let lock = StoreLock::acquire(path)?;
         if replace && path.exists() {
             std::fs::remove_file(path)
@@ -93,16 +94,6 @@ impl JsonlStore {
         Ok(store)
     }
 
-    /// The α history of this run's one-shot searches ([`crate::search::alpha_log::file`]).
-    pub fn alpha_file(&self) -> PathBuf {
-        crate::search::alpha_log::file(&self.path)
-    }
-
-    /// The folder of this run's one-shot checkpoints ([`checkpoint_dir`]).
-    pub fn checkpoint_dir(&self) -> PathBuf {
-        checkpoint_dir(&self.path)
-    }
-
     /// Reopens the store at `path` to continue it: checks that it belongs to the same
     /// experiment, drops a torn last line (a write cut short by a crash), and returns what it
     /// held.
@@ -110,7 +101,7 @@ impl JsonlStore {
         path: &Path,
         header: &Header,
         sync_every: Duration,
-    ) -> Result<(JsonlStore, Loaded), String> {
+    ) -> Result<(JsonlStore, Loaded), OpenError> {
         let lock = StoreLock::acquire(path)?;
         let mut file = OpenOptions::new()
             .read(true)
@@ -141,47 +132,9 @@ impl JsonlStore {
         Ok((store, loaded))
     }
 
-    /// Where the store lives.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Appends a finished trial.
+    /// Records a finished trial.
     pub fn append_trial(&mut self, trial: &Trial) -> Result<(), String> {
         self.append(&Line::Trial(trial.clone()))
-    }
-
-    /// Writes `snapshot` as the weights of `trial` ([`weights_file`]; whole or not at all).
-    /// Called before the trial's line is appended, and followed by [`Self::prune_weights`]
-    /// after it, so that a crash at any point leaves the weights of the seed's last recorded
-    /// choice in place.
-    pub fn keep_weights(&self, trial: &Trial, snapshot: &Snapshot) -> Result<PathBuf, String> {
-        let dir = weights_dir(&self.path);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
-        let file = weights_file(&self.path, trial);
-        snapshot
-            .save(&file)
-            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-        Ok(file)
-    }
-
-    /// Removes the weights kept for `trial`'s seed other than `trial`'s own.
-    pub fn prune_weights(&self, trial: &Trial) -> Result<(), String> {
-        let keep = weights_file(&self.path, trial);
-        let prefix = format!("seed{}-trial", trial.seed);
-        let Ok(entries) = std::fs::read_dir(weights_dir(&self.path)) else {
-            return Ok(());
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let ours = entry.file_name().to_string_lossy().starts_with(&prefix);
-            if ours && path != keep {
-                std::fs::remove_file(&path)
-                    .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
-            }
-        }
-        Ok(())
     }
 
     /// Records that the run of `seed` ended. It is synced like a trial: should the process
@@ -221,12 +174,71 @@ impl JsonlStore {
     }
 }
 
+impl Store for JsonlStore {
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn file(&self) -> Option<&Path> {
+        Some(&self.path)
+    }
+
+    fn append_trial(&mut self, trial: &Trial) -> Result<(), String> {
+        JsonlStore::append_trial(self, trial)
+    }
+
+    fn append_end(&mut self, seed: u64, reason: &str) -> Result<(), String> {
+        JsonlStore::append_end(self, seed, reason)
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        self.sync()
+    }
+
+    fn queue(&mut self, _seed: u64) -> Result<Option<Box<dyn TrialQueue>>, String> {
+        Ok(None)
+    }
+}
+
 impl Drop for JsonlStore {
     fn drop(&mut self) {
         // Best effort: a failure here has nobody left to report to, and every line was
         // already written with `write`, so only a power cut could lose it.
         let _ = self.sync();
     }
+}
+
+/// Writes `snapshot` as the weights of `trial` ([`weights_file`]; whole or not at all).
+/// Called before the trial's line is appended, and followed by [`prune_weights`]
+/// after it, so that a crash at any point leaves the weights of the seed's last recorded
+/// choice in place.
+pub fn keep_weights(store: &Path, trial: &Trial, snapshot: &Snapshot) -> Result<PathBuf, String> {
+    let dir = weights_dir(store);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("cannot create folder {}: {e}", dir.display()))?;
+    let file = weights_file(store, trial);
+    snapshot
+        .save(&file)
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    Ok(file)
+}
+
+/// Removes the weights kept for `trial`'s seed other than `trial`'s own.
+pub fn prune_weights(store: &Path, trial: &Trial) -> Result<(), String> {
+    let keep = weights_file(store, trial);
+    let prefix = format!("seed{}-trial", trial.seed);
+    let Ok(entries) = std::fs::read_dir(weights_dir(store)) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = entry.file_name().to_string_lossy().starts_with(&prefix);
+        if ours && path != keep {
+            std::fs::remove_file(&path)
+                .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads the store at `path` as it is (a torn last line, cut short by a crash, is left out):
@@ -265,17 +277,10 @@ pub(super) fn split_header(text: &str) -> Result<(Header, Lines<'_>), String> {
 fn parse(text: &str, expected: &Header) -> Result<Loaded, String> {
     let (header, lines) = split_header(text)?;
     if !header.same_run(expected) {
-        let what =
-            if header.experiment != expected.experiment || header.strategy != expected.strategy {
-                format!(
-                    "it holds experiment `{}` with strategy `{}`",
-                    header.experiment, header.strategy
-                )
-            } else {
-                "the experiment, its strategy script or its settings changed since it was written"
-                    .to_string()
-            };
-        return Err(format!("cannot resume: {what}"));
+        return Err(format!(
+            "cannot resume: {}",
+            super::resume_mismatch(&header, expected)
+        ));
     }
     parse_lines(lines)
 }
@@ -283,7 +288,7 @@ fn parse(text: &str, expected: &Header) -> Result<Loaded, String> {
 /// What becomes of one line of a store after its header.
 pub(super) enum Verdict {
     /// It is read.
-    Keep(Line),
+    Keep(Box<Line>),
     /// It cannot be read, or repeats a trial: why.
     Drop(String),
 }
@@ -300,7 +305,7 @@ pub(super) fn verdicts<'a>(
                 Verdict::Drop(format!("trial {} of seed {} appears twice", t.id, t.seed))
             }
             Ok(Line::Header(_)) => Verdict::Drop("a second header".to_string()),
-            Ok(line) => Verdict::Keep(line),
+            Ok(line) => Verdict::Keep(Box::new(line)),
             Err(e) => Verdict::Drop(e.to_string()),
         };
         (i + 1, line, verdict)
@@ -312,11 +317,13 @@ fn parse_lines(lines: Lines<'_>) -> Result<Loaded, String> {
     let mut loaded = Loaded::default();
     for (n, _, verdict) in verdicts(lines) {
         match verdict {
-            Verdict::Keep(Line::Trial(t)) => loaded.trials.entry(t.seed).or_default().push(t),
-            Verdict::Keep(Line::End { seed, reason }) => {
-                loaded.ended.insert(seed, reason);
-            }
-            Verdict::Keep(Line::Header(_)) => {}
+            Verdict::Keep(line) => match *line {
+                Line::Trial(t) => loaded.trials.entry(t.seed).or_default().push(t),
+                Line::End { seed, reason } => {
+                    loaded.ended.insert(seed, reason);
+                }
+                Line::Header(_) => {}
+            },
             Verdict::Drop(why) => {
                 return Err(format!(
                     "line {n}: {why} (`nas store repair FILE` keeps the first copy of each trial and the rest of the store)"
@@ -398,13 +405,17 @@ mod tests {
             fingerprint: "f2".into(),
             ..header()
         };
-        let e = JsonlStore::resume(&path, &other, Duration::ZERO).expect_err("changed");
+        let e = JsonlStore::resume(&path, &other, Duration::ZERO)
+            .expect_err("changed")
+            .to_string();
         assert!(e.contains("changed"), "{e}");
         let other = Header {
             strategy: "bo".into(),
             ..header()
         };
-        let e = JsonlStore::resume(&path, &other, Duration::ZERO).expect_err("other strategy");
+        let e = JsonlStore::resume(&path, &other, Duration::ZERO)
+            .expect_err("other strategy")
+            .to_string();
         assert!(e.contains("strategy `random`"), "{e}");
     }
 

@@ -4,6 +4,7 @@
 //! lock when its holder exits, however it exits (`kill -9` included), so a lock file left
 //! behind by a killed process never stands in the way.
 
+use super::locator::OpenError;
 use super::redact::redact;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -28,7 +29,7 @@ pub struct StoreLock {
 impl StoreLock {
     /// Takes the lock of the store at `store` without waiting; a store in use by another
     /// process is an error naming that process.
-    pub fn acquire(store: &Path) -> Result<StoreLock, String> {
+    pub fn acquire(store: &Path) -> Result<StoreLock, OpenError> {
         let path = lock_path(store);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
@@ -49,11 +50,11 @@ impl StoreLock {
             if locked != 0 {
                 let error = std::io::Error::last_os_error();
                 if error.kind() != std::io::ErrorKind::WouldBlock {
-                    return Err(format!("cannot lock {}: {error}", path.display()));
+                    return Err(format!("cannot lock {}: {error}", path.display()).into());
                 }
                 let mut holder = String::new();
                 let _ = file.read_to_string(&mut holder);
-                return Err(in_use(store, holder.trim()));
+                return Err(OpenError::InUse(in_use(store, holder.trim())));
             }
             let same = match (file.metadata(), std::fs::metadata(&path)) {
                 (Ok(ours), Ok(there)) => (ours.dev(), ours.ino()) == (there.dev(), there.ino()),
@@ -127,7 +128,7 @@ mod tests {
         let store = dir.path().join("runs/t.jsonl");
         let first = StoreLock::acquire(&store).expect("first");
         assert_eq!(first.path(), dir.path().join("runs/t.jsonl.lock"));
-        let e = StoreLock::acquire(&store).expect_err("held");
+        let e = StoreLock::acquire(&store).expect_err("held").to_string();
         assert!(e.contains(&format!("pid {}", std::process::id())), "{e}");
         drop(first);
         assert!(!lock_path(&store).exists(), "the lock file is removed");

@@ -1,13 +1,71 @@
 //! The trial store: where a run keeps its finished trials so that it resumes with every one
-//! and repeats none. [`jsonl`] is the embedded store, an append-only JSON-lines file with one
-//! writer at a time ([`lock`]) that `nas store repair` mends ([`repair`]).
+//! and repeats none. One interface, [`Store`], with two backends: [`jsonl`], the embedded
+//! default, an append-only JSON-lines file with one writer at a time ([`lock`]) that
+//! `nas store repair` mends ([`repair`]); and [`postgres`], a PostgreSQL database that
+//! drivers and workers on several machines share. [`locator`] opens either from what
+//! `--store` names, and [`copy`] moves a run between them.
 
+pub mod copy;
 pub mod jsonl;
+pub mod locator;
 pub mod lock;
+pub mod postgres;
 pub mod redact;
 pub mod repair;
 
 pub use jsonl::{read, JsonlStore};
+pub use locator::{Locator, Mode, OpenError};
+
+/// An open trial store, appending: what the runner writes as a run goes.
+pub trait Store {
+    /// Where it is, for messages (credentials hidden).
+    fn describe(&self) -> String;
+
+    /// The file it lives in, when it is one: the one-shot checkpoints, the α history and the
+    /// kept weights go beside it (a store without one keeps none of them).
+    fn file(&self) -> Option<&Path>;
+
+    /// Records a finished trial, as the strategy saw it (its `done` is the order).
+    fn append_trial(&mut self, trial: &Trial) -> Result<(), String>;
+
+    /// Records that the run of `seed` ended, and why. Should the process die before that,
+    /// resuming runs the seed's strategy again over its stored trials (so nothing is
+    /// evaluated twice) until it ends the same way and records it anew.
+    fn append_end(&mut self, seed: u64, reason: &str) -> Result<(), String>;
+
+    /// Records that the whole run ended (every seed's): workers waiting for its trials stop.
+    fn finish(&mut self) -> Result<(), String>;
+
+    /// The queue through which workers in other processes run this store's trials, when the
+    /// store has one (`None`: the run evaluates its trials itself).
+    fn queue(&mut self, seed: u64) -> Result<Option<Box<dyn TrialQueue>>, String>;
+}
+
+/// Trials handed to workers in other processes and their results, for one seed's run.
+pub trait TrialQueue {
+    /// Queues trial `id` (architecture `key` at `fidelity`). A trial queued by an earlier
+    /// attempt of the run (a driver restarted) is kept, with its result if it has one; one
+    /// queued with another architecture is an error.
+    fn submit(&mut self, id: u64, key: &str, fidelity: Option<f64>) -> Result<(), String>;
+
+    /// The next of the submitted trials to finish, waiting for it when `wait` is set
+    /// (`None`: nothing finished yet without waiting, or nothing is pending).
+    fn next_finished(&mut self, wait: bool) -> Result<Option<Returned>, String>;
+
+    /// How many submitted trials have not come back.
+    fn pending(&self) -> usize;
+}
+
+/// A trial a worker finished, as the queue hands it back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Returned {
+    /// The trial's id.
+    pub id: u64,
+    /// What the evaluator gave: the outcome's reward, report and cost, or why it failed.
+    pub result: Result<(f64, Option<f64>, f64), String>,
+    /// Which worker ran it (a number the queue gives each worker it has seen).
+    pub worker: usize,
+}
 
 use super::trial::Trial;
 use crate::space::InputShape;
@@ -107,4 +165,34 @@ pub struct Loaded {
     pub trials: BTreeMap<u64, Vec<Trial>>,
     /// Seeds whose run ended, with the reason.
     pub ended: BTreeMap<u64, String>,
+}
+
+/// What a worker in another process rebuilds a run's evaluator from: the experiment's files
+/// (the `.nas` program with its local imports and the strategy script, never run by a
+/// worker but part of the run's fingerprint) and the choices made on the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipe {
+    /// The experiment file's name, relative to its folder.
+    pub main: String,
+    /// Every file the experiment reads from its folder (relative name, text).
+    pub files: Vec<(String, String)>,
+    /// `--experiment`.
+    pub experiment: Option<String>,
+    /// `--strategy`.
+    pub strategy: Option<String>,
+    /// `--workers` (part of the fingerprint).
+    pub workers: Option<usize>,
+}
+
+/// Why a stored run is not the one `wanted` describes (see [`Header::same_run`]).
+pub(crate) fn resume_mismatch(stored: &Header, wanted: &Header) -> String {
+    if stored.experiment != wanted.experiment || stored.strategy != wanted.strategy {
+        format!(
+            "it holds experiment `{}` with strategy `{}`",
+            stored.experiment, stored.strategy
+        )
+    } else {
+        "the experiment, its strategy script or its settings changed since it was written"
+            .to_string()
+    }
 }

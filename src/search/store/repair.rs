@@ -36,7 +36,7 @@ pub fn original_path(store: &Path) -> PathBuf {
 
 /// Repairs the store at `path` (refused while another process has it open).
 pub fn repair(path: &Path) -> Result<Repaired, String> {
-    let _lock = StoreLock::acquire(path)?;
+    let _lock = StoreLock::acquire(path).map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read trial store {}: {e}", path.display()))?;
     let complete = text.rfind('\n').map_or(0, |i| i + 1);
