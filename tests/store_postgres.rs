@@ -239,7 +239,12 @@ fn a_second_driver_and_an_unreachable_database_are_clear_errors() {
     assert!(!format!("{out}{err}").contains("hunter2"), "{out}{err}");
     let (success, _, err) = nas_in(
         dir.path(),
-        &["store", "copy", "postgres://nas@127.0.0.1:notaport/db", "x.jsonl"],
+        &[
+            "store",
+            "copy",
+            "postgres://nas@127.0.0.1:notaport/db",
+            "x.jsonl",
+        ],
     );
     assert!(!success && err.contains("not a PostgreSQL URL"), "{err}");
 }
