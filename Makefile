@@ -11,14 +11,14 @@ CHROMIUM := /usr/bin/chromium
 CARGO    ?= cargo
 NAS      := target/release/nas
 
-.PHONY: run test setup build lint fmt doctor clean-venv
+.PHONY: run test setup build lint fmt doctor clean-venv postgresql
 
 # The quickstart search (under 10 minutes on 2 CPU cores); run again, it continues or replays
 # its trial store (runs/quickstart-evolution.jsonl) instead of starting over.
 run: build
 	$(NAS) run scripts/quickstart.nas --resume
 
-test: setup $(CHROMIUM)
+test: setup $(CHROMIUM) postgresql
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release
@@ -56,6 +56,13 @@ $(FMNIST):
 $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium
+
+# PostgreSQL from Debian's package: the tests of the database trial store start a throwaway
+# server with its initdb and pg_ctl (none runs as a service).
+postgresql:
+	if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql
 
 clean-venv:
 	rm -rf $(VENV) $(LIBTORCH)

@@ -4,7 +4,7 @@
 
 mod search_common;
 
-use nas::search::store::{Header, Loaded, TrialStore};
+use nas::search::store::{Header, JsonlStore, Loaded};
 use search_common::*;
 use std::io::Write;
 use std::time::Duration;
@@ -29,7 +29,7 @@ fn resumes_exactly(strategy: &str, workers: usize) {
     cfg.workers = workers;
     let dir = tempfile::tempdir().expect("temp dir");
     let full = dir.path().join("full.jsonl");
-    let store = TrialStore::create(&full, &header(), Duration::ZERO).expect("store");
+    let store = JsonlStore::create(&full, &header(), Duration::ZERO, false).expect("store");
     let (reference, seen) = run_with(&cfg, &[5, 6], Some(store), Loaded::default()).expect("runs");
     assert_eq!(seen.borrow().trials.len(), 120);
 
@@ -49,7 +49,7 @@ fn resumes_exactly(strategy: &str, workers: usize) {
     write!(f, "{}", &lines[keep][..20]).expect("torn line");
     drop(f);
 
-    let (store, loaded) = TrialStore::resume(&cut, &header(), Duration::ZERO).expect("resume");
+    let (store, loaded) = JsonlStore::resume(&cut, &header(), Duration::ZERO).expect("resume");
     let (resumed, seen) = run_with(&cfg, &[5, 6], Some(store), loaded).expect("resumed run");
     assert_eq!(
         seen.borrow().trials.len(),
@@ -70,7 +70,7 @@ fn resumes_exactly(strategy: &str, workers: usize) {
         assert_eq!(a.best.as_ref().map(|t| t.id), b.best.as_ref().map(|t| t.id));
     }
     assert!(resumed[0].from_store && !resumed[1].from_store);
-    let (_, again) = TrialStore::resume(&cut, &header(), Duration::ZERO).expect("reopen");
+    let (_, again) = JsonlStore::resume(&cut, &header(), Duration::ZERO).expect("reopen");
     for seed in [5, 6] {
         let mut ids: Vec<u64> = again.trials[&seed].iter().map(|t| t.id).collect();
         ids.sort_unstable();

@@ -15,7 +15,9 @@ mod report;
 mod run;
 mod sample;
 mod show;
+mod store;
 mod train;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -62,6 +64,10 @@ pub enum Command {
     Export(export::Args),
     /// Write one HTML page (charts, trial table) and CSV files of what runs found.
     Report(report::Args),
+    /// Work on trial stores: `nas store repair FILE`, `nas store copy FROM TO`.
+    Store(store::Args),
+    /// Run the trials of a run whose store is a PostgreSQL database (`--store postgres://…`).
+    Worker(worker::Args),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -86,5 +92,7 @@ pub fn main() -> ExitCode {
         Command::Api(args) => api::run(args),
         Command::Report(args) => report::run(args),
         Command::Export(args) => export::run(args),
+        Command::Store(args) => store::run(args),
+        Command::Worker(args) => worker::run(args),
     }
 }

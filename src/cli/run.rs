@@ -3,7 +3,7 @@
 
 use crate::search::prepare::{prepare, Overrides};
 use crate::search::runner::{self, Observer, SeedResult};
-use crate::search::store::{self, Header, Loaded, RunInfo, TrialStore};
+use crate::search::store::{self, locator, Header, Locator, Mode, OpenError, Recipe, RunInfo};
 use crate::search::summary;
 use crate::search::trial::Trial;
 use crate::search::trial_guard::space_spec;
@@ -33,7 +33,8 @@ pub struct Args {
     /// The first seed (default: the experiment's `seed`, else 0).
     #[arg(long)]
     seed: Option<u64>,
-    /// Parallel workers per run.
+    /// Parallel workers per run; with a PostgreSQL store, also how many `nas worker`
+    /// processes this command starts on this machine.
     #[arg(long)]
     workers: Option<usize>,
     /// Continue the trial store of an interrupted run: finished trials are not repeated
@@ -43,9 +44,11 @@ pub struct Args {
     /// Replace an existing trial store.
     #[arg(long)]
     fresh: bool,
-    /// The trial store and results file, JSON lines (default: runs/EXPERIMENT-STRATEGY.jsonl).
-    #[arg(long)]
-    out: Option<PathBuf>,
+    /// The trial store: a JSON-lines file (default: runs/EXPERIMENT-STRATEGY.jsonl), or a
+    /// PostgreSQL database (`postgres://USER@HOST:PORT/DB`) whose trials `nas worker`
+    /// processes run.
+    #[arg(long, visible_alias = "store")]
+    out: Option<String>,
     /// Also write every trial as CSV to this file.
     #[arg(long)]
     csv: Option<PathBuf>,
@@ -156,38 +159,67 @@ pub fn run(args: Args) -> ExitCode {
             network: config.evaluator.network(),
         }),
     };
-    let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("runs").join(format!("{}-{}.jsonl", header.experiment, header.strategy))
-    });
+    let at = Locator::parse(
+        &args
+            .out
+            .clone()
+            .unwrap_or_else(|| format!("runs/{}-{}.jsonl", header.experiment, header.strategy)),
+    );
     let sync_every = if config.evaluator.simulated() {
         Duration::from_millis(100)
     } else {
         Duration::ZERO
     };
-    let resuming = args.resume && out.exists();
-    let opened = if resuming {
-        TrialStore::resume(&out, &header, sync_every)
-    } else {
-        if out.exists() && !args.fresh {
-            eprintln!("error: the trial store {} already exists", out.display());
+    let mode = match (args.resume, args.fresh) {
+        (true, _) => Mode::Resume,
+        (_, true) => Mode::Fresh,
+        _ => Mode::New,
+    };
+    let recipe = match &at {
+        Locator::Postgres(_) => match recipe(&args, &prepared) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Locator::File(_) => None,
+    };
+    let (store, loaded, resuming) = match locator::open(
+        &at,
+        &header,
+        mode,
+        sync_every,
+        recipe.as_ref(),
+    ) {
+        Ok(x) => x,
+        Err(OpenError::Exists(e)) => {
+            eprintln!("error: {e}");
             eprintln!("  hint: continue it with --resume, replace it with --fresh, or choose another with --out");
             return ExitCode::FAILURE;
         }
-        if args.fresh && out.exists() {
-            if let Err(e) = std::fs::remove_file(&out) {
-                eprintln!("error: cannot remove {}: {e}", out.display());
-                return ExitCode::FAILURE;
-            }
+        Err(OpenError::InUse(e)) => {
+            eprintln!("error: {e}");
+            eprintln!("  hint: wait for that process to finish (or stop it), or choose another store with --out");
+            return ExitCode::FAILURE;
         }
-        TrialStore::create(&out, &header, sync_every).map(|s| (s, Loaded::default()))
-    };
-    let (store, loaded) = match opened {
-        Ok(x) => x,
-        Err(e) => {
+        Err(OpenError::Other(e)) => {
             eprintln!("error: {e}");
             eprintln!("  hint: start afresh with --fresh, or choose another store with --out");
             return ExitCode::FAILURE;
         }
+    };
+    let out = store.describe();
+    let file = store.file().map(std::path::Path::to_path_buf);
+    let local_workers = match &at {
+        Locator::Postgres(url) => match start_workers(url, &args, &header.experiment) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Locator::File(_) => LocalWorkers(Vec::new()),
     };
     let first = args.seed.or(prepared.spec.seed).unwrap_or(0);
     let seeds: Vec<u64> = (first..first.saturating_add(args.seeds.max(1))).collect();
@@ -218,11 +250,12 @@ pub fn run(args: Args) -> ExitCode {
         header.strategy,
         seeds.len(),
         config.workers,
-        out.display()
+        out
     );
     let started = Instant::now();
     let outcome = runner::run(config, &seeds, Some(store), loaded, progress.clone());
     let elapsed = started.elapsed().as_secs_f64();
+    drop(local_workers);
     progress.borrow().bar.finish_and_clear();
     let results = match outcome {
         Ok(x) => x,
@@ -231,15 +264,15 @@ pub fn run(args: Args) -> ExitCode {
                 "{}",
                 crate::syntax::diagnostic::render_all(&e.diagnostics, &e.sources, color)
             );
-            let checkpointed = crate::search::store::checkpoint_dir(&out).exists();
-            if !resuming && progress.borrow().live == 0 && !checkpointed {
+            let checkpointed = file
+                .as_deref()
+                .is_some_and(|f| store::checkpoint_dir(f).exists());
+            let empty = !resuming && progress.borrow().live == 0 && !checkpointed;
+            if let Some(f) = file.as_deref().filter(|_| empty) {
                 // The strategy could not start: a store with nothing in it would only stand
                 // in the way of the next run (it would need --fresh).
-                if let Err(e) = std::fs::remove_file(&out) {
-                    eprintln!(
-                        "error: cannot remove the empty store {}: {e}",
-                        out.display()
-                    );
+                if let Err(e) = std::fs::remove_file(f) {
+                    eprintln!("error: cannot remove the empty store {}: {e}", f.display());
                 }
             } else {
                 let what = if checkpointed {
@@ -247,10 +280,7 @@ pub fn run(args: Args) -> ExitCode {
                 } else {
                     "finished trials"
                 };
-                eprintln!(
-                    "{what} are kept in {}; fix the problem and continue with --resume",
-                    out.display()
-                );
+                eprintln!("{what} are kept in {out}; fix the problem and continue with --resume");
             }
             return ExitCode::FAILURE;
         }
@@ -262,7 +292,14 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     let live = progress.borrow().live;
-    print_summary(&results, &prepared, live, elapsed, args.top, &out);
+    print_summary(
+        &results,
+        &prepared,
+        live,
+        elapsed,
+        args.top,
+        (&out, file.as_deref()),
+    );
     ExitCode::SUCCESS
 }
 
@@ -272,7 +309,7 @@ fn print_summary(
     live: usize,
     elapsed: f64,
     top: usize,
-    out: &std::path::Path,
+    (out, file): (&str, Option<&std::path::Path>),
 ) {
     let t = summary::totals(results, live);
     let rate = match live as f64 / elapsed {
@@ -299,7 +336,7 @@ fn print_summary(
         t.failed,
         results.len(),
         t.live,
-        out.display()
+        out
     );
     let metric = prepared
         .report
@@ -318,12 +355,12 @@ fn print_summary(
     } else if let [one] = values.as_slice() {
         if let Some(best) = results.iter().find_map(|r| r.best.as_ref()) {
             println!("chosen architecture: {}", best.arch);
-            let weights = store::weights_file(out, best);
-            if weights.is_file() {
+            let weights = file.map(|f| (f, store::weights_file(f, best)));
+            if let Some((f, weights)) = weights.filter(|(_, w)| w.is_file()) {
                 println!(
                     "its trained weights: {} (nas export {} --best -o DIR)",
                     weights.display(),
-                    out.display()
+                    f.display()
                 );
             }
         }
@@ -335,4 +372,89 @@ fn print_summary(
             summary::mean_std(&values)
         );
     }
+}
+
+/// What workers in other processes rebuild this run's evaluator from: the experiment file
+/// and every file of its folder that the program or its strategy read.
+fn recipe(args: &Args, prepared: &crate::search::prepare::Prepared) -> Result<Recipe, String> {
+    let folder = args
+        .file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let folder = folder
+        .canonicalize()
+        .map_err(|e| format!("cannot read folder {}: {e}", folder.display()))?;
+    let relative = |path: &std::path::Path| -> Option<String> {
+        let full = path.canonicalize().ok()?;
+        let rel = full.strip_prefix(&folder).ok()?;
+        Some(rel.to_string_lossy().into_owned())
+    };
+    let main =
+        relative(&args.file).ok_or_else(|| format!("cannot read {}", args.file.display()))?;
+    let mut files: Vec<(String, String)> = Vec::new();
+    for (_, source) in prepared.sources.iter() {
+        if let Some(name) = relative(std::path::Path::new(&source.name)) {
+            if !files.iter().any(|(n, _)| n == &name) {
+                files.push((name, source.text.clone()));
+            }
+        }
+    }
+    let script = &prepared.config.strategy;
+    if let Some(name) = relative(&script.path) {
+        if !files.iter().any(|(n, _)| n == &name) {
+            files.push((name, script.source.clone()));
+        }
+    }
+    if !files.iter().any(|(n, _)| n == &main) {
+        let text = std::fs::read_to_string(&args.file)
+            .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+        files.push((main.clone(), text));
+    }
+    Ok(Recipe {
+        main,
+        files,
+        experiment: args.experiment.clone(),
+        strategy: args.strategy.clone(),
+        workers: args.workers,
+    })
+}
+
+/// The `nas worker` processes a driver started on this machine; stopped when dropped (they
+/// stop by themselves once the run is finished, so this only waits for them then).
+struct LocalWorkers(Vec<std::process::Child>);
+
+impl Drop for LocalWorkers {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            // The run ended; a worker still waiting (the run failed) has nothing to do.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts `--workers N` local `nas worker` processes for `experiment` in the database at
+/// `url`, reading the experiment's files from its folder. The URL goes to them in NAS_STORE,
+/// not on their command line, so that `ps` shows no credentials.
+fn start_workers(url: &str, args: &Args, experiment: &str) -> Result<LocalWorkers, String> {
+    let n = args.workers.unwrap_or(0);
+    let folder = args
+        .file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the nas binary: {e}"))?;
+    let mut workers = LocalWorkers(Vec::new());
+    for _ in 0..n {
+        let child = std::process::Command::new(&exe)
+            .args(["worker", "--experiment", experiment, "--files"])
+            .arg(folder)
+            .env("NAS_STORE", url)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start a worker: {e}"))?;
+        workers.0.push(child);
+    }
+    Ok(workers)
 }

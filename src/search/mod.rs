@@ -10,7 +10,8 @@
 //!   [`experiment`] and [`eval_spec`] read an experiment, [`prepare`] loads what it names.
 //! - [`session`]: one run's state (budget, workers, history, replay); [`workers`] the
 //!   simulated and threaded workers; [`budget`] the limits.
-//! - [`store`]: the append-only trial store; [`trial`] its records.
+//! - [`store`]: the trial store (a JSON-lines file, or a PostgreSQL database shared with
+//!   [`remote`] workers in other processes); [`trial`] its records.
 //! - [`runner`]: runs an experiment once per seed and summarises it.
 //! - [`numeric`], [`surrogate`], [`rng`]: the numeric cores scripts call.
 
@@ -26,6 +27,7 @@ mod load_lm;
 pub mod numeric;
 pub mod prepare;
 pub mod proxy_eval;
+pub mod remote;
 pub mod rng;
 pub mod runner;
 pub mod session;

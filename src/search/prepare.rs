@@ -35,6 +35,8 @@ pub struct Prepared {
     pub fingerprint: String,
     /// The name of the reported metric, when the evaluator has one.
     pub report: Option<String>,
+    /// The program's files as they were read (for workers in other processes).
+    pub sources: SourceMap,
 }
 
 /// Why an experiment cannot run: diagnostics and the sources they point into.
@@ -180,6 +182,7 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         config,
         fingerprint,
         report,
+        sources: program.sources.clone(),
     })
 }
 

@@ -7,7 +7,7 @@ use super::host::{self, Checkpoints, Ctx, CtxState, Limits, RngHandle, SpaceHand
 use super::load_eval::SearchData;
 use super::rng::SearchRng;
 use super::session::{Session, Stop};
-use super::store::{Loaded, Stopwatch, TrialStore};
+use super::store::{checkpoint_dir, jsonl, Loaded, Stopwatch, Store};
 use super::strategy::{self, Ending, Strategy};
 use super::trial::Trial;
 use crate::space::Space;
@@ -15,6 +15,7 @@ use crate::syntax::{Diagnostic, SourceMap};
 use crate::train::checkpoint::Snapshot;
 use rhai::{Dynamic, Map};
 use std::cell::{Cell, RefCell};
+use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -140,7 +141,7 @@ fn supersedes(current: Option<&Trial>, trial: &Trial, maximize: bool) -> bool {
 pub fn run(
     config: &RunConfig,
     seeds: &[u64],
-    store: Option<TrialStore>,
+    store: Option<Box<dyn Store>>,
     mut loaded: Loaded,
     observer: Rc<RefCell<dyn Observer>>,
 ) -> Result<Vec<SeedResult>, RunError> {
@@ -202,6 +203,15 @@ pub fn run(
             config.maximize,
             stored,
         );
+        if let Some(s) = &store {
+            let queue = s
+                .borrow_mut()
+                .queue(seed)
+                .map_err(|e| fail(store_diagnostic(e, &sources)))?;
+            if let Some(q) = queue {
+                session = session.with_queue(q);
+            }
+        }
         let sink_store = store.clone();
         let sink_observer = Rc::clone(&observer);
         let best = Rc::new(Cell::new(None::<f64>));
@@ -214,12 +224,14 @@ pub fn run(
             let keep = weights.filter(|_| chooses);
             if let Some(s) = &sink_store {
                 let mut s = s.borrow_mut();
-                if let Some(w) = keep {
-                    s.keep_weights(t, w)?;
+                let file = s.file().map(Path::to_path_buf);
+                let keep = keep.zip(file.as_deref());
+                if let Some((w, file)) = keep {
+                    jsonl::keep_weights(file, t, w)?;
                 }
                 s.append_trial(t)?;
-                if keep.is_some() {
-                    s.prune_weights(t)?;
+                if let Some((_, file)) = keep {
+                    jsonl::prune_weights(file, t)?;
                 }
             }
             if chooses {
@@ -235,9 +247,10 @@ pub fn run(
         }));
         host_time.set(Duration::ZERO);
         trace.reset();
-        let checkpoints = store.as_ref().map(|s| {
-            let (dir, alphas) = (s.borrow().checkpoint_dir(), s.borrow().alpha_file());
-            Checkpoints::new(dir, alphas, seed, Rc::clone(&say))
+        let checkpoints = store.as_ref().and_then(|s| {
+            let file = s.borrow().file()?.to_path_buf();
+            let (dir, alphas) = (checkpoint_dir(&file), super::alpha_log::file(&file));
+            Some(Checkpoints::new(dir, alphas, seed, Rc::clone(&say)))
         });
         let ctx = new_ctx(
             config,
@@ -274,11 +287,14 @@ pub fn run(
             s.borrow_mut()
                 .append_end(seed, &reason, Some(watch.took()))
                 .map_err(|e| fail(store_diagnostic(e, &sources)))?;
-            let dir = s.borrow().checkpoint_dir();
-            Checkpoints::clear(&dir, seed).map_err(|e| {
-                let message = format!("cannot remove the checkpoints in {}: {e}", dir.display());
-                fail(store_diagnostic(message, &sources))
-            })?;
+            let file = s.borrow().file().map(Path::to_path_buf);
+            if let Some(dir) = file.map(|f| checkpoint_dir(&f)) {
+                Checkpoints::clear(&dir, seed).map_err(|e| {
+                    let message =
+                        format!("cannot remove the checkpoints in {}: {e}", dir.display());
+                    fail(store_diagnostic(message, &sources))
+                })?;
+            }
         }
         let trials = ctx.0.session.borrow().history().to_vec();
         let best = best_of(&trials, config.maximize).cloned();
@@ -291,6 +307,11 @@ pub fn run(
         };
         observer.borrow_mut().seed_done(&result);
         results.push(result);
+    }
+    if let Some(s) = &store {
+        s.borrow_mut()
+            .finish()
+            .map_err(|e| fail(store_diagnostic(e, &sources)))?;
     }
     Ok(results)
 }

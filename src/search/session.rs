@@ -3,6 +3,7 @@
 
 use super::budget::{Budget, Spent};
 use super::evaluator::{Evaluator, Outcome};
+use super::store::{Returned, TrialQueue};
 use super::trial::{Status, Trial};
 use super::workers::{Finished, Job, SimWorkers, ThreadWorkers};
 use crate::space::Architecture;
@@ -41,6 +42,8 @@ pub type Sink = Box<dyn FnMut(&Trial, Option<&Snapshot>) -> Result<(), String>>;
 enum Workers {
     Simulated(SimWorkers),
     Threads(ThreadWorkers),
+    /// Workers in other processes, through the trial store's queue; the jobs they run.
+    Remote(Box<dyn TrialQueue>, HashMap<u64, Job>),
 }
 
 /// One run of a strategy against an evaluator.
@@ -114,6 +117,13 @@ impl Session {
         }
     }
 
+    /// Hands evaluations to workers in other processes through `queue` instead of running
+    /// them here.
+    pub fn with_queue(mut self, queue: Box<dyn TrialQueue>) -> Session {
+        self.workers = Workers::Remote(queue, HashMap::new());
+        self
+    }
+
     /// Sets the receiver of newly finished trials (replayed ones are not sent again).
     pub fn set_sink(&mut self, sink: Sink) {
         self.sink = Some(sink);
@@ -150,6 +160,7 @@ impl Session {
         let running = match &self.workers {
             Workers::Simulated(w) => w.pending(),
             Workers::Threads(w) => w.pending(),
+            Workers::Remote(q, _) => q.pending(),
         };
         running + self.replayed.len() + self.ready.len()
     }
@@ -233,7 +244,7 @@ impl Session {
                     w.submit(job, outcome_of(&stored), self.clock);
                     self.replaying.insert(id, stored);
                 }
-                Workers::Threads(_) => self.replayed.push(stored),
+                Workers::Threads(_) | Workers::Remote(..) => self.replayed.push(stored),
             }
             return Ok(id);
         }
@@ -245,6 +256,17 @@ impl Session {
                 Ok(())
             }
             Workers::Threads(w) => w.submit(job).map_err(Stop::Io),
+            Workers::Remote(q, jobs) => {
+                let queued = q.submit(id, key, fidelity);
+                jobs.insert(id, job);
+                queued.map_err(|e| {
+                    if e.starts_with("resume diverged") {
+                        Stop::Diverged(e)
+                    } else {
+                        Stop::Io(e)
+                    }
+                })
+            }
         };
         self.host_time += t0.elapsed();
         result.map(|()| id)
@@ -287,14 +309,22 @@ impl Session {
 
     /// Moves thread results that already arrived into the ready queue (recording them).
     fn poll(&mut self) -> Result<(), Stop> {
-        if let Workers::Threads(w) = &mut self.workers {
-            let mut arrived = Vec::new();
-            while let Some(f) = w.try_next() {
-                arrived.push(f);
+        let mut arrived = Vec::new();
+        match &mut self.workers {
+            Workers::Threads(w) => {
+                while let Some(f) = w.try_next() {
+                    arrived.push(f);
+                }
             }
-            for f in arrived {
-                self.finish_live(f)?;
+            Workers::Remote(q, jobs) => {
+                while let Some(r) = q.next_finished(false).map_err(Stop::Io)? {
+                    arrived.push(returned(r, jobs, self.wall_offset, self.started)?);
+                }
             }
+            Workers::Simulated(_) => {}
+        }
+        for f in arrived {
+            self.finish_live(f)?;
         }
         Ok(())
     }
@@ -322,6 +352,10 @@ impl Session {
                     )
                 }
             }
+            Workers::Remote(q, jobs) => match q.next_finished(true).map_err(Stop::Io)? {
+                Some(r) => Some(returned(r, jobs, self.wall_offset, self.started)?),
+                None => None,
+            },
         };
         self.host_time += t0.elapsed();
         match next {
@@ -383,6 +417,35 @@ impl Session {
         self.ready.push_back(trial);
         Ok(())
     }
+}
+
+/// A trial a worker in another process finished, as the workers here hand one back (its
+/// clock: wall seconds of the run, across resumes).
+fn returned(
+    r: Returned,
+    jobs: &mut HashMap<u64, Job>,
+    wall_offset: f64,
+    started: Instant,
+) -> Result<Finished, Stop> {
+    let job = jobs.remove(&r.id).ok_or_else(|| {
+        Stop::Io(format!(
+            "the store returned trial {}, which was not submitted",
+            r.id
+        ))
+    })?;
+    let cost = r.result.as_ref().map_or(0.0, |(_, _, cost)| *cost);
+    Ok(Finished {
+        job,
+        outcome: r.result.map(|(reward, report, cost)| Outcome {
+            reward,
+            report,
+            cost,
+            weights: None,
+        }),
+        cost,
+        clock: wall_offset + started.elapsed().as_secs_f64(),
+        worker: r.worker,
+    })
 }
 
 fn outcome_of(t: &Trial) -> Result<Outcome, String> {

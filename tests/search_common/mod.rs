@@ -5,7 +5,7 @@
 use nas::search::budget::Budget;
 use nas::search::host::Limits;
 use nas::search::runner::{self, Observer, Param, RunConfig, RunError, SeedResult};
-use nas::search::store::{Loaded, TrialStore};
+use nas::search::store::{JsonlStore, Loaded};
 use nas::search::strategy::{self, Strategy};
 use nas::search::table::{CostModel, TableConfig, TableEvaluator};
 use nas::search::trial::Trial;
@@ -200,10 +200,11 @@ pub fn run(
 pub fn run_with(
     config: &RunConfig,
     seeds: &[u64],
-    store: Option<TrialStore>,
+    store: Option<JsonlStore>,
     loaded: Loaded,
 ) -> Result<(Vec<SeedResult>, Rc<RefCell<Collected>>), RunError> {
     let seen = Rc::new(RefCell::new(Collected::default()));
+    let store = store.map(|s| Box::new(s) as Box<dyn nas::search::store::Store>);
     let results = runner::run(config, seeds, store, loaded, seen.clone())?;
     Ok((results, seen))
 }

@@ -1,0 +1,85 @@
+//! `nas worker --store postgres://…`: claims and runs the trials of a database-backed run
+//! (see [`crate::search::remote`]), until its driver finishes.
+
+use crate::search::remote::{self, WorkerOptions};
+use crate::search::store::redact::redact;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Options of `nas worker`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The database (`postgres://user@host:port/db?sslmode=…`); also read from NAS_STORE,
+    /// which keeps it (and any password in it) off the command line. A password is better
+    /// kept in PGPASSWORD or ~/.pgpass.
+    #[arg(long)]
+    store: Option<String>,
+    /// Which experiment (default: the database's only one).
+    #[arg(long)]
+    experiment: Option<String>,
+    /// Trials run at once, each on its own thread and database connection.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Seconds a claimed trial stays this worker's without a heartbeat; a worker that stops
+    /// answering for longer loses it to another.
+    #[arg(long, default_value_t = 30.0)]
+    lease: f64,
+    /// Make each trial last at least this many seconds (a simulated per-trial cost, for
+    /// benchmarks and fault tests with a table evaluator).
+    #[arg(long, default_value_t = 0.0)]
+    delay: f64,
+    /// Read the experiment's files from this folder (shared with the driver) instead of the
+    /// copies the driver left in the database.
+    #[arg(long)]
+    files: Option<PathBuf>,
+}
+
+/// Runs `nas worker`.
+pub fn run(args: Args) -> ExitCode {
+    let Some(url) = args.store.or_else(|| std::env::var("NAS_STORE").ok()) else {
+        eprintln!("error: `nas worker` needs a database");
+        eprintln!("  hint: give it with --store postgres://USER@HOST/DB, or in NAS_STORE");
+        return ExitCode::FAILURE;
+    };
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        eprintln!(
+            "error: `{}` is not a PostgreSQL URL; workers share a database, not a file",
+            redact(&url)
+        );
+        eprintln!("  hint: write it as postgres://USER@HOST:PORT/DB");
+        return ExitCode::FAILURE;
+    }
+    if !args.delay.is_finite() {
+        eprintln!("error: --delay must be a number of seconds");
+        return ExitCode::FAILURE;
+    }
+    if !(args.lease.is_finite() && args.lease >= 0.3) {
+        eprintln!("error: --lease must be at least 0.3 seconds");
+        return ExitCode::FAILURE;
+    }
+    let options = WorkerOptions {
+        url,
+        experiment: args.experiment,
+        threads: args.threads.max(1),
+        lease: Duration::from_secs_f64(args.lease),
+        idle: Duration::from_millis(50),
+        files: args.files,
+        delay: Duration::from_secs_f64(args.delay.max(0.0)),
+    };
+    let log: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(|line: &str| eprintln!("{line}"));
+    match remote::run(&options, log) {
+        Ok(stats) => {
+            eprintln!(
+                "worker done: {} trial(s) committed, {} late result(s) dropped",
+                stats.committed, stats.dropped
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}", redact(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
