@@ -7,6 +7,7 @@
 //! apply are errors.
 
 mod oneshot_common;
+use nas::oneshot::rows::RowKind;
 use nas::oneshot::{Mode, OneShotSearch, SearchConfig, Supernet};
 use nas::space::{load_space_with, Space};
 use oneshot_common::toy;
@@ -154,15 +155,23 @@ fn single_paths_come_from_the_space_sampler_and_train_the_weights() {
     let reward = search.valid_batch_accuracy(&arch).unwrap();
     assert!((0.0..=1.0).contains(&reward));
     // ProxylessNAS' gates run on its rows (an `off`/`on` member row is a pair of gates);
-    // its elastic vertices have no one input shape to time, so no latency term.
+    // its elastic vertices are timed at the relaxation's widths.
     search.set_mode(Mode::Proxyless);
     let before = snapshot(&search);
     assert!(search.alpha_step(1).unwrap().is_finite());
     assert!(search.weight_step().unwrap().is_finite());
     let (rows, weights) = moved(&search, &before);
     assert!(rows > 0 && weights > 0, "{rows} {weights}");
-    let err = search.latencies().unwrap_err().to_string();
-    assert!(err.contains("elastic"), "{err}");
+    let table = search.latencies().unwrap();
+    let rows = search.supernet().rows().rows();
+    assert_eq!(table.len(), rows.len());
+    for (row, ms) in rows.iter().zip(&table) {
+        // An op vertex's ops all take time; a member's `off` none.
+        match row.kind {
+            RowKind::Decision(_) => assert!(ms.iter().all(|&t| t > 0.0), "{}: {ms:?}", row.name),
+            _ => assert_eq!(ms[0], 0.0, "{}: {ms:?}", row.name),
+        }
+    }
 }
 
 #[test]
