@@ -5,9 +5,7 @@
 
 use super::locator::OpenError;
 use super::lock::StoreLock;
-use super::{
-    checkpoint_dir, weights_dir, weights_file, Header, Loaded, Store, Took, TrialQueue,
-};
+use super::{checkpoint_dir, weights_dir, weights_file, Header, Loaded, Store, Took, TrialQueue};
 use crate::search::trial::Trial;
 use crate::train::checkpoint::Snapshot;
 use serde::{Deserialize, Serialize};
