@@ -19,7 +19,7 @@ run: build
 	$(NAS) run scripts/quickstart.nas --resume
 
 test: setup $(CHROMIUM) postgresql
-	$(CARGO) fmt --check
+	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release
 

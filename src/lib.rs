@@ -4,24 +4,19 @@
 //! shapes) → [`space`] (decisions, architectures) → compile and [`train`] (libtorch through `tch`).
 //! [`doctor`] reports what the runtime found; [`cli`] is the command-line front end.
 
-pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod doctor;
 pub mod entry;
 pub mod export;
-pub mod fmt;
-pub mod lsp;
 pub mod oneshot;
-pub mod paths;
 pub mod repl;
 pub mod report;
 pub mod search;
-pub mod space;
-pub mod syntax;
 pub mod train;
 pub mod trainfree;
-pub mod wiring;
+
+pub use nas_lang::{check, fmt, lsp, paths, space, syntax, wiring};
 
 /// mimalloc serves Rust's allocations (the front end allocates one small node per AST
 /// element and the checker many short-lived values; glibc's malloc was about a quarter of

@@ -1,7 +1,10 @@
-//! The `nas` executable: a launcher that loads the engine, `libnas.so` (this crate's cdylib,
-//! found beside the executable), and runs its command line. Inside cargo's target folder the
-//! freshest engine may be the one in `deps/` (`cargo test` rebuilds it there without copying
-//! it beside the executable), so the newer of the two is loaded.
+//! The `nas` executable: a launcher that parses the command line and answers the front-end
+//! commands itself (`check`, `fmt`, `count`, `sample`, `show`, `lsp`, `--help`, `--version`,
+//! through `nas_lang`, which has no libtorch), and for every other command loads the engine,
+//! `libnas.so` (this crate's cdylib, found beside the executable), and runs its command line.
+//! Inside cargo's target folder the freshest engine may be the one in `deps/` (`cargo test`
+//! rebuilds it there without copying it beside the executable), so the newer of the two is
+//! loaded.
 //!
 //! The engine links libtorch; this executable does not. When libtorch (or the engine) cannot
 //! be loaded, the dynamic loader's error becomes a clear message with a hint and exit status
@@ -15,7 +18,24 @@ const ENGINE: &str = "libnas.so";
 /// The engine's entry point: runs the command line and exits the process itself.
 const ENTRY: &[u8] = b"nas_cli_main\0";
 
+/// Set (to anything), every command runs in the engine, as before the front end was split
+/// off: the baseline of `benches/front_end.rs`.
+const ALWAYS_ENGINE: &str = "NAS_ALWAYS_ENGINE";
+
+/// mimalloc serves the front end's many small allocations (as it does the engine's).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    if std::env::var_os(ALWAYS_ENGINE).is_none() {
+        use clap::Parser;
+        // `--help`, `--version` and a command line clap refuses end the process here.
+        if let Some(command) = nas_lang::cli::Cli::parse().command {
+            if let Ok(code) = nas_lang::cli::front_end(command) {
+                return code;
+            }
+        }
+    }
     let engine = match std::env::current_exe() {
         Ok(exe) => newest_engine(&exe),
         Err(e) => return fail(&format!("cannot locate the nas executable: {e}"), None),

@@ -109,3 +109,32 @@ fn run_executes_a_session_experiment_against_a_table() {
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
 }
+
+#[test]
+fn train_trains_an_architecture_of_a_session_space() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // `nas train` sets the class count, so the space takes it as a parameter.
+    let space = "space small(c: int = 8, classes: int = 10) {\n    input image(3, 8, 8)\n    conv(c, 3 | 5) >> relu >> global_avg_pool >> linear(classes)\n}\n";
+    let transcript =
+        format!("{space}:sample 1 seed=2\n:train #1 --data synthetic:3x8x8 --steps 2 --batch 4\n");
+    let out = repl(dir.path(), &transcript);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("#1 "), "{stdout}");
+    assert!(
+        stdout.contains("step"),
+        "`nas train`'s report is missing:\n{stdout}\n{stderr}"
+    );
+    // The session's file is gone once the training ends.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let unknown = repl(
+        dir.path(),
+        &format!("{SPACE}:sample 1\n:train #1 --no-such-flag\n"),
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+}

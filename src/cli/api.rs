@@ -2,11 +2,8 @@
 //! strategy can use, with its arguments, return type and a line of doc), read from what is
 //! registered with the engine.
 
+pub use nas_lang::cli::api::Args;
 use std::process::ExitCode;
-
-/// Options of `nas api` (none).
-#[derive(Debug, clap::Args)]
-pub struct Args {}
 
 /// Runs `nas api`.
 pub fn run(_args: Args) -> ExitCode {

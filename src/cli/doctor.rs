@@ -1,14 +1,7 @@
 //! `nas doctor`: print what the runtime found; fail when something is wrong.
 
+use nas_lang::cli::doctor::Args;
 use std::process::ExitCode;
-
-/// Options of `nas doctor`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Print the report as JSON instead of text.
-    #[arg(long)]
-    json: bool,
-}
 
 /// Runs `nas doctor`.
 pub fn run(args: Args) -> ExitCode {

@@ -10,49 +10,10 @@ use crate::search::store;
 use crate::search::trial::Trial;
 use crate::search::trial_guard::key_hash;
 use crate::space::{load_space, load_space_with, InputShape, Space};
+pub use nas_lang::cli::export::Args;
 use serde_json::{json, Map, Value as Json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
-
-/// Options of `nas export`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The space (`nb201`, `darts`, … or `FILE.nas:NAME`); with `--best`, a run's trial store.
-    target: String,
-    /// The architecture in the space's canonical text (see `nas sample SPACE`).
-    #[arg(required_unless_present = "best")]
-    arch: Option<String>,
-    /// Export the architecture the run chose (its best trial), with the weights the run saved.
-    #[arg(long, conflicts_with_all = ["arch", "weights", "channels", "vocab", "cells", "classes", "input"])]
-    best: bool,
-    /// With `--best` and several seeds in the store: the run of this seed (default: the
-    /// best of the runs' chosen architectures).
-    #[arg(long, requires = "best")]
-    seed: Option<u64>,
-    /// Trained weights: a `.safetensors` file nas wrote (`nas train --checkpoint`); without
-    /// it the weights are freshly initialised.
-    #[arg(long)]
-    weights: Option<PathBuf>,
-    /// Channels of the first stage: the space's parameter `c` (a sequence space's width `d`).
-    #[arg(long)]
-    channels: Option<i64>,
-    /// A sequence space's vocabulary size: its parameter `vocab`.
-    #[arg(long)]
-    vocab: Option<i64>,
-    /// Cells per stage: the space's parameter `n` or `cells`.
-    #[arg(long)]
-    cells: Option<usize>,
-    /// Output classes: the space's parameter `classes`.
-    #[arg(long)]
-    classes: Option<i64>,
-    /// The input of one example: `CxHxW` for images, the number of steps for sequences
-    /// (default: the space's `input`).
-    #[arg(long)]
-    input: Option<String>,
-    /// The folder to write (created when missing).
-    #[arg(short, long)]
-    out: PathBuf,
-}
 
 /// Runs `nas export`.
 pub fn run(args: Args) -> ExitCode {

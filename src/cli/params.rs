@@ -2,30 +2,9 @@
 
 use crate::compile::catalog::{self, NetworkSize};
 use crate::compile::{parameter_count, shape_and_macs};
+use nas_lang::cli::params::Args;
 use std::process::ExitCode;
 use tch::{nn, Device, Kind, Tensor};
-
-/// Options of `nas params`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The space (`nb201`, `darts`, … or `FILE.nas:NAME`).
-    space: String,
-    /// The architecture in the space's canonical text (for nb201 the benchmark string
-    /// `|nor_conv_3x3~0|+|…|`; see `nas sample SPACE`).
-    arch: String,
-    /// Channels of the first stage: the space's parameter `c` (nb201: 16, darts: 16).
-    #[arg(long)]
-    channels: Option<i64>,
-    /// Cells per stage: the space's parameter `n` or `cells` (nb201: 5).
-    #[arg(long)]
-    cells: Option<usize>,
-    /// Output classes: the space's parameter `classes` (default: the space's own).
-    #[arg(long)]
-    classes: Option<i64>,
-    /// Input image shape, `CxHxW` (default: the space's `input`, else 3x32x32).
-    #[arg(long)]
-    input: Option<String>,
-}
 
 /// The image shape space `space` declares as its input, if it loads and declares one.
 fn declared_input(space: &str) -> Option<String> {

@@ -9,59 +9,12 @@ use crate::trainfree::inputs::proxy_data;
 use crate::trainfree::proxy::{score, Proxy, ProxyData};
 use crate::trainfree::rank::{kendall_tau_b, spearman};
 use indicatif::{ProgressBar, ProgressStyle};
+pub use nas_lang::cli::proxies::Args;
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 use tch::Device;
-
-/// Options of `nas proxies`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The space (`nb201`).
-    space: String,
-    /// A CSV table keyed by the canonical architecture string (column `arch`).
-    #[arg(long)]
-    table: PathBuf,
-    /// The table column to rank against (e.g. `cifar10_test_200`).
-    #[arg(long)]
-    column: String,
-    /// How many distinct architectures to sample.
-    #[arg(long, default_value_t = 100)]
-    n: usize,
-    /// A proxy to compute (repeatable): naswot, ntk, linear_regions, synflow, snip,
-    /// grad_norm, params, flops. All of them when absent.
-    #[arg(long = "proxy")]
-    proxies: Vec<String>,
-    /// Seed for sampling, data and initialisation.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Images in the batch the data-dependent proxies see.
-    #[arg(long, default_value_t = 64)]
-    batch: i64,
-    /// Images the NTK is computed on (TE-NAS: 32).
-    #[arg(long, default_value_t = 32)]
-    ntk_batch: i64,
-    /// Fashion-MNIST folder (default: NAS_FASHION_MNIST, else Debian's).
-    #[arg(long)]
-    data: Option<PathBuf>,
-    /// Append each architecture's scores to this JSON-lines file as they are computed
-    /// (refused when the file already holds scores, unless --resume).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Go on with the scores already in --out (an interrupted run with the same seed and
-    /// options): architectures scored there are read back, not computed again.
-    #[arg(long, requires = "out")]
-    resume: bool,
-    /// libtorch's threads; 0 leaves libtorch's own choice (one per core). One by default:
-    /// these networks are small, and on a busy machine several threads spin against each
-    /// other (an NTK took 49 s per cell on two threads and 8.7 s on one at load 7 on 2 cores).
-    #[arg(long, default_value_t = 1)]
-    threads: u16,
-    /// Score on the CPU even when a GPU is present (by default the first GPU, if any).
-    #[arg(long)]
-    cpu: bool,
-}
 
 /// Runs `nas proxies`.
 pub fn run(args: Args) -> ExitCode {

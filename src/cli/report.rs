@@ -4,24 +4,8 @@
 //! ([`crate::report::summary`]).
 
 use crate::report::{self, Run};
-use std::path::PathBuf;
+pub use nas_lang::cli::report::Args;
 use std::process::ExitCode;
-
-/// Options of `nas report`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Trial stores written by `nas run` (`runs/NAME-STRATEGY.jsonl`); several are overlaid.
-    #[arg(required = true)]
-    runs: Vec<PathBuf>,
-    /// The HTML file to write; the charts' data goes to `<name>_data/` beside it.
-    #[arg(short, long, default_value = "report.html")]
-    out: PathBuf,
-    /// Print one Markdown line per run instead (its seeds' chosen trials: the report's mean ±
-    /// sample standard deviation, the share of parameter-free ops, wall and CPU time per
-    /// seed); writes no file.
-    #[arg(long)]
-    summary: bool,
-}
 
 /// Runs `nas report`.
 pub fn run(args: Args) -> ExitCode {

@@ -9,57 +9,12 @@ use crate::search::trial::Trial;
 use crate::search::trial_guard::space_spec;
 use crate::syntax::diagnostic::stderr_wants_color;
 use indicatif::{ProgressBar, ProgressStyle};
+pub use nas_lang::cli::run::Args;
 use std::cell::RefCell;
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-
-/// Options of `nas run`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The experiment file.
-    file: PathBuf,
-    /// Which experiment of the file (default: the first).
-    #[arg(long)]
-    experiment: Option<String>,
-    /// Another strategy: a stdlib name (`evolution`) or a `.rhai` file.
-    #[arg(long)]
-    strategy: Option<String>,
-    /// Run the experiment once per seed, for this many seeds.
-    #[arg(long, default_value_t = 1)]
-    seeds: u64,
-    /// The first seed (default: the experiment's `seed`, else 0).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Parallel workers per run; with a PostgreSQL store, also how many `nas worker`
-    /// processes this command starts on this machine.
-    #[arg(long)]
-    workers: Option<usize>,
-    /// Continue the trial store of an interrupted run: finished trials are not repeated
-    /// (with no store yet, the run starts one).
-    #[arg(long, conflicts_with = "fresh")]
-    resume: bool,
-    /// Replace an existing trial store.
-    #[arg(long)]
-    fresh: bool,
-    /// The trial store: a JSON-lines file (default: runs/EXPERIMENT-STRATEGY.jsonl), or a
-    /// PostgreSQL database (`postgres://USER@HOST:PORT/DB`) whose trials `nas worker`
-    /// processes run.
-    #[arg(long, visible_alias = "store")]
-    out: Option<String>,
-    /// Also write every trial as CSV to this file.
-    #[arg(long)]
-    csv: Option<PathBuf>,
-    /// How many of the best trials the summary lists.
-    #[arg(long, default_value_t = 5)]
-    top: usize,
-    /// Keep no trained weights (by default the weights of each run's chosen architecture
-    /// are kept in STORE.weights/ beside the trial store, for `nas export STORE --best`).
-    #[arg(long)]
-    no_weights: bool,
-}
 
 /// What `nas run` shows as trials finish: a progress bar on a terminal; otherwise (a log
 /// file, a pipe) one line per finished trial with what the bar would show.

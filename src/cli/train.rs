@@ -10,102 +10,15 @@ use crate::train::device::Runtime;
 use crate::train::image_task::ImageTask;
 use crate::train::loader::Batch;
 use crate::train::settings::{Problem, TrainSettings, Value};
-use crate::train::trainer::{Split, Trainer, TrialFailure};
+use crate::train::trainer::{Split, Task, Trainer, TrialFailure};
 use crate::train::{named, ImageSet};
+use indicatif::{ProgressBar, ProgressStyle};
+pub use nas_lang::cli::train::Args;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 use tch::{nn, Device, Kind, Tensor};
-
-/// Options of `nas train`. The training settings among them are mapped onto the keys of the
-/// `train(..)` evaluator and read by the same function, with the same defaults
-/// ([`crate::train::settings`] describes them).
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The space (`nb201`, `darts`, … or `FILE.nas:NAME`).
-    space: String,
-    /// The architecture in the space's canonical text (for nb201 the benchmark string).
-    arch: String,
-    /// The data: `fashion-mnist[:DIR]`, `mnist:DIR`, `cifar10:DIR`, `cifar100:DIR`,
-    /// `synthetic[:CxHxW]` (random images, for timing steps), or `ptb[:DIR]` (Penn Treebank,
-    /// for sequence spaces: a language model; `--limit` and `--test-limit` count tokens).
-    #[arg(long, default_value = "fashion-mnist")]
-    data: String,
-    /// Passes over the training set (`epochs`).
-    #[arg(long, default_value_t = TrainSettings::default().epochs)]
-    epochs: usize,
-    /// Stop after this many steps in all (with synthetic data: the steps to time) (`steps`).
-    #[arg(long)]
-    steps: Option<usize>,
-    /// Examples per step; rows of the token stream for language models (`batch`).
-    #[arg(long, default_value_t = TrainSettings::default().batch)]
-    batch: i64,
-    /// Learning rate after warm-up (`lr`).
-    #[arg(long, default_value_t = TrainSettings::default().lr)]
-    lr: f64,
-    /// `sgd` (Nesterov momentum 0.9) or `adamw` (betas 0.9, 0.999) (`optimizer`).
-    #[arg(long, default_value_t = TrainSettings::default().optim.name().to_string())]
-    optimizer: String,
-    /// Weight decay (default: the optimizer's, 5e-4 for sgd and 0.01 for adamw)
-    /// (`optimizer: NAME(weight_decay: ..)`).
-    #[arg(long)]
-    weight_decay: Option<f64>,
-    /// `cosine`, `step` (×0.1 every third of the run) or `constant` (`schedule`).
-    #[arg(long, default_value_t = TrainSettings::default().schedule.name().to_string())]
-    schedule: String,
-    /// Warm-up epochs (`warmup`).
-    #[arg(long, default_value_t = TrainSettings::default().warmup_epochs)]
-    warmup: f64,
-    /// Clip the gradient norm to this value (default: none for images, 0.25 for language
-    /// models) (`clip`).
-    #[arg(long)]
-    clip: Option<f64>,
-    /// Label smoothing (`label_smoothing`).
-    #[arg(long, default_value_t = TrainSettings::default().label_smoothing)]
-    label_smoothing: f64,
-    /// Random-crop padding in pixels, 0: no cropping (`crop_padding`).
-    #[arg(long, default_value_t = TrainSettings::default().augment.crop_padding)]
-    crop_padding: i64,
-    /// Random horizontal flips (`flip`).
-    #[arg(long)]
-    flip: bool,
-    /// Hold out this fraction of the training set for validation (seeded).
-    #[arg(long, default_value_t = 0.0)]
-    valid_fraction: f64,
-    /// Train on the first N training examples only.
-    #[arg(long)]
-    limit: Option<i64>,
-    /// Test on the first N test examples only.
-    #[arg(long)]
-    test_limit: Option<i64>,
-    /// Channels of the first stage: the space's parameter `c` (`d` for language models)
-    /// (`channels`).
-    #[arg(long)]
-    channels: Option<i64>,
-    /// Cells per stage: the space's parameter `n` or `cells` (`cells`).
-    #[arg(long)]
-    cells: Option<usize>,
-    /// Seed of initialisation, split, shuffling and augmentation.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// libtorch CPU threads (default: libtorch's choice) (`threads`).
-    #[arg(long)]
-    threads: Option<i32>,
-    /// Train on the CPU even when CUDA is available (`device: cpu`).
-    #[arg(long)]
-    cpu: bool,
-    /// Mixed precision: forward passes under autocast in `bf16` (the default of a bare
-    /// `--amp`; float32's range, no loss scaling) or `fp16` (with dynamic loss scaling), on the
-    /// GPU or the CPU (`precision`).
-    #[arg(long, value_name = "PRECISION", num_args = 0..=1, default_missing_value = "bf16")]
-    amp: Option<String>,
-    /// Memory layout of images and conv weights: `channels-last` (default) or `nchw`.
-    #[arg(long, default_value = "channels-last")]
-    layout: String,
-    /// Write the trained variables to this `.safetensors` file.
-    #[arg(long)]
-    checkpoint: Option<PathBuf>,
-}
 
 #[path = "train_lm.rs"]
 mod lm;
@@ -196,6 +109,43 @@ fn settings(args: &Args) -> Result<TrainSettings, String> {
         }
     }
     Ok(settings)
+}
+
+/// A bar over a run's `total` steps when stdout is a terminal; none in a log or a pipe, where
+/// the epoch lines say enough.
+pub(super) fn step_bar(total: usize) -> Option<ProgressBar> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(total as u64);
+    let style = ProgressStyle::with_template(
+        "{bar:40.cyan/blue} {pos}/{len} steps  {elapsed_precise} (about {eta} left)",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+/// `trainer`, moving `bar` along as it steps.
+pub(super) fn observed<'a, T: Task>(
+    trainer: Trainer<'a, T>,
+    bar: Option<&ProgressBar>,
+) -> Trainer<'a, T> {
+    match bar {
+        Some(bar) => {
+            let bar = bar.clone();
+            trainer.with_step_observer(move |done, _| bar.set_position(done as u64))
+        }
+        None => trainer,
+    }
+}
+
+/// Prints `line` above the bar, or plainly without one.
+pub(super) fn say(bar: Option<&ProgressBar>, line: String) {
+    match bar {
+        Some(bar) => bar.println(line),
+        None => println!("{line}"),
+    }
 }
 
 /// The training and test sets named by `--data` (`None` for synthetic data).
@@ -289,8 +239,10 @@ fn train(args: &Args, settings: &TrainSettings) -> Result<(), String> {
         settings,
         runtime,
     );
-    let mut trainer =
+    let trainer =
         Trainer::new(task, &vs, settings, (runtime, args.seed), None).map_err(|e| e.to_string())?;
+    let bar = step_bar(trainer.total_steps());
+    let mut trainer = observed(trainer, bar.as_ref());
     let started = Instant::now();
     trainer
         .fit(valid_set.is_some(), |log| {
@@ -301,16 +253,22 @@ fn train(args: &Args, settings: &TrainSettings) -> Result<(), String> {
                     100.0 * v.acc.unwrap_or(0.0)
                 )
             });
-            println!(
-                "epoch {}: train loss {:.4} acc {:.2}%{valid}, {} steps in {:.1}s",
-                log.epoch,
-                log.train_loss,
-                100.0 * log.train_acc.unwrap_or(0.0),
-                log.steps,
-                log.seconds
+            say(
+                bar.as_ref(),
+                format!(
+                    "epoch {}: train loss {:.4} acc {:.2}%{valid}, {} steps in {:.1}s",
+                    log.epoch,
+                    log.train_loss,
+                    100.0 * log.train_acc.unwrap_or(0.0),
+                    log.steps,
+                    log.seconds
+                ),
             );
         })
         .map_err(|e| format!("trial failed: {e}"))?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     let test = trainer
         .measure(Split::Test)
         .map_err(|e| format!("trial failed: {e}"))?;

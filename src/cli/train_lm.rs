@@ -110,20 +110,28 @@ pub(super) fn train_lm(
         test: tokens(&corpus.test, args.test_limit),
     };
     let task = LmTask::new(&net, &splits, bptt, settings, runtime).map_err(|e| e.to_string())?;
-    let mut trainer =
+    let trainer =
         Trainer::new(task, &vs, settings, (runtime, args.seed), None).map_err(|e| e.to_string())?;
+    let bar = super::step_bar(trainer.total_steps());
+    let mut trainer = super::observed(trainer, bar.as_ref());
     let start = Instant::now();
     trainer
         .fit(true, |log| {
-            println!(
-                "epoch {}: train perplexity {:.2}, valid perplexity {:.2} ({:.1} s)",
-                log.epoch,
-                log.train_loss.exp(),
-                log.valid.map_or(f64::NAN, |v| v.loss.exp()),
-                start.elapsed().as_secs_f64()
+            super::say(
+                bar.as_ref(),
+                format!(
+                    "epoch {}: train perplexity {:.2}, valid perplexity {:.2} ({:.1} s)",
+                    log.epoch,
+                    log.train_loss.exp(),
+                    log.valid.map_or(f64::NAN, |v| v.loss.exp()),
+                    start.elapsed().as_secs_f64()
+                ),
             );
         })
         .map_err(|e| format!("training failed: {e}"))?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     let test = trainer.measure(Split::Test).map_err(|e| e.to_string())?;
     println!("test perplexity {:.2}", test.loss.exp());
     if let Some(path) = &args.checkpoint {

@@ -3,38 +3,10 @@
 
 use crate::search::remote::{self, WorkerOptions};
 use crate::search::store::redact::redact;
-use std::path::PathBuf;
+pub use nas_lang::cli::worker::Args;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Options of `nas worker`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The database (`postgres://user@host:port/db?sslmode=…`); also read from NAS_STORE,
-    /// which keeps it (and any password in it) off the command line. A password is better
-    /// kept in PGPASSWORD or ~/.pgpass.
-    #[arg(long)]
-    store: Option<String>,
-    /// Which experiment (default: the database's only one).
-    #[arg(long)]
-    experiment: Option<String>,
-    /// Trials run at once, each on its own thread and database connection.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Seconds a claimed trial stays this worker's without a heartbeat; a worker that stops
-    /// answering for longer loses it to another.
-    #[arg(long, default_value_t = 30.0)]
-    lease: f64,
-    /// Make each trial last at least this many seconds (a simulated per-trial cost, for
-    /// benchmarks and fault tests with a table evaluator).
-    #[arg(long, default_value_t = 0.0)]
-    delay: f64,
-    /// Read the experiment's files from this folder (shared with the driver) instead of the
-    /// copies the driver left in the database.
-    #[arg(long)]
-    files: Option<PathBuf>,
-}
 
 /// Runs `nas worker`.
 pub fn run(args: Args) -> ExitCode {

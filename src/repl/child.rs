@@ -1,12 +1,12 @@
-//! Running an experiment for `:run`: the session's text is written to a hidden file in the
-//! working folder (so imports and table paths resolve as they do in the session, and every
-//! line keeps its number), and `nas run` runs it as a child process with the terminal's
+//! Running `:run` and `:train`: the session's text is written to a hidden file in the working
+//! folder (so imports and table paths resolve as they do in the session, and every line keeps
+//! its number), and `nas run` (or `nas train`) runs it as a child process with the terminal's
 //! stdout and stderr (its progress bar, summary and diagnostics) but not its stdin.
 //!
 //! Ctrl-C reaches the child, which stops (its trial store is crash-safe, so `--resume`
 //! continues it); the REPL's own SIGINT handler ([`super::signal`]) keeps the session alive.
 
-use super::session::{Host, RunOutcome, RunRequest};
+use super::session::{Host, Job, RunOutcome, RunRequest};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -48,14 +48,27 @@ impl Host for ChildRunner {
             ));
         }
         super::signal::clear();
-        let status = Command::new(exe)
-            .arg("run")
-            .arg(&file.0)
-            .arg("--experiment")
-            .arg(&request.experiment)
-            .args(&request.options)
-            .stdin(Stdio::null())
-            .status();
+        let mut command = Command::new(exe);
+        match &request.job {
+            Job::Experiment(name) => command
+                .arg("run")
+                .arg(&file.0)
+                .arg("--experiment")
+                .arg(name),
+            Job::Train {
+                space,
+                in_session,
+                arch,
+            } => {
+                let space = if *in_session {
+                    format!("{}:{space}", file.0.display())
+                } else {
+                    space.clone()
+                };
+                command.arg("train").arg(space).arg(arch)
+            }
+        };
+        let status = command.args(&request.options).stdin(Stdio::null()).status();
         let interrupted = super::signal::interrupted();
         super::signal::clear();
         match status {

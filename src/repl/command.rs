@@ -52,6 +52,13 @@ pub enum Command {
         /// Options passed on to `nas run` (`--fresh`, `--resume`, `--seeds 3`, ...).
         options: Vec<String>,
     },
+    /// `:train [ARCH] [nas train options]`
+    Train {
+        /// The architecture (default: the last one).
+        arch: Option<String>,
+        /// Options passed on to `nas train` (`--epochs 2`, `--data synthetic`, ...).
+        options: Vec<String>,
+    },
     /// `:rhai CODE`
     Rhai(String),
     /// `:seed N`
@@ -166,6 +173,18 @@ pub fn parse(line: &str) -> Result<Command, Problem> {
             };
             Command::Run {
                 experiment,
+                options: options.into_iter().map(String::from).collect(),
+            }
+        }
+        "train" => {
+            let (arch, options) = match args.split_first() {
+                Some((first, more)) if !first.starts_with('-') => {
+                    (Some(first.to_string()), more.to_vec())
+                }
+                _ => (None, args.clone()),
+            };
+            Command::Train {
+                arch,
                 options: options.into_iter().map(String::from).collect(),
             }
         }

@@ -87,6 +87,12 @@ pub const ENTRIES: &[Entry] = &[
         example: ":run nb201_table --fresh",
     },
     Entry {
+        name: "train",
+        usage: ":train [ARCH] [nas train options]",
+        about: "train ARCH (default: the last architecture) as `nas train` does, with its progress bar; Ctrl-C stops it and returns here",
+        example: ":train #1 --epochs 1 --limit 2000",
+    },
+    Entry {
         name: "rhai",
         usage: ":rhai CODE",
         about: "run a Rhai snippet with `space` (the current space) and `rng`; variables persist",

@@ -7,7 +7,7 @@ use logos::Logos;
 /// The commands, each as typed after `:` (the first name is the canonical one).
 pub const COMMANDS: &[&str] = &[
     "help", "load", "reset", "list", "use", "count", "sample", "mutate", "show", "params", "check",
-    "run", "rhai", "seed", "quit",
+    "run", "train", "rhai", "seed", "quit",
 ];
 
 /// Other names that are accepted for commands.

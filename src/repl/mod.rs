@@ -8,8 +8,8 @@
 //! completion; [`command`] parses `:commands` and [`help`] documents them.
 //!
 //! The front ends ([`frontend`]) are thin: rustyline on a terminal, a line reader for piped
-//! transcripts. `:run` runs `nas run` as a child process ([`child`]) so that Ctrl-C stops the
-//! run and not the session ([`signal`]).
+//! transcripts. `:run` and `:train` run `nas run` and `nas train` as child processes ([`child`])
+//! so that Ctrl-C stops the run and not the session ([`signal`]).
 
 pub mod child;
 pub mod command;
@@ -24,7 +24,7 @@ pub mod signal;
 pub mod source;
 pub mod spaces;
 
-pub use session::{Host, Options, Reply, RunOutcome, RunRequest, Session};
+pub use session::{Host, Job, Options, Reply, RunOutcome, RunRequest, Session};
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

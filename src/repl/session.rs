@@ -49,15 +49,33 @@ impl From<Problem> for Reply {
     }
 }
 
-/// An experiment to run: the session's text as a file and what `nas run` is given.
+/// A `nas` command to run for the session: `nas run` of an experiment, or `nas train` of an
+/// architecture, with the session's text as a file where the command names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRequest {
     /// The session's text (what `<repl>` holds, superseded items blanked).
     pub source: String,
-    /// The experiment's name.
-    pub experiment: String,
-    /// Options for `nas run`.
+    /// What to run.
+    pub job: Job,
+    /// Options passed on to the command.
     pub options: Vec<String>,
+}
+
+/// What a [`RunRequest`] runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// `nas run SESSION-FILE --experiment NAME`.
+    Experiment(String),
+    /// `nas train SPACE ARCH`: the space as `SESSION-FILE:NAME` when the session defines it,
+    /// else by the name `nas train` knows it by (a stdlib space, `FILE.nas:NAME`).
+    Train {
+        /// The space's name.
+        space: String,
+        /// Whether the session defines the space.
+        in_session: bool,
+        /// The architecture's canonical text.
+        arch: String,
+    },
 }
 
 /// How a run ended.
@@ -75,7 +93,7 @@ pub enum RunOutcome {
 
 /// What the session needs from its surroundings.
 pub trait Host {
-    /// Runs an experiment to its end, Ctrl-C, or failure.
+    /// Runs a command to its end, Ctrl-C, or failure.
     fn run(&mut self, request: &RunRequest) -> RunOutcome;
 }
 
@@ -226,6 +244,7 @@ impl Session {
                 experiment,
                 options,
             } => return self.run(experiment, options, host),
+            Command::Train { arch, options } => return self.train(arch.as_deref(), options, host),
             Command::Rhai(code) => return self.rhai(&code),
             Command::Seed(seed) => {
                 self.rng = crate::space::rng(seed);
@@ -379,7 +398,7 @@ impl Session {
         };
         let request = RunRequest {
             source: self.source.text(),
-            experiment: name.clone(),
+            job: Job::Experiment(name.clone()),
             options,
         };
         match host.run(&request) {
@@ -389,6 +408,58 @@ impl Session {
                 "the run of `{name}` was stopped by Ctrl-C; its finished trials are kept in its trial store\n  hint: continue it with `:run {name} --resume`, or start over with `:run {name} --fresh`\n"
             )),
             RunOutcome::NotStarted(why) => Reply::fail(format!("error: cannot start the run: {why}\n")),
+        }
+    }
+
+    /// `:train`: finds the architecture and where its space is, then hands `nas train` to
+    /// the host.
+    fn train(&mut self, arch: Option<&str>, options: Vec<String>, host: &mut dyn Host) -> Reply {
+        let (space, arch) = match self.arch(arch) {
+            Ok(found) => found,
+            Err(reply) => return reply,
+        };
+        let (name, in_session) = match &self.current {
+            Some(current) if Arc::ptr_eq(&current.space, &space) => {
+                (current.name.clone(), current.from_session)
+            }
+            _ if self.session_spaces().iter().any(|s| s == space.name()) => {
+                (space.name().to_string(), true)
+            }
+            _ if crate::space::stdlib_spaces()
+                .iter()
+                .any(|s| s == space.name()) =>
+            {
+                (space.name().to_string(), false)
+            }
+            _ => {
+                return Problem::new(
+                    format!(
+                        "the space `{}` of this architecture is no longer at hand",
+                        space.name()
+                    ),
+                    "choose its space with `:use`, then name the architecture again",
+                )
+                .into()
+            }
+        };
+        let request = RunRequest {
+            source: self.source.text(),
+            job: Job::Train {
+                space: name.clone(),
+                in_session,
+                arch: space.encode(&arch),
+            },
+            options,
+        };
+        match host.run(&request) {
+            RunOutcome::Finished => Reply::ok(String::new()),
+            RunOutcome::Failed => {
+                Reply::fail(format!("training the architecture of `{name}` failed\n"))
+            }
+            RunOutcome::Interrupted => Reply::fail("training was stopped by Ctrl-C\n".to_string()),
+            RunOutcome::NotStarted(why) => {
+                Reply::fail(format!("error: cannot start the training: {why}\n"))
+            }
         }
     }
 

@@ -152,7 +152,7 @@ fn run_hands_the_session_to_the_host() {
     let r = s.eval(":run --fresh", &mut h);
     assert!(r.ok, "{r:?}");
     assert_eq!(h.requests.len(), 1);
-    assert_eq!(h.requests[0].experiment, "e");
+    assert_eq!(h.requests[0].job, Job::Experiment("e".to_string()));
     assert_eq!(h.requests[0].options, vec!["--fresh".to_string()]);
     assert!(h.requests[0].source.contains("experiment e"));
     h.outcome = RunOutcome::Interrupted;
@@ -163,6 +163,52 @@ fn run_hands_the_session_to_the_host() {
     );
     let typo = s.eval(":run f", &mut h);
     assert!(typo.err.contains("no experiment `f`"), "{typo:?}");
+}
+
+#[test]
+fn train_hands_the_architecture_and_its_space_to_the_host() {
+    let mut s = Session::new(Options::default());
+    let mut h = host();
+    let none = s.eval(":train", &mut h);
+    assert!(
+        !none.ok && none.err.contains("no architecture yet"),
+        "{none:?}"
+    );
+    assert!(s.eval(TINY, &mut h).ok);
+    let sampled = s.eval(":sample 1 seed=3", &mut h);
+    let arch = sampled.out.trim().trim_start_matches("#1 ").to_string();
+    let r = s.eval(":train #1 --epochs 1 --data synthetic", &mut h);
+    assert!(r.ok, "{r:?}");
+    assert_eq!(
+        h.requests[0].job,
+        Job::Train {
+            space: "tiny".to_string(),
+            in_session: true,
+            arch: arch.clone(),
+        }
+    );
+    assert_eq!(
+        h.requests[0].options,
+        ["--epochs", "1", "--data", "synthetic"]
+    );
+    assert!(h.requests[0].source.contains("space tiny"));
+    // The last architecture by default; a stdlib space is named as `nas train` knows it.
+    assert!(s.eval(":use nb201", &mut h).ok);
+    assert!(s.eval(":sample 1", &mut h).ok);
+    h.outcome = RunOutcome::Failed;
+    let failed = s.eval(":train", &mut h);
+    assert!(!failed.ok && failed.err.contains("failed"), "{failed:?}");
+    assert!(matches!(
+        &h.requests[1].job,
+        Job::Train { space, in_session: false, .. } if space == "nb201"
+    ));
+    // `#1` still belongs to the session's `tiny`.
+    h.outcome = RunOutcome::Finished;
+    assert!(s.eval(":train #1", &mut h).ok);
+    assert!(matches!(
+        &h.requests[2].job,
+        Job::Train { space, in_session: true, arch: a } if space == "tiny" && *a == arch
+    ));
 }
 
 #[test]

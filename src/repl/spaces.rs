@@ -156,7 +156,7 @@ impl Session {
 
     /// The architecture `text` names: `#N`, JSON, or a canonical string of the current space;
     /// nothing means the last one printed.
-    fn arch(&mut self, text: Option<&str>) -> Result<(Arc<Space>, Architecture), Reply> {
+    pub(super) fn arch(&mut self, text: Option<&str>) -> Result<(Arc<Space>, Architecture), Reply> {
         let Some(text) = text.map(str::trim) else {
             return match self.saved.last() {
                 Some(s) => Ok((Arc::clone(&s.space), s.arch.clone())),

@@ -16,11 +16,7 @@
 //! - [`numeric`], [`surrogate`], [`rng`]: the numeric cores scripts call.
 
 pub mod alpha_log;
-pub mod budget;
-pub mod csv;
-pub mod eval_spec;
 pub mod evaluator;
-pub mod experiment;
 pub mod host;
 pub mod load_eval;
 mod load_lm;
@@ -33,7 +29,6 @@ pub mod runner;
 pub mod session;
 pub mod store;
 pub mod strategy;
-pub mod strategy_params;
 pub mod summary;
 pub mod surrogate;
 pub mod table;
@@ -41,3 +36,5 @@ pub mod train_eval;
 pub mod trial;
 pub mod trial_guard;
 pub mod workers;
+
+pub use nas_lang::experiment::{self, budget, csv, eval_spec, strategy_params};

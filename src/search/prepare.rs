@@ -7,7 +7,7 @@ use super::host::Limits;
 use super::runner::RunConfig;
 use crate::syntax::ast::ExprKind;
 use crate::syntax::{Diagnostic, SourceMap, Span};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Command-line choices that override the experiment.
@@ -55,20 +55,7 @@ impl PrepareError {
     }
 }
 
-/// Where a table file named `file` in an experiment at `experiment_dir` is: relative to the
-/// experiment's folder, else under the project's data folder (`NAS_DATA`, `data/`); either
-/// may hold it gzip-compressed as `file.gz`.
-pub fn table_path(file: &str, experiment_dir: &Path) -> PathBuf {
-    let local = experiment_dir.join(file);
-    if Path::new(file).is_absolute() {
-        return local;
-    }
-    let in_data = crate::paths::data_dir().map(|d| d.join(file));
-    std::iter::once(&local)
-        .chain(in_data.as_ref())
-        .find_map(|path| crate::paths::existing_data_file(path))
-        .unwrap_or(local)
-}
+pub use nas_lang::experiment::table_path;
 
 /// Checks and prepares the experiment in `path`.
 pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareError> {

@@ -20,30 +20,16 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A strategy parameter from the experiment's strategy line.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Param {
-    /// An integer.
-    Int(i64),
-    /// A number.
-    Float(f64),
-    /// A boolean.
-    Bool(bool),
-    /// A string.
-    Str(String),
-    /// A list.
-    List(Vec<Param>),
-}
+pub use nas_lang::experiment::param::Param;
 
-impl Param {
-    fn to_dynamic(&self) -> Dynamic {
-        match self {
-            Param::Int(i) => Dynamic::from_int(*i),
-            Param::Float(f) => Dynamic::from_float(*f),
-            Param::Bool(b) => Dynamic::from_bool(*b),
-            Param::Str(s) => s.clone().into(),
-            Param::List(xs) => Dynamic::from_array(xs.iter().map(Param::to_dynamic).collect()),
-        }
+/// `param` as a Rhai value.
+fn to_dynamic(param: &Param) -> Dynamic {
+    match param {
+        Param::Int(i) => Dynamic::from_int(*i),
+        Param::Float(f) => Dynamic::from_float(*f),
+        Param::Bool(b) => Dynamic::from_bool(*b),
+        Param::Str(s) => s.clone().into(),
+        Param::List(xs) => Dynamic::from_array(xs.iter().map(to_dynamic).collect()),
     }
 }
 
@@ -164,7 +150,7 @@ pub fn run(
         .iter()
         .map(|d| (d.name.as_str(), &d.default))
         .chain(config.params.iter().map(|(k, v)| (k.as_str(), v)))
-        .map(|(k, v)| (k.into(), v.to_dynamic()))
+        .map(|(k, v)| (k.into(), to_dynamic(v)))
         .collect();
     let mut results = Vec::new();
     // One engine serves every seed (building one registers the whole host API, which cost

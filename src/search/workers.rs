@@ -223,7 +223,7 @@ mod tests {
         Job {
             id,
             key: format!("a{id}"),
-            arch: Architecture::from_values_unchecked(Vec::new()),
+            arch: Architecture::default(),
             fidelity: None,
         }
     }

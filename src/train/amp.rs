@@ -18,40 +18,13 @@ extern "C" {
     fn nas_amp_error() -> *const c_char;
 }
 
-/// The reduced precision of an autocast region. Matmuls and convolutions run in it; libtorch
-/// keeps reductions, losses and normalisation statistics in float32.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Precision {
-    /// bfloat16: float32's range, so gradients need no scaling (Ampere GPUs and later; recent
-    /// CPUs with AVX-512 BF16 or AMX).
-    Bf16,
-    /// float16: a narrow range, so training scales the loss (see [`LossScaler`]).
-    Fp16,
-}
+pub use nas_lang::train::precision::Precision;
 
-impl Precision {
-    /// The precision a name denotes (`bf16`, `fp16`).
-    pub fn parse(name: &str) -> Option<Precision> {
-        match name {
-            "bf16" | "bfloat16" => Some(Precision::Bf16),
-            "fp16" | "float16" | "half" => Some(Precision::Fp16),
-            _ => None,
-        }
-    }
-
-    /// The short name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::Bf16 => "bf16",
-            Precision::Fp16 => "fp16",
-        }
-    }
-
-    fn code(self) -> c_int {
-        match self {
-            Precision::Bf16 => 0,
-            Precision::Fp16 => 1,
-        }
+/// The shim's code of `precision`.
+fn precision_code(precision: Precision) -> c_int {
+    match precision {
+        Precision::Bf16 => 0,
+        Precision::Fp16 => 1,
     }
 }
 
@@ -101,7 +74,15 @@ pub fn autocast<T>(
     let code = device_code(device)?;
     let (mut was_enabled, mut previous) = (false, -1);
     // SAFETY: the out-pointers are valid locals; the shim catches every C++ exception.
-    if unsafe { nas_amp_enter(code, precision.code(), &mut was_enabled, &mut previous) } != 0 {
+    if unsafe {
+        nas_amp_enter(
+            code,
+            precision_code(precision),
+            &mut was_enabled,
+            &mut previous,
+        )
+    } != 0
+    {
         return Err(shim_error("cannot enter autocast"));
     }
     let _region = Region {

@@ -5,25 +5,17 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use tch::{TchError, Tensor};
 
-/// Which augmentations to apply to training batches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Augment {
-    /// Pad each side by this many zero pixels and crop back to the original size at a random
-    /// offset (0: no cropping).
-    pub crop_padding: i64,
-    /// Mirror each image left–right with probability ½.
-    pub flip: bool,
-}
+pub use nas_lang::train::augment::Augment;
 
-impl Augment {
-    /// Whether the augmentation changes anything.
-    pub fn is_identity(&self) -> bool {
-        self.crop_padding == 0 && !self.flip
-    }
-
+/// Applying an [`Augment`] to a batch.
+pub trait ApplyAugment {
     /// Augments `[B, C, H, W]` images (pixels in 0..1, before normalisation), one random
     /// choice per image.
-    pub fn apply(&self, images: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor, TchError> {
+    fn apply(&self, images: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor, TchError>;
+}
+
+impl ApplyAugment for Augment {
+    fn apply(&self, images: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor, TchError> {
         if self.is_identity() {
             return Ok(images.shallow_clone());
         }

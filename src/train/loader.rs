@@ -2,7 +2,7 @@
 //! normalisation happen there while the training thread runs the model; a bounded channel keeps
 //! at most a couple of batches in flight.
 
-use super::augment::Augment;
+use super::augment::{ApplyAugment, Augment};
 use super::image_set::ImageSet;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

@@ -20,9 +20,9 @@ pub mod metrics;
 pub mod named;
 pub mod optim;
 pub mod ptb;
-pub mod schedule;
-pub mod settings;
 pub mod trainer;
+
+pub use nas_lang::train::{schedule, settings};
 
 pub use data_error::DataError;
 pub use image_set::ImageSet;

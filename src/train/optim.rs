@@ -1,78 +1,18 @@
-//! Optimisers (libtorch's own implementations through `tch`): SGD with momentum, Nesterov and
-//! weight decay, and AdamW with decoupled weight decay.
+//! Optimisers (libtorch's own implementations through `tch`) built from their settings,
+//! [`Optim`]: SGD with momentum, Nesterov and weight decay, and AdamW with decoupled weight decay.
 
+pub use nas_lang::train::optim::Optim;
 use tch::nn::{self, OptimizerConfig};
 use tch::TchError;
 
-/// An optimiser and its hyper-parameters (the learning rate comes from the schedule).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Optim {
-    /// Stochastic gradient descent; weight decay is added to the gradient, as in PyTorch.
-    Sgd {
-        /// Momentum factor (0: plain SGD).
-        momentum: f64,
-        /// Nesterov's variant of momentum.
-        nesterov: bool,
-        /// L2 penalty.
-        weight_decay: f64,
-    },
-    /// Adam with decoupled weight decay.
-    AdamW {
-        /// First-moment decay.
-        beta1: f64,
-        /// Second-moment decay.
-        beta2: f64,
-        /// Decoupled weight decay.
-        weight_decay: f64,
-    },
+/// Building an [`Optim`] over a variable store.
+pub trait BuildOptim {
+    /// Builds the optimiser over the trainable variables of `vs` with learning rate `lr`.
+    fn build(&self, vs: &nn::VarStore, lr: f64) -> Result<nn::Optimizer, TchError>;
 }
 
-impl Optim {
-    /// SGD with Nesterov momentum 0.9 and weight decay 5e-4 (NAS-Bench-201's setting).
-    pub fn nb201_sgd() -> Self {
-        Optim::Sgd {
-            momentum: 0.9,
-            nesterov: true,
-            weight_decay: 5e-4,
-        }
-    }
-
-    /// The optimisers by name, as `nas train --optimizer` and `train(optimizer: ..)` write them.
-    pub const NAMES: [&'static str; 2] = ["sgd", "adamw"];
-
-    /// The optimiser `name` (one of [`Optim::NAMES`]) with its defaults, the one home of
-    /// them for `nas train` and the `train(..)` evaluator: `sgd` is [`Optim::nb201_sgd`],
-    /// `adamw` has betas (0.9, 0.999) and weight decay 0.01 (PyTorch's).
-    pub fn named(name: &str) -> Option<Optim> {
-        match name {
-            "sgd" => Some(Optim::nb201_sgd()),
-            "adamw" => Some(Optim::AdamW {
-                beta1: 0.9,
-                beta2: 0.999,
-                weight_decay: 0.01,
-            }),
-            _ => None,
-        }
-    }
-
-    /// Its name, one of [`Optim::NAMES`].
-    pub fn name(&self) -> &'static str {
-        match self {
-            Optim::Sgd { .. } => "sgd",
-            Optim::AdamW { .. } => "adamw",
-        }
-    }
-
-    /// The arguments its settings take (`sgd(lr: .., momentum: ..)`).
-    pub fn keys(&self) -> &'static [&'static str] {
-        match self {
-            Optim::Sgd { .. } => &["lr", "momentum", "nesterov", "weight_decay"],
-            Optim::AdamW { .. } => &["lr", "beta1", "beta2", "weight_decay"],
-        }
-    }
-
-    /// Builds the optimiser over the trainable variables of `vs` with learning rate `lr`.
-    pub fn build(&self, vs: &nn::VarStore, lr: f64) -> Result<nn::Optimizer, TchError> {
+impl BuildOptim for Optim {
+    fn build(&self, vs: &nn::VarStore, lr: f64) -> Result<nn::Optimizer, TchError> {
         match *self {
             Optim::Sgd {
                 momentum,

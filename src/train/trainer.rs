@@ -11,6 +11,7 @@ use super::amp::{LossScaler, Precision};
 use super::checkpoint;
 use super::device::Runtime;
 use super::metrics::RunningMean;
+use super::optim::BuildOptim;
 use super::schedule::Schedule;
 use super::settings::TrainSettings;
 use crate::compile::CompileError;
@@ -188,6 +189,8 @@ pub struct Trainer<'a, T: Task> {
     step: usize,
     /// The last epoch's mean training loss.
     last_train_loss: Option<f64>,
+    /// Told the steps taken and the run's total after each step (a progress bar).
+    on_step: Option<Box<dyn FnMut(usize, usize) + 'a>>,
 }
 
 impl<T: Task> std::fmt::Debug for Trainer<'_, T> {
@@ -231,7 +234,19 @@ impl<'a, T: Task> Trainer<'a, T> {
             scaler: (runtime.amp == Some(Precision::Fp16)).then(LossScaler::default),
             step: 0,
             last_train_loss: None,
+            on_step: None,
         })
+    }
+
+    /// Calls `f` with the steps taken and the run's total steps after each step.
+    pub fn with_step_observer(mut self, f: impl FnMut(usize, usize) + 'a) -> Self {
+        self.on_step = Some(Box::new(f));
+        self
+    }
+
+    /// The run's total steps (its epochs' steps, or its step budget).
+    pub fn total_steps(&self) -> usize {
+        self.schedule.total
     }
 
     /// Steps taken so far.
@@ -316,6 +331,9 @@ impl<'a, T: Task> Trainer<'a, T> {
             }
             seen += out.weight;
             steps += 1;
+            if let Some(observe) = &mut self.on_step {
+                observe(self.step, self.schedule.total);
+            }
         }
         self.last_train_loss = Some(loss.mean());
         Ok(EpochLog {

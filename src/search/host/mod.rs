@@ -32,32 +32,7 @@ pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 /// The token with which the time limit stops a script.
 pub const TIME_LIMIT_TOKEN: &str = "nas: script time limit";
 
-/// The sandbox's limits on one run of a script.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Limits {
-    /// Most Rhai operations (a runaway loop stops here).
-    pub max_operations: u64,
-    /// Most seconds of script time (time spent waiting for evaluations does not count).
-    pub max_seconds: f64,
-    /// Most elements of one array, and entries of one map.
-    pub max_collection: usize,
-    /// Most bytes of one string.
-    pub max_string: usize,
-    /// Deepest function-call nesting.
-    pub max_call_depth: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_operations: 2_000_000_000,
-            max_seconds: 600.0,
-            max_collection: 1_000_000,
-            max_string: 10_000_000,
-            max_call_depth: 128,
-        }
-    }
-}
+pub use nas_lang::experiment::script::Limits;
 
 /// What the engine records as a script runs, to place errors that Rhai reports without a
 /// position (limits hit inside a function).
@@ -131,14 +106,7 @@ fn base_engine(
     print: Rc<dyn Fn(&str)>,
     trace: &Trace,
 ) -> Engine {
-    let mut engine = Engine::new();
-    engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
-    engine.disable_symbol("eval");
-    engine.set_max_operations(limits.max_operations);
-    engine.set_max_array_size(limits.max_collection);
-    engine.set_max_map_size(limits.max_collection);
-    engine.set_max_string_size(limits.max_string);
-    engine.set_max_call_levels(limits.max_call_depth);
+    let mut engine = nas_lang::experiment::script::sandbox(limits);
     let (operations, started) = (Rc::clone(&trace.operations), Rc::clone(&trace.started));
     let limit = Duration::try_from_secs_f64(limits.max_seconds.max(0.0)).unwrap_or(Duration::MAX);
     engine.on_progress(move |ops| {

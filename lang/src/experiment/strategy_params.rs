@@ -17,7 +17,7 @@
 //! experiment's value or the declared default: the header is the one place a default is
 //! written.
 
-use super::runner::Param;
+use super::param::Param;
 use crate::syntax::ast::{Arg, Expr, ExprKind, Lit};
 use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, FileId, Span};

@@ -22,6 +22,7 @@ mod lower_alt;
 mod lower_call;
 mod lower_cell;
 mod lower_network;
+pub mod network_size;
 mod sample;
 mod show;
 mod skeleton;

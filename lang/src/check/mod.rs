@@ -230,7 +230,7 @@ pub fn check_with_loader(name: &str, text: &str, loader: &mut dyn Loader) -> Pro
         let mut found = crate::space::verify(&program);
         program.diagnostics.append(&mut found);
     }
-    crate::search::experiment::check(&mut program);
+    crate::experiment::check(&mut program);
     let mut seen = HashSet::new();
     program
         .diagnostics

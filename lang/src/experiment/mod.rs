@@ -3,17 +3,41 @@
 //! Every problem is a diagnostic at the entry that causes it; [`check`] reports them all at
 //! `nas check`, so that `nas run` starts only experiments that can run.
 
-use super::budget::Budget;
-use super::eval_spec;
-pub use super::eval_spec::{DataSpec, EvaluatorSpec};
-use super::runner::Param;
-use super::strategy::{self, Strategy};
-use super::strategy_params;
+pub mod budget;
+pub mod cost;
+pub mod csv;
+pub mod eval_spec;
+pub mod metric;
+pub mod param;
+pub mod proxy;
+pub mod script;
+pub mod strategy_params;
+pub mod table;
+
 use crate::check::Program;
 use crate::syntax::ast::{Arg, Direction, Entry, EntryValue, Expr, ExprKind, ItemKind, Lit};
 use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, SourceMap, Span};
+use budget::Budget;
+pub use eval_spec::{DataSpec, EvaluatorSpec};
+use param::Param;
+use script::{self as strategy, Strategy};
 use std::path::Path;
+
+/// Where a table file named `file` in an experiment at `experiment_dir` is: relative to the
+/// experiment's folder, else under the project's data folder (`NAS_DATA`, `data/`); either
+/// may hold it gzip-compressed as `file.gz`.
+pub fn table_path(file: &str, experiment_dir: &Path) -> std::path::PathBuf {
+    let local = experiment_dir.join(file);
+    if Path::new(file).is_absolute() {
+        return local;
+    }
+    let in_data = crate::paths::data_dir().map(|d| d.join(file));
+    std::iter::once(&local)
+        .chain(in_data.as_ref())
+        .find_map(|path| crate::paths::existing_data_file(path))
+        .unwrap_or(local)
+}
 
 /// An experiment as the runner needs it.
 #[derive(Debug, Clone, PartialEq)]

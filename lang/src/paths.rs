@@ -18,9 +18,10 @@ pub const FASHION_MNIST_ENV: &str = "NAS_FASHION_MNIST";
 /// Where Debian's `dataset-fashion-mnist` package installs its IDX files.
 pub const DEBIAN_FASHION_MNIST: &str = "/usr/share/datasets/fashion-mnist";
 
-/// The source checkout this binary was built from.
+/// The source checkout this binary was built from (this crate lives in its `lang/` folder).
 fn checkout_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let lang = Path::new(env!("CARGO_MANIFEST_DIR"));
+    lang.parent().unwrap_or(lang).to_path_buf()
 }
 
 /// The project folder of the running executable (`<project>/target/<profile>/nas`), if any.

@@ -22,11 +22,11 @@
 //! | `device` | `cpu`, or `auto` (a GPU when there is one) | `auto` |
 //! | `precision` | `fp32`, or forward passes under autocast in `bf16` or `fp16` (with loss scaling; images only) | `fp32` |
 
-use super::amp::Precision;
 use super::augment::Augment;
 use super::optim::Optim;
+use super::precision::Precision;
 use super::schedule::ScheduleKind;
-use crate::compile::catalog::NetworkSize;
+use crate::space::network_size::NetworkSize;
 
 /// How a network is trained (the seed is the run's, given apart).
 #[derive(Debug, Clone, Copy, PartialEq)]

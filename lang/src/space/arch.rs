@@ -5,8 +5,9 @@ use super::error::SpaceError;
 use super::ir::Space;
 use serde::{Deserialize, Serialize};
 
-/// An assignment of every active decision of a space, in the space's decision order.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// An assignment of every active decision of a space, in the space's decision order. The
+/// default is the architecture of a space without decisions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Architecture {
     values: Vec<Value>,
 }

@@ -2,16 +2,16 @@
 //! `proxy(..)`, and the dataset with its splits. Every problem is a diagnostic at the argument
 //! that causes it, and reading goes on after each, so that `nas check` reports them all.
 
-use super::experiment::{boolean, call, error, keep, lit_int, number, seconds, string, Problems};
-use super::table::CostModel;
-use super::train_eval::TrainMetric;
-use crate::compile::catalog::NetworkSize;
+use super::cost::CostModel;
+use super::metric::TrainMetric;
+use super::proxy::Proxy;
+use super::{boolean, call, error, keep, lit_int, number, seconds, string, Problems};
+use crate::space::network_size::NetworkSize;
 use crate::syntax::ast::{Arg, Entry, Expr, ExprKind, Lit};
 use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, Span};
-use crate::train::amp::Precision;
+use crate::train::precision::Precision;
 use crate::train::settings::{At, Problem, SettingError, TrainSettings, Value};
-use crate::trainfree::proxy::Proxy;
 
 /// The evaluator an experiment names.
 #[derive(Debug, Clone, PartialEq)]
@@ -622,7 +622,7 @@ pub fn check_together(
         } => {
             // A table that cannot be read here (data supplied elsewhere) is read, and its
             // columns checked, when the experiment runs.
-            let at = super::prepare::table_path(file, dir);
+            let at = super::table_path(file, dir);
             if let Ok(table) = std::fs::read_to_string(&at) {
                 let config = super::table::TableConfig {
                     key: key.clone(),
@@ -630,7 +630,7 @@ pub fn check_together(
                     report: report.clone(),
                     cost: cost.clone(),
                 };
-                if let Err(e) = super::table::TableEvaluator::from_csv(&table, &config) {
+                if let Err(e) = super::table::Table::from_csv(&table, &config) {
                     problems.push(
                         error(*span, format!("table {}: {e}", at.display()), "the reward column defaults to the objective's metric; name it with `reward:`"),
                     );

@@ -1,0 +1,35 @@
+//! `nas worker --store postgres://…`: claims and runs the trials of a database-backed run
+//! (see [`crate::search::remote`]), until its driver finishes.
+//!
+//! Its command-line arguments, parsed by the `nas` launcher without loading the engine;
+//! the engine (`src/cli/worker.rs`) runs it.
+
+use std::path::PathBuf;
+
+/// Options of `nas worker`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The database (`postgres://user@host:port/db?sslmode=…`); also read from NAS_STORE,
+    /// which keeps it (and any password in it) off the command line. A password is better
+    /// kept in PGPASSWORD or ~/.pgpass.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Which experiment (default: the database's only one).
+    #[arg(long)]
+    pub experiment: Option<String>,
+    /// Trials run at once, each on its own thread and database connection.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Seconds a claimed trial stays this worker's without a heartbeat; a worker that stops
+    /// answering for longer loses it to another.
+    #[arg(long, default_value_t = 30.0)]
+    pub lease: f64,
+    /// Make each trial last at least this many seconds (a simulated per-trial cost, for
+    /// benchmarks and fault tests with a table evaluator).
+    #[arg(long, default_value_t = 0.0)]
+    pub delay: f64,
+    /// Read the experiment's files from this folder (shared with the driver) instead of the
+    /// copies the driver left in the database.
+    #[arg(long)]
+    pub files: Option<PathBuf>,
+}
