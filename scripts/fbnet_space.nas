@@ -4,8 +4,8 @@
 # images, and the architecture it derives is retrained from scratch for an epoch and tested.
 #
 #   nas run scripts/fbnet_space.nas                          # FBNet: CE · α · log(LAT)^β
-#   nas run scripts/fbnet_space.nas --experiment proxyless   # ProxylessNAS' binary gates
-#   nas run scripts/fbnet_space.nas --experiment random      # one architecture drawn uniformly
+#   nas run scripts/fbnet_space.nas --experiment proxyless_search  # ProxylessNAS' binary gates
+#   nas run scripts/fbnet_space.nas --experiment random_arch  # one architecture drawn uniformly
 #
 # Both measure each block's latency on this machine once and cache it in latency.csv of
 # NAS_CACHE (else ~/.cache/nas), keyed by device, op spec and input shape. Fashion-MNIST comes
@@ -13,7 +13,7 @@
 
 import "stdlib/spaces/fbnet.nas"
 
-experiment fbnet {
+experiment fbnet_search {
     space     fbnet(c: 8, n: 2, classes: 10)
     data      fashion_mnist(limit: 10000, valid: 0.1)
     evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9),
@@ -23,7 +23,7 @@ experiment fbnet {
     objective maximize valid_acc
 }
 
-experiment proxyless {
+experiment proxyless_search {
     space     fbnet(c: 8, n: 2, classes: 10)
     data      fashion_mnist(limit: 10000, valid: 0.1)
     evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9),
@@ -33,7 +33,7 @@ experiment proxyless {
     objective maximize valid_acc
 }
 
-experiment random {
+experiment random_arch {
     space     fbnet(c: 8, n: 2, classes: 10)
     data      fashion_mnist(limit: 10000, valid: 0.1)
     evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9),
