@@ -16,8 +16,7 @@ import "stdlib/spaces/fbnet.nas"
 experiment fbnet_search {
     space     fbnet(c: 8, n: 2, classes: 10)
     data      fashion_mnist(limit: 10000, valid: 0.1)
-    evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9),
-                    schedule: cosine, channels: 8, cells: 2)
+    evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9), schedule: cosine, channels: 8, cells: 2)
     strategy  fbnet(epochs: 3, channels: 8, cells: 2)
     budget    trials: 1
     objective maximize valid_acc
@@ -26,8 +25,7 @@ experiment fbnet_search {
 experiment proxyless_search {
     space     fbnet(c: 8, n: 2, classes: 10)
     data      fashion_mnist(limit: 10000, valid: 0.1)
-    evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9),
-                    schedule: cosine, channels: 8, cells: 2)
+    evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9), schedule: cosine, channels: 8, cells: 2)
     strategy  proxyless(epochs: 3, warmup: 1, channels: 8, cells: 2)
     budget    trials: 1
     objective maximize valid_acc
@@ -36,8 +34,7 @@ experiment proxyless_search {
 experiment random_arch {
     space     fbnet(c: 8, n: 2, classes: 10)
     data      fashion_mnist(limit: 10000, valid: 0.1)
-    evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9),
-                    schedule: cosine, channels: 8, cells: 2)
+    evaluate  train(epochs: 1, batch: 64, optimizer: sgd(lr: 0.1, momentum: 0.9), schedule: cosine, channels: 8, cells: 2)
     strategy  random
     budget    trials: 1
     objective maximize valid_acc

@@ -23,13 +23,11 @@ choice fb_first(c: int, stride: int) = mb(c, stride: stride) | mb_g2(c, stride: 
 
 space fbnet(c: int = 16, n: int = 4, classes: int = 1000) {
     input image(3, 224, 224)
-    conv(c, 3, stride: 2) >> batchnorm >> relu
-        >> fb_layer(c)
-        >> fb_first(c * 3 / 2, 2) >> fb_layer(c * 3 / 2) * (n - 1) independent
-        >> fb_first(2 * c, 2) >> fb_layer(2 * c) * (n - 1) independent
-        >> fb_first(4 * c, 2) >> fb_layer(4 * c) * (n - 1) independent
-        >> fb_first(7 * c, 1) >> fb_layer(7 * c) * (n - 1) independent
-        >> fb_first(c * 23 / 2, 2) >> fb_layer(c * 23 / 2) * (n - 1) independent
-        >> fb_first(22 * c, 1)
-        >> conv(124 * c, 1) >> batchnorm >> relu >> global_avg_pool >> linear(classes)
+    conv(c, 3, stride: 2) >> batchnorm >> relu >> fb_layer(c) >> fb_first(c * 3 / 2, 2)
+        >> fb_layer(c * 3 / 2) * (n - 1) independent >> fb_first(2 * c, 2)
+        >> fb_layer(2 * c) * (n - 1) independent >> fb_first(4 * c, 2)
+        >> fb_layer(4 * c) * (n - 1) independent >> fb_first(7 * c, 1)
+        >> fb_layer(7 * c) * (n - 1) independent >> fb_first(c * 23 / 2, 2)
+        >> fb_layer(c * 23 / 2) * (n - 1) independent >> fb_first(22 * c, 1) >> conv(124 * c, 1)
+        >> batchnorm >> relu >> global_avg_pool >> linear(classes)
 }
