@@ -68,7 +68,7 @@ pub fn mix_latency(mix: &CellMix, costs: &[Vec<f64>], like: &Tensor) -> Result<T
 /// be positive, and its β-th power undefined).
 pub fn fbnet_loss(ce: &Tensor, lat: &Tensor, loss: LatencyLoss) -> Result<Tensor, TchError> {
     let ms = lat.f_double_value(&[])?;
-    if !(ms > loss.unit_ms) {
+    if ms.is_nan() || ms <= loss.unit_ms {
         return Err(TchError::Kind(format!(
             "FBNet's loss takes log(LAT)^β, but the sampled network's latency ({ms:.6} ms) is not above the unit ({} ms); give a smaller `unit_ms`",
             loss.unit_ms
