@@ -127,6 +127,7 @@ fn the_remedies_of_darts_derive_a_cell_that_the_table_scores() {
         ("darts_plus", "epochs: 5, max_skips: 0, steps: 2"),
         ("darts_plus", "epochs: 5, patience: 1, arch_lr: 0.000000001, steps: 2"),
         ("drnas", "epochs: 2, steps: 2"),
+        ("drnas", "partial: [2, 1], epochs: 1, steps: 2"),
         ("darts_pt", "epochs: 1, tune_epochs: 1, batches: 2, steps: 2"),
         ("setn", "epochs: 2, select: 4, batches: 1, steps: 2"),
         (
@@ -179,6 +180,13 @@ fn the_remedies_of_darts_derive_a_cell_that_the_table_scores() {
                 assert!(out.contains("cells 2"), "{out}");
                 assert_eq!(numbers_after(&out, "skip dropout "), [0.3, 0.15, 0.6, 0.3], "{out}");
                 assert!(!derived.contains("skip_connect"), "{derived}");
+            }
+            // DrNAS' progressive learning: a stage at K = 2, then one at K = 1 over the better
+            // half of each edge's four ops other than `none` (and `none`).
+            "drnas" if params.contains("partial") => {
+                assert!(out.contains("stage 1 keeps [3, 3, 3, 3, 3, 3] ops per row"), "{out}");
+                assert!(out.contains("partial channels 1/2"), "{out}");
+                assert!(out.contains("DrNAS stage 2 of 2"), "{out}");
             }
             // DARTS+PT: every edge decided once, each keeping the op whose removal leaves
             // the supernet least accurate (the first of equal ones).

@@ -4,7 +4,7 @@
 use nas::space::{load_space, rng, Equivalence, Space};
 use num_bigint::BigUint;
 
-const SPACES: [&str; 8] = [
+const SPACES: [&str; 9] = [
     "nb201",
     "nb101",
     "darts",
@@ -13,6 +13,7 @@ const SPACES: [&str; 8] = [
     "enas_rnn",
     "mobilenet_v2",
     "nb_nlp",
+    "fbnet",
 ];
 
 fn space(name: &str) -> Space {
@@ -81,6 +82,8 @@ fn stdlib_space_sizes() {
         space("mobilenet_v2").count().unwrap(),
         pow(6, 6) * pow(7, 15)
     );
+    // FBNet: 22 layers of 9 blocks each (6 MBConvs, 2 grouped ones, skip).
+    assert_eq!(space("fbnet").count().unwrap(), pow(9, 22));
 }
 
 #[test]

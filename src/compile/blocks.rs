@@ -1,5 +1,6 @@
 //! Composite blocks of the NAS spaces: ReLU–conv–BN, DARTS' separable and dilated convs,
-//! factorized reduce, MobileNetV2's MBConv and NAS-Bench-201's residual block.
+//! factorized reduce, MobileNetV2's MBConv (with FBNet's grouped 1×1 convs and channel
+//! shuffle) and NAS-Bench-201's residual block.
 
 use super::activation::Activation;
 use super::conv::{depthwise, Conv2d, ConvConfig};
@@ -152,9 +153,11 @@ impl Layer for FactorizedReduce {
 }
 
 /// MobileNetV2's inverted residual: 1×1 expansion to `c_in·expand` channels (skipped when
-/// `expand` is 1), a depthwise `kernel`×`kernel` conv with `stride`, a linear 1×1 projection to
-/// `c_out`; each conv followed by batch norm and the first two by ReLU6; a residual sum when
-/// the shape is kept.
+/// `expand` is 1 and `groups` is 1), a depthwise `kernel`×`kernel` conv with `stride`, a
+/// linear 1×1 projection to `c_out`; each conv followed by batch norm and the first two by
+/// ReLU6; a residual sum when the shape is kept. With `groups` > 1 (FBNet's `e1_g2` blocks)
+/// both 1×1 convs are grouped and a channel shuffle follows the expansion, as in ShuffleNet,
+/// so that the groups mix.
 #[derive(Debug)]
 pub struct MbConv {
     body: Sequential,
@@ -170,7 +173,15 @@ impl MbConv {
         expand: i64,
         kernel: i64,
         stride: i64,
+        groups: i64,
     ) -> Result<Self, CompileError> {
+        if groups < 1 || c_in % groups != 0 || c_out % groups != 0 {
+            return Err(CompileError::bad_op(
+                p,
+                "mbconv",
+                format!("{groups} groups need channel counts divisible by them, got {c_in} in and {c_out} out"),
+            ));
+        }
         if expand < 1 {
             return Err(CompileError::bad_op(
                 p,
@@ -195,13 +206,18 @@ impl MbConv {
             Ok((name.to_string(), boxed(Sequential::named(parts))))
         };
         let mut units = Vec::new();
-        if expand != 1 {
-            let conv = Conv2d::new(&(p / "expand" / "conv"), c_in, ConvConfig::new(hidden, 1))?;
+        if expand != 1 || groups > 1 {
+            let config = ConvConfig::new(hidden, 1).groups(groups);
+            let conv = Conv2d::new(&(p / "expand" / "conv"), c_in, config)?;
             units.push(unit("expand", conv, hidden, true)?);
+        }
+        if groups > 1 {
+            units.push(("shuffle".to_string(), boxed(ChannelShuffle { groups })));
         }
         let conv = depthwise(&(p / "depthwise" / "conv"), hidden, kernel, stride, 1)?;
         units.push(unit("depthwise", conv, hidden, true)?);
-        let conv = Conv2d::new(&(p / "project" / "conv"), hidden, ConvConfig::new(c_out, 1))?;
+        let config = ConvConfig::new(c_out, 1).groups(groups);
+        let conv = Conv2d::new(&(p / "project" / "conv"), hidden, config)?;
         units.push(unit("project", conv, c_out, false)?);
         Ok(MbConv {
             body: Sequential::named(units),
@@ -224,6 +240,35 @@ impl Layer for MbConv {
         Module::Residual {
             parts: self.body.describe_parts(),
             residual: self.residual,
+        }
+    }
+}
+
+/// ShuffleNet's channel shuffle: `[B, g·n, H, W]` viewed as `[B, g, n, H, W]`, the two
+/// channel axes swapped, flattened back (channel `i·n + j` goes to `j·g + i`).
+#[derive(Debug)]
+pub struct ChannelShuffle {
+    groups: i64,
+}
+
+impl Layer for ChannelShuffle {
+    fn forward(&self, xs: &Tensor, _train: bool) -> Result<Tensor, TchError> {
+        let size = xs.size();
+        let [b, c, h, w] = size[..] else {
+            return Err(TchError::Shape(format!(
+                "a channel shuffle takes [B, C, H, W], got {size:?}"
+            )));
+        };
+        let g = self.groups;
+        xs.f_view([b, g, c / g, h, w])?
+            .f_transpose(1, 2)?
+            .f_contiguous()?
+            .f_view([b, c, h, w])
+    }
+
+    fn describe(&self) -> Module {
+        Module::ChannelShuffle {
+            groups: self.groups,
         }
     }
 }
@@ -401,7 +446,7 @@ mod tests {
     #[test]
     fn mbconv_expands_and_adds_the_residual_when_the_shape_is_kept() {
         let vs = nn::VarStore::new(Device::Cpu);
-        let block = MbConv::new(&(vs.root() / "mb"), 8, 8, 6, 5, 1).unwrap();
+        let block = MbConv::new(&(vs.root() / "mb"), 8, 8, 6, 5, 1, 1).unwrap();
         assert!(block.residual);
         assert_eq!(
             block.forward(&image(8, 6), true).unwrap().size(),
@@ -412,11 +457,31 @@ mod tests {
             params(&vs),
             8 * hidden + 2 * hidden + hidden * 25 + 2 * hidden + hidden * 8 + 16
         );
-        let strided = MbConv::new(&(vs.root() / "s"), 8, 16, 1, 3, 2).unwrap();
+        let strided = MbConv::new(&(vs.root() / "s"), 8, 16, 1, 3, 2, 1).unwrap();
         assert_eq!(
             strided.forward(&image(8, 6), true).unwrap().size(),
             [2, 16, 3, 3]
         );
+    }
+
+    #[test]
+    fn grouped_mbconv_has_grouped_1x1_convs_and_shuffles_its_channels() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        // FBNet's k3_e1_g2: a grouped 1×1 expansion even at expansion 1.
+        let block = MbConv::new(&(vs.root() / "g"), 8, 8, 1, 3, 1, 2).unwrap();
+        assert!(block.residual);
+        assert_eq!(
+            block.forward(&image(8, 5), true).unwrap().size(),
+            [2, 8, 5, 5]
+        );
+        // expand 8·8/2 + bn 16, depthwise 8·9 + bn 16, project 8·8/2 + bn 16.
+        assert_eq!(params(&vs), 32 + 16 + 72 + 16 + 32 + 16);
+        assert!(MbConv::new(&vs.root(), 8, 9, 1, 3, 1, 2).is_err());
+        // Channel i·n + j goes to j·g + i.
+        let x = Tensor::arange(6, (Kind::Float, Device::Cpu)).view([1, 6, 1, 1]);
+        let y = ChannelShuffle { groups: 2 }.forward(&x, false).unwrap();
+        let order = Vec::<f32>::try_from(y.flatten(0, -1)).unwrap();
+        assert_eq!(order, vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
     }
 
     #[test]

@@ -101,6 +101,11 @@ pub enum Module {
         /// Output channels.
         c_out: i64,
     },
+    /// ShuffleNet's channel shuffle in `groups` groups (no variables).
+    ChannelShuffle {
+        /// The groups.
+        groups: i64,
+    },
     /// Parts applied in order, plus the input when `residual`.
     Residual {
         /// The parts, each under its name.

@@ -253,6 +253,7 @@ impl<'a> Resolver<'a> {
                 expand: int(1, "expand", None)?,
                 kernel: int(2, "kernel", None)?,
                 stride: int(3, "stride", Some(1))?,
+                groups: int(4, "groups", Some(1))?,
             },
             "linear" => OpSpec::Linear {
                 d_out: int(0, "n", None)?,

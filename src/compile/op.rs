@@ -110,6 +110,9 @@ pub enum OpSpec {
         kernel: i64,
         /// Stride.
         stride: i64,
+        /// Groups of its 1×1 convs (FBNet's `g2`), a channel shuffle after the expansion
+        /// when above 1.
+        groups: i64,
     },
     /// NAS-Bench-201's residual block.
     ResBlock {
@@ -213,8 +216,11 @@ impl OpSpec {
                 expand,
                 kernel,
                 stride,
+                groups,
             } => (
-                boxed(MbConv::new(p, c_in, *c_out, *expand, *kernel, *stride)?),
+                boxed(MbConv::new(
+                    p, c_in, *c_out, *expand, *kernel, *stride, *groups,
+                )?),
                 *c_out,
             ),
             OpSpec::ResBlock { c_out, stride } => {
@@ -303,6 +309,7 @@ mod tests {
                 expand: 0,
                 kernel: 3,
                 stride: 1,
+                groups: 1,
             },
         ]);
         let err = spec

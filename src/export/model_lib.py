@@ -60,6 +60,19 @@ class Zero(nn.Module):
         return x * 0.0
 
 
+class ChannelShuffle(nn.Module):
+    """ShuffleNet's channel shuffle: channel i*n + j of g groups of n goes to j*g + i."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        x = x.view(b, self.groups, c // self.groups, h, w).transpose(1, 2)
+        return x.contiguous().view(b, c, h, w)
+
+
 def merge(combine, xs):
     """How a node (or parallel op) merges its inputs."""
     if combine == "concat":

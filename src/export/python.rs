@@ -157,6 +157,7 @@ fn write(out: &mut String, module: &Module, depth: usize) {
         Module::FactorizedReduce { c_in, c_out } => {
             out.push_str(&format!("FactorizedReduce({c_in}, {c_out})"))
         }
+        Module::ChannelShuffle { groups } => out.push_str(&format!("ChannelShuffle({groups})")),
         Module::Residual { parts, residual } => {
             let mut items = vec![if *residual { "True" } else { "False" }.to_string()];
             items.extend(named(parts, depth + 1));

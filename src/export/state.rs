@@ -55,6 +55,7 @@ impl Walk {
             | Module::Flatten
             | Module::Identity
             | Module::Zero { .. }
+            | Module::ChannelShuffle { .. }
             | Module::Dropout { .. } => {}
             Module::Seq(parts) | Module::Residual { parts, .. } => {
                 for (name, part) in parts {

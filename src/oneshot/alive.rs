@@ -58,7 +58,9 @@ impl Alive {
                 |k: usize| ops[k] && (matches!(row.kind, RowKind::Member { .. }) || !row.zero[k]);
             let ok = match row.kind {
                 RowKind::Candidate { .. } => true,
-                RowKind::Decision(_) | RowKind::Member { .. } => (0..ops.len()).any(kept),
+                RowKind::Decision(_) | RowKind::Values(_) | RowKind::Member { .. } => {
+                    (0..ops.len()).any(kept)
+                }
             };
             if !ok {
                 let what = if self.count(r) == 0 {

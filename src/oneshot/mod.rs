@@ -11,13 +11,17 @@
 //! - [`supernet`]: the network and its options (PC-DARTS' partial channels and edge
 //!   normalisation); [`rows`]: α's rows, which spaces qualify, deriving, single paths;
 //!   [`nb101`]: NAS-Bench-101's cells, whose vertices run at elastic width ([`elastic`]:
-//!   sliced layers); [`mix`]: how a forward pass weighs each row's ops.
+//!   sliced layers); [`mix`]: how a forward pass weighs each row's ops; [`values`]: the
+//!   value choices inside an op (`mbconv(c, expand: 3 | 6, kernel: 3 | 5)`) as a mixed
+//!   op's candidates, one per combination, so layer-wise spaces (FBNet, ProxylessNAS) are
+//!   supernets too.
 //! - [`darts`]: loss, gradients, the unrolled second-order α gradient; [`optim`]: SGD and
 //!   Adam on explicit tensors.
 //! - [`data`]: the train/valid batch streams; [`search`]: one search's state, which
 //!   [`checkpoint`] saves at an epoch's end and restores on resume.
 //! - [`partial`]: PC-DARTS' partial channels; [`proxyless`]: ProxylessNAS' binary gates;
-//!   [`latency`]: the measured, cached per-op latency table.
+//!   [`latency`]: the measured, cached per-op latency table; [`fbnet`]: FBNet's loss
+//!   `CE · α · log(LAT)^β` over it.
 //! - The remedies of DARTS' failure modes, each a primitive a strategy script combines:
 //!   [`alive`]: which ops remain on each row (TE-NAS' pruning, SGAS' fixed edges, P-DARTS'
 //!   dropped ops); [`perturb`]: SDARTS' random and adversarial perturbation of the op
@@ -31,6 +35,7 @@ pub mod data;
 pub mod dirichlet;
 pub mod elastic;
 pub mod error;
+pub mod fbnet;
 pub mod latency;
 pub mod mix;
 pub mod nb101;
@@ -42,6 +47,7 @@ pub mod rows;
 pub mod search;
 pub mod skip;
 pub mod supernet;
+pub mod values;
 
 pub use error::OneShotError;
 pub use search::{Mode, OneShotSearch, SearchConfig};

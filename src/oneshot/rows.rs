@@ -19,9 +19,17 @@
 //!   op, never computed) and `on` (the candidate's edge, weighed by its softmax weight);
 //!   deriving keeps the candidates whose `on` outweighs their `off`.
 //!
-//! Anything else a space may decide — depths, integers, booleans, a node's kind, ops whose
-//! arguments are decisions — has no mixture here, and [`check_space`] says which decision it
-//! is.
+//! - An op whose arguments are value choices (`mbconv(c, expand: 3 | 6, kernel: 3 | 5)`,
+//!   FBNet's and ProxylessNAS' layer-wise spaces) is a mixed op with one column per
+//!   combination of the values it reads ([`super::values`]): on an op decision, each
+//!   alternative expands into its combinations (a `mb(c) | skip` choice whose `mb` reads two
+//!   values of 2 and 3 is a row of 7 ops), and a fixed op that reads values has a row of its
+//!   own ([`RowKind::Values`]). Each column sets every decision it stands for, so deriving and
+//!   single paths read and write the value decisions with the op.
+//!
+//! Anything else a space may decide — depths, a node's kind, a value that no mixed op reads
+//! (a cell's width) — has no mixture here, and [`check_space`] or [`Rows::check_covers`]
+//! says which decision it is.
 
 use super::mix::{CellMix, EdgeTerm};
 use super::OneShotError;
@@ -50,7 +58,27 @@ pub enum RowKind {
         /// The candidate's index in it.
         candidate: usize,
     },
+    /// A fixed op whose arguments are value choices, by the first decision it reads: one
+    /// column per combination of their values.
+    Values(usize),
 }
+
+/// One column of a row as it is added: its label, whether it is a zero op or the identity,
+/// and the decisions it sets (see [`Row::settings`]).
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// How it is printed.
+    pub label: String,
+    /// A zero op (`none`): never derived on a `k of` edge, never computed.
+    pub zero: bool,
+    /// The identity (a skip connection).
+    pub skip: bool,
+    /// The decisions it sets and their values.
+    pub setting: Setting,
+}
+
+/// The decisions one column of a row stands for, each with the value it gives it.
+pub type Setting = Vec<(usize, Value)>;
 
 /// The two columns of a [`RowKind::Member`] row: the candidate left out (a zero op), or in.
 pub fn member_alternatives() -> [Alt; 2] {
@@ -87,6 +115,10 @@ pub struct Row {
     pub zero: Vec<bool>,
     /// Whether each op is the identity (a skip connection; an `any of` member's `on` too).
     pub skip: Vec<bool>,
+    /// Per column, the decisions it sets when derived and reads on a single path: an op
+    /// decision's alternative and the values its op reads, a fixed op's values; empty on a
+    /// `k of` candidate's and an `any of` member's rows, which their decisions read whole.
+    pub settings: Vec<Setting>,
 }
 
 /// A pick decision of the supernet: `k` of `n` candidates, slot `s`'s op from `slots[s]`.
@@ -115,6 +147,8 @@ pub struct Rows {
     rows: Vec<Row>,
     index: HashMap<RowKind, usize>,
     picks: Vec<Pick>,
+    /// The row whose columns set each decision (op decisions and the values their ops read).
+    owner: HashMap<usize, usize>,
 }
 
 /// The error of a space that cannot be a supernet.
@@ -125,25 +159,32 @@ pub(super) fn unsupported(space: &Space, reason: impl Into<String>) -> OneShotEr
     }
 }
 
-/// Checks that every decision of `space` is an op choice or an input pick without a guard.
+/// Checks that every decision of `space` is an op choice, a value choice or an input pick,
+/// switched on and off by nothing but an op choice (whose alternative reads the value). Which
+/// values mixed ops read is checked as they are built ([`Rows::check_covers`]).
 pub fn check_space(space: &Space) -> Result<(), OneShotError> {
-    for d in space.decisions() {
+    let decisions = space.decisions();
+    for d in decisions {
+        let by_op_choice = d.guard.is_some_and(|g| {
+            matches!(&decisions[g.parent].domain, Domain::Categorical(alts) if alts.iter().all(|a| a.op.is_some()))
+                && matches!(g.when, crate::space::When::Is(_))
+        });
         let what = match &d.domain {
-            _ if d.guard.is_some() => {
+            _ if d.guard.is_some() && !by_op_choice => {
                 Some("is switched on and off by another decision (a depth or a guarded choice)")
             }
-            Domain::Categorical(alts) if alts.iter().all(|a| a.op.is_some()) => None,
-            Domain::Categorical(_) => Some("chooses a value, not an op"),
-            Domain::Integer { .. } => Some("chooses an integer"),
-            Domain::Boolean => Some("chooses a boolean"),
+            Domain::Categorical(_) | Domain::Integer { .. } | Domain::Boolean => None,
             Domain::Depth { .. } => Some("chooses a depth"),
+            Domain::Pick { .. } | Domain::Subset { .. } if d.guard.is_some() => {
+                Some("is an input choice switched on and off by another decision")
+            }
             Domain::Pick { .. } | Domain::Subset { .. } => None,
         };
         if let Some(what) = what {
             return Err(unsupported(
                 space,
                 format!(
-                    "decision `{}` {what}; a supernet mixes op choices and `k of [...]` input choices only",
+                    "decision `{}` {what}; a supernet mixes op choices, the value choices inside ops and `k of [...]` input choices only",
                     d.name
                 ),
             ));
@@ -153,7 +194,8 @@ pub fn check_space(space: &Space) -> Result<(), OneShotError> {
 }
 
 /// Checks that `op` (an alternative of decision `owner`, or a fixed op) and what it expands
-/// to read no decision's value and hold no choice of their own.
+/// to read no decision's value and hold no choice of their own (where values cannot be
+/// mixed: a `k of` input's ops, NAS-Bench-101's vertices; elsewhere see [`super::values`]).
 pub fn check_op(space: &Space, owner: &str, op: &Op, depth: usize) -> Result<(), OneShotError> {
     if depth > 64 {
         return Err(unsupported(
@@ -172,7 +214,7 @@ pub fn check_op(space: &Space, owner: &str, op: &Op, depth: usize) -> Result<(),
             return Err(unsupported(
                 space,
                 format!(
-                    "op `{}` in {owner} takes its argument from decision `{}`; a supernet cannot mix over values",
+                    "op `{}` in {owner} takes its argument from decision `{}`; a supernet mixes the value choices of a layer's, a cell edge's or a node's op, not those inside a `k of` input's ops or NAS-Bench-101's vertices",
                     op.name,
                     decision_name(d)
                 ),
@@ -201,14 +243,39 @@ pub fn check_op(space: &Space, owner: &str, op: &Op, depth: usize) -> Result<(),
 
 impl Rows {
     /// The row of `kind`, added with the ops `alts` when it is new (an existing row must have
-    /// the same labels).
+    /// the same labels); an op decision's column `k` sets the decision to `k`.
     pub fn row(
         &mut self,
         space: &Space,
         kind: RowKind,
         alts: &[Alt],
     ) -> Result<usize, OneShotError> {
-        let labels: Vec<String> = alts.iter().map(|a| a.label.clone()).collect();
+        let columns = alts
+            .iter()
+            .enumerate()
+            .map(|(k, a)| Column {
+                label: a.label.clone(),
+                zero: a.op.as_ref().is_some_and(|o| o.kind == OpKind::Zero),
+                skip: a.op.as_ref().is_some_and(|o| o.kind == OpKind::Identity),
+                setting: match kind {
+                    RowKind::Decision(d) => vec![(d, Value::Cat(k as u32))],
+                    _ => Vec::new(),
+                },
+            })
+            .collect();
+        self.row_of(space, kind, columns)
+    }
+
+    /// The row of `kind`, added with `columns` when it is new (an existing row must have the
+    /// same labels). A decision that a column sets belongs to this row alone: a value choice
+    /// read by two different mixed ops is an error.
+    pub fn row_of(
+        &mut self,
+        space: &Space,
+        kind: RowKind,
+        columns: Vec<Column>,
+    ) -> Result<usize, OneShotError> {
+        let labels: Vec<String> = columns.iter().map(|c| c.label.clone()).collect();
         if let Some(&r) = self.index.get(&kind) {
             if self.rows[r].labels != labels {
                 return Err(unsupported(
@@ -224,6 +291,16 @@ impl Rows {
         let decisions = space.decisions();
         let name = match kind {
             RowKind::Decision(d) => decisions[d].name.clone(),
+            RowKind::Values(_) => {
+                let mut read: Vec<usize> = columns
+                    .iter()
+                    .flat_map(|c| c.setting.iter().map(|&(d, _)| d))
+                    .collect();
+                read.sort_unstable();
+                read.dedup();
+                let names: Vec<&str> = read.iter().map(|&d| decisions[d].name.as_str()).collect();
+                names.join("+")
+            }
             RowKind::Candidate { pick: d, candidate }
             | RowKind::Member {
                 subset: d,
@@ -238,15 +315,7 @@ impl Rows {
                 format!("{}:{cand}", decisions[d].name)
             }
         };
-        let zero: Vec<bool> = alts
-            .iter()
-            .map(|a| a.op.as_ref().is_some_and(|o| o.kind == OpKind::Zero))
-            .collect();
-        let skip: Vec<bool> = alts
-            .iter()
-            .map(|a| a.op.as_ref().is_some_and(|o| o.kind == OpKind::Identity))
-            .collect();
-        if zero.iter().all(|&z| z) {
+        if columns.iter().all(|c| c.zero) {
             return Err(unsupported(
                 space,
                 format!("`{name}` has no op other than `none`"),
@@ -258,15 +327,33 @@ impl Rows {
                 format!("decision `{name}` is used both on a picked input and elsewhere"),
             ));
         }
+        let r = self.rows.len();
+        for &(d, _) in columns.iter().flat_map(|c| &c.setting) {
+            match self.owner.get(&d) {
+                Some(&other) if other != r => {
+                    return Err(unsupported(
+                        space,
+                        format!(
+                            "decision `{}` is read by two different mixed ops (`{}` and `{name}`); a supernet mixes a value choice inside one op (or one shared set of ops)",
+                            decisions[d].name, self.rows[other].name
+                        ),
+                    ))
+                }
+                _ => {
+                    self.owner.insert(d, r);
+                }
+            }
+        }
         self.rows.push(Row {
             kind,
             name,
             labels,
-            zero,
-            skip,
+            zero: columns.iter().map(|c| c.zero).collect(),
+            skip: columns.iter().map(|c| c.skip).collect(),
+            settings: columns.into_iter().map(|c| c.setting).collect(),
         });
-        self.index.insert(kind, self.rows.len() - 1);
-        Ok(self.rows.len() - 1)
+        self.index.insert(kind, r);
+        Ok(r)
     }
 
     fn is_slot(&self, d: Option<usize>) -> bool {
@@ -329,7 +416,7 @@ impl Rows {
     /// Checks that every decision of `space` has its row or its pick.
     pub fn check_covers(&self, space: &Space) -> Result<(), OneShotError> {
         for (d, dec) in space.decisions().iter().enumerate() {
-            let covered = self.index.contains_key(&RowKind::Decision(d))
+            let covered = self.owner.contains_key(&d)
                 || self.is_slot(Some(d))
                 || self.picks.iter().any(|p| p.decision == d)
                 || self
@@ -340,7 +427,7 @@ impl Rows {
                 return Err(unsupported(
                     space,
                     format!(
-                        "decision `{}` takes no part in any cell or layer of the network",
+                        "decision `{}` takes no part in any op the supernet mixes (a value no mixed op reads, such as a width outside an op, or a decision of no cell or layer)",
                         dec.name
                     ),
                 ));
@@ -460,7 +547,12 @@ impl Rows {
         };
         for (kind, &r) in &self.index {
             match *kind {
-                RowKind::Decision(d) => values[d] = Value::Cat(best(r, true)?.0 as u32),
+                RowKind::Decision(_) | RowKind::Values(_) => {
+                    let k = best(r, true)?.0;
+                    for &(d, v) in &self.rows[r].settings[k] {
+                        values[d] = v;
+                    }
+                }
                 RowKind::Member { subset, candidate } => {
                     let set = match values[subset] {
                         Value::Set(set) => set,
@@ -604,7 +696,17 @@ impl Rows {
         let mut mix = Vec::with_capacity(self.rows.len());
         for row in &self.rows {
             let op = match row.kind {
-                RowKind::Decision(d) => Some(cat(d)?),
+                RowKind::Decision(_) | RowKind::Values(_) => {
+                    let k = row.settings.iter().position(|setting| {
+                        setting.iter().all(|&(d, v)| values.get(d) == Some(&v))
+                    });
+                    Some(k.ok_or_else(|| {
+                        OneShotError::Config(format!(
+                            "the architecture gives `{}` none of its ops",
+                            row.name
+                        ))
+                    })?)
+                }
                 RowKind::Candidate { pick, candidate } => {
                     let p = self
                         .picks
@@ -665,6 +767,6 @@ pub fn strongest(row: &[f64], allowed: impl Fn(usize) -> bool) -> Option<usize> 
 fn kind_decision(kind: RowKind) -> Option<usize> {
     match kind {
         RowKind::Decision(d) => Some(d),
-        RowKind::Candidate { .. } | RowKind::Member { .. } => None,
+        RowKind::Candidate { .. } | RowKind::Member { .. } | RowKind::Values(_) => None,
     }
 }

@@ -16,6 +16,7 @@ use super::darts::{
 };
 use super::data::{BatchStream, StreamPosition};
 use super::dirichlet::{self, dirichlet_rows};
+use super::fbnet::{self, LatencyLoss};
 use super::latency::{self, cost_tensor, LatencyTable};
 use super::mix::{
     gdas_rows, row_probabilities, snas_rows, softmax_mix, tensor_rows, weights_mix, CellMix,
@@ -180,6 +181,8 @@ struct SavedSearch {
     dirichlet_reg: f64,
     #[serde(default)]
     skip_dropout: f64,
+    #[serde(default)]
+    latency_loss: Option<LatencyLoss>,
 }
 
 /// A one-shot search in progress.
@@ -219,6 +222,8 @@ pub struct OneShotSearch {
     dirichlet_reg: f64,
     /// P-DARTS' skip dropout rate in the weight step.
     skip_dropout: f64,
+    /// FBNet's latency-aware loss of the architecture step (`None`: cross-entropy alone).
+    latency_loss: Option<LatencyLoss>,
 }
 
 impl OneShotSearch {
@@ -283,6 +288,7 @@ impl OneShotSearch {
             skip,
             dirichlet_reg: 0.0,
             skip_dropout: 0.0,
+            latency_loss: None,
         })
     }
 
@@ -534,6 +540,16 @@ impl OneShotSearch {
                 )))
             }
         }
+        if let (1, Some(fb)) = (order, self.latency_loss) {
+            let costs = self.latencies()?;
+            let mix = self.relaxed_mix(self.net.alpha())?;
+            let valid = self.valid.next_batch()?;
+            let (loss, _, grads) = fbnet::arch_gradients(&self.net, &valid, &mix, &costs, fb)?;
+            self.steps += 1;
+            self.finite("the validation loss", loss)?;
+            self.step_arch(&grads)?;
+            return Ok(loss);
+        }
         let (loss, grads) = if order == 1 {
             let mix = self.relaxed_mix(self.net.alpha())?;
             let valid = self.valid.next_batch()?;
@@ -633,6 +649,22 @@ impl OneShotSearch {
         }
         self.latency = Some(costs);
         Ok(())
+    }
+
+    /// FBNet's loss for the first-order architecture step: `CE · α · log(LAT)^β` with LAT the
+    /// latency of the mode's sample of α (its weights times each op's latency from
+    /// [`OneShotSearch::latencies`]); `None` goes back to the cross-entropy alone.
+    pub fn set_latency_loss(&mut self, loss: Option<LatencyLoss>) -> Result<(), OneShotError> {
+        self.latency_loss = loss
+            .map(LatencyLoss::checked)
+            .transpose()
+            .map_err(OneShotError::Config)?;
+        Ok(())
+    }
+
+    /// FBNet's loss settings, when set.
+    pub fn latency_loss(&self) -> Option<LatencyLoss> {
+        self.latency_loss
     }
 
     /// Reads and writes the latency table at `path` instead of the cache folder's.
@@ -1039,6 +1071,7 @@ impl OneShotSearch {
             aux_skip: self.aux_skip,
             dirichlet_reg: self.dirichlet_reg,
             skip_dropout: self.skip_dropout,
+            latency_loss: self.latency_loss,
         };
         let mut tensors = std::collections::HashMap::new();
         let mut put = |name: String, t: &Tensor| -> Result<(), OneShotError> {
@@ -1149,6 +1182,7 @@ impl OneShotSearch {
         self.set_aux_skip(saved.aux_skip)?;
         self.set_dirichlet_reg(saved.dirichlet_reg)?;
         self.set_skip_dropout(saved.skip_dropout)?;
+        self.set_latency_loss(saved.latency_loss)?;
         Ok(())
     }
 

@@ -23,7 +23,9 @@ pub fn skip_columns(rows: &[Row]) -> Vec<Option<usize>> {
     rows.iter()
         .map(|r| match r.kind {
             RowKind::Member { .. } => None,
-            RowKind::Decision(_) | RowKind::Candidate { .. } => r.skip.iter().position(|&s| s),
+            RowKind::Decision(_) | RowKind::Values(_) | RowKind::Candidate { .. } => {
+                r.skip.iter().position(|&s| s)
+            }
         })
         .collect()
 }

@@ -17,7 +17,9 @@ use super::nb101::ElasticCell;
 use super::partial::{narrowed, partial_edge};
 use super::rows::{
     candidate_alternatives, check_op, check_space, member_alternatives, unsupported, RowKind, Rows,
+    Setting,
 };
+use super::values::{decision_columns, fixed_columns, reads};
 use super::OneShotError;
 use crate::compile::graph_cell::combine_terms;
 use crate::compile::ir_op::{spatial_stride, with_stride, Resolver};
@@ -29,7 +31,7 @@ use crate::compile::op::OpSpec;
 use crate::compile::sequence::is_sequence_space;
 use crate::compile::CompileError;
 use crate::space::{
-    Alt, Architecture, CellCall, Combine, Domain, Node, OpRef, Source, Space, StepKind,
+    Alt, Architecture, CellCall, Combine, Domain, Node, Op, OpRef, Source, Space, StepKind,
 };
 use crate::wiring::size::{self, ceil_div};
 use crate::wiring::{CellFrame, Feature, History};
@@ -385,18 +387,54 @@ impl<'a> Build<'a> {
         Ok((layer, strided, c, s))
     }
 
-    /// A mixed op over `alts` on row `row`, and after them the zero op `none` when
-    /// `zero_column` (a `k of` candidate's edge, see [`candidate_alternatives`]); every
-    /// alternative must give the same channels and resolution. Returns it with its output
-    /// channels.
-    #[allow(clippy::too_many_arguments)]
+    /// The ops of `alts` (which read no decision), each with its label, and after them the
+    /// zero op `none` when `zero_column` (a `k of` candidate's edge, see
+    /// [`candidate_alternatives`]).
+    fn alt_specs(
+        &self,
+        owner: &str,
+        alts: &'a [Alt],
+        zero_column: bool,
+    ) -> Result<Vec<(String, OpSpec)>, OneShotError> {
+        let mut ops = Vec::with_capacity(alts.len() + 1);
+        for alt in alts {
+            let op = alt.op.as_ref().ok_or_else(|| {
+                unsupported(self.space, format!("{owner} has a value, not an op"))
+            })?;
+            check_op(self.space, owner, op, 0)?;
+            ops.push((alt.label.clone(), self.resolver.op(op, 0)?));
+        }
+        if zero_column {
+            ops.push(("none".to_string(), OpSpec::Zero { stride: 1 }));
+        }
+        Ok(ops)
+    }
+
+    /// The spec of `op` with the decisions of `setting` holding its values (a column of a
+    /// row that mixes an op's value choices, see [`super::values`]).
+    fn spec_under(&self, op: &Op, setting: &Setting) -> Result<OpSpec, OneShotError> {
+        let mut values = self.resolver.arch.values().to_vec();
+        for &(d, v) in setting {
+            if let Some(slot) = values.get_mut(d) {
+                *slot = v;
+            }
+        }
+        let arch = Architecture::from_values_unchecked(values);
+        let resolver = Resolver {
+            arch: &arch,
+            ..self.resolver
+        };
+        Ok(resolver.op(op, 0)?)
+    }
+
+    /// A mixed op over `ops` (each labelled) on row `row`; every op must give the same
+    /// channels and resolution. Returns it with its output channels and stride.
     fn mixed(
         &self,
         p: &nn::Path,
         owner: &str,
         row: usize,
-        alts: &'a [Alt],
-        zero_column: bool,
+        ops: Vec<(String, OpSpec)>,
         at: At,
         c_in: i64,
     ) -> Result<(MixedOp, i64, i64), OneShotError> {
@@ -407,22 +445,12 @@ impl<'a> Build<'a> {
             )));
         }
         let c_ops = c_in / k;
-        let mut ops: Vec<(&str, OpSpec)> = Vec::with_capacity(alts.len() + 1);
-        for alt in alts {
-            let op = alt.op.as_ref().ok_or_else(|| {
-                unsupported(self.space, format!("{owner} has a value, not an op"))
-            })?;
-            check_op(self.space, owner, op, 0)?;
-            ops.push((alt.label.as_str(), self.resolver.op(op, 0)?));
-        }
-        if zero_column {
-            ops.push(("none", OpSpec::Zero { stride: 1 }));
-        }
         let mut layers = Vec::with_capacity(ops.len());
         let mut prefixes = Vec::with_capacity(ops.len());
         let mut specs = Vec::with_capacity(ops.len());
         let mut shape: Option<(i64, i64)> = None;
         for (label, spec) in ops {
+            let label = label.as_str();
             let q = p / label;
             let strided = with_stride(&spec, at.stride, c_in).ok_or_else(|| {
                 unsupported(
@@ -451,7 +479,7 @@ impl<'a> Build<'a> {
                     return Err(unsupported(
                         self.space,
                         format!(
-                            "the ops of {owner} disagree on their output ({label} gives {c} channels at stride {s}, another {} at stride {}); mixed ops must agree",
+                            "the ops of {owner} disagree on their output ({label} gives {c} channels at stride {s}, another {} at stride {}); mixed ops must agree (a value choice that changes an op's width or stride cannot be mixed)",
                             prev.0, prev.1
                         ),
                     ))
@@ -496,14 +524,40 @@ impl<'a> Build<'a> {
                 Ok((EdgeOp::Fixed(layer, prefix(p)), c, stride))
             }
             Some(OpRef::Fixed(op)) => {
-                let (layer, _, c, s) = self.layer(p, owner, op, stride, c_in)?;
-                Ok((EdgeOp::Fixed(layer, prefix(p)), c, s))
+                let read = reads(self.space, owner, op)?;
+                let Some(&first) = read.first() else {
+                    let (layer, _, c, s) = self.layer(p, owner, op, stride, c_in)?;
+                    return Ok((EdgeOp::Fixed(layer, prefix(p)), c, s));
+                };
+                let names: Vec<String> = read
+                    .iter()
+                    .map(|&d| format!("`{}`", self.space.decisions()[d].name))
+                    .collect();
+                let owner = format!(
+                    "op `{}` of {owner} (decision {})",
+                    op.name,
+                    names.join(", ")
+                );
+                let columns = fixed_columns(self.space, &owner, op, &read)?;
+                let mut ops = Vec::with_capacity(columns.len());
+                for column in &columns {
+                    ops.push((column.label.clone(), self.spec_under(op, &column.setting)?));
+                }
+                let row = rows.row_of(self.space, RowKind::Values(first), columns)?;
+                let (m, c, s) = self.mixed(p, &owner, row, ops, at, c_in)?;
+                Ok((EdgeOp::Mixed(m), c, s))
             }
             Some(OpRef::Choice(d)) => {
                 let alts = self.alternatives(*d)?;
-                let row = rows.row(self.space, RowKind::Decision(*d), alts)?;
                 let owner = format!("decision `{}`", self.space.decisions()[*d].name);
-                let (m, c, s) = self.mixed(p, &owner, row, alts, false, at, c_in)?;
+                let columns = decision_columns(self.space, *d, alts)?;
+                let mut ops = Vec::with_capacity(columns.len());
+                for (column, op) in &columns {
+                    ops.push((column.label.clone(), self.spec_under(op, &column.setting)?));
+                }
+                let columns = columns.into_iter().map(|(c, _)| c).collect();
+                let row = rows.row_of(self.space, RowKind::Decision(*d), columns)?;
+                let (m, c, s) = self.mixed(p, &owner, row, ops, at, c_in)?;
                 Ok((EdgeOp::Mixed(m), c, s))
             }
         }
@@ -629,8 +683,8 @@ impl<'a> Build<'a> {
                 })?;
                 let q = p / "edges" / format!("{to}<-{u}");
                 let owner = format!("the edges of `{pick_name}`");
-                let (m, c, _) =
-                    self.mixed(&q, &owner, row, alts, zero_column, self.at(u)?, c_in)?;
+                let ops = self.alt_specs(&owner, alts, zero_column)?;
+                let (m, c, _) = self.mixed(&q, &owner, row, ops, self.at(u)?, c_in)?;
                 edges.push((u, EdgeOp::Mixed(m)));
                 outs.push(c);
             }

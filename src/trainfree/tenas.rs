@@ -144,7 +144,7 @@ impl PrunedSupernet {
             let n = alive.count(r);
             match row.kind {
                 RowKind::Candidate { .. } => n > 1,
-                RowKind::Decision(_) | RowKind::Member { .. } => n != 1,
+                RowKind::Decision(_) | RowKind::Values(_) | RowKind::Member { .. } => n != 1,
             }
         });
         if open {

@@ -95,6 +95,7 @@ pub fn params(builtin: Builtin) -> &'static [BuiltinParam] {
         req("expand", INT),
         req("kernel", INT),
         opt("stride", 1),
+        opt("groups", 1),
     ];
     const LINEAR: &[BuiltinParam] = &[req("n", INT)];
     const DROPOUT: &[BuiltinParam] = &[req("p", ParamType::Float)];

@@ -489,7 +489,15 @@ fn rule(
         Builtin::DepthwiseConv => conv_like(None, arg(0), arg(1), Some(1)),
         Builtin::MaxPool | Builtin::AvgPool => conv_like(None, arg(0), arg(1), Some(1)),
         Builtin::Resblock => conv_like(arg(0), Some(3), arg(1), Some(1)),
-        Builtin::Mbconv => conv_like(arg(0), arg(2), arg(3), Some(1)),
+        Builtin::Mbconv => {
+            let groups = arg(4);
+            if let (Some(g), Shape::Image { c: Dim::Known(in_c), .. }) = (groups, input) {
+                if in_c % g != 0 || arg(0).is_some_and(|c| c % g != 0) {
+                    return Err(format!("`mbconv` with groups {g} needs channel counts divisible by {g}"));
+                }
+            }
+            conv_like(arg(0), arg(2), arg(3), Some(1))
+        }
         Builtin::FactorizedReduce => {
             if let Some(c) = arg(0).filter(|&c| c < 2) {
                 return Err(format!("`factorized_reduce` splits channels in two halves, so it needs at least 2, not {c}"));

@@ -76,7 +76,9 @@ name_enum! {
         FactorizedReduce => "factorized_reduce",
         /// `resblock(c, stride: 1)`: a basic residual block.
         Resblock => "resblock",
-        /// `mbconv(c, expand, kernel, stride: 1)`: an inverted-residual (MobileNetV2) block.
+        /// `mbconv(c, expand, kernel, stride: 1, groups: 1)`: an inverted-residual
+        /// (MobileNetV2) block; `groups` > 1 groups its 1×1 convs and shuffles the channels
+        /// (FBNet's `g2` blocks).
         Mbconv => "mbconv",
         /// `linear(n)`: a fully connected layer over the last dimension.
         Linear => "linear",

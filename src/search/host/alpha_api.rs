@@ -16,6 +16,8 @@
 //!   `set_perturbation("none", 0.0)`;
 //! - DARTS-: `set_aux_skip(β)` / `aux_skip`; P-DARTS: `set_skip_dropout(p)`;
 //! - DrNAS: `set_mode("dirichlet")` and `set_dirichlet_reg(λ)`.
+//! - FBNet: `set_latency_loss(α, β, unit_ms)` (and `clear_latency_loss()`): the architecture
+//!   step's loss `CE · α · log(LAT)^β` over the measured per-op latency table.
 //!
 //! Each setting is part of the search's checkpoint, so a resumed search keeps it. The op
 //! masks are parsed here for `PrunedSupernet` (TE-NAS) too: one format, one parser.
@@ -25,6 +27,7 @@ use super::oneshot_api::{carry, timed, SupernetHandle};
 use super::space_api::script_error;
 use super::RhaiResult;
 use crate::oneshot::alive::Alive;
+use crate::oneshot::fbnet::LatencyLoss;
 use crate::oneshot::perturb::Perturbation;
 use crate::oneshot::rows::Row;
 use rhai::{Array, Dynamic, Engine, FLOAT, INT};
@@ -165,6 +168,12 @@ pub fn register(engine: &mut Engine) {
         })
         .fun("set_dirichlet_reg", ["net", "weight"], "the weight of DrNAS' KL regulariser in the Dirichlet mode's architecture step", |n: &mut SupernetHandle, w: FLOAT| {
             timed(n, |s| s.set_dirichlet_reg(w))
+        })
+        .fun("set_latency_loss", ["net", "alpha", "beta", "unit_ms"], "FBNet's loss for the architecture step: CE · alpha · log(LAT / unit_ms)^beta, LAT the latency in ms of the mode's sample of α from the measured per-op latency table", |n: &mut SupernetHandle, alpha: FLOAT, beta: FLOAT, unit_ms: FLOAT| {
+            timed(n, |s| s.set_latency_loss(Some(LatencyLoss { alpha, beta, unit_ms })))
+        })
+        .fun("clear_latency_loss", ["net"], "the architecture step's loss back to the cross-entropy alone", |n: &mut SupernetHandle| {
+            timed(n, |s| s.set_latency_loss(None))
         });
 }
 
