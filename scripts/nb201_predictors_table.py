@@ -28,8 +28,7 @@ def seeds_of(path):
                 trials[rec["seed"]].append(rec)
             elif rec["kind"] == "end":
                 ends[rec["seed"]] = rec
-    # A seed without its end line (an interrupted run) is left out.
-    trials = {seed: sorted(ts, key=lambda r: r["done"]) for seed, ts in trials.items() if seed in ends}
+    trials = {seed: sorted(ts, key=lambda r: r["done"]) for seed, ts in trials.items()}
     return header, trials, ends
 
 
@@ -45,6 +44,13 @@ def chosen(trials):
 def row(path, at):
     header, trials, ends = seeds_of(path)
     reports, cpu_per_eval, cpu_per_run = [], [], []
+    # A seed cut short (an interrupted run) counts only where it has the N trials read; read
+    # whole, only a seed with its end line counts.
+    trials = {
+        seed: ts
+        for seed, ts in trials.items()
+        if (len(ts) >= at if at else seed in ends)
+    }
     for seed, ts in sorted(trials.items()):
         ts = ts[:at] if at else ts
         best = chosen(ts)
@@ -59,9 +65,9 @@ def row(path, at):
     std = statistics.stdev(reports) if len(reports) > 1 else 0.0
     evals = statistics.mean(len(ts[:at] if at else ts) for ts in trials.values())
     name = f"{header['experiment']} ({header['strategy']})"
-    cost = statistics.mean(cpu_per_eval) * 1000 if cpu_per_eval else float("nan")
+    cost = f"{statistics.mean(cpu_per_eval) * 1000:.2f} ms" if cpu_per_eval else "-"
     return (f"| {name} | {at or 'all'} | {evals:.1f} | {len(reports)} | {mean:.2f} ± {std:.2f} "
-            f"| {cost:.2f} ms |")
+            f"| {cost} |")
 
 
 def main():
