@@ -11,12 +11,28 @@ use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
 use crate::space::Architecture;
 use rhai::{Array, Dynamic, Engine, Map, FLOAT};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
-/// A learned surrogate of the run's architectures (Rhai type `Predictor`).
+/// A learned surrogate of the run's architectures (Rhai type `Predictor`). Its fits and
+/// predictions count as host time, as evaluations do: the script's time limit is for the
+/// script's own work, and a surrogate fitted on a busy machine can take minutes.
 #[derive(Debug, Clone)]
-pub struct PredictorHandle(Rc<RefCell<Predictor>>);
+pub struct PredictorHandle {
+    model: Rc<RefCell<Predictor>>,
+    host_time: Rc<Cell<Duration>>,
+}
+
+impl PredictorHandle {
+    /// Runs `f` on the predictor, adding its time to the run's host time.
+    fn timed<T>(&self, f: impl FnOnce(&mut Predictor) -> T) -> T {
+        let t0 = Instant::now();
+        let out = f(&mut self.model.borrow_mut());
+        self.host_time.set(self.host_time.get() + t0.elapsed());
+        out
+    }
+}
 
 host_type!(
     PredictorHandle,
@@ -44,8 +60,12 @@ fn new(c: &mut Ctx, kind: &str, options: Map) -> RhaiResult<PredictorHandle> {
     opts.sort_by(|a, b| a.0.cmp(&b.0));
     let seed = c.0.space.rng.0.borrow_mut().below(0, i64::MAX) as u64;
     let space = c.0.space.space.clone();
+    let host_time = c.0.host_time.clone();
     Predictor::new(space, kind, &opts, seed)
-        .map(|p| PredictorHandle(Rc::new(RefCell::new(p))))
+        .map(|p| PredictorHandle {
+            model: Rc::new(RefCell::new(p)),
+            host_time,
+        })
         .map_err(|e| script_error(format!("ctx.predictor: {e}")))
 }
 
@@ -67,8 +87,7 @@ fn archs(xs: &Array, what: &str) -> RhaiResult<Vec<ArchHandle>> {
 fn predictions(p: &PredictorHandle, xs: &Array, what: &str) -> RhaiResult<Vec<(f64, f64)>> {
     let handles = archs(xs, what)?;
     let refs: Vec<&Architecture> = handles.iter().map(ArchHandle::arch).collect();
-    p.0.borrow()
-        .predict(&refs)
+    p.timed(|m| m.predict(&refs))
         .map_err(|e| script_error(format!("{what}: {e}")))
 }
 
@@ -96,8 +115,7 @@ pub fn register(engine: &mut Engine) {
                 let handles = archs(&xs, "fit")?;
                 let ys = floats(&ys, "fit")?;
                 let refs: Vec<&Architecture> = handles.iter().map(ArchHandle::arch).collect();
-                p.0.borrow_mut()
-                    .fit(&refs, &ys)
+                p.timed(|m| m.fit(&refs, &ys))
                     .map_err(|e| script_error(format!("predictor.{e}")))
             },
         )

@@ -43,7 +43,9 @@ pub struct Vocabulary {
 }
 
 /// Labels every vocabulary starts with.
-const FIXED: [&str; 7] = ["input", "output", "sum", "concat", "mean", "product", "blend"];
+const FIXED: [&str; 7] = [
+    "input", "output", "sum", "concat", "mean", "product", "blend",
+];
 
 /// One architecture's DAG: a label per vertex and the edges `from → to`.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,7 +186,12 @@ impl Vocabulary {
     /// The global vector of `arch`: the features of the decisions no graph's structure reads.
     pub fn global(&self, space: &Space, arch: &Architecture) -> Vec<f64> {
         let mut out = Vec::new();
-        for ((d, &v), &global) in space.decisions().iter().zip(arch.values()).zip(&self.global) {
+        for ((d, &v), &global) in space
+            .decisions()
+            .iter()
+            .zip(arch.values())
+            .zip(&self.global)
+        {
             if global {
                 decision_features(&d.domain, v, &mut out);
             }
@@ -265,7 +272,10 @@ impl Vocabulary {
                 for u in ins {
                     out.edges.push((u, merged));
                 }
-                let post = node.post.as_ref().and_then(|p| resolve_op(p, decisions, values));
+                let post = node
+                    .post
+                    .as_ref()
+                    .and_then(|p| resolve_op(p, decisions, values));
                 alias[v] = Some(match post {
                     None => merged,
                     Some(op) => {

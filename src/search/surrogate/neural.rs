@@ -106,7 +106,12 @@ fn propagation(v: usize, edges: impl Iterator<Item = (usize, usize)>) -> Vec<f32
 /// The graphs as one padded batch.
 fn graph_inputs(graphs: &[ArchGraph], vocab: &Vocabulary) -> Inputs {
     let b = graphs.len();
-    let v = graphs.iter().map(|g| g.labels.len()).max().unwrap_or(1).max(1);
+    let v = graphs
+        .iter()
+        .map(|g| g.labels.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let f = vocab.vertex_width();
     let g_width = graphs.first().map_or(0, |g| g.global.len());
     let (mut x, mut fwd, mut bwd) = (Vec::new(), Vec::new(), Vec::new());
@@ -180,7 +185,9 @@ impl Net {
                     h = ((fwd.bmm(&lf.forward(&h)) + bwd.bmm(&lb.forward(&h))) * 0.5).relu();
                 }
                 let pooled = (h * mask).sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
-                    / mask.sum_dim_intlist([1i64].as_slice(), false, Kind::Float).clamp_min(1.0);
+                    / mask
+                        .sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
+                        .clamp_min(1.0);
                 let z = Tensor::cat(&[pooled, global.shallow_clone()], 1);
                 out.forward(&head.forward(&z).relu()).squeeze_dim(-1)
             }
@@ -240,11 +247,20 @@ impl NeuralEnsemble {
         params: &NetParams,
         seed: u64,
     ) -> NeuralEnsemble {
+        one_thread(|| NeuralEnsemble::fit_here(input, examples, ys, params, seed))
+    }
+
+    fn fit_here(
+        input: NetInput,
+        examples: Examples,
+        ys: &[f64],
+        params: &NetParams,
+        seed: u64,
+    ) -> NeuralEnsemble {
         let inputs = to_inputs(&input, &examples);
         let y_mean = ys.iter().sum::<f64>() / ys.len().max(1) as f64;
-        let spread = (ys.iter().map(|y| (y - y_mean).powi(2)).sum::<f64>()
-            / ys.len().max(1) as f64)
-            .sqrt();
+        let spread =
+            (ys.iter().map(|y| (y - y_mean).powi(2)).sum::<f64>() / ys.len().max(1) as f64).sqrt();
         let y_scale = if spread > 1e-12 { spread } else { 1.0 };
         let targets: Vec<f32> = ys.iter().map(|y| ((y - y_mean) / y_scale) as f32).collect();
         let targets = Tensor::from_slice(&targets);
@@ -272,14 +288,16 @@ impl NeuralEnsemble {
         if inputs.len() == 0 {
             return Vec::new();
         }
-        let outs: Vec<Vec<f64>> = tch::no_grad(|| {
-            self.members
-                .iter()
-                .map(|(_, net)| {
-                    let y = net.forward(&inputs).to_kind(Kind::Double);
-                    Vec::<f64>::try_from(&y).unwrap_or_default()
-                })
-                .collect()
+        let outs: Vec<Vec<f64>> = one_thread(|| {
+            tch::no_grad(|| {
+                self.members
+                    .iter()
+                    .map(|(_, net)| {
+                        let y = net.forward(&inputs).to_kind(Kind::Double);
+                        Vec::<f64>::try_from(&y).unwrap_or_default()
+                    })
+                    .collect()
+            })
         });
         (0..inputs.len() as usize)
             .map(|i| {
@@ -293,6 +311,17 @@ impl NeuralEnsemble {
             })
             .collect()
     }
+}
+
+/// Runs `f` with one libtorch intra-op thread (the count is restored after): the networks are
+/// tiny, and on a busy machine more threads only wait for each other (a BANANAS test run took
+/// over 25 minutes with libtorch's default threads at load 10, seconds with one).
+fn one_thread<T>(f: impl FnOnce() -> T) -> T {
+    let before = tch::get_num_threads();
+    tch::set_num_threads(1);
+    let out = f();
+    tch::set_num_threads(before);
+    out
 }
 
 fn to_inputs(input: &NetInput, examples: &Examples) -> Inputs {
@@ -331,7 +360,12 @@ fn build(path: &nn::Path, input: &NetInput, p: &NetParams) -> Net {
             let mut layers = Vec::new();
             let mut width = *d as i64;
             for l in 0..p.layers.max(1) {
-                layers.push(nn::linear(path / format!("l{l}"), width, h, Default::default()));
+                layers.push(nn::linear(
+                    path / format!("l{l}"),
+                    width,
+                    h,
+                    Default::default(),
+                ));
                 width = h;
             }
             layers.push(nn::linear(path / "out", width, 1, Default::default()));
