@@ -93,7 +93,7 @@ impl Space {
 }
 
 /// Where a term's input comes from under `values`, if it is present.
-pub(crate) fn resolve(source: &Source, values: &[Value]) -> Option<usize> {
+pub fn resolve(source: &Source, values: &[Value]) -> Option<usize> {
     match source {
         Source::Vertex(v) => Some(*v),
         Source::Pick {
@@ -127,7 +127,7 @@ pub(crate) fn resolve(source: &Source, values: &[Value]) -> Option<usize> {
 }
 
 /// The op a term or post slot holds under `values`, with decision arguments resolved.
-pub(crate) fn resolve_op<'a>(
+pub fn resolve_op<'a>(
     op: &'a OpRef,
     decisions: &'a [Decision],
     values: &[Value],

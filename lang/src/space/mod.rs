@@ -31,6 +31,7 @@ mod unique;
 mod verify;
 
 pub use arch::Architecture;
+pub use canon::{resolve, resolve_op};
 pub use constraint::{connected, BinOp, Cmp, Constraint, Expr};
 pub use decision::{
     binomial, Alt, Arg, ArgValue, Decision, Domain, Guard, Op, OpKind, Value, When,

@@ -10,6 +10,7 @@ mod ctx_api;
 mod doc;
 mod math_api;
 mod oneshot_api;
+mod predictor_api;
 mod reference;
 mod space_api;
 mod tenas_api;
@@ -17,8 +18,9 @@ mod types;
 
 pub use checkpoints::Checkpoints;
 pub use math_api::{GpHandle, TpeHandle};
+pub use predictor_api::PredictorHandle;
 pub use reference::reference;
-pub use space_api::{choice_vector, feature_vector, index_in, ENUMERATE_LIMIT};
+pub use space_api::{choice_vector, decision_features, feature_vector, index_in, ENUMERATE_LIMIT};
 pub use types::{ArchData, ArchHandle, Ctx, CtxState, RngHandle, SpaceHandle, TrialHandle};
 
 use rhai::{Dynamic, Engine, EvalAltResult, Position};
@@ -95,6 +97,7 @@ fn register_api(engine: &mut Engine) {
     space_api::register(engine);
     ctx_api::register(engine);
     math_api::register(engine);
+    predictor_api::register(engine);
     oneshot_api::register(engine);
     alpha_api::register(engine);
     tenas_api::register(engine);

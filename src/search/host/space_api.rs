@@ -5,7 +5,7 @@
 use super::doc::Api;
 use super::types::{ArchHandle, SpaceHandle};
 use super::RhaiResult;
-use crate::space::{binomial, Architecture, Domain, SpaceError, Value};
+use crate::space::{binomial, Architecture, Domain, Space, SpaceError, Value};
 use num_traits::ToPrimitive;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position, INT};
 
@@ -234,33 +234,38 @@ fn from_choices(s: &mut SpaceHandle, indices: Array) -> RhaiResult<ArchHandle> {
 /// A numeric encoding for surrogate models: one-hot for categorical decisions, the value
 /// scaled to `[0, 1]` for integers and depths, 0/1 for booleans, one bit per candidate for
 /// picks and subsets; an inactive decision contributes zeros.
-pub fn feature_vector(s: &SpaceHandle, a: &Architecture) -> Vec<f64> {
+pub fn feature_vector(space: &Space, a: &Architecture) -> Vec<f64> {
     let mut out = Vec::new();
-    for (d, &v) in s.space.decisions().iter().zip(a.values()) {
-        match &d.domain {
-            Domain::Categorical(alts) => {
-                let start = out.len();
-                out.resize(start + alts.len(), 0.0);
-                if let Value::Cat(i) = v {
-                    out[start + i as usize] = 1.0;
-                }
-            }
-            Domain::Integer { lo, hi } | Domain::Depth { lo, hi } => out.push(match v {
-                Value::Int(x) if hi > lo => (x - lo) as f64 / (hi - lo) as f64,
-                _ => 0.0,
-            }),
-            Domain::Boolean => out.push(matches!(v, Value::Bool(true)) as u8 as f64),
-            Domain::Pick { candidates, .. } | Domain::Subset { candidates } => {
-                let set = if let Value::Set(s) = v { s } else { 0 };
-                out.extend((0..candidates.len()).map(|i| (set >> i & 1) as f64));
-            }
-        }
+    for (d, &v) in space.decisions().iter().zip(a.values()) {
+        decision_features(&d.domain, v, &mut out);
     }
     out
 }
 
+/// One decision's part of [`feature_vector`], appended to `out`.
+pub fn decision_features(domain: &Domain, v: Value, out: &mut Vec<f64>) {
+    match domain {
+        Domain::Categorical(alts) => {
+            let start = out.len();
+            out.resize(start + alts.len(), 0.0);
+            if let Value::Cat(i) = v {
+                out[start + i as usize] = 1.0;
+            }
+        }
+        Domain::Integer { lo, hi } | Domain::Depth { lo, hi } => out.push(match v {
+            Value::Int(x) if hi > lo => (x - lo) as f64 / (hi - lo) as f64,
+            _ => 0.0,
+        }),
+        Domain::Boolean => out.push(matches!(v, Value::Bool(true)) as u8 as f64),
+        Domain::Pick { candidates, .. } | Domain::Subset { candidates } => {
+            let set = if let Value::Set(s) = v { s } else { 0 };
+            out.extend((0..candidates.len()).map(|i| (set >> i & 1) as f64));
+        }
+    }
+}
+
 fn features(s: &mut SpaceHandle, a: ArchHandle) -> Array {
-    feature_vector(s, a.arch())
+    feature_vector(&s.space, a.arch())
         .into_iter()
         .map(Dynamic::from_float)
         .collect()

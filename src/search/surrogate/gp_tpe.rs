@@ -1,8 +1,7 @@
-//! The numeric cores of model-based strategies, called from scripts: a Gaussian-process
-//! regressor over feature vectors (for `bo`) and a tree-structured Parzen estimator over
-//! per-decision choices (for `bohb`).
+//! A Gaussian-process regressor over feature vectors (for `bo`) and a tree-structured Parzen
+//! estimator over per-decision choices (for `bohb`).
 
-use super::numeric::{mean, std_dev};
+use super::super::numeric::{mean, std_dev};
 
 /// A Gaussian process with a squared-exponential kernel, fitted to standardised targets; the
 /// length scale is chosen by marginal likelihood from a small grid.
