@@ -27,7 +27,7 @@ pub fn main() -> ExitCode {
     };
     let command = match nas_lang::cli::front_end(command) {
         Ok(code) => return code,
-        Err(engine_command) => engine_command,
+        Err(engine_command) => *engine_command,
     };
     match command {
         Command::Doctor(args) => doctor::run(args),

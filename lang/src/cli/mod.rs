@@ -75,7 +75,7 @@ pub enum Command {
 
 /// Runs `command` when it is a front-end command (one that needs no libtorch); gives it back
 /// otherwise, for the engine to run.
-pub fn front_end(command: Command) -> Result<ExitCode, Command> {
+pub fn front_end(command: Command) -> Result<ExitCode, Box<Command>> {
     match command {
         Command::Check(args) => Ok(check::run(args)),
         Command::Fmt(args) => Ok(fmt::run(args)),
@@ -83,6 +83,6 @@ pub fn front_end(command: Command) -> Result<ExitCode, Command> {
         Command::Count(args) => Ok(count::run(args)),
         Command::Sample(args) => Ok(sample::run(args)),
         Command::Show(args) => Ok(show::run(args)),
-        other => Err(other),
+        other => Err(Box::new(other)),
     }
 }

@@ -21,8 +21,9 @@ impl Architecture {
         Ok(arch)
     }
 
-    /// Wraps values without checking them; callers guarantee validity.
-    pub(crate) fn from_values_unchecked(values: Vec<Value>) -> Architecture {
+    /// Wraps values without checking them; callers guarantee validity (the engine's supernet
+    /// uses it to read an op under one column's values).
+    pub fn from_values_unchecked(values: Vec<Value>) -> Architecture {
         Architecture { values }
     }
 
