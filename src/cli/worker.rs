@@ -11,9 +11,10 @@ use std::time::Duration;
 /// Options of `nas worker`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The database (`postgres://user@host:port/db?sslmode=…`); also read from NAS_STORE,
-    /// which keeps it (and any password in it) off the command line. A password is better
-    /// kept in PGPASSWORD or ~/.pgpass.
+    /// The database (`postgres://user@host:port/db?sslmode=…`); also read from NAS_STORE;
+    /// `-` reads it from the first line of standard input (how `nas run --workers N` hands
+    /// it over, off the command line and the environment). A password is better kept in
+    /// PGPASSWORD, ~/.pgpass or a service file than in the URL.
     #[arg(long)]
     store: Option<String>,
     /// Which experiment (default: the database's only one).
@@ -34,15 +35,33 @@ pub struct Args {
     /// copies the driver left in the database.
     #[arg(long)]
     files: Option<PathBuf>,
+    /// This worker's data folder (tables, datasets), where the experiment's data is looked
+    /// for and the only place it may be read from (a path the experiment names outside it
+    /// is refused before it is read). Default: NAS_DATA, else the project's data/.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Where finished results wait while the database is away (default: NAS_SPOOL, else
+    /// ~/.local/state/nas/spool); a worker started later on this machine commits what a
+    /// dead one left there.
+    #[arg(long)]
+    spool: Option<PathBuf>,
 }
 
 /// Runs `nas worker`.
 pub fn run(args: Args) -> ExitCode {
-    let Some(url) = args.store.or_else(|| std::env::var("NAS_STORE").ok()) else {
+    let Some(mut url) = args.store.or_else(|| std::env::var("NAS_STORE").ok()) else {
         eprintln!("error: `nas worker` needs a database");
         eprintln!("  hint: give it with --store postgres://USER@HOST/DB, or in NAS_STORE");
         return ExitCode::FAILURE;
     };
+    if url == "-" {
+        url.clear();
+        if std::io::stdin().read_line(&mut url).is_err() || url.trim().is_empty() {
+            eprintln!("error: `--store -` found no URL on standard input");
+            return ExitCode::FAILURE;
+        }
+        url = url.trim().to_string();
+    }
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         eprintln!(
             "error: `{}` is not a PostgreSQL URL; workers share a database, not a file",
@@ -59,6 +78,10 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("error: --lease must be at least 0.3 seconds");
         return ExitCode::FAILURE;
     }
+    if let Some(dir) = &args.data {
+        // Before any thread starts: the evaluator looks for data where NAS_DATA says.
+        std::env::set_var(crate::paths::DATA_ENV, dir);
+    }
     let options = WorkerOptions {
         url,
         experiment: args.experiment,
@@ -67,13 +90,15 @@ pub fn run(args: Args) -> ExitCode {
         idle: Duration::from_millis(50),
         files: args.files,
         delay: Duration::from_secs_f64(args.delay.max(0.0)),
+        spool: args.spool.unwrap_or_else(crate::paths::spool_dir),
+        data: crate::paths::data_dir().into_iter().collect(),
     };
     let log: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(|line: &str| eprintln!("{line}"));
     match remote::run(&options, log) {
         Ok(stats) => {
             eprintln!(
-                "worker done: {} trial(s) committed, {} late result(s) dropped",
-                stats.committed, stats.dropped
+                "worker done: {} trial(s) committed, {} late result(s) dropped, {} spooled result(s) of earlier workers committed",
+                stats.committed, stats.dropped, stats.unspooled
             );
             ExitCode::SUCCESS
         }
