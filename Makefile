@@ -8,6 +8,7 @@ EXPORT   := $(VENV)/.export-installed
 LIBTORCH := .libtorch
 FMNIST   := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 CHROMIUM := /usr/bin/chromium
+LIBSSL   := /usr/include/openssl/ssl.h
 CARGO    ?= cargo
 NAS      := target/release/nas
 
@@ -23,7 +24,7 @@ test: setup $(CHROMIUM) postgresql
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release
 
-setup: $(LIBTORCH)/lib/libtorch.so $(EXPORT) $(FMNIST)
+setup: $(LIBTORCH)/lib/libtorch.so $(EXPORT) $(FMNIST) $(LIBSSL)
 
 build: setup
 	$(CARGO) build --release
@@ -56,6 +57,12 @@ $(FMNIST):
 $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium
+
+# OpenSSL's headers and pkg-config from Debian's packages: the PostgreSQL store's TLS
+# (`sslmode=require`, `verify-full`) links libssl through the openssl crate.
+$(LIBSSL):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libssl-dev pkg-config
 
 # PostgreSQL from Debian's package: the tests of the database trial store start a throwaway
 # server with its initdb and pg_ctl (none runs as a service).

@@ -111,6 +111,23 @@ pub fn cache_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("nas-cache"))
 }
 
+/// The environment variable that overrides the workers' spool folder.
+pub const SPOOL_ENV: &str = "NAS_SPOOL";
+
+/// Where `nas worker` keeps a finished trial's result while the database is away, until it
+/// is committed: `NAS_SPOOL`, else `$XDG_STATE_HOME/nas/spool`, else
+/// `~/.local/state/nas/spool`, else `nas-spool` in the temporary folder.
+pub fn spool_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(SPOOL_ENV) {
+        return PathBuf::from(dir);
+    }
+    std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .map(|dir| dir.join("nas").join("spool"))
+        .unwrap_or_else(|| std::env::temp_dir().join("nas-spool"))
+}
+
 /// Replaces `path`'s content with `bytes` so that a crash at any moment (even `kill -9` or a
 /// power cut) leaves either the old content or the new, never a mix: the bytes go to a
 /// temporary file beside it, which is synced, renamed over `path`, and the folder synced.

@@ -11,7 +11,7 @@ use crate::syntax::diagnostic::stderr_wants_color;
 use indicatif::{ProgressBar, ProgressStyle};
 pub use nas_lang::cli::run::Args;
 use std::cell::RefCell;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -92,6 +92,7 @@ pub fn run(args: Args) -> ExitCode {
         strategy: args.strategy.clone(),
         workers: args.workers,
         no_weights: args.no_weights,
+        confine: None,
     };
     let prepared = match prepare(&args.file, &overrides) {
         Ok(p) => p,
@@ -390,8 +391,9 @@ impl Drop for LocalWorkers {
 }
 
 /// Starts `--workers N` local `nas worker` processes for `experiment` in the database at
-/// `url`, reading the experiment's files from its folder. The URL goes to them in NAS_STORE,
-/// not on their command line, so that `ps` shows no credentials.
+/// `url`, reading the experiment's files from its folder. The URL goes to them on their
+/// standard input (`--store -`), neither on their command line nor in their environment, so
+/// that `ps` (and `/proc/PID/environ`) shows no credentials.
 fn start_workers(url: &str, args: &Args, experiment: &str) -> Result<LocalWorkers, String> {
     let n = args.workers.unwrap_or(0);
     let folder = args
@@ -402,14 +404,25 @@ fn start_workers(url: &str, args: &Args, experiment: &str) -> Result<LocalWorker
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the nas binary: {e}"))?;
     let mut workers = LocalWorkers(Vec::new());
     for _ in 0..n {
-        let child = std::process::Command::new(&exe)
-            .args(["worker", "--experiment", experiment, "--files"])
+        let mut child = std::process::Command::new(&exe)
+            .args([
+                "worker",
+                "--store",
+                "-",
+                "--experiment",
+                experiment,
+                "--files",
+            ])
             .arg(folder)
-            .env("NAS_STORE", url)
-            .stdin(std::process::Stdio::null())
+            .env_remove("NAS_STORE")
+            .stdin(std::process::Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start a worker: {e}"))?;
+        let handed = child.stdin.take().map(|mut input| writeln!(input, "{url}"));
         workers.0.push(child);
+        if !matches!(handed, Some(Ok(()))) {
+            return Err("cannot hand the database's URL to a worker".to_string());
+        }
     }
     Ok(workers)
 }

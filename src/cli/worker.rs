@@ -10,11 +10,19 @@ use std::time::Duration;
 
 /// Runs `nas worker`.
 pub fn run(args: Args) -> ExitCode {
-    let Some(url) = args.store.or_else(|| std::env::var("NAS_STORE").ok()) else {
+    let Some(mut url) = args.store.or_else(|| std::env::var("NAS_STORE").ok()) else {
         eprintln!("error: `nas worker` needs a database");
         eprintln!("  hint: give it with --store postgres://USER@HOST/DB, or in NAS_STORE");
         return ExitCode::FAILURE;
     };
+    if url == "-" {
+        url.clear();
+        if std::io::stdin().read_line(&mut url).is_err() || url.trim().is_empty() {
+            eprintln!("error: `--store -` found no URL on standard input");
+            return ExitCode::FAILURE;
+        }
+        url = url.trim().to_string();
+    }
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         eprintln!(
             "error: `{}` is not a PostgreSQL URL; workers share a database, not a file",
@@ -31,6 +39,10 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("error: --lease must be at least 0.3 seconds");
         return ExitCode::FAILURE;
     }
+    if let Some(dir) = &args.data {
+        // Before any thread starts: the evaluator looks for data where NAS_DATA says.
+        std::env::set_var(crate::paths::DATA_ENV, dir);
+    }
     let options = WorkerOptions {
         url,
         experiment: args.experiment,
@@ -39,13 +51,15 @@ pub fn run(args: Args) -> ExitCode {
         idle: Duration::from_millis(50),
         files: args.files,
         delay: Duration::from_secs_f64(args.delay.max(0.0)),
+        spool: args.spool.unwrap_or_else(crate::paths::spool_dir),
+        data: crate::paths::data_dir().into_iter().collect(),
     };
     let log: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(|line: &str| eprintln!("{line}"));
     match remote::run(&options, log) {
         Ok(stats) => {
             eprintln!(
-                "worker done: {} trial(s) committed, {} late result(s) dropped",
-                stats.committed, stats.dropped
+                "worker done: {} trial(s) committed, {} late result(s) dropped, {} spooled result(s) of earlier workers committed",
+                stats.committed, stats.dropped, stats.unspooled
             );
             ExitCode::SUCCESS
         }

@@ -320,15 +320,61 @@ fn read_table(
     Ok((table, text))
 }
 
-fn read_images(data: &DataSpec, dir: &Path) -> Result<(ImageSet, ImageSet), Diagnostic> {
-    let folder = data.dir.as_ref().map(|d| {
+/// The folder `data`'s `dir` names, for an experiment in `dir` (absolute, or relative to
+/// the experiment's folder); `None`: nas's own data folder for that dataset.
+pub(super) fn data_folder(data: &DataSpec, dir: &Path) -> Option<PathBuf> {
+    data.dir.as_ref().map(|d| {
         let p = PathBuf::from(d);
         if p.is_absolute() {
             p
         } else {
             dir.join(p)
         }
-    });
+    })
+}
+
+/// Refuses an experiment (in `dir`) whose evaluator would read a file or folder outside
+/// `roots` (a worker's data folders), before anything is read: the table's file, the
+/// `data` entry's `dir`. A `data` entry without `dir` reads nas's own data folders.
+pub fn confine(
+    spec: &EvaluatorSpec,
+    data: Option<&DataSpec>,
+    dir: &Path,
+    roots: &[PathBuf],
+) -> Result<(), Diagnostic> {
+    let mut read: Vec<(PathBuf, Span)> = Vec::new();
+    if let EvaluatorSpec::Table { file, span, .. } = spec {
+        let at = table_path(file, dir);
+        read.push((crate::paths::existing_data_file(&at).unwrap_or(at), *span));
+    }
+    if let Some(data) = data {
+        read.extend(data_folder(data, dir).map(|f| (f, data.span)));
+    }
+    let roots: Vec<PathBuf> = roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+    for (path, span) in read {
+        let inside = path
+            .canonicalize()
+            .is_ok_and(|real| roots.iter().any(|root| real.starts_with(root)));
+        if !inside {
+            let shown: Vec<String> = roots.iter().map(|r| r.display().to_string()).collect();
+            return Err(Diagnostic::error(
+                "evaluator",
+                format!(
+                    "{} is not in this worker's data folders ({})",
+                    path.display(),
+                    shown.join(", ")
+                ),
+                span,
+                "read here",
+            )
+            .with_hint("a worker reads data only under its data folders: `nas worker --data DIR` (default: NAS_DATA, or the project's data/)"));
+        }
+    }
+    Ok(())
+}
+
+fn read_images(data: &DataSpec, dir: &Path) -> Result<(ImageSet, ImageSet), Diagnostic> {
+    let folder = data_folder(data, dir);
     named::load_image_data(&data.name, folder.as_deref()).map_err(|e| {
         let (message, hint) = match e.split_once("\n  hint: ") {
             Some((m, h)) => (m.to_string(), h.to_string()),

@@ -11,7 +11,7 @@ use crate::train::device::Runtime;
 use crate::train::lm::TokenSplits;
 use crate::train::ptb;
 use crate::train::settings::TrainSettings;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tch::{Device, Tensor};
 
@@ -100,11 +100,8 @@ pub fn load_lm(
 
 /// Penn Treebank from the data's `dir`, else the project's data folder's `ptb/`.
 fn read_corpus(data: &DataSpec, dir: &Path) -> Result<ptb::Corpus, Diagnostic> {
-    let folder = match &data.dir {
-        Some(d) if Path::new(d).is_absolute() => Some(PathBuf::from(d)),
-        Some(d) => Some(dir.join(d)),
-        None => crate::paths::data_dir().map(|d| d.join("ptb")),
-    };
+    let folder = super::load_eval::data_folder(data, dir)
+        .or_else(|| crate::paths::data_dir().map(|d| d.join("ptb")));
     let folder = folder.ok_or_else(|| {
         Diagnostic::error(
             "data",

@@ -23,6 +23,9 @@ pub struct Overrides {
     pub workers: Option<usize>,
     /// Whether trained trials hand back no weights, so that the run keeps none.
     pub no_weights: bool,
+    /// The only folders the evaluator may read data from (a worker's data folders): any
+    /// other path the experiment names is refused before it is read.
+    pub confine: Option<Vec<PathBuf>>,
 }
 
 /// A runnable experiment.
@@ -59,7 +62,7 @@ pub use nas_lang::experiment::table_path;
 
 /// Checks and prepares the experiment in `path`.
 pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareError> {
-    let mut program = crate::check::check_file(path).map_err(|e| PrepareError {
+    let program = crate::check::check_file(path).map_err(|e| PrepareError {
         diagnostics: vec![super::runner::run_diagnostic(
             "io",
             format!("cannot read {}: {e}", path.display()),
@@ -67,6 +70,17 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         )],
         sources: SourceMap::new(),
     })?;
+    prepare_program(path, program, overrides)
+}
+
+/// Prepares the experiment of `program`, checked already, whose main file is `path` (a
+/// worker's program is checked from the files its driver left, its imports read from
+/// nowhere else).
+pub fn prepare_program(
+    path: &Path,
+    mut program: crate::check::Program,
+    overrides: &Overrides,
+) -> Result<Prepared, PrepareError> {
     if program.has_errors() {
         return Err(PrepareError {
             diagnostics: program.diagnostics.clone(),
@@ -128,6 +142,10 @@ pub fn prepare(path: &Path, overrides: &Overrides) -> Result<Prepared, PrepareEr
         span: spec.space.1,
         lower: &lower,
     };
+    if let Some(roots) = &overrides.confine {
+        super::load_eval::confine(&spec.evaluator, spec.data.as_ref(), &dir, roots)
+            .map_err(fail)?;
+    }
     let loaded = super::load_eval::load(
         &spec.evaluator,
         spec.data.as_ref(),

@@ -5,18 +5,21 @@
 //! build of it, then claims trials one at a time per thread under a lease that a heartbeat
 //! thread keeps alive on its own connection, and commits each result while its lease holds.
 //! A result whose lease ran out is dropped and logged; a database that goes away is waited
-//! for, the finished result kept until it can be committed.
+//! for, a finished result spooled on this machine's disk until it can be committed (and
+//! committed by the next worker here should this one die meanwhile).
 
 use super::evaluator::Evaluator;
-use super::prepare::{prepare, Overrides};
+use super::prepare::{prepare, prepare_program, Overrides};
 use super::store::postgres::claim::{self, Claim};
+use super::store::postgres::conn::{Conn, Log};
 use super::store::postgres::queue::encode;
-use super::store::postgres::{connect, host_name, schema, NAS_VERSION};
+use super::store::postgres::spool::{Spool, Spooled};
+use super::store::postgres::{connect, db_error, host_name, schema, NAS_VERSION};
 use super::store::redact::redact;
 use super::store::{Header, Recipe};
 use crate::space::Space;
 use postgres::Client;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -39,7 +42,12 @@ pub struct WorkerOptions {
     pub delay: Duration,
     /// Read the experiment's files from this folder (the driver's own, on a shared file
     /// system or the same machine) instead of the copies in the database.
-    pub files: Option<std::path::PathBuf>,
+    pub files: Option<PathBuf>,
+    /// The folders the evaluator may read data from (`--data`, NAS_DATA by default).
+    pub data: Vec<PathBuf>,
+    /// The folder under which results wait while the database is away
+    /// ([`crate::paths::spool_dir`]).
+    pub spool: PathBuf,
 }
 
 /// What a worker did.
@@ -49,6 +57,8 @@ pub struct WorkerStats {
     pub committed: u64,
     /// Results dropped because their lease had run out.
     pub dropped: u64,
+    /// Results left in the spool by an earlier worker, committed by this one.
+    pub unspooled: u64,
 }
 
 /// The experiment a worker runs, rebuilt here.
@@ -59,21 +69,21 @@ struct Rebuilt {
 }
 
 /// Runs a worker until its experiment's driver finishes; `log` receives what it reports.
-pub fn run(
-    options: &WorkerOptions,
-    log: Arc<dyn Fn(&str) + Send + Sync>,
-) -> Result<WorkerStats, String> {
-    let mut client = connect(&options.url, "nas worker")?;
-    schema::ensure(&mut client)?;
-    let rebuilt = rebuild(&mut client, options, log.as_ref())?;
+pub fn run(options: &WorkerOptions, log: Log) -> Result<WorkerStats, String> {
+    let mut conn = Conn::open(&options.url, "nas worker", Arc::clone(&log))?;
+    schema::ensure(conn.now()?)?;
+    let rebuilt = rebuild(conn.now()?, options, log.as_ref())?;
+    let spool = Spool::new(&options.spool, conn.shown(), &rebuilt.name);
     log(&format!(
         "worker on {} (pid {}): running experiment `{}` from {} with {} thread(s)",
         host_name(),
         std::process::id(),
         rebuilt.name,
-        redact(&options.url),
+        conn.shown(),
         options.threads.max(1)
     ));
+    let unspooled = unspool(&mut conn, &spool, &rebuilt.name, log.as_ref())?;
+    drop(conn);
     let rebuilt = Arc::new(rebuilt);
     let live: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
@@ -90,21 +100,27 @@ pub fn run(
     };
     let threads: Vec<_> = (0..options.threads.max(1))
         .map(|thread| {
-            let (options, rebuilt, live) =
-                (options.clone(), Arc::clone(&rebuilt), Arc::clone(&live));
+            let (options, rebuilt, live, spool) = (
+                options.clone(),
+                Arc::clone(&rebuilt),
+                Arc::clone(&live),
+                spool.clone(),
+            );
             let (committed, dropped, log) = (
                 Arc::clone(&committed),
                 Arc::clone(&dropped),
                 Arc::clone(&log),
             );
             std::thread::spawn(move || {
+                let conn = Conn::open(&options.url, "nas worker", Arc::clone(&log))?;
                 let mut lane = Lane {
                     options: &options,
                     rebuilt: &rebuilt,
                     live: &live,
                     log: log.as_ref(),
                     name: format!("{}:{}/{thread}", host_name(), std::process::id()),
-                    client: None,
+                    conn,
+                    spool: &spool,
                     claims: 0,
                 };
                 lane.work(&committed, &dropped)
@@ -124,7 +140,48 @@ pub fn run(
     outcome.map(|()| WorkerStats {
         committed: committed.load(Ordering::SeqCst),
         dropped: dropped.load(Ordering::SeqCst),
+        unspooled,
     })
+}
+
+/// Commits the results an earlier worker of this experiment left in `spool` (it died while
+/// the database was away); how many were kept.
+fn unspool(
+    conn: &mut Conn,
+    spool: &Spool,
+    experiment: &str,
+    log: &dyn Fn(&str),
+) -> Result<u64, String> {
+    let mut kept = 0;
+    for path in spool.files() {
+        let Some(taken) = spool.take(&path)? else {
+            continue;
+        };
+        let s = &taken.spooled;
+        let done = conn.run("commit a spooled result", |c| {
+            claim::commit(
+                c,
+                experiment,
+                (s.seed, s.id, &s.token),
+                &s.worker,
+                &s.result,
+            )
+        })?;
+        if done {
+            kept += 1;
+            log(&format!(
+                "committed the spooled result of trial {} of seed {} (run by {})",
+                s.id, s.seed, s.worker
+            ));
+        } else {
+            log(&format!(
+                "dropped the spooled result of trial {} of seed {}: its lease went to another worker",
+                s.id, s.seed
+            ));
+        }
+        taken.done()?;
+    }
+    Ok(kept)
 }
 
 /// Reads the experiment's row (waiting for it to appear) and builds its evaluator here.
@@ -143,7 +200,8 @@ fn rebuild(
         };
         if let Some(row) = name
             .map(|n| claim::experiment(client, &n))
-            .transpose()?
+            .transpose()
+            .map_err(|e| format!("{url}: {}", db_error(&e)))?
             .flatten()
         {
             break row;
@@ -178,10 +236,14 @@ fn rebuild(
             ))
         }
     };
+    // Without `--files`, the experiment is checked from the files its driver left, imports
+    // read from among them (and the stdlib) only; they are written to a folder of their own
+    // too, where the strategy script is read to fingerprint it (never run).
     let copies = tempfile::tempdir().map_err(|e| format!("cannot make a folder: {e}"))?;
-    let folder = match &options.files {
-        Some(dir) => dir.clone(),
+    let (folder, program) = match &options.files {
+        Some(dir) => (dir.clone(), None),
         None => {
+            let mut named = Vec::new();
             for (name, text) in &recipe.files {
                 let path = inside(copies.path(), name)?;
                 if let Some(dir) = path.parent() {
@@ -190,24 +252,58 @@ fn rebuild(
                 }
                 std::fs::write(&path, text)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                named.push((path.to_string_lossy().into_owned(), text.as_str()));
             }
-            copies.path().to_path_buf()
+            let main = inside(copies.path(), &recipe.main)?;
+            let files: Vec<(&str, &str)> = named.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+            let program = crate::check::check_sources(&main.to_string_lossy(), &files);
+            (copies.path().to_path_buf(), Some(program))
         }
     };
     let main = inside(&folder, &recipe.main)?;
+    // Data is read only under the worker's data folders (and, for a local worker of the
+    // driver, the experiment's own folder).
+    let mut roots = options.data.clone();
+    if options.files.is_some() {
+        roots.push(folder.clone());
+    }
     let overrides = Overrides {
         experiment: recipe.experiment.clone(),
         strategy: recipe.strategy.clone(),
         workers: recipe.workers,
         no_weights: true,
+        confine: Some(roots),
     };
-    let prepared = prepare(&main, &overrides).map_err(|e| {
+    let prepared = match program {
+        Some(program) => prepare_program(&main, program, &overrides),
+        None => prepare(&main, &overrides),
+    };
+    let prepared = prepared.map_err(|e| {
         format!(
             "cannot build experiment `{}` here:\n{}",
             row.name,
             e.render(false)
         )
     })?;
+    let script = prepared
+        .config
+        .strategy
+        .path
+        .canonicalize()
+        .unwrap_or_default();
+    let allowed = [Some(folder.clone()), crate::paths::stdlib_dir()];
+    let known = allowed
+        .iter()
+        .flatten()
+        .filter_map(|d| d.canonicalize().ok())
+        .any(|d| script.starts_with(d));
+    if options.files.is_none() && !known {
+        return Err(format!(
+            "experiment `{}` names a strategy script outside its files ({}); refused",
+            row.name,
+            prepared.config.strategy.path.display()
+        ));
+    }
     if prepared.fingerprint != header.fingerprint {
         return Err(format!(
             "experiment `{}` differs here from its driver's (space, evaluator or data: fingerprint {} here, {} there); give this worker the same data (NAS_DATA) and nas build",
@@ -235,23 +331,6 @@ fn inside(folder: &Path, name: &str) -> Result<std::path::PathBuf, String> {
     Ok(folder.join(path))
 }
 
-/// A connection to `url`, waiting (and saying so once) while the database is away.
-fn reconnect(url: &str, log: &dyn Fn(&str)) -> Client {
-    let mut warned = false;
-    loop {
-        match connect(url, "nas worker") {
-            Ok(c) => return c,
-            Err(e) => {
-                if !warned {
-                    log(&format!("{e}; retrying"));
-                    warned = true;
-                }
-                std::thread::sleep(Duration::from_millis(500));
-            }
-        }
-    }
-}
-
 /// Keeps the leases in `live` alive every third of `lease`, on its own connection, until
 /// `stop`.
 fn heartbeat(
@@ -271,7 +350,7 @@ fn heartbeat(
             }
             if let Some(c) = client.as_mut() {
                 if let Err(e) = claim::heartbeat(c, &tokens, lease) {
-                    log(&format!("heartbeat failed ({e}); retrying"));
+                    log(&format!("heartbeat failed ({}); retrying", db_error(&e)));
                     client = None;
                 }
             }
@@ -292,20 +371,12 @@ struct Lane<'a> {
     live: &'a Mutex<Vec<String>>,
     log: &'a dyn Fn(&str),
     name: String,
-    client: Option<Client>,
+    conn: Conn,
+    spool: &'a Spool,
     claims: u64,
 }
 
 impl Lane<'_> {
-    /// The connection, made again after it broke (waiting while the database is away).
-    fn client(&mut self) -> &mut Client {
-        if self.client.as_ref().is_some_and(Client::is_closed) {
-            self.client = None;
-        }
-        let (url, log) = (&self.options.url, self.log);
-        self.client.get_or_insert_with(|| reconnect(url, log))
-    }
-
     /// Claims and runs trials until the experiment's driver finishes.
     fn work(&mut self, committed: &AtomicU64, dropped: &AtomicU64) -> Result<(), String> {
         let experiment = self.rebuilt.name.clone();
@@ -313,24 +384,19 @@ impl Lane<'_> {
             self.claims += 1;
             let token = format!("{}#{}", self.name, self.claims);
             let lease = self.options.lease;
-            let claimed = claim::claim(self.client(), &experiment, &token, lease);
-            let c = match claimed {
-                Ok(Some(c)) => c,
-                Ok(None) => {
-                    let row = claim::experiment(self.client(), &experiment);
-                    match row {
-                        Ok(Some(r)) if r.finished => return Ok(()),
-                        Ok(None) => return Ok(()),
-                        Ok(Some(_)) => {}
-                        Err(e) => self.broken(&e),
-                    }
-                    std::thread::sleep(self.options.idle);
-                    continue;
+            let claimed = self.conn.run("claim a trial", |c| {
+                claim::claim(c, &experiment, &token, lease)
+            })?;
+            let Some(c) = claimed else {
+                let row = self
+                    .conn
+                    .run("read the experiment", |c| claim::experiment(c, &experiment))?;
+                match row {
+                    Some(r) if !r.finished => {}
+                    _ => return Ok(()),
                 }
-                Err(e) => {
-                    self.broken(&e);
-                    continue;
-                }
+                std::thread::sleep(self.options.idle);
+                continue;
             };
             if let Ok(mut l) = self.live.lock() {
                 l.push(c.token.clone());
@@ -344,7 +410,7 @@ impl Lane<'_> {
             if let Ok(mut l) = self.live.lock() {
                 l.retain(|t| t != &c.token);
             }
-            if kept {
+            if kept? {
                 committed.fetch_add(1, Ordering::SeqCst);
             } else {
                 dropped.fetch_add(1, Ordering::SeqCst);
@@ -354,13 +420,6 @@ impl Lane<'_> {
                 ));
             }
         }
-    }
-
-    /// Notes a database error; the next use of the connection makes it again.
-    fn broken(&mut self, e: &str) {
-        (self.log)(&format!("database error ({e}); retrying"));
-        self.client = None;
-        std::thread::sleep(Duration::from_millis(200));
     }
 
     /// Runs the evaluator on the claimed trial (a failure is the trial's result, final).
@@ -381,21 +440,34 @@ impl Lane<'_> {
         }
     }
 
-    /// Commits a result, holding it while the database is away; whether it was kept.
-    fn commit(&mut self, experiment: &str, c: &Claim, result: &str) -> bool {
-        loop {
-            let name = self.name.clone();
-            match claim::commit(self.client(), experiment, c, &name, result) {
-                Ok(kept) => return kept,
-                Err(e) => {
-                    (self.log)(&format!(
-                        "cannot commit trial {} of seed {} yet ({e}); keeping its result",
-                        c.id, c.seed
-                    ));
-                    self.client = None;
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-            }
+    /// Commits a result; whether it was kept. While the database is away the result waits
+    /// in the spool, on disk, and is committed from there once the database is back.
+    fn commit(&mut self, experiment: &str, c: &Claim, result: &str) -> Result<bool, String> {
+        let key = (c.seed, c.id, c.token.as_str());
+        let name = self.name.clone();
+        let mut op = |client: &mut Client| claim::commit(client, experiment, key, &name, result);
+        if let Some(kept) = self.conn.once("commit a result", &mut op)? {
+            return Ok(kept);
         }
+        let path = self.spool.put(&Spooled {
+            seed: c.seed,
+            id: c.id,
+            token: c.token.clone(),
+            worker: name.clone(),
+            result: result.to_string(),
+        })?;
+        (self.log)(&format!(
+            "the result of trial {} of seed {} is spooled in {} until the database is back",
+            c.id,
+            c.seed,
+            path.display()
+        ));
+        let Some(taken) = self.spool.take(&path)? else {
+            // A worker starting on this machine took it first, and commits it.
+            return Ok(true);
+        };
+        let kept = self.conn.run("commit a spooled result", op)?;
+        taken.done()?;
+        Ok(kept)
     }
 }

@@ -15,6 +15,8 @@ pub struct Pg {
     bin: PathBuf,
     dir: tempfile::TempDir,
     user: Option<String>,
+    /// Whether the server syncs its writes to disk (off for tests, on for benchmarks).
+    pub fsync: bool,
     /// The server's port on 127.0.0.1.
     pub port: u16,
     /// A URL of the server's `postgres` database, as role `nas` (no password: `trust`).
@@ -82,6 +84,12 @@ fn free_port() -> u16 {
 impl Pg {
     /// Makes a cluster and starts its server.
     pub fn start() -> Pg {
+        Pg::start_with(|_| {})
+    }
+
+    /// Makes a cluster, lets `configure` change it (its data folder given: append to
+    /// `postgresql.conf`, put lines before `pg_hba.conf`'s), and starts its server.
+    pub fn start_with(configure: impl FnOnce(&Path)) -> Pg {
         let bin = bin_dir();
         let dir = tempfile::tempdir().expect("temp dir");
         let user = is_root().then(|| {
@@ -120,14 +128,34 @@ impl Pg {
                 "--no-sync",
             ],
         );
+        configure(&data);
+        if let Some(u) = &user {
+            let chown = Command::new("chown")
+                .args(["-R", &format!("{u}:")])
+                .arg(&data)
+                .status()
+                .expect("chown runs");
+            assert!(chown.success(), "cannot give {} to {u}", data.display());
+        }
         let port = free_port();
         let pg = Pg {
             url: format!("postgres://nas@127.0.0.1:{port}/postgres"),
             bin,
             dir,
             user,
+            fsync: false,
             port,
         };
+        pg.up();
+        pg
+    }
+
+    /// Makes a cluster and starts its server with PostgreSQL's durable defaults (every
+    /// commit synced to disk), as a benchmark should measure it.
+    pub fn start_durable() -> Pg {
+        let mut pg = Pg::start();
+        pg.stop();
+        pg.fsync = true;
         pg.up();
         pg
     }
@@ -137,15 +165,25 @@ impl Pg {
         let data = self.dir.path().join("data").to_string_lossy().into_owned();
         let log = self.dir.path().join("log").to_string_lossy().into_owned();
         let socket = self.dir.path().to_string_lossy().into_owned();
-        let options = format!(
-            "-p {} -k {socket} -h 127.0.0.1 -c fsync=off -c synchronous_commit=off",
-            self.port
-        );
+        // fsync off: the tests stop the server, never the machine, so what is written
+        // survives; commits stay synchronous, so a committed row is never lost to a stop.
+        let fsync = if self.fsync { "on" } else { "off" };
+        let options = format!("-p {} -k {socket} -h 127.0.0.1 -c fsync={fsync}", self.port);
         run_as(
             self.user.as_deref(),
             &self.bin.join("pg_ctl"),
             &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
         );
+    }
+
+    /// The cluster's data folder.
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// A client connected as the cluster's superuser (`nas`).
+    pub fn admin(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).expect("connect as nas")
     }
 
     /// Stops the server at once (`immediate`: as a crash would).

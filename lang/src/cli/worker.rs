@@ -9,9 +9,10 @@ use std::path::PathBuf;
 /// Options of `nas worker`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The database (`postgres://user@host:port/db?sslmode=…`); also read from NAS_STORE,
-    /// which keeps it (and any password in it) off the command line. A password is better
-    /// kept in PGPASSWORD or ~/.pgpass.
+    /// The database (`postgres://user@host:port/db?sslmode=…`); also read from NAS_STORE;
+    /// `-` reads it from the first line of standard input (how `nas run --workers N` hands
+    /// it over, off the command line and the environment). A password is better kept in
+    /// PGPASSWORD, ~/.pgpass or a service file than in the URL.
     #[arg(long)]
     pub store: Option<String>,
     /// Which experiment (default: the database's only one).
@@ -32,4 +33,14 @@ pub struct Args {
     /// copies the driver left in the database.
     #[arg(long)]
     pub files: Option<PathBuf>,
+    /// This worker's data folder (tables, datasets), where the experiment's data is looked
+    /// for and the only place it may be read from (a path the experiment names outside it
+    /// is refused before it is read). Default: NAS_DATA, else the project's data/.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Where finished results wait while the database is away (default: NAS_SPOOL, else
+    /// ~/.local/state/nas/spool); a worker started later on this machine commits what a
+    /// dead one left there.
+    #[arg(long)]
+    pub spool: Option<PathBuf>,
 }

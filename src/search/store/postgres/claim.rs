@@ -1,9 +1,9 @@
 //! The workers' side of the database's queue: claiming one trial at a time under a lease
 //! (`FOR UPDATE SKIP LOCKED`, so that two workers never take the same row), keeping leases
-//! alive, and committing a result only while the lease is still the committer's.
+//! alive, and committing a result only while the lease is still the committer's. Errors are
+//! the client's, for [`super::conn::Conn`] to tell an outage from a refusal.
 
-use super::db_error;
-use postgres::Client;
+use postgres::{Client, Error};
 use std::time::Duration;
 
 /// How many times a trial is claimed before it is given up (each claim after the first is a
@@ -34,10 +34,9 @@ pub fn claim(
     experiment: &str,
     token: &str,
     lease: Duration,
-) -> Result<Option<Claim>, String> {
-    let row = client
-        .query_opt(
-            "UPDATE nas_trials
+) -> Result<Option<Claim>, Error> {
+    let row = client.query_opt(
+        "UPDATE nas_trials
              SET state = 'running', attempts = attempts + 1, lease = $2,
                  lease_until = now() + $3::float8 * interval '1 second'
              WHERE (experiment, seed, id) = (
@@ -48,9 +47,8 @@ pub fn claim(
                  LIMIT 1
                  FOR UPDATE SKIP LOCKED)
              RETURNING seed, id, arch, fidelity, attempts",
-            &[&experiment, &token, &lease.as_secs_f64(), &RETRY_CAP],
-        )
-        .map_err(|e| db_error(&e))?;
+        &[&experiment, &token, &lease.as_secs_f64(), &RETRY_CAP],
+    )?;
     Ok(row.map(|r| Claim {
         seed: r.get(0),
         id: r.get(1),
@@ -61,48 +59,46 @@ pub fn claim(
     }))
 }
 
-/// Commits `result` (encoded) for `claim` as `worker`; `false` when the lease is no longer
-/// the claim's (it ran out and the trial went to another worker, or was given up): the
-/// result is then dropped.
+/// Commits `result` (encoded) for trial `id` of `seed` run under the lease `token`, as
+/// `worker`; `false` when the lease is no longer the token's (it ran out and the trial went
+/// to another worker, or was given up): the result is then dropped. A finished trial keeps
+/// the token of the lease that committed it, so that a commit tried again after its answer
+/// was lost (the database went away) is known for done, not dropped.
 pub fn commit(
     client: &mut Client,
     experiment: &str,
-    claim: &Claim,
+    (seed, id, token): (i64, i64, &str),
     worker: &str,
     result: &str,
-) -> Result<bool, String> {
-    let n = client
-        .execute(
-            "UPDATE nas_trials
-             SET state = 'finished', result = $5, worker = $6, lease = NULL, lease_until = NULL,
-                 finished_at = clock_timestamp()
-             WHERE experiment = $1 AND seed = $2 AND id = $3 AND state = 'running'
-               AND lease = $4",
-            &[
-                &experiment,
-                &claim.seed,
-                &claim.id,
-                &claim.token,
-                &result,
-                &worker,
-            ],
-        )
-        .map_err(|e| db_error(&e))?;
-    Ok(n == 1)
+) -> Result<bool, Error> {
+    let n = client.execute(
+        "UPDATE nas_trials
+         SET state = 'finished', result = $5, worker = $6, lease_until = NULL,
+             finished_at = clock_timestamp()
+         WHERE experiment = $1 AND seed = $2 AND id = $3 AND state = 'running' AND lease = $4",
+        &[&experiment, &seed, &id, &token, &result, &worker],
+    )?;
+    if n == 1 {
+        return Ok(true);
+    }
+    let row = client.query_opt(
+        "SELECT state = 'finished' AND lease = $4 FROM nas_trials
+         WHERE experiment = $1 AND seed = $2 AND id = $3",
+        &[&experiment, &seed, &id, &token],
+    )?;
+    Ok(row.is_some_and(|r| r.get::<_, Option<bool>>(0) == Some(true)))
 }
 
 /// Extends the leases `tokens` by `lease` from now; returns how many are still held.
-pub fn heartbeat(client: &mut Client, tokens: &[String], lease: Duration) -> Result<u64, String> {
+pub fn heartbeat(client: &mut Client, tokens: &[String], lease: Duration) -> Result<u64, Error> {
     if tokens.is_empty() {
         return Ok(0);
     }
-    client
-        .execute(
-            "UPDATE nas_trials SET lease_until = now() + $2::float8 * interval '1 second'
-             WHERE lease = ANY($1) AND state = 'running'",
-            &[&tokens, &lease.as_secs_f64()],
-        )
-        .map_err(|e| db_error(&e))
+    client.execute(
+        "UPDATE nas_trials SET lease_until = now() + $2::float8 * interval '1 second'
+         WHERE lease = ANY($1) AND state = 'running'",
+        &[&tokens, &lease.as_secs_f64()],
+    )
 }
 
 /// What a worker needs to know of an experiment before claiming its trials.
@@ -121,14 +117,12 @@ pub struct ExperimentRow {
 }
 
 /// The row of experiment `name`, if there is one.
-pub fn experiment(client: &mut Client, name: &str) -> Result<Option<ExperimentRow>, String> {
-    let row = client
-        .query_opt(
-            "SELECT name, header, nas_version, recipe, finished FROM nas_experiments
-             WHERE name = $1",
-            &[&name],
-        )
-        .map_err(|e| db_error(&e))?;
+pub fn experiment(client: &mut Client, name: &str) -> Result<Option<ExperimentRow>, Error> {
+    let row = client.query_opt(
+        "SELECT name, header, nas_version, recipe, finished FROM nas_experiments
+         WHERE name = $1",
+        &[&name],
+    )?;
     Ok(row.map(|r| ExperimentRow {
         name: r.get(0),
         header: r.get(1),

@@ -3,49 +3,51 @@
 //! (`nas worker`, which claim queued trials under a lease and commit their results). The
 //! blocking `postgres` client; every write is its own transaction, so a committed row is on
 //! the server's disk. [`schema`] holds the tables, [`queue`] the driver's side of the queue,
-//! [`claim`] the workers'.
+//! [`claim`] the workers', [`spool`] the results a worker keeps while the database is away;
+//! [`conn`] connects (with [`credentials`] and [`tls`]) and waits out a database restart.
 
 pub mod claim;
+pub mod conn;
+pub mod credentials;
 pub mod queue;
 pub mod schema;
+pub mod spool;
+pub mod tls;
+
+pub use conn::connect;
 
 use super::locator::{Mode, OpenError};
 use super::redact::redact;
 use super::{Header, Loaded, Recipe, Store, Took, TrialQueue};
 use crate::search::trial::Trial;
-use postgres::{Client, Config, NoTls};
+use conn::Conn;
+use postgres::Client;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
-use std::time::Duration;
+use std::sync::Arc;
 
 /// The version of nas that writes and reads a database's experiments; a worker of another
 /// version refuses to run them.
 pub const NAS_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Connects to the database at `url` as `role` (shown to the server as the connection's
-/// application name, e.g. `nas run`). Errors name the URL with its password hidden.
-pub fn connect(url: &str, role: &str) -> Result<Client, String> {
-    let mut config: Config = url
-        .parse()
-        .map_err(|e| format!("{} is not a PostgreSQL URL: {e}", redact(url)))?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(Duration::from_secs(10));
-    }
-    let name = format!("{role} (pid {} on {})", std::process::id(), host_name());
-    config.application_name(&name);
-    config
-        .connect(NoTls)
-        .map_err(|e| format!("cannot connect to {}: {}", redact(url), db_error(&e)))
-}
-
-/// A database error as one line (the server's message when it sent one).
+/// A database error as one line (the server's message when it sent one, else the client's
+/// with its causes: `invalid configuration: password missing`).
 pub fn db_error(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) => format!("{}: {}", d.severity(), d.message()),
-        None => redact(&e.to_string()),
+    if let Some(d) = e.as_db_error() {
+        return format!("{}: {}", d.severity(), d.message());
     }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    redact(&text)
 }
 
 /// This machine's name, for telling workers and drivers apart.
@@ -67,7 +69,7 @@ fn driver_key(experiment: &str) -> i64 {
 
 /// A run's store in a database, as its driver holds it.
 pub struct PgStore {
-    client: Rc<RefCell<Client>>,
+    conn: Rc<RefCell<Conn>>,
     url: String,
     experiment: String,
     /// The number each worker (by its name) is given in the trials, in order of appearance.
@@ -84,15 +86,17 @@ impl PgStore {
         mode: Mode,
         recipe: Option<&Recipe>,
     ) -> Result<(PgStore, Loaded, bool), OpenError> {
-        let mut client = connect(url, "nas run").map_err(OpenError::Other)?;
-        schema::ensure(&mut client).map_err(OpenError::Other)?;
+        let log: conn::Log = Arc::new(|line: &str| eprintln!("{line}"));
+        let mut conn = Conn::open(url, "nas run", log).map_err(OpenError::Other)?;
+        let client = conn.now().map_err(OpenError::Other)?;
+        schema::ensure(client).map_err(OpenError::Other)?;
         let name = &header.experiment;
         let locked: bool = client
             .query_one("SELECT pg_try_advisory_lock($1)", &[&driver_key(name)])
             .map(|row| row.get(0))
             .map_err(|e| OpenError::Other(db_error(&e)))?;
         if !locked {
-            let holder = schema::lock_holder(&mut client, driver_key(name))
+            let holder = schema::lock_holder(client, driver_key(name))
                 .unwrap_or_else(|| "another process".to_string());
             return Err(OpenError::InUse(format!(
                 "experiment `{name}` in {} is driven by {holder}; one driver at a time may run it",
@@ -100,7 +104,7 @@ impl PgStore {
             )));
         }
         let other = |e: String| OpenError::Other(format!("{}: {e}", redact(url)));
-        let stored = schema::header(&mut client, name).map_err(other)?;
+        let stored = schema::header(client, name).map_err(other)?;
         let resumed = match (stored, mode) {
             (Some(_), Mode::New) => {
                 return Err(OpenError::Exists(format!(
@@ -119,19 +123,20 @@ impl PgStore {
                 true
             }
             (Some(_), Mode::Fresh) | (None, _) => {
-                schema::create(&mut client, header, recipe).map_err(other)?;
+                schema::create(client, header, recipe).map_err(other)?;
                 false
             }
         };
         let loaded = if resumed {
-            schema::reopen(&mut client, name, recipe).map_err(other)?;
-            load(&mut client, name).map_err(other)?
+            schema::reopen(client, name, recipe).map_err(other)?;
+            load(client, name).map_err(other)?
         } else {
             Loaded::default()
         };
+        conn.on_connect(relock(name.clone()));
         Ok((
             PgStore {
-                client: Rc::new(RefCell::new(client)),
+                conn: Rc::new(RefCell::new(conn)),
                 url: redact(url),
                 experiment: name.clone(),
                 workers: Rc::new(RefCell::new(HashMap::new())),
@@ -155,14 +160,14 @@ impl Store for PgStore {
         let text =
             serde_json::to_string(trial).map_err(|e| format!("cannot encode a trial: {e}"))?;
         let fidelity = trial.fidelity;
-        self.client
-            .borrow_mut()
-            .execute(
+        let what = format!("record trial {}", trial.id);
+        self.conn.borrow_mut().run(&what, |c| {
+            c.execute(
                 "INSERT INTO nas_trials (experiment, seed, id, arch, fidelity, state, seen, trial)
                  VALUES ($1, $2, $3, $4, $5, 'finished', $6, $7)
                  ON CONFLICT (experiment, seed, id) DO UPDATE
                  SET state = 'finished', seen = EXCLUDED.seen, trial = EXCLUDED.trial,
-                     lease = NULL, lease_until = NULL",
+                     lease_until = NULL",
                 &[
                     &self.experiment,
                     &(trial.seed as i64),
@@ -174,62 +179,71 @@ impl Store for PgStore {
                 ],
             )
             .map(|_| ())
-            .map_err(|e| {
-                format!(
-                    "{}: cannot record trial {}: {}",
-                    self.url,
-                    trial.id,
-                    db_error(&e)
-                )
-            })
+        })
     }
 
     fn append_end(&mut self, seed: u64, reason: &str, took: Option<Took>) -> Result<(), String> {
         let (wall, cpu) = (took.map(|t| t.wall), took.map(|t| t.cpu));
-        self.client
-            .borrow_mut()
-            .execute(
+        let what = format!("record the end of seed {seed}");
+        self.conn.borrow_mut().run(&what, |c| {
+            c.execute(
                 "INSERT INTO nas_ends (experiment, seed, reason, wall, cpu) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (experiment, seed) DO UPDATE
                  SET reason = EXCLUDED.reason, wall = EXCLUDED.wall, cpu = EXCLUDED.cpu",
                 &[&self.experiment, &(seed as i64), &reason, &wall, &cpu],
             )
             .map(|_| ())
-            .map_err(|e| {
-                format!(
-                    "{}: cannot record the end of seed {seed}: {}",
-                    self.url,
-                    db_error(&e)
-                )
-            })
+        })
     }
 
     fn finish(&mut self) -> Result<(), String> {
-        self.client
-            .borrow_mut()
-            .execute(
+        self.conn.borrow_mut().run("mark the run finished", |c| {
+            c.execute(
                 "UPDATE nas_experiments SET finished = true WHERE name = $1",
                 &[&self.experiment],
             )
             .map(|_| ())
-            .map_err(|e| {
-                format!(
-                    "{}: cannot mark the run finished: {}",
-                    self.url,
-                    db_error(&e)
-                )
-            })
+        })
     }
 
     fn queue(&mut self, seed: u64) -> Result<Option<Box<dyn TrialQueue>>, String> {
         Ok(Some(Box::new(queue::PgQueue::new(
-            Rc::clone(&self.client),
-            self.url.clone(),
+            Rc::clone(&self.conn),
             self.experiment.clone(),
             seed,
             Rc::clone(&self.workers),
         ))))
     }
+}
+
+/// What a driver's new connection does first (the database went away and came back): take
+/// the experiment's advisory lock again. A lock still held by this driver's own broken
+/// session is taken from it; one held by another driver refuses to go on.
+fn relock(name: String) -> conn::Setup {
+    let key = driver_key(&name);
+    Box::new(move |c: &mut Client| {
+        for _ in 0..2 {
+            let locked: bool = c
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])?
+                .get(0);
+            if locked {
+                return Ok(Ok(()));
+            }
+            let ours = format!("nas run (pid {} on {})", std::process::id(), host_name());
+            c.execute(
+                "SELECT pg_terminate_backend(a.pid) FROM pg_locks l
+                 JOIN pg_stat_activity a ON a.pid = l.pid
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0
+                   AND l.objid = $1::bigint::oid AND l.objsubid = 1
+                   AND a.application_name = $2 AND a.pid <> pg_backend_pid()",
+                &[&key, &ours],
+            )?;
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        Ok(Err(format!(
+            "experiment `{name}` was taken by another driver while the database was away"
+        )))
+    })
 }
 
 /// What the database holds of experiment `name`: the trials the strategy saw (in the order

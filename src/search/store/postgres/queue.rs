@@ -4,8 +4,7 @@
 
 use super::super::{Returned, TrialQueue};
 use super::claim::RETRY_CAP;
-use super::db_error;
-use postgres::Client;
+use super::conn::Conn;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
@@ -16,8 +15,7 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// One seed's trials in the database, as its driver sees them.
 pub struct PgQueue {
-    client: Rc<RefCell<Client>>,
-    url: String,
+    conn: Rc<RefCell<Conn>>,
     experiment: String,
     seed: i64,
     pending: BTreeSet<i64>,
@@ -27,24 +25,18 @@ pub struct PgQueue {
 impl PgQueue {
     /// The queue of seed `seed` of `experiment`, over the driver's connection.
     pub fn new(
-        client: Rc<RefCell<Client>>,
-        url: String,
+        conn: Rc<RefCell<Conn>>,
         experiment: String,
         seed: u64,
         workers: Rc<RefCell<HashMap<String, usize>>>,
     ) -> PgQueue {
         PgQueue {
-            client,
-            url,
+            conn,
             experiment,
             seed: seed as i64,
             pending: BTreeSet::new(),
             workers,
         }
-    }
-
-    fn fail(&self, what: &str, e: &postgres::Error) -> String {
-        format!("{}: cannot {what}: {}", self.url, db_error(e))
     }
 
     /// Gives up trials whose lease ran out after the last attempt the cap allows.
@@ -53,9 +45,8 @@ impl PgQueue {
             "error": format!("its worker stopped answering {RETRY_CAP} times (lease expired)")
         })
         .to_string();
-        self.client
-            .borrow_mut()
-            .execute(
+        self.conn.borrow_mut().run("give up lost trials", |c| {
+            c.execute(
                 "UPDATE nas_trials SET state = 'finished', result = $3, lease = NULL,
                      lease_until = NULL, finished_at = clock_timestamp()
                  WHERE experiment = $1 AND seed = $2 AND state = 'running'
@@ -63,7 +54,7 @@ impl PgQueue {
                 &[&self.experiment, &self.seed, &result, &RETRY_CAP],
             )
             .map(|_| ())
-            .map_err(|e| self.fail("give up lost trials", &e))
+        })
     }
 
     /// The number the worker named `name` has in this run's trials.
@@ -77,32 +68,28 @@ impl PgQueue {
 impl TrialQueue for PgQueue {
     fn submit(&mut self, id: u64, key: &str, fidelity: Option<f64>) -> Result<(), String> {
         let id = id as i64;
-        let inserted = self
-            .client
-            .borrow_mut()
-            .execute(
-                "INSERT INTO nas_trials (experiment, seed, id, arch, fidelity)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (experiment, seed, id) DO NOTHING",
-                &[&self.experiment, &self.seed, &id, &key, &fidelity],
-            )
-            .map_err(|e| self.fail("queue a trial", &e))?;
-        if inserted == 0 {
-            // Queued by an earlier attempt of this run: the same trial, or a divergence.
-            let row = self
-                .client
-                .borrow_mut()
-                .query_one(
-                    "SELECT arch, fidelity FROM nas_trials
-                     WHERE experiment = $1 AND seed = $2 AND id = $3",
-                    &[&self.experiment, &self.seed, &id],
-                )
-                .map_err(|e| self.fail("read a queued trial", &e))?;
-            let (arch, stored): (String, Option<f64>) = (row.get(0), row.get(1));
-            if arch != key || stored != fidelity {
-                return Err(format!(
-                    "resume diverged at trial {id}: the database holds `{arch}` (fidelity {stored:?}) but the strategy asked for `{key}` (fidelity {fidelity:?})"
-                ));
-            }
+        // Queued now, or by an earlier attempt of this run (a driver restarted, or a write
+        // whose answer the database's outage lost): the same trial, or a divergence.
+        let (arch, stored): (String, Option<f64>) =
+            self.conn.borrow_mut().run("queue a trial", |c| {
+                let row = c.query_one(
+                    "WITH queued AS (
+                         INSERT INTO nas_trials (experiment, seed, id, arch, fidelity)
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (experiment, seed, id) DO NOTHING
+                         RETURNING arch, fidelity)
+                     SELECT arch, fidelity FROM queued
+                     UNION ALL
+                     SELECT arch, fidelity FROM nas_trials
+                     WHERE experiment = $1 AND seed = $2 AND id = $3
+                       AND NOT EXISTS (SELECT 1 FROM queued)",
+                    &[&self.experiment, &self.seed, &id, &key, &fidelity],
+                )?;
+                Ok((row.get(0), row.get(1)))
+            })?;
+        if arch != key || stored != fidelity {
+            return Err(format!(
+                "resume diverged at trial {id}: the database holds `{arch}` (fidelity {stored:?}) but the strategy asked for `{key}` (fidelity {fidelity:?})"
+            ));
         }
         self.pending.insert(id);
         Ok(())
@@ -115,16 +102,14 @@ impl TrialQueue for PgQueue {
             }
             self.give_up_lost()?;
             let ids: Vec<i64> = self.pending.iter().copied().collect();
-            let row = self
-                .client
-                .borrow_mut()
-                .query_opt(
+            let row = self.conn.borrow_mut().run("read finished trials", |c| {
+                c.query_opt(
                     "SELECT id, result, worker FROM nas_trials
                      WHERE experiment = $1 AND seed = $2 AND id = ANY($3) AND state = 'finished'
                      ORDER BY finished_at, id LIMIT 1",
                     &[&self.experiment, &self.seed, &ids],
                 )
-                .map_err(|e| self.fail("read finished trials", &e))?;
+            })?;
             if let Some(row) = row {
                 let (id, result, worker): (i64, Option<String>, Option<String>) =
                     (row.get(0), row.get(1), row.get(2));
