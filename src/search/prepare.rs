@@ -7,7 +7,7 @@ use super::host::Limits;
 use super::runner::RunConfig;
 use crate::syntax::ast::ExprKind;
 use crate::syntax::{Diagnostic, SourceMap, Span};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Command-line choices that override the experiment.
