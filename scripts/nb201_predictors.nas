@@ -67,8 +67,7 @@ experiment bo_gbt_50 {
 
 experiment bohb_50 {
     space     nb201
-    evaluate  table(file: "nb201/nb201.csv", reward: "cifar10_valid_{fidelity}",
-                    report: "cifar10_test_200", cost: 200)
+    evaluate  table(file: "nb201/nb201.csv", reward: "cifar10_valid_{fidelity}", report: "cifar10_test_200", cost: 200)
     strategy  bohb
     budget    sim_time: 600s
     objective maximize cifar10_valid_200
@@ -76,8 +75,7 @@ experiment bohb_50 {
 
 experiment pdh_50 {
     space     nb201
-    evaluate  table(file: "nb201/nb201.csv", reward: "cifar10_valid_{fidelity}",
-                    report: "cifar10_test_200", cost: 200)
+    evaluate  table(file: "nb201/nb201.csv", reward: "cifar10_valid_{fidelity}", report: "cifar10_test_200", cost: 200)
     strategy  pdh
     budget    sim_time: 600s
     objective maximize cifar10_valid_200
@@ -133,8 +131,7 @@ experiment bo_gbt_100 {
 
 experiment bohb_100 {
     space     nb201
-    evaluate  table(file: "nb201/nb201.csv", reward: "cifar10_valid_{fidelity}",
-                    report: "cifar10_test_200", cost: 200)
+    evaluate  table(file: "nb201/nb201.csv", reward: "cifar10_valid_{fidelity}", report: "cifar10_test_200", cost: 200)
     strategy  bohb
     budget    sim_time: 1200s
     objective maximize cifar10_valid_200
@@ -142,8 +139,7 @@ experiment bohb_100 {
 
 experiment pdh_100 {
     space     nb201
-    evaluate  table(file: "nb201/nb201.csv", reward: "cifar10_valid_{fidelity}",
-                    report: "cifar10_test_200", cost: 200)
+    evaluate  table(file: "nb201/nb201.csv", reward: "cifar10_valid_{fidelity}", report: "cifar10_test_200", cost: 200)
     strategy  pdh
     budget    sim_time: 1200s
     objective maximize cifar10_valid_200

@@ -76,12 +76,18 @@ fn darts_searches_the_darts_space_and_the_derived_pair_is_retrained() {
 fn a_space_the_supernet_cannot_mix_is_a_script_error_naming_the_decision() {
     require_fashion_mnist();
     let dir = tempfile::tempdir().expect("tempdir");
-    let strategy = "darts(order: 1, epochs: 1, steps: 1, limit: 64, threads: 1)";
-    let text = experiment("nas_rl", strategy).replace("channels: 2, cells: 1, ", "");
+    // A depth decision (the supernet mixes ops, inputs and values, not depths), in a space
+    // with the channel count that the script's `channels` sets.
+    let strategy = "darts(order: 1, epochs: 1, steps: 1, channels: 4, limit: 64, threads: 1)";
+    let space = "space deep(c: int = 8, classes: int = 10) {\n    input image(1, 28, 28)\n    conv(c, 3) >> (conv(c, 3) >> relu) * (1..=2) >> global_avg_pool >> linear(classes)\n}\n";
+    let text = experiment("nb201", strategy)
+        .replace("space     nb201", "space     deep")
+        .replace("channels: 2, cells: 1, ", "")
+        + space;
     let (ok, out) = run(dir.path(), &text);
     assert!(!ok, "{out}");
     assert!(
-        out.contains("space `nas_rl` cannot be compiled into a supernet: decision `"),
+        out.contains("space `deep` cannot be compiled into a supernet: decision `"),
         "{out}"
     );
 }
