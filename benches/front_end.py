@@ -3,7 +3,8 @@
   python3 benches/front_end.py [--runs N] [--nas target/release/nas]
 
 Runs each front-end command (`check` of a small file and of a file importing the stdlib, `fmt`,
-`count`, `sample`, `--version`, `--help`) N times as the launcher answers it (`nas_lang`, no
+`count`, `sample`, `--version`, `--help`, and a REPL transcript that defines a space, counts,
+samples and shows) N times as the launcher answers it (`nas_lang`, no
 libtorch) and N times with NAS_ALWAYS_ENGINE=1, which sends every command through the engine
 (`libnas.so`, which links libtorch) as every command went before the front end was split off.
 Prints the median wall time and the largest resident set of each, and the ratios engine / front
@@ -27,17 +28,31 @@ SMALL = """space tiny(c: int = 8) {
 """
 
 
-def measure(argv, env, runs):
-    """Median wall seconds and the largest max-RSS (MB) of `runs` runs of argv."""
+REPL_SESSION = SMALL + """:count
+:sample 3 seed=1
+:show #1
+:use nb201
+:count
+"""
+
+
+def measure(argv, env, runs, stdin=None):
+    """Median wall seconds and the largest max-RSS (MB) of `runs` runs of argv (with the file
+    `stdin` on standard input, if given)."""
     walls, rss = [], 0
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        source = open(stdin, "rb") if stdin else subprocess.DEVNULL
+        proc = subprocess.Popen(
+            argv, env=env, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         walls.append(time.perf_counter() - t0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         err = proc.stderr.read().decode()
         proc.stderr.close()
+        if stdin:
+            source.close()
         if proc.returncode != 0:
             sys.exit(f"{' '.join(argv)} failed ({proc.returncode}): {err}")
         rss = max(rss, usage.ru_maxrss / 1024)
@@ -54,6 +69,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         small = Path(tmp) / "tiny.nas"
         small.write_text(SMALL)
+        session = Path(tmp) / "session.txt"
+        session.write_text(REPL_SESSION)
         cases = [
             ("check tiny.nas", ["check", str(small)]),
             ("check scripts/darts_nb201.nas", ["check", str(ROOT / "scripts/darts_nb201.nas")]),
@@ -62,13 +79,16 @@ def main():
             ("sample darts -n 10", ["sample", "darts", "-n", "10"]),
             ("--version", ["--version"]),
             ("--help", ["--help"]),
+            ("repl < session.txt", ["repl"], session),
         ]
         front_env = {k: v for k, v in os.environ.items() if k != "NAS_ALWAYS_ENGINE"}
+        front_env["NAS_REPL_HISTORY"] = "off"
         engine_env = dict(front_env, NAS_ALWAYS_ENGINE="1")
         print(f"{'command':32} {'front end':>18} {'through the engine':>20} {'ratio (time, memory)':>22}")
-        for name, argv in cases:
-            f_t, f_m = measure([args.nas, *argv], front_env, args.runs)
-            e_t, e_m = measure([args.nas, *argv], engine_env, args.runs)
+        for name, argv, *stdin in cases:
+            stdin = stdin[0] if stdin else None
+            f_t, f_m = measure([args.nas, *argv], front_env, args.runs, stdin)
+            e_t, e_m = measure([args.nas, *argv], engine_env, args.runs, stdin)
             print(
                 f"{name:32} {f_t * 1e3:8.1f} ms {f_m:5.0f} MB {e_t * 1e3:9.1f} ms {e_m:5.0f} MB"
                 f" {e_t / f_t:10.1f}x {e_m / f_m:8.1f}x"

@@ -138,3 +138,44 @@ fn train_trains_an_architecture_of_a_session_space() {
     );
     assert_eq!(unknown.status.code(), Some(1));
 }
+
+#[test]
+fn params_and_rhai_load_the_engine_when_first_needed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for always_engine in [false, true] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_nas"));
+        if always_engine {
+            command.env("NAS_ALWAYS_ENGINE", "1");
+        } else {
+            command.env_remove("NAS_ALWAYS_ENGINE");
+        }
+        let mut child = command
+            .arg("repl")
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("NAS_REPL_HISTORY", "off")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("nas repl starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(
+                format!(
+                    "{SPACE}:params s0.1=5 s3.0=4\n:rhai let n = space.count();\n:rhai n * 10\n"
+                )
+                .as_bytes(),
+            )
+            .expect("transcript written");
+        let out = child.wait_with_output().expect("nas repl ends");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+        // conv(8, 5) on 3 channels, without a bias: 600 parameters; linear(4) on 8: 36.
+        assert!(stdout.contains("params: 636"), "{stdout}");
+        assert!(stdout.ends_with("40\n"), "variables persist: {stdout}");
+    }
+}

@@ -6,5 +6,5 @@ use std::process::ExitCode;
 
 /// Runs `nas repl`.
 pub fn run(_args: Args) -> ExitCode {
-    crate::repl::main()
+    nas_lang::repl::main(&mut crate::repl::InProcess)
 }

@@ -3,10 +3,10 @@
 //! params` builds them) and measured on one example of the space's `input`: an image
 //! (3×32×32 when the space declares none) or one window of token ids for a sequence space.
 
-use super::command::Problem;
 use crate::compile::catalog::{build_arch, NetworkSize};
 use crate::compile::{parameter_count, shape_and_macs};
 use crate::space::{Architecture, Space};
+use nas_lang::repl::command::Problem;
 use tch::{nn, Device, Kind, Tensor};
 
 /// The input the networks of a space without an `input` are measured on: one 3×32×32 image.

@@ -52,7 +52,7 @@ impl RhaiState {
         &mut self,
         code: &str,
         space: Option<Arc<Space>>,
-        interrupted: fn() -> bool,
+        interrupted: impl Fn() -> bool + 'static,
         color: bool,
     ) -> Result<String, (String, String)> {
         self.enter(space);

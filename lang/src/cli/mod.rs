@@ -83,6 +83,9 @@ pub fn front_end(command: Command) -> Result<ExitCode, Box<Command>> {
         Command::Count(args) => Ok(count::run(args)),
         Command::Sample(args) => Ok(sample::run(args)),
         Command::Show(args) => Ok(show::run(args)),
+        Command::Repl(_) => Ok(crate::repl::main(
+            &mut crate::repl::host::LazyEngine::default(),
+        )),
         other => Err(Box::new(other)),
     }
 }

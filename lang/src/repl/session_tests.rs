@@ -1,11 +1,15 @@
-//! Tests of the session core: no terminal, a fake host for `:run`.
+//! Tests of the session core: no terminal, a fake host for `:run`, `:train` and the engine.
+//! (The engine's answers are tested in the engine, src/repl/tests.rs.)
 
 use super::*;
 
-/// A host that records run requests and answers with a fixed outcome.
+/// A host that records requests and answers with a fixed outcome; its engine echoes the
+/// request's kind, or cannot be loaded.
 struct FakeHost {
     requests: Vec<RunRequest>,
     outcome: RunOutcome,
+    engine_requests: Vec<EngineRequest>,
+    engine_loads: bool,
 }
 
 impl Host for FakeHost {
@@ -13,12 +17,26 @@ impl Host for FakeHost {
         self.requests.push(request.clone());
         self.outcome.clone()
     }
+
+    fn engine(&mut self, request: &EngineRequest) -> Result<EngineReply, String> {
+        if !self.engine_loads {
+            return Err("error: nas cannot start: no engine here\n  hint: build it\n".into());
+        }
+        self.engine_requests.push(request.clone());
+        Ok(EngineReply {
+            out: "answered\n".to_string(),
+            err: String::new(),
+            ok: true,
+        })
+    }
 }
 
 fn host() -> FakeHost {
     FakeHost {
         requests: Vec::new(),
         outcome: RunOutcome::Finished,
+        engine_requests: Vec::new(),
+        engine_loads: true,
     }
 }
 
@@ -212,24 +230,99 @@ fn train_hands_the_architecture_and_its_space_to_the_host() {
 }
 
 #[test]
-fn rhai_snippets_use_the_current_space() {
+fn params_hand_the_architecture_and_its_space_to_the_engine() {
     let mut s = Session::new(Options::default());
-    assert!(eval(&mut s, TINY).ok);
-    let r = eval(&mut s, ":rhai space.count()");
-    assert_eq!(r.out, "4\n", "{r:?}");
-    let bad = eval(&mut s, ":rhai space.nope()");
-    assert!(!bad.ok && bad.err.contains("<rhai>"), "{bad:?}");
+    let mut h = host();
+    assert!(s.eval(TINY, &mut h).ok);
+    let r = s.eval(":params s0.1=5 s3.0=4", &mut h);
+    assert_eq!(r.out, "answered\n", "{r:?}");
+    match &h.engine_requests[..] {
+        [EngineRequest::Params {
+            session,
+            space,
+            arch,
+        }] => {
+            assert!(session.contains("space tiny"), "{session}");
+            assert_eq!(
+                space,
+                &SpaceAt {
+                    name: "tiny".into(),
+                    in_session: true
+                }
+            );
+            assert_eq!(arch, "s0.1=5 s3.0=4");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(s.eval(":use nb201", &mut h).ok);
+    assert!(s.eval(":sample 1 seed=0", &mut h).ok);
+    assert!(s.eval(":params", &mut h).ok);
+    assert!(matches!(
+        &h.engine_requests[1],
+        EngineRequest::Params { space, .. } if !space.in_session && space.name == "nb201"
+    ));
+    // An architecture the session cannot parse never reaches the engine.
+    assert!(!s.eval(":params s0.1=99", &mut h).ok);
+    assert_eq!(h.engine_requests.len(), 2);
 }
 
 #[test]
-fn params_measure_a_space_defined_in_the_session() {
+fn rhai_restarts_and_reseeds_the_engine_state_once() {
     let mut s = Session::new(Options::default());
-    assert!(eval(&mut s, TINY).ok);
-    // conv(8, 5) on 3 channels, without a bias: 8·3·25 = 600 parameters; linear(4) on 8: 36.
-    let r = eval(&mut s, ":params s0.1=5 s3.0=4");
-    assert!(r.ok, "{r:?}");
-    assert!(r.out.contains("params: 636"), "{}", r.out);
-    assert!(r.out.contains("per 3x8x8 image"), "{}", r.out);
+    let mut h = host();
+    assert!(s.eval(":seed 7", &mut h).ok);
+    assert!(s.eval(":rhai 1 + 1", &mut h).ok);
+    assert!(s.eval(":rhai 2 + 2", &mut h).ok);
+    assert!(s.eval(":seed 9", &mut h).ok);
+    assert!(s.eval(TINY, &mut h).ok);
+    assert!(s.eval(":rhai space.count()", &mut h).ok);
+    assert!(s.eval(":reset", &mut h).ok);
+    assert!(s.eval(":rhai 3", &mut h).ok);
+    let seen: Vec<(Option<u64>, Option<u64>, Option<String>)> = h
+        .engine_requests
+        .iter()
+        .map(|r| match r {
+            EngineRequest::Rhai {
+                restart,
+                reseed,
+                space,
+                ..
+            } => (*restart, *reseed, space.as_ref().map(|s| s.name.clone())),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (Some(7), None, None),
+            (None, None, None),
+            (None, Some(9), Some("tiny".to_string())),
+            (Some(0), None, None),
+        ]
+    );
+}
+
+#[test]
+fn an_engine_that_cannot_load_fails_the_input_not_the_session() {
+    let mut s = Session::new(Options::default());
+    let mut h = host();
+    h.engine_loads = false;
+    assert!(s.eval(TINY, &mut h).ok);
+    let r = s.eval(":rhai 1", &mut h);
+    assert!(!r.ok && r.err.contains("nas cannot start"), "{r:?}");
+    let r = s.eval(":params s0.1=5 s3.0=4", &mut h);
+    assert!(!r.ok && r.err.contains("hint: build it"), "{r:?}");
+    assert_eq!(eval(&mut s, ":count").out, "4 architectures\n");
+    // The restart is still owed to the engine when it does load.
+    h.engine_loads = true;
+    assert!(s.eval(":rhai 1", &mut h).ok);
+    assert!(matches!(
+        &h.engine_requests[0],
+        EngineRequest::Rhai {
+            restart: Some(0),
+            ..
+        }
+    ));
 }
 
 #[test]

@@ -1,10 +1,11 @@
 //! The REPL's state and evaluation, without any terminal: [`Session::eval`] takes one complete
 //! input and returns a [`Reply`] (text for stdout, text for stderr, success). Running an
-//! experiment is the one thing it hands to its [`Host`], which the front end implements.
+//! experiment or training (child processes) and what needs libtorch (`:params`, `:rhai`,
+//! answered by the engine) are what it hands to its [`Host`], which the front end implements.
 
 use super::command::{self, Command, Problem};
+use super::engine_request::{EngineReply, EngineRequest, SpaceAt};
 use super::input::{kind, Kind};
-use super::rhai_eval::RhaiState;
 use super::source::{Accepted, SessionSource};
 use super::spaces::{Outcome, Saved, SpaceRef};
 use crate::check::DefKind;
@@ -39,6 +40,17 @@ impl Reply {
         Reply {
             err,
             ..Reply::default()
+        }
+    }
+}
+
+impl From<EngineReply> for Reply {
+    fn from(r: EngineReply) -> Reply {
+        Reply {
+            out: r.out,
+            err: r.err,
+            ok: r.ok,
+            quit: false,
         }
     }
 }
@@ -95,6 +107,9 @@ pub enum RunOutcome {
 pub trait Host {
     /// Runs a command to its end, Ctrl-C, or failure.
     fn run(&mut self, request: &RunRequest) -> RunOutcome;
+    /// Answers a request that needs the engine (libtorch); the error is why the engine could
+    /// not be loaded, rendered with its hint.
+    fn engine(&mut self, request: &EngineRequest) -> Result<EngineReply, String>;
 }
 
 /// Settings of a session.
@@ -124,7 +139,11 @@ pub struct Session {
     /// Every architecture printed so far (`#1` is the first).
     pub(super) saved: Vec<Saved>,
     pub(super) rng: ChaCha8Rng,
-    pub(super) rhai: RhaiState,
+    /// The seed the engine's Rhai state starts from at the next snippet, until it has
+    /// started (a new session, or `:reset`).
+    pub(super) rhai_restart: Option<u64>,
+    /// A `:seed` the engine's Rhai generator has not seen yet.
+    pub(super) rhai_reseed: Option<u64>,
 }
 
 impl Session {
@@ -136,7 +155,8 @@ impl Session {
             current: None,
             saved: Vec::new(),
             rng: crate::space::rng(0),
-            rhai: RhaiState::new(0),
+            rhai_restart: Some(0),
+            rhai_reseed: None,
         }
     }
 
@@ -238,17 +258,20 @@ impl Session {
             Command::Sample { space, n, seed } => self.sample(space.as_deref(), n, seed),
             Command::Mutate(arch) => self.mutate(arch.as_deref()),
             Command::Show { arch, dot } => self.show(arch.as_deref(), dot),
-            Command::Params(arch) => self.params(arch.as_deref()),
+            Command::Params(arch) => return self.params(arch.as_deref(), host),
             Command::Check(file) => return self.check(file.as_deref()),
             Command::Run {
                 experiment,
                 options,
             } => return self.run(experiment, options, host),
             Command::Train { arch, options } => return self.train(arch.as_deref(), options, host),
-            Command::Rhai(code) => return self.rhai(&code),
+            Command::Rhai(code) => return self.rhai(&code, host),
             Command::Seed(seed) => {
                 self.rng = crate::space::rng(seed);
-                self.rhai.reseed(seed);
+                match &mut self.rhai_restart {
+                    Some(restart) => *restart = seed,
+                    None => self.rhai_reseed = Some(seed),
+                }
                 Ok(format!("the session's generator is seeded with {seed}\n"))
             }
         };
@@ -418,35 +441,16 @@ impl Session {
             Ok(found) => found,
             Err(reply) => return reply,
         };
-        let (name, in_session) = match &self.current {
-            Some(current) if Arc::ptr_eq(&current.space, &space) => {
-                (current.name.clone(), current.from_session)
-            }
-            _ if self.session_spaces().iter().any(|s| s == space.name()) => {
-                (space.name().to_string(), true)
-            }
-            _ if crate::space::stdlib_spaces()
-                .iter()
-                .any(|s| s == space.name()) =>
-            {
-                (space.name().to_string(), false)
-            }
-            _ => {
-                return Problem::new(
-                    format!(
-                        "the space `{}` of this architecture is no longer at hand",
-                        space.name()
-                    ),
-                    "choose its space with `:use`, then name the architecture again",
-                )
-                .into()
-            }
+        let at = match self.space_at(&space) {
+            Ok(at) => at,
+            Err(reply) => return reply,
         };
+        let name = at.name.clone();
         let request = RunRequest {
             source: self.source.text(),
             job: Job::Train {
-                space: name.clone(),
-                in_session,
+                space: at.name,
+                in_session: at.in_session,
                 arch: space.encode(&arch),
             },
             options,
@@ -463,22 +467,64 @@ impl Session {
         }
     }
 
-    fn rhai(&mut self, code: &str) -> Reply {
+    /// Where `space` (of the current space or a printed architecture) is, for a command that
+    /// hands it to the host: by the name the session knows it by.
+    pub(super) fn space_at(&self, space: &Arc<crate::space::Space>) -> Result<SpaceAt, Reply> {
+        match &self.current {
+            Some(current) if Arc::ptr_eq(&current.space, space) => Ok(SpaceAt {
+                name: current.name.clone(),
+                in_session: current.from_session,
+            }),
+            _ if self.session_spaces().iter().any(|s| s == space.name()) => Ok(SpaceAt {
+                name: space.name().to_string(),
+                in_session: true,
+            }),
+            _ if crate::space::stdlib_spaces()
+                .iter()
+                .any(|s| s == space.name()) =>
+            {
+                Ok(SpaceAt {
+                    name: space.name().to_string(),
+                    in_session: false,
+                })
+            }
+            _ => Err(Problem::new(
+                format!(
+                    "the space `{}` of this architecture is no longer at hand",
+                    space.name()
+                ),
+                "choose its space with `:use`, then name the architecture again",
+            )
+            .into()),
+        }
+    }
+
+    /// `:rhai`: the snippet runs in the engine, with the current space.
+    fn rhai(&mut self, code: &str, host: &mut dyn Host) -> Reply {
         let space = match self.space(None) {
             Ok(s) => Some(s),
             Err(_) if self.current.is_none() => None,
             Err(reply) => return reply,
         };
-        let interrupted = self.options.interrupted;
-        let color = self.options.color;
-        match self.rhai.eval(code, space, interrupted, color) {
-            Ok(out) => Reply::ok(out),
-            Err((printed, rendered)) => Reply {
-                out: printed,
-                err: rendered,
-                ok: false,
-                quit: false,
-            },
+        let space = match space.map(|s| self.space_at(&s)).transpose() {
+            Ok(at) => at,
+            Err(reply) => return reply,
+        };
+        let request = EngineRequest::Rhai {
+            session: self.source.text(),
+            space,
+            code: code.to_string(),
+            color: self.options.color,
+            restart: self.rhai_restart,
+            reseed: self.rhai_reseed,
+        };
+        match host.engine(&request) {
+            Ok(reply) => {
+                self.rhai_restart = None;
+                self.rhai_reseed = None;
+                reply.into()
+            }
+            Err(rendered) => Reply::fail(rendered),
         }
     }
 

@@ -2,10 +2,9 @@
 //! (multi-line validator, completion, highlighting, history file), and a line reader for
 //! piped transcripts (no prompt; the exit status is the last input's).
 
-use super::child::ChildRunner;
 use super::complete::{complete, stdlib_op_names, Completion, Names};
 use super::input::{highlight, needs_more};
-use super::session::{Options, Reply, Session};
+use super::session::{Host, Options, Reply, Session};
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::{CmdKind, Highlighter};
@@ -143,7 +142,7 @@ fn print(reply: &Reply) {
 }
 
 /// Runs the interactive REPL on the terminal. Ctrl-D (or `:quit`) leaves with status 0.
-pub fn interactive(color: bool) -> ExitCode {
+pub fn interactive(color: bool, host: &mut dyn Host) -> ExitCode {
     let mut session = Session::new(Options {
         color,
         interrupted: super::signal::interrupted,
@@ -178,7 +177,6 @@ pub fn interactive(color: bool) -> ExitCode {
         "nas {} — :help lists the commands, Ctrl-D leaves",
         env!("CARGO_PKG_VERSION")
     );
-    let mut host = ChildRunner;
     loop {
         match editor.readline(PROMPT) {
             Ok(input) => {
@@ -189,7 +187,7 @@ pub fn interactive(color: bool) -> ExitCode {
                     }
                 }
                 super::signal::clear();
-                let reply = session.eval(&input, &mut host);
+                let reply = session.eval(&input, host);
                 print(&reply);
                 if reply.quit {
                     return ExitCode::SUCCESS;
@@ -211,12 +209,11 @@ pub fn interactive(color: bool) -> ExitCode {
 /// Runs a transcript from `reader` (stdin not a terminal): inputs are gathered line by line
 /// until complete, evaluated in order, and nothing else is printed. The status is that of the
 /// last input: 0 if it succeeded (or there was none), 1 if it failed.
-pub fn transcript(reader: impl BufRead, color: bool) -> ExitCode {
+pub fn transcript(reader: impl BufRead, color: bool, host: &mut dyn Host) -> ExitCode {
     let mut session = Session::new(Options {
         color,
         interrupted: super::signal::interrupted,
     });
-    let mut host = ChildRunner;
     let mut last_ok = true;
     let mut pending = String::new();
     let mut lines = reader.lines();
@@ -241,7 +238,7 @@ pub fn transcript(reader: impl BufRead, color: bool) -> ExitCode {
         }
         if !pending.trim().is_empty() {
             super::signal::clear();
-            let reply = session.eval(&pending, &mut host);
+            let reply = session.eval(&pending, host);
             print(&reply);
             last_ok = reply.ok;
             if reply.quit {

@@ -1,8 +1,10 @@
 //! The space commands of a session: choosing the current space (`:use`), `:count`, `:sample`,
-//! `:mutate`, `:show` and `:params`, and naming architectures (`#N`, canonical text, JSON).
+//! `:mutate`, `:show` and `:params` (measured by the engine), and naming architectures (`#N`,
+//! canonical text, JSON).
 
 use super::command::Problem;
-use super::session::{Reply, Session};
+use super::engine_request::EngineRequest;
+use super::session::{Host, Reply, Session};
 use crate::check::DefKind;
 use crate::space::{load_space, lower_space, stdlib_spaces, Architecture, Equivalence, Space};
 use std::fmt::Write;
@@ -253,10 +255,27 @@ impl Session {
         })
     }
 
-    /// `:params`.
-    pub(super) fn params(&mut self, text: Option<&str>) -> Outcome {
-        let (space, arch) = self.arch(text)?;
-        super::params::params_and_flops(&space, &arch).map_err(Reply::from)
+    /// `:params`: the engine builds the network and measures it.
+    pub(super) fn params(&mut self, text: Option<&str>, host: &mut dyn Host) -> Reply {
+        let found = self
+            .arch(text)
+            .and_then(|(space, arch)| Ok((self.space_at(&space)?, space.encode(&arch))));
+        let (at, arch) = match found {
+            Ok(found) => found,
+            Err(reply) => return reply,
+        };
+        let request = EngineRequest::Params {
+            session: self.source.text(),
+            space: at,
+            arch,
+        };
+        match host.engine(&request) {
+            Ok(reply) => reply.into(),
+            Err(rendered) => Reply {
+                err: rendered,
+                ..Reply::default()
+            },
+        }
     }
 }
 
