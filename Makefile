@@ -8,6 +8,8 @@ EXPORT   := $(VENV)/.export-installed
 LIBTORCH := .libtorch
 FMNIST   := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 CHROMIUM := /usr/bin/chromium
+NVIM     := /usr/bin/nvim
+NPM      := /usr/bin/npm
 LIBSSL   := /usr/include/openssl/ssl.h
 CARGO    ?= cargo
 NAS      := target/release/nas
@@ -19,7 +21,7 @@ NAS      := target/release/nas
 run: build
 	$(NAS) run scripts/quickstart.nas --resume
 
-test: setup $(CHROMIUM) postgresql
+test: setup $(CHROMIUM) $(NVIM) $(NPM) postgresql
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 	$(CARGO) test --release
@@ -57,6 +59,18 @@ $(FMNIST):
 $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium
+
+# Neovim from Debian's package: tests/editor_neovim.rs runs editors/neovim/nas.lua in it
+# against `nas lsp`.
+$(NVIM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq neovim
+
+# Node.js and npm from Debian's packages: tests/editor_vscode.rs builds the VS Code extension
+# with npm and runs its protocol check against `nas lsp`.
+$(NPM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq npm
 
 # OpenSSL's headers and pkg-config from Debian's packages: the PostgreSQL store's TLS
 # (`sslmode=require`, `verify-full`) links libssl through the openssl crate.
