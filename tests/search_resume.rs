@@ -19,6 +19,11 @@ fn header() -> Header {
 }
 
 fn resumes_exactly(strategy: &str, workers: usize) {
+    resumes_exactly_with(strategy, workers, &[]);
+}
+
+/// [`resumes_exactly`] with string parameters of the strategy.
+fn resumes_exactly_with(strategy: &str, workers: usize, strings: &[(&str, &str)]) {
     let space = nb201();
     let mut cfg = config(
         space.clone(),
@@ -27,6 +32,11 @@ fn resumes_exactly(strategy: &str, workers: usize) {
         60,
     );
     cfg.workers = workers;
+    let named: Vec<(&str, nas::search::runner::Param)> = strings
+        .iter()
+        .map(|(k, v)| (*k, nas::search::runner::Param::Str(v.to_string())))
+        .collect();
+    cfg.params = params(&named);
     let dir = tempfile::tempdir().expect("temp dir");
     let full = dir.path().join("full.jsonl");
     let store = JsonlStore::create(&full, &header(), Duration::ZERO, false).expect("store");
@@ -141,4 +151,9 @@ fn a_changed_strategy_is_refused_on_resume() {
         "{}",
         err.diagnostics[0].message
     );
+}
+
+#[test]
+fn reinforce_with_the_lstm_controller_resumes_exactly() {
+    resumes_exactly_with("reinforce", 2, &[("controller", "lstm")]);
 }

@@ -203,3 +203,25 @@ fn fixed_rejects_a_missing_or_malformed_architecture() {
     cfg.params = params(&[("arch", Param::Str("|nor_conv_3x3~0|+|oops".into()))]);
     assert!(message(&cfg).contains("cannot decode"), "{}", message(&cfg));
 }
+
+#[test]
+fn reinforce_with_nas_rls_lstm_controller() {
+    let space = nb201();
+    let median = median_reward(&space);
+    let mut cfg = config(
+        space.clone(),
+        synthetic_table(&space),
+        stdlib_strategy("reinforce"),
+        40,
+    );
+    cfg.params = params(&[("controller", Param::Str("lstm".into()))]);
+    let (a, _) = run(&cfg, &[1, 2]).unwrap_or_else(|e| panic!("{:?}", e.diagnostics));
+    let (b, _) = run(&cfg, &[1, 2]).expect("second run");
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.trials, y.trials, "same seed, same run");
+        assert_eq!(x.trials.len(), 40);
+        let best = x.best.as_ref().expect("a best trial");
+        assert!(best.reward.unwrap_or(0.0) > median, "{:?}", best.reward);
+    }
+    assert_ne!(a[0].trials, a[1].trials, "seeds differ");
+}

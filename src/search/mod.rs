@@ -16,6 +16,7 @@
 //! - [`numeric`], [`surrogate`], [`rng`]: the numeric cores scripts call.
 
 pub mod alpha_log;
+pub mod controller;
 pub mod evaluator;
 pub mod host;
 pub mod load_eval;

@@ -6,6 +6,7 @@
 
 mod alpha_api;
 mod checkpoints;
+mod controller_api;
 mod ctx_api;
 mod doc;
 mod math_api;
@@ -17,6 +18,7 @@ mod tenas_api;
 mod types;
 
 pub use checkpoints::Checkpoints;
+pub use controller_api::ControllerHandle;
 pub use math_api::{GpHandle, TpeHandle};
 pub use predictor_api::PredictorHandle;
 pub use reference::reference;
@@ -98,6 +100,7 @@ fn register_api(engine: &mut Engine) {
     ctx_api::register(engine);
     math_api::register(engine);
     predictor_api::register(engine);
+    controller_api::register(engine);
     oneshot_api::register(engine);
     alpha_api::register(engine);
     tenas_api::register(engine);
