@@ -286,7 +286,7 @@ mod tests {
         LstmController::new(
             &[3, 4, 2],
             ControllerSettings {
-                hidden: 16,
+                hidden: 8,
                 lr: 0.05,
                 temperature: 1.0,
                 tanh_c: 0.0,
@@ -314,7 +314,7 @@ mod tests {
         let mut c = controller(0);
         let target = [2, 1, 0];
         let before = c.log_prob(&target).expect("scores");
-        for _ in 0..60 {
+        for _ in 0..25 {
             let x = c.sample();
             let reward = if x == target { 1.0 } else { 0.0 };
             c.update(&x, reward).expect("updates");
