@@ -8,8 +8,8 @@
 //!    between the first and the last result committed;
 //! 2. the trial store's cost per trial, PostgreSQL (a driver and one worker) against the
 //!    JSON-lines file (one process), from the wall time of runs of 20 and 200 trials of the
-//!    same table experiment without a delay (the difference over the 180 extra trials, so
-//!    that starting the processes cancels out).
+//!    same table experiment without a delay (the median of three runs each; the difference
+//!    over the 180 extra trials, so that starting the processes cancels out).
 
 #[path = "../tests/pg_common/mod.rs"]
 mod pg_common;
@@ -100,9 +100,14 @@ fn throughput(pg: &Pg, dir: &Path, n: usize) -> f64 {
 }
 
 /// Seconds a run of `trials` trials takes on the JSON-lines store, or on the database with
-/// one worker.
-fn run_time(pg: Option<&Pg>, dir: &Path, trials: usize) -> f64 {
-    let name = format!("o{trials}{}", if pg.is_some() { "pg" } else { "file" });
+/// one worker; `take` tells repeated runs apart (each is an experiment of its own: a worker
+/// started beside a `--fresh` driver could otherwise find the last run's experiment,
+/// finished, and stop at once).
+fn run_time(pg: Option<&Pg>, dir: &Path, trials: usize, take: usize) -> f64 {
+    let name = format!(
+        "o{trials}{}{take}",
+        if pg.is_some() { "pg" } else { "file" }
+    );
     let file = format!("{name}.nas");
     std::fs::write(dir.join(&file), experiment(&name, trials, 1)).expect("write");
     let started = Instant::now();
@@ -122,6 +127,14 @@ fn run_time(pg: Option<&Pg>, dir: &Path, trials: usize) -> f64 {
         }
     }
     started.elapsed().as_secs_f64()
+}
+
+/// The median of three [`run_time`]s (the machine is shared: one slow start would skew a
+/// single run).
+fn median_time(pg: Option<&Pg>, dir: &Path, trials: usize) -> f64 {
+    let mut times: Vec<f64> = (0..3).map(|take| run_time(pg, dir, trials, take)).collect();
+    times.sort_by(f64::total_cmp);
+    times[1]
 }
 
 fn main() {
@@ -157,7 +170,7 @@ fn main() {
     println!("| store | 20 trials (s) | 200 trials (s) | per trial (ms) |");
     println!("| --- | ---: | ---: | ---: |");
     for (label, db) in [("JSON-lines", None), ("PostgreSQL, 1 worker", Some(&pg))] {
-        let (short, long) = (run_time(db, d, 20), run_time(db, d, 200));
+        let (short, long) = (median_time(db, d, 20), median_time(db, d, 200));
         println!(
             "| {label} | {short:.2} | {long:.2} | {:.2} |",
             (long - short) / 180.0 * 1000.0

@@ -54,11 +54,39 @@ fn ok(run: (bool, String, String)) -> String {
     format!("{out}{err}")
 }
 
+/// `store` with the CPU seconds of its `end` line replaced by `seconds`, written as given.
+fn with_cpu_seconds(store: &str, seconds: &str) -> String {
+    store
+        .lines()
+        .map(|line| {
+            let at = line
+                .find("\"cpu\":")
+                .filter(|_| line.contains("\"kind\":\"end\""));
+            let line = match at {
+                Some(at) => {
+                    let from = at + "\"cpu\":".len();
+                    let to = from + line[from..].find([',', '}']).expect("a number");
+                    format!("{}{seconds}{}", &line[..from], &line[to..])
+                }
+                None => line.to_string(),
+            };
+            line + "\n"
+        })
+        .collect()
+}
+
 #[test]
 fn a_run_copied_into_the_database_and_back_is_the_same_run() {
     let pg = Pg::start();
     let dir = folder();
     ok(nas_in(dir.path(), &["run", "q.nas", "--out", "a.jsonl"]));
+    // Seconds that a JSON reader which is not correctly rounded reads one bit off (seen
+    // once: 0.0004608919999999906 came back), every digit of them needed.
+    let a = dir.path().join("a.jsonl");
+    let text = std::fs::read_to_string(&a).expect("a");
+    let awkward = with_cpu_seconds(&text, "0.00046089199999999053");
+    assert_ne!(awkward, text, "the end line has CPU seconds");
+    std::fs::write(&a, &awkward).expect("write");
     let said = ok(nas_in(dir.path(), &["store", "copy", "a.jsonl", &pg.url]));
     assert!(said.contains("12 trial(s), 1 ended run(s)"), "{said}");
     let again = nas_in(dir.path(), &["store", "copy", "a.jsonl", &pg.url]);
@@ -69,9 +97,9 @@ fn a_run_copied_into_the_database_and_back_is_the_same_run() {
     );
     ok(nas_in(dir.path(), &["store", "copy", &pg.url, "b.jsonl"]));
     assert_eq!(
-        pg_common::without_times(&std::fs::read_to_string(dir.path().join("a.jsonl")).expect("a")),
-        pg_common::without_times(&std::fs::read_to_string(dir.path().join("b.jsonl")).expect("b")),
-        "the same header, trials (in the order they were seen) and end"
+        awkward,
+        std::fs::read_to_string(dir.path().join("b.jsonl")).expect("b"),
+        "the same header, trials (in the order they were seen) and end, to the last bit"
     );
 }
 

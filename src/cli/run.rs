@@ -93,6 +93,7 @@ pub fn run(args: Args) -> ExitCode {
         workers: args.workers,
         no_weights: args.no_weights,
         confine: None,
+        device: None,
     };
     let prepared = match prepare(&args.file, &overrides) {
         Ok(p) => p,
@@ -168,7 +169,12 @@ pub fn run(args: Args) -> ExitCode {
     let out = store.describe();
     let file = store.file().map(std::path::Path::to_path_buf);
     let local_workers = match &at {
-        Locator::Postgres(url) => match start_workers(url, &args, &header.experiment) {
+        Locator::Postgres(url) => match start_workers(
+            url,
+            &args,
+            &header.experiment,
+            prepared.spec.evaluator.uses_gpu(),
+        ) {
             Ok(w) => w,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -393,18 +399,31 @@ impl Drop for LocalWorkers {
 /// Starts `--workers N` local `nas worker` processes for `experiment` in the database at
 /// `url`, reading the experiment's files from its folder. The URL goes to them on their
 /// standard input (`--store -`), neither on their command line nor in their environment, so
-/// that `ps` (and `/proc/PID/environ`) shows no credentials.
-fn start_workers(url: &str, args: &Args, experiment: &str) -> Result<LocalWorkers, String> {
+/// that `ps` (and `/proc/PID/environ`) shows no credentials. With several GPUs and an
+/// evaluator that `uses_gpu`, worker `k` trains on GPU `k mod count`, as the embedded
+/// store's worker threads do.
+fn start_workers(
+    url: &str,
+    args: &Args,
+    experiment: &str,
+    uses_gpu: bool,
+) -> Result<LocalWorkers, String> {
     let n = args.workers.unwrap_or(0);
     let folder = args
         .file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
+    let gpus = if n > 0 && uses_gpu && tch::Cuda::is_available() {
+        usize::try_from(tch::Cuda::device_count()).unwrap_or(0)
+    } else {
+        0
+    };
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the nas binary: {e}"))?;
     let mut workers = LocalWorkers(Vec::new());
-    for _ in 0..n {
-        let mut child = std::process::Command::new(&exe)
+    for k in 0..n {
+        let mut command = std::process::Command::new(&exe);
+        command
             .args([
                 "worker",
                 "--store",
@@ -413,7 +432,11 @@ fn start_workers(url: &str, args: &Args, experiment: &str) -> Result<LocalWorker
                 experiment,
                 "--files",
             ])
-            .arg(folder)
+            .arg(folder);
+        if gpus > 1 {
+            command.arg("--device").arg(format!("cuda:{}", k % gpus));
+        }
+        let mut child = command
             .env_remove("NAS_STORE")
             .stdin(std::process::Stdio::piped())
             .spawn()

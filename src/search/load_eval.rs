@@ -94,7 +94,8 @@ impl SpaceSource<'_> {
 }
 
 /// Loads the evaluator `spec` of an experiment in `dir` searching `space`, with its `data`,
-/// run by `workers` parallel workers; trials are seeded from `seed`; `maximize` is the
+/// run by `workers` parallel workers, training on `device` when one is given (a worker's
+/// `--device`, over the `device:` setting); trials are seeded from `seed`; `maximize` is the
 /// objective's direction; `keep_weights` has training evaluators hand back each trial's
 /// trained weights.
 pub fn load(
@@ -102,7 +103,7 @@ pub fn load(
     data: Option<&DataSpec>,
     dir: &Path,
     space: &SpaceSource<'_>,
-    workers: usize,
+    (workers, device): (usize, Option<Device>),
     seed: u64,
     (maximize, keep_weights): (bool, bool),
 ) -> Result<Loaded, Diagnostic> {
@@ -144,22 +145,27 @@ pub fn load(
                     report: *report,
                     report_all: *report_all,
                     keep_weights,
+                    device,
                 };
-                set_threads(settings.threads, workers, settings.cpu);
+                set_threads(settings.threads, workers, on_cpu(settings.cpu, device));
                 return load_lm(&lm, data, dir, space, (seed, maximize), identity);
             }
             let report = report.unwrap_or(Some(TrainMetric::TestAcc));
             let splits = splits(data, dir, seed)?;
             let built = space.sized(settings.size, splits.train.classes)?;
-            set_threads(settings.threads, workers, settings.cpu);
-            let runtime = if settings.cpu {
-                Runtime {
+            set_threads(settings.threads, workers, on_cpu(settings.cpu, device));
+            let runtime = match device {
+                Some(device) => Runtime {
+                    device,
+                    channels_last: true,
+                    amp: settings.amp,
+                },
+                None if settings.cpu => Runtime {
                     channels_last: true,
                     amp: settings.amp,
                     ..Runtime::cpu()
-                }
-            } else {
-                Runtime::detect(settings.amp, None)
+                },
+                None => Runtime::detect(settings.amp, None),
             };
             let report_name = report.map(TrainMetric::name).map(str::to_string);
             Ok(Loaded {
@@ -206,10 +212,10 @@ pub fn load(
                 },
                 data,
             )?;
-            let device = if *cpu {
-                Device::Cpu
-            } else {
-                Device::cuda_if_available()
+            let device = match device {
+                Some(device) => device,
+                None if *cpu => Device::Cpu,
+                None => Device::cuda_if_available(),
             };
             let inputs = proxy_data(&train, *batch, *ntk_batch, seed, false)
                 .and_then(|d| d.on(device))
@@ -432,6 +438,11 @@ fn splits(data: &DataSpec, dir: &Path, seed: u64) -> Result<Splits, Diagnostic> 
         .with_hint("raise `limit` or change `valid`"));
     }
     Ok(Splits { train, valid, test })
+}
+
+/// Whether trials train on the CPU: the `device` given, else the `device: cpu` setting.
+fn on_cpu(cpu_setting: bool, device: Option<Device>) -> bool {
+    device.map_or(cpu_setting, |d| d == Device::Cpu)
 }
 
 /// libtorch's CPU threads: as asked, else the cores shared among parallel workers.

@@ -27,6 +27,8 @@ pub struct LmSpec<'a> {
     pub report_all: bool,
     /// Whether each trial hands back its trained weights.
     pub keep_weights: bool,
+    /// The device trials train on, over the `device:` setting (a worker's `--device`).
+    pub device: Option<Device>,
 }
 
 /// Loads the language-model evaluator of an experiment in `dir` searching `space` on `data`
@@ -64,10 +66,10 @@ pub fn load_lm(
     };
     let settings = spec.settings;
     let runtime = Runtime {
-        device: if settings.cpu {
-            Device::Cpu
-        } else {
-            Device::cuda_if_available()
+        device: match spec.device {
+            Some(device) => device,
+            None if settings.cpu => Device::Cpu,
+            None => Device::cuda_if_available(),
         },
         amp: settings.amp,
         ..Runtime::cpu()

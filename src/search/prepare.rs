@@ -26,6 +26,9 @@ pub struct Overrides {
     /// The only folders the evaluator may read data from (a worker's data folders): any
     /// other path the experiment names is refused before it is read.
     pub confine: Option<Vec<PathBuf>>,
+    /// The device trials train on, over the experiment's `device:` setting (a worker's
+    /// `--device`); not part of the fingerprint, as where a trial runs is not what it is.
+    pub device: Option<tch::Device>,
 }
 
 /// A runnable experiment.
@@ -151,7 +154,7 @@ pub fn prepare_program(
         spec.data.as_ref(),
         &dir,
         &source,
-        workers,
+        (workers, overrides.device),
         spec.seed.unwrap_or(0),
         (spec.maximize, !overrides.no_weights),
     )

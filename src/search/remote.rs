@@ -23,6 +23,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tch::Device;
 
 /// How a worker runs.
 #[derive(Debug, Clone)]
@@ -48,6 +49,9 @@ pub struct WorkerOptions {
     /// The folder under which results wait while the database is away
     /// ([`crate::paths::spool_dir`]).
     pub spool: PathBuf,
+    /// The device trials train on (`--device`), over the experiment's `device:` setting;
+    /// `None`: as the experiment says.
+    pub device: Option<Device>,
 }
 
 /// What a worker did.
@@ -74,8 +78,13 @@ pub fn run(options: &WorkerOptions, log: Log) -> Result<WorkerStats, String> {
     schema::ensure(conn.now()?)?;
     let rebuilt = rebuild(conn.now()?, options, log.as_ref())?;
     let spool = Spool::new(&options.spool, conn.shown(), &rebuilt.name);
+    let on = match options.device {
+        Some(Device::Cpu) => ", training on the CPU".to_string(),
+        Some(Device::Cuda(i)) => format!(", training on cuda:{i}"),
+        _ => String::new(),
+    };
     log(&format!(
-        "worker on {} (pid {}): running experiment `{}` from {} with {} thread(s)",
+        "worker on {} (pid {}): running experiment `{}` from {} with {} thread(s){on}",
         host_name(),
         std::process::id(),
         rebuilt.name,
@@ -273,6 +282,7 @@ fn rebuild(
         workers: recipe.workers,
         no_weights: true,
         confine: Some(roots),
+        device: options.device,
     };
     let prepared = match program {
         Some(program) => prepare_program(&main, program, &overrides),

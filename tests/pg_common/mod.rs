@@ -221,20 +221,3 @@ impl Drop for Pg {
         }
     }
 }
-
-/// A JSON-lines store's text with the wall and CPU seconds of its `end` lines left out: they
-/// can differ in the last bit after a trip through the database (seen once: 0.0004608919999999906
-/// against 0.00046089199999999053), and what a run took is not what a copy must keep exactly.
-pub fn without_times(store: &str) -> String {
-    store
-        .lines()
-        .map(|line| {
-            let mut v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
-            if let Some(o) = v.as_object_mut() {
-                o.remove("wall");
-                o.remove("cpu");
-            }
-            v.to_string() + "\n"
-        })
-        .collect()
-}

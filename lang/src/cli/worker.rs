@@ -21,6 +21,12 @@ pub struct Args {
     /// Trials run at once, each on its own thread and database connection.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Where this worker's trials train: `cpu`, or `cuda:N`, the N-th GPU this process sees
+    /// (after CUDA_VISIBLE_DEVICES); it overrides the experiment's `device:` setting. A GPU
+    /// this machine does not have is refused at start. Default: the experiment's setting
+    /// (GPU 0 when there is one, unless it says `device: cpu`).
+    #[arg(long, value_parser = parse_device)]
+    pub device: Option<WorkerDevice>,
     /// Seconds a claimed trial stays this worker's without a heartbeat; a worker that stops
     /// answering for longer loses it to another.
     #[arg(long, default_value_t = 30.0)]
@@ -43,4 +49,64 @@ pub struct Args {
     /// dead one left there.
     #[arg(long)]
     pub spool: Option<PathBuf>,
+}
+
+/// The device `nas worker --device` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerDevice {
+    /// The CPU.
+    Cpu,
+    /// The CUDA device of this index.
+    Cuda(usize),
+}
+
+impl std::fmt::Display for WorkerDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WorkerDevice::Cpu => write!(f, "cpu"),
+            WorkerDevice::Cuda(n) => write!(f, "cuda:{n}"),
+        }
+    }
+}
+
+/// `cpu`, `cuda:N`, or `cuda` (GPU 0).
+fn parse_device(text: &str) -> Result<WorkerDevice, String> {
+    let bad =
+        || format!("`{text}` is not a device; write `cpu` or `cuda:N` (N a GPU's index, from 0)");
+    match text {
+        "cpu" => Ok(WorkerDevice::Cpu),
+        "cuda" => Ok(WorkerDevice::Cuda(0)),
+        _ => {
+            let index = text.strip_prefix("cuda:").ok_or_else(bad)?;
+            if !index.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            index.parse().map(WorkerDevice::Cuda).map_err(|_| bad())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_cpu_or_a_cuda_index() {
+        assert_eq!(parse_device("cpu"), Ok(WorkerDevice::Cpu));
+        assert_eq!(parse_device("cuda"), Ok(WorkerDevice::Cuda(0)));
+        assert_eq!(parse_device("cuda:3"), Ok(WorkerDevice::Cuda(3)));
+        for bad in [
+            "gpu",
+            "cuda:",
+            "cuda:-1",
+            "cuda:+1",
+            "cuda:x",
+            "CPU",
+            "cuda:99999999999999999999",
+        ] {
+            let e = parse_device(bad).unwrap_err();
+            assert!(e.contains("write `cpu` or `cuda:N`"), "{bad}: {e}");
+        }
+        assert_eq!(WorkerDevice::Cuda(2).to_string(), "cuda:2");
+    }
 }

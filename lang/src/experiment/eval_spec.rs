@@ -68,6 +68,18 @@ pub enum EvaluatorSpec {
     },
 }
 
+impl EvaluatorSpec {
+    /// Whether the evaluator runs networks on a GPU when there is one: `train(..)` and
+    /// `proxy(..)` unless they say `device: cpu`; a table runs nothing.
+    pub fn uses_gpu(&self) -> bool {
+        match self {
+            EvaluatorSpec::Table { .. } => false,
+            EvaluatorSpec::Train { settings, .. } => !settings.cpu,
+            EvaluatorSpec::Proxy { cpu, .. } => !cpu,
+        }
+    }
+}
+
 /// The data an experiment trains or scores on: `data fashion_mnist(limit: 6000, valid: 0.2)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataSpec {
