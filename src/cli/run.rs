@@ -4,9 +4,9 @@
 use crate::search::prepare::{prepare, Overrides};
 use crate::search::runner::{self, Observer, SeedResult};
 use crate::search::store::{self, locator, Header, Locator, Mode, OpenError, Recipe, RunInfo};
-use crate::search::summary;
 use crate::search::trial::Trial;
 use crate::search::trial_guard::space_spec;
+use crate::search::{front, summary};
 use crate::syntax::diagnostic::stderr_wants_color;
 use indicatif::{ProgressBar, ProgressStyle};
 pub use nas_lang::cli::run::Args;
@@ -110,6 +110,12 @@ pub fn run(args: Args) -> ExitCode {
         about: Some(RunInfo {
             metric: prepared.spec.metric.clone(),
             maximize: config.maximize,
+            more_objectives: prepared
+                .spec
+                .extra_objectives
+                .iter()
+                .map(|o| (o.metric.name().to_string(), o.maximize))
+                .collect(),
             report: prepared.report.clone(),
             evaluator: config.evaluator.name().to_string(),
             space: Some(space_spec(&config.space)),
@@ -291,6 +297,13 @@ fn print_summary(
             )
         );
         println!("run ended: {}", only.ending);
+    }
+    if !prepared.spec.extra_objectives.is_empty() {
+        let objectives = front::Objectives {
+            first: (&prepared.spec.metric, prepared.config.maximize),
+            extra: &prepared.spec.extra_objectives,
+        };
+        print!("{}", front::describe(results, &objectives));
     }
     println!(
         "{} trials ({} failed) in {} run(s); {} evaluated now in {elapsed:.2} s ({rate}); results in {}",

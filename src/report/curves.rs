@@ -131,6 +131,7 @@ mod tests {
             clock,
             worker: 0,
             error: reward.is_none().then(|| "nan".to_string()),
+            metrics: Default::default(),
         }
     }
 

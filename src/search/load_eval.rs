@@ -1,6 +1,7 @@
 //! From an experiment's `evaluate` and `data` entries to a loaded evaluator: the table read,
 //! or the dataset read and split, the device chosen and the proxies' inputs drawn.
 
+use super::arch_metrics::ScoredNetwork;
 use super::eval_spec::{DataSpec, EvaluatorSpec};
 use super::evaluator::Evaluator;
 use super::load_lm::{load_lm, LmSpec};
@@ -10,7 +11,7 @@ use super::table::{CostModel, TableConfig, TableEvaluator};
 use super::train_eval::{Splits, TrainData, TrainEvaluator, TrainMetric};
 use super::trial_guard::ReportWhen;
 use crate::compile::catalog::{space_args, NetworkSize};
-use crate::space::Space;
+use crate::space::{InputShape, Space};
 use crate::syntax::{Diagnostic, Span};
 use crate::train::device::Runtime;
 use crate::train::{named, ImageSet};
@@ -28,6 +29,26 @@ pub struct Loaded {
     pub report: Option<String>,
     /// What identifies the evaluator's results.
     pub identity: String,
+    /// The network it scores each architecture as, which the objectives computed without
+    /// training count.
+    pub scored: ScoredNetwork,
+}
+
+/// `space` on the data's images (`image`: channels, height, width), else on the input it
+/// declares (a table's networks are the space's own).
+fn scored(space: &Arc<Space>, image: Option<[i64; 3]>) -> ScoredNetwork {
+    let declared = space.skeleton().input.clone();
+    let input = match (image, declared) {
+        (None, Some(input)) => input,
+        (image, _) => InputShape {
+            kind: "image".to_string(),
+            dims: image.unwrap_or([3, 32, 32]).to_vec(),
+        },
+    };
+    ScoredNetwork {
+        space: Arc::clone(space),
+        input,
+    }
 }
 
 /// Lowers the experiment's space with the given arguments.
@@ -125,6 +146,7 @@ pub fn load(
             };
             let (table, text) = read_table(file, dir, &config, *span)?;
             Ok(Loaded {
+                scored: scored(space.searched, None),
                 evaluator: Arc::new(table),
                 report: report.clone(),
                 identity: format!("{identity}|{}", digest(&text)),
@@ -169,6 +191,7 @@ pub fn load(
             };
             let report_name = report.map(TrainMetric::name).map(str::to_string);
             Ok(Loaded {
+                scored: scored(&built, Some(splits.train.image_shape())),
                 evaluator: Arc::new(
                     TrainEvaluator::new(
                         built,
@@ -239,6 +262,7 @@ pub fn load(
                 ..NetworkSize::default()
             };
             Ok(Loaded {
+                scored: scored(&built, Some(train.image_shape())),
                 evaluator: Arc::new(ProxyEvaluator::new(
                     built, *proxy, inputs, size, report, seed,
                 )),

@@ -2,10 +2,12 @@
 //! read and cut to its limits, the space lowered with the corpus's vocabulary (and `channels`
 //! as its width `d`). `nas check` has refused the settings only images have.
 
+use super::arch_metrics::ScoredNetwork;
 use super::eval_spec::DataSpec;
 use super::load_eval::{Loaded, SpaceSource};
 use super::train_eval::{TrainData, TrainEvaluator, TrainMetric};
 use super::trial_guard::ReportWhen;
+use crate::space::InputShape;
 use crate::syntax::Diagnostic;
 use crate::train::device::Runtime;
 use crate::train::lm::TokenSplits;
@@ -83,7 +85,15 @@ pub fn load_lm(
     } else {
         ReportWhen::Best(maximize)
     };
+    let scored = ScoredNetwork {
+        space: Arc::clone(&lowered),
+        input: InputShape {
+            kind: "sequence".to_string(),
+            dims: vec![bptt, 1],
+        },
+    };
     Ok(Loaded {
+        scored,
         evaluator: Arc::new(
             TrainEvaluator::new(
                 lowered,

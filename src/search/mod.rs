@@ -16,12 +16,15 @@
 //! - [`numeric`], [`surrogate`], [`rng`]: the numeric cores scripts call.
 
 pub mod alpha_log;
+pub mod arch_metrics;
 pub mod controller;
 pub mod evaluator;
+pub mod front;
 pub mod host;
 pub mod load_eval;
 mod load_lm;
 pub mod numeric;
+pub mod pareto;
 pub mod prepare;
 pub mod proxy_eval;
 pub mod remote;

@@ -161,8 +161,13 @@ pub fn prepare_program(
     .map_err(fail)?;
     let (evaluator, report, evaluator_text) = (loaded.evaluator, loaded.report, loaded.identity);
     let (script, params) = (spec.script.clone(), spec.params.clone());
+    // A single-objective run's fingerprint is what it was before there were several.
+    let extra = match spec.extra_objectives.is_empty() {
+        true => String::new(),
+        false => format!("|{:?}", spec.extra_objectives),
+    };
     let fingerprint = digest(&format!(
-        "{:?}|{:?}|{}|{}|{}|{params:?}|{:?}|{}|{workers}",
+        "{:?}|{:?}|{}|{}|{}|{params:?}|{:?}|{}|{workers}{extra}",
         space.decisions(),
         spec.space_args,
         evaluator_text,
@@ -171,6 +176,12 @@ pub fn prepare_program(
         spec.budget,
         spec.maximize
     ));
+    let objectives = (!spec.extra_objectives.is_empty()).then(|| {
+        Arc::new(super::arch_metrics::Objectives::new(
+            loaded.scored,
+            spec.extra_objectives.clone(),
+        ))
+    });
     let config = RunConfig {
         space,
         evaluator,
@@ -178,6 +189,7 @@ pub fn prepare_program(
         params,
         budget: spec.budget,
         maximize: spec.maximize,
+        objectives,
         workers,
         limits: Limits::default(),
         data: spec

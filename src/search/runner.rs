@@ -1,6 +1,7 @@
 //! The runner: runs a strategy once per seed against an evaluator, with budgets, workers, the
 //! trial store and resume, and reports each run's best trial.
 
+use super::arch_metrics::Objectives;
 use super::budget::Budget;
 use super::evaluator::Evaluator;
 use super::host::{self, Checkpoints, Ctx, CtxState, Limits, RngHandle, SpaceHandle, Trace};
@@ -48,8 +49,11 @@ pub struct RunConfig {
     pub params: Vec<(String, Param)>,
     /// The limits of each run.
     pub budget: Budget,
-    /// Whether the objective is maximised.
+    /// Whether the (first) objective is maximised.
     pub maximize: bool,
+    /// The objectives after the first, measured for every finished trial (`None`: a
+    /// single-objective run).
+    pub objectives: Option<Arc<Objectives>>,
     /// Parallel workers per run.
     pub workers: usize,
     /// The sandbox's limits.
@@ -185,8 +189,8 @@ pub fn run(
             seed,
             Arc::clone(&config.evaluator),
             config.budget,
-            config.workers,
-            config.maximize,
+            (config.workers, config.maximize),
+            config.objectives.clone(),
             stored,
         );
         if let Some(s) = &store {
@@ -342,8 +346,8 @@ fn locate(
         seed,
         Arc::clone(&config.evaluator),
         config.budget,
-        config.workers,
-        config.maximize,
+        (config.workers, config.maximize),
+        config.objectives.clone(),
         history,
     );
     let ctx = new_ctx(

@@ -1,6 +1,7 @@
 //! The state of one run (one seed) behind a strategy's `ctx`: budget, workers, the history
 //! of finished trials, and replay of a stored run so that a resumed search repeats no trial.
 
+use super::arch_metrics::{Measuring, Objectives};
 use super::budget::{Budget, Spent};
 use super::evaluator::{Evaluator, Outcome};
 use super::store::{Returned, TrialQueue};
@@ -68,18 +69,20 @@ pub struct Session {
     wall_offset: f64,
     host_time: Duration,
     sink: Option<Sink>,
+    objectives: Option<Arc<Objectives>>,
 }
 
 impl Session {
-    /// A run with seed `seed`: `workers` parallel evaluations, `maximize` the objective's
-    /// direction, and `stored` the trials a previous attempt of this run finished (replayed
-    /// instead of evaluated again).
+    /// A run with seed `seed`: `workers` parallel evaluations, `maximize` the first
+    /// objective's direction, `objectives` the objectives after it (measured for every
+    /// finished trial), and `stored` the trials a previous attempt of this run finished
+    /// (replayed instead of evaluated again).
     pub fn new(
         seed: u64,
         evaluator: Arc<dyn Evaluator>,
         budget: Budget,
-        workers: usize,
-        maximize: bool,
+        (workers, maximize): (usize, bool),
+        objectives: Option<Arc<Objectives>>,
         stored: Vec<Trial>,
     ) -> Session {
         let wall_offset = if evaluator.simulated() {
@@ -90,11 +93,14 @@ impl Session {
         let pool = if evaluator.simulated() {
             Workers::Simulated(SimWorkers::new(workers))
         } else {
-            Workers::Threads(ThreadWorkers::new(
-                workers,
-                Arc::clone(&evaluator),
-                wall_offset,
-            ))
+            let threaded: Arc<dyn Evaluator> = match &objectives {
+                Some(o) => Arc::new(Measuring {
+                    inner: Arc::clone(&evaluator),
+                    objectives: Arc::clone(o),
+                }),
+                None => Arc::clone(&evaluator),
+            };
+            Workers::Threads(ThreadWorkers::new(workers, threaded, wall_offset))
         };
         Session {
             seed,
@@ -114,6 +120,7 @@ impl Session {
             wall_offset,
             host_time: Duration::ZERO,
             sink: None,
+            objectives,
         }
     }
 
@@ -213,6 +220,19 @@ impl Session {
     /// A trial's reward as strategies see it (negated when minimising); -inf when it failed.
     pub fn oriented(&self, t: &Trial) -> f64 {
         t.reward.map_or(f64::NEG_INFINITY, |r| r * self.sign)
+    }
+
+    /// Every objective of a trial as strategies see it, each to maximise (negated where
+    /// minimised): the reward first, then the objectives after it in the experiment's order;
+    /// -inf throughout when the trial failed.
+    pub fn oriented_objectives(&self, t: &Trial) -> Vec<f64> {
+        let mut values = vec![self.oriented(t)];
+        for o in self.objectives.iter().flat_map(|o| o.wanted()) {
+            let sign = if o.maximize { 1.0 } else { -1.0 };
+            let value = t.metrics.get(o.metric.name()).filter(|_| t.is_ok());
+            values.push(value.map_or(f64::NEG_INFINITY, |v| v * sign));
+        }
+        values
     }
 
     /// Submits `arch` (canonical string `key`) for evaluation at `fidelity`; returns its id.
@@ -383,6 +403,15 @@ impl Session {
             ),
             Err(e) => (Status::Failed, None, None, Some(e)),
         };
+        let measured = match (&self.objectives, status) {
+            (Some(o), Status::Ok) => Some(o.measure(&f.job.key, &f.job.arch)),
+            _ => None,
+        };
+        let (status, reward, report, error, metrics) = match measured {
+            Some(Err(e)) => (Status::Failed, None, None, Some(e), Default::default()),
+            Some(Ok(m)) => (status, reward, report, error, m),
+            None => (status, reward, report, error, Default::default()),
+        };
         let trial = Trial {
             seed: self.seed,
             id: f.job.id,
@@ -396,6 +425,7 @@ impl Session {
             clock: f.clock,
             worker: f.worker,
             error,
+            metrics,
         };
         self.accept(trial, weights.as_ref(), true)
     }

@@ -168,6 +168,7 @@ mod tests {
             error: reward
                 .is_none()
                 .then(|| "not in the table, \"x\"".to_string()),
+            metrics: Default::default(),
         }
     }
 

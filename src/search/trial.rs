@@ -2,6 +2,7 @@
 //! results files.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Whether a trial produced a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,11 @@ pub struct Trial {
     pub worker: usize,
     /// Why it failed.
     pub error: Option<String>,
+    /// The value of each objective after the first (`params`, `flops`), by name, for
+    /// finished trials of a multi-objective run (in the metric's own sign); empty, and not
+    /// written, otherwise.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
 }
 
 impl Trial {

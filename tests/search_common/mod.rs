@@ -182,6 +182,7 @@ pub fn config(
             ..Budget::default()
         },
         maximize: true,
+        objectives: None,
         workers: 1,
         limits: Limits::default(),
         data: None,

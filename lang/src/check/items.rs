@@ -373,15 +373,13 @@ fn check_experiment(
         }
         seen.insert(key.clone(), entry.key.span);
         match (&mut entry.value, key.as_str()) {
-            (EntryValue::Objective { .. }, "objective") => {}
-            (EntryValue::Objective { direction_span, .. }, _) => {
-                resolver.diagnostics.push(Diagnostic::error(
-                    "type-mismatch",
-                    format!("`{key}` takes arguments, not an objective"),
-                    *direction_span,
-                    "an objective",
-                ))
-            }
+            (EntryValue::Objective(_), "objective") => {}
+            (EntryValue::Objective(objectives), _) => resolver.diagnostics.push(Diagnostic::error(
+                "type-mismatch",
+                format!("`{key}` takes arguments, not an objective"),
+                objectives[0].direction_span,
+                "an objective",
+            )),
             (EntryValue::Args(_), "objective") => resolver.diagnostics.push(
                 Diagnostic::error(
                     "type-mismatch",

@@ -20,6 +20,7 @@ use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, SourceMap, Span};
 use budget::Budget;
 pub use eval_spec::{DataSpec, EvaluatorSpec};
+use metric::ArchMetric;
 use param::Param;
 use script::{self as strategy, Strategy};
 use std::path::Path;
@@ -62,14 +63,26 @@ pub struct ExperimentSpec {
     pub budget: Budget,
     /// Whether the objective is maximised.
     pub maximize: bool,
-    /// The objective's metric.
+    /// The objective's metric: the first objective's, the one the evaluator measures.
     pub metric: String,
+    /// The objectives after the first (`objective maximize valid_acc, minimize params`):
+    /// metrics computed without training; empty for a single-objective experiment.
+    pub extra_objectives: Vec<ExtraObjective>,
     /// `workers N`, if given.
     pub workers: Option<usize>,
     /// `seed N`: the first seed, if given.
     pub seed: Option<u64>,
     /// The whole block.
     pub span: Span,
+}
+
+/// An objective after the first: a metric nas computes without training, and its direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtraObjective {
+    /// The metric.
+    pub metric: ArchMetric,
+    /// Whether it is maximised.
+    pub maximize: bool,
 }
 
 pub(super) fn error(span: Span, message: impl Into<String>, hint: &str) -> Diagnostic {
@@ -270,14 +283,16 @@ fn read_def(
     });
     let objective = need("objective", "maximize valid_acc", &mut problems);
     let (maximize, metric, metric_span) = match objective.map(|o| &o.value) {
-        Some(EntryValue::Objective {
-            direction, metric, ..
-        }) => (
-            *direction == Direction::Maximize,
-            metric.name.to_string(),
-            metric.span,
+        Some(EntryValue::Objective(objectives)) => (
+            objectives[0].direction == Direction::Maximize,
+            objectives[0].metric.name.to_string(),
+            objectives[0].metric.span,
         ),
         _ => (true, String::new(), span),
+    };
+    let extra_objectives = match objective.map(|o| &o.value) {
+        Some(EntryValue::Objective(objectives)) => extra_objectives(objectives, &mut problems),
+        _ => Vec::new(),
     };
     let evaluator = need("evaluate", "train(epochs: 1, batch: 64)", &mut problems)
         .filter(|_| objective.is_some())
@@ -340,12 +355,83 @@ fn read_def(
             budget,
             maximize,
             metric,
+            extra_objectives,
             workers,
             seed,
             span,
         }),
         _ => Err(problems),
     }
+}
+
+/// The objectives after the first of `objectives`: each a metric computed without training,
+/// named once. The first is the evaluator's own metric, checked with the evaluator.
+fn extra_objectives(
+    objectives: &[crate::syntax::ast::Objective],
+    problems: &mut Problems,
+) -> Vec<ExtraObjective> {
+    let names = || ArchMetric::ALL.map(|(n, _)| n).join(", ");
+    let first = &objectives[0].metric;
+    if objectives.len() > 1 && ArchMetric::from_name(&first.name).is_some() {
+        // `minimize params, maximize valid_acc`: the evaluator's metric comes first.
+        if let Some(measured) = objectives
+            .iter()
+            .find(|o| ArchMetric::from_name(&o.metric.name).is_none())
+        {
+            problems.push(error(
+                first.span,
+                format!(
+                    "the first objective is the one the evaluator measures, and `{}` is computed without training",
+                    first.name
+                ),
+                &format!(
+                    "put the evaluator's metric first: `objective {}, ...`",
+                    measured.text()
+                ),
+            ));
+            return Vec::new();
+        }
+    }
+    let mut seen = vec![first.name.as_str()];
+    let mut extra = Vec::new();
+    for o in &objectives[1..] {
+        let name = o.metric.name.as_str();
+        if seen.contains(&name) {
+            problems.push(error(
+                o.metric.span,
+                format!("the objective `{name}` is named twice"),
+                "name each metric once",
+            ));
+            continue;
+        }
+        seen.push(name);
+        match ArchMetric::from_name(name) {
+            Some(metric) => extra.push(ExtraObjective {
+                metric,
+                maximize: o.direction == Direction::Maximize,
+            }),
+            None => {
+                let d = Diagnostic::error(
+                    "experiment",
+                    format!(
+                        "`{name}` is not a metric nas computes without training, so it cannot be a second objective"
+                    ),
+                    o.metric.span,
+                    "not such a metric",
+                )
+                .with_note(format!(
+                    "the evaluator measures one metric, the first objective (`{}`); the objectives after it are computed from the architecture alone: {}",
+                    first.name,
+                    names()
+                ));
+                problems.push(match did_you_mean(name, ArchMetric::ALL.map(|(n, _)| n)) {
+                    Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+                    None => d.with_hint(format!("write one of {}", names())),
+                });
+            }
+        }
+    }
+    extra
 }
 
 /// A strategy's script with every parameter it declares, bound to its value.

@@ -9,7 +9,9 @@
 
 mod expr;
 
-use crate::syntax::ast::{EntryValue, File, Item, ItemKind, Param, Stmt, StmtKind};
+use crate::syntax::ast::{
+    objectives_text, EntryValue, File, Item, ItemKind, Param, Stmt, StmtKind,
+};
 use crate::syntax::lexer::Comment;
 use crate::syntax::{parse, Diagnostic, FileId, Span};
 use expr::{breakable_parts, expr_to_string, write_args};
@@ -167,9 +169,7 @@ impl Printer<'_> {
                             write_args(&mut out, args);
                             out
                         }
-                        EntryValue::Objective {
-                            direction, metric, ..
-                        } => format!("{} {}", direction.word(), metric.name),
+                        EntryValue::Objective(objectives) => objectives_text(objectives),
                     };
                     self.out.push_str(&format!(
                         "    {:<width$} {value}",
@@ -422,6 +422,9 @@ mod tests {
 
     #[test]
     fn experiments_and_literals() {
+        round_trip(
+            "experiment e { objective maximize valid_acc, minimize params, minimize flops }",
+        );
         round_trip("experiment e { space s(c: 16)\n budget trials: 200, time: 4h # b\n objective maximize valid_acc\n evaluate train(lr: 0.1, wd: 5e-4, big: 1.5M, s: \"a\\\"b\\n\") }");
     }
 }

@@ -2,7 +2,7 @@
 //! names its body binds (inputs, nodes, `let`s) and each experiment with its entries.
 
 use super::document::Document;
-use crate::syntax::ast::{EntryValue, ItemKind};
+use crate::syntax::ast::{objectives_text, EntryValue, ItemKind};
 use crate::syntax::Span;
 use lsp_types::{DocumentSymbol, SymbolKind};
 
@@ -70,9 +70,7 @@ pub fn of(doc: &Document) -> Vec<DocumentSymbol> {
                         .map_or(String::new(), |t| {
                             t.trim().lines().next().unwrap_or("").to_string()
                         }),
-                    EntryValue::Objective {
-                        direction, metric, ..
-                    } => format!("{} {}", direction.word(), metric.name),
+                    EntryValue::Objective(objectives) => objectives_text(objectives),
                 };
                 children.push(symbol(
                     &entry.key.name,

@@ -255,15 +255,36 @@ pub struct Entry {
 pub enum EntryValue {
     /// A comma-separated argument list: `nb201(c: 16)` or `trials: 200, time: 4h`.
     Args(Vec<Arg>),
-    /// `maximize metric` or `minimize metric`.
-    Objective {
-        /// Which way.
-        direction: Direction,
-        /// The span of the direction word.
-        direction_span: Span,
-        /// The metric to optimise.
-        metric: Ident,
-    },
+    /// `maximize metric`, or several comma-separated (`maximize valid_acc, minimize
+    /// params`): never empty.
+    Objective(Vec<Objective>),
+}
+
+/// One objective of an `objective` entry: `maximize metric` or `minimize metric`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Objective {
+    /// Which way.
+    pub direction: Direction,
+    /// The span of the direction word.
+    pub direction_span: Span,
+    /// The metric to optimise.
+    pub metric: Ident,
+}
+
+impl Objective {
+    /// The objective as written: `maximize valid_acc`.
+    pub fn text(&self) -> String {
+        format!("{} {}", self.direction.word(), self.metric.name)
+    }
+}
+
+/// The objectives of an `objective` entry as written: `maximize valid_acc, minimize params`.
+pub fn objectives_text(objectives: &[Objective]) -> String {
+    objectives
+        .iter()
+        .map(Objective::text)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Whether an objective is maximised or minimised.

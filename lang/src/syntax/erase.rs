@@ -93,13 +93,11 @@ pub fn erase_spans(file: &mut File) {
                     ident(&mut entry.key);
                     match &mut entry.value {
                         EntryValue::Args(args) => args.iter_mut().for_each(arg),
-                        EntryValue::Objective {
-                            direction_span,
-                            metric,
-                            ..
-                        } => {
-                            *direction_span = Span::default();
-                            ident(metric);
+                        EntryValue::Objective(objectives) => {
+                            for o in objectives {
+                                o.direction_span = Span::default();
+                                ident(&mut o.metric);
+                            }
                         }
                     }
                 }

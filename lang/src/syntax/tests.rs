@@ -1,7 +1,8 @@
 //! Unit tests of the lexer and parser.
 
 use super::ast::{
-    BinOp, ExprKind, ItemKind, Lit, Magnitude, PickCount, RepeatMode, StmtKind, TimeUnit,
+    BinOp, Direction, EntryValue, ExprKind, ItemKind, Lit, Magnitude, PickCount, RepeatMode,
+    StmtKind, TimeUnit,
 };
 use super::{parse, FileId, Parsed};
 
@@ -158,6 +159,38 @@ fn bodies_and_experiments() {
     };
     assert_eq!(experiment.entries.len(), 3);
     assert_eq!(experiment.entries[0].key.name, "space");
+}
+
+#[test]
+fn an_objective_names_several_metrics_each_with_its_direction() {
+    let text = "experiment e { objective maximize valid_acc, minimize params\n budget trials: 1 }";
+    // The fast parser and the recovering one agree.
+    for parsed in [parse_ok(text), super::parse_recovering(FileId(0), text)] {
+        let ItemKind::Experiment(experiment) = &parsed.file.items[0].kind else {
+            unreachable!()
+        };
+        let EntryValue::Objective(objectives) = &experiment.entries[0].value else {
+            panic!("not an objective: {:?}", experiment.entries[0].value);
+        };
+        let read: Vec<(Direction, &str)> = objectives
+            .iter()
+            .map(|o| (o.direction, o.metric.name.as_str()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (Direction::Maximize, "valid_acc"),
+                (Direction::Minimize, "params")
+            ]
+        );
+        assert_eq!(experiment.entries[1].key.name, "budget");
+    }
+    // A comma must be followed by another objective.
+    assert!(
+        !parse(FileId(0), "experiment e { objective maximize a, params }")
+            .diagnostics
+            .is_empty()
+    );
 }
 
 #[test]

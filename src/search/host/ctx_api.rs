@@ -28,6 +28,12 @@ pub fn register(engine: &mut Engine) {
         .get("report", "the reported metric (e.g. test accuracy), or () when there is none", |t: &mut TrialHandle| {
             t.trial.report.map_or(Dynamic::UNIT, Dynamic::from_float)
         })
+        .get("objectives", "every objective's value, each to maximise (negated where minimised): the reward first, then the objectives after it in the experiment's order; -inf when the trial failed", |t: &mut TrialHandle| -> Array {
+            t.objectives.iter().map(|&v| Dynamic::from_float(v)).collect()
+        })
+        .get("metrics", "the objectives after the first (`params`, `flops`) by name, in their own sign; empty in a single-objective run", |t: &mut TrialHandle| -> rhai::Map {
+            t.trial.metrics.iter().map(|(k, &v)| (k.into(), Dynamic::from_float(v))).collect()
+        })
         .get("fidelity", "the fidelity asked for, or () for full fidelity", |t: &mut TrialHandle| {
             t.trial.fidelity.map_or(Dynamic::UNIT, Dynamic::from_float)
         })

@@ -52,7 +52,7 @@ fn ints(xs: &Array, what: &str) -> RhaiResult<Vec<i64>> {
         .collect()
 }
 
-fn rows<T>(
+pub(super) fn rows<T>(
     xs: &Array,
     what: &str,
     row: impl Fn(&Array, &str) -> RhaiResult<Vec<T>>,

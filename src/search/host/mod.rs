@@ -11,6 +11,7 @@ mod ctx_api;
 mod doc;
 mod math_api;
 mod oneshot_api;
+mod pareto_api;
 mod predictor_api;
 mod reference;
 mod space_api;
@@ -99,6 +100,7 @@ fn register_api(engine: &mut Engine) {
     space_api::register(engine);
     ctx_api::register(engine);
     math_api::register(engine);
+    pareto_api::register(engine);
     predictor_api::register(engine);
     controller_api::register(engine);
     oneshot_api::register(engine);

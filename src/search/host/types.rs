@@ -74,6 +74,8 @@ pub struct TrialHandle {
     pub arch: ArchHandle,
     /// The reward to maximise (negated when the objective minimises; -inf when it failed).
     pub reward: f64,
+    /// Every objective to maximise, the reward first (see `Session::oriented_objectives`).
+    pub objectives: Vec<f64>,
 }
 
 /// The run's seeded generator, shared by the script and the space operations (Rhai type `Rng`).
@@ -119,12 +121,19 @@ pub struct CtxState {
 impl Ctx {
     /// A handle for `trial`; `None` if its id was never submitted in this run.
     pub fn handle(&self, trial: Trial) -> Option<TrialHandle> {
-        let reward = self.0.session.borrow().oriented(&trial);
+        let (reward, objectives) = {
+            let session = self.0.session.borrow();
+            (
+                session.oriented(&trial),
+                session.oriented_objectives(&trial),
+            )
+        };
         let arch = self.0.archs.borrow().get(trial.id as usize).cloned()?;
         Some(TrialHandle {
             trial: Rc::new(trial),
             arch,
             reward,
+            objectives,
         })
     }
 

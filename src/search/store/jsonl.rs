@@ -386,6 +386,7 @@ mod tests {
             clock: id as f64,
             worker: 0,
             error: None,
+            metrics: Default::default(),
         }
     }
 
@@ -466,6 +467,7 @@ mod tests {
             about: Some(RunInfo {
                 metric: "valid_acc".into(),
                 maximize: true,
+                more_objectives: Vec::new(),
                 report: Some("test_acc".into()),
                 evaluator: "train".into(),
                 space: None,

@@ -116,6 +116,10 @@ pub struct RunInfo {
     pub maximize: bool,
     /// The reported metric's name, if the evaluator reports one (e.g. `test_acc`).
     pub report: Option<String>,
+    /// The objectives after the first (`minimize params`): each metric's name and whether
+    /// it is maximised; absent from single-objective runs and stores written before them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_objectives: Vec<(String, bool)>,
     /// The evaluator's name (`train`, `table`, `proxy`).
     pub evaluator: String,
     /// The space searched, named as `load_space_with` finds it (see

@@ -15,8 +15,8 @@
 use super::expr::{fold_ops, number_lit, MAX_CHAIN, MAX_PREFIX};
 use crate::syntax::ast::{
     Arg, Args, BinOp, CellDef, Direction, Entry, EntryValue, ExperimentDef, Expr, ExprKind, Ident,
-    Import, Item, ItemKind, Lit, Name, OpDef, Param, ParamType, PickCount, Ref, Res, SpaceDef,
-    Stmt, StmtKind, TypeAnn,
+    Import, Item, ItemKind, Lit, Name, Objective, OpDef, Param, ParamType, PickCount, Ref, Res,
+    SpaceDef, Stmt, StmtKind, TypeAnn,
 };
 use crate::syntax::span::Span;
 use crate::syntax::token::Token;
@@ -387,12 +387,25 @@ impl<'s> Parser<'_, 's> {
         };
         let value = match direction {
             Some(direction) if matches!(self.peek_at(1), Some(Token::Ident(_))) => {
-                let direction_span = self.bump();
-                EntryValue::Objective {
+                let mut objectives = vec![Objective {
                     direction,
-                    direction_span,
+                    direction_span: self.bump(),
                     metric: self.ident()?,
+                }];
+                while matches!(self.peek(), Some(Token::Comma)) {
+                    self.bump();
+                    let direction = match self.peek() {
+                        Some(Token::Ident("maximize")) => Direction::Maximize,
+                        Some(Token::Ident("minimize")) => Direction::Minimize,
+                        _ => return None,
+                    };
+                    objectives.push(Objective {
+                        direction,
+                        direction_span: self.bump(),
+                        metric: self.ident()?,
+                    });
                 }
+                EntryValue::Objective(objectives)
             }
             _ => EntryValue::Args(self.arg_list(None)?),
         };

@@ -5,7 +5,7 @@ use super::expr::expr as expr_parser;
 use super::{ident, ident_text, ExprParser, SyntaxError};
 use crate::syntax::ast::{
     Arg, CellDef, Direction, Entry, EntryValue, ExperimentDef, Expr, File, Ident, Import, Item,
-    ItemKind, OpDef, Param, ParamType, SpaceDef, Stmt, StmtKind, TypeAnn,
+    ItemKind, Objective, OpDef, Param, ParamType, SpaceDef, Stmt, StmtKind, TypeAnn,
 };
 use crate::syntax::span::Span;
 use crate::syntax::suggest::did_you_mean;
@@ -236,13 +236,15 @@ where
     };
     let objective = direction
         .then(ident())
-        .map(
-            |((direction, direction_span), metric)| EntryValue::Objective {
-                direction,
-                direction_span,
-                metric,
-            },
-        );
+        .map(|((direction, direction_span), metric)| Objective {
+            direction,
+            direction_span,
+            metric,
+        })
+        .separated_by(just(Token::Comma))
+        .at_least(1)
+        .collect::<Vec<_>>()
+        .map(EntryValue::Objective);
     let named_arg = ident_text()
         .then_ignore(just(Token::Colon))
         .then(expr.clone())
