@@ -280,3 +280,26 @@ fn random_search_and_evolution_choose_among_the_settings() {
         }
     }
 }
+
+#[test]
+fn a_weight_sharing_search_refuses_searched_settings() {
+    require_fashion_mnist();
+    let text = r#"
+import "stdlib/spaces/nb201.nas"
+experiment e {
+    space     nb201(c: 4, n: 1)
+    data      fashion_mnist(limit: 200, valid: 0.5, test_limit: 50)
+    evaluate  train(epochs: 1, steps: 2, batch: 16, lr: 0.05 | 0.02, threads: 1)
+    strategy  darts(order: 1, epochs: 1, cells: 1)
+    budget    trials: 1
+    objective maximize valid_acc
+}
+"#;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, out, err) = run_experiment(dir.path(), text);
+    assert!(
+        err.contains("searches training settings (train.lr)")
+            && err.contains("a weight-sharing search"),
+        "{out}\n{err}"
+    );
+}

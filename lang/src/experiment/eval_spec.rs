@@ -823,6 +823,7 @@ pub fn check_together(
         EvaluatorSpec::Proxy { .. } => {}
         EvaluatorSpec::Train {
             settings,
+            searched,
             reward,
             report,
             span,
@@ -853,7 +854,22 @@ pub fn check_together(
             // A space that is no sequence space was reported above, not again for its
             // parameters.
             let space = space.filter(|s| s.sequence);
-            language_model(settings, (*reward, *report), *span, space, problems);
+            // Every alternative must suit a language model, not only the first.
+            let image_only = (0..searched.choices().len()).flat_map(|c| {
+                let alternatives = searched.choices()[c].alternatives.len();
+                (1..alternatives).filter_map(move |i| {
+                    let mut picked = vec![0; c];
+                    picked.push(i);
+                    searched.with_picked(&picked).ok()
+                })
+            });
+            for chosen in std::iter::once(*settings).chain(image_only) {
+                let before = problems.len();
+                language_model(&chosen, (*reward, *report), *span, space, problems);
+                if problems.len() > before {
+                    break;
+                }
+            }
         }
     }
 }
