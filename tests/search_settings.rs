@@ -5,6 +5,7 @@
 
 use nas::search::experiment::{self, EvaluatorSpec};
 use nas::search::host::feature_vector;
+use nas::search::surrogate::encode::Vocabulary;
 use nas::train::choices::SearchedSettings;
 use nas::train::optim::Optim;
 mod data_common;
@@ -129,6 +130,12 @@ fn settings_decisions_are_sampled_mutated_and_encoded_like_the_architecture() {
         feature_vector(&space, &first),
         feature_vector(&space, &child),
         "the strategies' encoding tells the settings apart"
+    );
+    let vocabulary = Vocabulary::new(&space);
+    assert_ne!(
+        vocabulary.global(&space, &first),
+        vocabulary.global(&space, &child),
+        "so do the learned predictors' (the graph's global vector)"
     );
     assert_eq!(
         searched.for_arch(&space, &child).expect("valid").lr == 1e30,
