@@ -7,6 +7,7 @@ use crate::compile::sequence::is_sequence_space;
 use crate::export::{self, declared_input, Request};
 use crate::search::runner::best_of;
 use crate::search::store;
+use crate::search::train_eval::training_json;
 use crate::search::trial::Trial;
 use crate::search::trial_guard::key_hash;
 use crate::space::{load_space, load_space_with, InputShape, Space};
@@ -174,7 +175,8 @@ fn from_run(args: &Args) -> Result<(), String> {
         ),
         None => format!("{}: no run has a successful trial", path.display()),
     })?;
-    let space = load_space_with(&network.space, &network.args)
+    let space = network
+        .space()
         .map_err(|e| format!("cannot load the run's space `{}`: {e}", network.space))?;
     let arch = space.decode(&trial.arch).map_err(|e| {
         format!(
@@ -210,6 +212,19 @@ fn from_run(args: &Args) -> Result<(), String> {
     let mut extra = Map::new();
     extra.insert("metrics".into(), Json::Object(metrics));
     let mut training = network.training.clone();
+    // A run that searched training settings trained this trial under the ones it chose.
+    if let Some(searched) = network.searched()? {
+        let settings = searched.for_arch(&space, &arch)?;
+        if let (Json::Object(t), Json::Object(chosen)) = (&mut training, training_json(&settings)) {
+            t.remove("searched");
+            t.extend(chosen);
+            let picked = searched.chosen(&space, &arch).into_iter();
+            t.insert(
+                "chosen".into(),
+                Json::Object(picked.map(|(k, v)| (k, json!(v))).collect()),
+            );
+        }
+    }
     // The trial's own seed (its initialisation and shuffling) mixes in its architecture.
     if let Some(base) = training.get("evaluator_seed").and_then(Json::as_u64) {
         training["trial_seed"] = json!(base ^ key_hash(&trial.arch));

@@ -46,16 +46,17 @@ pub fn table(runs: &[Run]) -> Result<String, String> {
         let free = match run.header.about.as_ref().and_then(|a| a.space.clone()) {
             None => "- (the store names no space)".to_string(),
             Some(spec) => {
-                let args = run
-                    .header
-                    .about
-                    .as_ref()
-                    .and_then(|a| a.network.as_ref())
-                    .map(|n| n.args.clone())
-                    .unwrap_or_default();
-                let space = spaces
-                    .entry(spec.clone())
-                    .or_insert_with(|| load_space_with(&spec, &args));
+                let network = run.header.about.as_ref().and_then(|a| a.network.as_ref());
+                let key = match network {
+                    Some(n) => format!("{spec}|{:?}|{:?}", n.args, n.training.get("searched")),
+                    None => spec.clone(),
+                };
+                let space = spaces.entry(key).or_insert_with(|| match network {
+                    // The run's space at its size, with any searched settings' decisions.
+                    Some(n) if n.space == spec => n.space(),
+                    Some(n) => load_space_with(&spec, &n.args),
+                    None => load_space_with(&spec, &[]),
+                });
                 match space {
                     Ok(space) => share(space, &chosen)?,
                     Err(e) => {

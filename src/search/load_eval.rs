@@ -154,6 +154,7 @@ pub fn load(
         }
         EvaluatorSpec::Train {
             settings,
+            searched,
             reward,
             report,
             report_all,
@@ -163,6 +164,7 @@ pub fn load(
             if data.name == "ptb" {
                 let lm = LmSpec {
                     settings,
+                    searched,
                     reward: *reward,
                     report: *report,
                     report_all: *report_all,
@@ -209,7 +211,8 @@ pub fn load(
                         ),
                         seed,
                     )
-                    .keeping_weights(keep_weights),
+                    .keeping_weights(keep_weights)
+                    .searching(searched.clone()),
                 ),
                 report: report_name,
                 identity,

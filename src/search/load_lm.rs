@@ -9,6 +9,7 @@ use super::train_eval::{TrainData, TrainEvaluator, TrainMetric};
 use super::trial_guard::ReportWhen;
 use crate::space::InputShape;
 use crate::syntax::Diagnostic;
+use crate::train::choices::SearchedSettings;
 use crate::train::device::Runtime;
 use crate::train::lm::TokenSplits;
 use crate::train::ptb;
@@ -21,6 +22,8 @@ use tch::{Device, Tensor};
 pub struct LmSpec<'a> {
     /// How the models are trained (`channels` is the width `d`; `cells` is refused).
     pub settings: &'a TrainSettings,
+    /// The settings with alternatives, which each trial chooses among.
+    pub searched: &'a SearchedSettings,
     /// The reward.
     pub reward: TrainMetric,
     /// The report as written (`None`: `test_ppl`).
@@ -103,7 +106,8 @@ pub fn load_lm(
                 (spec.reward, report, when),
                 seed,
             )
-            .keeping_weights(spec.keep_weights),
+            .keeping_weights(spec.keep_weights)
+            .searching(spec.searched.clone()),
         ),
         report: report.map(|m| m.name().to_string()),
         identity,

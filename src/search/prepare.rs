@@ -111,8 +111,13 @@ pub fn prepare_program(
         diagnostics: vec![d],
         sources: program.sources.clone(),
     };
+    // Settings searched by the evaluator are decisions of every trial, after the space's own.
+    let settings = match &spec.evaluator {
+        experiment::EvaluatorSpec::Train { searched, span, .. } => (searched.decisions(), *span),
+        _ => (Vec::new(), spec.span),
+    };
     let lower = |args: &[(String, i64)]| {
-        crate::space::lower_space_with(&program, &spec.space.0, args).map_err(|d| {
+        let space = crate::space::lower_space_with(&program, &spec.space.0, args).map_err(|d| {
             if d.primary_span().is_some() {
                 d
             } else {
@@ -124,6 +129,18 @@ pub fn prepare_program(
                 )
                 .with_note(d.message.clone())
             }
+        })?;
+        space.with_decisions(settings.0.clone()).map_err(|e| {
+            Diagnostic::error(
+                "experiment",
+                format!("the searched settings cannot join space `{}`", spec.space.0),
+                settings.1,
+                "these settings",
+            )
+            .with_note(e.to_string())
+            .with_hint(
+                "a decision of the space is named like a searched setting (`train.KEY`): rename it",
+            )
         })
     };
     let space = lower(&spec.space_args).map_err(fail)?;

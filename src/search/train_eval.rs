@@ -12,7 +12,8 @@ use super::trial_guard::{
 };
 use crate::compile::catalog::{self, NetworkSize};
 use crate::compile::sequence::SequenceNet;
-use crate::space::Space;
+use crate::space::{Architecture, Space};
+use crate::train::choices::SearchedSettings;
 use crate::train::device::Runtime;
 use crate::train::image_task::ImageTask;
 use crate::train::lm::{LmTask, TokenSplits, DEFAULT_CLIP};
@@ -100,6 +101,9 @@ pub struct TrainEvaluator {
     space: Arc<Space>,
     data: TrainData,
     settings: TrainSettings,
+    /// The settings with alternatives, which each trial chooses among (its `train.*`
+    /// decisions); empty when none has them.
+    searched: SearchedSettings,
     runtime: Runtime,
     reward: TrainMetric,
     report: Option<TrainMetric>,
@@ -129,6 +133,7 @@ impl TrainEvaluator {
             space,
             data,
             settings,
+            searched: SearchedSettings::default(),
             runtime,
             reward,
             report,
@@ -145,6 +150,31 @@ impl TrainEvaluator {
             keep_weights: keep,
             ..self
         }
+    }
+
+    /// The same evaluator, training each trial under the alternatives of `searched` that its
+    /// architecture chose (the space holds their decisions).
+    pub fn searching(self, searched: SearchedSettings) -> Self {
+        TrainEvaluator { searched, ..self }
+    }
+
+    /// The settings `arch` trains under: the evaluator's, with the alternatives it chose.
+    fn settings_of(&self, arch: &Architecture) -> Result<TrainSettings, TrialFailure> {
+        if self.searched.is_empty() {
+            return Ok(self.settings);
+        }
+        let chosen = self
+            .searched
+            .for_arch(&self.space, arch)
+            .map_err(TrialFailure::Settings)?;
+        // The machine and the network's size are the run's, whatever a trial chose.
+        Ok(TrainSettings {
+            size: self.settings.size,
+            threads: self.settings.threads,
+            cpu: self.settings.cpu,
+            amp: self.settings.amp,
+            ..chosen
+        })
     }
 
     /// The settings, for messages.
@@ -171,12 +201,12 @@ impl TrainEvaluator {
     /// trained network: the reward, and the report when the gate wants it.
     fn finish<T: Task>(
         &self,
-        task: T,
+        (task, settings): (T, &TrainSettings),
         vs: &nn::VarStore,
         (runtime, seed): (Runtime, u64),
         (fidelity, started): (Option<f64>, Instant),
     ) -> Result<Outcome, TrialFailure> {
-        let mut trainer = Trainer::new(task, vs, &self.settings, (runtime, seed), fidelity)?;
+        let mut trainer = Trainer::new(task, vs, settings, (runtime, seed), fidelity)?;
         trainer.fit(false, |_| {})?;
         let measure = |metric: TrainMetric| metric.of(trainer.measure(metric.split())?);
         let reward = measure(self.reward)?;
@@ -210,6 +240,11 @@ impl TrainingRun for TrainEvaluator {
     fn network(&self) -> NetworkInfo {
         let mut training = training_json(&self.settings);
         training["evaluator_seed"] = serde_json::json!(self.seed);
+        if !self.searched.is_empty() {
+            // What a trial's `train.*` decisions stand for, so that its settings can be read
+            // back from its architecture (`nas export --best`, `nas report --summary`).
+            training["searched"] = serde_json::to_value(&self.searched).unwrap_or_default();
+        }
         let input = match &self.data {
             TrainData::Images(splits) => match splits.lock() {
                 Ok(s) => ("image", s.train.image_shape().to_vec()),
@@ -228,6 +263,7 @@ impl TrainingRun for TrainEvaluator {
     fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
         let started = Instant::now();
         let arch = decode(&self.space, key)?;
+        let settings = self.settings_of(&arch)?;
         let seed = self.seed ^ key_hash(key);
         let runtime = self.worker_runtime();
         let vs = nn::VarStore::new(runtime.device);
@@ -244,8 +280,8 @@ impl TrainingRun for TrainEvaluator {
                     catalog::build_arch(&vs.root(), &self.space, &arch, size)?
                 };
                 let sets = (&data.train, Some(&data.valid), Some(&data.test));
-                let task = ImageTask::new(net.as_ref(), sets, &self.settings, runtime);
-                self.finish(task, &vs, (runtime, seed), (fidelity, started))
+                let task = ImageTask::new(net.as_ref(), sets, &settings, runtime);
+                self.finish((task, &settings), &vs, (runtime, seed), (fidelity, started))
             }
             TrainData::Text { splits, bptt } => {
                 let data = shared(splits, TokenSplits::share)?;
@@ -254,8 +290,8 @@ impl TrainingRun for TrainEvaluator {
                     tch::manual_seed(seed as i64);
                     SequenceNet::new(&vs.root(), &self.space, &arch)?
                 };
-                let task = LmTask::new(&net, &data, *bptt, &self.settings, runtime)?;
-                self.finish(task, &vs, (runtime, seed), (fidelity, started))
+                let task = LmTask::new(&net, &data, *bptt, &settings, runtime)?;
+                self.finish((task, &settings), &vs, (runtime, seed), (fidelity, started))
             }
         }
     }

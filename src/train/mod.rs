@@ -22,7 +22,7 @@ pub mod optim;
 pub mod ptb;
 pub mod trainer;
 
-pub use nas_lang::train::{schedule, settings};
+pub use nas_lang::train::{choices, schedule, settings};
 
 pub use data_error::DataError;
 pub use image_set::ImageSet;

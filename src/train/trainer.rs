@@ -44,6 +44,9 @@ pub enum TrialFailure {
     /// A split to measure on was not given.
     #[error("there is no {0} split to measure on")]
     NoSplit(&'static str),
+    /// The training settings a trial chose do not go together.
+    #[error("{0}")]
+    Settings(String),
 }
 
 impl From<TchError> for TrialFailure {

@@ -10,6 +10,7 @@ use crate::space::network_size::NetworkSize;
 use crate::syntax::ast::{Arg, Entry, Expr, ExprKind, Lit};
 use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, Span};
+use crate::train::choices::{SearchedSettings, SettingChoice, SEARCHABLE};
 use crate::train::precision::Precision;
 use crate::train::settings::{At, Problem, SettingError, TrainSettings, Value};
 
@@ -34,8 +35,10 @@ pub enum EvaluatorSpec {
     /// `train(epochs: 2, batch: 128, optimizer: sgd(lr: 0.1), channels: 8, ...)`.
     Train {
         /// How each architecture is trained (every argument but the two below; see
-        /// [`crate::train::settings`]).
+        /// [`crate::train::settings`]); a setting with alternatives holds its first here.
         settings: TrainSettings,
+        /// The settings as written, and those with alternatives: decisions of every trial.
+        searched: SearchedSettings,
         /// The reward (the objective's metric).
         reward: TrainMetric,
         /// The reported metric as written: `None` when not written (then `test_acc` for
@@ -227,6 +230,26 @@ pub fn evaluator(
     problems: &mut Problems,
 ) -> Option<EvaluatorSpec> {
     let ((name, name_span), args) = keep(call(e), problems)?;
+    if name != "train" {
+        // Only a training evaluator trains each trial under its own settings.
+        for alt in args.iter().filter_map(|a| alternatives_in(&a.value)) {
+            problems.push(
+                Diagnostic::error(
+                    "experiment",
+                    format!("`{name}` cannot search its arguments: each takes one value"),
+                    alt.span,
+                    "alternatives here",
+                )
+                .with_hint(
+                    "write one value; alternatives in the settings are searched by \
+                     `train(..)`, which trains each trial under the ones it chose",
+                ),
+            );
+        }
+        if args.iter().any(|a| alternatives_in(&a.value).is_some()) {
+            return None;
+        }
+    }
     match name.as_str() {
         "table" => table(e, args, metric, problems),
         "train" => train(e, args, metric, metric_span, problems),
@@ -350,9 +373,17 @@ fn train(
     let mut settings = TrainSettings::default();
     let mut report = None;
     let mut report_all = false;
+    let mut pairs: Vec<(String, Value)> = Vec::new();
+    let mut choices: Vec<SettingChoice> = Vec::new();
     for a in args {
         let mut read = || -> Result<(), Diagnostic> {
-            match named(a, "train")? {
+            let key = named(a, "train")?;
+            let known = TrainSettings::KEYS.contains(&key) || REPORT_ARGS.contains(&key);
+            let fixed = known && !SEARCHABLE.contains(&key);
+            if let Some(alt) = alternatives_in(&a.value).filter(|_| fixed) {
+                return Err(unsearchable(key, alt));
+            }
+            match key {
                 "report_all" => report_all = boolean(&a.value)?,
                 "report" => {
                     let name = string(&a.value)?;
@@ -363,9 +394,29 @@ fn train(
                     });
                 }
                 key if TrainSettings::KEYS.contains(&key) => {
+                    let value = setting_value(&a.value);
+                    problems.extend(searched(a, key, &value, pairs.len(), &mut choices)?);
+                    // Each alternative was read and its problems placed by `searched`; the
+                    // rest of the setting is read here, its problems at their places.
                     let mut found = Vec::new();
-                    settings.set(key, &setting_value(&a.value), &mut found);
-                    problems.extend(found.iter().map(|p| setting_problem(a, p)));
+                    settings.set(key, &value, &mut found);
+                    let alternative = |p: &SettingError| match (p.inner, &a.value.kind) {
+                        (None, _) => alternatives_in(&a.value).is_some(),
+                        (Some(i), ExprKind::Ref(r)) => r
+                            .args
+                            .iter()
+                            .flat_map(|x| &x.items)
+                            .nth(i)
+                            .is_some_and(|o| matches!(o.value.kind, ExprKind::Alt(_))),
+                        (Some(_), _) => false,
+                    };
+                    problems.extend(
+                        found
+                            .iter()
+                            .filter(|p| !alternative(p))
+                            .map(|p| setting_problem(a, p)),
+                    );
+                    pairs.push((key.to_string(), value));
                 }
                 _ => {
                     let known: Vec<&str> = TrainSettings::KEYS
@@ -384,6 +435,7 @@ fn train(
     let reward = keep(metric_of(metric, metric_span, "measure"), problems)?;
     Some(EvaluatorSpec::Train {
         settings,
+        searched: SearchedSettings::new(pairs, choices),
         reward,
         report,
         report_all,
@@ -391,9 +443,135 @@ fn train(
     })
 }
 
+/// The first alternatives `value` holds (`0.1 | 0.05`, or inside a call's arguments), if any.
+fn alternatives_in(value: &Expr) -> Option<&Expr> {
+    match &value.kind {
+        ExprKind::Alt(_) => Some(value),
+        ExprKind::Ref(r) => r
+            .args
+            .iter()
+            .flat_map(|x| &x.items)
+            .find_map(|o| alternatives_in(&o.value)),
+        _ => None,
+    }
+}
+
+/// Alternatives at `alt` in the setting `key`, which cannot take them.
+fn unsearchable(key: &str, alt: &Expr) -> Diagnostic {
+    let why = match key {
+        "channels" | "cells" => "it sizes the network, the same for every trial",
+        "threads" | "device" | "precision" => "it sets up the machine, once for the run",
+        _ => "it says what is measured, the same for every trial",
+    };
+    Diagnostic::error(
+        "experiment",
+        format!("`{key}` cannot be searched: {why}"),
+        alt.span,
+        "alternatives here",
+    )
+    .with_hint(format!(
+        "write one value; the settings that take alternatives are {}",
+        SEARCHABLE.join(", ")
+    ))
+}
+
+/// Reads the alternatives of the setting `a` (key `key`, its value as read, `value`, the
+/// `pair`-th setting): each becomes a choice in `choices`, and `value` holds the first
+/// alternatives. Each alternative is read as the setting's value (with the others at their
+/// first); what is wrong with one comes back as a diagnostic at it.
+fn searched(
+    a: &Arg,
+    key: &str,
+    value: &Value,
+    pair: usize,
+    choices: &mut Vec<SettingChoice>,
+) -> Result<Vec<Diagnostic>, Diagnostic> {
+    let mut found = Vec::new();
+    let mut add = |name: &str, alts: &[Expr], inner: Option<usize>| -> Result<(), Diagnostic> {
+        let mut values = Vec::new();
+        let mut labels: Vec<String> = Vec::new();
+        for alt in alts {
+            let v = setting_value(alt);
+            if let Value::Call(..) | Value::Other = v {
+                return Err(error(
+                    alt.span,
+                    "an alternative is a number, a name or true/false",
+                    "write alternatives inside the call's arguments, `sgd(lr: 0.1 | 0.05)`, or \
+                     between bare names, `sgd | adamw`",
+                ));
+            }
+            let label = crate::train::choices::label(&v);
+            if labels.contains(&label) {
+                return Err(error(
+                    alt.span,
+                    format!("`{label}` is written twice among these alternatives"),
+                    "write each alternative once",
+                ));
+            }
+            // Read alone over the defaults, with the setting's other arguments as written.
+            let whole = match (inner, value) {
+                (Some(i), Value::Call(n, args)) => {
+                    let mut args = args.clone();
+                    args[i].1 = v.clone();
+                    Value::Call(n.clone(), args)
+                }
+                _ => v.clone(),
+            };
+            let mut problems = Vec::new();
+            TrainSettings::default().set(key, &whole, &mut problems);
+            // Problems of the setting's other arguments are the plain reading's to report.
+            for p in problems
+                .iter()
+                .filter(|p| p.inner.is_none() || p.inner == inner)
+            {
+                let mut d = setting_problem(a, p);
+                if let Some(label) = d.labels.first_mut() {
+                    label.span = alt.span;
+                }
+                if !found.contains(&d) {
+                    found.push(d);
+                }
+            }
+            labels.push(label);
+            values.push(v);
+        }
+        let choice = SettingChoice::new(name, values, pair, inner);
+        if choices.iter().any(|c| c.name == choice.name) {
+            return Err(error(
+                a.span,
+                format!("`{name}` is searched twice"),
+                "write its alternatives in one place",
+            ));
+        }
+        choices.push(choice);
+        Ok(())
+    };
+    match &a.value.kind {
+        ExprKind::Alt(alts) => add(key, alts, None)?,
+        ExprKind::Ref(r) => {
+            for (i, o) in r.args.iter().flat_map(|x| &x.items).enumerate() {
+                if let ExprKind::Alt(alts) = &o.value.kind {
+                    let Some(name) = &o.name else {
+                        return Err(error(
+                            o.span,
+                            format!("the arguments of `{}` are named", r.name.name),
+                            "write `name: value`",
+                        ));
+                    };
+                    add(&name.name, alts, Some(i))?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(found)
+}
+
 /// An argument's value as the training settings read it.
 fn setting_value(e: &Expr) -> Value {
     match &e.kind {
+        // A setting with alternatives holds its first until a trial chooses.
+        ExprKind::Alt(alts) => alts.first().map_or(Value::Other, setting_value),
         ExprKind::Lit(Lit::Bool(b)) => Value::Bool(*b),
         ExprKind::Lit(Lit::Str(s)) => Value::Word(s.clone()),
         ExprKind::Lit(l) => match (l.int_value(), l.number_value()) {
@@ -657,6 +835,7 @@ pub fn check_together(
         EvaluatorSpec::Proxy { .. } => {}
         EvaluatorSpec::Train {
             settings,
+            searched,
             reward,
             report,
             span,
@@ -687,7 +866,22 @@ pub fn check_together(
             // A space that is no sequence space was reported above, not again for its
             // parameters.
             let space = space.filter(|s| s.sequence);
-            language_model(settings, (*reward, *report), *span, space, problems);
+            // Every alternative must suit a language model, not only the first.
+            let image_only = (0..searched.choices().len()).flat_map(|c| {
+                let alternatives = searched.choices()[c].alternatives.len();
+                (1..alternatives).filter_map(move |i| {
+                    let mut picked = vec![0; c];
+                    picked.push(i);
+                    searched.with_picked(&picked).ok()
+                })
+            });
+            for chosen in std::iter::once(*settings).chain(image_only) {
+                let before = problems.len();
+                language_model(&chosen, (*reward, *report), *span, space, problems);
+                if problems.len() > before {
+                    break;
+                }
+            }
         }
     }
 }

@@ -159,6 +159,23 @@ impl Space {
         self
     }
 
+    /// The same space with `extra` decisions appended after its own (decisions no graph
+    /// reads, such as searched training settings: they are sampled, mutated, counted, hashed
+    /// and written in architectures' text like the others); an error when a name is taken or a
+    /// decision is malformed.
+    pub fn with_decisions(self, extra: Vec<Decision>) -> Result<Space, SpaceError> {
+        if extra.is_empty() {
+            return Ok(self);
+        }
+        let skeleton = self.skeleton;
+        let mut decisions = self.decisions;
+        decisions.extend(extra);
+        Ok(
+            Space::new(self.name, decisions, self.constraints, self.graphs)?
+                .with_skeleton(skeleton),
+        )
+    }
+
     /// The index of the decision with this name.
     pub fn decision_index(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()

@@ -3,6 +3,7 @@
 //! engine's `train` room runs them on libtorch.
 
 pub mod augment;
+pub mod choices;
 pub mod optim;
 pub mod precision;
 pub mod schedule;

@@ -60,6 +60,15 @@ impl Optim {
         }
     }
 
+    /// Sets its weight decay.
+    pub fn set_weight_decay(&mut self, decay: f64) {
+        match self {
+            Optim::Sgd { weight_decay, .. } | Optim::AdamW { weight_decay, .. } => {
+                *weight_decay = decay
+            }
+        }
+    }
+
     /// The arguments its settings take (`sgd(lr: .., momentum: ..)`).
     pub fn keys(&self) -> &'static [&'static str] {
         match self {

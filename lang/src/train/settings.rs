@@ -10,6 +10,7 @@
 //! | `batch` | examples per step (rows of the token stream for language models) | 64 |
 //! | `lr` | the learning rate after warm-up | 0.1 |
 //! | `optimizer` | `sgd(lr:, momentum:, nesterov:, weight_decay:)` or `adamw(lr:, beta1:, beta2:, weight_decay:)`; a `lr` here replaces the one above | `sgd`: Nesterov momentum 0.9, weight decay 5e-4; `adamw`: betas (0.9, 0.999), weight decay 0.01 ([`Optim::named`]) |
+//! | `weight_decay` | the optimiser's weight decay, before or after `optimizer` (a `weight_decay` inside it replaces this one) | the optimiser's |
 //! | `schedule` | `cosine`, `step` (×0.1 every third of the run) or `constant` | `cosine` |
 //! | `warmup` | epochs of linear warm-up (fractions allowed) | 0 |
 //! | `clip` | clip the gradient norm to this | none for images, 0.25 for language models (AWD-LSTM's, DARTS') |
@@ -39,8 +40,11 @@ pub struct TrainSettings {
     pub batch: i64,
     /// The learning rate after warm-up.
     pub lr: f64,
-    /// The optimiser.
+    /// The optimiser (with the weight decay below, when that is set).
     pub optim: Optim,
+    /// A weight decay given apart from the optimiser (`weight_decay: 1e-4`): an `optimizer`
+    /// set after it keeps it unless it names its own.
+    pub weight_decay: Option<f64>,
     /// The schedule's shape after warm-up (its decay needs the run's length).
     pub schedule: ScheduleKind,
     /// Warm-up length in epochs (fractions allowed).
@@ -69,6 +73,7 @@ impl Default for TrainSettings {
             batch: 64,
             lr: 0.1,
             optim: Optim::nb201_sgd(),
+            weight_decay: None,
             schedule: ScheduleKind::Cosine,
             warmup_epochs: 0.0,
             clip_grad_norm: None,
@@ -83,7 +88,7 @@ impl Default for TrainSettings {
 }
 
 /// A setting's value as written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// A whole number.
     Int(i64),
@@ -250,12 +255,13 @@ fn word<'v>(value: &'v Value, example: &str) -> Result<&'v str, SettingError> {
 
 impl TrainSettings {
     /// The keys [`TrainSettings::set`] reads, in the order messages list them.
-    pub const KEYS: [&'static str; 16] = [
+    pub const KEYS: [&'static str; 17] = [
         "epochs",
         "steps",
         "batch",
         "lr",
         "optimizer",
+        "weight_decay",
         "schedule",
         "warmup",
         "clip",
@@ -322,10 +328,15 @@ impl TrainSettings {
             "batch" => self.batch = positive(value)?,
             "lr" => self.lr = number(value)?,
             "optimizer" => {
-                if let Some((optim, lr)) = optimizer(value, problems)? {
+                if let Some((optim, lr)) = optimizer(value, self.weight_decay, problems)? {
                     self.optim = optim;
                     self.lr = lr.unwrap_or(self.lr);
                 }
+            }
+            "weight_decay" => {
+                let decay = number(value)?;
+                self.weight_decay = Some(decay);
+                self.optim.set_weight_decay(decay);
             }
             "schedule" => {
                 let name = word(value, "cosine")?;
@@ -391,10 +402,12 @@ impl TrainSettings {
 }
 
 /// `sgd(lr: .., momentum: .., nesterov: .., weight_decay: ..)` or `adamw(lr: .., beta1: ..,
-/// beta2: .., weight_decay: ..)` (a bare name: its defaults), and the learning rate it gives;
-/// `None` when an argument had a problem (each one is in `problems`).
+/// beta2: .., weight_decay: ..)` (a bare name: its defaults, with `weight_decay` when given),
+/// and the learning rate it gives; `None` when an argument had a problem (each one is in
+/// `problems`).
 fn optimizer(
     value: &Value,
+    weight_decay: Option<f64>,
     problems: &mut Vec<SettingError>,
 ) -> Result<Option<(Optim, Option<f64>)>, SettingError> {
     let (name, args) =
@@ -416,6 +429,9 @@ fn optimizer(
             known: Optim::NAMES.to_vec(),
         },
     })?;
+    if let Some(decay) = weight_decay {
+        optim.set_weight_decay(decay);
+    }
     let mut lr = None;
     let before = problems.len();
     for (i, (key, value)) in args.iter().enumerate() {
@@ -506,6 +522,22 @@ mod tests {
             .with(&[("optimizer", Value::Word("sgd".into()))])
             .unwrap();
         assert_eq!(sgd, TrainSettings::default());
+    }
+
+    #[test]
+    fn a_weight_decay_holds_on_either_side_of_the_optimizer_unless_it_names_its_own() {
+        let decay = |pairs: &[(&str, Value)]| match TrainSettings::default().with(pairs) {
+            Ok(s) => match s.optim {
+                Optim::Sgd { weight_decay, .. } | Optim::AdamW { weight_decay, .. } => weight_decay,
+            },
+            Err(e) => panic!("{e:?}"),
+        };
+        let wd = ("weight_decay", Value::Float(1e-4));
+        let adamw = ("optimizer", Value::Word("adamw".into()));
+        assert_eq!(decay(&[wd.clone(), adamw.clone()]), 1e-4);
+        assert_eq!(decay(&[adamw, wd.clone()]), 1e-4);
+        let own = call("sgd", &[("weight_decay", Value::Float(3e-4))]);
+        assert_eq!(decay(&[wd, ("optimizer", own)]), 3e-4);
     }
 
     #[test]

@@ -310,6 +310,26 @@ pub(super) fn carry_into(to: &Space, from: &Space, arch: &Architecture) -> RhaiR
     Ok(ArchHandle::new(to, carried))
 }
 
+/// Refuses a run whose space holds searched training settings (`train(lr: 0.1 | 0.05)`): a
+/// supernet searches the architecture only, by weight sharing, and its architectures have no
+/// settings to carry.
+fn settings_apart(run: &Space) -> RhaiResult<()> {
+    let prefix = crate::train::choices::PREFIX;
+    let searched: Vec<&str> = run
+        .decisions()
+        .iter()
+        .map(|d| d.name.as_str())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    if searched.is_empty() {
+        return Ok(());
+    }
+    Err(script_error(format!(
+        "the experiment searches training settings ({}), which a weight-sharing search (a supernet) cannot choose: write one value for each in `train(..)`, and search the settings of the architecture it finds in an experiment of its own (`strategy grid` over a space of that architecture)",
+        searched.join(", ")
+    )))
+}
+
 /// The run's architecture `a` as an architecture of the supernet's space.
 fn into_supernet(n: &SupernetHandle, a: &ArchHandle) -> RhaiResult<Architecture> {
     let search = n.0.search.borrow();
@@ -402,6 +422,7 @@ pub(super) fn checked_settings(
         tch::set_num_threads(positive("threads", threads)?.min(1024) as i32);
     }
     let seed = int(settings, "seed", c.0.session.borrow().seed() as INT)?;
+    settings_apart(&c.0.space.space)?;
     Ok((Arc::clone(&c.0.space.space), seed))
 }
 

@@ -13,6 +13,8 @@ pub mod postgres;
 pub mod redact;
 pub mod repair;
 
+use crate::space::Space;
+use crate::train::choices::SearchedSettings;
 pub use jsonl::{read, JsonlStore};
 pub use locator::{Locator, Mode, OpenError};
 
@@ -149,6 +151,29 @@ pub struct NetworkInfo {
 }
 
 impl NetworkInfo {
+    /// The training settings the run searched (`train(lr: 0.1 | 0.05)`), as its evaluator
+    /// recorded them in `training.searched`; `None` when it searched none.
+    pub fn searched(&self) -> Result<Option<SearchedSettings>, String> {
+        match self.training.get("searched") {
+            None => Ok(None),
+            Some(v) => serde_json::from_value(v.clone())
+                .map(Some)
+                .map_err(|e| format!("the store's searched training settings: {e}")),
+        }
+    }
+
+    /// The space its architectures belong to: the named space at the size trained, with the
+    /// decisions of the searched training settings after its own.
+    pub fn space(&self) -> Result<Space, String> {
+        let space = crate::space::load_space_with(&self.space, &self.args)?;
+        match self.searched()? {
+            None => Ok(space),
+            Some(s) => space
+                .with_decisions(s.decisions())
+                .map_err(|e| e.to_string()),
+        }
+    }
+
     /// The input shape it records.
     pub fn input_shape(&self) -> InputShape {
         InputShape {
