@@ -14,6 +14,7 @@ use super::supernet::Supernet;
 use super::OneShotError;
 use crate::compile::layer::Layer;
 use crate::compile::named::build_named;
+use crate::train::generator;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -204,7 +205,9 @@ pub fn measure(layer: &dyn Layer, shape: [i64; 4], device: Device) -> Result<f64
 /// shared by several cells counts in each; zero ops, never computed, 0), for images of
 /// `image` (`[C, H, W]`) in batches of `batch`: looked up in `table`, or measured on the
 /// supernet's device (a fresh op at the shape it sees there, on `C/K` channels with partial
-/// channels) and stored; the table is saved when it gained rows.
+/// channels) and stored; the table is saved when it gained rows. Measuring leaves libtorch's
+/// random generators where they were, so a seeded search draws the same numbers whether the
+/// table was cached or not.
 pub fn op_latencies(
     net: &Supernet,
     image: &[i64],
@@ -226,9 +229,11 @@ pub fn op_latencies(
                 shape: *shape,
             };
             totals[r][k] += table.get_or_measure(key, || {
-                let vs = nn::VarStore::new(device);
-                let (layer, _) = build_named(spec, &vs.root(), shape[1])?;
-                measure(layer.as_ref(), *shape, device)
+                generator::keeping_state(device, || {
+                    let vs = nn::VarStore::new(device);
+                    let (layer, _) = build_named(spec, &vs.root(), shape[1])?;
+                    measure(layer.as_ref(), *shape, device)
+                })
             })?;
         }
     }

@@ -1442,6 +1442,33 @@ mod tests {
     }
 
     #[test]
+    fn a_seeded_search_goes_the_same_way_with_the_latency_table_cold_or_cached() {
+        let _generator = crate::test_generator();
+        let dir = tempfile::tempdir().unwrap();
+        let run = || -> Vec<Vec<f64>> {
+            tch::manual_seed(21);
+            let config = SearchConfig {
+                latency_weight: 1.0,
+                ..SearchConfig::darts(16, 14)
+            };
+            let mut s = search(&space("nb201", 4), SupernetOptions::default(), config);
+            s.set_latency_file(dir.path().join("latency.csv"));
+            // FBNet's setting: Gumbel noise drawn from libtorch's generator after the table.
+            s.set_mode(Mode::Gdas);
+            s.latencies().unwrap();
+            for _ in 0..2 {
+                s.weight_step().unwrap();
+                s.alpha_step(1).unwrap();
+            }
+            s.probabilities().unwrap()
+        };
+        let cold = run();
+        assert!(dir.path().join("latency.csv").exists());
+        let cached = run();
+        assert_eq!(cold, cached, "measuring the table moved the search's draws");
+    }
+
+    #[test]
     fn a_search_restored_from_a_snapshot_continues_bit_for_bit() {
         let _generator = crate::test_generator();
         let nb201 = space("nb201", 4);

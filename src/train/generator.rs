@@ -57,6 +57,27 @@ pub fn set_state(device: Device, state: &Tensor) -> Result<(), TchError> {
     Ok(())
 }
 
+/// Runs `work` and then puts `device`'s default generator (and the CPU's, which a CUDA
+/// device's weight initialisers may also draw from) back where it was, whether `work`
+/// succeeded or not: for work that must not shift a seeded run's later draws, such as timing
+/// freshly built ops for a latency table that may or may not be cached already.
+pub fn keeping_state<T, E: From<TchError>>(
+    device: Device,
+    work: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    let cpu = state(Device::Cpu)?;
+    let own = match device {
+        Device::Cuda(_) => Some(state(device)?),
+        _ => None,
+    };
+    let result = work();
+    set_state(Device::Cpu, &cpu)?;
+    if let Some(own) = own {
+        set_state(device, &own)?;
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +100,32 @@ mod tests {
         );
         let bad = Tensor::zeros([3], (Kind::Uint8, Device::Cpu));
         assert!(set_state(Device::Cpu, &bad).is_err());
+    }
+
+    #[test]
+    fn work_kept_apart_does_not_move_later_draws() {
+        let _generator = crate::test_generator();
+        let draw = || Vec::<f32>::try_from(&Tensor::rand([4], (Kind::Float, Device::Cpu))).unwrap();
+        tch::manual_seed(9);
+        let plain = draw();
+        tch::manual_seed(9);
+        let inside =
+            keeping_state(Device::Cpu, || -> Result<Vec<f32>, TchError> { Ok(draw()) }).unwrap();
+        assert_eq!(
+            inside, plain,
+            "the work itself draws from the seeded generator"
+        );
+        assert_eq!(
+            draw(),
+            plain,
+            "after the work, the draws start where they were"
+        );
+        tch::manual_seed(9);
+        let failed: Result<(), TchError> = keeping_state(Device::Cpu, || {
+            let _ = draw();
+            Err(TchError::Kind("failed".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(draw(), plain, "a failed work is undone too");
     }
 }
