@@ -187,6 +187,16 @@ fn a_killed_enas_search_keeps_its_controller() {
     );
 }
 
+/// ENAS with its paper's LSTM controller: weights, Adam's moments, baseline and generator
+/// go into each epoch's checkpoint as the controller's `state()`.
+#[test]
+fn a_killed_enas_search_keeps_its_lstm_controller() {
+    survives_a_kill(
+        "enas(controller: \"lstm\", lstm_lr: 0.01, epochs: 4, steps: 8, controller_steps: 6, candidates: 3, batches: 1, channels: 2, cells: 1, batch: 16, limit: 256, threads: 1)",
+        4,
+    );
+}
+
 /// SGAS: the edges decided so far live in the search's op mask, the op weights' history in
 /// the script's state; a decision is made after every epoch from the first.
 #[test]

@@ -19,8 +19,11 @@
 //! space ignores it when it builds the architecture, and the update credits it with the reward
 //! like the rest (the papers' spaces have no inactive decisions).
 
+use crate::oneshot::checkpoint::RngState;
+use crate::oneshot::optim::Adam;
 use crate::search::rng::SearchRng;
-use tch::nn::{self, Module, OptimizerConfig, RNN};
+use serde::{Deserialize, Serialize};
+use tch::nn::{self, Module, RNN};
 use tch::{Device, Kind, Tensor};
 
 /// The controller's settings; [`ControllerSettings::default`] is ENAS' (Pham et al., 2018).
@@ -56,6 +59,33 @@ impl Default for ControllerSettings {
     }
 }
 
+/// A controller's whole state as [`LstmController::state`] saw it (serialisable, for
+/// checkpoints): parameters by name in sorted order, Adam's moments in that order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControllerState {
+    sizes: Vec<i64>,
+    hidden: i64,
+    layers: i64,
+    params: Vec<(String, Vec<f32>)>,
+    /// Adam's first and second moments per parameter (`None` before its first step).
+    moments: Vec<Option<(Vec<f32>, Vec<f32>)>>,
+    steps: i32,
+    baseline: Option<f64>,
+    spread: Option<f64>,
+    rng: RngState,
+}
+
+/// How [`LstmController::score`] picks each decision's value.
+#[derive(Clone, Copy)]
+enum Pick<'a> {
+    /// Drawn from the distribution, by the controller's generator.
+    Draw,
+    /// The likeliest value.
+    Greedy,
+    /// These choices (teacher forcing).
+    Given(&'a [usize]),
+}
+
 /// One architecture's choices scored by the controller.
 struct Scored {
     choices: Vec<usize>,
@@ -71,7 +101,9 @@ pub struct LstmController {
     start: Tensor,
     embeddings: Vec<nn::Embedding>,
     heads: Vec<nn::Linear>,
-    optimizer: nn::Optimizer,
+    /// The parameters by name, sorted (the order `optimizer` steps them in).
+    params: Vec<(String, Tensor)>,
+    optimizer: Adam,
     baseline: Option<f64>,
     spread: Option<f64>,
     rng: SearchRng,
@@ -143,16 +175,15 @@ impl LstmController {
         let mut rng = SearchRng::new(seed);
         let mut variables: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
         variables.sort_by(|a, b| a.0.cmp(&b.0));
-        for (_, mut variable) in variables {
+        for (_, variable) in &mut variables {
             let values: Vec<f32> = (0..variable.numel())
                 .map(|_| (rng.uniform() * 0.2 - 0.1) as f32)
                 .collect();
-            let drawn = Tensor::from_slice(&values).view_as(&variable);
+            let drawn = Tensor::from_slice(&values).view_as(variable);
             tch::no_grad(|| variable.copy_(&drawn));
         }
-        let optimizer = nn::Adam::default()
-            .build(&vs, settings.lr)
-            .map_err(|e| format!("cannot build Adam: {e}"))?;
+        // torch.optim.Adam's defaults, as both papers use.
+        let optimizer = Adam::new(settings.lr, 0.9, 0.999, 0.0);
         Ok(LstmController {
             settings,
             sizes,
@@ -160,6 +191,7 @@ impl LstmController {
             start,
             embeddings,
             heads,
+            params: variables,
             optimizer,
             baseline: None,
             spread: None,
@@ -168,9 +200,9 @@ impl LstmController {
         })
     }
 
-    /// Runs the controller over every decision: draws each choice (or reads it from `given`)
-    /// and sums the choices' log-probabilities and the distributions' entropies.
-    fn score(&mut self, given: Option<&[usize]>) -> Scored {
+    /// Runs the controller over every decision, picking each choice as `pick` says, and sums
+    /// the choices' log-probabilities and the distributions' entropies.
+    fn score(&mut self, pick: Pick) -> Scored {
         let mut state = self.lstm.zero_state(1);
         let mut input = self.start.shallow_clone();
         let mut choices = Vec::with_capacity(self.sizes.len());
@@ -185,9 +217,10 @@ impl LstmController {
             }
             let log_p = logits.log_softmax(-1, Kind::Float).squeeze_dim(0);
             let p = log_p.exp();
-            let choice = match given {
-                Some(g) => g[d].min(self.sizes[d] as usize - 1),
-                None => {
+            let choice = match pick {
+                Pick::Greedy => log_p.argmax(0, false).int64_value(&[]) as usize,
+                Pick::Given(g) => g[d].min(self.sizes[d] as usize - 1),
+                Pick::Draw => {
                     let weights =
                         Vec::<f64>::try_from(p.to_kind(Kind::Double).detach()).unwrap_or_default();
                     self.rng.categorical(&weights).unwrap_or(0)
@@ -207,14 +240,14 @@ impl LstmController {
 
     /// Draws one architecture's choices, one per decision.
     pub fn sample(&mut self) -> Vec<usize> {
-        tch::no_grad(|| self.score(None).choices)
+        tch::no_grad(|| self.score(Pick::Draw).choices)
     }
 
     /// The log-probability of `choices` under the current policy.
     pub fn log_prob(&mut self, choices: &[usize]) -> Result<f64, String> {
         self.check(choices)?;
         Ok(tch::no_grad(|| {
-            self.score(Some(choices)).log_prob.double_value(&[])
+            self.score(Pick::Given(choices)).log_prob.double_value(&[])
         }))
     }
 
@@ -241,11 +274,17 @@ impl LstmController {
         } else {
             0.0
         };
-        let scored = self.score(Some(choices));
+        let scored = self.score(Pick::Given(choices));
         let loss = -(scored.log_prob * scaled + scored.entropy * self.settings.entropy_weight);
-        self.optimizer.zero_grad();
+        let params: Vec<Tensor> = self.params.iter().map(|(_, p)| p.shallow_clone()).collect();
+        for p in &params {
+            p.shallow_clone().zero_grad();
+        }
         loss.backward();
-        self.optimizer.step();
+        let grads: Vec<Tensor> = params.iter().map(Tensor::grad).collect();
+        self.optimizer
+            .step(&params, &grads)
+            .map_err(|e| format!("Adam's step failed: {e}"))?;
         self.baseline = Some(decay * baseline + (1.0 - decay) * reward);
         Ok(advantage)
     }
@@ -253,6 +292,90 @@ impl LstmController {
     /// The moving baseline (none before the first reward).
     pub fn baseline(&self) -> Option<f64> {
         self.baseline
+    }
+
+    /// The choices drawn greedily: each decision's likeliest value given the earlier ones.
+    pub fn greedy(&mut self) -> Vec<usize> {
+        tch::no_grad(|| self.score(Pick::Greedy).choices)
+    }
+
+    /// Everything that decides the controller's future: its weights, Adam's moments, the
+    /// baseline and its spread, and its generator's position (for a checkpoint).
+    pub fn state(&mut self) -> ControllerState {
+        let values = |t: &Tensor| Vec::<f32>::try_from(t.flatten(0, -1)).unwrap_or_default();
+        ControllerState {
+            sizes: self.sizes.clone(),
+            hidden: self.settings.hidden,
+            layers: self.settings.layers,
+            params: self
+                .params
+                .iter()
+                .map(|(n, p)| (n.clone(), values(p)))
+                .collect(),
+            moments: self
+                .optimizer
+                .moments()
+                .iter()
+                .map(|m| m.as_ref().map(|(m, v)| (values(m), values(v))))
+                .collect(),
+            steps: self.optimizer.steps(),
+            baseline: self.baseline,
+            spread: self.spread,
+            rng: RngState::of(self.rng.inner()),
+        }
+    }
+
+    /// Puts the controller where [`LstmController::state`] found one of the same decisions
+    /// and sizes (anything else is refused and changes nothing).
+    pub fn restore(&mut self, state: &ControllerState) -> Result<(), String> {
+        if state.sizes != self.sizes
+            || state.hidden != self.settings.hidden
+            || state.layers != self.settings.layers
+        {
+            return Err(format!(
+                "the saved controller has {} decisions, {} units and {} layers; this one {}, {} and {}",
+                state.sizes.len(),
+                state.hidden,
+                state.layers,
+                self.sizes.len(),
+                self.settings.hidden,
+                self.settings.layers
+            ));
+        }
+        let unfit = || "the saved controller's tensors do not fit this one".to_string();
+        let names_fit = state.params.len() == self.params.len()
+            && state.moments.len() <= self.params.len()
+            && state
+                .params
+                .iter()
+                .zip(&self.params)
+                .all(|((n, x), (m, p))| n == m && x.len() as i64 == p.numel() as i64);
+        if !names_fit {
+            return Err(unfit());
+        }
+        let like = |x: &[f32], p: &Tensor| -> Result<Tensor, String> {
+            if x.len() as i64 != p.numel() as i64 {
+                return Err(unfit());
+            }
+            Ok(Tensor::from_slice(x).view_as(p))
+        };
+        let mut moments = Vec::with_capacity(state.moments.len());
+        for (saved, (_, p)) in state.moments.iter().zip(&self.params) {
+            moments.push(match saved {
+                Some((m, v)) => Some((like(m, p)?, like(v, p)?)),
+                None => None,
+            });
+        }
+        let rng = state.rng.rng().map_err(|e| e.to_string())?;
+        for ((_, x), (_, p)) in state.params.iter().zip(&mut self.params) {
+            let w = like(x, p)?;
+            tch::no_grad(|| p.copy_(&w));
+        }
+        self.optimizer.set_state(state.steps, moments);
+        self.baseline = state.baseline;
+        self.spread = state.spread;
+        self.rng = SearchRng::from_inner(rng);
+        Ok(())
     }
 
     /// Refuses choices of the wrong length or out of their decision's range.
@@ -323,6 +446,42 @@ mod tests {
         let after = c.log_prob(&target).expect("scores");
         assert!(after > before + 1.0, "{before} -> {after}");
         assert!(c.baseline().is_some());
+    }
+
+    #[test]
+    fn a_restored_state_continues_exactly_and_greedy_picks_the_likeliest() {
+        let mut a = controller(4);
+        for _ in 0..6 {
+            let x = a.sample();
+            a.update(&x, x[1] as f64).expect("updates");
+        }
+        let text = serde_json::to_string(&a.state()).expect("serialises");
+        let saved: ControllerState = serde_json::from_str(&text).expect("reads back");
+        assert_eq!(saved, a.state());
+        // Another seed, restored: from here on it samples and learns as `a` does.
+        let mut b = controller(11);
+        b.restore(&saved).expect("restores");
+        for _ in 0..6 {
+            let x = a.sample();
+            assert_eq!(x, b.sample());
+            assert_eq!(a.update(&x, x[1] as f64), b.update(&x, x[1] as f64));
+        }
+        assert_eq!(a.state(), b.state());
+        // Greedy decoding draws nothing, and its last value is the likeliest given the
+        // earlier ones (only the last factor of the probability differs between these).
+        let best = a.greedy();
+        assert_eq!(best, b.greedy());
+        assert_eq!(a.sample(), b.sample(), "greedy moved a generator");
+        let top = a.log_prob(&best).expect("scores");
+        for last in 0..2 {
+            let other = [best[0], best[1], last];
+            assert!(a.log_prob(&other).expect("scores") <= top + 1e-6);
+        }
+        // A controller of other decisions or sizes refuses the state and stays as it was.
+        let mut other = LstmController::new(&[3, 4], ControllerSettings::default(), 0).unwrap();
+        let before = other.state();
+        assert!(other.restore(&saved).is_err());
+        assert_eq!(other.state(), before);
     }
 
     #[test]

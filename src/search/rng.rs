@@ -18,6 +18,11 @@ impl SearchRng {
         }
     }
 
+    /// A generator that continues from `inner` (a restored checkpoint's position).
+    pub fn from_inner(inner: ChaCha8Rng) -> SearchRng {
+        SearchRng { inner }
+    }
+
     /// The underlying generator, for space operations that take any `rand::Rng`.
     pub fn inner(&mut self) -> &mut ChaCha8Rng {
         &mut self.inner

@@ -1,13 +1,14 @@
 //! The autoregressive LSTM controller as a host object: `ctx.controller(options)` makes a
 //! `Controller` over the space's decisions ([`crate::search::controller`]) that scripts ask to
 //! `sample` choices and `update` with a result's reward (REINFORCE with a moving baseline and
-//! an entropy bonus). `reinforce` and `enas` use it with `controller: "lstm"`.
+//! an entropy bonus), `greedy` for its likeliest choices, and `state`/`restore` to keep it in
+//! a one-shot search's checkpoint. `reinforce` and `enas` use it with `controller: "lstm"`.
 
 use super::doc::{host_type, Api};
 use super::space_api::script_error;
 use super::types::Ctx;
 use super::RhaiResult;
-use crate::search::controller::{ControllerSettings, LstmController};
+use crate::search::controller::{ControllerSettings, ControllerState, LstmController};
 use rhai::{Array, Dynamic, Engine, Map, FLOAT, INT};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -166,6 +167,41 @@ pub fn register(engine: &mut Engine) {
                 let choices = indices(&choices, "log_prob")?;
                 c.timed(|m| m.log_prob(&choices))
                     .map_err(|e| script_error(format!("controller.log_prob: {e}")))
+            },
+        )
+        .fun(
+            "greedy",
+            ["controller"],
+            "the likeliest choices: each decision's most probable value given the earlier ones",
+            |c: &mut ControllerHandle| -> Array {
+                c.timed(|m| m.greedy())
+                    .into_iter()
+                    .map(|i| Dynamic::from_int(i as INT))
+                    .collect()
+            },
+        )
+        .fun(
+            "state",
+            ["controller"],
+            "the controller's whole state (weights, Adam's moments, baseline, generator) as a text to keep, e.g. with `net.end_epoch(#{ controller: policy.state() })`",
+            |c: &mut ControllerHandle| -> RhaiResult<String> {
+                let state = c.timed(|m| m.state());
+                serde_json::to_string(&state)
+                    .map_err(|e| script_error(format!("controller.state: {e}")))
+            },
+        )
+        .fun(
+            "restore",
+            ["controller", "state"],
+            "puts the controller back where `state()` found one with the same decisions and settings",
+            |c: &mut ControllerHandle, state: &str| -> RhaiResult<()> {
+                let state: ControllerState = serde_json::from_str(state).map_err(|e| {
+                    script_error(format!(
+                        "controller.restore: not a controller's state ({e})"
+                    ))
+                })?;
+                c.timed(|m| m.restore(&state))
+                    .map_err(|e| script_error(format!("controller.restore: {e}")))
             },
         )
         .get(
