@@ -10,6 +10,7 @@
 #   nas run scripts/darts_nb201.nas --experiment snas
 #   nas run scripts/darts_nb201.nas --experiment pc_darts
 #   nas run scripts/darts_nb201.nas --experiment enas
+#   nas run scripts/darts_nb201.nas --experiment enas_lstm     # ENAS with its paper's LSTM controller
 #   nas run scripts/darts_nb201.nas --experiment proxyless
 #   nas run scripts/darts_nb201.nas --experiment rsps
 #   nas run scripts/darts_nb201.nas --experiment spos
@@ -100,6 +101,15 @@ experiment enas {
     data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  enas(epochs: 6, controller_steps: 50, candidates: 20, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+experiment enas_lstm {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  enas(controller: "lstm", epochs: 6, controller_steps: 50, candidates: 20, cells: 1)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
