@@ -310,3 +310,114 @@ experiment e {
         "{out}\n{err}"
     );
 }
+
+#[test]
+fn fixed_grids_the_settings_of_an_architecture_written_in_the_spaces_own_text() {
+    require_fashion_mnist();
+    // A space with decisions of its own: the architecture is written as a search of the space
+    // alone would have found it, and `fixed` trains it under every combination of settings.
+    let text = FIXED
+        .replace("conv(4, 3)", "conv(4 | 6, 3 | 5)")
+        .replace("lr: 0.05 | 1e30", "lr: 0.05 | 0.02")
+        .replace("strategy  grid", "strategy  STRATEGY");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("e.nas"), text.replace("STRATEGY", "random")).expect("writes");
+    let sampled = std::process::Command::new(env!("CARGO_BIN_EXE_nas"))
+        .args(["sample", "e.nas:tiny", "--seed", "3"])
+        .current_dir(dir.path())
+        .output()
+        .expect("nas sample runs");
+    assert!(sampled.status.success(), "{sampled:?}");
+    let sampled = String::from_utf8_lossy(&sampled.stdout).trim().to_string();
+    assert!(!sampled.contains("train."), "{sampled}");
+    let (ok, out, err) = run_experiment(
+        dir.path(),
+        &text.replace("STRATEGY", &format!("fixed(arch: \"{sampled}\")")),
+    );
+    assert!(ok, "{out}\n{err}");
+    let mut archs: Vec<String> = stored(&dir.path().join("runs/e-fixed.jsonl"))
+        .into_iter()
+        .map(|(a, e)| {
+            assert_eq!(e, None, "{a}");
+            a
+        })
+        .collect();
+    archs.sort();
+    let mut expected: Vec<String> = ["0.02", "0.05"]
+        .iter()
+        .flat_map(|lr| {
+            ["1e-4", "5e-4"].map(|wd| format!("{sampled} train.lr={lr} train.weight_decay={wd}"))
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(archs, expected);
+    // Written with its settings, the architecture is trained under those only.
+    let one = format!("{sampled} train.lr=0.02 train.weight_decay=5e-4");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, out, err) = run_experiment(
+        dir.path(),
+        &text.replace("STRATEGY", &format!("fixed(arch: \"{one}\")")),
+    );
+    assert!(ok, "{out}\n{err}");
+    let archs = stored(&dir.path().join("runs/e-fixed.jsonl"));
+    assert_eq!(archs.len(), 1, "{archs:?}");
+    assert_eq!(archs[0].0, one);
+}
+
+#[test]
+fn the_nas_rl_final_grid_trains_a_found_architecture_of_the_real_space_under_each_setting() {
+    require_fashion_mnist();
+    // The script's first experiment, shrunk to one step of 4 images per trial.
+    let script = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/nas_rl_final_grid.nas"),
+    )
+    .expect("the script");
+    let text = script
+        .replace(
+            "limit: 5000, valid: 0.2, test_limit: 2000",
+            "limit: 40, valid: 0.2, test_limit: 8",
+        )
+        .replace(
+            "epochs: 1, batch: 64",
+            "epochs: 1, steps: 1, batch: 4, threads: 1",
+        )
+        .replace("workers   2", "workers   1");
+    assert_ne!(
+        text, script,
+        "the script's sizes are where this test expects them"
+    );
+    let found = text
+        .split("fixed(arch: \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the first experiment grids a fixed architecture")
+        .to_string();
+    assert!(
+        found.starts_with("nas_rl_net.l1.") && found.contains("nas_rl_net.l15."),
+        "{found}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, out, err) = run_experiment(dir.path(), &text);
+    assert!(ok, "{out}\n{err}");
+    let trials = stored(&dir.path().join("runs/nas_rl_final_grid-fixed.jsonl"));
+    let mut settings: Vec<String> = trials
+        .iter()
+        .map(|(arch, error)| {
+            assert_eq!(error, &None, "{arch}");
+            let rest = arch.strip_prefix(&found).expect("the found architecture");
+            rest.trim().to_string()
+        })
+        .collect();
+    settings.sort();
+    assert_eq!(
+        settings,
+        [
+            "train.lr=0.02 train.weight_decay=1e-4",
+            "train.lr=0.02 train.weight_decay=5e-4",
+            "train.lr=0.05 train.weight_decay=1e-4",
+            "train.lr=0.05 train.weight_decay=5e-4",
+            "train.lr=0.1 train.weight_decay=1e-4",
+            "train.lr=0.1 train.weight_decay=5e-4",
+        ]
+    );
+}

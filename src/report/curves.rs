@@ -120,6 +120,7 @@ mod tests {
             done,
             arch: format!("a{done}"),
             fidelity: None,
+            continued_from: None,
             status: if reward.is_some() {
                 Status::Ok
             } else {

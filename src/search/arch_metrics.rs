@@ -150,6 +150,21 @@ impl Evaluator for Measuring {
         self.inner.evaluate(key, arch, fidelity)
     }
 
+    fn continues(&self) -> bool {
+        self.inner.continues()
+    }
+
+    fn evaluate_from(
+        &self,
+        key: &str,
+        arch: &Architecture,
+        fidelity: Option<f64>,
+        from: &[Option<f64>],
+    ) -> Result<Outcome, String> {
+        let _ = self.objectives.measure(key, arch);
+        self.inner.evaluate_from(key, arch, fidelity, from)
+    }
+
     fn simulated(&self) -> bool {
         self.inner.simulated()
     }

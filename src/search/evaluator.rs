@@ -35,6 +35,32 @@ pub trait Evaluator: Send + Sync {
         fidelity: Option<f64>,
     ) -> Result<Outcome, String>;
 
+    /// Whether [`Evaluator::evaluate_from`] can continue an earlier trial's training rather
+    /// than start over (the `train` evaluator of image classifiers).
+    fn continues(&self) -> bool {
+        false
+    }
+
+    /// Evaluates `arch` at `fidelity` by going on with the training it had after the stages
+    /// `from` (the fidelities of the earlier trials it continues, oldest first; `None` is the
+    /// full fidelity) instead of training from scratch: a promoted trial of a multi-fidelity
+    /// search pays only the difference. With no stages it is [`Evaluator::evaluate`].
+    fn evaluate_from(
+        &self,
+        key: &str,
+        arch: &Architecture,
+        fidelity: Option<f64>,
+        from: &[Option<f64>],
+    ) -> Result<Outcome, String> {
+        if from.is_empty() {
+            return self.evaluate(key, arch, fidelity);
+        }
+        Err(format!(
+            "the `{}` evaluator cannot continue an earlier trial's training",
+            self.name()
+        ))
+    }
+
     /// Whether costs are simulated (then workers are simulated on one thread and the clock is
     /// the sum of costs); otherwise evaluations run on worker threads and cost wall time.
     fn simulated(&self) -> bool;

@@ -20,6 +20,7 @@ pub mod arch_metrics;
 pub mod controller;
 pub mod evaluator;
 pub mod front;
+pub mod held;
 pub mod host;
 pub mod load_eval;
 mod load_lm;

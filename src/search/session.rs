@@ -235,14 +235,84 @@ impl Session {
         values
     }
 
-    /// Submits `arch` (canonical string `key`) for evaluation at `fidelity`; returns its id.
+    /// Whether trials can continue earlier trials' training (the evaluator can, and it runs
+    /// in this process).
+    pub fn continues(&self) -> bool {
+        self.evaluator.continues() && !matches!(self.workers, Workers::Remote(..))
+    }
+
+    /// The fidelities of the stages a trial of `key` at `fidelity` that continues finished
+    /// trial `from` goes on from (oldest first, `from`'s own last), or why it cannot: the
+    /// evaluator cannot continue, `from` is not a finished successful trial of the same
+    /// architecture, or `fidelity` is not above its fidelity (full fidelity is the highest).
+    pub fn continuation(
+        &self,
+        key: &str,
+        fidelity: Option<f64>,
+        from: u64,
+    ) -> Result<Vec<Option<f64>>, String> {
+        if !self.continues() {
+            return Err(format!(
+                "the `{}` evaluator{} cannot continue an earlier trial's training \
+                 (`ctx.continues()` says whether it can)",
+                self.evaluator.name(),
+                if matches!(self.workers, Workers::Remote(..)) {
+                    " of a database run"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let find = |id: u64| self.history.iter().find(|t| t.id == id);
+        let earlier = find(from).ok_or_else(|| {
+            format!("trial {from} has not finished, so no trial can continue its training yet")
+        })?;
+        if earlier.arch != key {
+            return Err(format!(
+                "trial {from} trained `{}`, not `{key}`: a trial continues the training of its \
+                 own architecture",
+                earlier.arch
+            ));
+        }
+        if !earlier.is_ok() {
+            return Err(format!(
+                "trial {from} failed, so there is no training to continue"
+            ));
+        }
+        let level = |f: Option<f64>| f.unwrap_or(f64::INFINITY);
+        if level(fidelity) <= level(earlier.fidelity) {
+            return Err(format!(
+                "a trial continuing trial {from} (fidelity {}) must ask for a higher fidelity, \
+                 not {}",
+                fidelity_text(earlier.fidelity),
+                fidelity_text(fidelity)
+            ));
+        }
+        let mut stages = vec![earlier.fidelity];
+        let mut at = earlier;
+        while let Some(before) = at.continued_from {
+            at = find(before).ok_or_else(|| format!("internal: trial {before} is not recorded"))?;
+            stages.push(at.fidelity);
+        }
+        stages.reverse();
+        Ok(stages)
+    }
+
+    /// Submits `arch` (canonical string `key`) for evaluation at `fidelity`, continuing the
+    /// training of finished trial `from` when given ([`Session::continuation`] says whether
+    /// it can; the caller asks first); returns its id.
     pub fn submit(
         &mut self,
         arch: &Architecture,
         key: &str,
         fidelity: Option<f64>,
+        from: Option<u64>,
     ) -> Result<u64, Stop> {
         self.poll()?;
+        let stages = match from {
+            Some(from) => self.continuation(key, fidelity, from).map_err(Stop::Io)?,
+            None => Vec::new(),
+        };
         self.check_budget().map_err(Stop::Budget)?;
         let id = self.submitted;
         self.submitted += 1;
@@ -251,12 +321,14 @@ impl Session {
             key: key.to_string(),
             arch: arch.clone(),
             fidelity,
+            continues: from,
+            from: stages,
         };
         if let Some(stored) = self.replay.remove(&id) {
-            if stored.arch != key || stored.fidelity != fidelity {
+            if stored.arch != key || stored.fidelity != fidelity || stored.continued_from != from {
                 return Err(Stop::Diverged(format!(
-                    "resume diverged at trial {id}: the store holds `{}` (fidelity {:?}) but the strategy asked for `{key}` (fidelity {fidelity:?})",
-                    stored.arch, stored.fidelity
+                    "resume diverged at trial {id}: the store holds `{}` (fidelity {:?}, continuing {:?}) but the strategy asked for `{key}` (fidelity {fidelity:?}, continuing {from:?})",
+                    stored.arch, stored.fidelity, stored.continued_from
                 )));
             }
             match &mut self.workers {
@@ -271,7 +343,7 @@ impl Session {
         let t0 = Instant::now();
         let result = match &mut self.workers {
             Workers::Simulated(w) => {
-                let outcome = self.evaluator.evaluate(key, arch, fidelity);
+                let outcome = self.evaluator.evaluate_from(key, arch, fidelity, &job.from);
                 w.submit(job, outcome, self.clock);
                 Ok(())
             }
@@ -302,15 +374,16 @@ impl Session {
         self.ready.pop_front().ok_or(Stop::NothingPending)
     }
 
-    /// Submits `arch` and waits for its result; results of other trials that finish first
-    /// are kept for `next_result`.
+    /// Submits `arch` (continuing trial `from`'s training when given) and waits for its
+    /// result; results of other trials that finish first are kept for `next_result`.
     pub fn evaluate(
         &mut self,
         arch: &Architecture,
         key: &str,
         fidelity: Option<f64>,
+        from: Option<u64>,
     ) -> Result<Trial, Stop> {
-        let id = self.submit(arch, key, fidelity)?;
+        let id = self.submit(arch, key, fidelity, from)?;
         loop {
             if let Some(i) = self.ready.iter().position(|t| t.id == id) {
                 return self.ready.remove(i).ok_or(Stop::NothingPending);
@@ -418,6 +491,7 @@ impl Session {
             done: self.done,
             arch: f.job.key,
             fidelity: f.job.fidelity,
+            continued_from: f.job.continues,
             status,
             reward,
             report,
@@ -476,6 +550,11 @@ fn returned(
         clock: wall_offset + started.elapsed().as_secs_f64(),
         worker: r.worker,
     })
+}
+
+/// A fidelity for messages (`full` for `None`).
+fn fidelity_text(f: Option<f64>) -> String {
+    f.map_or_else(|| "full".to_string(), |f| f.to_string())
 }
 
 fn outcome_of(t: &Trial) -> Result<Outcome, String> {

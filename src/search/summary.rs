@@ -155,6 +155,7 @@ mod tests {
             done: id,
             arch: format!("|a~{id}|"),
             fidelity,
+            continued_from: None,
             status: if reward.is_some() {
                 Status::Ok
             } else {

@@ -6,6 +6,7 @@
 //! error, even a panic) is an `Err` with its reason; the search goes on.
 
 use super::evaluator::Outcome;
+use super::held::{Held, Paused};
 use super::store::NetworkInfo;
 use super::trial_guard::{
     decode, key_hash, network_info, shared, ReportGate, ReportWhen, TrainingRun,
@@ -114,6 +115,8 @@ pub struct TrainEvaluator {
     init: Mutex<()>,
     /// Whether each trial hands back its trained weights.
     keep_weights: bool,
+    /// The latest lower-fidelity trainings of image classifiers, to be continued.
+    held: Held,
 }
 
 impl TrainEvaluator {
@@ -141,6 +144,7 @@ impl TrainEvaluator {
             seed,
             init: Mutex::new(()),
             keep_weights: false,
+            held: Held::default(),
         }
     }
 
@@ -197,17 +201,13 @@ impl TrainEvaluator {
         }
     }
 
-    /// Trains on `task` for `fidelity` epochs (`None`: the settings'), then scores the
-    /// trained network: the reward, and the report when the gate wants it.
-    fn finish<T: Task>(
+    /// Scores a trained network: the reward, and the report when the gate wants it.
+    fn score<T: Task>(
         &self,
-        (task, settings): (T, &TrainSettings),
+        trainer: &Trainer<T>,
         vs: &nn::VarStore,
-        (runtime, seed): (Runtime, u64),
         (fidelity, started): (Option<f64>, Instant),
     ) -> Result<Outcome, TrialFailure> {
-        let mut trainer = Trainer::new(task, vs, settings, (runtime, seed), fidelity)?;
-        trainer.fit(false, |_| {})?;
         let measure = |metric: TrainMetric| metric.of(trainer.measure(metric.split())?);
         let reward = measure(self.reward)?;
         self.report_gate.outcome(
@@ -216,6 +216,75 @@ impl TrainEvaluator {
             measure,
             (self.keep_weights.then_some(vs), started),
         )
+    }
+
+    /// Trains the image classifier `key` at `fidelity` epochs after the stages `from`: from
+    /// the held training furthest along them, the stages not held trained again first; a
+    /// lower-fidelity trial's training is held afterwards for a later trial to go on from.
+    fn run_images(
+        &self,
+        (key, arch, settings): (&str, &Architecture, &TrainSettings),
+        (fidelity, from): (Option<f64>, &[Option<f64>]),
+        (splits, runtime, seed): (&Mutex<Splits>, Runtime, u64),
+        started: Instant,
+    ) -> Result<Outcome, TrialFailure> {
+        let epochs = |f: Option<f64>| f.unwrap_or(settings.epochs as f64);
+        let stages: Vec<f64> = from.iter().map(|&f| epochs(f)).collect();
+        if stages.last().is_some_and(|&last| epochs(fidelity) <= last) {
+            return Err(TrialFailure::Settings(format!(
+                "a trial continued from {} epochs must train to more than that, not {}",
+                stages[stages.len() - 1],
+                epochs(fidelity)
+            )));
+        }
+        let data = shared(splits, Splits::share)?;
+        let sets = (&data.train, Some(&data.valid), Some(&data.test));
+        let (vs, net, mut progress, done) = match self.held.take(key, &stages) {
+            Some(p) => {
+                let done = p.stages.len();
+                (p.vs, p.net, Some(p.progress), done)
+            }
+            None => {
+                let vs = nn::VarStore::new(runtime.device);
+                let size = NetworkSize {
+                    in_channels: Some(data.train.image_shape()[0]),
+                    ..NetworkSize::default()
+                };
+                let net = {
+                    let _init = self.init.lock();
+                    tch::manual_seed(seed as i64);
+                    catalog::build_arch(&vs.root(), &self.space, arch, size)?
+                };
+                (vs, net, None, 0)
+            }
+        };
+        for &stage in &stages[done..] {
+            let task = ImageTask::new(net.as_ref(), sets, settings, runtime);
+            let run = (runtime, seed);
+            let mut trainer =
+                Trainer::resume(task, &vs, settings, run, Some(stage), progress.take())?;
+            trainer.fit(false, |_| {})?;
+            progress = Some(trainer.pause());
+        }
+        let task = ImageTask::new(net.as_ref(), sets, settings, runtime);
+        let mut trainer =
+            Trainer::resume(task, &vs, settings, (runtime, seed), fidelity, progress)?;
+        trainer.fit(false, |_| {})?;
+        let outcome = self.score(&trainer, &vs, (fidelity, started))?;
+        if fidelity.is_some() {
+            let progress = trainer.pause();
+            let mut stages = stages;
+            stages.push(epochs(fidelity));
+            let key = key.to_string();
+            self.held.hold(Paused {
+                key,
+                stages,
+                vs,
+                net,
+                progress,
+            });
+        }
+        Ok(outcome)
     }
 }
 
@@ -260,40 +329,47 @@ impl TrainingRun for TrainEvaluator {
         network_info(&self.space, input, training)
     }
 
-    fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure> {
+    fn run(
+        &self,
+        key: &str,
+        fidelity: Option<f64>,
+        from: &[Option<f64>],
+    ) -> Result<Outcome, TrialFailure> {
         let started = Instant::now();
         let arch = decode(&self.space, key)?;
         let settings = self.settings_of(&arch)?;
         let seed = self.seed ^ key_hash(key);
         let runtime = self.worker_runtime();
-        let vs = nn::VarStore::new(runtime.device);
         match &self.data {
-            TrainData::Images(splits) => {
-                let data = shared(splits, Splits::share)?;
-                let size = NetworkSize {
-                    in_channels: Some(data.train.image_shape()[0]),
-                    ..NetworkSize::default()
-                };
-                let net = {
-                    let _init = self.init.lock();
-                    tch::manual_seed(seed as i64);
-                    catalog::build_arch(&vs.root(), &self.space, &arch, size)?
-                };
-                let sets = (&data.train, Some(&data.valid), Some(&data.test));
-                let task = ImageTask::new(net.as_ref(), sets, &settings, runtime);
-                self.finish((task, &settings), &vs, (runtime, seed), (fidelity, started))
-            }
+            TrainData::Images(splits) => self.run_images(
+                (key, &arch, &settings),
+                (fidelity, from),
+                (splits, runtime, seed),
+                started,
+            ),
             TrainData::Text { splits, bptt } => {
+                if !from.is_empty() {
+                    return Err(TrialFailure::Settings(
+                        "a language model's training cannot be continued".to_string(),
+                    ));
+                }
                 let data = shared(splits, TokenSplits::share)?;
+                let vs = nn::VarStore::new(runtime.device);
                 let net = {
                     let _init = self.init.lock();
                     tch::manual_seed(seed as i64);
                     SequenceNet::new(&vs.root(), &self.space, &arch)?
                 };
                 let task = LmTask::new(&net, &data, *bptt, &settings, runtime)?;
-                self.finish((task, &settings), &vs, (runtime, seed), (fidelity, started))
+                let mut trainer = Trainer::new(task, &vs, &settings, (runtime, seed), fidelity)?;
+                trainer.fit(false, |_| {})?;
+                self.score(&trainer, &vs, (fidelity, started))
             }
         }
+    }
+
+    fn continues(&self) -> bool {
+        matches!(self.data, TrainData::Images(_))
     }
 }
 

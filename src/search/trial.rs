@@ -27,6 +27,10 @@ pub struct Trial {
     pub arch: String,
     /// The fidelity asked for (`None`: full).
     pub fidelity: Option<f64>,
+    /// The trial whose training this one continued (its id), rather than training from
+    /// scratch; not written when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continued_from: Option<u64>,
     /// Ok or failed.
     pub status: Status,
     /// The reward, for finished trials (in the objective's own sign: not negated).

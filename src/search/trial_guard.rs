@@ -105,8 +105,18 @@ impl ReportGate {
 /// An evaluator that trains each architecture: one trial is [`TrainingRun::run`]; it is the
 /// `train` evaluator, with measured (not simulated) costs and any fidelity (in epochs).
 pub trait TrainingRun: Send + Sync {
-    /// Trains and scores the architecture `key` at `fidelity` (`None`: the full run).
-    fn run(&self, key: &str, fidelity: Option<f64>) -> Result<Outcome, TrialFailure>;
+    /// Trains and scores the architecture `key` at `fidelity` (`None`: the full run), going
+    /// on from the training it had after the stages `from` (earlier trials' fidelities, oldest
+    /// first) when there are any.
+    fn run(
+        &self,
+        key: &str,
+        fidelity: Option<f64>,
+        from: &[Option<f64>],
+    ) -> Result<Outcome, TrialFailure>;
+
+    /// Whether [`TrainingRun::run`] can go on from earlier stages.
+    fn continues(&self) -> bool;
 
     /// What rebuilds the network an architecture is trained into.
     fn network(&self) -> NetworkInfo;
@@ -123,7 +133,28 @@ impl<T: TrainingRun> Evaluator for T {
         _arch: &Architecture,
         fidelity: Option<f64>,
     ) -> Result<Outcome, String> {
-        guarded(|| self.run(key, fidelity))
+        guarded(|| self.run(key, fidelity, &[]))
+    }
+
+    fn continues(&self) -> bool {
+        TrainingRun::continues(self)
+    }
+
+    fn evaluate_from(
+        &self,
+        key: &str,
+        _arch: &Architecture,
+        fidelity: Option<f64>,
+        from: &[Option<f64>],
+    ) -> Result<Outcome, String> {
+        if !from.is_empty() && !TrainingRun::continues(self) {
+            return Err(
+                "this training cannot continue an earlier trial's training (only image \
+                        classifiers can)"
+                    .to_string(),
+            );
+        }
+        guarded(|| self.run(key, fidelity, from))
     }
 
     fn simulated(&self) -> bool {

@@ -19,6 +19,10 @@ pub struct Job {
     pub arch: Architecture,
     /// The fidelity asked for.
     pub fidelity: Option<f64>,
+    /// The trial whose training this one continues (`None`: it trains from scratch).
+    pub continues: Option<u64>,
+    /// The fidelities of the earlier trials whose training it continues, oldest first.
+    pub from: Vec<Option<f64>>,
 }
 
 /// A job that finished.
@@ -197,7 +201,7 @@ fn worker_loop(
             Err(_) => return,
         };
         let t0 = Instant::now();
-        let outcome = evaluator.evaluate(&job.key, &job.arch, job.fidelity);
+        let outcome = evaluator.evaluate_from(&job.key, &job.arch, job.fidelity, &job.from);
         let cost = t0.elapsed().as_secs_f64();
         let clock = clock_base + started.elapsed().as_secs_f64();
         if done
@@ -225,6 +229,8 @@ mod tests {
             key: format!("a{id}"),
             arch: Architecture::default(),
             fidelity: None,
+            continues: None,
+            from: Vec::new(),
         }
     }
 

@@ -178,6 +178,22 @@ pub fn run_length(
     (epochs.ceil().max(1.0) as usize, total)
 }
 
+/// Where a training stopped, to go on from: the optimiser with its state (momentum, Adam's
+/// moments), the steps taken and the float16 loss scale. Together with the variables it
+/// trained (and the network over them) it continues a run exactly where it stopped
+/// ([`Trainer::resume`]).
+pub struct Progress {
+    opt: nn::Optimizer,
+    step: usize,
+    scaler: Option<LossScaler>,
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Progress(step {})", self.step)
+    }
+}
+
 /// The training of one network on one task: its variables, optimiser and schedule.
 pub struct Trainer<'a, T: Task> {
     task: T,
@@ -216,7 +232,27 @@ impl<'a, T: Task> Trainer<'a, T> {
         (runtime, seed): (Runtime, u64),
         fidelity: Option<f64>,
     ) -> Result<Self, TrialFailure> {
-        runtime.prepare(vs)?;
+        Self::resume(task, vs, settings, (runtime, seed), fidelity, None)
+    }
+
+    /// As [`Trainer::new`], but going on from `progress` (a run of the same network, settings
+    /// and seed stopped by [`Trainer::pause`]) when given: the same variables and optimiser
+    /// state, from the step it stopped at, through the same batches a run from scratch would
+    /// draw next (each pass is shuffled by its number), to the length `fidelity` gives. The
+    /// learning rate of the steps still to take is the schedule of this run's length; with a
+    /// schedule that does not depend on the length (`constant`, warm-up included) the result
+    /// is the run from scratch, step for step.
+    pub fn resume(
+        task: T,
+        vs: &'a VarStore,
+        settings: &TrainSettings,
+        (runtime, seed): (Runtime, u64),
+        fidelity: Option<f64>,
+        progress: Option<Progress>,
+    ) -> Result<Self, TrialFailure> {
+        if progress.is_none() {
+            runtime.prepare(vs)?;
+        }
         let per_epoch = task.steps_per_epoch();
         let (epochs, total) = run_length(settings, per_epoch, fidelity);
         let schedule = Schedule {
@@ -225,7 +261,14 @@ impl<'a, T: Task> Trainer<'a, T> {
             total,
             decay: settings.schedule.decay(total),
         };
-        let opt = settings.optim.build(vs, schedule.lr(0))?;
+        let (opt, step, scaler) = match progress {
+            Some(p) => (p.opt, p.step, p.scaler),
+            None => (
+                settings.optim.build(vs, schedule.lr(0))?,
+                0,
+                (runtime.amp == Some(Precision::Fp16)).then(LossScaler::default),
+            ),
+        };
         Ok(Trainer {
             clip: settings.clip_grad_norm.or(task.default_clip()),
             task,
@@ -234,11 +277,20 @@ impl<'a, T: Task> Trainer<'a, T> {
             schedule,
             epochs,
             seed,
-            scaler: (runtime.amp == Some(Precision::Fp16)).then(LossScaler::default),
-            step: 0,
+            scaler,
+            step,
             last_train_loss: None,
             on_step: None,
         })
+    }
+
+    /// Stops the run where it is, keeping what [`Trainer::resume`] needs to go on.
+    pub fn pause(self) -> Progress {
+        Progress {
+            opt: self.opt,
+            step: self.step,
+            scaler: self.scaler,
+        }
     }
 
     /// Calls `f` with the steps taken and the run's total steps after each step.
@@ -315,13 +367,22 @@ impl<'a, T: Task> Trainer<'a, T> {
     }
 
     /// One pass over the training data (number `epoch`, 1-based); stops early when the run's
-    /// steps are used up.
+    /// steps are used up. In a resumed run, the batches of the pass already trained on are
+    /// drawn and passed over.
     pub fn epoch(&mut self, epoch: usize) -> Result<EpochLog, TrialFailure> {
         let started = Instant::now();
         if self.task.rate_per_epoch() {
             self.opt.set_lr(self.schedule.lr(self.step));
         }
         self.task.start_epoch(epoch, self.seed);
+        let taken = self
+            .step
+            .saturating_sub((epoch - 1) * self.task.steps_per_epoch());
+        for _ in 0..taken {
+            if self.task.next_batch().transpose()?.is_none() {
+                break;
+            }
+        }
         let (mut loss, mut hits, mut seen, mut steps) = (RunningMean::default(), None, 0.0, 0);
         while !self.done() {
             let Some(batch) = self.task.next_batch() else {
@@ -357,7 +418,8 @@ impl<'a, T: Task> Trainer<'a, T> {
         mut on_epoch: impl FnMut(&EpochLog),
     ) -> Result<Vec<EpochLog>, TrialFailure> {
         let mut logs = Vec::new();
-        for epoch in 1..=self.epochs {
+        let first = self.step / self.task.steps_per_epoch().max(1) + 1;
+        for epoch in first..=self.epochs {
             if self.done() {
                 break;
             }

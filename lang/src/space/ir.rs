@@ -30,6 +30,9 @@ pub struct Space {
     cumulative: Vec<Option<Vec<f64>>>,
     edge_list: bool,
     skeleton: Skeleton,
+    /// How many of the last decisions were appended after the space's own
+    /// ([`Space::with_decisions`]).
+    appended: usize,
 }
 
 impl Space {
@@ -82,6 +85,7 @@ impl Space {
             cumulative: Vec::new(),
             edge_list: false,
             skeleton: Skeleton::default(),
+            appended: 0,
         };
         space.tabulate();
         space.edge_list = super::text::is_edge_list(&space);
@@ -168,12 +172,35 @@ impl Space {
             return Ok(self);
         }
         let skeleton = self.skeleton;
+        let appended = self.appended + extra.len();
         let mut decisions = self.decisions;
         decisions.extend(extra);
-        Ok(
-            Space::new(self.name, decisions, self.constraints, self.graphs)?
-                .with_skeleton(skeleton),
+        let mut space = Space::new(self.name, decisions, self.constraints, self.graphs)?
+            .with_skeleton(skeleton);
+        space.appended = appended;
+        Ok(space)
+    }
+
+    /// How many of the last decisions were appended after the space's own (searched training
+    /// settings); 0 for a space as written.
+    pub fn appended(&self) -> usize {
+        self.appended
+    }
+
+    /// The space without its appended decisions: the space as written, whose canonical text
+    /// an architecture found by another search is written in.
+    pub fn own(&self) -> Result<Space, SpaceError> {
+        if self.appended == 0 {
+            return Ok(self.clone());
+        }
+        let keep = self.decisions.len() - self.appended;
+        Space::new(
+            self.name.clone(),
+            self.decisions[..keep].to_vec(),
+            self.constraints.clone(),
+            self.graphs.clone(),
         )
+        .map(|s| s.with_skeleton(self.skeleton.clone()))
     }
 
     /// The index of the decision with this name.

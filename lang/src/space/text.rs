@@ -113,6 +113,52 @@ impl Space {
         Ok(arch)
     }
 
+    /// The architectures `text` names: the one it names in this space's canonical text, or,
+    /// written in the text of the space's own decisions (without those appended after them,
+    /// such as searched training settings), one per combination of the appended decisions'
+    /// values, in canonical order; at most `limit` of them.
+    pub fn decode_all(&self, text: &str, limit: u128) -> Result<Vec<Architecture>, SpaceError> {
+        let whole = self.decode(text);
+        if whole.is_ok() || self.appended() == 0 {
+            return whole.map(|a| vec![a]);
+        }
+        let keep = self.decisions().len() - self.appended();
+        let extra = &self.decisions()[keep..];
+        // Text naming an appended decision meant the whole form: its error is the one to show.
+        if extra.iter().any(|d| text.contains(&format!("{}=", d.name))) {
+            return whole.map(|a| vec![a]);
+        }
+        let own = self.own()?.decode(text)?;
+        let count = extra.iter().map(|d| d.domain.size()).product::<u128>();
+        if count > limit {
+            return Err(SpaceError::decode(
+                format!(
+                    "the appended decisions have {count} combinations, more than the {limit} asked for"
+                ),
+                "write the appended decisions' values too (`train.lr=0.1`), or fewer alternatives",
+            ));
+        }
+        let mut all = vec![own.values().to_vec()];
+        for d in extra {
+            all = all
+                .into_iter()
+                .flat_map(|values| {
+                    (0..d.domain.size()).map(move |i| {
+                        let mut values = values.clone();
+                        values.push(d.domain.value_at(i));
+                        values
+                    })
+                })
+                .collect();
+        }
+        all.into_iter()
+            .map(|values| {
+                let arch = Architecture::from_values_unchecked(values);
+                self.validate(&arch).map(|()| arch)
+            })
+            .collect()
+    }
+
     fn decode_edge_list(&self, text: &str) -> Result<Architecture, SpaceError> {
         let g = &self.graphs()[0];
         let hint = format!(

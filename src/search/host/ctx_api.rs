@@ -37,6 +37,9 @@ pub fn register(engine: &mut Engine) {
         .get("fidelity", "the fidelity asked for, or () for full fidelity", |t: &mut TrialHandle| {
             t.trial.fidelity.map_or(Dynamic::UNIT, Dynamic::from_float)
         })
+        .get("continued_from", "the id of the trial whose training this one continued, or () when it trained from scratch", |t: &mut TrialHandle| {
+            t.trial.continued_from.map_or(Dynamic::UNIT, |id| Dynamic::from_int(id as INT))
+        })
         .fun("to_string", ["trial"], "`Trial #id ARCH reward R` (or why it failed)", |t: &mut TrialHandle| trial_text(t))
         .fun("to_debug", ["trial"], "the same as `to_string`", |t: &mut TrialHandle| trial_text(t));
 
@@ -70,12 +73,27 @@ pub fn register(engine: &mut Engine) {
         .fun("evaluate", ["ctx", "arch", "fidelity"], "the same, with an integer fidelity", |c: &mut Ctx, a: ArchHandle, f: INT| {
             evaluate(c, a, Some(f as f64))
         })
+        .fun("evaluate", ["ctx", "arch", "fidelity", "from"], "evaluates `arch` at a higher fidelity by continuing the training of `from`, an earlier finished trial of `arch`, rather than from scratch (the new trial trains to `fidelity` in all), and waits for it; when `ctx.continues()`", |c: &mut Ctx, a: ArchHandle, f: FLOAT, from: TrialHandle| {
+            evaluate_from(c, a, Some(f), from)
+        })
+        .fun("evaluate", ["ctx", "arch", "fidelity", "from"], "the same, with an integer fidelity", |c: &mut Ctx, a: ArchHandle, f: INT, from: TrialHandle| {
+            evaluate_from(c, a, Some(f as f64), from)
+        })
+        .fun("continues", ["ctx"], "whether the evaluator can continue an earlier trial's training at a higher fidelity (`evaluate(arch, fidelity, trial)`): the `train` evaluator of image classifiers", |c: &mut Ctx| {
+            c.0.session.borrow().continues()
+        })
         .fun("submit", ["ctx", "arch"], "submits `arch` for evaluation without waiting; returns its trial id", |c: &mut Ctx, a: ArchHandle| submit(c, a, None))
         .fun("submit", ["ctx", "arch", "fidelity"], "submits `arch` at a fidelity without waiting; returns its trial id", |c: &mut Ctx, a: ArchHandle, f: FLOAT| {
             submit(c, a, Some(f))
         })
         .fun("submit", ["ctx", "arch", "fidelity"], "the same, with an integer fidelity", |c: &mut Ctx, a: ArchHandle, f: INT| {
             submit(c, a, Some(f as f64))
+        })
+        .fun("submit", ["ctx", "arch", "fidelity", "from"], "submits `arch` at a higher fidelity continuing the training of `from` (as `evaluate(arch, fidelity, from)`) without waiting; returns its trial id", |c: &mut Ctx, a: ArchHandle, f: FLOAT, from: TrialHandle| {
+            submit_from(c, a, Some(f), from)
+        })
+        .fun("submit", ["ctx", "arch", "fidelity", "from"], "the same, with an integer fidelity", |c: &mut Ctx, a: ArchHandle, f: INT, from: TrialHandle| {
+            submit_from(c, a, Some(f as f64), from)
         })
         .fun("next_result", ["ctx"], "the next finished trial, in finishing order (waits for a running one)", next_result)
         .fun("pending", ["ctx"], "trials submitted whose results the script has not taken yet", |c: &mut Ctx| {
@@ -129,8 +147,31 @@ fn with_session<T>(
 }
 
 fn evaluate(c: &mut Ctx, a: ArchHandle, fidelity: Option<f64>) -> RhaiResult<TrialHandle> {
+    evaluate_continuing(c, a, fidelity, None)
+}
+
+/// `ctx.evaluate(arch, fidelity, from)`: a refused continuation is the script's error.
+fn evaluate_from(
+    c: &mut Ctx,
+    a: ArchHandle,
+    fidelity: Option<f64>,
+    from: TrialHandle,
+) -> RhaiResult<TrialHandle> {
+    c.0.session
+        .borrow()
+        .continuation(a.key(), fidelity, from.trial.id)
+        .map_err(script_error)?;
+    evaluate_continuing(c, a, fidelity, Some(from.trial.id))
+}
+
+fn evaluate_continuing(
+    c: &mut Ctx,
+    a: ArchHandle,
+    fidelity: Option<f64>,
+    from: Option<u64>,
+) -> RhaiResult<TrialHandle> {
     c.0.archs.borrow_mut().push(a.clone());
-    let trial = with_session(c, |s| s.evaluate(a.arch(), a.key(), fidelity));
+    let trial = with_session(c, |s| s.evaluate(a.arch(), a.key(), fidelity, from));
     let trial = trial.inspect_err(|_| {
         c.0.archs.borrow_mut().pop();
     })?;
@@ -139,10 +180,34 @@ fn evaluate(c: &mut Ctx, a: ArchHandle, fidelity: Option<f64>) -> RhaiResult<Tri
 }
 
 fn submit(c: &mut Ctx, a: ArchHandle, fidelity: Option<f64>) -> RhaiResult<INT> {
+    submit_continuing(c, a, fidelity, None)
+}
+
+/// `ctx.submit(arch, fidelity, from)`: a refused continuation is the script's error.
+fn submit_from(
+    c: &mut Ctx,
+    a: ArchHandle,
+    fidelity: Option<f64>,
+    from: TrialHandle,
+) -> RhaiResult<INT> {
+    c.0.session
+        .borrow()
+        .continuation(a.key(), fidelity, from.trial.id)
+        .map_err(script_error)?;
+    submit_continuing(c, a, fidelity, Some(from.trial.id))
+}
+
+fn submit_continuing(
+    c: &mut Ctx,
+    a: ArchHandle,
+    fidelity: Option<f64>,
+    from: Option<u64>,
+) -> RhaiResult<INT> {
     c.0.archs.borrow_mut().push(a.clone());
-    let id = with_session(c, |s| s.submit(a.arch(), a.key(), fidelity)).inspect_err(|_| {
-        c.0.archs.borrow_mut().pop();
-    })?;
+    let id =
+        with_session(c, |s| s.submit(a.arch(), a.key(), fidelity, from)).inspect_err(|_| {
+            c.0.archs.borrow_mut().pop();
+        })?;
     Ok(id as INT)
 }
 

@@ -1,5 +1,5 @@
 //! The space as scripts see it: `ctx.space.sample()`, `mutate`, `neighbours`, `crossover`,
-//! `encode`/`decode`, `count`, `decisions`, `choices`/`from_choices`, `features`, `enumerate`,
+//! `encode`/`decode`/`decode_all`, `count`, `decisions`, `choices`/`from_choices`, `features`, `enumerate`,
 //! and the `Arch` type (`arch.key`, `to_string`, `==`).
 
 use super::doc::Api;
@@ -75,6 +75,7 @@ pub fn register(engine: &mut Engine) {
             a.key().to_string()
         })
         .fun("decode", ["space", "text"], "the architecture a canonical string names; an error if it is not one of this space", decode)
+        .fun("decode_all", ["space", "text"], "the architectures a string names: the one `decode` reads, or, written without the searched settings' decisions (`train.*`, as the space's own text), one per combination of the settings' alternatives", decode_all)
         .fun("count", ["space"], "the exact number of architectures: an integer when it fits, else a float", count)
         .fun("decisions", ["space"], "every decision as `#{name, size, kind}` (`size`: its number of values)", decisions)
         .fun("choices", ["space", "arch"], "the index of each decision's value (-1 for a decision the architecture leaves inactive)", choices)
@@ -118,6 +119,17 @@ fn crossover(s: &mut SpaceHandle, a: ArchHandle, b: ArchHandle) -> RhaiResult<Ar
 fn decode(s: &mut SpaceHandle, text: &str) -> RhaiResult<ArchHandle> {
     let arch = s.space.decode(text).map_err(space_error)?;
     Ok(ArchHandle::new(&s.space, arch))
+}
+
+fn decode_all(s: &mut SpaceHandle, text: &str) -> RhaiResult<Array> {
+    let all = s
+        .space
+        .decode_all(text, ENUMERATE_LIMIT)
+        .map_err(space_error)?;
+    Ok(all
+        .into_iter()
+        .map(|a| Dynamic::from(ArchHandle::new(&s.space, a)))
+        .collect())
 }
 
 /// The number of architectures: an integer when it fits, else a float.

@@ -379,6 +379,7 @@ mod tests {
             done: id,
             arch: format!("|a~{id}|"),
             fidelity: None,
+            continued_from: None,
             status: Status::Ok,
             reward: Some(id as f64),
             report: None,
