@@ -5,6 +5,7 @@ use super::constraint::Constraint;
 use super::decision::{ArgValue, Decision, Domain, Value, When};
 use super::error::SpaceError;
 use super::graph::{Graph, OpRef, Source};
+use super::resource::Resources;
 use super::skeleton::Skeleton;
 use num_bigint::BigUint;
 use num_traits::{One, ToPrimitive, Zero};
@@ -30,6 +31,7 @@ pub struct Space {
     cumulative: Vec<Option<Vec<f64>>>,
     edge_list: bool,
     skeleton: Skeleton,
+    resources: Resources,
 }
 
 impl Space {
@@ -82,6 +84,7 @@ impl Space {
             cumulative: Vec::new(),
             edge_list: false,
             skeleton: Skeleton::default(),
+            resources: Resources::default(),
         };
         space.tabulate();
         space.edge_list = super::text::is_edge_list(&space);
@@ -143,6 +146,15 @@ impl Space {
         &self.constraints
     }
 
+    /// The resource bounds and their measure.
+    pub(crate) fn resources(&self) -> &Resources {
+        &self.resources
+    }
+
+    pub(crate) fn resources_mut(&mut self) -> &mut Resources {
+        &mut self.resources
+    }
+
     /// The graph templates.
     pub fn graphs(&self) -> &[Graph] {
         &self.graphs
@@ -168,12 +180,13 @@ impl Space {
             return Ok(self);
         }
         let skeleton = self.skeleton;
+        let resources = self.resources;
         let mut decisions = self.decisions;
         decisions.extend(extra);
-        Ok(
-            Space::new(self.name, decisions, self.constraints, self.graphs)?
-                .with_skeleton(skeleton),
-        )
+        let mut space = Space::new(self.name, decisions, self.constraints, self.graphs)?
+            .with_skeleton(skeleton);
+        space.resources = resources;
+        Ok(space)
     }
 
     /// The index of the decision with this name.
