@@ -193,9 +193,10 @@ pub fn prepare_program(
         spec.budget,
         spec.maximize
     ));
-    let bounds = match spec.bounds.is_empty() {
+    // A bounded run's fingerprint also names its bounds, the space's and the experiment's.
+    let bounds = match space.resource_bounds().is_empty() && spec.bounds.is_empty() {
         true => String::new(),
-        false => format!("|{:?}", spec.bounds),
+        false => format!("|{:?}|{:?}", space.resource_bounds(), spec.bounds),
     };
     let fingerprint = match bounds.is_empty() {
         true => fingerprint,
