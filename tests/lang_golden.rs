@@ -46,6 +46,7 @@ const KINDS: &[&str] = &[
     "experiment",
     "strategy-header",
     "unsupported",
+    "constraint",
 ];
 
 fn cases(dir: &str) -> Vec<PathBuf> {

@@ -115,10 +115,6 @@ fn what_the_ir_cannot_express_is_rejected_by_the_check() {
             "{shown}"
         );
     };
-    rejected(
-        &format!("{OPS}space s {{ input image(3, 32, 32)\n mb(16) >> global_avg_pool >> linear(10)\n where params < 5M }}"),
-        "is not enforced yet",
-    );
     let text = "cell c { input x\n node a = sum(any of [x] >> conv(8, 3))\n output a }\n\
                 space s { input image(8, 16, 16)\n c >> global_avg_pool >> linear(10) }";
     rejected(text, "ops after `any of` are not supported");
@@ -136,4 +132,31 @@ fn what_the_ir_cannot_express_is_rejected_by_the_check() {
         .unwrap_err()
         .render(&program.sources);
     assert!(e.contains("`c` is not a space"), "{e}");
+}
+
+#[test]
+fn a_space_s_resource_bounds_are_lowered_as_written() {
+    let program = check_source(
+        "t.nas",
+        "space s { input image(3, 32, 32)\n conv(8 | 16, 3) >> global_avg_pool >> linear(10)\n where params < 5M\n where flops <= 1.5G }",
+    );
+    assert!(
+        !program.has_errors(),
+        "{}",
+        program.render_diagnostics(false)
+    );
+    let s = lower_space(&program, "s").expect("lowers");
+    let read: Vec<(&str, f64, &str)> = s
+        .resource_bounds()
+        .iter()
+        .map(|b| (b.metric.name(), b.bound, b.text.as_str()))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("params", 5e6, "params < 5M"),
+            ("flops", 1.5e9, "flops <= 1.5G")
+        ]
+    );
+    assert!(s.resource_bounds()[0].holds(4_999_999.0) && !s.resource_bounds()[0].holds(5e6));
 }

@@ -41,11 +41,15 @@ pub fn main() -> ExitCode {
         Command::Export(args) => export::run(args),
         Command::Store(args) => store::run(args),
         Command::Worker(args) => worker::run(args),
-        Command::Check(_)
-        | Command::Fmt(_)
-        | Command::Lsp(_)
-        | Command::Count(_)
-        | Command::Sample(_)
-        | Command::Show(_) => unreachable!("front-end commands ran in nas_lang::cli"),
+        // Spaces with resource bounds, which the engine measures.
+        Command::Count(args) => {
+            nas_lang::cli::count::run_with(args, &crate::search::arch_metrics::measured)
+        }
+        Command::Sample(args) => {
+            nas_lang::cli::sample::run_with(args, &crate::search::arch_metrics::measured)
+        }
+        Command::Check(_) | Command::Fmt(_) | Command::Lsp(_) | Command::Show(_) => {
+            unreachable!("front-end commands ran in nas_lang::cli")
+        }
     }
 }

@@ -5,17 +5,18 @@
 //! counters: [`parameter_count`] (equal to PyTorch's) and [`shape_and_macs`] (NAS-Bench-201's
 //! FLOPs), as `nas params` counts them.
 //!
-//! Building initialises weights from libtorch's global generator, which training also draws
-//! from. The runner measures an architecture in the worker thread before the evaluator
-//! trains it ([`Measuring`]), so that a trainer's own seeding comes after; a table or a
-//! remote worker trains nothing here, and the session measures at the end of the trial.
+//! The same counts check the resource bounds (`where params < 5M`) through [`Counter`], the
+//! space's [`Measure`]. Building initialises weights from libtorch's global generator, which
+//! training also draws from; counting saves and restores the CPU generator around the build.
+//! The runner measures an architecture in the worker thread before the evaluator trains it
+//! ([`Measuring`]); a table or a remote worker trains nothing here, and the session measures
+//! at the end of the trial.
 
 use super::evaluator::{Evaluator, Outcome};
 use super::store::NetworkInfo;
 use crate::compile::catalog::{build_arch, NetworkSize};
 use crate::compile::{parameter_count, shape_and_macs};
-use crate::space::{Architecture, InputShape, Space};
-use nas_lang::experiment::metric::ArchMetric;
+use crate::space::{ArchMetric, Architecture, InputShape, Measure, Space};
 use nas_lang::experiment::ExtraObjective;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -38,21 +39,77 @@ struct Counts {
     flops: Option<u64>,
 }
 
-/// The objectives after the first, with a cache of each architecture's counts.
-pub struct Objectives {
+/// Builds and counts the networks of one scored network's architectures, once each: what
+/// the objectives after the first report and what the resource bounds (`where params < 5M`)
+/// compare, so both read the same numbers from one cache.
+pub struct Counter {
     network: ScoredNetwork,
-    wanted: Vec<ExtraObjective>,
+    /// The space whose canonical strings key the cache (the searched one).
+    keys: Arc<Space>,
     cache: Mutex<HashMap<String, Result<Counts, String>>>,
 }
 
-impl Objectives {
-    /// Measures `wanted` on `network`.
-    pub fn new(network: ScoredNetwork, wanted: Vec<ExtraObjective>) -> Objectives {
-        Objectives {
+impl Counter {
+    /// Counts the networks of `network`, keyed by canonical strings of `keys`.
+    pub fn new(network: ScoredNetwork, keys: Arc<Space>) -> Counter {
+        Counter {
             network,
-            wanted,
+            keys,
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The counts of `arch` (canonical string `key`), with its FLOPs when `flops`; built and
+    /// counted once per architecture.
+    fn counts(&self, key: &str, arch: &Architecture, flops: bool) -> Result<Counts, String> {
+        let cached = self.cache.lock().ok().and_then(|c| c.get(key).cloned());
+        match cached {
+            Some(Ok(c)) if c.flops.is_some() || !flops => Ok(c),
+            Some(Err(e)) => Err(e),
+            _ => {
+                let counted = count(&self.network, arch, flops);
+                if let Ok(mut c) = self.cache.lock() {
+                    c.insert(key.to_string(), counted.clone());
+                }
+                counted
+            }
+        }
+    }
+
+    /// `metric` of `arch` (canonical string `key`).
+    fn value(&self, key: &str, arch: &Architecture, metric: ArchMetric) -> Result<f64, String> {
+        let counts = self.counts(key, arch, metric == ArchMetric::Flops)?;
+        Ok(match metric {
+            ArchMetric::Params => counts.params as f64,
+            ArchMetric::Flops => counts.flops.unwrap_or_default() as f64,
+        })
+    }
+}
+
+impl Measure for Counter {
+    fn measure(&self, metric: ArchMetric, arch: &Architecture) -> Result<f64, String> {
+        self.value(&self.keys.encode(arch), arch, metric)
+    }
+}
+
+/// `space` with its resource bounds measured by a [`Counter`] of its own networks (on the
+/// input it declares), as `nas count` and `nas sample` measure them.
+pub fn measured(space: Space) -> Space {
+    let keys = Arc::new(space.clone());
+    let network = super::load_eval::scored(&keys, None);
+    space.with_measure(Arc::new(Counter::new(network, keys)))
+}
+
+/// The objectives after the first, read from a [`Counter`].
+pub struct Objectives {
+    counter: Arc<Counter>,
+    wanted: Vec<ExtraObjective>,
+}
+
+impl Objectives {
+    /// Measures `wanted` with `counter`.
+    pub fn new(counter: Arc<Counter>, wanted: Vec<ExtraObjective>) -> Objectives {
+        Objectives { counter, wanted }
     }
 
     /// The objectives measured, in the order the experiment names them.
@@ -64,35 +121,38 @@ impl Objectives {
     /// and counted once per architecture.
     pub fn measure(&self, key: &str, arch: &Architecture) -> Result<BTreeMap<String, f64>, String> {
         let flops = self.wanted.iter().any(|o| o.metric == ArchMetric::Flops);
-        let cached = self.cache.lock().ok().and_then(|c| c.get(key).cloned());
-        let counts = match cached {
-            Some(Ok(c)) if c.flops.is_some() || !flops => Ok(c),
-            Some(Err(e)) => Err(e),
-            _ => {
-                let counted = count(&self.network, arch, flops);
-                if let Ok(mut c) = self.cache.lock() {
-                    c.insert(key.to_string(), counted.clone());
-                }
-                counted
-            }
-        }?;
-        Ok(self
-            .wanted
+        // One build counts both, when FLOPs are wanted at all.
+        self.counter.counts(key, arch, flops)?;
+        self.wanted
             .iter()
             .map(|o| {
-                let value = match o.metric {
-                    ArchMetric::Params => counts.params as f64,
-                    ArchMetric::Flops => counts.flops.unwrap_or_default() as f64,
-                };
-                (o.metric.name().to_string(), value)
+                let v = self.counter.value(key, arch, o.metric)?;
+                Ok((o.metric.name().to_string(), v))
             })
-            .collect())
+            .collect()
     }
 }
 
 /// Builds `arch` of `network` on the CPU and counts its parameters (and its MACs on one
-/// example, when `flops`).
+/// example, when `flops`). libtorch's CPU generator, which initialising the weights draws
+/// from, is put back as it was, so that measuring (in the strategy's thread, for a resource
+/// bound) changes no draw of the search's, and a cold cache gives the run a warm one gives.
 fn count(network: &ScoredNetwork, arch: &Architecture, flops: bool) -> Result<Counts, String> {
+    let saved = crate::train::generator::state(Device::Cpu);
+    let counted = count_drawing(network, arch, flops);
+    if let Ok(state) = saved {
+        crate::train::generator::set_state(Device::Cpu, &state)
+            .map_err(|e| format!("after counting a network: {e}"))?;
+    }
+    counted
+}
+
+/// [`count`], drawing from the generator.
+fn count_drawing(
+    network: &ScoredNetwork,
+    arch: &Architecture,
+    flops: bool,
+) -> Result<Counts, String> {
     let _no_grad = tch::no_grad_guard();
     let vs = nn::VarStore::new(Device::Cpu);
     let image = network.input.kind == "image";

@@ -36,7 +36,7 @@ pub struct Loaded {
 
 /// `space` on the data's images (`image`: channels, height, width), else on the input it
 /// declares (a table's networks are the space's own).
-fn scored(space: &Arc<Space>, image: Option<[i64; 3]>) -> ScoredNetwork {
+pub(crate) fn scored(space: &Arc<Space>, image: Option<[i64; 3]>) -> ScoredNetwork {
     let declared = space.skeleton().input.clone();
     let input = match (image, declared) {
         (None, Some(input)) => input,

@@ -193,12 +193,35 @@ pub fn prepare_program(
         spec.budget,
         spec.maximize
     ));
+    // A bounded run's fingerprint also names its bounds, the space's and the experiment's.
+    let bounds = match space.resource_bounds().is_empty() && spec.bounds.is_empty() {
+        true => String::new(),
+        false => format!("|{:?}|{:?}", space.resource_bounds(), spec.bounds),
+    };
+    let fingerprint = match bounds.is_empty() {
+        true => fingerprint,
+        false => digest(&format!("{fingerprint}{bounds}")),
+    };
+    // One counter answers the objectives after the first and the resource bounds.
+    let counter = Arc::new(super::arch_metrics::Counter::new(
+        loaded.scored,
+        Arc::clone(&space),
+    ));
     let objectives = (!spec.extra_objectives.is_empty()).then(|| {
         Arc::new(super::arch_metrics::Objectives::new(
-            loaded.scored,
+            Arc::clone(&counter),
             spec.extra_objectives.clone(),
         ))
     });
+    let space = match space.resource_bounds().is_empty() && spec.bounds.is_empty() {
+        true => space,
+        false => Arc::new(
+            (*space)
+                .clone()
+                .with_resource_bounds(spec.bounds.clone())
+                .with_measure(counter),
+        ),
+    };
     let config = RunConfig {
         space,
         evaluator,

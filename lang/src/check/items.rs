@@ -13,7 +13,7 @@ use crate::syntax::suggest::did_you_mean;
 use crate::syntax::Diagnostic;
 
 /// The keys an experiment understands.
-pub const EXPERIMENT_KEYS: [&str; 8] = [
+pub const EXPERIMENT_KEYS: [&str; 9] = [
     "space",
     "data",
     "evaluate",
@@ -22,6 +22,7 @@ pub const EXPERIMENT_KEYS: [&str; 8] = [
     "objective",
     "workers",
     "seed",
+    "where",
 ];
 /// The names a `budget` entry understands.
 pub const BUDGET_KEYS: [&str; 3] = ["trials", "time", "sim_time"];
@@ -360,7 +361,7 @@ fn check_experiment(
             resolver.diagnostics.push(diagnostic);
             continue;
         }
-        if let Some(first) = seen.get(&key) {
+        if let Some(first) = seen.get(&key).filter(|_| key != "where") {
             resolver.diagnostics.push(
                 Diagnostic::error(
                     "duplicate-definition",
@@ -461,6 +462,8 @@ fn check_experiment(
                     });
                 }
             }
+            // `where params < 5M`: a metric of the network, read with the experiment.
+            (EntryValue::Args(_), "where") => {}
             (EntryValue::Args(args), "seed") => {
                 for arg in args.iter_mut() {
                     resolver.expect(&mut arg.value, Ty::Int, "a seed");

@@ -1,6 +1,8 @@
-//! `nas count SPACE [--unique]`: the exact number of architectures of a space.
+//! `nas count SPACE [--unique]`: the exact number of architectures of a space. A space with
+//! resource bounds (`where params < 5M`) is counted by the engine, which builds each network
+//! to measure it ([`needs_engine`], [`run_with`]).
 
-use crate::space::{load_space, Equivalence};
+use crate::space::{load_space, Equivalence, Space};
 use std::process::ExitCode;
 
 /// Options of `nas count`.
@@ -20,10 +22,27 @@ pub struct Args {
     limit: u128,
 }
 
+/// Whether the space of `space` (a stdlib name or `FILE.nas:NAME`) has resource bounds, which
+/// only the engine can measure: then `nas count` and `nas sample` run there.
+pub fn needs_engine(space: &str) -> bool {
+    load_space(space).is_ok_and(|s| !s.resource_bounds().is_empty())
+}
+
+/// Whether this `nas count` needs the engine.
+pub fn args_need_engine(args: &Args) -> bool {
+    needs_engine(&args.space)
+}
+
 /// Runs `nas count`.
 pub fn run(args: Args) -> ExitCode {
+    run_with(args, &|s| s)
+}
+
+/// Runs `nas count` on the space as `measured` gives it back (the engine's: with a measure of
+/// its resource bounds).
+pub fn run_with(args: Args, measured: &dyn Fn(Space) -> Space) -> ExitCode {
     let space = match load_space(&args.space) {
-        Ok(s) => s,
+        Ok(s) => measured(s),
         Err(e) => {
             eprint!("{e}");
             return ExitCode::FAILURE;

@@ -80,8 +80,9 @@ pub fn front_end(command: Command) -> Result<ExitCode, Box<Command>> {
         Command::Check(args) => Ok(check::run(args)),
         Command::Fmt(args) => Ok(fmt::run(args)),
         Command::Lsp(args) => Ok(lsp::run(args)),
-        Command::Count(args) => Ok(count::run(args)),
-        Command::Sample(args) => Ok(sample::run(args)),
+        // A space with resource bounds is measured by building networks: in the engine.
+        Command::Count(args) if !count::args_need_engine(&args) => Ok(count::run(args)),
+        Command::Sample(args) if !sample::args_need_engine(&args) => Ok(sample::run(args)),
         Command::Show(args) => Ok(show::run(args)),
         Command::Repl(_) => Ok(crate::repl::main(
             &mut crate::repl::host::LazyEngine::default(),

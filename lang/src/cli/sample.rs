@@ -1,7 +1,7 @@
 //! `nas sample SPACE [-n N] [--seed S]`: uniformly random architectures, one canonical
 //! string a line.
 
-use crate::space::{load_space, rng};
+use crate::space::{load_space, rng, Space};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -21,10 +21,21 @@ pub struct Args {
     json: bool,
 }
 
+/// Whether this `nas sample` needs the engine (its space has resource bounds).
+pub fn args_need_engine(args: &Args) -> bool {
+    super::count::needs_engine(&args.space)
+}
+
 /// Runs `nas sample`.
 pub fn run(args: Args) -> ExitCode {
+    run_with(args, &|s| s)
+}
+
+/// Runs `nas sample` on the space as `measured` gives it back (the engine's: with a measure
+/// of its resource bounds, so that every architecture printed meets them).
+pub fn run_with(args: Args, measured: &dyn Fn(Space) -> Space) -> ExitCode {
     let space = match load_space(&args.space) {
-        Ok(s) => s,
+        Ok(s) => measured(s),
         Err(e) => {
             eprint!("{e}");
             return ExitCode::FAILURE;

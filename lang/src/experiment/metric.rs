@@ -64,31 +64,6 @@ impl TrainMetric {
     }
 }
 
-/// A metric nas computes from an architecture without training it, for every evaluator: the
-/// network the evaluator scores is built (not trained) and counted, once per architecture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ArchMetric {
-    /// Trainable parameters (the compiler's count, equal to PyTorch's).
-    Params,
-    /// Multiply–accumulates of a forward pass on one example (NAS-Bench-201's "FLOPs").
-    Flops,
-}
-
-impl ArchMetric {
-    /// Every metric, by name.
-    pub const ALL: [(&'static str, ArchMetric); 2] =
-        [("params", ArchMetric::Params), ("flops", ArchMetric::Flops)];
-
-    /// The metric called `name`.
-    pub fn from_name(name: &str) -> Option<ArchMetric> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
-    }
-
-    /// The metric's name.
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, m)| *m == self)
-            .map_or("params", |(n, _)| n)
-    }
-}
+/// The metrics computed without training (`params`, `flops`) live with the space, whose
+/// resource bounds name them too.
+pub use crate::space::resource::ArchMetric;

@@ -15,6 +15,7 @@ pub mod strategy_params;
 pub mod table;
 
 use crate::check::Program;
+use crate::space::ResourceBound;
 use crate::syntax::ast::{Arg, Direction, Entry, EntryValue, Expr, ExprKind, ItemKind, Lit};
 use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, SourceMap, Span};
@@ -68,6 +69,9 @@ pub struct ExperimentSpec {
     /// The objectives after the first (`objective maximize valid_acc, minimize params`):
     /// metrics computed without training; empty for a single-objective experiment.
     pub extra_objectives: Vec<ExtraObjective>,
+    /// `where params < 5M` (any number of entries): bounds on the networks searched, added
+    /// to the space's own.
+    pub bounds: Vec<ResourceBound>,
     /// `workers N`, if given.
     pub workers: Option<usize>,
     /// `seed N`: the first seed, if given.
@@ -336,6 +340,7 @@ fn read_def(
         .and_then(|e| keep(count(e, "workers"), &mut problems))
         .map(|n| n as usize);
     let seed = get("seed").and_then(|e| keep(count(e, "seed"), &mut problems));
+    let bounds = resource_bounds(def.entries.iter(), sources, &mut problems);
     match (space, space_args, evaluator, strategy, budget) {
         (
             Some((space, _)),
@@ -356,12 +361,46 @@ fn read_def(
             maximize,
             metric,
             extra_objectives,
+            bounds,
             workers,
             seed,
             span,
         }),
         _ => Err(problems),
     }
+}
+
+/// The resource bounds of the `where` entries among `entries`.
+fn resource_bounds<'e>(
+    entries: impl Iterator<Item = &'e Entry>,
+    sources: &SourceMap,
+    problems: &mut Problems,
+) -> Vec<ResourceBound> {
+    let mut bounds = Vec::new();
+    for entry in entries.filter(|e| e.key.name == "where") {
+        let EntryValue::Args(args) = &entry.value else {
+            continue;
+        };
+        for arg in args {
+            if let Some(name) = &arg.name {
+                problems.push(error(
+                    name.span,
+                    "a `where` entry is a comparison, not a named argument",
+                    "write e.g. `where params < 5M`",
+                ));
+                continue;
+            }
+            let text = sources
+                .get(arg.value.span.file)
+                .map_or_else(String::new, |src| {
+                    src.text[arg.value.span.range()].to_string()
+                });
+            if let Some(b) = keep(ResourceBound::read(&arg.value, &text), problems) {
+                bounds.push(b);
+            }
+        }
+    }
+    bounds
 }
 
 /// The objectives after the first of `objectives`: each a metric computed without training,

@@ -5,6 +5,7 @@ use super::arch::Architecture;
 use super::decision::Value;
 use super::error::SpaceError;
 use super::ir::Space;
+use super::resource::{Seen, RESOURCE_COUNT_LIMIT};
 use num_bigint::BigUint;
 use num_traits::{One, ToPrimitive};
 
@@ -35,7 +36,13 @@ impl Space {
     /// it switches on fall into groups that no constraint couples, counted apart and
     /// multiplied, so independent copies with constraints of their own (cells with `where`
     /// repeated under a chosen depth) are counted without enumerating their product.
+    /// Under resource bounds (`where params < 5M`) every network is built and measured, so
+    /// only spaces of at most [`RESOURCE_COUNT_LIMIT`] architectures are counted; larger ones
+    /// are an error saying the count is not computed.
     pub fn count(&self) -> Result<BigUint, SpaceError> {
+        if !self.resource_bounds().is_empty() {
+            return self.count_bounded();
+        }
         if self.constraints().is_empty() {
             return Ok(self.raw_count());
         }
@@ -205,15 +212,48 @@ impl Space {
         Ok(BigUint::from(kept))
     }
 
+    /// Counts by building and measuring every architecture that meets the constraints.
+    fn count_bounded(&self) -> Result<BigUint, SpaceError> {
+        self.ready()?;
+        let raw = self.raw_count();
+        if raw > BigUint::from(RESOURCE_COUNT_LIMIT) {
+            let bounds: Vec<String> = self
+                .resource_bounds()
+                .iter()
+                .map(|b| format!("`where {}`", b.text))
+                .collect();
+            return Err(SpaceError::unsupported(
+                format!(
+                    "the number of architectures of `{}` that meet {} is not computed: it holds {} architectures before the bound, and counting builds every network (at most {RESOURCE_COUNT_LIMIT})",
+                    self.name(),
+                    bounds.join(" and "),
+                    raw
+                ),
+                "count a smaller space, or drop the bound to count the space itself",
+            ));
+        }
+        let mut kept = 0u64;
+        self.for_each(RESOURCE_COUNT_LIMIT, |_| kept += 1)?;
+        Ok(BigUint::from(kept))
+    }
+
     /// Calls `f` on every architecture, in a deterministic order (the constrained decisions
     /// vary slowest). Fails without calling `f` when the space holds more than `limit`
-    /// assignments before constraints.
+    /// assignments before constraints, or more than [`RESOURCE_COUNT_LIMIT`] under resource
+    /// bounds (each of which is built and measured; those that break a bound are skipped).
     pub fn for_each(
         &self,
         limit: u128,
         mut f: impl FnMut(&Architecture),
     ) -> Result<(), SpaceError> {
         let raw = self.raw_count();
+        let bounded = !self.resource_bounds().is_empty();
+        let limit = if bounded {
+            self.ready()?;
+            limit.min(RESOURCE_COUNT_LIMIT)
+        } else {
+            limit
+        };
         if raw > BigUint::from(limit) {
             return Err(self.too_big(&raw, "enumerate"));
         }
@@ -228,10 +268,12 @@ impl Space {
                 return;
             }
             let mut rest = values.to_vec();
-            space.walk(&outer_order, 0, &mut rest, &[], &mut |_, full| {
+            space.walk(&outer_order, 0, &mut rest, &[], &mut |space, full| {
                 arch.values_mut().clear();
                 arch.values_mut().extend_from_slice(full);
-                f(&arch);
+                if !bounded || space.meets_bounds(&arch, &mut Seen::default()) {
+                    f(&arch);
+                }
             });
         });
         Ok(())

@@ -5,6 +5,7 @@ use super::constraint::Constraint;
 use super::decision::{ArgValue, Decision, Domain, Value, When};
 use super::error::SpaceError;
 use super::graph::{Graph, OpRef, Source};
+use super::resource::Resources;
 use super::skeleton::Skeleton;
 use num_bigint::BigUint;
 use num_traits::{One, ToPrimitive, Zero};
@@ -33,6 +34,7 @@ pub struct Space {
     /// How many of the last decisions were appended after the space's own
     /// ([`Space::with_decisions`]).
     appended: usize,
+    resources: Resources,
 }
 
 impl Space {
@@ -86,6 +88,7 @@ impl Space {
             edge_list: false,
             skeleton: Skeleton::default(),
             appended: 0,
+            resources: Resources::default(),
         };
         space.tabulate();
         space.edge_list = super::text::is_edge_list(&space);
@@ -147,6 +150,15 @@ impl Space {
         &self.constraints
     }
 
+    /// The resource bounds and their measure.
+    pub(crate) fn resources(&self) -> &Resources {
+        &self.resources
+    }
+
+    pub(crate) fn resources_mut(&mut self) -> &mut Resources {
+        &mut self.resources
+    }
+
     /// The graph templates.
     pub fn graphs(&self) -> &[Graph] {
         &self.graphs
@@ -173,11 +185,13 @@ impl Space {
         }
         let skeleton = self.skeleton;
         let appended = self.appended + extra.len();
+        let resources = self.resources;
         let mut decisions = self.decisions;
         decisions.extend(extra);
         let mut space = Space::new(self.name, decisions, self.constraints, self.graphs)?
             .with_skeleton(skeleton);
         space.appended = appended;
+        space.resources = resources;
         Ok(space)
     }
 
@@ -200,7 +214,10 @@ impl Space {
             self.constraints.clone(),
             self.graphs.clone(),
         )
-        .map(|s| s.with_skeleton(self.skeleton.clone()))
+        .map(|mut s| {
+            s.resources = self.resources.clone();
+            s.with_skeleton(self.skeleton.clone())
+        })
     }
 
     /// The index of the decision with this name.

@@ -62,6 +62,8 @@ pub(crate) struct Lowerer<'p> {
     pub program: &'p Program,
     pub decisions: Vec<Decision>,
     pub constraints: Vec<Constraint>,
+    /// The space's resource bounds (`where params < 5M`).
+    pub resources: Vec<super::ResourceBound>,
     pub graphs: Vec<Graph>,
     /// Graph of each lowered cell instance group (definition, group number).
     pub cell_graphs: HashMap<(DefId, u32), usize>,
@@ -139,6 +141,7 @@ pub fn lower_space_with(
         program,
         decisions: Vec::new(),
         constraints: Vec::new(),
+        resources: Vec::new(),
         graphs: Vec::new(),
         cell_graphs: HashMap::new(),
         cell_ranges: HashMap::new(),
@@ -167,7 +170,9 @@ pub fn lower_space_with(
             "report this as a bug",
         )
     })?;
-    Ok(space.with_skeleton(skeleton))
+    Ok(space
+        .with_skeleton(skeleton)
+        .with_resource_bounds(l.resources))
 }
 
 impl<'p> Lowerer<'p> {

@@ -7,13 +7,14 @@ use super::decision::{Alt, Domain, Guard, Op, OpKind, When};
 use super::graph::OpRef;
 use super::lower::{arg_value, error, Frame, Lowerer, Val};
 use super::lower_cell::{chain, Builder};
+use super::resource::ResourceBound;
 use super::skeleton::{InputShape, Skeleton, Step, StepKind};
 use crate::syntax::ast::{Expr, ExprKind, ItemKind, RepeatMode, Res, SpaceDef, StmtKind};
 use crate::syntax::Diagnostic;
 
 impl<'p> Lowerer<'p> {
     /// Lowers a space's body: its parameters (given values, else defaults), its `input`
-    /// shape, `let`s, the network pipeline and its constraints.
+    /// shape, `let`s, the network pipeline and its resource bounds (`where params < 5M`).
     pub(crate) fn space_body(&mut self, def: &SpaceDef) -> Result<(), Diagnostic> {
         let mut f = Frame::new();
         self.space_params(def, &mut f)?;
@@ -30,11 +31,12 @@ impl<'p> Lowerer<'p> {
                 StmtKind::InputShape(expr) => self.input = Some(self.input_shape(expr, &mut f)?),
                 StmtKind::Network(expr) => self.pipeline(expr, &mut f)?,
                 StmtKind::Where(expr) => {
-                    return Err(error(
-                        expr.span,
-                        "`where` on a space (`params`, `flops`) is not enforced yet: sampling and mutation cannot measure an architecture's size",
-                        "remove this line and bound the size through the space's choices (widths, depths), or constrain cells with `edges`",
-                    ))
+                    let text = self
+                        .program
+                        .sources
+                        .get(expr.span.file)
+                        .map_or_else(String::new, |src| src.text[expr.span.range()].to_string());
+                    self.resources.push(ResourceBound::read(expr, &text)?);
                 }
                 _ => {}
             }

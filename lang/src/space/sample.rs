@@ -5,6 +5,7 @@ use super::arch::Architecture;
 use super::decision::{Domain, Value};
 use super::error::SpaceError;
 use super::ir::Space;
+use super::resource::Seen;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -21,6 +22,8 @@ impl Space {
     /// equally likely (guarded parts are weighted by how many architectures they hold, and
     /// constraints are met by rejection).
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<Architecture, SpaceError> {
+        self.ready()?;
+        let mut seen = Seen::default();
         for _ in 0..MAX_TRIES {
             let mut values = vec![Value::Off; self.decisions().len()];
             for d in 0..values.len() {
@@ -30,7 +33,12 @@ impl Space {
             }
             let arch = Architecture::from_values_unchecked(values);
             if self.satisfies(&arch) {
-                return Ok(arch);
+                if self.meets_bounds(&arch, &mut seen) {
+                    return Ok(arch);
+                }
+                if !seen.more() {
+                    return Err(self.unmet_bounds("sample", &seen));
+                }
             }
         }
         Err(self.too_constrained("sample"))
@@ -43,7 +51,7 @@ impl Space {
         rng: &mut R,
         arch: &mut Architecture,
     ) -> Result<(), SpaceError> {
-        if !self.constraints().is_empty() {
+        if !self.constraints().is_empty() || !self.resource_bounds().is_empty() {
             *arch = self.sample(rng)?;
             return Ok(());
         }
@@ -97,6 +105,8 @@ impl Space {
                 "there is nothing to mutate",
             ));
         }
+        self.ready()?;
+        let mut seen = Seen::default();
         for _ in 0..MAX_TRIES {
             let d = movable[rng.random_range(0..movable.len())];
             let mut values = arch.values().to_vec();
@@ -104,7 +114,12 @@ impl Space {
             self.repair(&mut values, |space, d| space.sample_value(d, rng));
             let child = Architecture::from_values_unchecked(values);
             if self.satisfies(&child) {
-                return Ok(child);
+                if self.meets_bounds(&child, &mut seen) {
+                    return Ok(child);
+                }
+                if !seen.more() {
+                    return Err(self.unmet_bounds("mutate", &seen));
+                }
             }
         }
         Err(self.too_constrained("mutate"))
@@ -141,7 +156,8 @@ impl Space {
     /// Every architecture one move away: another alternative or integer, a flipped boolean,
     /// one picked candidate swapped for an unpicked one, one subset member added or removed.
     /// Decisions a move switches on take their first value; results that break a constraint
-    /// are left out. The order is deterministic.
+    /// or a resource bound are left out (a space with bounds and nothing to measure them has
+    /// none). The order is deterministic.
     pub fn neighbours(&self, arch: &Architecture) -> Vec<Architecture> {
         let mut out = Vec::new();
         for d in 0..self.decisions().len() {
@@ -156,7 +172,7 @@ impl Space {
                     space.decisions()[d].domain.value_at(0)
                 });
                 let n = Architecture::from_values_unchecked(values);
-                if self.satisfies(&n) {
+                if self.admits(&n) {
                     out.push(n);
                 }
             }
@@ -189,7 +205,7 @@ impl Space {
 
     /// Uniform crossover: each active decision of the child takes either parent's value with
     /// equal chance (the other parent's when the chosen one has it inactive, a fresh sample
-    /// when both do). Retried until the constraints hold.
+    /// when both do). Retried until the constraints and resource bounds hold.
     pub fn crossover<R: Rng + ?Sized>(
         &self,
         a: &Architecture,
@@ -197,6 +213,8 @@ impl Space {
         rng: &mut R,
     ) -> Result<Architecture, SpaceError> {
         let n = self.decisions().len();
+        self.ready()?;
+        let mut seen = Seen::default();
         for _ in 0..MAX_TRIES {
             let mut values = vec![Value::Off; n];
             for d in 0..n {
@@ -211,7 +229,12 @@ impl Space {
             }
             let child = Architecture::from_values_unchecked(values);
             if self.satisfies(&child) {
-                return Ok(child);
+                if self.meets_bounds(&child, &mut seen) {
+                    return Ok(child);
+                }
+                if !seen.more() {
+                    return Err(self.unmet_bounds("cross over", &seen));
+                }
             }
         }
         Err(self.too_constrained("cross over"))

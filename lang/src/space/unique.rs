@@ -91,6 +91,16 @@ impl Space {
     /// constrained decisions) are held at their first value, since they cannot change the
     /// key. Fails when more than `limit` architectures would be hashed.
     pub fn count_unique(&self, eq: Equivalence, limit: u128) -> Result<u64, SpaceError> {
+        if let Some(b) = self.resource_bounds().first() {
+            return Err(SpaceError::unsupported(
+                format!(
+                    "unique architectures of `{}` under `where {}` are not counted",
+                    self.name(),
+                    b.text
+                ),
+                "count them without --unique (by building each network), or without the bound",
+            ));
+        }
         if eq == Equivalence::Nb201Published && !self.is_edge_list() {
             return Err(SpaceError::unsupported(
                 format!(

@@ -423,7 +423,20 @@ pub(super) fn checked_settings(
     }
     let seed = int(settings, "seed", c.0.session.borrow().seed() as INT)?;
     settings_apart(&c.0.space.space)?;
+    unbounded(&c.0.space.space)?;
     Ok((Arc::clone(&c.0.space.space), seed))
+}
+
+/// Refuses a run whose space has resource bounds (`where params < 5M`): a supernet's sampled
+/// paths and derived architectures are not drawn among the architectures that meet them.
+fn unbounded(run: &Space) -> RhaiResult<()> {
+    let Some(b) = run.resource_bounds().first() else {
+        return Ok(());
+    };
+    Err(script_error(format!(
+        "the space is bounded by `where {}`, which a weight-sharing search (a supernet) does not enforce on its paths: search it with a strategy that samples and mutates architectures (`evolution`, `random`, `nsga2`), or drop the bound",
+        b.text
+    )))
 }
 
 /// The training images of the experiment's `data` entry, for `who` (`supernet`,

@@ -240,6 +240,14 @@ fn from_choices(s: &mut SpaceHandle, indices: Array) -> RhaiResult<ArchHandle> {
         values[d] = dec.domain.value_at(i as u128);
     }
     let arch = Architecture::new(&s.space, values).map_err(space_error)?;
+    // A controller's draw is checked against the resource bounds as against the constraints.
+    if !s.space.resource_bounds().is_empty() {
+        if let Some(breach) = s.space.resource_breach(&arch).map_err(space_error)? {
+            return Err(script_error(format!(
+                "from_choices: the architecture breaks the space's resource bound: {breach}"
+            )));
+        }
+    }
     Ok(ArchHandle::new(&s.space, arch))
 }
 

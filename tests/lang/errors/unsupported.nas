@@ -1,7 +1,11 @@
 # What the checker accepts but the space IR cannot express is reported by `nas check`:
-# a size constraint on a space is not enforced by sampling yet.
-space small {
-    input image(3, 32, 32)
-    conv(16 | 32, 3) >> relu >> global_avg_pool >> linear(10)
-    where params < 100k
+# ops after an `any of` input (NAS-Bench-101's vertices take their op after the sum).
+cell c {
+    input x
+    node a = sum(any of [x] >> conv(8, 3))
+    output a
+}
+space s {
+    input image(8, 16, 16)
+    c >> global_avg_pool >> linear(10)
 }
