@@ -267,3 +267,71 @@ fn a_network_that_cannot_train_is_a_failed_trial_not_a_crash() {
     let store = std::fs::read_to_string(dir.path().join("runs/e-random.jsonl")).expect("store");
     assert!(store.contains("the loss became"), "{store}");
 }
+
+/// Evaluates both architectures of the space in seed 0, and only the first (seed 1) or only
+/// the second (seed 2) after it: one of those two is below seed 0's best.
+const BY_SEED: &str = "// Parameters: none.\nfn search(ctx) {\n    let all = ctx.space.enumerate(10);\n    \
+    if ctx.seed == 0 {\n        ctx.evaluate(all[0]);\n        ctx.evaluate(all[1]);\n    } else {\n        \
+    ctx.evaluate(all[ctx.seed - 1]);\n    }\n}\n";
+
+#[test]
+fn each_seed_s_chosen_trial_gets_its_report_however_good_another_seed_s_were() {
+    require_fashion_mnist();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("by_seed.rhai"), BY_SEED).expect("writes");
+    let text = r#"
+space two {
+    input image(1, 28, 28)
+    conv(2 | 6, 3) >> relu >> global_avg_pool >> linear(10)
+}
+
+experiment e {
+    space     two
+    data      fashion_mnist(limit: 200, valid: 0.25, test_limit: 50)
+    evaluate  train(epochs: 1, batch: 32, steps: 3, lr: 0.05, schedule: constant, threads: 1)
+    strategy  by_seed
+    budget    trials: 2
+    objective minimize valid_loss
+}
+"#;
+    std::fs::write(dir.path().join("e.nas"), text).expect("writes");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nas"))
+        .args(["run", "e.nas", "--seeds", "3"])
+        .current_dir(dir.path())
+        .output()
+        .expect("nas runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let store = std::fs::read_to_string(dir.path().join("runs/e-by_seed.jsonl")).expect("store");
+    let trials: Vec<serde_json::Value> = store
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v.get("reward").is_some())
+        .collect();
+    assert_eq!(trials.len(), 4, "{store}");
+    let of_seed = |s: u64| {
+        trials
+            .iter()
+            .filter(|t| t["seed"].as_u64() == Some(s))
+            .collect::<Vec<_>>()
+    };
+    let losses: Vec<f64> = of_seed(0)
+        .iter()
+        .map(|t| t["reward"].as_f64().expect("a reward"))
+        .collect();
+    assert_ne!(
+        losses[0], losses[1],
+        "two architectures, two losses: {store}"
+    );
+    for seed in [1, 2] {
+        let only = of_seed(seed);
+        assert_eq!(only.len(), 1, "seed {seed}: {store}");
+        assert!(
+            only[0]["report"].as_f64().is_some(),
+            "seed {seed}'s only (so chosen) trial has its report:\n{store}"
+        );
+    }
+}

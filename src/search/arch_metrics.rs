@@ -201,13 +201,14 @@ impl Evaluator for Measuring {
 
     fn evaluate(
         &self,
+        run: u64,
         key: &str,
         arch: &Architecture,
         fidelity: Option<f64>,
     ) -> Result<Outcome, String> {
         // A failure is cached, and the session fails the trial with it.
         let _ = self.objectives.measure(key, arch);
-        self.inner.evaluate(key, arch, fidelity)
+        self.inner.evaluate(run, key, arch, fidelity)
     }
 
     fn continues(&self) -> bool {
@@ -216,13 +217,14 @@ impl Evaluator for Measuring {
 
     fn evaluate_from(
         &self,
+        run: u64,
         key: &str,
         arch: &Architecture,
         fidelity: Option<f64>,
         from: &[Option<f64>],
     ) -> Result<Outcome, String> {
         let _ = self.objectives.measure(key, arch);
-        self.inner.evaluate_from(key, arch, fidelity, from)
+        self.inner.evaluate_from(run, key, arch, fidelity, from)
     }
 
     fn simulated(&self) -> bool {

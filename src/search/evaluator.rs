@@ -27,9 +27,13 @@ pub trait Evaluator: Send + Sync {
     fn name(&self) -> &str;
 
     /// Evaluates `arch` (canonical string `key`) at `fidelity` (`None`: the evaluator's full
-    /// fidelity). An `Err` is a failed trial with its reason; the search goes on.
+    /// fidelity) for the run with seed `run` (one evaluator serves every seed of a `nas run
+    /// --seeds N` and every run a worker claims from; what it keeps per run, such as the best
+    /// reward so far, is kept per seed). An `Err` is a failed trial with its reason; the
+    /// search goes on.
     fn evaluate(
         &self,
+        run: u64,
         key: &str,
         arch: &Architecture,
         fidelity: Option<f64>,
@@ -47,13 +51,14 @@ pub trait Evaluator: Send + Sync {
     /// search pays only the difference. With no stages it is [`Evaluator::evaluate`].
     fn evaluate_from(
         &self,
+        run: u64,
         key: &str,
         arch: &Architecture,
         fidelity: Option<f64>,
         from: &[Option<f64>],
     ) -> Result<Outcome, String> {
         if from.is_empty() {
-            return self.evaluate(key, arch, fidelity);
+            return self.evaluate(run, key, arch, fidelity);
         }
         Err(format!(
             "the `{}` evaluator cannot continue an earlier trial's training",

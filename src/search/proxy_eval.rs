@@ -56,6 +56,7 @@ impl Evaluator for ProxyEvaluator {
 
     fn evaluate(
         &self,
+        run: u64,
         key: &str,
         arch: &Architecture,
         _fidelity: Option<f64>,
@@ -63,7 +64,7 @@ impl Evaluator for ProxyEvaluator {
         let started = Instant::now();
         let sized = self.space.decode(key).map_err(|e| e.to_string())?;
         let report = match &self.report {
-            Some(table) => Some(table.evaluate(key, arch, None)?.reward),
+            Some(table) => Some(table.evaluate(run, key, arch, None)?.reward),
             None => None,
         };
         let builder = ArchBuilder {

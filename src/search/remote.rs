@@ -442,7 +442,7 @@ impl Lane<'_> {
         let o = self
             .rebuilt
             .evaluator
-            .evaluate(&c.arch, &arch, c.fidelity)?;
+            .evaluate(c.seed as u64, &c.arch, &arch, c.fidelity)?;
         if o.reward.is_finite() {
             Ok((o.reward, o.report, o.cost))
         } else {

@@ -321,6 +321,7 @@ impl Session {
             key: key.to_string(),
             arch: arch.clone(),
             fidelity,
+            run: self.seed,
             continues: from,
             from: stages,
         };
@@ -343,7 +344,9 @@ impl Session {
         let t0 = Instant::now();
         let result = match &mut self.workers {
             Workers::Simulated(w) => {
-                let outcome = self.evaluator.evaluate_from(key, arch, fidelity, &job.from);
+                let outcome = self
+                    .evaluator
+                    .evaluate_from(self.seed, key, arch, fidelity, &job.from);
                 w.submit(job, outcome, self.clock);
                 Ok(())
             }

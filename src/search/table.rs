@@ -14,6 +14,7 @@ impl Evaluator for TableEvaluator {
 
     fn evaluate(
         &self,
+        _run: u64,
         key: &str,
         _arch: &Architecture,
         fidelity: Option<f64>,

@@ -201,18 +201,19 @@ impl TrainEvaluator {
         }
     }
 
-    /// Scores a trained network: the reward, and the report when the gate wants it.
+    /// Scores a network trained for the run with seed `run_seed`: the reward, and the report
+    /// when the gate wants it.
     fn score<T: Task>(
         &self,
         trainer: &Trainer<T>,
         vs: &nn::VarStore,
-        (fidelity, started): (Option<f64>, Instant),
+        (run_seed, fidelity, started): (u64, Option<f64>, Instant),
     ) -> Result<Outcome, TrialFailure> {
         let measure = |metric: TrainMetric| metric.of(trainer.measure(metric.split())?);
         let reward = measure(self.reward)?;
         self.report_gate.outcome(
             (reward, trainer.steps()),
-            (self.report, fidelity),
+            (self.report, run_seed, fidelity),
             measure,
             (self.keep_weights.then_some(vs), started),
         )
@@ -224,7 +225,7 @@ impl TrainEvaluator {
     fn run_images(
         &self,
         (key, arch, settings): (&str, &Architecture, &TrainSettings),
-        (fidelity, from): (Option<f64>, &[Option<f64>]),
+        (run_seed, fidelity, from): (u64, Option<f64>, &[Option<f64>]),
         (splits, runtime, seed): (&Mutex<Splits>, Runtime, u64),
         started: Instant,
     ) -> Result<Outcome, TrialFailure> {
@@ -270,7 +271,7 @@ impl TrainEvaluator {
         let mut trainer =
             Trainer::resume(task, &vs, settings, (runtime, seed), fidelity, progress)?;
         trainer.fit(false, |_| {})?;
-        let outcome = self.score(&trainer, &vs, (fidelity, started))?;
+        let outcome = self.score(&trainer, &vs, (run_seed, fidelity, started))?;
         if fidelity.is_some() {
             let progress = trainer.pause();
             let mut stages = stages;
@@ -331,6 +332,7 @@ impl TrainingRun for TrainEvaluator {
 
     fn run(
         &self,
+        run_seed: u64,
         key: &str,
         fidelity: Option<f64>,
         from: &[Option<f64>],
@@ -343,7 +345,7 @@ impl TrainingRun for TrainEvaluator {
         match &self.data {
             TrainData::Images(splits) => self.run_images(
                 (key, &arch, &settings),
-                (fidelity, from),
+                (run_seed, fidelity, from),
                 (splits, runtime, seed),
                 started,
             ),
@@ -363,7 +365,7 @@ impl TrainingRun for TrainEvaluator {
                 let task = LmTask::new(&net, &data, *bptt, &settings, runtime)?;
                 let mut trainer = Trainer::new(task, &vs, &settings, (runtime, seed), fidelity)?;
                 trainer.fit(false, |_| {})?;
-                self.score(&trainer, &vs, (fidelity, started))
+                self.score(&trainer, &vs, (run_seed, fidelity, started))
             }
         }
     }

@@ -24,12 +24,15 @@ pub enum ReportWhen {
     Best(bool),
 }
 
+/// A run's seed and a fidelity (`None`: full): what the best reward so far is kept for.
+type RunFidelity = (u64, Option<f64>);
+
 /// Decides, trial by trial, whether the report is measured (see [`ReportWhen`]).
 #[derive(Debug)]
 pub struct ReportGate {
     when: ReportWhen,
-    /// The best reward finished so far at each fidelity (`None`: full).
-    best: Mutex<Vec<(Option<f64>, f64)>>,
+    /// The best reward finished so far in each run (by seed) at each fidelity (`None`: full).
+    best: Mutex<Vec<(RunFidelity, f64)>>,
 }
 
 impl ReportGate {
@@ -41,8 +44,10 @@ impl ReportGate {
         }
     }
 
-    /// Whether a trial at `fidelity` with `reward` gets its report measured; records it.
-    pub fn wants_report(&self, fidelity: Option<f64>, reward: f64) -> bool {
+    /// Whether a trial of the run with seed `run` at `fidelity` with `reward` gets its report
+    /// measured; records it. Each run has its own best: a seed's chosen trial is measured
+    /// however good another seed's were.
+    pub fn wants_report(&self, run: u64, fidelity: Option<f64>, reward: f64) -> bool {
         let ReportWhen::Best(maximize) = self.when else {
             return true;
         };
@@ -56,14 +61,14 @@ impl ReportGate {
                 reward <= old
             }
         };
-        match best.iter_mut().find(|(f, _)| *f == fidelity) {
+        match best.iter_mut().find(|(at, _)| *at == (run, fidelity)) {
             Some((_, old)) if better(*old) => {
                 *old = reward;
                 true
             }
             Some(_) => false,
             None => {
-                best.push((fidelity, reward));
+                best.push(((run, fidelity), reward));
                 true
             }
         }
@@ -71,14 +76,15 @@ impl ReportGate {
 }
 
 impl ReportGate {
-    /// The outcome of a trained trial: its `reward` (a non-finite one fails the trial, which
-    /// ended at `step`), the `report` metric measured by `measure` when the gate wants it,
+    /// The outcome of a trained trial of the run with seed `run`: its `reward` (a non-finite
+    /// one fails the trial, which ended at `step`), the `report` metric measured by `measure`
+    /// when the gate wants it,
     /// the trained `weights` when they are kept (`None`: not kept), and the seconds since
     /// `started` as its cost.
     pub fn outcome<M>(
         &self,
         (reward, step): (f64, usize),
-        (report, fidelity): (Option<M>, Option<f64>),
+        (report, run, fidelity): (Option<M>, u64, Option<f64>),
         measure: impl Fn(M) -> Result<f64, TrialFailure>,
         (weights, started): (Option<&VarStore>, Instant),
     ) -> Result<Outcome, TrialFailure> {
@@ -89,7 +95,7 @@ impl ReportGate {
             });
         }
         let report = match report {
-            Some(metric) if self.wants_report(fidelity, reward) => Some(measure(metric)?),
+            Some(metric) if self.wants_report(run, fidelity, reward) => Some(measure(metric)?),
             _ => None,
         };
         let weights = weights.map(Snapshot::of).transpose()?;
@@ -105,11 +111,12 @@ impl ReportGate {
 /// An evaluator that trains each architecture: one trial is [`TrainingRun::run`]; it is the
 /// `train` evaluator, with measured (not simulated) costs and any fidelity (in epochs).
 pub trait TrainingRun: Send + Sync {
-    /// Trains and scores the architecture `key` at `fidelity` (`None`: the full run), going
-    /// on from the training it had after the stages `from` (earlier trials' fidelities, oldest
-    /// first) when there are any.
+    /// Trains and scores the architecture `key` at `fidelity` (`None`: the full run) for the
+    /// run with seed `run`, going on from the training it had after the stages `from` (earlier
+    /// trials' fidelities, oldest first) when there are any.
     fn run(
         &self,
+        run: u64,
         key: &str,
         fidelity: Option<f64>,
         from: &[Option<f64>],
@@ -129,11 +136,12 @@ impl<T: TrainingRun> Evaluator for T {
 
     fn evaluate(
         &self,
+        run: u64,
         key: &str,
         _arch: &Architecture,
         fidelity: Option<f64>,
     ) -> Result<Outcome, String> {
-        guarded(|| self.run(key, fidelity, &[]))
+        guarded(|| self.run(run, key, fidelity, &[]))
     }
 
     fn continues(&self) -> bool {
@@ -142,6 +150,7 @@ impl<T: TrainingRun> Evaluator for T {
 
     fn evaluate_from(
         &self,
+        run: u64,
         key: &str,
         _arch: &Architecture,
         fidelity: Option<f64>,
@@ -154,7 +163,7 @@ impl<T: TrainingRun> Evaluator for T {
                     .to_string(),
             );
         }
-        guarded(|| self.run(key, fidelity, from))
+        guarded(|| self.run(run, key, fidelity, from))
     }
 
     fn simulated(&self) -> bool {
@@ -264,14 +273,19 @@ mod tests {
     #[test]
     fn only_trials_at_least_as_good_as_the_best_so_far_get_a_report() {
         let gate = ReportGate::new(ReportWhen::Best(false));
-        assert!(gate.wants_report(None, 5.0));
-        assert!(!gate.wants_report(None, 6.0));
-        assert!(gate.wants_report(None, 4.0));
+        assert!(gate.wants_report(0, None, 5.0));
+        assert!(!gate.wants_report(0, None, 6.0));
+        assert!(gate.wants_report(0, None, 4.0));
         assert!(
-            gate.wants_report(Some(1.0), 9.0),
+            gate.wants_report(0, Some(1.0), 9.0),
             "each fidelity has its own best"
         );
-        assert!(ReportGate::new(ReportWhen::All).wants_report(None, 1e9));
+        assert!(
+            gate.wants_report(1, None, 6.0),
+            "each run (seed) has its own best"
+        );
+        assert!(!gate.wants_report(1, None, 7.0));
+        assert!(ReportGate::new(ReportWhen::All).wants_report(0, None, 1e9));
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub struct Job {
     pub arch: Architecture,
     /// The fidelity asked for.
     pub fidelity: Option<f64>,
+    /// The seed of the run it belongs to.
+    pub run: u64,
     /// The trial whose training this one continues (`None`: it trains from scratch).
     pub continues: Option<u64>,
     /// The fidelities of the earlier trials whose training it continues, oldest first.
@@ -201,7 +203,8 @@ fn worker_loop(
             Err(_) => return,
         };
         let t0 = Instant::now();
-        let outcome = evaluator.evaluate_from(&job.key, &job.arch, job.fidelity, &job.from);
+        let outcome =
+            evaluator.evaluate_from(job.run, &job.key, &job.arch, job.fidelity, &job.from);
         let cost = t0.elapsed().as_secs_f64();
         let clock = clock_base + started.elapsed().as_secs_f64();
         if done
@@ -229,6 +232,7 @@ mod tests {
             key: format!("a{id}"),
             arch: Architecture::default(),
             fidelity: None,
+            run: 0,
             continues: None,
             from: Vec::new(),
         }
@@ -261,7 +265,13 @@ mod tests {
         fn name(&self) -> &str {
             "echo"
         }
-        fn evaluate(&self, key: &str, _: &Architecture, _: Option<f64>) -> Result<Outcome, String> {
+        fn evaluate(
+            &self,
+            _: u64,
+            key: &str,
+            _: &Architecture,
+            _: Option<f64>,
+        ) -> Result<Outcome, String> {
             key.strip_prefix('a')
                 .and_then(|n| n.parse::<f64>().ok())
                 .map(|r| Outcome {
