@@ -57,3 +57,41 @@ choice proxyless_op(c: int, stride: int = 1) = mbconv(c, 3, 3, stride: stride)
     | mbconv(c, 3, 5, stride: stride) | mbconv(c, 3, 7, stride: stride)
     | mbconv(c, 6, 3, stride: stride) | mbconv(c, 6, 5, stride: stride)
     | mbconv(c, 6, 7, stride: stride)
+
+# Recurrent cells with named states, computing what PyTorch's one-layer `nn.RNN` (tanh),
+# `nn.LSTM` and `nn.GRU` compute: every gate reads `x` and `h` through a linear map of its own,
+# each with its bias (PyTorch's `b_ih` and `b_hh`), so their parameter counts are PyTorch's.
+# Language models over them: stdlib/spaces/rnn_lm.nas, lstm_lm.nas, gru_lm.nas.
+cell rnn(d: int) {
+    input  x
+    state  h
+    node   h_new = sum(x >> linear(d), h >> linear(d)) >> tanh
+    next   h = h_new
+    output h_new
+}
+
+cell lstm(d: int) {
+    input  x
+    state  h, c
+    node   i = sum(x >> linear(d), h >> linear(d)) >> sigmoid
+    node   f = sum(x >> linear(d), h >> linear(d)) >> sigmoid
+    node   g = sum(x >> linear(d), h >> linear(d)) >> tanh
+    node   o = sum(x >> linear(d), h >> linear(d)) >> sigmoid
+    node   c_new = sum(prod(f, c), prod(i, g))
+    node   h_new = prod(o, c_new >> tanh)
+    next   c = c_new
+    next   h = h_new
+    output h_new
+}
+
+# The candidate is tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)); `blend(a, b, z)` is z·a + (1 − z)·b.
+cell gru(d: int) {
+    input  x
+    state  h
+    node   r = sum(x >> linear(d), h >> linear(d)) >> sigmoid
+    node   z = sum(x >> linear(d), h >> linear(d)) >> sigmoid
+    node   n = sum(x >> linear(d), prod(r, h >> linear(d))) >> tanh
+    node   h_new = blend(h, n, z)
+    next   h = h_new
+    output h_new
+}

@@ -221,6 +221,17 @@ fn nb_nlp_exports_and_matches() {
 }
 
 #[test]
+fn lstm_lm_exports_and_matches() {
+    // Named states: the exported `Sequence` carries h and c as the cell's `next` vertices.
+    check(&Case {
+        space: "lstm_lm",
+        args: &[("d", 8), ("vocab", 50)],
+        flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
+        input: tokens,
+    });
+}
+
+#[test]
 fn bad_input_is_a_clear_error_not_a_panic() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");

@@ -153,6 +153,8 @@ fn textmate_grammar_is_json_and_knows_every_builtin_and_keyword() {
         "input",
         "node",
         "output",
+        "state",
+        "next",
         "let",
         "where",
         "of",

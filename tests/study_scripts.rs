@@ -35,7 +35,10 @@ fn the_darts_nb201_study_runs_its_experiments_and_prints_their_table() {
         .lines()
         .find(|l| l.starts_with("| random_cell · random | 2 |"))
         .unwrap_or_else(|| panic!("a row for the run:\n{first}"));
-    assert!(row.contains(" of 12 ("), "the parameter-free share of 2 × 6 edges: {row}");
+    assert!(
+        row.contains(" of 12 ("),
+        "the parameter-free share of 2 × 6 edges: {row}"
+    );
     let store = dir.path().join("runs/random_cell-random.jsonl");
     let trials = |text: &str| text.matches("\"kind\":\"trial\"").count();
     let before = std::fs::read_to_string(&store).expect("the store");

@@ -147,6 +147,9 @@ pub enum Module {
         cell: Box<CellModule>,
         /// Width of the hidden states.
         hidden: i64,
+        /// The cell's vertices that its named states take for the next step (empty: the
+        /// states are its outputs of the previous steps).
+        next: Vec<usize>,
         /// Layers after the cell, each with its step index.
         after: Vec<(usize, Module)>,
     },

@@ -40,6 +40,8 @@ pub struct GraphCell {
     inputs: usize,
     vertices: Vec<Vertex>,
     output: Vertex,
+    /// The channels of each input and node vertex (`None`: absent in this architecture).
+    channels: Vec<Option<i64>>,
 }
 
 /// What a cell is built from.
@@ -132,6 +134,7 @@ impl GraphCell {
             inputs: g.inputs.len(),
             vertices,
             output,
+            channels,
         };
         Ok((cell, c))
     }
@@ -152,14 +155,41 @@ impl GraphCell {
 
     /// Runs the cell on its inputs.
     pub fn run(&self, inputs: &[Tensor], train: bool) -> Result<Tensor, TchError> {
+        Ok(self.run_reading(inputs, &[], train)?.0)
+    }
+
+    /// Runs the cell on its inputs; returns its output and the values of the vertices `read`
+    /// (a recurrent cell's next states).
+    pub fn run_reading(
+        &self,
+        inputs: &[Tensor],
+        read: &[usize],
+        train: bool,
+    ) -> Result<(Tensor, Vec<Tensor>), TchError> {
         let mut values: Vec<Option<Tensor>> =
             inputs.iter().map(|t| Some(t.shallow_clone())).collect();
         for v in &self.vertices {
             let value = eval(v, &values, train)?;
             values.push(value);
         }
-        eval(&self.output, &values, train)?
-            .ok_or_else(|| TchError::Kind("the cell's output is absent".into()))
+        let output = eval(&self.output, &values, train)?
+            .ok_or_else(|| TchError::Kind("the cell's output is absent".into()))?;
+        let read = read
+            .iter()
+            .map(|&v| {
+                values
+                    .get(v)
+                    .and_then(|x| x.as_ref())
+                    .map(Tensor::shallow_clone)
+                    .ok_or_else(|| TchError::Kind(format!("vertex {v} has no value")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((output, read))
+    }
+
+    /// The channels of vertex `v` in this architecture (`None`: absent, or no such vertex).
+    pub fn vertex_channels(&self, v: usize) -> Option<i64> {
+        self.channels.get(v).copied().flatten()
     }
 }
 

@@ -24,7 +24,6 @@ pub mod norm;
 pub mod op;
 pub mod parallel;
 pub mod pool;
-pub mod recurrent;
 pub mod sequence;
 pub mod structural;
 

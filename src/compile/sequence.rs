@@ -3,10 +3,12 @@
 //! unrolled over the window's steps, and the layers after it applied to every step's output
 //! (the decoder to the vocabulary).
 //!
-//! Wiring: a cell with inputs `x, h1, …, hk` reads the step's vector as `x` and the cell's
-//! outputs of the `k` previous steps as `h1` (the latest) to `hk`, zeros before the first
-//! step; every hidden state is as wide as the cell's first argument (`d`), and the cell's
-//! output must be too. A space with no cell, or more than one, is an error.
+//! Wiring: a cell with named states (`input x`, `state h, c`, `next h = ..`) reads the step's
+//! vector as `x` and each state as its value after the previous step (its `next` then), zeros
+//! before the first step; its output is the step's output. A cell without states, with inputs
+//! `x, h1, …, hk`, reads the cell's outputs of the `k` previous steps as `h1` (the latest) to
+//! `hk`, and its output must be as wide as they are. Every state is as wide as the cell's
+//! first argument (`d`). A space with no cell, or more than one, is an error.
 
 use super::describe::Module;
 use super::error::CompileError;
@@ -25,6 +27,9 @@ pub struct SequenceNet {
     before: Vec<(usize, BoxLayer)>,
     cell: GraphCell,
     hidden: i64,
+    /// The vertices whose values a cell's named states take for the next step (empty: the
+    /// states are the cell's delayed outputs).
+    next: Vec<usize>,
     /// The layers after it.
     after: Vec<(usize, BoxLayer)>,
 }
@@ -53,6 +58,7 @@ impl SequenceNet {
         let values = arch.values();
         let (mut before, mut after) = (Vec::new(), Vec::new());
         let mut cell = None;
+        let mut next = Vec::new();
         // Token ids have one feature until an embedding widens them.
         let mut width = 1;
         for (i, step) in space.skeleton().steps.iter().enumerate() {
@@ -86,6 +92,20 @@ impl SequenceNet {
                             ))
                         }
                     };
+                    if !graph.states.is_empty()
+                        && (graph.inputs.len() != 1 + graph.states.len()
+                            || graph
+                                .states
+                                .iter()
+                                .enumerate()
+                                .any(|(i, s)| s.input != 1 + i))
+                    {
+                        return Err(CompileError::bad_op(
+                            &q,
+                            &graph.name,
+                            "a cell with states reads one input, then its states",
+                        ));
+                    }
                     let mut channels = vec![width];
                     channels.extend(vec![hidden; graph.inputs.len().saturating_sub(1)]);
                     let spec = CellSpec {
@@ -103,15 +123,33 @@ impl SequenceNet {
                         channels,
                     };
                     let (built, out) = GraphCell::new(&q, &spec)?;
-                    if out != hidden {
+                    if graph.states.is_empty() && out != hidden {
                         return Err(CompileError::bad_op(
                             &q,
                             &graph.name,
                             format!("the cell's output is {out} wide, its hidden states {hidden}"),
                         ));
                     }
+                    for state in &graph.states {
+                        match built.vertex_channels(state.next) {
+                            Some(c) if c == hidden => {}
+                            found => {
+                                let what =
+                                    found.map_or("absent".to_string(), |c| format!("{c} wide"));
+                                return Err(CompileError::bad_op(
+                                    &q,
+                                    &graph.name,
+                                    format!(
+                                        "the next value of the state `{}` is {what}, the state {hidden} wide",
+                                        state.name
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    next = graph.states.iter().map(|s| s.next).collect();
                     cell = Some((built, hidden));
-                    width = hidden;
+                    width = out;
                 }
             }
         }
@@ -122,13 +160,15 @@ impl SequenceNet {
             before,
             cell,
             hidden,
+            next,
             after,
         })
     }
 }
 
 impl SequenceNet {
-    /// Zero hidden states (the cell's outputs of the previous steps) for `batch` rows.
+    /// Zero hidden states (the cell's named states, or its outputs of the previous steps) for
+    /// `batch` rows.
     pub fn zero_states(&self, batch: i64, device: Device) -> Vec<Tensor> {
         (1..self.cell.inputs())
             .map(|_| Tensor::zeros([batch, self.hidden], (Kind::Float, device)))
@@ -167,8 +207,10 @@ impl SequenceNet {
             let mut inputs = Vec::with_capacity(self.cell.inputs());
             inputs.push(seq.f_select(1, t)?);
             inputs.extend(hidden.iter().map(Tensor::shallow_clone));
-            let y = self.cell.run(&inputs, train)?;
-            if !hidden.is_empty() {
+            let (y, next) = self.cell.run_reading(&inputs, &self.next, train)?;
+            if !self.next.is_empty() {
+                hidden = next;
+            } else if !hidden.is_empty() {
                 hidden.pop();
                 hidden.insert(0, y.shallow_clone());
             }
@@ -201,6 +243,7 @@ impl Layer for SequenceNet {
             before: layers(&self.before),
             cell: Box::new(self.cell.describe(vec![None; self.cell.inputs()])),
             hidden: self.hidden,
+            next: self.next.clone(),
             after: layers(&self.after),
         }
     }

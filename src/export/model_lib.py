@@ -223,12 +223,17 @@ class Cell(nn.Module):
         return y if post is None else self.post[post](y)
 
     def forward(self, *inputs):
+        return self.run(inputs)[0]
+
+    def run(self, inputs, read=()):
+        """The output, and the values of the vertices `read` (a recurrent cell's next
+        states)."""
         values = [
             getattr(self, f"pre{j}")(x) if self.has_pre[j] else x for j, x in enumerate(inputs)
         ]
         for plan in self.plan[:-1]:
             values.append(self.vertex(plan, values))
-        return self.vertex(self.plan[-1], values)
+        return self.vertex(self.plan[-1], values), [values[v] for v in read]
 
 
 class Network(nn.Module):
@@ -308,13 +313,15 @@ class Nb101Cell(nn.Module):
 
 class Sequence(nn.Module):
     """A language model: the layers before the cell over the token window, the cell unrolled
-    over its steps (its inputs: the step's vector, then its own outputs of the previous steps,
-    the latest first, zeros before the first step), the layers after it over every step's
-    output."""
+    over its steps, the layers after it over every step's output. The cell's inputs are the
+    step's vector, then its states: with `next` (a vertex per named state), each state's
+    value after the previous step; without, its own outputs of the previous steps, the latest
+    first. States are zeros before the first step."""
 
-    def __init__(self, hidden, before, cell, after):
+    def __init__(self, hidden, before, cell, after, next=()):
         super().__init__()
         self.hidden = hidden
+        self.next = list(next)
         self.layers = nn.ModuleDict()
         for index, layer in list(before) + list(after):
             self.layers[str(index)] = layer
@@ -329,8 +336,10 @@ class Sequence(nn.Module):
         states = [x.new_zeros(x.shape[0], self.hidden) for _ in range(self.cell.inputs - 1)]
         outputs = []
         for t in range(x.shape[1]):
-            y = self.cell(x[:, t], *states)
-            if states:
+            y, following = self.cell.run([x[:, t], *states], self.next)
+            if self.next:
+                states = following
+            elif states:
                 states = [y] + states[:-1]
             outputs.append(y)
         out = torch.stack(outputs, 1)

@@ -206,6 +206,7 @@ fn write(out: &mut String, module: &Module, depth: usize) {
             before,
             cell: c,
             hidden,
+            next,
             after,
         } => {
             let layers = |ls: &[(usize, Module)]| {
@@ -221,6 +222,13 @@ fn write(out: &mut String, module: &Module, depth: usize) {
                 layers(before),
                 cell(c, depth + 1),
                 layers(after),
+                format!(
+                    "next=[{}]",
+                    next.iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ];
             call(out, "Sequence", items, depth);
         }

@@ -69,6 +69,7 @@ pub fn cell_space(ops: &[&str], nodes: usize) -> Space {
         inputs: vec!["x0".into()],
         nodes: graph_nodes,
         output,
+        states: Vec::new(),
     };
     Space::new("cell", decisions, vec![], vec![g]).expect("valid space")
 }

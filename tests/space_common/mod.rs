@@ -65,6 +65,7 @@ pub fn nb201() -> Space {
         inputs: vec!["x0".into()],
         nodes,
         output,
+        states: Vec::new(),
     };
     Space::new("nb201", decisions, vec![], vec![g]).expect("nb201 is valid")
 }
@@ -130,6 +131,7 @@ pub fn nb101() -> Space {
         inputs: vec!["v0".into()],
         nodes,
         output,
+        states: Vec::new(),
     };
     let constraints = vec![
         Constraint {
@@ -220,6 +222,7 @@ fn darts_graph(prefix: &str, decisions: &mut Vec<Decision>) -> Graph {
         inputs: vec!["c0".into(), "c1".into()],
         nodes,
         output,
+        states: Vec::new(),
     }
 }
 
@@ -308,6 +311,7 @@ pub fn depth_chain() -> Space {
         inputs: vec!["x".into()],
         nodes,
         output,
+        states: Vec::new(),
     };
     Space::new("depth_chain", decisions, vec![], vec![g]).expect("depth chain is valid")
 }

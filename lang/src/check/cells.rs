@@ -1,5 +1,5 @@
 //! Structural checks of cells as DAGs: cycles between nodes, nodes that never reach the
-//! output, and inputs that are never used.
+//! output (or a state's next value), and inputs and states that are never used.
 
 use super::fast_hash::FastSet;
 use crate::syntax::ast::{CellDef, Expr, ExprKind, Res, StmtKind};
@@ -23,7 +23,10 @@ pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
     let mut deps: Vec<Vec<(u32, Span)>> = vec![Vec::new(); count];
     let mut used_names: Vec<FastSet<(u32, u32)>> = vec![FastSet::default(); count];
     for (s, stmt) in cell.body.iter().enumerate() {
-        if let StmtKind::Node { value, .. } | StmtKind::Output(value) = &stmt.kind {
+        if let StmtKind::Node { value, .. }
+        | StmtKind::Output(value)
+        | StmtKind::Next { value, .. } = &stmt.kind
+        {
             local_refs(value, &mut deps[s], &mut used_names[s]);
         }
     }
@@ -32,7 +35,12 @@ pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
 
     let mut reached = vec![false; count];
     let mut stack: Vec<usize> = (0..count)
-        .filter(|&s| matches!(cell.body[s].kind, StmtKind::Output(_)))
+        .filter(|&s| {
+            matches!(
+                cell.body[s].kind,
+                StmtKind::Output(_) | StmtKind::Next { .. }
+            )
+        })
         .collect();
     while let Some(s) = stack.pop() {
         if std::mem::replace(&mut reached[s], true) {
@@ -58,9 +66,10 @@ pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
                     name.span,
                     "computed but never used",
                 )
-                .with_hint("use it in a later node or in `output`, or remove it"),
+                .with_hint("use it in a later node, in `output` or in a `next`, or remove it"),
             ),
-            StmtKind::Input(names) if has_output => {
+            StmtKind::Input(names) | StmtKind::State(names) if has_output => {
+                let state = matches!(stmt.kind, StmtKind::State(_));
                 let used: FastSet<(u32, u32)> = (0..count)
                     .filter(|&user| reached[user])
                     .flat_map(|user| used_names[user].iter().copied())
@@ -69,14 +78,22 @@ pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
                     if used.contains(&(s as u32, index as u32)) {
                         continue;
                     }
+                    let (what, hint) = if state {
+                        (
+                            "state",
+                            "a state no node reads carries nothing; remove it if not needed",
+                        )
+                    } else {
+                        ("input", "a cell's inputs are the outputs of the previous stages; remove it if not needed")
+                    };
                     diagnostics.push(
                         Diagnostic::warning(
                             "unused-input",
-                            format!("the input `{}` is never used", name.name),
+                            format!("the {what} `{}` is never used", name.name),
                             name.span,
                             "unused",
                         )
-                        .with_hint("a cell's inputs are the outputs of the previous stages; remove it if not needed"),
+                        .with_hint(hint),
                     );
                 }
             }

@@ -571,7 +571,7 @@ impl<'p> Infer<'p> {
                 env.lets.borrow_mut().insert(stmt, computed.clone());
                 computed
             }
-            StmtKind::Input(_) => Val::Tensor(
+            StmtKind::Input(_) | StmtKind::State(_) => Val::Tensor(
                 env.tensors
                     .borrow()
                     .get(&(stmt, index))
@@ -888,12 +888,35 @@ impl<'p> Infer<'p> {
                 .borrow_mut()
                 .insert(*key, input.shape.strided(stride));
         }
+        let state = state_shape(wired.first().map(|w| w.shape), env);
+        for (s, stmt) in env.body.iter().enumerate() {
+            if let StmtKind::State(names) = &stmt.kind {
+                for i in 0..names.len() {
+                    env.tensors.borrow_mut().insert((s as u32, i as u32), state);
+                }
+            }
+        }
         let mut output = Shape::Unknown;
         for (s, stmt) in env.body.iter().enumerate() {
             match &stmt.kind {
                 StmtKind::Output(value) => {
                     if let Val::Tensor(shape) = self.value(value, env) {
                         output = shape;
+                    }
+                }
+                StmtKind::Next { state: name, value } => {
+                    if let Val::Tensor(next) = self.value(value, env) {
+                        if let Some(why) = state.mismatch(next) {
+                            let diagnostic = self
+                                .report(
+                                    "shape",
+                                    format!("the next value of the state `{}` does not fit it: {why}", name.name),
+                                    value.span,
+                                    format!("{next}, the state is {state}"),
+                                )
+                                .with_hint("a state is as wide as the cell's first argument; map the value there with `linear(d)`");
+                            self.diagnostics.push(diagnostic);
+                        }
                     }
                 }
                 StmtKind::Node { .. } => {
@@ -903,6 +926,21 @@ impl<'p> Infer<'p> {
             }
         }
         output
+    }
+}
+
+/// The shape of a recurrent cell's states: the step input's (`x`, the first input) with as
+/// many features as the cell's first argument (its width), when both are known.
+fn state_shape(x: Option<Shape>, env: &Env<'_>) -> Shape {
+    let d = env
+        .params
+        .first()
+        .and_then(single)
+        .map_or(Dim::Unknown, Dim::Known);
+    match x {
+        Some(Shape::Sequence { t, .. }) => Shape::Sequence { t, d },
+        Some(Shape::Vector { .. }) => Shape::Vector { d },
+        _ => Shape::Unknown,
     }
 }
 

@@ -235,8 +235,13 @@ fn check_cell(resolver: &mut Resolver<'_>, def: &mut CellDef, span: crate::synta
                 outputs.push(stmt.span);
                 resolver.expect(value, Ty::Tensor, "a cell's output");
             }
+            StmtKind::Next { value, state } => {
+                resolver.expect_with(value, Ty::Tensor, || {
+                    format!("the next value of `{}`", state.name)
+                });
+            }
             StmtKind::Where(cond) => check_where(resolver, cond),
-            StmtKind::Let { .. } => {}
+            StmtKind::Let { .. } | StmtKind::State(_) => {}
             StmtKind::InputShape(_) | StmtKind::Network(_) => {}
         }
     }

@@ -37,6 +37,7 @@ mod load;
 mod recursion;
 mod resolve;
 mod shape;
+mod states;
 mod types;
 
 pub use dump::dump;
@@ -200,6 +201,7 @@ pub fn check_with_loader(name: &str, text: &str, loader: &mut dyn Loader) -> Pro
         for item in &module.ast.items {
             if let ItemKind::Cell(cell) = &item.kind {
                 cells::check_dag(cell, &mut diagnostics);
+                states::check_states(cell, &mut diagnostics);
             }
         }
     }

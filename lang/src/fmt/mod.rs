@@ -235,11 +235,12 @@ impl Printer<'_> {
             let head = match &stmt.kind {
                 StmtKind::InputShape(_) => kw("input"),
                 StmtKind::Node { name, .. } => format!("{}{} = ", kw("node"), name.name),
+                StmtKind::Next { state, .. } => format!("{}{} = ", kw("next"), state.name),
                 StmtKind::Let { name, .. } => format!("{}{} = ", kw("let"), name.name),
                 StmtKind::Output(_) => kw("output"),
                 StmtKind::Where(_) => kw("where"),
                 StmtKind::Network(_) => String::new(),
-                StmtKind::Input(_) => return self.stmt(stmt, false, width),
+                StmtKind::Input(_) | StmtKind::State(_) => return self.stmt(stmt, false, width),
             };
             let mut text = String::new();
             stmt.kind
@@ -253,6 +254,11 @@ impl Printer<'_> {
                 self.out
                     .push_str(&format!("{INDENT}{}{}", kw("input"), names.join(", ")));
             }
+            StmtKind::State(names) => {
+                let names: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
+                self.out
+                    .push_str(&format!("{INDENT}{}{}", kw("state"), names.join(", ")));
+            }
             StmtKind::InputShape(shape) => {
                 self.chain(&format!("{INDENT}{}", kw("input")), shape, INDENT)
             }
@@ -263,6 +269,11 @@ impl Printer<'_> {
             ),
             StmtKind::Let { name, value } => self.chain(
                 &format!("{INDENT}{}{} = ", kw("let"), name.name),
+                value,
+                INDENT,
+            ),
+            StmtKind::Next { state, value } => self.chain(
+                &format!("{INDENT}{}{} = ", kw("next"), state.name),
                 value,
                 INDENT,
             ),

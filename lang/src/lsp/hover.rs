@@ -148,6 +148,9 @@ fn bound(program: &Program, item: u32, stmt: u32, index: u32) -> Vec<String> {
     let what = match &statement.kind {
         StmtKind::Input(names) if names.len() > 1 => format!("input {} of", index + 1),
         StmtKind::Input(_) => "input of".to_string(),
+        StmtKind::State(_) => {
+            "state (its value after the previous step; `next` gives the new one) of".to_string()
+        }
         StmtKind::Node { .. } => "node of".to_string(),
         StmtKind::Let { .. } => "`let` of (one value or decision shared by its uses)".to_string(),
         _ => "bound in".to_string(),

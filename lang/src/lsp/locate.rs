@@ -124,6 +124,8 @@ pub fn statement_keyword(kind: &StmtKind) -> &'static str {
     match kind {
         StmtKind::Input(_) | StmtKind::InputShape(_) => "input",
         StmtKind::Node { .. } => "node",
+        StmtKind::State(_) => "state",
+        StmtKind::Next { .. } => "next",
         StmtKind::Output(_) => "output",
         StmtKind::Let { .. } => "let",
         StmtKind::Where(_) => "where",

@@ -219,7 +219,15 @@ fn graph_hash(g: &Graph, decisions: &[Decision], values: &[Value]) -> u64 {
     if result == ZERO {
         return mix(3, 0);
     }
-    let out = dag.add(mix(4, 0), vec![result], None);
+    // A recurrent cell's next state values are results too, each marked with its state.
+    let mut results = vec![result];
+    for (i, slot) in g.states.iter().enumerate() {
+        let next = alias[slot.next];
+        if next != ZERO {
+            results.push(dag.add(mix(6, i as u64), vec![next], None));
+        }
+    }
+    let out = dag.add(mix(4, 0), results, None);
     canonical_hash(&dag, out)
 }
 

@@ -102,6 +102,18 @@ pub struct Node {
     pub guard: Option<Guard>,
 }
 
+/// A named state of a recurrent cell (`state h` … `next h = ..`): the input vertex that reads
+/// its value after the previous step, and the vertex whose value it takes for the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateSlot {
+    /// The state's name (`h`).
+    pub name: String,
+    /// The input vertex that reads it.
+    pub input: usize,
+    /// The vertex its next value is.
+    pub next: usize,
+}
+
 /// A DAG template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Graph {
@@ -114,6 +126,10 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// The output: a node whose terms read the graph's result.
     pub output: Node,
+    /// A recurrent cell's named states, in declaration order (empty for other graphs, and for a
+    /// recurrent cell that reads its own delayed outputs as `h1..hk`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub states: Vec<StateSlot>,
 }
 
 impl Graph {

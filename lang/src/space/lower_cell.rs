@@ -4,7 +4,7 @@
 
 use super::constraint::{BinOp as CBin, Cmp, Constraint, Expr as CExpr};
 use super::decision::{Domain, Guard};
-use super::graph::{Combine, Graph, Node, OpRef, Source, Term};
+use super::graph::{Combine, Graph, Node, OpRef, Source, StateSlot, Term};
 use super::lower::{error, Frame, Lowerer, Val};
 use crate::syntax::ast::{BinOp, CellDef, Expr, ExprKind, PickCount, Res, StmtKind};
 use crate::syntax::builtin::{Builtin, Metric};
@@ -16,6 +16,7 @@ pub(crate) struct Builder {
     inputs: Vec<String>,
     nodes: Vec<Node>,
     pub(crate) output: Option<Node>,
+    states: Vec<StateSlot>,
 }
 
 impl Builder {
@@ -26,6 +27,7 @@ impl Builder {
             inputs,
             nodes: Vec::new(),
             output: None,
+            states: Vec::new(),
         }
     }
 
@@ -47,8 +49,15 @@ impl Builder {
         }
     }
 
-    /// The finished graph (an error when no output was set).
+    /// The finished graph (an error when no output was set, or a state has no next value).
     pub(crate) fn finish(self, span: Span) -> Result<Graph, Diagnostic> {
+        if let Some(slot) = self.states.iter().find(|slot| slot.next == usize::MAX) {
+            return Err(error(
+                span,
+                format!("the state `{}` has no next value", slot.name),
+                "give it a value with `next`",
+            ));
+        }
         let output = self.output.ok_or_else(|| {
             error(
                 span,
@@ -61,6 +70,7 @@ impl Builder {
             inputs: self.inputs,
             nodes: self.nodes,
             output,
+            states: self.states,
         })
     }
 }
@@ -90,26 +100,59 @@ impl<'p> Lowerer<'p> {
         index: usize,
         replaying: bool,
     ) -> Result<Graph, Diagnostic> {
-        let mut b = Builder {
-            name: name.to_string(),
-            inputs: Vec::new(),
-            nodes: Vec::new(),
-            output: None,
-        };
+        let mut b = Builder::new(name, Vec::new());
         for (s, stmt) in def.body.iter().enumerate() {
             let s = s as u32;
             match &stmt.kind {
-                StmtKind::Input(names) => {
+                StmtKind::Input(names) | StmtKind::State(names) => {
+                    let state = matches!(stmt.kind, StmtKind::State(_));
                     if !b.nodes.is_empty() {
                         return Err(error(
                             stmt.span,
-                            "inputs must come before nodes",
-                            "move `input` to the top of the cell",
+                            if state {
+                                "states must come before nodes"
+                            } else {
+                                "inputs must come before nodes"
+                            },
+                            "move `input` and `state` to the top of the cell",
+                        ));
+                    }
+                    if !state && !b.states.is_empty() {
+                        return Err(error(
+                            stmt.span,
+                            "inputs must come before states",
+                            "declare the cell's `input` first, then its `state`s",
                         ));
                     }
                     for (i, n) in names.iter().enumerate() {
                         f.vertices.insert((s, i as u32), b.inputs.len());
+                        if state {
+                            b.states.push(StateSlot {
+                                name: n.name.to_string(),
+                                input: b.inputs.len(),
+                                next: usize::MAX,
+                            });
+                        }
                         b.inputs.push(n.name.to_string());
+                    }
+                }
+                StmtKind::Next { state, value } => {
+                    let v = self.tensor(
+                        value,
+                        f,
+                        &mut b,
+                        &format!("{name}.next_{}", state.name),
+                        &format!("next_{}", state.name),
+                    )?;
+                    match b.states.iter_mut().find(|slot| slot.name == state.name) {
+                        Some(slot) => slot.next = v,
+                        None => {
+                            return Err(error(
+                                state.span,
+                                format!("`{}` is not a state declared above", state.name),
+                                "declare it with `state` before its `next`",
+                            ))
+                        }
                     }
                 }
                 StmtKind::Let { name: n, value } => {

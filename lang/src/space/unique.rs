@@ -209,6 +209,9 @@ impl Space {
             }
             let mut to_output = vec![false; n];
             to_output[n - 1] = true;
+            for slot in &g.states {
+                to_output[slot.next] = true;
+            }
             for v in (0..n).rev() {
                 if to_output[v] {
                     for &u in &sources[v] {

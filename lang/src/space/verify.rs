@@ -23,6 +23,7 @@ pub fn verify(program: &Program) -> Vec<Diagnostic> {
         }
         match lower_space(program, &def.name.name) {
             Ok(space) => {
+                found.extend(stateful(&space, def.name.span));
                 found.extend(disconnected(program, &space, def.name.span));
                 found.extend(samples(&space, def.name.span));
             }
@@ -30,6 +31,33 @@ pub fn verify(program: &Program) -> Vec<Diagnostic> {
         }
     }
     found
+}
+
+/// A cell with named states in a space that is not a language model: only a `sequence`
+/// space unrolls a cell over steps and carries its states.
+fn stateful(space: &Space, span: Span) -> Option<Diagnostic> {
+    let sequence = space
+        .skeleton()
+        .input
+        .as_ref()
+        .is_some_and(|s| s.kind == "sequence");
+    let cell = space.graphs().iter().find(|g| !g.states.is_empty())?;
+    if sequence {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            "unsupported",
+            format!(
+                "the space `{}` uses the recurrent cell `{}` (it has states), but its input is not a sequence",
+                space.name(),
+                cell.name
+            ),
+            span,
+            "this space",
+        )
+        .with_hint("a cell with `state`s runs in a language model: give the space `input sequence(T, 1)` and an `embedding`"),
+    )
 }
 
 /// Cells whose output some architecture leaves unreached (every input choice of a path

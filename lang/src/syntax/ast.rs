@@ -200,7 +200,8 @@ pub struct Stmt {
     pub span: Span,
 }
 
-/// The kinds of statements. Cells use `Input`, `Node`, `Output`, `Let`, `Where`; spaces use
+/// The kinds of statements. Cells use `Input`, `State`, `Node`, `Next`, `Output`, `Let`,
+/// `Where`; spaces use
 /// `InputShape`, `Let`, `Network`, `Where`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StmtKind {
@@ -217,6 +218,16 @@ pub enum StmtKind {
     },
     /// `output expr` (cell): the cell's result.
     Output(Expr),
+    /// `state h, c` (recurrent cell): named states carried from one step to the next, read
+    /// like inputs (their values after the previous step; zeros before the first).
+    State(Vec<Ident>),
+    /// `next h = expr` (recurrent cell): the value state `h` takes for the next step.
+    Next {
+        /// The state it updates (resolved to its `state` statement).
+        state: Ident,
+        /// Its next value (a tensor expression).
+        value: Expr,
+    },
     /// `let name = expr`: binds ONE value or decision, shared by every use of `name`.
     Let {
         /// The bound name.
@@ -715,8 +726,9 @@ impl StmtKind {
     /// Calls `f` on the statement's expression, if it has one.
     pub fn for_each_expr<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
         match self {
-            StmtKind::Input(_) => {}
+            StmtKind::Input(_) | StmtKind::State(_) => {}
             StmtKind::InputShape(expr)
+            | StmtKind::Next { value: expr, .. }
             | StmtKind::Output(expr)
             | StmtKind::Where(expr)
             | StmtKind::Network(expr)
@@ -725,10 +737,10 @@ impl StmtKind {
         }
     }
 
-    /// The names this statement binds (`input` binds several, `node`/`let` one).
+    /// The names this statement binds (`input` and `state` bind several, `node`/`let` one).
     pub fn bound_names(&self) -> &[Ident] {
         match self {
-            StmtKind::Input(names) => names,
+            StmtKind::Input(names) | StmtKind::State(names) => names,
             StmtKind::Node { name, .. } | StmtKind::Let { name, .. } => std::slice::from_ref(name),
             _ => &[],
         }

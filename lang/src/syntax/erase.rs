@@ -110,8 +110,10 @@ fn body(stmts: &mut [super::ast::Stmt]) {
     for stmt in stmts {
         stmt.span = Span::default();
         match &mut stmt.kind {
-            StmtKind::Input(names) => names.iter_mut().for_each(ident),
-            StmtKind::Node { name, value } | StmtKind::Let { name, value } => {
+            StmtKind::Input(names) | StmtKind::State(names) => names.iter_mut().for_each(ident),
+            StmtKind::Node { name, value }
+            | StmtKind::Let { name, value }
+            | StmtKind::Next { state: name, value } => {
                 ident(name);
                 expr(value);
             }

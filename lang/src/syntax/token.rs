@@ -15,6 +15,8 @@ pub const KEYWORDS: &[&str] = &[
     "input",
     "node",
     "output",
+    "state",
+    "next",
     "let",
     "where",
     "of",
@@ -114,6 +116,12 @@ pub enum Token<'s> {
     /// `output`
     #[token("output")]
     Output,
+    /// `state`
+    #[token("state")]
+    State,
+    /// `next`
+    #[token("next")]
+    Next,
     /// `let`
     #[token("let")]
     Let,
@@ -348,6 +356,8 @@ impl Token<'_> {
             Token::Input => "input",
             Token::Node => "node",
             Token::Output => "output",
+            Token::State => "state",
+            Token::Next => "next",
             Token::Let => "let",
             Token::Where => "where",
             Token::Of => "of",
@@ -401,6 +411,8 @@ impl Token<'_> {
                 | Token::Input
                 | Token::Node
                 | Token::Output
+                | Token::State
+                | Token::Next
                 | Token::Let
                 | Token::Where
                 | Token::Of

@@ -341,6 +341,21 @@ impl<'s> Parser<'_, 's> {
                 }
                 Some(StmtKind::Input(names))
             }
+            Token::State => {
+                self.bump();
+                let mut names = vec![self.ident()?];
+                while self.eat(&Token::Comma).is_some() {
+                    names.push(self.ident()?);
+                }
+                Some(StmtKind::State(names))
+            }
+            Token::Next => {
+                self.bump();
+                let state = self.ident()?;
+                self.eat(&Token::Assign)?;
+                let value = self.expr()?;
+                Some(StmtKind::Next { state, value })
+            }
             Token::Node => {
                 self.bump();
                 let name = self.ident()?;

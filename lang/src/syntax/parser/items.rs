@@ -143,7 +143,13 @@ where
 fn is_cell_start(token: &Token<'_>) -> bool {
     matches!(
         token,
-        Token::Input | Token::Node | Token::Output | Token::Let | Token::Where
+        Token::Input
+            | Token::State
+            | Token::Node
+            | Token::Next
+            | Token::Output
+            | Token::Let
+            | Token::Where
     )
 }
 
@@ -195,8 +201,21 @@ where
     let output = just(Token::Output)
         .ignore_then(expr.clone())
         .map(StmtKind::Output);
-    choice((input, node, output, let_or_where(expr.clone())))
-        .labelled("a cell statement (input, node, output, let, where)")
+    let state = just(Token::State)
+        .ignore_then(
+            ident()
+                .separated_by(just(Token::Comma))
+                .at_least(1)
+                .collect::<Vec<_>>(),
+        )
+        .map(StmtKind::State);
+    let next = just(Token::Next)
+        .ignore_then(ident())
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone())
+        .map(|(state, value)| StmtKind::Next { state, value });
+    choice((input, state, node, next, output, let_or_where(expr.clone())))
+        .labelled("a cell statement (input, state, node, next, output, let, where)")
 }
 
 /// A space body's statement.
