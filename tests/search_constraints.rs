@@ -167,7 +167,8 @@ fn counting_a_large_bounded_space_is_refused_not_guessed() {
 fn a_bound_on_the_wrong_metric_or_unit_is_a_diagnostic() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cases = [
-        ("where latency < 5", "unknown name `latency`"),
+        ("where latency < 5s", "cannot combine an int and a duration"),
+        ("where latncy < 5", "unknown name `latncy`"),
         ("where params < 5h", "cannot combine an int and a duration"),
         ("where params < flops", "the metric goes on the left"),
         ("where params < 5 * 1000", "compares with a number"),

@@ -10,10 +10,12 @@
 //! [`RUNS`] forward passes in inference mode (batch norm with running statistics, no
 //! gradient) after [`WARMUP`] passes, in milliseconds.
 
+use super::rows::Rows;
 use super::supernet::Supernet;
 use super::OneShotError;
 use crate::compile::layer::Layer;
 use crate::compile::named::build_named;
+use crate::space::Architecture;
 use crate::train::generator;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -178,21 +180,27 @@ pub fn default_path() -> PathBuf {
 /// The median time in milliseconds of `layer`'s forward pass on random input of `shape` on
 /// `device` (inference mode, no gradient), after [`WARMUP`] untimed passes.
 pub fn measure(layer: &dyn Layer, shape: [i64; 4], device: Device) -> Result<f64, OneShotError> {
-    let _guard = tch::no_grad_guard();
     let x = Tensor::f_randn(shape, (Kind::Float, device))?;
+    Ok(time_forward(layer, &x, device)?)
+}
+
+/// The median time in milliseconds of `layer`'s forward pass on `x` (on `device`) in
+/// inference mode without gradients, over [`RUNS`] passes after [`WARMUP`] untimed ones.
+pub fn time_forward(layer: &dyn Layer, x: &Tensor, device: Device) -> Result<f64, TchError> {
+    let _guard = tch::no_grad_guard();
     let sync = || {
         if let Device::Cuda(i) = device {
             tch::Cuda::synchronize(i as i64);
         }
     };
     for _ in 0..WARMUP {
-        let _ = layer.forward(&x, false)?;
+        let _ = layer.forward(x, false)?;
     }
     sync();
     let mut times = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let t0 = Instant::now();
-        let y = layer.forward(&x, false)?;
+        let y = layer.forward(x, false)?;
         sync();
         times.push(t0.elapsed().as_secs_f64() * 1e3);
         drop(y);
@@ -239,6 +247,22 @@ pub fn op_latencies(
     }
     table.save()?;
     Ok(totals)
+}
+
+/// The table's prediction for `arch` (an architecture of the space whose supernet has
+/// `rows`): the latencies in `costs` (per row and op, as [`op_latencies`] gives them) of the
+/// ops its single path runs, summed; what ProxylessNAS and FBNet assume a network costs.
+pub fn path_latency(
+    rows: &Rows,
+    costs: &[Vec<f64>],
+    arch: &Architecture,
+) -> Result<f64, OneShotError> {
+    let path = rows.path_mix(arch)?;
+    Ok(path
+        .iter()
+        .zip(costs)
+        .map(|(terms, row)| terms.iter().filter_map(|t| row.get(t.op)).sum::<f64>())
+        .sum())
 }
 
 /// `costs` as a `[rows, width]` tensor of α's kind and device (padding 0).

@@ -1,9 +1,14 @@
 //! The objectives after the first (`objective maximize valid_acc, minimize params`): metrics
 //! computed from an architecture without training it, for every evaluator. The network the
 //! evaluator scores (the space at the size it trains or looks up, on its data's input) is
-//! built on the CPU by the compiler, once per architecture, and counted by the compiler's own
-//! counters: [`parameter_count`] (equal to PyTorch's) and [`shape_and_macs`] (NAS-Bench-201's
-//! FLOPs), as `nas params` counts them.
+//! built by the compiler, once per architecture, and counted by the compiler's own counters:
+//! [`parameter_count`] (equal to PyTorch's) and [`shape_and_macs`] (NAS-Bench-201's FLOPs),
+//! as `nas params` counts them; `latency` times its forward pass on one example on the
+//! current device (CUDA when there is one, else the CPU at libtorch's thread count; the
+//! median of [`latency::RUNS`] passes after [`latency::WARMUP`], as the latency table times an
+//! op); `latency_lut` is the latency table's prediction, the sum of the chosen ops'
+//! latencies (`oneshot::latency`, the table ProxylessNAS and FBNet read, on disk and shared
+//! with them), for spaces the supernet takes. Each is kept per architecture for the run.
 //!
 //! The same counts check the resource bounds (`where params < 5M`) through [`Counter`], the
 //! space's [`Measure`]. Building initialises weights from libtorch's global generator, which
@@ -16,7 +21,11 @@ use super::evaluator::{Evaluator, Outcome};
 use super::store::NetworkInfo;
 use crate::compile::catalog::{build_arch, NetworkSize};
 use crate::compile::{parameter_count, shape_and_macs};
+use crate::oneshot::latency::{self, LatencyTable};
+use crate::oneshot::rows::Rows;
+use crate::oneshot::Supernet;
 use crate::space::{ArchMetric, Architecture, InputShape, Measure, Space};
+use crate::train::generator;
 use nas_lang::experiment::ExtraObjective;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -37,6 +46,44 @@ pub struct ScoredNetwork {
 struct Counts {
     params: i64,
     flops: Option<u64>,
+    /// Milliseconds of a forward pass on one example.
+    latency: Option<f64>,
+}
+
+/// What a build measures besides the parameters.
+#[derive(Debug, Clone, Copy, Default)]
+struct Wanted {
+    flops: bool,
+    latency: bool,
+}
+
+impl Wanted {
+    /// What measuring `metrics` needs built.
+    fn of(metrics: impl IntoIterator<Item = ArchMetric>) -> Wanted {
+        metrics.into_iter().fold(Wanted::default(), |w, m| Wanted {
+            flops: w.flops || m == ArchMetric::Flops,
+            latency: w.latency || m == ArchMetric::Latency,
+        })
+    }
+
+    /// What `counts` lacks of it.
+    fn missing_from(self, counts: &Counts) -> Wanted {
+        Wanted {
+            flops: self.flops && counts.flops.is_none(),
+            latency: self.latency && counts.latency.is_none(),
+        }
+    }
+
+    fn any(self) -> bool {
+        self.flops || self.latency
+    }
+}
+
+/// The latency table's view of the scored network: its supernet's rows and each row's ops'
+/// latencies (summed over every place the row runs).
+struct LutCosts {
+    rows: Rows,
+    costs: Vec<Vec<f64>>,
 }
 
 /// Builds and counts the networks of one scored network's architectures, once each: what
@@ -47,6 +94,8 @@ pub struct Counter {
     /// The space whose canonical strings key the cache (the searched one).
     keys: Arc<Space>,
     cache: Mutex<HashMap<String, Result<Counts, String>>>,
+    /// The latency table's costs, read or measured at the first `latency_lut`.
+    lut: Mutex<Option<Result<Arc<LutCosts>, String>>>,
 }
 
 impl Counter {
@@ -56,34 +105,96 @@ impl Counter {
             network,
             keys,
             cache: Mutex::new(HashMap::new()),
+            lut: Mutex::new(None),
         }
     }
 
-    /// The counts of `arch` (canonical string `key`), with its FLOPs when `flops`; built and
-    /// counted once per architecture.
-    fn counts(&self, key: &str, arch: &Architecture, flops: bool) -> Result<Counts, String> {
+    /// The counts of `arch` (canonical string `key`), with what `wanted` names; built and
+    /// measured once per architecture (a later build adds only what an earlier one lacked).
+    fn counts(&self, key: &str, arch: &Architecture, wanted: Wanted) -> Result<Counts, String> {
         let cached = self.cache.lock().ok().and_then(|c| c.get(key).cloned());
-        match cached {
-            Some(Ok(c)) if c.flops.is_some() || !flops => Ok(c),
-            Some(Err(e)) => Err(e),
-            _ => {
-                let counted = count(&self.network, arch, flops);
-                if let Ok(mut c) = self.cache.lock() {
-                    c.insert(key.to_string(), counted.clone());
+        let counted = match cached {
+            Some(Err(e)) => return Err(e),
+            Some(Ok(c)) => {
+                let missing = wanted.missing_from(&c);
+                if !missing.any() {
+                    return Ok(c);
                 }
-                counted
+                count(&self.network, arch, missing).map(|new| Counts {
+                    params: c.params,
+                    flops: c.flops.or(new.flops),
+                    latency: c.latency.or(new.latency),
+                })
             }
+            None => count(&self.network, arch, wanted),
+        };
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key.to_string(), counted.clone());
         }
+        counted
     }
 
     /// `metric` of `arch` (canonical string `key`).
     fn value(&self, key: &str, arch: &Architecture, metric: ArchMetric) -> Result<f64, String> {
-        let counts = self.counts(key, arch, metric == ArchMetric::Flops)?;
+        if metric == ArchMetric::LatencyLut {
+            let lut = self.lut_costs()?;
+            return latency::path_latency(&lut.rows, &lut.costs, arch)
+                .map_err(|e| format!("cannot look the architecture up in the latency table: {e}"));
+        }
+        let counts = self.counts(key, arch, Wanted::of([metric]))?;
         Ok(match metric {
             ArchMetric::Params => counts.params as f64,
             ArchMetric::Flops => counts.flops.unwrap_or_default() as f64,
+            ArchMetric::Latency | ArchMetric::LatencyLut => counts.latency.unwrap_or_default(),
         })
     }
+
+    /// The latency table's costs for the scored network's supernet: read from the table on
+    /// disk, the ops it lacks timed on the current device and stored; once per run.
+    fn lut_costs(&self) -> Result<Arc<LutCosts>, String> {
+        let mut slot = self
+            .lut
+            .lock()
+            .map_err(|_| "the latency table is unavailable".to_string())?;
+        slot.get_or_insert_with(|| lut_costs(&self.network).map(Arc::new))
+            .clone()
+    }
+}
+
+/// The device `latency` and `latency_lut` are measured on: CUDA when there is one.
+fn timing_device() -> Device {
+    Device::cuda_if_available()
+}
+
+/// Builds the supernet of `network`'s space and reads (or times and stores) each of its
+/// ops' latencies at batch 1, leaving libtorch's generators as they were.
+fn lut_costs(network: &ScoredNetwork) -> Result<LutCosts, String> {
+    if network.input.kind != "image" {
+        return Err(format!(
+            "`latency_lut` needs a space of images, whose ops the latency table times; this one's input is a {}",
+            network.input.kind
+        ));
+    }
+    let device = timing_device();
+    let fail = |e: crate::oneshot::OneShotError| {
+        format!("`latency_lut` needs the space's supernet and its latency table: {e}")
+    };
+    generator::keeping_state(device, || {
+        let net = Supernet::new(
+            &network.space,
+            network.input.dims[0],
+            device,
+            tch::Kind::Float,
+            0,
+        )?;
+        let mut table = LatencyTable::load(&latency::default_path())?;
+        let costs = latency::op_latencies(&net, &network.input.dims, 1, &mut table)?;
+        Ok(LutCosts {
+            rows: net.rows().clone(),
+            costs,
+        })
+    })
+    .map_err(fail)
 }
 
 impl Measure for Counter {
@@ -120,9 +231,9 @@ impl Objectives {
     /// The value of every wanted metric for `arch` (canonical string `key`), by name; built
     /// and counted once per architecture.
     pub fn measure(&self, key: &str, arch: &Architecture) -> Result<BTreeMap<String, f64>, String> {
-        let flops = self.wanted.iter().any(|o| o.metric == ArchMetric::Flops);
-        // One build counts both, when FLOPs are wanted at all.
-        self.counter.counts(key, arch, flops)?;
+        // One build measures everything wanted.
+        let wanted = Wanted::of(self.wanted.iter().map(|o| o.metric));
+        self.counter.counts(key, arch, wanted)?;
         self.wanted
             .iter()
             .map(|o| {
@@ -133,28 +244,29 @@ impl Objectives {
     }
 }
 
-/// Builds `arch` of `network` on the CPU and counts its parameters (and its MACs on one
-/// example, when `flops`). libtorch's CPU generator, which initialising the weights draws
-/// from, is put back as it was, so that measuring (in the strategy's thread, for a resource
-/// bound) changes no draw of the search's, and a cold cache gives the run a warm one gives.
-fn count(network: &ScoredNetwork, arch: &Architecture, flops: bool) -> Result<Counts, String> {
-    let saved = crate::train::generator::state(Device::Cpu);
-    let counted = count_drawing(network, arch, flops);
-    if let Ok(state) = saved {
-        crate::train::generator::set_state(Device::Cpu, &state)
-            .map_err(|e| format!("after counting a network: {e}"))?;
-    }
-    counted
+/// Builds `arch` of `network` and counts its parameters, and what `wanted` names: its MACs on
+/// one example, its latency on one example (built on the timing device for that, else on
+/// the CPU). libtorch's generators, which initialising the weights draws from, are put back
+/// as they were, so that measuring (in the strategy's thread, for a resource bound) changes
+/// no draw of the search's, and a cold cache gives the run a warm one gives.
+fn count(network: &ScoredNetwork, arch: &Architecture, wanted: Wanted) -> Result<Counts, String> {
+    let device = match wanted.latency {
+        true => timing_device(),
+        false => Device::Cpu,
+    };
+    generator::keeping_state(device, || Ok(count_drawing(network, arch, wanted, device)))
+        .map_err(|e: tch::TchError| format!("after counting a network: {e}"))?
 }
 
-/// [`count`], drawing from the generator.
+/// [`count`] on `device`, drawing from the generator.
 fn count_drawing(
     network: &ScoredNetwork,
     arch: &Architecture,
-    flops: bool,
+    wanted: Wanted,
+    device: Device,
 ) -> Result<Counts, String> {
     let _no_grad = tch::no_grad_guard();
-    let vs = nn::VarStore::new(Device::Cpu);
+    let vs = nn::VarStore::new(device);
     let image = network.input.kind == "image";
     let size = NetworkSize {
         in_channels: network.input.dims.first().copied().filter(|_| image),
@@ -166,22 +278,36 @@ fn count_drawing(
     .map_err(|_| "building the network stopped unexpectedly".to_string())?;
     let net = built.map_err(|e| format!("cannot build the network to count it: {e}"))?;
     let params = parameter_count(&vs);
-    let flops = if flops {
+    let example = || {
         let mut shape = vec![1];
-        let x = if image {
+        if image {
             shape.extend(&network.input.dims);
-            Tensor::zeros(shape.as_slice(), (Kind::Float, Device::Cpu))
+            Tensor::zeros(shape.as_slice(), (Kind::Float, device))
         } else {
             shape.push(network.input.dims.first().copied().unwrap_or(1));
-            Tensor::zeros(shape.as_slice(), (Kind::Int64, Device::Cpu))
-        };
-        let (_, macs) = shape_and_macs(net.as_ref(), &x)
-            .map_err(|e| format!("cannot count the network's FLOPs: {e}"))?;
-        Some(macs)
-    } else {
-        None
+            Tensor::zeros(shape.as_slice(), (Kind::Int64, device))
+        }
     };
-    Ok(Counts { params, flops })
+    let flops = match wanted.flops {
+        true => Some(
+            shape_and_macs(net.as_ref(), &example())
+                .map_err(|e| format!("cannot count the network's FLOPs: {e}"))?
+                .1,
+        ),
+        false => None,
+    };
+    let latency = match wanted.latency {
+        true => Some(
+            latency::time_forward(net.as_ref(), &example(), device)
+                .map_err(|e| format!("cannot time the network: {e}"))?,
+        ),
+        false => None,
+    };
+    Ok(Counts {
+        params,
+        flops,
+        latency,
+    })
 }
 
 /// An evaluator that measures the objectives after the first before handing the

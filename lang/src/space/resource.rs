@@ -15,19 +15,30 @@ use crate::syntax::{Diagnostic, Span};
 use std::sync::Arc;
 
 /// A metric nas computes from an architecture without training it, for every evaluator: the
-/// network is built (not trained) and counted, once per architecture.
+/// network is built (not trained) and counted or timed, once per architecture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ArchMetric {
     /// Trainable parameters (the compiler's count, equal to PyTorch's).
     Params,
     /// Multiply–accumulates of a forward pass on one example (NAS-Bench-201's "FLOPs").
     Flops,
+    /// Milliseconds of a forward pass on one example on the current device (inference mode,
+    /// the median of timed passes after untimed ones).
+    Latency,
+    /// Milliseconds as the per-op latency table predicts them: the sum over the ops the
+    /// architecture chooses of each one's latency timed alone where it runs (the table
+    /// ProxylessNAS and FBNet search with; the fixed layers have no row in it).
+    LatencyLut,
 }
 
 impl ArchMetric {
     /// Every metric, by name.
-    pub const ALL: [(&'static str, ArchMetric); 2] =
-        [("params", ArchMetric::Params), ("flops", ArchMetric::Flops)];
+    pub const ALL: [(&'static str, ArchMetric); 4] = [
+        ("params", ArchMetric::Params),
+        ("flops", ArchMetric::Flops),
+        ("latency", ArchMetric::Latency),
+        ("latency_lut", ArchMetric::LatencyLut),
+    ];
 
     /// The metric called `name`.
     pub fn from_name(name: &str) -> Option<ArchMetric> {
@@ -40,6 +51,11 @@ impl ArchMetric {
             .iter()
             .find(|(_, m)| *m == self)
             .map_or("params", |(n, _)| n)
+    }
+
+    /// Whether the metric is a time in milliseconds (rather than a count).
+    pub fn is_time(self) -> bool {
+        matches!(self, ArchMetric::Latency | ArchMetric::LatencyLut)
     }
 
     /// The names, for messages.
@@ -95,6 +111,13 @@ impl ResourceBound {
             ExprKind::Lit(lit @ (Lit::Int { .. } | Lit::Float { .. })) => {
                 lit.number_value().unwrap_or_default()
             }
+            ExprKind::Lit(Lit::Duration { .. }) if metric.is_time() => {
+                return Err(bad(
+                    rhs.span,
+                    format!("`{}` is in milliseconds", metric.name()),
+                    "write the milliseconds as a plain number: `where latency < 20`",
+                ))
+            }
             ExprKind::Lit(Lit::Duration { .. }) => {
                 return Err(bad(
                     rhs.span,
@@ -121,7 +144,7 @@ impl ResourceBound {
             return Err(bad(
                 rhs.span,
                 "a resource bound is not negative",
-                "counts of weights and FLOPs are at least 0",
+                "counts of weights and FLOPs, and latencies, are at least 0",
             ));
         }
         Ok(ResourceBound {

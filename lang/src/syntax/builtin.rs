@@ -121,6 +121,11 @@ name_enum! {
         Params => "params",
         /// Floating-point operations of one forward pass of a space's network.
         Flops => "flops",
+        /// Milliseconds of one forward pass of a space's network on the current device.
+        Latency => "latency",
+        /// Milliseconds of a space's network as the per-op latency table predicts them: the
+        /// sum of its chosen ops' latencies, each timed alone (ProxylessNAS' and FBNet's).
+        LatencyLut => "latency_lut",
     }
 }
 
