@@ -268,3 +268,78 @@ fn the_summary_gives_each_runs_chosen_cells_mean_std_parameter_free_share_and_ti
         "{out}"
     );
 }
+
+/// Whether `a` dominates `b`, both (accuracy maximised, weights minimised).
+fn beats(a: (f64, f64), b: (f64, f64)) -> bool {
+    a.0 >= b.0 && a.1 <= b.1 && (a.0 > b.0 || a.1 < b.1)
+}
+
+#[test]
+fn a_multi_objective_report_draws_each_run_s_front() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = EXPERIMENT
+        .replace(
+            "evolution(population: 8, tournament: 3)",
+            "nsga2(population: 8)",
+        )
+        .replace(
+            "objective maximize cifar10_valid_12",
+            "objective maximize cifar10_valid_12, minimize params",
+        )
+        .replace("trials: 30", "trials: 24");
+    std::fs::write(dir.path().join("e.nas"), text).expect("writes");
+    nas(dir.path(), &["run", "e.nas", "--seeds", "2"]);
+    nas(
+        dir.path(),
+        &["run", "e.nas", "--seed", "5", "--strategy", "random"],
+    );
+    nas(
+        dir.path(),
+        &[
+            "report",
+            "runs/t-nsga2.jsonl",
+            "runs/t-random.jsonl",
+            "-o",
+            "out/report.html",
+        ],
+    );
+    let page = std::fs::read_to_string(dir.path().join("out/report.html")).expect("html");
+    assert!(page.contains("<h2>Pareto fronts</h2>"), "{page}");
+    assert!(
+        page.contains("cifar10_valid_12 (maximised) against params (minimised)"),
+        "one chart for the pair"
+    );
+    assert_eq!(page.matches("<svg").count(), 3, "two curves and the front");
+    let csv =
+        std::fs::read_to_string(dir.path().join("out/report_data/pareto.csv")).expect("pareto.csv");
+    // Per run: each trial's (accuracy, weights) and whether it is on the front.
+    for run in ["t · nsga2", "t · random"] {
+        let mut points: std::collections::BTreeMap<(String, String), (f64, f64, bool)> =
+            Default::default();
+        for line in csv.lines().skip(1).filter(|l| l.starts_with(run)) {
+            let f: Vec<&str> = line.split(',').collect();
+            let (seed, trial, objective, value, on) =
+                (f[1], f[2], f[f.len() - 3], f[f.len() - 2], f[f.len() - 1]);
+            let entry = points
+                .entry((seed.to_string(), trial.to_string()))
+                .or_insert((f64::NAN, f64::NAN, on == "true"));
+            let v: f64 = value.parse().expect("a value");
+            match objective {
+                "cifar10_valid_12" => entry.0 = v,
+                "params" => entry.1 = v,
+                other => panic!("unknown objective {other}"),
+            }
+        }
+        let expected = if run == "t · nsga2" { 48 } else { 24 };
+        assert_eq!(points.len(), expected, "{run}: every trial once");
+        let all: Vec<(f64, f64, bool)> = points.into_values().collect();
+        assert!(all.iter().any(|p| p.2), "{run}: a front");
+        for p in &all {
+            let beaten = all.iter().any(|q| beats((q.0, q.1), (p.0, p.1)));
+            assert_eq!(
+                p.2, !beaten,
+                "{run}: {p:?} is on the front iff nothing beats it"
+            );
+        }
+    }
+}

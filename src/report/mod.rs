@@ -7,9 +7,11 @@
 //! table, sortable by any column; and for proxy runs that report a benchmark column, the
 //! proxy-against-accuracy scatter with Spearman's ρ and Kendall's τ; for one-shot runs, α
 //! (softmax) per edge over epochs as heat maps, from the α history beside the store
-//! ([`crate::search::alpha_log`]). Not drawn: Pareto fronts (experiments have one objective).
+//! ([`crate::search::alpha_log`]); for multi-objective runs, their Pareto fronts
+//! ([`fronts`]).
 
 pub mod curves;
+pub mod fronts;
 pub mod heatmap;
 pub mod html;
 pub mod plots;
@@ -218,6 +220,10 @@ pub fn write(runs: &[Run], html: &Path) -> Result<Written, String> {
             &mut body,
             plots::scatter(&format!("{score} against {report}"), score, report, &series),
         );
+    }
+
+    if let Some(data) = fronts::section(&runs, &mut body) {
+        save("pareto.csv", data)?;
     }
 
     let one_shot: Vec<&Run> = runs.iter().filter(|r| !r.alphas.is_empty()).collect();

@@ -123,6 +123,58 @@ pub fn bands(
     })
 }
 
+/// One run's points in a Pareto front chart: all of them, and its front (sorted along x).
+pub struct FrontSeries {
+    /// The legend's name.
+    pub label: String,
+    /// Which colour (the run's index).
+    pub colour: usize,
+    /// Every counted trial's `(x, y)`.
+    pub points: Vec<(f64, f64)>,
+    /// The front's points, joined in this order.
+    pub front: Vec<(f64, f64)>,
+}
+
+/// Pareto fronts: each series' points faint and its front drawn as joined dots.
+pub fn fronts(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[FrontSeries],
+) -> Result<String, String> {
+    let finite = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    let points = || series.iter().flat_map(|s| s.points.iter().filter(finite));
+    let (x0, x1) = bounds(points().map(|p| p.0));
+    let (y0, y1) = bounds(points().map(|p| p.1));
+    if !x0.is_finite() || !y0.is_finite() {
+        return Err(format!("{title}: no finite point to plot"));
+    }
+    let ranges = (padded(x0, x1), padded(y0, y1));
+    framed(title, (x_label, y_label), ranges, |chart| {
+        for s in series {
+            let c = colour(s.colour);
+            chart
+                .draw_series(
+                    s.points
+                        .iter()
+                        .filter(finite)
+                        .map(|p| Circle::new(*p, 2, c.mix(0.25).filled())),
+                )
+                .map_err(draw_error)?;
+            let front: Vec<(f64, f64)> = s.front.iter().filter(finite).copied().collect();
+            chart
+                .draw_series(LineSeries::new(front.clone(), c.stroke_width(2)))
+                .map_err(draw_error)?;
+            chart
+                .draw_series(front.iter().map(|p| Circle::new(*p, 4, c.filled())))
+                .map_err(draw_error)?
+                .label(s.label.as_str())
+                .legend(move |(x, y)| Circle::new((x + 9, y), 4, c.filled()));
+        }
+        Ok(())
+    })
+}
+
 /// Points `(x, y)` of one or more series in one chart.
 pub fn scatter(
     title: &str,

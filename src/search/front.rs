@@ -24,14 +24,14 @@ pub struct Objectives<'a> {
 
 impl Objectives<'_> {
     /// The objectives' names, in order.
-    fn names(&self) -> Vec<&str> {
+    pub fn names(&self) -> Vec<&str> {
         std::iter::once(self.first.0)
             .chain(self.extra.iter().map(|o| o.metric.name()))
             .collect()
     }
 
     /// +1 for each maximised objective, -1 for each minimised.
-    fn signs(&self) -> Vec<f64> {
+    pub fn signs(&self) -> Vec<f64> {
         std::iter::once(self.first.1)
             .chain(self.extra.iter().map(|o| o.maximize))
             .map(|m| if m { 1.0 } else { -1.0 })
@@ -50,8 +50,9 @@ impl Objectives<'_> {
     }
 }
 
-/// The trials of a run that count: finished, with every objective, at the highest fidelity.
-fn counted<'t>(trials: &'t [Trial], objectives: &Objectives) -> Vec<(&'t Trial, Vec<f64>)> {
+/// The trials of a run (one seed) that count, with their points: finished, with every
+/// objective, at the highest fidelity.
+pub fn counted<'t>(trials: &'t [Trial], objectives: &Objectives) -> Vec<(&'t Trial, Vec<f64>)> {
     let level = |t: &Trial| t.fidelity.unwrap_or(f64::INFINITY);
     let with: Vec<(&Trial, Vec<f64>)> = trials
         .iter()
