@@ -176,3 +176,23 @@ fn named_states_take_their_next_values_not_the_delayed_output() {
     assert_eq!(out.double_value(&[0, 0, 0]), 12.0);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_rnn_computes_pytorchs_formula_over_two_windows() {
+    tch::manual_seed(9);
+    let space = stdlib("rnn", 5, 4);
+    let (vs, net) = build(&space);
+    let (tokens, logits) = two_windows(&net);
+    let w = Weights::of(&vs);
+    let emb = &w.0["layers.0.weight"];
+    let (dec_w, dec_b) = (&w.0["layers.2.weight"], &w.0["layers.2.bias"]);
+    // Vertices: x 0, h 1, then the new state 2 = tanh(W_ih·x + b_ih + W_hh·h + b_hh).
+    let mut h = Tensor::zeros([2, 4], (Kind::Float, Device::Cpu));
+    let mut outputs = Vec::new();
+    for t in 0..5 {
+        let x = emb.index_select(0, &tokens.select(1, t));
+        h = (w.edge("2<-0", &x) + w.edge("2<-1", &h)).tanh();
+        outputs.push(h.matmul(&dec_w.tr()) + dec_b);
+    }
+    assert_close(&logits, &Tensor::stack(&outputs, 1));
+}
