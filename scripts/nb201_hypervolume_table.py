@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """The table of the hypervolume study (scripts/nb201_hypervolume.sh): for each trial store
 given, per seed, the hypervolume of the Pareto front of the first N evaluations (in the order
-they finished) in (reward, params), the reward maximised and params minimised, as mean ± sample
-std over seeds. The reference point is the worst reward and the most params over every trial
+they finished) in (reward, METRIC), the reward maximised and the metric (`--metric`, default
+params; latency_lut for the latency study) minimised, as mean ± sample std over seeds. The
+reference point is the worst reward and the largest metric over every trial
 of every store given (as `nas run` takes the worst over its seeds), printed under the table, so
 that every cell compares. The hypervolume of two objectives is the area the front dominates up
 to the reference point: `nas run`'s (src/search/pareto.rs), computed the same way here over the
 stores' prefixes.
 
-    python3 scripts/nb201_hypervolume_table.py --at 25 --at 200 runs/hv_nsga2-nsga2.jsonl ...
+    python3 scripts/nb201_hypervolume_table.py [--metric latency_lut] --at 25 --at 200 runs/hv_nsga2-nsga2.jsonl ...
 """
 import argparse
 import json
@@ -29,9 +30,9 @@ def seeds_of(path):
     return header, trials
 
 
-def point(t):
+def point(t, metric):
     """The trial as a point to maximise in both coordinates."""
-    return (t["reward"], -t["metrics"]["params"])
+    return (t["reward"], -t["metrics"][metric])
 
 
 def hypervolume(points, ref):
@@ -48,26 +49,30 @@ def hypervolume(points, ref):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--at", type=int, action="append", default=[])
+    ap.add_argument("--metric", default="params")
     ap.add_argument("stores", nargs="+")
     args = ap.parse_args()
     runs = [(path, *seeds_of(path)) for path in args.stores]
-    every = [point(t) for _, _, trials in runs for ts in trials.values() for t in ts]
+    every = [point(t, args.metric) for _, _, trials in runs for ts in trials.values() for t in ts]
     ref = (min(p[0] for p in every), min(p[1] for p in every))
     ats = args.at or [200]
-    print("hypervolume in units of 10^6 (percentage points x weights)\n")
+    unit, scale = {"params": ("10^6 (percentage points x weights)", 1e6),
+                   "latency_lut": ("percentage points x milliseconds", 1.0)}.get(
+        args.metric, (f"percentage points x {args.metric}", 1.0))
+    print(f"hypervolume in units of {unit}\n")
     print("| strategy | seeds | " + " | ".join(f"HV after {n}" for n in ats) + " |")
     print("| --- | --- | " + " | ".join("---" for _ in ats) + " |")
     for path, header, trials in runs:
         cells = []
         for n in ats:
-            hvs = [hypervolume([point(t) for t in ts[:n]], ref)
+            hvs = [hypervolume([point(t, args.metric) for t in ts[:n]], ref)
                    for ts in trials.values() if len(ts) >= n]
             mean = statistics.mean(hvs) if hvs else float("nan")
             std = statistics.stdev(hvs) if len(hvs) > 1 else 0.0
-            cells.append(f"{mean / 1e6:.1f} ± {std / 1e6:.1f}")
+            cells.append(f"{mean / scale:.1f} ± {std / scale:.1f}")
         print(f"| {header['strategy']} | {len(trials)} | " + " | ".join(cells) + " |")
-    print(f"\nreference point: {ref[0]:.3f}% valid accuracy, {-ref[1]:.0f} weights; "
-          f"the front of every trial of every store together: {hypervolume(every, ref) / 1e6:.1f}")
+    print(f"\nreference point: {ref[0]:.3f}% valid accuracy, {-ref[1]:.6g} {args.metric}; "
+          f"the front of every trial of every store together: {hypervolume(every, ref) / scale:.1f}")
 
 
 if __name__ == "__main__":
