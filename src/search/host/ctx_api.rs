@@ -31,7 +31,7 @@ pub fn register(engine: &mut Engine) {
         .get("objectives", "every objective's value, each to maximise (negated where minimised): the reward first, then the objectives after it in the experiment's order; -inf when the trial failed", |t: &mut TrialHandle| -> Array {
             t.objectives.iter().map(|&v| Dynamic::from_float(v)).collect()
         })
-        .get("metrics", "the objectives after the first (`params`, `flops`) by name, in their own sign; empty in a single-objective run", |t: &mut TrialHandle| -> rhai::Map {
+        .get("metrics", "the objectives after the first (`params`, `flops`, `latency`, `latency_lut`) by name, in their own sign; empty in a single-objective run", |t: &mut TrialHandle| -> rhai::Map {
             t.trial.metrics.iter().map(|(k, &v)| (k.into(), Dynamic::from_float(v))).collect()
         })
         .get("fidelity", "the fidelity asked for, or () for full fidelity", |t: &mut TrialHandle| {
