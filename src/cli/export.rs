@@ -197,6 +197,11 @@ fn from_run(args: &Args) -> Result<(), String> {
     if let Some(r) = trial.reward {
         metrics.insert(about.metric.clone(), json!(r));
     }
+    // What was measured beside the reward: the objectives after the first, and a formula's
+    // metrics (the evaluator's own among them).
+    for (name, v) in &trial.metrics {
+        metrics.insert(name.clone(), json!(v));
+    }
     if let (Some(name), Some(v)) = (&about.report, trial.report) {
         metrics.insert(name.clone(), json!(v));
     }

@@ -108,7 +108,7 @@ pub fn run(args: Args) -> ExitCode {
         strategy: config.strategy.name.clone(),
         fingerprint: prepared.fingerprint.clone(),
         about: Some(RunInfo {
-            metric: prepared.spec.metric.clone(),
+            metric: prepared.spec.reward_name().to_string(),
             maximize: config.maximize,
             more_objectives: prepared
                 .spec
@@ -293,14 +293,14 @@ fn print_summary(
                 &only.trials,
                 prepared.config.maximize,
                 top,
-                (&prepared.spec.metric, report)
+                (prepared.spec.reward_name(), report)
             )
         );
         println!("run ended: {}", only.ending);
     }
     if !prepared.spec.extra_objectives.is_empty() {
         let objectives = front::Objectives {
-            first: (&prepared.spec.metric, prepared.config.maximize),
+            first: (prepared.spec.reward_name(), prepared.config.maximize),
             extra: &prepared.spec.extra_objectives,
         };
         print!("{}", front::describe(results, &objectives));
@@ -316,7 +316,7 @@ fn print_summary(
     let metric = prepared
         .report
         .clone()
-        .unwrap_or_else(|| prepared.spec.metric.clone());
+        .unwrap_or_else(|| prepared.spec.reward_name().to_string());
     let values: Vec<f64> = if prepared.report.is_some() {
         summary::chosen_reports(results)
     } else {

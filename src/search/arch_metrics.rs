@@ -26,7 +26,7 @@ use crate::oneshot::rows::Rows;
 use crate::oneshot::Supernet;
 use crate::space::{ArchMetric, Architecture, InputShape, Measure, Space};
 use crate::train::generator;
-use nas_lang::experiment::ExtraObjective;
+use nas_lang::experiment::{ExtraObjective, Formula};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use tch::{nn, Device, Kind, Tensor};
@@ -211,16 +211,30 @@ pub fn measured(space: Space) -> Space {
     space.with_measure(Arc::new(Counter::new(network, keys)))
 }
 
-/// The objectives after the first, read from a [`Counter`].
+/// The objectives after the first, and the metrics a formula objective names, read from a
+/// [`Counter`].
 pub struct Objectives {
     counter: Arc<Counter>,
     wanted: Vec<ExtraObjective>,
+    formula: Option<Formula>,
 }
 
+/// A finished trial's reward and the metrics kept with it, by name.
+pub type Scored = (f64, BTreeMap<String, f64>);
+
 impl Objectives {
-    /// Measures `wanted` with `counter`.
-    pub fn new(counter: Arc<Counter>, wanted: Vec<ExtraObjective>) -> Objectives {
-        Objectives { counter, wanted }
+    /// Measures `wanted`, and what `formula` (the first objective, when it is one) names,
+    /// with `counter`.
+    pub fn new(
+        counter: Arc<Counter>,
+        wanted: Vec<ExtraObjective>,
+        formula: Option<Formula>,
+    ) -> Objectives {
+        Objectives {
+            counter,
+            wanted,
+            formula,
+        }
     }
 
     /// The objectives measured, in the order the experiment names them.
@@ -228,19 +242,53 @@ impl Objectives {
         &self.wanted
     }
 
-    /// The value of every wanted metric for `arch` (canonical string `key`), by name; built
-    /// and counted once per architecture.
+    /// Every metric measured: the objectives after the first, then the formula's others.
+    fn metrics(&self) -> Vec<ArchMetric> {
+        let mut metrics: Vec<ArchMetric> = self.wanted.iter().map(|o| o.metric).collect();
+        for m in self.formula.iter().flat_map(|f| f.arch_metrics()) {
+            if !metrics.contains(m) {
+                metrics.push(*m);
+            }
+        }
+        metrics
+    }
+
+    /// The value of every metric measured for `arch` (canonical string `key`), by name;
+    /// built and counted once per architecture.
     pub fn measure(&self, key: &str, arch: &Architecture) -> Result<BTreeMap<String, f64>, String> {
+        let metrics = self.metrics();
         // One build measures everything wanted.
-        let wanted = Wanted::of(self.wanted.iter().map(|o| o.metric));
-        self.counter.counts(key, arch, wanted)?;
-        self.wanted
+        self.counter
+            .counts(key, arch, Wanted::of(metrics.iter().copied()))?;
+        metrics
             .iter()
-            .map(|o| {
-                let v = self.counter.value(key, arch, o.metric)?;
-                Ok((o.metric.name().to_string(), v))
-            })
+            .map(|&m| Ok((m.name().to_string(), self.counter.value(key, arch, m)?)))
             .collect()
+    }
+
+    /// The reward of a trial of `arch` whose evaluator measured `measured`, and the metrics
+    /// kept with it: with a formula objective, its value, and the evaluator's metric kept
+    /// beside the others under its name; else `measured` itself. A formula whose value is
+    /// not finite fails the trial, with the values it was given.
+    pub fn score(&self, key: &str, arch: &Architecture, measured: f64) -> Result<Scored, String> {
+        let mut metrics = self.measure(key, arch)?;
+        let Some(formula) = &self.formula else {
+            return Ok((measured, metrics));
+        };
+        let value = formula.value(measured, &|m| {
+            metrics.get(m.name()).copied().unwrap_or(f64::NAN)
+        });
+        let (name, _) = formula.measured();
+        metrics.insert(name.to_string(), measured);
+        if !value.is_finite() {
+            let given: Vec<String> = metrics.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            return Err(format!(
+                "the objective `{}` is {value} where {}",
+                formula.text(),
+                given.join(", ")
+            ));
+        }
+        Ok((value, metrics))
     }
 }
 

@@ -166,6 +166,13 @@ pub fn prepare_program(
         super::load_eval::confine(&spec.evaluator, spec.data.as_ref(), &dir, roots)
             .map_err(fail)?;
     }
+    // A formula's reward is not the evaluator's metric, so the evaluator cannot tell which
+    // trial is best so far: every trial gets its report measured.
+    if spec.formula.is_some() {
+        if let experiment::EvaluatorSpec::Train { report_all, .. } = &mut spec.evaluator {
+            *report_all = true;
+        }
+    }
     let loaded = super::load_eval::load(
         &spec.evaluator,
         spec.data.as_ref(),
@@ -182,6 +189,10 @@ pub fn prepare_program(
     let extra = match spec.extra_objectives.is_empty() {
         true => String::new(),
         false => format!("|{:?}", spec.extra_objectives),
+    };
+    let extra = match &spec.formula {
+        Some(formula) => format!("{extra}|formula {}", formula.text()),
+        None => extra,
     };
     let fingerprint = digest(&format!(
         "{:?}|{:?}|{}|{}|{}|{params:?}|{:?}|{}|{workers}{extra}",
@@ -207,10 +218,11 @@ pub fn prepare_program(
         loaded.scored,
         Arc::clone(&space),
     ));
-    let objectives = (!spec.extra_objectives.is_empty()).then(|| {
+    let objectives = (!spec.extra_objectives.is_empty() || spec.formula.is_some()).then(|| {
         Arc::new(super::arch_metrics::Objectives::new(
             Arc::clone(&counter),
             spec.extra_objectives.clone(),
+            spec.formula.clone(),
         ))
     });
     let space = match space.resource_bounds().is_empty() && spec.bounds.is_empty() {

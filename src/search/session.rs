@@ -479,13 +479,13 @@ impl Session {
             ),
             Err(e) => (Status::Failed, None, None, Some(e)),
         };
-        let measured = match (&self.objectives, status) {
-            (Some(o), Status::Ok) => Some(o.measure(&f.job.key, &f.job.arch)),
+        let scored = match (&self.objectives, reward) {
+            (Some(o), Some(measured)) => Some(o.score(&f.job.key, &f.job.arch, measured)),
             _ => None,
         };
-        let (status, reward, report, error, metrics) = match measured {
+        let (status, reward, report, error, metrics) = match scored {
             Some(Err(e)) => (Status::Failed, None, None, Some(e), Default::default()),
-            Some(Ok(m)) => (status, reward, report, error, m),
+            Some(Ok((reward, m))) => (status, Some(reward), report, error, m),
             None => (status, reward, report, error, Default::default()),
         };
         let trial = Trial {

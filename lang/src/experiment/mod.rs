@@ -7,6 +7,7 @@ pub mod budget;
 pub mod cost;
 pub mod csv;
 pub mod eval_spec;
+pub mod formula;
 pub mod metric;
 pub mod param;
 pub mod proxy;
@@ -21,6 +22,7 @@ use crate::syntax::suggest::did_you_mean;
 use crate::syntax::{Diagnostic, SourceMap, Span};
 use budget::Budget;
 pub use eval_spec::{DataSpec, EvaluatorSpec};
+pub use formula::Formula;
 use metric::ArchMetric;
 use param::Param;
 use script::{self as strategy, Strategy};
@@ -64,8 +66,12 @@ pub struct ExperimentSpec {
     pub budget: Budget,
     /// Whether the objective is maximised.
     pub maximize: bool,
-    /// The objective's metric: the first objective's, the one the evaluator measures.
+    /// The objective's metric: the first objective's, the one the evaluator measures (the
+    /// one its formula names, when it is one).
     pub metric: String,
+    /// The first objective when it is a formula of metrics (`maximize valid_acc *
+    /// pow(latency / 20, -0.07)`): each trial's reward is its value.
+    pub formula: Option<Formula>,
     /// The objectives after the first (`objective maximize valid_acc, minimize params`):
     /// metrics computed without training; empty for a single-objective experiment.
     pub extra_objectives: Vec<ExtraObjective>,
@@ -78,6 +84,13 @@ pub struct ExperimentSpec {
     pub seed: Option<u64>,
     /// The whole block.
     pub span: Span,
+}
+
+impl ExperimentSpec {
+    /// What the reward is, for people: the first objective's metric, or its formula.
+    pub fn reward_name(&self) -> &str {
+        self.formula.as_ref().map_or(&self.metric, |f| f.text())
+    }
 }
 
 /// An objective after the first: a metric nas computes without training, and its direction.
@@ -286,20 +299,20 @@ fn read_def(
             .collect::<Vec<_>>()
     });
     let objective = need("objective", "maximize valid_acc", &mut problems);
-    let (maximize, metric, metric_span) = match objective.map(|o| &o.value) {
-        Some(EntryValue::Objective(objectives)) => (
-            objectives[0].direction == Direction::Maximize,
-            objectives[0].metric.name.to_string(),
-            objectives[0].metric.span,
-        ),
-        _ => (true, String::new(), span),
+    let first = match objective.map(|o| &o.value) {
+        Some(EntryValue::Objective(objectives)) => first_objective(&objectives[0], &mut problems),
+        _ => None,
+    };
+    let (maximize, metric, metric_span, formula) = match first {
+        Some(first) => first,
+        None => (true, String::new(), span, None),
     };
     let extra_objectives = match objective.map(|o| &o.value) {
         Some(EntryValue::Objective(objectives)) => extra_objectives(objectives, &mut problems),
         _ => Vec::new(),
     };
     let evaluator = need("evaluate", "train(epochs: 1, batch: 64)", &mut problems)
-        .filter(|_| objective.is_some())
+        .filter(|_| objective.is_some() && !metric.is_empty())
         .and_then(|e| eval_spec::evaluator(e, &metric, metric_span, &mut problems));
     let data = get("data").and_then(|e| eval_spec::data(e, &mut problems));
     if let Some(evaluator) = &evaluator {
@@ -360,6 +373,7 @@ fn read_def(
             budget,
             maximize,
             metric,
+            formula,
             extra_objectives,
             bounds,
             workers,
@@ -403,41 +417,75 @@ fn resource_bounds<'e>(
     bounds
 }
 
+/// The first objective: its direction, the metric the evaluator measures and where it is
+/// named, and its formula when it is one; `None` when the formula is refused.
+fn first_objective(
+    first: &crate::syntax::ast::Objective,
+    problems: &mut Problems,
+) -> Option<(bool, String, Span, Option<Formula>)> {
+    let maximize = first.direction == Direction::Maximize;
+    if let Some(metric) = first.metric() {
+        return Some((maximize, metric.name.to_string(), metric.span, None));
+    }
+    match Formula::read(&first.value) {
+        Ok(formula) => {
+            let (metric, span) = formula.measured();
+            Some((maximize, metric.to_string(), span, Some(formula)))
+        }
+        Err(found) => {
+            problems.extend(found);
+            None
+        }
+    }
+}
+
 /// The objectives after the first of `objectives`: each a metric computed without training,
-/// named once. The first is the evaluator's own metric, checked with the evaluator.
+/// named once. The first is the evaluator's own metric (or a formula of it), checked with
+/// the evaluator.
 fn extra_objectives(
     objectives: &[crate::syntax::ast::Objective],
     problems: &mut Problems,
 ) -> Vec<ExtraObjective> {
     let names = || ArchMetric::ALL.map(|(n, _)| n).join(", ");
-    let first = &objectives[0].metric;
-    if objectives.len() > 1 && ArchMetric::from_name(&first.name).is_some() {
-        // `minimize params, maximize valid_acc`: the evaluator's metric comes first.
-        if let Some(measured) = objectives
-            .iter()
-            .find(|o| ArchMetric::from_name(&o.metric.name).is_none())
-        {
-            problems.push(error(
-                first.span,
-                format!(
-                    "the first objective is the one the evaluator measures, and `{}` is computed without training",
-                    first.name
-                ),
-                &format!(
-                    "put the evaluator's metric first: `objective {}, ...`",
-                    measured.text()
-                ),
-            ));
-            return Vec::new();
+    let first_name = objectives[0].metric().map(|m| m.name.as_str());
+    let first_text = crate::fmt::expr_to_string(&objectives[0].value);
+    if let Some(first) = objectives[0].metric() {
+        if objectives.len() > 1 && ArchMetric::from_name(&first.name).is_some() {
+            // `minimize params, maximize valid_acc`: the evaluator's metric comes first.
+            if let Some(measured) = objectives[1..].iter().find(|o| {
+                o.metric()
+                    .is_none_or(|m| ArchMetric::from_name(&m.name).is_none())
+            }) {
+                problems.push(error(
+                    first.span,
+                    format!(
+                        "the first objective is the one the evaluator measures, and `{}` is computed without training",
+                        first.name
+                    ),
+                    &format!(
+                        "put the evaluator's metric first: `objective {}, ...`",
+                        measured.text()
+                    ),
+                ));
+                return Vec::new();
+            }
         }
     }
-    let mut seen = vec![first.name.as_str()];
+    let mut seen: Vec<&str> = first_name.into_iter().collect();
     let mut extra = Vec::new();
     for o in &objectives[1..] {
-        let name = o.metric.name.as_str();
+        let Some(metric) = o.metric() else {
+            problems.push(error(
+                o.value.span,
+                "only the first objective may be a formula",
+                "the objectives after the first are metrics computed without training, each named alone: `minimize latency`",
+            ));
+            continue;
+        };
+        let name = metric.name.as_str();
         if seen.contains(&name) {
             problems.push(error(
-                o.metric.span,
+                metric.span,
                 format!("the objective `{name}` is named twice"),
                 "name each metric once",
             ));
@@ -455,12 +503,11 @@ fn extra_objectives(
                     format!(
                         "`{name}` is not a metric nas computes without training, so it cannot be a second objective"
                     ),
-                    o.metric.span,
+                    metric.span,
                     "not such a metric",
                 )
                 .with_note(format!(
-                    "the evaluator measures one metric, the first objective (`{}`); the objectives after it are computed from the architecture alone: {}",
-                    first.name,
+                    "the evaluator measures one metric, the first objective (`{first_text}`); the objectives after it are computed from the architecture alone: {}",
                     names()
                 ));
                 problems.push(match did_you_mean(name, ArchMetric::ALL.map(|(n, _)| n)) {

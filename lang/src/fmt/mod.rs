@@ -14,9 +14,9 @@ use crate::syntax::ast::{
 };
 use crate::syntax::lexer::Comment;
 use crate::syntax::{parse, Diagnostic, FileId, Span};
-use expr::{breakable_parts, expr_to_string, write_args};
+use expr::{breakable_parts, write_args};
 
-pub use expr::literal;
+pub use expr::{expr_to_string, literal};
 
 /// Lines longer than this are broken at top-level `>>` / `|` where possible.
 pub const WIDTH: usize = 100;

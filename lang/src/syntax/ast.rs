@@ -271,21 +271,34 @@ pub enum EntryValue {
     Objective(Vec<Objective>),
 }
 
-/// One objective of an `objective` entry: `maximize metric` or `minimize metric`.
+/// One objective of an `objective` entry: `maximize metric`, `minimize metric`, or a
+/// direction and a formula of metrics (`maximize valid_acc * pow(latency / 20, -0.07)`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Objective {
     /// Which way.
     pub direction: Direction,
     /// The span of the direction word.
     pub direction_span: Span,
-    /// The metric to optimise.
-    pub metric: Ident,
+    /// What to optimise: a metric's name, or a formula of metrics.
+    pub value: Expr,
 }
 
 impl Objective {
-    /// The objective as written: `maximize valid_acc`.
+    /// The metric, when the objective is a bare name (`maximize valid_acc`), not a formula.
+    pub fn metric(&self) -> Option<&Ident> {
+        match &self.value.kind {
+            ExprKind::Ref(r) if r.args.is_none() => Some(&r.name),
+            _ => None,
+        }
+    }
+
+    /// The objective as written (formatted): `maximize valid_acc`.
     pub fn text(&self) -> String {
-        format!("{} {}", self.direction.word(), self.metric.name)
+        format!(
+            "{} {}",
+            self.direction.word(),
+            crate::fmt::expr_to_string(&self.value)
+        )
     }
 }
 

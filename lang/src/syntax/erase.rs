@@ -96,7 +96,7 @@ pub fn erase_spans(file: &mut File) {
                         EntryValue::Objective(objectives) => {
                             for o in objectives {
                                 o.direction_span = Span::default();
-                                ident(&mut o.metric);
+                                expr(&mut o.value);
                             }
                         }
                     }

@@ -174,7 +174,7 @@ fn an_objective_names_several_metrics_each_with_its_direction() {
         };
         let read: Vec<(Direction, &str)> = objectives
             .iter()
-            .map(|o| (o.direction, o.metric.name.as_str()))
+            .map(|o| (o.direction, o.metric().expect("a metric").name.as_str()))
             .collect();
         assert_eq!(
             read,

@@ -401,11 +401,11 @@ impl<'s> Parser<'_, 's> {
             _ => None,
         };
         let value = match direction {
-            Some(direction) if matches!(self.peek_at(1), Some(Token::Ident(_))) => {
+            Some(direction) => {
                 let mut objectives = vec![Objective {
                     direction,
                     direction_span: self.bump(),
-                    metric: self.ident()?,
+                    value: self.expr()?,
                 }];
                 while matches!(self.peek(), Some(Token::Comma)) {
                     self.bump();
@@ -417,7 +417,7 @@ impl<'s> Parser<'_, 's> {
                     objectives.push(Objective {
                         direction,
                         direction_span: self.bump(),
-                        metric: self.ident()?,
+                        value: self.expr()?,
                     });
                 }
                 EntryValue::Objective(objectives)

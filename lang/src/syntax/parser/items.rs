@@ -254,11 +254,11 @@ where
         Token::Ident("minimize") = e => (Direction::Minimize, e.span()),
     };
     let objective = direction
-        .then(ident())
-        .map(|((direction, direction_span), metric)| Objective {
+        .then(expr.clone())
+        .map(|((direction, direction_span), value)| Objective {
             direction,
             direction_span,
-            metric,
+            value,
         })
         .separated_by(just(Token::Comma))
         .at_least(1)
