@@ -99,6 +99,89 @@ experiment e {
     assert!(trials.iter().all(|m| m["latency"].as_f64().is_some()));
 }
 
+/// The stored trials' (arch, latency) of `dir/STORE`.
+fn latencies(store: &Path) -> Vec<(String, f64)> {
+    std::fs::read_to_string(store)
+        .expect("the trial store")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == "trial")
+        .map(|v| {
+            let arch = v["arch"].as_str().expect("an arch").to_string();
+            (arch, v["metrics"]["latency"].as_f64().expect("latency"))
+        })
+        .collect()
+}
+
+#[test]
+fn networks_are_timed_at_the_experiment_s_batch_once_per_device_for_every_later_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let experiment = |trials: usize| {
+        format!(
+            r#"
+import "stdlib/spaces/nb201.nas"
+experiment e {{
+    space     nb201(c: 8, n: 1)
+    evaluate  table(file: "nb201/nb201.csv")
+    strategy  random
+    budget    trials: {trials}
+    objective maximize cifar10_valid_12, minimize latency
+    latency   batch: 3
+}}
+"#
+        )
+    };
+    let (ok, out, err) = run(dir.path(), &experiment(6));
+    assert!(ok, "{out}\n{err}");
+    let first = latencies(&dir.path().join("runs/e-random.jsonl"));
+    assert_eq!(first.len(), 6);
+    // Each network's timing is a row of the latency table, at the batch asked for.
+    let table = std::fs::read_to_string(dir.path().join("cache/latency.csv")).expect("table");
+    let rows: Vec<f64> = table
+        .lines()
+        .filter(|l| l.contains(",network "))
+        .map(|l| {
+            assert!(l.contains(",3x3x32x32,"), "batch 3 of 3×32×32 images: {l}");
+            l.rsplit(',')
+                .next()
+                .and_then(|ms| ms.parse().ok())
+                .expect("ms")
+        })
+        .collect();
+    assert_eq!(rows.len(), 6, "one row per network timed:\n{table}");
+    for (_, ms) in &first {
+        assert!(rows.contains(ms), "{ms} is the table's:\n{table}");
+    }
+    // A later run (more trials, so the first six are drawn again) reads the same numbers for
+    // the networks timed before, and adds a row for each new one only.
+    std::fs::remove_file(dir.path().join("runs/e-random.jsonl")).expect("removed");
+    let (ok, out, err) = run(dir.path(), &experiment(10));
+    assert!(ok, "{out}\n{err}");
+    let second = latencies(&dir.path().join("runs/e-random.jsonl"));
+    assert_eq!(second.len(), 10);
+    let mut seen = 0;
+    for (arch, ms) in &second {
+        if let Some((_, before)) = first.iter().find(|(a, _)| a == arch) {
+            assert_eq!(ms, before, "{arch} timed again");
+            seen += 1;
+        }
+    }
+    let table = std::fs::read_to_string(dir.path().join("cache/latency.csv")).expect("table");
+    let distinct_new = {
+        let mut new: Vec<&String> = second
+            .iter()
+            .filter(|(a, _)| !first.iter().any(|(b, _)| a == b))
+            .map(|(a, _)| a)
+            .collect();
+        new.sort();
+        new.dedup();
+        new.len()
+    };
+    let rows = table.lines().filter(|l| l.contains(",network ")).count();
+    assert_eq!(seen, 6, "the first run's draws come again");
+    assert!(rows <= 6 + distinct_new, "{rows} rows:\n{table}");
+}
+
 #[test]
 fn latency_lut_of_a_space_the_supernet_cannot_take_fails_the_trial_with_its_reason() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -4,7 +4,9 @@
 //! device reuse the measurements.
 //!
 //! The table is a CSV file `device,op,shape,ms` (`op` the spec as built, which may itself
-//! hold commas; `shape` as `BxCxHxW`), by default
+//! hold commas, or `network DIGEST` for a whole network's forward pass, which
+//! `search::arch_metrics` times for the `latency` metric and appends one line at a time;
+//! `shape` as `BxCxHxW`), by default
 //! `latency.csv` in [`crate::paths::cache_dir`]. A device is `cpu/threads=N` (libtorch's
 //! intra-op threads at measuring time) or `cuda:I`. A time is the median over
 //! [`RUNS`] forward passes in inference mode (batch norm with running statistics, no
@@ -18,9 +20,13 @@ use crate::compile::named::build_named;
 use crate::space::Architecture;
 use crate::train::generator;
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tch::{nn, Device, Kind, TchError, Tensor};
+
+/// The table file's first line.
+const HEADER: &str = "device,op,shape,ms\n";
 
 /// Timed forward passes per measurement.
 pub const RUNS: usize = 30;
@@ -145,6 +151,47 @@ impl LatencyTable {
         Ok(ms)
     }
 
+    /// The latency of `key`: the stored one, else `measure()`'s, which is appended to the file
+    /// at once (one line, so that processes timing side by side lose nothing and a killed run
+    /// keeps what it measured); for whole networks, which a search times one by one.
+    pub fn get_or_measure_appending(
+        &mut self,
+        key: LatencyKey,
+        measure: impl FnOnce() -> Result<f64, OneShotError>,
+    ) -> Result<f64, OneShotError> {
+        if let Some(ms) = self.get(&key) {
+            return Ok(ms);
+        }
+        let ms = measure()?;
+        let fail = |e: std::io::Error| {
+            OneShotError::Config(format!(
+                "cannot add to the latency table {}: {e}",
+                self.path.display()
+            ))
+        };
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(fail)?;
+        let mut line = String::new();
+        if file.metadata().map_err(fail)?.len() == 0 {
+            line.push_str(HEADER);
+        }
+        line.push_str(&format!(
+            "{},{},{},{ms}\n",
+            key.device,
+            key.op,
+            key.shape_text()
+        ));
+        file.write_all(line.as_bytes()).map_err(fail)?;
+        self.entries.insert(key, ms);
+        Ok(ms)
+    }
+
     /// Writes the table back when it gained measurements (to a temporary file renamed over
     /// the old one, creating the folder).
     pub fn save(&mut self) -> Result<(), OneShotError> {
@@ -157,7 +204,7 @@ impl LatencyTable {
                 self.path.display()
             ))
         };
-        let mut text = String::from("device,op,shape,ms\n");
+        let mut text = String::from(HEADER);
         for (key, ms) in &self.entries {
             text.push_str(&format!(
                 "{},{},{},{ms}\n",

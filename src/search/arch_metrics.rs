@@ -3,12 +3,14 @@
 //! evaluator scores (the space at the size it trains or looks up, on its data's input) is
 //! built by the compiler, once per architecture, and counted by the compiler's own counters:
 //! [`parameter_count`] (equal to PyTorch's) and [`shape_and_macs`] (NAS-Bench-201's FLOPs),
-//! as `nas params` counts them; `latency` times its forward pass on one example on the
-//! current device (CUDA when there is one, else the CPU at libtorch's thread count; the
-//! median of [`latency::RUNS`] passes after [`latency::WARMUP`], as the latency table times an
-//! op); `latency_lut` is the latency table's prediction, the sum of the chosen ops'
-//! latencies (`oneshot::latency`, the table ProxylessNAS and FBNet read, on disk and shared
-//! with them), for spaces the supernet takes. Each is kept per architecture for the run.
+//! as `nas params` counts them; `latency` times its forward pass on a batch (`latency batch:
+//! N`, else 1) on the current device (CUDA when there is one, else the CPU at libtorch's
+//! thread count; the median of [`latency::RUNS`] passes after [`latency::WARMUP`], as the
+//! latency table times an op), and keeps the timing in that table, by device, network and
+//! shape, for every later run; `latency_lut` is the latency table's prediction, the sum of
+//! the chosen ops' latencies (`oneshot::latency`, the table ProxylessNAS and FBNet read, on
+//! disk and shared with them), for spaces the supernet takes. Each is kept per architecture
+//! for the run.
 //!
 //! The same counts check the resource bounds (`where params < 5M`) through [`Counter`], the
 //! space's [`Measure`]. Building initialises weights from libtorch's global generator, which
@@ -18,10 +20,12 @@
 //! at the end of the trial.
 
 use super::evaluator::{Evaluator, Outcome};
+use super::prepare::digest;
 use super::store::NetworkInfo;
 use crate::compile::catalog::{build_arch, NetworkSize};
+use crate::compile::layer::Layer;
 use crate::compile::{parameter_count, shape_and_macs};
-use crate::oneshot::latency::{self, LatencyTable};
+use crate::oneshot::latency::{self, LatencyKey, LatencyTable};
 use crate::oneshot::rows::Rows;
 use crate::oneshot::Supernet;
 use crate::space::{ArchMetric, Architecture, InputShape, Measure, Space};
@@ -96,16 +100,24 @@ pub struct Counter {
     cache: Mutex<HashMap<String, Result<Counts, String>>>,
     /// The latency table's costs, read or measured at the first `latency_lut`.
     lut: Mutex<Option<Result<Arc<LutCosts>, String>>>,
+    /// How `latency` and `latency_lut` are measured, and the table whole networks' timings
+    /// are kept in.
+    timing: Timing,
 }
 
 impl Counter {
-    /// Counts the networks of `network`, keyed by canonical strings of `keys`.
-    pub fn new(network: ScoredNetwork, keys: Arc<Space>) -> Counter {
+    /// Counts the networks of `network`, keyed by canonical strings of `keys`, timing them
+    /// (`latency`, `latency_lut`) on batches of `batch` examples.
+    pub fn new(network: ScoredNetwork, keys: Arc<Space>, batch: i64) -> Counter {
         Counter {
             network,
             keys,
             cache: Mutex::new(HashMap::new()),
             lut: Mutex::new(None),
+            timing: Timing {
+                batch,
+                table: Mutex::new(None),
+            },
         }
     }
 
@@ -120,13 +132,13 @@ impl Counter {
                 if !missing.any() {
                     return Ok(c);
                 }
-                count(&self.network, arch, missing).map(|new| Counts {
+                count(&self.network, arch, missing, &self.timing).map(|new| Counts {
                     params: c.params,
                     flops: c.flops.or(new.flops),
                     latency: c.latency.or(new.latency),
                 })
             }
-            None => count(&self.network, arch, wanted),
+            None => count(&self.network, arch, wanted, &self.timing),
         };
         if let Ok(mut c) = self.cache.lock() {
             c.insert(key.to_string(), counted.clone());
@@ -156,7 +168,7 @@ impl Counter {
             .lut
             .lock()
             .map_err(|_| "the latency table is unavailable".to_string())?;
-        slot.get_or_insert_with(|| lut_costs(&self.network).map(Arc::new))
+        slot.get_or_insert_with(|| lut_costs(&self.network, self.timing.batch).map(Arc::new))
             .clone()
     }
 }
@@ -166,9 +178,49 @@ fn timing_device() -> Device {
     Device::cuda_if_available()
 }
 
+/// How `latency` is measured: the batch, and the latency table (on disk, shared with
+/// ProxylessNAS and FBNet) that keeps each whole network's timing by device, network and
+/// input shape, read at the first timing. A network timed once on this device, by any run,
+/// is not timed again: every run and every strategy sees the same number for it.
+struct Timing {
+    batch: i64,
+    table: Mutex<Option<Result<LatencyTable, String>>>,
+}
+
+impl Timing {
+    /// The milliseconds of `net`'s forward pass on `x` (on `device`): the table's, else timed
+    /// now and added to it. The network is known by a digest of its description (every op,
+    /// its settings and parts), so two architectures that build the same network share it.
+    fn latency(&self, net: &dyn Layer, x: &Tensor, device: Device) -> Result<f64, String> {
+        let mut slot = self
+            .table
+            .lock()
+            .map_err(|_| "the latency table is unavailable".to_string())?;
+        let table = slot
+            .get_or_insert_with(|| {
+                LatencyTable::load(&latency::default_path()).map_err(|e| e.to_string())
+            })
+            .as_mut()
+            .map_err(|e| e.clone())?;
+        let dims = x.size();
+        let mut shape = [1i64; 4];
+        for (slot, d) in shape.iter_mut().zip(&dims) {
+            *slot = *d;
+        }
+        let key = LatencyKey {
+            device: latency::device_key(device),
+            op: format!("network {}", digest(&format!("{:?}", net.describe()))),
+            shape,
+        };
+        table
+            .get_or_measure_appending(key, || Ok(latency::time_forward(net, x, device)?))
+            .map_err(|e| format!("cannot time the network: {e}"))
+    }
+}
+
 /// Builds the supernet of `network`'s space and reads (or times and stores) each of its
-/// ops' latencies at batch 1, leaving libtorch's generators as they were.
-fn lut_costs(network: &ScoredNetwork) -> Result<LutCosts, String> {
+/// ops' latencies at `batch`, leaving libtorch's generators as they were.
+fn lut_costs(network: &ScoredNetwork, batch: i64) -> Result<LutCosts, String> {
     if network.input.kind != "image" {
         return Err(format!(
             "`latency_lut` needs a space of images, whose ops the latency table times; this one's input is a {}",
@@ -188,7 +240,7 @@ fn lut_costs(network: &ScoredNetwork) -> Result<LutCosts, String> {
             0,
         )?;
         let mut table = LatencyTable::load(&latency::default_path())?;
-        let costs = latency::op_latencies(&net, &network.input.dims, 1, &mut table)?;
+        let costs = latency::op_latencies(&net, &network.input.dims, batch, &mut table)?;
         Ok(LutCosts {
             rows: net.rows().clone(),
             costs,
@@ -208,7 +260,7 @@ impl Measure for Counter {
 pub fn measured(space: Space) -> Space {
     let keys = Arc::new(space.clone());
     let network = super::load_eval::scored(&keys, None);
-    space.with_measure(Arc::new(Counter::new(network, keys)))
+    space.with_measure(Arc::new(Counter::new(network, keys, 1)))
 }
 
 /// The objectives after the first, and the metrics a formula objective names, read from a
@@ -297,13 +349,20 @@ impl Objectives {
 /// the CPU). libtorch's generators, which initialising the weights draws from, are put back
 /// as they were, so that measuring (in the strategy's thread, for a resource bound) changes
 /// no draw of the search's, and a cold cache gives the run a warm one gives.
-fn count(network: &ScoredNetwork, arch: &Architecture, wanted: Wanted) -> Result<Counts, String> {
+fn count(
+    network: &ScoredNetwork,
+    arch: &Architecture,
+    wanted: Wanted,
+    timing: &Timing,
+) -> Result<Counts, String> {
     let device = match wanted.latency {
         true => timing_device(),
         false => Device::Cpu,
     };
-    generator::keeping_state(device, || Ok(count_drawing(network, arch, wanted, device)))
-        .map_err(|e: tch::TchError| format!("after counting a network: {e}"))?
+    generator::keeping_state(device, || {
+        Ok(count_drawing(network, arch, wanted, (device, timing)))
+    })
+    .map_err(|e: tch::TchError| format!("after counting a network: {e}"))?
 }
 
 /// [`count`] on `device`, drawing from the generator.
@@ -311,7 +370,7 @@ fn count_drawing(
     network: &ScoredNetwork,
     arch: &Architecture,
     wanted: Wanted,
-    device: Device,
+    (device, timing): (Device, &Timing),
 ) -> Result<Counts, String> {
     let _no_grad = tch::no_grad_guard();
     let vs = nn::VarStore::new(device);
@@ -326,8 +385,8 @@ fn count_drawing(
     .map_err(|_| "building the network stopped unexpectedly".to_string())?;
     let net = built.map_err(|e| format!("cannot build the network to count it: {e}"))?;
     let params = parameter_count(&vs);
-    let example = || {
-        let mut shape = vec![1];
+    let example = |batch: i64| {
+        let mut shape = vec![batch];
         if image {
             shape.extend(&network.input.dims);
             Tensor::zeros(shape.as_slice(), (Kind::Float, device))
@@ -338,17 +397,14 @@ fn count_drawing(
     };
     let flops = match wanted.flops {
         true => Some(
-            shape_and_macs(net.as_ref(), &example())
+            shape_and_macs(net.as_ref(), &example(1))
                 .map_err(|e| format!("cannot count the network's FLOPs: {e}"))?
                 .1,
         ),
         false => None,
     };
     let latency = match wanted.latency {
-        true => Some(
-            latency::time_forward(net.as_ref(), &example(), device)
-                .map_err(|e| format!("cannot time the network: {e}"))?,
-        ),
+        true => Some(timing.latency(net.as_ref(), &example(timing.batch), device)?),
         false => None,
     };
     Ok(Counts {

@@ -190,6 +190,10 @@ pub fn prepare_program(
         true => String::new(),
         false => format!("|{:?}", spec.extra_objectives),
     };
+    let extra = match spec.latency_batch {
+        1 => extra,
+        batch => format!("{extra}|latency batch {batch}"),
+    };
     let extra = match &spec.formula {
         Some(formula) => format!("{extra}|formula {}", formula.text()),
         None => extra,
@@ -217,6 +221,7 @@ pub fn prepare_program(
     let counter = Arc::new(super::arch_metrics::Counter::new(
         loaded.scored,
         Arc::clone(&space),
+        spec.latency_batch,
     ));
     let objectives = (!spec.extra_objectives.is_empty() || spec.formula.is_some()).then(|| {
         Arc::new(super::arch_metrics::Objectives::new(

@@ -13,7 +13,7 @@ use crate::syntax::suggest::did_you_mean;
 use crate::syntax::Diagnostic;
 
 /// The keys an experiment understands.
-pub const EXPERIMENT_KEYS: [&str; 9] = [
+pub const EXPERIMENT_KEYS: [&str; 10] = [
     "space",
     "data",
     "evaluate",
@@ -23,6 +23,7 @@ pub const EXPERIMENT_KEYS: [&str; 9] = [
     "workers",
     "seed",
     "where",
+    "latency",
 ];
 /// The names a `budget` entry understands.
 pub const BUDGET_KEYS: [&str; 3] = ["trials", "time", "sim_time"];

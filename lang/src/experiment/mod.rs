@@ -78,6 +78,9 @@ pub struct ExperimentSpec {
     /// `where params < 5M` (any number of entries): bounds on the networks searched, added
     /// to the space's own.
     pub bounds: Vec<ResourceBound>,
+    /// `latency batch: N`: the examples per forward pass `latency` and `latency_lut` time
+    /// (1 unless given).
+    pub latency_batch: i64,
     /// `workers N`, if given.
     pub workers: Option<usize>,
     /// `seed N`: the first seed, if given.
@@ -353,6 +356,9 @@ fn read_def(
         .and_then(|e| keep(count(e, "workers"), &mut problems))
         .map(|n| n as usize);
     let seed = get("seed").and_then(|e| keep(count(e, "seed"), &mut problems));
+    let latency_batch = get("latency")
+        .and_then(|e| keep(latency_batch(e), &mut problems))
+        .unwrap_or(1);
     let bounds = resource_bounds(def.entries.iter(), sources, &mut problems);
     match (space, space_args, evaluator, strategy, budget) {
         (
@@ -376,6 +382,7 @@ fn read_def(
             formula,
             extra_objectives,
             bounds,
+            latency_batch,
             workers,
             seed,
             span,
@@ -688,6 +695,43 @@ fn count(e: &Entry, key: &str) -> Result<u64, Diagnostic> {
             &format!("write `{key} 4`"),
         )),
     }
+}
+
+/// `latency batch: N`: how many examples the forward pass `latency` times holds.
+fn latency_batch(e: &Entry) -> Result<i64, Diagnostic> {
+    let example = "write `latency batch: 32`";
+    let EntryValue::Args(args) = &e.value else {
+        return Err(error(e.span, "`latency` takes `batch: N`", example));
+    };
+    let mut batch = None;
+    for a in args {
+        match a.name.as_ref().map(|n| n.name.as_str()) {
+            Some("batch") => {
+                let n = lit_int(&a.value)?;
+                if n < 1 {
+                    return Err(error(
+                        a.value.span,
+                        "a batch holds at least one example",
+                        example,
+                    ));
+                }
+                batch = Some(n);
+            }
+            Some(other) => {
+                let hint = match did_you_mean(other, ["batch"]) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => example.to_string(),
+                };
+                return Err(error(
+                    a.span,
+                    format!("`latency` has no setting `{other}`"),
+                    &hint,
+                ));
+            }
+            None => return Err(error(a.span, "`latency` takes `batch: N`", example)),
+        }
+    }
+    batch.ok_or_else(|| error(e.span, "`latency` takes `batch: N`", example))
 }
 
 fn budget(e: &Entry) -> Result<Budget, Diagnostic> {
