@@ -2,7 +2,7 @@
 """The table of the hypervolume study (scripts/nb201_hypervolume.sh): for each trial store
 given, per seed, the hypervolume of the Pareto front of the first N evaluations (in the order
 they finished) in (reward, METRIC), the reward maximised and the metric (`--metric`, default
-params; latency_lut for the latency study) minimised, as mean ± sample std over seeds. The
+params; latency_lut or latency for the latency studies) minimised, as mean ± sample std over seeds. The
 reference point is the worst reward and the largest metric over every trial
 of every store given (as `nas run` takes the worst over its seeds), printed under the table, so
 that every cell compares. The hypervolume of two objectives is the area the front dominates up
@@ -50,15 +50,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--at", type=int, action="append", default=[])
     ap.add_argument("--metric", default="params")
+    ap.add_argument("--reward", default="% valid accuracy", help="what the reward is, for the printout")
     ap.add_argument("stores", nargs="+")
     args = ap.parse_args()
     runs = [(path, *seeds_of(path)) for path in args.stores]
     every = [point(t, args.metric) for _, _, trials in runs for ts in trials.values() for t in ts]
     ref = (min(p[0] for p in every), min(p[1] for p in every))
     ats = args.at or [200]
-    unit, scale = {"params": ("10^6 (percentage points x weights)", 1e6),
-                   "latency_lut": ("percentage points x milliseconds", 1.0)}.get(
-        args.metric, (f"percentage points x {args.metric}", 1.0))
+    first = "percentage points" if args.reward.startswith("%") else args.reward
+    unit, scale = {"params": (f"10^6 ({first} x weights)", 1e6),
+                   "latency_lut": (f"{first} x milliseconds", 1.0),
+                   "latency": (f"{first} x milliseconds", 1.0)}.get(
+        args.metric, (f"{first} x {args.metric}", 1.0))
     print(f"hypervolume in units of {unit}\n")
     print("| strategy | seeds | " + " | ".join(f"HV after {n}" for n in ats) + " |")
     print("| --- | --- | " + " | ".join("---" for _ in ats) + " |")
@@ -71,7 +74,7 @@ def main():
             std = statistics.stdev(hvs) if len(hvs) > 1 else 0.0
             cells.append(f"{mean / scale:.1f} ± {std / scale:.1f}")
         print(f"| {header['strategy']} | {len(trials)} | " + " | ".join(cells) + " |")
-    print(f"\nreference point: {ref[0]:.3f}% valid accuracy, {-ref[1]:.6g} {args.metric}; "
+    print(f"\nreference point: {ref[0]:.3f} {args.reward}, {-ref[1]:.6g} {args.metric}; "
           f"the front of every trial of every store together: {hypervolume(every, ref) / scale:.1f}")
 
 

@@ -266,3 +266,77 @@ fn measuring_a_bound_leaves_libtorch_s_generator_as_it_was() {
         "measuring drew from the generator"
     );
 }
+
+/// A NAS-Bench-201-style cell of three ops (none, skip, a 1×1 convolution: 3^6 = 729
+/// architectures, many alike) in a tiny network, bounded by `where params BOUND`, in
+/// `dir/cell.nas`.
+fn cell_space(dir: &Path, bound: &str) -> String {
+    let text = format!(
+        r#"
+op conv1(c: int) = relu >> conv(c, 1) >> batchnorm
+choice cell_op(c: int) = none | skip | conv1(c)
+
+cell tri(c: int) {{
+    input  x0
+    node   x1 = sum(x0 >> cell_op(c))
+    node   x2 = sum(x0 >> cell_op(c), x1 >> cell_op(c))
+    node   x3 = sum(x0 >> cell_op(c), x1 >> cell_op(c), x2 >> cell_op(c))
+    output x3
+}}
+
+space s {{
+    input image(3, 8, 8)
+    conv(4, 3) >> batchnorm >> tri(4) >> global_avg_pool >> linear(10)
+    {bound}
+}}
+"#
+    );
+    let file = dir.join(format!("cell{}.nas", bound.len()));
+    std::fs::write(&file, text).expect("writes");
+    format!("{}:s", file.display())
+}
+
+#[test]
+fn unique_architectures_are_counted_under_a_bound() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let count = |spec: &str, unique: bool| -> u64 {
+        let mut args = vec!["count", spec];
+        if unique {
+            args.push("--unique");
+        }
+        let (ok, out, err) = nas_in(dir.path(), &args);
+        assert!(ok, "{err}");
+        out.trim().parse().expect("a count")
+    };
+    let open = cell_space(dir.path(), "");
+    let unique = count(&open, true);
+    assert!(unique < 729, "{unique}");
+    // A bound every network meets leaves the unique count as it was.
+    assert_eq!(
+        count(&cell_space(dir.path(), "where params >= 0"), true),
+        unique
+    );
+    // A bound that splits the space: a class counts when a network of it meets the bound,
+    // each network counted here by building it.
+    let space = load_space(&open).expect("lowers");
+    let all = space.enumerate(1_000).expect("small");
+    let mut sizes: Vec<i64> = all.iter().map(|a| params(&space, a)).collect();
+    sizes.sort_unstable();
+    let median = sizes[sizes.len() / 2];
+    let tight = cell_space(dir.path(), &format!("where params < {median}"));
+    let mut keys: Vec<u64> = all
+        .iter()
+        .filter(|a| params(&space, a) < median)
+        .map(|a| {
+            space
+                .equivalence_key(a, nas::space::Equivalence::Function)
+                .expect("a key")
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let under = count(&tight, true);
+    assert_eq!(under, keys.len() as u64);
+    assert!(under > 0 && under < unique, "{under} of {unique}");
+    assert!(under <= count(&tight, false));
+}

@@ -90,17 +90,13 @@ impl Space {
     /// decisions which only shape vertices cut off from the inputs or the output (given the
     /// constrained decisions) are held at their first value, since they cannot change the
     /// key. Fails when more than `limit` architectures would be hashed.
+    ///
+    /// Under resource bounds (`where params < 5M`) every architecture is built and measured
+    /// ([`Space::for_each`], at most [`super::resource::RESOURCE_COUNT_LIMIT`] of them), and a
+    /// class counts when one of its architectures meets the bounds (equivalent architectures
+    /// may build networks of different sizes, e.g. with an op on an edge whose output is
+    /// unused).
     pub fn count_unique(&self, eq: Equivalence, limit: u128) -> Result<u64, SpaceError> {
-        if let Some(b) = self.resource_bounds().first() {
-            return Err(SpaceError::unsupported(
-                format!(
-                    "unique architectures of `{}` under `where {}` are not counted",
-                    self.name(),
-                    b.text
-                ),
-                "count them without --unique (by building each network), or without the bound",
-            ));
-        }
         if eq == Equivalence::Nb201Published && !self.is_edge_list() {
             return Err(SpaceError::unsupported(
                 format!(
@@ -109,6 +105,9 @@ impl Space {
                 ),
                 "use the function equivalence",
             ));
+        }
+        if !self.resource_bounds().is_empty() {
+            return self.count_unique_bounded(eq, limit);
         }
         let (inner, outer) = self.split_by_constraints();
         let inner_order = self.order(&inner);
@@ -161,6 +160,27 @@ impl Space {
                 }
             });
         });
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(seen.len() as u64),
+        }
+    }
+
+    /// [`Space::count_unique`] under resource bounds: the keys of every architecture that
+    /// meets them.
+    fn count_unique_bounded(&self, eq: Equivalence, limit: u128) -> Result<u64, SpaceError> {
+        let mut seen: HashSet<u64> = HashSet::new();
+        let mut failure: Option<SpaceError> = None;
+        self.for_each(limit, |arch| {
+            if failure.is_none() {
+                match self.equivalence_key(arch, eq) {
+                    Ok(k) => {
+                        seen.insert(k);
+                    }
+                    Err(e) => failure = Some(e),
+                }
+            }
+        })?;
         match failure {
             Some(e) => Err(e),
             None => Ok(seen.len() as u64),
