@@ -192,9 +192,12 @@ nb_nlp_cell.n6=linear nb_nlp_cell.n6.linear.in={x,n5}";
     };
     let valid = ppl("valid perplexity ");
     assert_eq!(valid.len(), 2, "{all}");
-    // The untrained model is worse than a uniform guess (perplexity 10,000); two passes over
-    // 10,000 tokens more than halve its validation perplexity.
-    assert!(valid[1].is_finite() && valid[1] < valid[0] / 2.0, "{all}");
+    // Two passes over 10,000 tokens: the second lowers the validation perplexity further,
+    // to under a fifth of a uniform guess's (10,000).
+    assert!(
+        valid[1].is_finite() && valid[1] < valid[0] && valid[1] < 2_000.0,
+        "{all}"
+    );
     assert_eq!(ppl("test perplexity ").len(), 1, "{all}");
     // An image space cannot be trained on text.
     let out = nas(&[

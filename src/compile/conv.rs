@@ -4,9 +4,10 @@
 use super::describe::Module;
 use super::error::CompileError;
 use super::flops;
+use super::init::pytorch_uniform;
 use super::layer::Layer;
 use crate::wiring::size;
-use tch::nn::{self, Init};
+use tch::nn;
 use tch::{TchError, Tensor};
 
 /// The settings of a convolution (PyTorch's defaults: stride 1, dilation 1, one group, no bias).
@@ -112,23 +113,11 @@ impl Conv2d {
                 "{groups} groups do not divide {c_in} input and {c_out} output channels"
             ));
         }
-        let weight = p.f_var(
-            "weight",
-            &[c_out, c_in / groups, kh, kw],
-            nn::init::DEFAULT_KAIMING_UNIFORM,
-        )?;
-        let bias = if bias {
-            let bound = 1.0 / ((c_in / groups * kh * kw) as f64).sqrt();
-            Some(p.f_var(
-                "bias",
-                &[c_out],
-                Init::Uniform {
-                    lo: -bound,
-                    up: bound,
-                },
-            )?)
-        } else {
-            None
+        let init = pytorch_uniform(c_in / groups * kh * kw);
+        let weight = p.f_var("weight", &[c_out, c_in / groups, kh, kw], init)?;
+        let bias = match bias {
+            true => Some(p.f_var("bias", &[c_out], init)?),
+            false => None,
         };
         let total = [dilation * (kh - 1), dilation * (kw - 1)];
         Ok(Conv2d {

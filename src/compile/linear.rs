@@ -3,8 +3,9 @@
 use super::describe::Module;
 use super::error::CompileError;
 use super::flops;
+use super::init::pytorch_uniform;
 use super::layer::Layer;
-use tch::nn::{self, Init};
+use tch::nn;
 use tch::{TchError, Tensor};
 
 /// `x·Wᵀ + b` over the last dimension, initialised as PyTorch's `nn.Linear`.
@@ -24,19 +25,11 @@ impl Linear {
                 format!("sizes must be positive (in {d_in}, out {d_out})"),
             ));
         }
-        let weight = p.f_var("weight", &[d_out, d_in], nn::init::DEFAULT_KAIMING_UNIFORM)?;
-        let bias = if bias {
-            let bound = 1.0 / (d_in as f64).sqrt();
-            Some(p.f_var(
-                "bias",
-                &[d_out],
-                Init::Uniform {
-                    lo: -bound,
-                    up: bound,
-                },
-            )?)
-        } else {
-            None
+        let init = pytorch_uniform(d_in);
+        let weight = p.f_var("weight", &[d_out, d_in], init)?;
+        let bias = match bias {
+            true => Some(p.f_var("bias", &[d_out], init)?),
+            false => None,
         };
         Ok(Linear { weight, bias })
     }

@@ -13,6 +13,7 @@ pub mod embedding;
 pub mod error;
 pub mod flops;
 pub mod graph_cell;
+pub mod init;
 pub mod ir_op;
 pub mod layer;
 pub mod linear;

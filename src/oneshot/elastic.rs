@@ -16,10 +16,11 @@
 
 use crate::compile::activation::Activation;
 use crate::compile::conv::ConvConfig;
+use crate::compile::init::pytorch_uniform;
 use crate::compile::layer::{boxed, BoxLayer};
 use crate::compile::named::kind_name;
 use crate::compile::op::OpSpec;
-use tch::nn::{self, Init};
+use tch::nn;
 use tch::{TchError, Tensor};
 
 /// PyTorch's batch norm defaults, as the compiled [`crate::compile::norm::BatchNorm`] uses.
@@ -78,22 +79,13 @@ impl ElasticConv {
                 "a convolution needs positive sizes (in {c_in}, out {c_out}, kernel {kh}×{kw}, stride {stride}, dilation {dilation})"
             ));
         }
+        let init = pytorch_uniform(c_in * kh * kw);
         let weight = p
-            .f_var(
-                "weight",
-                &[c_out, c_in, kh, kw],
-                nn::init::DEFAULT_KAIMING_UNIFORM,
-            )
+            .f_var("weight", &[c_out, c_in, kh, kw], init)
             .map_err(|e| e.to_string())?;
-        let bias = if bias {
-            let bound = 1.0 / ((c_in * kh * kw) as f64).sqrt();
-            let init = Init::Uniform {
-                lo: -bound,
-                up: bound,
-            };
-            Some(p.f_var("bias", &[c_out], init).map_err(|e| e.to_string())?)
-        } else {
-            None
+        let bias = match bias {
+            true => Some(p.f_var("bias", &[c_out], init).map_err(|e| e.to_string())?),
+            false => None,
         };
         let total = [dilation * (kh - 1), dilation * (kw - 1)];
         Ok(ElasticConv {
