@@ -231,3 +231,34 @@ experiment random_cell {
     budget    trials: 1
     objective maximize cifar10_valid_12
 }
+
+# The collapse study's long runs: DARTS (first order) and two of its remedies for 30 epochs,
+# five times the study's, with the cell derived after every epoch looked up too
+# (`evaluate_every: 1`, a trial each); `nas report runs/darts_long-darts.jsonl --trials` lists
+# them in order with the share of parameter-free ops (skip, pooling, `none`) in each.
+experiment darts_long {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  darts(order: 1, epochs: 30, cells: 1, evaluate_every: 1)
+    budget    trials: 30
+    objective maximize cifar10_valid_12
+}
+
+experiment darts_minus_long {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  darts_minus(epochs: 30, cells: 1, evaluate_every: 1)
+    budget    trials: 30
+    objective maximize cifar10_valid_12
+}
+
+experiment sdarts_rs_long {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  sdarts(variant: rs, epochs: 30, cells: 1, evaluate_every: 1)
+    budget    trials: 30
+    objective maximize cifar10_valid_12
+}

@@ -107,6 +107,51 @@ fn differentiable_searches_derive_a_cell_that_the_table_scores() {
     }
 }
 
+#[test]
+fn darts_evaluates_the_cell_derived_after_every_epoch_and_the_report_lists_them_in_order() {
+    require_fashion_mnist();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = "darts(order: 1, epochs: 3, steps: 2, channels: 2, cells: 1, batch: 16, limit: 200, threads: 1, evaluate_every: 1)";
+    let text = experiment(strategy).replace("trials: 1", "trials: 3");
+    let (ok, out) = run(dir.path(), &text);
+    assert!(ok, "{out}");
+    // What each epoch derived, as the search printed it.
+    let derived: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("epoch "))
+        .filter_map(|l| l.split("derived ").nth(1))
+        .map(str::trim)
+        .collect();
+    assert_eq!(derived.len(), 3, "{out}");
+    let report = std::process::Command::new(env!("CARGO_BIN_EXE_nas"))
+        .args(["report", "runs/e-darts.jsonl", "--trials"])
+        .current_dir(dir.path())
+        .output()
+        .expect("nas report runs");
+    let listing = String::from_utf8_lossy(&report.stdout).to_string();
+    assert!(report.status.success(), "{listing}");
+    assert!(
+        listing.starts_with("| run | seed | trial | architecture | score | parameter-free ops |"),
+        "{listing}"
+    );
+    let rows: Vec<&str> = listing.lines().skip(2).collect();
+    assert_eq!(rows.len(), 3, "one line per epoch:\n{listing}");
+    for (epoch, (row, arch)) in rows.iter().zip(&derived).enumerate() {
+        let free = arch
+            .split(['|', '+'])
+            .filter_map(|e| e.split('~').next())
+            .filter(|op| ["none", "skip_connect", "avg_pool_3x3"].contains(op))
+            .count();
+        let expected = format!(
+            "| e · darts | 0 | {epoch} | `{}` | {:.2} | {free} of 6 ({:.0}%) |",
+            arch.replace('|', "\\|"),
+            table_score(arch),
+            100.0 * free as f64 / 6.0
+        );
+        assert_eq!(*row, expected, "{listing}");
+    }
+}
+
 /// The numbers that follow `key` on the lines that have it (`key` then a number then `,`).
 fn numbers_after(out: &str, key: &str) -> Vec<f64> {
     out.lines()

@@ -1,7 +1,8 @@
 //! `nas report RUN... -o report.html`: one self-contained HTML page of what the runs found
 //! (see [`crate::report`]), with the charts' data as CSV beside it; `nas report RUN...
 //! --summary`: one Markdown table of what each run chose over its seeds
-//! ([`crate::report::summary`]).
+//! ([`crate::report::summary`]); `nas report RUN... --trials`: one Markdown line per trial
+//! ([`crate::report::trials`]).
 
 use crate::report::{self, Run};
 pub use nas_lang::cli::report::Args;
@@ -10,8 +11,13 @@ use std::process::ExitCode;
 /// Runs `nas report`.
 pub fn run(args: Args) -> ExitCode {
     let runs: Result<Vec<Run>, String> = args.runs.iter().map(|p| Run::load(p)).collect();
-    if args.summary {
-        return match runs.and_then(|runs| report::summary::table(&runs)) {
+    if args.summary || args.trials {
+        let table = if args.summary {
+            report::summary::table
+        } else {
+            report::trials::table
+        };
+        return match runs.and_then(|runs| table(&runs)) {
             Ok(table) => {
                 print!("{table}");
                 ExitCode::SUCCESS

@@ -16,6 +16,7 @@ pub mod heatmap;
 pub mod html;
 pub mod plots;
 pub mod summary;
+pub mod trials;
 
 use crate::search::alpha_log::{self, AlphaEpoch};
 use crate::search::store::{self, Header, Took};

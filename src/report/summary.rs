@@ -43,27 +43,9 @@ pub fn table(runs: &[Run]) -> Result<String, String> {
             .map(|v| format!("{v:.2}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let free = match run.header.about.as_ref().and_then(|a| a.space.clone()) {
+        let free = match run_space(run, &mut spaces)? {
             None => "- (the store names no space)".to_string(),
-            Some(spec) => {
-                let network = run.header.about.as_ref().and_then(|a| a.network.as_ref());
-                let key = match network {
-                    Some(n) => format!("{spec}|{:?}|{:?}", n.args, n.training.get("searched")),
-                    None => spec.clone(),
-                };
-                let space = spaces.entry(key).or_insert_with(|| match network {
-                    // The run's space at its size, with any searched settings' decisions.
-                    Some(n) if n.space == spec => n.space(),
-                    Some(n) => load_space_with(&spec, &n.args),
-                    None => load_space_with(&spec, &[]),
-                });
-                match space {
-                    Ok(space) => share(space, &chosen)?,
-                    Err(e) => {
-                        return Err(format!("{}: cannot load space `{spec}`: {e}", run.label))
-                    }
-                }
-            }
+            Some(space) => share(space, &chosen)?,
         };
         let took: Vec<_> = run.took.values().collect();
         let wall: Vec<f64> = took.iter().map(|t| t.wall).collect();
@@ -79,6 +61,31 @@ pub fn table(runs: &[Run]) -> Result<String, String> {
         );
     }
     Ok(out)
+}
+
+/// The space `run` searched (at its size, with any searched settings' decisions), loaded once
+/// per distinct space into `spaces`; `None` when the store names no space.
+pub(super) fn run_space<'a>(
+    run: &Run,
+    spaces: &'a mut BTreeMap<String, Result<Space, String>>,
+) -> Result<Option<&'a Space>, String> {
+    let Some(spec) = run.header.about.as_ref().and_then(|a| a.space.clone()) else {
+        return Ok(None);
+    };
+    let network = run.header.about.as_ref().and_then(|a| a.network.as_ref());
+    let key = match network {
+        Some(n) => format!("{spec}|{:?}|{:?}", n.args, n.training.get("searched")),
+        None => spec.clone(),
+    };
+    let space = spaces.entry(key).or_insert_with(|| match network {
+        Some(n) if n.space == spec => n.space(),
+        Some(n) => load_space_with(&spec, &n.args),
+        None => load_space_with(&spec, &[]),
+    });
+    match space {
+        Ok(space) => Ok(Some(space)),
+        Err(e) => Err(format!("{}: cannot load space `{spec}`: {e}", run.label)),
+    }
 }
 
 /// The best finished trial of one seed's `trials` by its reward.
@@ -115,7 +122,7 @@ fn seconds(values: &[f64]) -> String {
 }
 
 /// `k of n (p%)`: the parameter-free ops among the op decisions of every chosen architecture.
-fn share(space: &Space, chosen: &[&Trial]) -> Result<String, String> {
+pub(super) fn share(space: &Space, chosen: &[&Trial]) -> Result<String, String> {
     let (mut free, mut all) = (0usize, 0usize);
     let mut known: BTreeMap<(usize, u32), bool> = BTreeMap::new();
     for trial in chosen {

@@ -1,7 +1,7 @@
 //! `nas report RUN... -o report.html`: one self-contained HTML page of what the runs found
 //! (see [`crate::report`]), with the charts' data as CSV beside it; `nas report RUN...
 //! --summary`: one Markdown table of what each run chose over its seeds
-//! ([`crate::report::summary`]).
+//! ([`crate::report::summary`]); `nas report RUN... --trials`: one Markdown line per trial.
 //!
 //! Its command-line arguments, parsed by the `nas` launcher without loading the engine;
 //! the engine (`src/cli/report.rs`) runs it.
@@ -22,4 +22,9 @@ pub struct Args {
     /// seed); writes no file.
     #[arg(long)]
     pub summary: bool,
+    /// Print one Markdown line per trial instead, each seed's in the order it submitted them
+    /// (its architecture, report and share of parameter-free ops: a one-shot search that
+    /// evaluates its derived architecture every epoch reads as its trajectory); writes no file.
+    #[arg(long, conflicts_with = "summary")]
+    pub trials: bool,
 }
