@@ -3,12 +3,7 @@
 //! loaded into nas's network, score the test accuracy the run reported for it. With
 //! `--no-weights` nothing is kept and the export says its weights are not trained.
 
-#[path = "cli_common/mod.rs"]
-mod cli_common;
-#[path = "data_common/mod.rs"]
-mod data_common;
-
-use cli_common::nas_in;
+use crate::cli_common::nas_in;
 use nas::compile::catalog::{build_arch, NetworkSize};
 use nas::search::store;
 use nas::space::load_space_with;
@@ -43,7 +38,7 @@ fn json(path: &Path) -> serde_json::Value {
 
 #[test]
 fn a_run_keeps_its_chosen_weights_and_export_best_writes_them() {
-    data_common::require_fashion_mnist();
+    crate::data_common::require_fashion_mnist();
     let dir = tempfile::tempdir().expect("temp dir");
     experiment(dir.path());
     let (ok, out, err) = nas_in(dir.path(), &["run", "tiny.nas", "--out", "run.jsonl"]);
@@ -101,7 +96,7 @@ fn a_run_keeps_its_chosen_weights_and_export_best_writes_them() {
 
 #[test]
 fn with_no_weights_nothing_is_kept_and_the_export_says_so() {
-    data_common::require_fashion_mnist();
+    crate::data_common::require_fashion_mnist();
     let dir = tempfile::tempdir().expect("temp dir");
     experiment(dir.path());
     let (ok, out, err) = nas_in(

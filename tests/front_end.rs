@@ -111,7 +111,7 @@ fn a_check_with_errors_fails_as_before_without_the_engine() {
     .expect("writes");
     let out = run(&exe, &["check", file.to_str().expect("utf-8 path")]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let all = text(&out.stdout) + &text(&out.stderr);
+    let all = text(&out.stdout) + text(&out.stderr).as_str();
     assert!(all.contains("nope"), "{all}");
 }
 

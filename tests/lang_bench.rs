@@ -1,6 +1,6 @@
 //! Speed of the front end on a generated 1 MB `.nas` file. The measurement is ignored by
 //! default (it takes a few seconds):
-//! `cargo test --release --test lang_bench -- --ignored --nocapture`
+//! `cargo test --release --test front_end_suite -- lang_bench:: --ignored --nocapture`
 //! (`NAS_BENCH_RUNS=N` sets the repetitions per phase; 15 by default).
 //! It reports MB/s for lexing alone (the baseline: the fastest any front end could be with
 //! this lexer), lexing + parsing, and the full parse + check (which includes dropping the

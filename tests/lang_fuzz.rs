@@ -3,7 +3,7 @@
 //! diagnostics or a clean "too deep/too large" error — never a panic, hang or stack overflow.
 //!
 //! The quick properties run in `cargo test`; the long run is ignored:
-//! `NAS_FUZZ_SECONDS=600 cargo test --release --test lang_fuzz -- --ignored --nocapture`.
+//! `NAS_FUZZ_SECONDS=600 cargo test --release --test front_end_suite -- lang_fuzz:: --ignored --nocapture`.
 
 use nas::check::check_source;
 use nas::syntax::lexer::lex;

@@ -4,10 +4,8 @@
 //! retrains and tests it; a space the supernet cannot mix is a script error naming the
 //! decision. NAS-Bench-101 runs the same way, its vertices at elastic width.
 
-mod data_common;
-mod oneshot_common;
-use data_common::require_fashion_mnist;
-use oneshot_common::run_fresh;
+use crate::data_common::require_fashion_mnist;
+use crate::oneshot_common::run_fresh;
 
 use std::path::Path;
 

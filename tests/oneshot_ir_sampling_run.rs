@@ -3,10 +3,8 @@
 //! stage, a few hundred Fashion-MNIST images, a few steps) in its own mode, the architecture
 //! it picks is retrained by the train evaluator, and `nas params` builds it.
 
-mod data_common;
-mod oneshot_common;
-use data_common::require_fashion_mnist;
-use oneshot_common::run_fresh;
+use crate::data_common::require_fashion_mnist;
+use crate::oneshot_common::run_fresh;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

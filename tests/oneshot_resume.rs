@@ -5,8 +5,7 @@
 //! architecture, the trial, the α history beside the store), after which the checkpoints are
 //! gone; `nas report` draws that history as heat maps.
 
-mod data_common;
-use data_common::require_fashion_mnist;
+use crate::data_common::require_fashion_mnist;
 
 use nas::search::alpha_log;
 use std::path::Path;

@@ -4,10 +4,8 @@
 //! stdlib NAS-Bench-201 space, on a slice of Fashion-MNIST, each deriving a cell that the table evaluator looks up (ProxylessNAS with its
 //! cached latency table); and the script errors of bad supernet settings.
 
-mod data_common;
-mod oneshot_common;
-use data_common::require_fashion_mnist;
-use oneshot_common::run_fresh;
+use crate::data_common::require_fashion_mnist;
+use crate::oneshot_common::run_fresh;
 
 use std::path::Path;
 

@@ -3,8 +3,7 @@
 //! best-so-far point is the best the run printed, and a screenshot of the page in headless
 //! Chromium.
 
-mod data_common;
-use data_common::require_fashion_mnist;
+use crate::data_common::require_fashion_mnist;
 use std::path::Path;
 use std::process::Command;
 

@@ -2,12 +2,9 @@
 //! an experiment's are; no store left behind by a strategy that cannot start; one line per
 //! finished trial when the output is not a terminal.
 
-mod cli_common;
-use cli_common::nas_in;
+use crate::cli_common::nas_in;
 
-mod search_common;
-
-use search_common::{nb201, synthetic_csv};
+use crate::search_common::{nb201, synthetic_csv};
 use std::path::Path;
 
 const EXPERIMENT: &str = r#"

@@ -5,10 +5,8 @@
 //! a continuation the run cannot make is the script's error; and Progressive Dynamic Hurdles
 //! continues its promoted children.
 
-mod data_common;
-mod search_common;
-use data_common::require_fashion_mnist;
-use search_common::run_experiment;
+use crate::data_common::require_fashion_mnist;
+use crate::search_common::run_experiment;
 
 /// A fixed network trained on 225 images in batches of 32 (8 steps an epoch), scored by its
 /// validation loss, under a strategy script `cont.rhai`.
@@ -157,7 +155,7 @@ fn a_continuation_the_run_cannot_make_is_the_scripts_error() {
 
 #[test]
 fn a_table_cannot_continue_and_says_so() {
-    use search_common::{config, inline_strategy, nb201, run, table_with_reward};
+    use crate::search_common::{config, inline_strategy, nb201, run, table_with_reward};
     let space = nb201();
     let script = r#"// Parameters: none.
 fn search(ctx) {

@@ -1,16 +1,14 @@
 //! The `train` and `proxy` evaluators: how experiments name them (with their data), the
 //! diagnostics for mistakes, and tiny end-to-end searches through `nas run` on Fashion-MNIST.
 
+use crate::data_common::require_fashion_mnist;
+use crate::search_common::run_experiment;
 use nas::search::experiment::{self, DataSpec, EvaluatorSpec};
 use nas::search::train_eval::TrainMetric;
 use nas::train::amp::Precision;
 use nas::train::optim::Optim;
 use nas::train::schedule::ScheduleKind;
 use nas::trainfree::proxy::Proxy;
-mod data_common;
-mod search_common;
-use data_common::require_fashion_mnist;
-use search_common::run_experiment;
 
 fn read(text: &str) -> Result<experiment::ExperimentSpec, String> {
     let mut program = nas::check::check_source("e.nas", text);

@@ -4,9 +4,6 @@
 //! with the trial, a value that is not finite fails the trial with its reason and the run goes
 //! on, and a training evaluator measures every trial's report.
 
-#[path = "data_common/mod.rs"]
-mod data_common;
-
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -184,7 +181,7 @@ fn a_formula_that_is_not_finite_fails_that_trial_and_the_run_goes_on() {
 
 #[test]
 fn a_trained_formula_run_measures_every_trial_s_report() {
-    data_common::require_fashion_mnist();
+    crate::data_common::require_fashion_mnist();
     let dir = tempfile::tempdir().expect("temp dir");
     let text = r#"
 import "stdlib/spaces/nb201.nas"

@@ -2,8 +2,7 @@
 //! language models through `nas run`, scored by perplexity, and the diagnostics for data,
 //! spaces and metrics that do not go together.
 
-mod search_common;
-use search_common::run_experiment;
+use crate::search_common::run_experiment;
 
 /// An experiment over `space` on `data`, trained by `evaluate`, minimising `metric`.
 fn experiment(space: &str, data: &str, evaluate: &str, metric: &str) -> String {

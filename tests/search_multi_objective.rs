@@ -4,15 +4,13 @@
 //! objectives, `nas run` prints the front and its hypervolume, and a single-objective trial
 //! is written as before.
 
-mod search_common;
-
+use crate::search_common::{run_experiment, run_with};
 use nas::compile::catalog::{self, NetworkSize};
 use nas::compile::parameter_count;
 use nas::search::front::{self, run_front};
 use nas::search::pareto::dominates;
 use nas::search::prepare::{prepare, Overrides};
 use nas::search::runner::SeedResult;
-use search_common::{run_experiment, run_with};
 use std::path::Path;
 
 const EXPERIMENT: &str = r#"

@@ -3,14 +3,12 @@
 //! is known, and every new strategy end to end on a synthetic NAS-Bench-201-shaped table
 //! (budget spent exactly, reproducible by seed, better than the table's median).
 
-mod search_common;
-
+use crate::search_common::*;
 use nas::search::runner::Param;
 use nas::search::surrogate::encode::Vocabulary;
 use nas::search::surrogate::{OptionValue, Predictor};
 use nas::space::{Architecture, Space};
 use nas::trainfree::rank::kendall_tau_b;
-use search_common::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -2,10 +2,8 @@
 //! leaves it, torn last line included) and resumed ends exactly like an uninterrupted run,
 //! evaluates only the trials that were missing, and stores every trial once.
 
-mod search_common;
-
+use crate::search_common::*;
 use nas::search::store::{Header, JsonlStore, Loaded};
-use search_common::*;
 use std::io::Write;
 use std::time::Duration;
 

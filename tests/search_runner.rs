@@ -2,12 +2,10 @@
 //! parallel simulated workers, minimisation, strategy parameters, and the host API's
 //! bookkeeping (history, best, budget left).
 
-mod search_common;
-
+use crate::search_common::*;
 use nas::search::budget::Budget;
 use nas::search::runner::Param;
 use nas::search::table::{CostModel, TableConfig, TableEvaluator};
-use search_common::*;
 
 #[test]
 fn simulated_time_budget_stops_the_run() {

@@ -2,12 +2,10 @@
 //! diagnostic at the script's line; scripts cannot import files or call `eval`; script errors
 //! render through the crate's one ariadne path.
 
-mod search_common;
-
+use crate::search_common::*;
 use nas::search::host::Limits;
 use nas::search::runner::RunError;
 use nas::syntax::diagnostic::render_all;
-use search_common::*;
 
 fn fail(source: &str, limits: Limits) -> (RunError, String) {
     let space = nb201();

@@ -3,15 +3,13 @@
 //! space, so that strategies sample, enumerate, mutate and encode it, the store keeps it in the
 //! trial's architecture, the evaluator trains under it, and `nas export` reports it.
 
+use crate::data_common::require_fashion_mnist;
+use crate::search_common::run_experiment;
 use nas::search::experiment::{self, EvaluatorSpec};
 use nas::search::host::feature_vector;
 use nas::search::surrogate::encode::Vocabulary;
 use nas::train::choices::SearchedSettings;
 use nas::train::optim::Optim;
-mod data_common;
-mod search_common;
-use data_common::require_fashion_mnist;
-use search_common::run_experiment;
 
 fn read(text: &str) -> Result<experiment::ExperimentSpec, String> {
     let mut program = nas::check::check_source("e.nas", text);

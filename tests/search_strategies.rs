@@ -1,10 +1,8 @@
 //! Every stdlib strategy runs on a synthetic NAS-Bench-201-shaped table, spends its budget
 //! exactly, is reproducible by seed, and finds better architectures than the table's median.
 
-mod search_common;
-
+use crate::search_common::*;
 use nas::search::runner::Param;
-use search_common::*;
 
 fn median_reward(space: &nas::space::Space) -> f64 {
     let table = synthetic_csv(space);

@@ -1,7 +1,6 @@
 //! `nas count`, `nas sample` and `nas show` end to end.
 
-mod cli_common;
-use cli_common::nas;
+use crate::cli_common::nas;
 
 #[test]
 fn count_prints_the_number() {

@@ -1,10 +1,8 @@
 //! The published sizes of the standard spaces, computed by the space IR.
 
-mod space_common;
-
+use crate::space_common::*;
 use nas::space::{Equivalence, COUNT_LIMIT};
 use num_bigint::BigUint;
-use space_common::*;
 
 #[test]
 fn nb201_has_15625_cells() {

@@ -1,9 +1,7 @@
 //! The isomorphism hash: equal exactly when two architectures compute the same function.
 
-mod space_common;
-
+use crate::space_common::*;
 use nas::space::Space;
-use space_common::*;
 
 fn same(space: &Space, a: &str, b: &str) -> bool {
     space.iso_hash(&space.decode(a).unwrap()) == space.iso_hash(&space.decode(b).unwrap())

@@ -3,8 +3,7 @@
 //! cell's genotype while each stage's depth is its own decision. Every sampled architecture
 //! builds.
 
-mod cli_common;
-use cli_common::nas;
+use crate::cli_common::nas;
 
 /// The space of issue 16, verbatim; `INDEPENDENT` is replaced by ` independent` or nothing.
 const SPACE: &str = r#"op conv_bn(c: int, k: int) = conv(c, k) >> batchnorm

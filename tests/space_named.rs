@@ -3,8 +3,7 @@
 //! edit elsewhere in the space still decodes (and builds) after it; `nas show` draws the whole
 //! network, leaving out the copies a chosen depth drops.
 
-mod cli_common;
-use cli_common::nas;
+use crate::cli_common::nas;
 
 /// A two-stage space; `EXTRA` is replaced by more fixed layers in front of the first stage
 /// (the edit).

@@ -1,9 +1,7 @@
 //! Sampling, mutation, neighbours, crossover and enumeration on the space IR.
 
-mod space_common;
-
+use crate::space_common::*;
 use nas::space::{rng, Architecture, Space, Value};
-use space_common::*;
 use std::collections::{HashMap, HashSet};
 
 fn differing(a: &Architecture, b: &Architecture) -> usize {

@@ -1,10 +1,8 @@
 //! Canonical strings and JSON: round trips over samples of every space, the NAS-Bench-201
 //! benchmark strings, and clear errors on malformed input.
 
-mod space_common;
-
+use crate::space_common::*;
 use nas::space::{rng, Space};
-use space_common::*;
 
 fn round_trips(space: &Space, n: usize, seed: u64) {
     let mut r = rng(seed);

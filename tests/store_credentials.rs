@@ -5,12 +5,8 @@
 //! (`sslmode=require`, `verify-ca`, `verify-full`) with a certificate the test makes with the
 //! `openssl` command.
 
-mod cli_common;
-mod pg_common;
-mod search_common;
-
-use pg_common::Pg;
-use search_common::{nb201, synthetic_csv};
+use crate::pg_common::Pg;
+use crate::search_common::{nb201, synthetic_csv};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

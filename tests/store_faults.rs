@@ -5,13 +5,9 @@
 //! meanwhile), and URLs that are broken or lead nowhere. After each fault the run's
 //! committed set of (trial, architecture, reward) is the embedded store's.
 
-mod cli_common;
-mod pg_common;
-mod search_common;
-
-use cli_common::nas_in;
-use pg_common::Pg;
-use search_common::{nb201, synthetic_csv};
+use crate::cli_common::nas_in;
+use crate::pg_common::Pg;
+use crate::search_common::{nb201, synthetic_csv};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};

@@ -2,12 +2,9 @@
 //! store in use is refused with the holder named, and the lock goes with its holder even when
 //! it is killed; `nas store repair` mends a store that `--resume` refuses.
 
-mod cli_common;
-use cli_common::nas_in;
+use crate::cli_common::nas_in;
 
-mod search_common;
-
-use search_common::{nb201, synthetic_csv};
+use crate::search_common::{nb201, synthetic_csv};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

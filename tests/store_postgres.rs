@@ -5,13 +5,9 @@
 //! killed with `kill -9` mid-trial loses nothing (its trial runs again elsewhere, and is
 //! committed once).
 
-mod cli_common;
-mod pg_common;
-mod search_common;
-
-use cli_common::nas_in;
-use pg_common::Pg;
-use search_common::{nb201, synthetic_csv};
+use crate::cli_common::nas_in;
+use crate::pg_common::Pg;
+use crate::search_common::{nb201, synthetic_csv};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -4,11 +4,8 @@
 //! experiment end to end, a real worker against a throwaway PostgreSQL that the test starts
 //! (see `tests/pg_common`).
 
-mod data_common;
-mod pg_common;
-
-use data_common::require_fashion_mnist;
-use pg_common::Pg;
+use crate::data_common::require_fashion_mnist;
+use crate::pg_common::Pg;
 use std::process::{Command, Output, Stdio};
 
 const NAS: &str = env!("CARGO_BIN_EXE_nas");

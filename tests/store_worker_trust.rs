@@ -4,12 +4,8 @@
 //! experiment's own, and a strategy script in the row is never run (the worker runs the
 //! evaluator nas defines for the experiment, here the table, and nothing else).
 
-mod cli_common;
-mod pg_common;
-mod search_common;
-
-use pg_common::Pg;
-use search_common::{nb201, synthetic_csv};
+use crate::pg_common::Pg;
+use crate::search_common::{nb201, synthetic_csv};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -1,8 +1,6 @@
 //! `nas api`, the strategy host API read from the engine's registrations: every function the
 //! stdlib strategies call that is not the script's own or Rhai's is listed, with a line of doc.
 
-mod cli_common;
-
 use rhai::{ASTNode, Engine, Expr};
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
@@ -57,7 +55,7 @@ const KEYWORDS: &[&str] = &[
 
 #[test]
 fn every_function_the_stdlib_strategies_call_is_listed_with_a_doc_line() {
-    let (ok, api, err) = cli_common::nas(&["api"]);
+    let (ok, api, err) = crate::cli_common::nas(&["api"]);
     assert!(ok, "nas api failed: {err}");
     assert!(!api.contains("(undocumented)"), "{api}");
     // Every type is named as scripts know it, never by its Rust path.

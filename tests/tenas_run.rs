@@ -3,10 +3,8 @@
 //! per round down to a single cell, which the table evaluator looks up; and the script errors
 //! of bad settings.
 
-mod data_common;
-mod oneshot_common;
-use data_common::require_fashion_mnist;
-use oneshot_common::run_fresh;
+use crate::data_common::require_fashion_mnist;
+use crate::oneshot_common::run_fresh;
 
 use std::path::Path;
 

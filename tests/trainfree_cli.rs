@@ -1,7 +1,6 @@
 //! `nas proxies` end to end on the real NAS-Bench-201 table and Fashion-MNIST, kept tiny.
 
-mod cli_common;
-use cli_common::nas;
+use crate::cli_common::nas;
 
 const TABLE: &str = "data/nb201/nb201.csv";
 
