@@ -61,10 +61,13 @@ fn train_briefly(net: &BoxLayer, vs: &nn::VarStore, input: &Tensor) {
     }
 }
 
-fn check(case: &Case) {
-    let python = python();
+/// Exports an architecture of `case.space` with briefly trained weights into a folder of
+/// `dir`, and writes beside it an input and nas's evaluation-mode output on it: (the export
+/// folder, the expected output's file).
+fn prepare(case: &Case, dir: &Path) -> (PathBuf, PathBuf) {
     tch::manual_seed(7);
-    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.join(case.space);
+    std::fs::create_dir_all(&dir).expect("a folder per space");
     let arch = {
         let (ok, out, err) = nas(&["sample", case.space, "-n", "1", "--seed", "3"]);
         assert!(ok, "{err}");
@@ -82,10 +85,10 @@ fn check(case: &Case) {
     };
     let net = build_arch(&vs.root(), &space, &decoded, size).expect("network builds");
     train_briefly(&net, &vs, &input);
-    let weights = dir.path().join("trained.safetensors");
+    let weights = dir.join("trained.safetensors");
     checkpoint::save(&vs, &weights).expect("checkpoint");
 
-    let out = dir.path().join("export");
+    let out = dir.join("export");
     let mut command = vec![
         "export",
         case.space,
@@ -114,7 +117,7 @@ fn check(case: &Case) {
     let model = std::fs::read_to_string(out.join("model.py")).expect("model.py");
     assert!(!model.contains("nas."), "model.py must not use nas");
 
-    let expected = dir.path().join("expected.safetensors");
+    let expected = dir.join("expected.safetensors");
     let output = tch::no_grad(|| net.forward(&input, false)).expect("nas forward");
     Tensor::write_safetensors(
         &[
@@ -124,111 +127,108 @@ fn check(case: &Case) {
         &expected,
     )
     .expect("expected output");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/export_common/check.py");
-    let run = Command::new(python)
-        .arg(script)
-        .arg(&out)
-        .arg(&expected)
-        .output()
-        .expect("python runs");
+    (out, expected)
+}
+
+/// Exports every case and checks all exports in one Python process (`check.py`): loading torch
+/// once instead of once per space.
+fn check(cases: &[Case]) {
+    let python = python();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = Command::new(python);
+    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/export_common/check.py"));
+    for case in cases {
+        let (out, expected) = prepare(case, dir.path());
+        command.arg(out).arg(expected);
+    }
+    let run = command.output().expect("python runs");
     let report = format!(
         "{}{}",
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(run.status.success(), "{} export:\n{report}", case.space);
-    eprintln!("{}:\n{report}", case.space);
+    assert!(run.status.success(), "export:\n{report}");
+    for case in cases {
+        assert!(
+            report.contains(&format!("/{}/export:", case.space)),
+            "{} checked:\n{report}",
+            case.space
+        );
+    }
+    assert_eq!(
+        report.matches("ok one SGD step").count(),
+        cases.len(),
+        "{report}"
+    );
+    eprintln!("{report}");
 }
 
 #[test]
-fn nb201_exports_and_matches() {
-    check(&Case {
-        space: "nb201",
-        args: &[("c", 4), ("n", 1)],
-        flags: &["--channels", "4", "--cells", "1", "--input", "3x16x16"],
-        input: || images(3, 16),
-    });
+fn every_image_space_exports_and_matches() {
+    check(&[
+        Case {
+            space: "nb201",
+            args: &[("c", 4), ("n", 1)],
+            flags: &["--channels", "4", "--cells", "1", "--input", "3x16x16"],
+            input: || images(3, 16),
+        },
+        Case {
+            space: "darts",
+            args: &[("c", 4), ("n", 1)],
+            flags: &["--channels", "4", "--cells", "1", "--input", "3x16x16"],
+            input: || images(3, 16),
+        },
+        Case {
+            space: "nb101",
+            args: &[("c", 8), ("cells", 1)],
+            flags: &["--channels", "8", "--cells", "1", "--input", "1x16x16"],
+            input: || images(1, 16),
+        },
+        Case {
+            space: "nas_rl",
+            args: &[],
+            flags: &["--input", "3x16x16"],
+            input: || images(3, 16),
+        },
+        Case {
+            space: "enas_macro",
+            args: &[("c", 4)],
+            flags: &["--channels", "4", "--input", "3x16x16"],
+            input: || images(3, 16),
+        },
+        Case {
+            space: "mobilenet_v2",
+            args: &[("classes", 10)],
+            flags: &["--classes", "10", "--input", "3x32x32"],
+            input: || images(3, 32),
+        },
+    ]);
 }
 
+/// Named states: the exported `Sequence` of `lstm_lm` carries h and c as the cell's `next`
+/// vertices.
 #[test]
-fn darts_exports_and_matches() {
-    check(&Case {
-        space: "darts",
-        args: &[("c", 4), ("n", 1)],
-        flags: &["--channels", "4", "--cells", "1", "--input", "3x16x16"],
-        input: || images(3, 16),
-    });
-}
-
-#[test]
-fn nb101_exports_and_matches() {
-    check(&Case {
-        space: "nb101",
-        args: &[("c", 8), ("cells", 1)],
-        flags: &["--channels", "8", "--cells", "1", "--input", "1x16x16"],
-        input: || images(1, 16),
-    });
-}
-
-#[test]
-fn nas_rl_exports_and_matches() {
-    check(&Case {
-        space: "nas_rl",
-        args: &[],
-        flags: &["--input", "3x16x16"],
-        input: || images(3, 16),
-    });
-}
-
-#[test]
-fn enas_macro_exports_and_matches() {
-    check(&Case {
-        space: "enas_macro",
-        args: &[("c", 4)],
-        flags: &["--channels", "4", "--input", "3x16x16"],
-        input: || images(3, 16),
-    });
-}
-
-#[test]
-fn mobilenet_v2_exports_and_matches() {
-    check(&Case {
-        space: "mobilenet_v2",
-        args: &[("classes", 10)],
-        flags: &["--classes", "10", "--input", "3x32x32"],
-        input: || images(3, 32),
-    });
-}
-
-#[test]
-fn enas_rnn_exports_and_matches() {
-    check(&Case {
-        space: "enas_rnn",
-        args: &[("d", 8), ("vocab", 50)],
-        flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
-        input: tokens,
-    });
-}
-
-#[test]
-fn nb_nlp_exports_and_matches() {
-    check(&Case {
-        space: "nb_nlp",
-        args: &[("d", 8), ("vocab", 50)],
-        flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
-        input: tokens,
-    });
-}
-
-#[test]
-fn lstm_lm_exports_and_matches() {
-    // Named states: the exported `Sequence` carries h and c as the cell's `next` vertices.
-    check(&Case {
-        space: "lstm_lm",
-        args: &[("d", 8), ("vocab", 50)],
-        flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
-        input: tokens,
-    });
+fn every_sequence_space_exports_and_matches() {
+    check(&[
+        Case {
+            space: "enas_rnn",
+            args: &[("d", 8), ("vocab", 50)],
+            flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
+            input: tokens,
+        },
+        Case {
+            space: "nb_nlp",
+            args: &[("d", 8), ("vocab", 50)],
+            flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
+            input: tokens,
+        },
+        Case {
+            space: "lstm_lm",
+            args: &[("d", 8), ("vocab", 50)],
+            flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
+            input: tokens,
+        },
+    ]);
 }
 
 #[test]

@@ -1,13 +1,13 @@
-"""Checks one `nas export` folder against nas's own forward pass.
+"""Checks `nas export` folders against nas's own forward pass, one Python process for all.
 
-    python check.py EXPORT_DIR EXPECTED.safetensors
+    python check.py EXPORT_DIR EXPECTED.safetensors [EXPORT_DIR EXPECTED.safetensors ...]
 
-EXPECTED holds `input` and `output`: an input and nas's evaluation-mode output on it. The
+Each EXPECTED holds `input` and `output`: an input and nas's evaluation-mode output on it. The
 exported model.py, loaded strictly with weights.safetensors (no warning allowed), must give
 the same output within 1e-5 (float32); model.onnx, written by export_onnx.py and run in
 onnxruntime, too (or, where its kernels round differently, as close to the float64 value as
 nas's float32 output is); and one SGD step in PyTorch must change the weights. Prints one line per
-check; exits non-zero on the first that fails.
+check, named by its folder; exits non-zero on the first that fails.
 """
 
 import contextlib
@@ -30,8 +30,19 @@ def fail(message):
 
 
 def main():
-    folder, expected_file = sys.argv[1], sys.argv[2]
-    spec = importlib.util.spec_from_file_location("exported_model", os.path.join(folder, "model.py"))
+    pairs = sys.argv[1:]
+    if not pairs or len(pairs) % 2:
+        fail("give EXPORT_DIR EXPECTED.safetensors pairs")
+    for i in range(0, len(pairs), 2):
+        check(pairs[i], pairs[i + 1], i // 2)
+
+
+def check(folder, expected_file, index):
+    """Checks the export in `folder` against `expected_file` (the `index`-th pair)."""
+    print(f"{folder}:")
+    spec = importlib.util.spec_from_file_location(
+        f"exported_model_{index}", os.path.join(folder, "model.py")
+    )
     model = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(model)
     expected = model.load_weights(expected_file)
@@ -63,10 +74,14 @@ def main():
     onnx_file = os.path.join(folder, "model.onnx")
     # The shipped script, run as `python export_onnx.py --out FILE` would run it (in this
     # process, which has torch loaded already).
+    # Its `from model import ...` must read this folder's model.py, not an earlier folder's.
+    sys.modules.pop("model", None)
+    saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [os.path.join(folder, "export_onnx.py"), "--out", onnx_file]
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         runpy.run_path(sys.argv[0], run_name="__main__")
+    sys.argv, sys.path = saved_argv, saved_path
     if not os.path.isfile(onnx_file):
         fail("export_onnx.py wrote no model.onnx")
     import onnxruntime
