@@ -1,6 +1,6 @@
 //! The study scripts of `scripts/` end to end, on their cheapest experiments: the shell around
 //! `nas run` and `nas report --summary` (experiment → strategy → store names, resuming, the
-//! table at the end).
+//! table at the end) and `nas report --trials` (the long runs).
 
 use std::process::Command;
 
@@ -18,6 +18,7 @@ fn the_darts_nb201_study_runs_its_experiments_and_prints_their_table() {
             .arg("scripts/darts_nb201_study.sh")
             .env("NAS", env!("CARGO_BIN_EXE_nas"))
             .env("EXPERIMENTS", "random_cell")
+            .env("LONG", "")
             .env("SEEDS", "2")
             .current_dir(dir.path())
             .output()
@@ -57,4 +58,29 @@ fn the_darts_nb201_study_runs_its_experiments_and_prints_their_table() {
         .expect("sh runs");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no experiment no_such_experiment"));
+    // The long runs (one seed each) end in one line per trial.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(format!("{root}/scripts"), dir.path().join("scripts"))
+        .expect("links scripts/");
+    let out = Command::new("sh")
+        .arg("scripts/darts_nb201_study.sh")
+        .env("NAS", env!("CARGO_BIN_EXE_nas"))
+        .env("EXPERIMENTS", "")
+        .env("LONG", "random_cell")
+        .current_dir(dir.path())
+        .output()
+        .expect("sh runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.starts_with(
+            "| run | seed | trial | architecture | cifar10_test_200 | parameter-free ops |"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n| random_cell · random | 0 | 0 | `"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 3, "one trial:\n{text}");
 }
