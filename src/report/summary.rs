@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn the_sample_standard_deviation_divides_by_n_minus_one() {
-        // 69.15 ± 18.72 over 86.04, 49.02, 72.38 (the README's DARTS row).
+        // 69.15 ± 18.72 over 86.04, 49.02, 72.38 (an earlier three-seed DARTS row of the README).
         assert_eq!(mean_sample_std(&[86.04, 49.02, 72.38]), "69.15 ± 18.72");
         assert_eq!(mean_sample_std(&[93.0]), "93.00");
         assert_eq!(mean_sample_std(&[]), "-");
