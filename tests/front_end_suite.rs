@@ -25,3 +25,5 @@ mod lang_reference;
 mod launcher;
 #[path = "lsp.rs"]
 mod lsp;
+#[path = "test_layout.rs"]
+mod test_layout;
