@@ -23,6 +23,7 @@
 #   nas run scripts/darts_nb201.nas --experiment pdarts
 #   nas run scripts/darts_nb201.nas --experiment darts_pt
 #   nas run scripts/darts_nb201.nas --experiment setn
+#   nas run scripts/darts_nb201.nas --experiment fbnet
 #   nas run scripts/darts_nb201.nas --experiment random_cell     # no search: the floor
 #
 # The collapse study runs each with `--seeds 3` and summarises the stores with
@@ -219,6 +220,18 @@ experiment setn {
     data      fashion_mnist(valid: 0.1)
     evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
     strategy  setn(epochs: 6, select: 100, cells: 1)
+    budget    trials: 1
+    objective maximize cifar10_valid_12
+}
+
+# FBNet's Gumbel-softmax search with its latency loss on the per-op latency table measured here
+# (ProxylessNAS' table), over the study's 2,000 + 2,000 images (`train_fraction: 0.5`; the
+# paper's split is 80/20) and its 6 epochs.
+experiment fbnet {
+    space     nb201
+    data      fashion_mnist(valid: 0.1)
+    evaluate  table(file: "nb201/nb201.csv", report: "cifar10_test_200")
+    strategy  fbnet(epochs: 6, cells: 1, train_fraction: 0.5)
     budget    trials: 1
     objective maximize cifar10_valid_12
 }

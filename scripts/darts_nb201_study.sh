@@ -15,7 +15,7 @@
 set -eu
 NAS=${NAS:-target/release/nas}
 SEEDS=${SEEDS:-3}
-EXPERIMENTS=${EXPERIMENTS-"darts_first_order darts_second_order gdas snas pc_darts enas enas_lstm proxyless rsps spos darts_minus sdarts_rs sdarts_adv sgas darts_plus drnas pdarts darts_pt setn random_cell"}
+EXPERIMENTS=${EXPERIMENTS-"darts_first_order darts_second_order gdas snas pc_darts enas enas_lstm proxyless rsps spos darts_minus sdarts_rs sdarts_adv sgas darts_plus drnas pdarts darts_pt setn fbnet random_cell"}
 LONG=${LONG-"darts_long darts_minus_long sdarts_rs_long"}
 file=scripts/darts_nb201.nas
 mkdir -p runs
