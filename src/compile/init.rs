@@ -31,15 +31,20 @@ mod tests {
     }
 
     /// Uniform in ±b has standard deviation b/√3: a draw from ±√(6/fan_in) (tch's default)
-    /// is told apart at once.
+    /// is told apart at once. The sample standard deviation of n uniform draws has a relative
+    /// standard error of about √(0.8/n)/2 (the uniform's kurtosis is 9/5); the test allows
+    /// five of them, so that an unseeded draw fails about once in two million runs while a
+    /// √6-times-wider draw (+145%) still fails for every tensor here (n ≥ 64: at most 28%).
     fn assert_pytorch_s(t: &Tensor, fan_in: i64) {
         let bound = 1.0 / (fan_in as f64).sqrt();
         let (max, std) = spread(t);
         assert!(max <= bound, "{max} > {bound}");
         let expected = bound / 3f64.sqrt();
+        let n = t.numel() as f64;
+        let tolerance = 5.0 * (0.8 / n).sqrt() / 2.0;
         assert!(
-            (std - expected).abs() < 0.1 * expected,
-            "std {std}, PyTorch's {expected}"
+            (std - expected).abs() < tolerance * expected,
+            "std {std}, PyTorch's {expected} (tolerance {tolerance:.3} relative, n = {n})"
         );
     }
 
