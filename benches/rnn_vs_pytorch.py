@@ -1,9 +1,12 @@
 """The stdlib's recurrent cells (`rnn`, `lstm`, `gru` in stdlib/ops.nas) against PyTorch's
 `nn.RNN`, `nn.LSTM` and `nn.GRU`, as the reference for `nas`.
 
-  .venv/bin/python benches/rnn_vs_pytorch.py params [--dims 8,32,256]
+  .venv/bin/python benches/rnn_vs_pytorch.py params [--dims 8,32,256] [--awd 400:600,8:16]
       parameter counts of PyTorch's one-layer modules (d -> d) and of the language models
-      `nn.Embedding(vocab, d)`, module, `nn.Linear(d, vocab)` (the pins of tests/compile_rnn_cells.rs)
+      `nn.Embedding(vocab, d)`, module, `nn.Linear(d, vocab)` (the pins of
+      tests/compile_rnn_cells.rs); and of AWD-LSTM's model (as NAS-Bench-NLP builds it) for
+      each EMB:D, three stacked modules emb -> d -> d -> emb and a decoder whose weight is the
+      embedding's (the pins of tests/awd_lm.rs, the stdlib spaces awd_lstm, awd_gru, awd_rnn)
   .venv/bin/python benches/rnn_vs_pytorch.py compare [--cells rnn,lstm,gru] [--d 32]
           [--limit N] [--test-limit M] [--epochs E] [--batch B] [--lr LR] [--seeds 0,1,2]
           [--threads T]
@@ -175,6 +178,17 @@ def params(args):
             alone = sum(p.numel() for p in module(d, d).parameters())
             model = sum(p.numel() for p in LanguageModel(cell, vocab, d).parameters())
             print(f"{cell} d={d}: module {alone}, language model (vocab {vocab}) {model}")
+    for pair in filter(None, args.awd.split(",")):
+        emb, d = (int(x) for x in pair.split(":"))
+        for cell, module in MODULES.items():
+            encoder = nn.Embedding(vocab, emb)
+            layers = [module(emb, d), module(d, d), module(d, emb)]
+            decoder = nn.Linear(emb, vocab)
+            decoder.weight = encoder.weight
+            model = nn.ModuleList([encoder, *layers, decoder])
+            # parameters() lists a shared tensor once, as it is trained once.
+            count = sum(p.numel() for p in model.parameters())
+            print(f"awd_{cell} emb={emb} d={d} (vocab {vocab}, tied): {count}")
 
 
 def compare(args):
@@ -214,6 +228,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("params")
+    p.add_argument("--awd", default="400:600,8:16")
     p.add_argument("--dims", default="8,32,256")
     c = sub.add_parser("compare")
     c.add_argument("--cells", default="rnn,lstm,gru")

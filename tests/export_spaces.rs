@@ -206,7 +206,8 @@ fn every_image_space_exports_and_matches() {
 }
 
 /// Named states: the exported `Sequence` of `lstm_lm` carries h and c as the cell's `next`
-/// vertices.
+/// vertices; `awd_lstm` stacks three cells, with locked dropout between them and a decoder
+/// tied to the embedding (its state has the decoder's bias only).
 #[test]
 fn every_sequence_space_exports_and_matches() {
     check(&[
@@ -224,6 +225,12 @@ fn every_sequence_space_exports_and_matches() {
         },
         Case {
             space: "lstm_lm",
+            args: &[("d", 8), ("vocab", 50)],
+            flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
+            input: tokens,
+        },
+        Case {
+            space: "awd_lstm",
             args: &[("d", 8), ("vocab", 50)],
             flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
             input: tokens,

@@ -98,6 +98,24 @@ fn language_model_mistakes_are_diagnostics() {
             experiment("enas_rnn", "ptb(limit: 2000)", "proxy(naswot)", "naswot"),
             "the proxies score image networks",
         ),
+        (
+            experiment(
+                "nb201",
+                "fashion_mnist(limit: 100)",
+                &TINY.replace("channels: 8", "channels: 8, weight_drop: 0.5, ar: 2"),
+                "valid_loss",
+            ),
+            "weight_drop, ar only apply to language models",
+        ),
+        (
+            experiment(
+                "enas_rnn",
+                "ptb(limit: 2000)",
+                &TINY.replace("channels: 8", "channels: 8, embedding_dropout: 1.5"),
+                "valid_ppl",
+            ),
+            "a drop probability must be in [0, 1), not 1.5",
+        ),
     ];
     for (text, expected) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -33,7 +33,7 @@ pub fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(args),
         Command::Params(args) => params::run(args),
         Command::Proxies(args) => proxies::run(args),
-        Command::Train(args) => train::run(args),
+        Command::Train(args) => train::run(*args),
         Command::Repl(args) => repl::run(args),
         Command::Run(args) => run::run(args),
         Command::Api(args) => api::run(args),

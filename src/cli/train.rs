@@ -32,6 +32,15 @@ pub fn run(args: Args) -> ExitCode {
                 &settings,
                 (!dir.is_empty()).then(|| PathBuf::from(dir)),
             ),
+            _ if !settings.language_model_only().is_empty() => Err(format!(
+                "{} only apply to language models (--data ptb)",
+                settings
+                    .language_model_only()
+                    .iter()
+                    .map(|k| format!("--{}", k.replace('_', "-")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
             _ => train(&args, &settings),
         }
     });
@@ -90,6 +99,18 @@ fn settings(args: &Args) -> Result<TrainSettings, String> {
             args.cpu.then(|| Value::Word("cpu".to_string())),
         ),
         ("amp", "precision", args.amp.clone().map(Value::Word)),
+        (
+            "embedding-dropout",
+            "embedding_dropout",
+            args.embedding_dropout.map(Value::Float),
+        ),
+        (
+            "weight-drop",
+            "weight_drop",
+            args.weight_drop.map(Value::Float),
+        ),
+        ("ar", "ar", args.ar.map(Value::Float)),
+        ("tar", "tar", args.tar.map(Value::Float)),
     ];
     pairs.extend(
         optional

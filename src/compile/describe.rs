@@ -67,6 +67,16 @@ pub enum Module {
     Dropout {
         /// Drop probability.
         p: f64,
+        /// One mask per sequence and feature, shared by every step (`locked_dropout`).
+        locked: bool,
+    },
+    /// A fully connected layer whose weight is the network's embedding matrix, shared; only
+    /// its `bias` is its own.
+    TiedLinear {
+        /// Input features (the embedding's width).
+        d_in: i64,
+        /// Output features (the embedding's vocabulary).
+        d_out: i64,
     },
     /// A fully connected layer (`weight`, and `bias` when it has one).
     Linear {
@@ -138,20 +148,28 @@ pub enum Module {
     },
     /// A NAS-Bench-101 cell (see [`super::nb101`]).
     Nb101Cell(Nb101Module),
-    /// A language model: layers over the token window, the cell unrolled over its steps, then
-    /// layers over every step's output.
+    /// A language model: layers over the token window and recurrent cells unrolled over its
+    /// steps, in pipeline order.
     Sequence {
-        /// Layers before the cell, each with its step index (under `layers.INDEX`).
-        before: Vec<(usize, Module)>,
-        /// The recurrent cell, under `cell`.
+        /// Its layers (under `layers.INDEX`) and cells (under `cell`, `cell1`, …), in order.
+        stages: Vec<SequenceStage>,
+    },
+}
+
+/// One stage of a language model's pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SequenceStage {
+    /// A layer over the whole window, with its step index (under `layers.INDEX`).
+    Layer(usize, Module),
+    /// A recurrent cell unrolled over the window's steps.
+    Cell {
+        /// The cell.
         cell: Box<CellModule>,
-        /// Width of the hidden states.
+        /// Width of its hidden states.
         hidden: i64,
-        /// The cell's vertices that its named states take for the next step (empty: the
-        /// states are its outputs of the previous steps).
+        /// Its vertices that its named states take for the next step (empty: the states are
+        /// its outputs of the previous steps).
         next: Vec<usize>,
-        /// Layers after the cell, each with its step index.
-        after: Vec<(usize, Module)>,
     },
 }
 

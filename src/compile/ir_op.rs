@@ -259,8 +259,16 @@ impl<'a> Resolver<'a> {
                 d_out: int(0, "n", None)?,
                 bias: true,
             },
+            "tied_linear" => OpSpec::TiedLinear {
+                d_out: int(0, "n", None)?,
+            },
             "dropout" => OpSpec::Dropout {
                 p: self.arg(op, 0, "p", None)?,
+                locked: false,
+            },
+            "locked_dropout" => OpSpec::Dropout {
+                p: self.arg(op, 0, "p", None)?,
+                locked: true,
             },
             "embedding" => OpSpec::Embedding {
                 vocab: int(0, "vocab", None)?,

@@ -13,6 +13,8 @@ use tch::{TchError, Tensor};
 pub struct Linear {
     weight: Tensor,
     bias: Option<Tensor>,
+    /// Whether `weight` is another layer's (an embedding's), shared.
+    tied: bool,
 }
 
 impl Linear {
@@ -31,7 +33,35 @@ impl Linear {
             true => Some(p.f_var("bias", &[d_out], init)?),
             false => None,
         };
-        Ok(Linear { weight, bias })
+        Ok(Linear {
+            weight,
+            bias,
+            tied: false,
+        })
+    }
+}
+
+impl Linear {
+    /// A linear map to `weight`'s rows whose weight is `weight` itself, shared with the layer
+    /// that owns it (an embedding `[vocab, dim]`), and its own `bias` `[vocab]` under `p`.
+    /// Initialised as AWD-LSTM's tied model is: the shared table uniform in ±0.1 (redrawn
+    /// here), the bias zero.
+    pub fn tied(p: &nn::Path, weight: Tensor) -> Result<Self, CompileError> {
+        let size = weight.size();
+        let [d_out, _] = size[..] else {
+            return Err(CompileError::bad_op(
+                p,
+                "tied_linear",
+                format!("the shared weight is {size:?}, not a matrix"),
+            ));
+        };
+        let _ = tch::no_grad(|| weight.shallow_clone().f_uniform_(-0.1, 0.1))?;
+        let bias = p.f_var("bias", &[d_out], nn::Init::Const(0.0))?;
+        Ok(Linear {
+            weight,
+            bias: Some(bias),
+            tied: true,
+        })
     }
 }
 
@@ -47,6 +77,12 @@ impl Layer for Linear {
 
     fn describe(&self) -> Module {
         let size = self.weight.size();
+        if self.tied {
+            return Module::TiedLinear {
+                d_in: size[1],
+                d_out: size[0],
+            };
+        }
         Module::Linear {
             d_in: size[1],
             d_out: size[0],

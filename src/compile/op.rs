@@ -95,10 +95,18 @@ pub enum OpSpec {
         /// Whether a bias is added.
         bias: bool,
     },
+    /// A linear map whose weight is the network's embedding matrix (built by the sequence
+    /// network, which owns the embedding; anywhere else it is an error).
+    TiedLinear {
+        /// Output features: the embedding's vocabulary.
+        d_out: i64,
+    },
     /// Dropout with probability `p`.
     Dropout {
         /// Drop probability.
         p: f64,
+        /// One mask per sequence and feature, shared by every step (`locked_dropout`).
+        locked: bool,
     },
     /// MobileNetV2's inverted residual block.
     MbConv {
@@ -201,15 +209,26 @@ impl OpSpec {
                 (boxed(FactorizedReduce::new(p, c_in, *c_out)?), *c_out)
             }
             OpSpec::Linear { d_out, bias } => (boxed(Linear::new(p, c_in, *d_out, *bias)?), *d_out),
-            OpSpec::Dropout { p: prob } => {
+            OpSpec::TiedLinear { .. } => {
+                return Err(CompileError::bad_op(
+                    p,
+                    "tied_linear",
+                    "it shares the embedding of a sequence space's network: it must be a step of the space's pipeline after an `embedding`, not part of an op or a cell",
+                ))
+            }
+            OpSpec::Dropout { p: prob, locked } => {
                 if !(0.0..1.0).contains(prob) {
                     return Err(CompileError::bad_op(
                         p,
-                        "dropout",
+                        if *locked { "locked_dropout" } else { "dropout" },
                         format!("probability {prob} is outside [0, 1)"),
                     ));
                 }
-                (boxed(Dropout { p: *prob }), c_in)
+                let dropout = Dropout {
+                    p: *prob,
+                    locked: *locked,
+                };
+                (boxed(dropout), c_in)
             }
             OpSpec::MbConv {
                 c_out,
@@ -283,7 +302,10 @@ mod tests {
                 c_out: None,
             },
             OpSpec::GlobalAvgPool,
-            OpSpec::Dropout { p: 0.1 },
+            OpSpec::Dropout {
+                p: 0.1,
+                locked: false,
+            },
             OpSpec::Linear {
                 d_out: 10,
                 bias: true,

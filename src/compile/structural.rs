@@ -49,11 +49,15 @@ impl Layer for Zero {
     }
 }
 
-/// Zeroes each element with probability `p` during training and rescales the rest.
+/// Zeroes each element with probability `p` during training and rescales the rest by
+/// 1/(1 − p). Locked (variational) dropout draws one mask per sequence and feature,
+/// `[B, 1, F]`, and applies it at every step of `[B, T, F]` (AWD-LSTM's `LockedDropout`).
 #[derive(Debug, Clone, Copy)]
 pub struct Dropout {
     /// The probability of zeroing an element.
     pub p: f64,
+    /// Whether one mask is shared by every step of a sequence.
+    pub locked: bool,
 }
 
 impl Layer for Dropout {
@@ -64,11 +68,30 @@ impl Layer for Dropout {
                 self.p
             )));
         }
-        xs.f_dropout(self.p, train)
+        if !self.locked {
+            return xs.f_dropout(self.p, train);
+        }
+        let size = xs.size();
+        let [batch, _, features] = size[..] else {
+            return Err(TchError::Shape(format!(
+                "locked dropout needs [batch, steps, features], not {size:?}"
+            )));
+        };
+        if !train || self.p == 0.0 {
+            return Ok(xs.shallow_clone());
+        }
+        let keep = 1.0 - self.p;
+        let mask = Tensor::f_empty([batch, 1, features], (xs.kind(), xs.device()))?
+            .f_bernoulli_float_(keep)?
+            .f_div_scalar(keep)?;
+        xs.f_mul(&mask)
     }
 
     fn describe(&self) -> Module {
-        Module::Dropout { p: self.p }
+        Module::Dropout {
+            p: self.p,
+            locked: self.locked,
+        }
     }
 }
 
@@ -97,12 +120,39 @@ mod tests {
         let z = Zero { stride: 2 }.forward(&x, true).unwrap();
         assert_eq!(z.size(), [2, 3, 3, 3]);
         assert_eq!(z.abs().sum(Kind::Float).double_value(&[]), 0.0);
-        let d = Dropout { p: 0.5 };
+        let d = Dropout {
+            p: 0.5,
+            locked: false,
+        };
         assert!(d.forward(&x, false).unwrap().equal(&x));
         let dropped = d.forward(&x, true).unwrap();
         assert!(!dropped.equal(&x));
-        assert!(Dropout { p: 1.5 }.forward(&x, true).is_err());
+        let bad = Dropout {
+            p: 1.5,
+            locked: false,
+        };
+        assert!(bad.forward(&x, true).is_err());
         assert_eq!(Flatten.forward(&x, false).unwrap().size(), [2, 75]);
         assert!(Identity.forward(&x, false).unwrap().equal(&x));
+    }
+
+    #[test]
+    fn locked_dropout_shares_one_mask_over_the_steps_and_needs_a_sequence() {
+        let x = Tensor::ones([4, 6, 50], (Kind::Float, Device::Cpu));
+        let d = Dropout {
+            p: 0.5,
+            locked: true,
+        };
+        let y = d.forward(&x, true).unwrap();
+        // Every step of a row sees the same mask: the steps do not differ.
+        let first = y.narrow(1, 0, 1);
+        assert_eq!((&y - &first).abs().max().double_value(&[]), 0.0);
+        // Kept features are scaled by 1/(1 − p), dropped ones are zero, and both occur.
+        let values: Vec<f64> = Vec::try_from(first.flatten(0, -1)).unwrap();
+        assert!(values.iter().all(|v| *v == 0.0 || *v == 2.0));
+        assert!(values.contains(&0.0) && values.contains(&2.0));
+        assert!(d.forward(&x, false).unwrap().equal(&x));
+        let image = Tensor::ones([2, 3, 5, 5], (Kind::Float, Device::Cpu));
+        assert!(d.forward(&image, true).is_err());
     }
 }

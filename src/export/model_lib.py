@@ -40,6 +40,36 @@ class Embedding(nn.Embedding):
         return super().forward(ids)
 
 
+class TiedLinear(nn.Module):
+    """A linear map whose weight is the model's embedding table (weight tying), with its own
+    bias (zero at first, as AWD-LSTM's); the `Sequence` that holds both hands it the
+    embedding. (nas draws the shared table uniform in +-0.1 then, as AWD-LSTM does; load the
+    exported weights to get the trained ones.)"""
+
+    def __init__(self, d_in, d_out):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(d_out))
+        self.table = []  # the Embedding, kept out of the module tree: its weight is not ours
+
+    def forward(self, x):
+        return F.linear(x, self.table[0].weight, self.bias)
+
+
+class LockedDropout(nn.Module):
+    """Dropout with one mask per sequence and feature, shared by every step of [B, T, F]
+    (AWD-LSTM's variational dropout); off in evaluation."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        mask = x.new_empty(x.shape[0], 1, x.shape[2]).bernoulli_(1 - self.p)
+        return x * mask / (1 - self.p)
+
+
 class GlobalAvgPool(nn.Module):
     """The mean over the spatial positions: [N, C, H, W] to [N, C]."""
 
@@ -312,40 +342,53 @@ class Nb101Cell(nn.Module):
 
 
 class Sequence(nn.Module):
-    """A language model: the layers before the cell over the token window, the cell unrolled
-    over its steps, the layers after it over every step's output. The cell's inputs are the
-    step's vector, then its states: with `next` (a vertex per named state), each state's
-    value after the previous step; without, its own outputs of the previous steps, the latest
-    first. States are zeros before the first step."""
+    """A language model: its layers over the whole token window and its recurrent cells
+    unrolled over the window's steps, in pipeline order (a stack of cells is a multi-layer
+    RNN). A cell's inputs are the step's vector, then its states: with `next` (a vertex per
+    named state), each state's value after the previous step; without, its own outputs of the
+    previous steps, the latest first. States are zeros before the first step. The first cell
+    is the attribute `cell`, the next ones `cell1`, `cell2`, ..."""
 
-    def __init__(self, hidden, before, cell, after, next=()):
+    def __init__(self, stages):
         super().__init__()
-        self.hidden = hidden
-        self.next = list(next)
         self.layers = nn.ModuleDict()
-        for index, layer in list(before) + list(after):
-            self.layers[str(index)] = layer
-        self.before = [str(i) for i, _ in before]
-        self.after = [str(i) for i, _ in after]
-        self.cell = cell
+        self.stages = []
+        cells = 0
+        for stage in stages:
+            if stage[0] == "layer":
+                _, index, layer = stage
+                self.layers[str(index)] = layer
+                self.stages.append(("layer", str(index)))
+            else:
+                _, hidden, cell, following = stage
+                name = "cell" if cells == 0 else f"cell{cells}"
+                setattr(self, name, cell)
+                self.stages.append(("cell", name, hidden, list(following)))
+                cells += 1
+        embeddings = [m for m in self.layers.values() if isinstance(m, nn.Embedding)]
+        for layer in self.layers.values():
+            if isinstance(layer, TiedLinear):
+                layer.table = embeddings[:1]
 
     def forward(self, tokens):
         x = tokens
-        for key in self.before:
-            x = self.layers[key](x)
-        states = [x.new_zeros(x.shape[0], self.hidden) for _ in range(self.cell.inputs - 1)]
-        outputs = []
-        for t in range(x.shape[1]):
-            y, following = self.cell.run([x[:, t], *states], self.next)
-            if self.next:
-                states = following
-            elif states:
-                states = [y] + states[:-1]
-            outputs.append(y)
-        out = torch.stack(outputs, 1)
-        for key in self.after:
-            out = self.layers[key](out)
-        return out
+        for stage in self.stages:
+            if stage[0] == "layer":
+                x = self.layers[stage[1]](x)
+                continue
+            _, name, hidden, following = stage
+            cell = getattr(self, name)
+            states = [x.new_zeros(x.shape[0], hidden) for _ in range(cell.inputs - 1)]
+            outputs = []
+            for t in range(x.shape[1]):
+                y, after = cell.run([x[:, t], *states], following)
+                if following:
+                    states = after
+                elif states:
+                    states = [y] + states[:-1]
+                outputs.append(y)
+            x = torch.stack(outputs, 1)
+        return x
 
 
 _DTYPES = {

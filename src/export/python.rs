@@ -3,7 +3,9 @@
 //! module's `state_dict` keys are the paths nas registers its variables under.
 
 use crate::compile::activation::Activation;
-use crate::compile::describe::{CellModule, Module, Nb101Module, Shortcut, Stage, VertexModule};
+use crate::compile::describe::{
+    CellModule, Module, Nb101Module, SequenceStage, Shortcut, Stage, VertexModule,
+};
 use crate::compile::pool::PoolKind;
 use crate::space::Combine;
 
@@ -138,12 +140,14 @@ fn write(out: &mut String, module: &Module, depth: usize) {
         Module::Flatten => out.push_str("nn.Flatten(1)"),
         Module::Identity => out.push_str("nn.Identity()"),
         Module::Zero { stride } => out.push_str(&format!("Zero({stride})")),
-        Module::Dropout { p } => out.push_str(&format!("nn.Dropout({p:?})")),
+        Module::Dropout { p, locked: false } => out.push_str(&format!("nn.Dropout({p:?})")),
+        Module::Dropout { p, locked: true } => out.push_str(&format!("LockedDropout({p:?})")),
         Module::Linear { d_in, d_out, bias } => out.push_str(&if *bias {
             format!("nn.Linear({d_in}, {d_out})")
         } else {
             format!("nn.Linear({d_in}, {d_out}, bias=False)")
         }),
+        Module::TiedLinear { d_in, d_out } => out.push_str(&format!("TiedLinear({d_in}, {d_out})")),
         Module::Embedding { vocab, dim } => out.push_str(&format!("Embedding({vocab}, {dim})")),
         Module::Seq(parts) => call(out, "Seq", named(parts, depth + 1), depth),
         Module::Parallel {
@@ -202,35 +206,28 @@ fn write(out: &mut String, module: &Module, depth: usize) {
             call(out, "Network", items, depth);
         }
         Module::Nb101Cell(c) => out.push_str(&nb101(c, depth)),
-        Module::Sequence {
-            before,
-            cell: c,
-            hidden,
-            next,
-            after,
-        } => {
-            let layers = |ls: &[(usize, Module)]| {
-                list(
-                    ls.iter()
-                        .map(|(i, m)| format!("({i}, {})", expression(m, depth + 2)))
-                        .collect(),
-                    depth + 1,
-                )
-            };
-            let items = vec![
-                hidden.to_string(),
-                layers(before),
-                cell(c, depth + 1),
-                layers(after),
-                format!(
-                    "next=[{}]",
-                    next.iter()
-                        .map(usize::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ];
-            call(out, "Sequence", items, depth);
+        Module::Sequence { stages } => {
+            let items = stages
+                .iter()
+                .map(|stage| match stage {
+                    SequenceStage::Layer(i, m) => {
+                        format!("(\"layer\", {i}, {})", expression(m, depth + 2))
+                    }
+                    SequenceStage::Cell {
+                        cell: c,
+                        hidden,
+                        next,
+                    } => format!(
+                        "(\"cell\", {hidden}, {}, [{}])",
+                        cell(c, depth + 2),
+                        next.iter()
+                            .map(usize::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+                .collect();
+            call(out, "Sequence", vec![list(items, depth + 1)], depth);
         }
     }
 }

@@ -2,7 +2,8 @@
 //! rules of the classes in `model_lib.py`: the variables nas registers, and batch norm's
 //! `num_batches_tracked` counters, which PyTorch keeps and nas does not.
 
-use crate::compile::describe::{CellModule, Module, Shortcut, Stage, VertexModule};
+use crate::compile::describe::{CellModule, Module, SequenceStage, Shortcut, Stage, VertexModule};
+use crate::compile::sequence::cell_path_name;
 
 /// The keys of `module`'s state: `(variables, batch norms' num_batches_tracked)`.
 pub fn keys(module: &Module) -> (Vec<String>, Vec<String>) {
@@ -49,6 +50,7 @@ impl Walk {
             }
             Module::LayerNorm { .. } => self.vars(p, &["weight", "bias"]),
             Module::Embedding { .. } => self.vars(p, &["weight"]),
+            Module::TiedLinear { .. } => self.vars(p, &["bias"]),
             Module::Act(_)
             | Module::Pool { .. }
             | Module::GlobalAvgPool
@@ -123,18 +125,18 @@ impl Walk {
                     self.module(proj, &join(p, "output.proj"));
                 }
             }
-            Module::Sequence {
-                before,
-                cell,
-                after,
-                ..
-            } => {
-                for (i, m) in before {
-                    self.module(m, &join(p, &format!("layers.{i}")));
-                }
-                self.cell(cell, &join(p, "cell"));
-                for (i, m) in after {
-                    self.module(m, &join(p, &format!("layers.{i}")));
+            Module::Sequence { stages } => {
+                let mut cells = 0;
+                for stage in stages {
+                    match stage {
+                        SequenceStage::Layer(i, m) => {
+                            self.module(m, &join(p, &format!("layers.{i}")))
+                        }
+                        SequenceStage::Cell { cell, .. } => {
+                            self.cell(cell, &join(p, &cell_path_name(cells)));
+                            cells += 1;
+                        }
+                    }
                 }
             }
         }

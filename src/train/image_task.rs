@@ -78,6 +78,7 @@ impl Task for ImageTask<'_> {
         let ys = self.runtime.input(&batch.labels)?;
         let logits = self.runtime.forward(|| self.model.forward(&xs, true))?;
         Ok(StepLoss {
+            penalty: None,
             loss: cross_entropy(&logits, &ys, self.label_smoothing)?,
             weight: ys.size()[0] as f64,
             correct: Some(correct(&logits, &ys)?),

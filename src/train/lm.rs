@@ -7,9 +7,10 @@ use super::amp::{autocast, Precision};
 use super::device::Runtime;
 use super::metrics::RunningMean;
 use super::ptb::{batchify, window};
+use super::settings::LmRegularisers;
 use super::settings::TrainSettings;
 use super::trainer::{Measure, Split, StepLoss, Task, TrialFailure};
-use crate::compile::sequence::SequenceNet;
+use crate::compile::sequence::{PassNoise, SequenceNet, SequencePass};
 use tch::{Device, Kind, Reduction, TchError, Tensor};
 
 /// Rows the validation and test streams are cut into (as in the DARTS and ENAS code).
@@ -27,17 +28,15 @@ pub fn token_nll(logits: &Tensor, targets: &Tensor) -> Result<Tensor, TchError> 
         .f_cross_entropy_loss::<Tensor>(&targets.f_reshape([-1])?, None, Reduction::Mean, -100, 0.0)
 }
 
-/// What a language model's forward pass gives: logits and the next hidden states.
-pub type LmOutput = Result<(Tensor, Vec<Tensor>), TchError>;
-
-/// `forward` run under autocast in `precision` on `device` when one is given, its logits and
-/// states handed back in float32 (the loss and the carried states stay full precision).
-/// bfloat16 only: float16 would need loss scaling, which language models do not do.
+/// `forward` run under autocast in `precision` on `device` when one is given, its tensors
+/// handed back in float32 (the loss, the penalties and the carried states stay full
+/// precision). bfloat16 only: float16 would need loss scaling, which language models do not
+/// do.
 pub fn in_precision(
     device: Device,
     precision: Option<Precision>,
-    forward: impl FnOnce() -> LmOutput,
-) -> LmOutput {
+    forward: impl FnOnce() -> Result<SequencePass, TchError>,
+) -> Result<SequencePass, TchError> {
     let Some(p) = precision else {
         return forward();
     };
@@ -50,9 +49,91 @@ pub fn in_precision(
         Kind::BFloat16 | Kind::Half => t.f_to_kind(Kind::Float),
         _ => Ok(t),
     };
-    let (logits, states) = autocast(device, p, forward)??;
-    let states = states.into_iter().map(float).collect::<Result<_, _>>()?;
-    Ok((float(logits)?, states))
+    let pass = autocast(device, p, forward)??;
+    Ok(SequencePass {
+        output: float(pass.output)?,
+        states: pass
+            .states
+            .into_iter()
+            .map(float)
+            .collect::<Result<_, _>>()?,
+        last_cell: float(pass.last_cell)?,
+        last_input: float(pass.last_input)?,
+    })
+}
+
+/// AWD-LSTM's penalties of a training pass: AR, `ar` times the mean square of what the last
+/// layer read, and TAR, `tar` times the mean square of the last cell's change from step to
+/// step.
+pub fn penalties(pass: &SequencePass, ar: f64, tar: f64) -> Result<Option<Tensor>, TchError> {
+    let mut total: Option<Tensor> = None;
+    let mut add = |term: Tensor| -> Result<(), TchError> {
+        total = Some(match total.take() {
+            Some(t) => t.f_add(&term)?,
+            None => term,
+        });
+        Ok(())
+    };
+    if ar > 0.0 {
+        add(pass
+            .last_input
+            .f_square()?
+            .f_mean(Kind::Float)?
+            .f_mul_scalar(ar)?)?;
+    }
+    let steps = pass.last_cell.size().get(1).copied().unwrap_or(0);
+    if tar > 0.0 && steps > 1 {
+        let change = pass
+            .last_cell
+            .f_narrow(1, 1, steps - 1)?
+            .f_sub(&pass.last_cell.f_narrow(1, 0, steps - 1)?)?;
+        add(change.f_square()?.f_mean(Kind::Float)?.f_mul_scalar(tar)?)?;
+    }
+    Ok(total)
+}
+
+/// The recurrent weights of a training step under weight drop, masked in place for its
+/// forward and backward passes, and what puts them back.
+#[derive(Debug, Default)]
+struct DroppedWeights {
+    /// Each weight as it was, and the mask (zeros and 1/(1 − p)) it was multiplied by.
+    held: Vec<(Tensor, Tensor, Tensor)>,
+}
+
+impl DroppedWeights {
+    /// Multiplies each of `weights` by a fresh mask that drops an entry with probability `p`
+    /// and scales the rest by 1/(1 − p): the forward pass then computes with W ⊙ m, and the
+    /// backward pass leaves ∂L/∂(W ⊙ m) in W's gradient.
+    fn drop(&mut self, weights: &[Tensor], p: f64) -> Result<(), TchError> {
+        let _guard = tch::no_grad_guard();
+        let keep = 1.0 - p;
+        for w in weights {
+            let saved = w.f_detach_copy()?;
+            let mask = w
+                .f_empty_like()?
+                .f_bernoulli_float_(keep)?
+                .f_div_scalar(keep)?;
+            let mut target = w.shallow_clone();
+            let _ = target.f_mul_(&mask)?;
+            self.held.push((w.shallow_clone(), saved, mask));
+        }
+        Ok(())
+    }
+
+    /// Puts each weight back and turns its gradient into the raw weight's, ∂L/∂W =
+    /// m ⊙ ∂L/∂(W ⊙ m) (what AWD-LSTM's `WeightDrop` computes through autograd).
+    fn restore(&mut self) -> Result<(), TchError> {
+        let _guard = tch::no_grad_guard();
+        for (w, saved, mask) in self.held.drain(..) {
+            let mut target = w.shallow_clone();
+            target.f_copy_(&saved)?;
+            let mut grad = w.grad();
+            if grad.defined() {
+                let _ = grad.f_mul_(&mask)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Token ids of a corpus's three splits, each `[T]`.
@@ -89,6 +170,10 @@ pub struct LmTask<'a> {
     states: Vec<Tensor>,
     /// Where the next window starts.
     start: i64,
+    /// AWD-LSTM's regularisers.
+    regularisers: LmRegularisers,
+    /// The recurrent weights masked for the current step.
+    dropped: DroppedWeights,
 }
 
 impl<'a> LmTask<'a> {
@@ -117,12 +202,22 @@ impl<'a> LmTask<'a> {
             runtime,
             states: Vec::new(),
             start: 0,
+            regularisers: settings.lm,
+            dropped: DroppedWeights::default(),
         })
     }
 
-    fn forward(&self, x: &Tensor, states: &[Tensor], train: bool) -> LmOutput {
+    fn forward(
+        &self,
+        x: &Tensor,
+        states: &[Tensor],
+        train: bool,
+    ) -> Result<SequencePass, TchError> {
+        let noise = PassNoise {
+            embedding_dropout: self.regularisers.embedding_dropout,
+        };
         in_precision(self.runtime.device, self.runtime.amp, || {
-            self.net.forward_states(x, states, train)
+            self.net.pass(x, states, train, noise)
         })
     }
 
@@ -136,12 +231,12 @@ impl<'a> LmTask<'a> {
         let mut start = 0;
         while start < rows.size()[1] - 1 {
             let (x, y) = window(&rows, start, self.bptt)?;
-            let (logits, next) = self.forward(&x, &states, false)?;
+            let pass = self.forward(&x, &states, false)?;
             nll.add(
-                token_nll(&logits, &y)?.f_double_value(&[])?,
+                token_nll(&pass.output, &y)?.f_double_value(&[])?,
                 y.numel() as f64,
             );
-            states = next;
+            states = pass.states;
             start += self.bptt;
         }
         Ok(nll.mean())
@@ -171,15 +266,30 @@ impl Task for LmTask<'_> {
         Some(batch)
     }
 
+    /// The loss per token, and AR and TAR as the step's penalty when they are set (in the
+    /// gradient, not in the reported loss: AWD-LSTM's `raw_loss`).
     fn loss(&mut self, (x, y): &(Tensor, Tensor)) -> Result<StepLoss, TrialFailure> {
+        // A step that failed before its backward pass left its weights masked.
+        self.dropped.restore()?;
+        let p = self.regularisers.weight_drop;
+        if p > 0.0 {
+            self.dropped.drop(self.net.recurrent_weights(), p)?;
+        }
         let detached: Vec<Tensor> = self.states.iter().map(Tensor::detach).collect();
-        let (logits, next) = self.forward(x, &detached, true)?;
-        self.states = next;
+        let pass = self.forward(x, &detached, true)?;
+        let loss = token_nll(&pass.output, y)?;
+        let penalty = penalties(&pass, self.regularisers.ar, self.regularisers.tar)?;
+        self.states = pass.states;
         Ok(StepLoss {
-            loss: token_nll(&logits, y)?,
+            loss,
             weight: y.numel() as f64,
             correct: None,
+            penalty,
         })
+    }
+
+    fn after_backward(&mut self) -> Result<(), TchError> {
+        self.dropped.restore()
     }
 
     fn measure(&self, split: Split) -> Result<Option<Measure>, TrialFailure> {
@@ -212,19 +322,79 @@ mod tests {
         let w = Tensor::ones([3, 3], (Kind::Float, Device::Cpu));
         let x = Tensor::ones([2, 3], (Kind::Float, Device::Cpu));
         let seen = std::cell::Cell::new(None);
-        let forward = || -> LmOutput {
+        let forward = || -> Result<SequencePass, TchError> {
             let y = x.f_matmul(&w)?;
             seen.set(Some(y.kind()));
-            Ok((y.shallow_clone(), vec![y]))
+            Ok(SequencePass {
+                output: y.shallow_clone(),
+                states: vec![y.shallow_clone()],
+                last_cell: y.shallow_clone(),
+                last_input: y,
+            })
         };
-        let (logits, states) = in_precision(Device::Cpu, Some(Precision::Bf16), forward).unwrap();
+        let pass = in_precision(Device::Cpu, Some(Precision::Bf16), forward).unwrap();
         assert_eq!(seen.get(), Some(Kind::BFloat16));
-        assert_eq!(
-            (logits.kind(), states[0].kind()),
-            (Kind::Float, Kind::Float)
-        );
+        let kinds = [
+            &pass.output,
+            &pass.states[0],
+            &pass.last_cell,
+            &pass.last_input,
+        ]
+        .map(Tensor::kind);
+        assert_eq!(kinds, [Kind::Float; 4]);
         let _ = in_precision(Device::Cpu, None, forward).unwrap();
         assert_eq!(seen.get(), Some(Kind::Float));
         assert!(in_precision(Device::Cpu, Some(Precision::Fp16), forward).is_err());
+    }
+
+    #[test]
+    fn ar_and_tar_weigh_the_mean_squares_they_name() {
+        // One row, three steps, one feature: the last cell's outputs 1, 3, 6, the decoder's
+        // input 2, 2, 2.
+        let pass = SequencePass {
+            output: Tensor::zeros([1, 3, 4], (Kind::Float, Device::Cpu)),
+            states: Vec::new(),
+            last_cell: Tensor::from_slice(&[1.0f32, 3.0, 6.0]).view([1, 3, 1]),
+            last_input: Tensor::from_slice(&[2.0f32, 2.0, 2.0]).view([1, 3, 1]),
+        };
+        let value = |ar, tar| {
+            penalties(&pass, ar, tar)
+                .unwrap()
+                .map(|t| t.double_value(&[]))
+        };
+        assert_eq!(value(0.0, 0.0), None);
+        // AR: 2 · mean(4, 4, 4) = 8; TAR: 1 · mean(2², 3²) = 6.5.
+        assert_eq!(value(2.0, 0.0), Some(8.0));
+        assert_eq!(value(0.0, 1.0), Some(6.5));
+        assert_eq!(value(2.0, 1.0), Some(14.5));
+    }
+
+    #[test]
+    fn dropped_weights_compute_masked_and_train_the_raw_weights() {
+        let w = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+            .view([2, 4])
+            .set_requires_grad(true);
+        let c = Tensor::from_slice(&[0.5f32, -1.0, 2.0, 1.0, 3.0, -2.0, 1.5, 0.25]).view([2, 4]);
+        let mut dropped = DroppedWeights::default();
+        dropped.drop(&[w.shallow_clone()], 0.5).unwrap();
+        let masked = w.detach().copy();
+        let loss = (&w * &c).sum(Kind::Float);
+        loss.backward();
+        dropped.restore().unwrap();
+        // The weights are back.
+        let raw = Tensor::arange_start(1, 9, (Kind::Float, Device::Cpu)).view([2, 4]);
+        assert!(w.detach().equal(&raw));
+        // The forward pass saw W ⊙ m with m in {0, 2}; the gradient is m ⊙ c.
+        let mask = masked / &raw;
+        let values: Vec<f64> = Vec::try_from(mask.flatten(0, -1)).unwrap();
+        assert!(values.iter().all(|m| *m == 0.0 || *m == 2.0), "{values:?}");
+        assert!(w.grad().equal(&(&mask * &c)));
+        assert!(
+            (loss.double_value(&[]) - (&raw * &mask * &c).sum(Kind::Float).double_value(&[])).abs()
+                < 1e-5
+        );
+        // Restoring again does nothing.
+        dropped.restore().unwrap();
+        assert!(w.detach().equal(&raw));
     }
 }

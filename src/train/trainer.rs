@@ -73,6 +73,9 @@ pub struct StepLoss {
     pub weight: f64,
     /// Examples classified correctly (classifiers only).
     pub correct: Option<i64>,
+    /// Penalties added to the loss for the gradient but not reported in the epoch's loss
+    /// (AWD-LSTM's AR and TAR).
+    pub penalty: Option<Tensor>,
 }
 
 /// What one step gave.
@@ -142,6 +145,11 @@ pub trait Task {
     /// The gradient-norm clip when the settings give none.
     fn default_clip(&self) -> Option<f64> {
         None
+    }
+    /// Called after the backward pass of [`Task::loss`]'s loss, before clipping and the
+    /// optimiser's step (weight drop puts its weights back and masks their gradients here).
+    fn after_backward(&mut self) -> Result<(), TchError> {
+        Ok(())
     }
 }
 
@@ -329,17 +337,22 @@ impl<'a, T: Task> Trainer<'a, T> {
             if !value.is_finite() {
                 return Err(TrialFailure::NonFiniteLoss { step, value });
             }
+            let objective = match &out.penalty {
+                Some(penalty) => out.loss.f_add(penalty)?,
+                None => out.loss.shallow_clone(),
+            };
             self.opt.zero_grad();
             let clean = match &mut self.scaler {
                 None => {
-                    out.loss.f_backward()?;
+                    objective.f_backward()?;
                     true
                 }
                 Some(scaler) => {
-                    scaler.scaled(&out.loss)?.f_backward()?;
+                    scaler.scaled(&objective)?.f_backward()?;
                     scaler.unscale(&self.vs.trainable_variables())?
                 }
             };
+            self.task.after_backward()?;
             // A float16 step whose gradients overflowed is skipped (its scale has halved).
             if clean {
                 if let Some(max) = self.clip {

@@ -336,7 +336,8 @@ const SIZE_HINT: &str = "use fewer downsampling stages or a larger input";
 const VALUE_HINT: &str = "check the op's arguments";
 
 /// Applies a built-in op with integer arguments `args` (in parameter order, defaults filled
-/// in; `None` where unknown, and the float for `dropout` as `p_float`) to `input`.
+/// in; `None` where unknown, and the float of `dropout` and `locked_dropout` as `p_float`) to
+/// `input`.
 /// Returns the output shape or why the op does not fit.
 pub fn apply_builtin(
     builtin: Builtin,
@@ -504,6 +505,13 @@ fn rule(
             }
             conv_like(arg(0), Some(1), Some(2), Some(1))
         }
+        Builtin::TiedLinear => match input {
+            Shape::Sequence { t, .. } => Ok(Shape::Sequence { t, d: arg(0).map_or(Dim::Unknown, Dim::Known) }),
+            Shape::Unknown => Ok(Shape::Unknown),
+            other => Err(format!(
+                "`tied_linear` shares a sequence model's embedding, but its input is {other}; use `linear`"
+            )),
+        },
         Builtin::Linear => match input {
             Shape::Vector { .. } => Ok(Shape::Vector { d: arg(0).map_or(Dim::Unknown, Dim::Known) }),
             Shape::Sequence { t, .. } => Ok(Shape::Sequence { t, d: arg(0).map_or(Dim::Unknown, Dim::Known) }),
@@ -515,6 +523,15 @@ fn rule(
         Builtin::Dropout => match p_float {
             Some(p) if !(0.0..1.0).contains(&p) => Err(format!("`dropout`'s `p` must be in [0, 1), but it is {p}")),
             _ => Ok(input),
+        },
+        Builtin::LockedDropout => match (p_float, input) {
+            (Some(p), _) if !(0.0..1.0).contains(&p) => {
+                Err(format!("`locked_dropout`'s `p` must be in [0, 1), but it is {p}"))
+            }
+            (_, Shape::Sequence { .. } | Shape::Unknown) => Ok(input),
+            (_, other) => Err(format!(
+                "`locked_dropout` shares one mask over a sequence's steps, but its input is {other}; use `dropout`"
+            )),
         },
         Builtin::GlobalAvgPool => match input {
             Shape::Image { c, .. } => Ok(Shape::Vector { d: c }),

@@ -108,3 +108,34 @@ fn darts_cells_and_value_choices_check() {
          space d(c: int = 8) { input image(3, 32, 32)\n let k = 3 | 5\n conv(c, k) >> darts(c) * (2..=4) independent >> global_avg_pool >> linear(10) }",
     );
 }
+
+#[test]
+fn locked_dropout_and_tied_linear_take_sequences() {
+    clean(
+        "space s { input sequence(20, 1)\n embedding(50, 8) >> locked_dropout(0.4) >> tied_linear(50) }",
+    );
+    let program = check_source(
+        "t.nas",
+        "space s { input image(3, 8, 8)\n conv(4, 3) >> locked_dropout(0.4) >> global_avg_pool >> linear(10) }\n\
+         space v { input vector(5)\n linear(8) >> tied_linear(10) }\n\
+         space p { input sequence(20, 1)\n embedding(50, 8) >> locked_dropout(1.0) }",
+    );
+    let messages: Vec<&str> = program
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(
+        messages[0].contains("shares one mask over a sequence's steps"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].contains("`tied_linear` shares a sequence model's embedding"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[2].contains("`locked_dropout`'s `p` must be in [0, 1)"),
+        "{messages:?}"
+    );
+}

@@ -50,7 +50,7 @@ pub enum Command {
     /// Score sampled architectures with train-free proxies and rank them against a table.
     Proxies(proxies::Args),
     /// Compile an architecture and train it.
-    Train(train::Args),
+    Train(Box<train::Args>),
     /// Print the number of architectures of a space (or of unique ones).
     Count(count::Args),
     /// Print uniformly random architectures of a space, one canonical string a line.

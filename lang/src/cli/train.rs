@@ -61,6 +61,21 @@ pub struct Args {
     /// Random horizontal flips (`flip`).
     #[arg(long)]
     pub flip: bool,
+    /// Language models: drop whole words from the embedding table with this probability
+    /// (`embedding_dropout`; AWD-LSTM's 0.1).
+    #[arg(long)]
+    pub embedding_dropout: Option<f64>,
+    /// Language models: DropConnect on the cells' recurrent weights with this probability
+    /// (`weight_drop`; AWD-LSTM's 0.5).
+    #[arg(long)]
+    pub weight_drop: Option<f64>,
+    /// Language models: the weight of the activation regularisation (`ar`; AWD-LSTM's 2).
+    #[arg(long)]
+    pub ar: Option<f64>,
+    /// Language models: the weight of the temporal activation regularisation (`tar`;
+    /// AWD-LSTM's 1).
+    #[arg(long)]
+    pub tar: Option<f64>,
     /// Hold out this fraction of the training set for validation (seeded).
     #[arg(long, default_value_t = 0.0)]
     pub valid_fraction: f64,

@@ -861,6 +861,18 @@ pub fn check_together(
                 });
             }
             if !text {
+                let set = settings.language_model_only();
+                if !set.is_empty() {
+                    problems.push(error(
+                        *span,
+                        format!(
+                            "{} only {} to language models",
+                            set.join(", "),
+                            if set.len() == 1 { "applies" } else { "apply" }
+                        ),
+                        "drop them when training an image network",
+                    ));
+                }
                 return;
             }
             // A space that is no sequence space was reported above, not again for its

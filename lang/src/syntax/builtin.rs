@@ -82,8 +82,15 @@ name_enum! {
         Mbconv => "mbconv",
         /// `linear(n)`: a fully connected layer over the last dimension.
         Linear => "linear",
+        /// `tied_linear(n)`: a linear map to the vocabulary whose weight is the network's
+        /// embedding matrix, shared (weight tying: Press & Wolf, Inan et al.; AWD-LSTM), with
+        /// its own bias; `n` is the embedding's vocabulary.
+        TiedLinear => "tied_linear",
         /// `dropout(p)`
         Dropout => "dropout",
+        /// `locked_dropout(p)`: variational dropout over a sequence, one mask per sequence
+        /// and feature shared by every step (AWD-LSTM's `LockedDropout`, Gal & Ghahramani).
+        LockedDropout => "locked_dropout",
         /// `global_avg_pool`: image(C, H, W) → vector(C).
         GlobalAvgPool => "global_avg_pool",
         /// `flatten`: image or sequence → vector.

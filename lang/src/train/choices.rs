@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// The settings that alternatives may be written for: each trial trains under its own. The
 /// others (`channels`, `cells`, `threads`, `device`, `precision`) size the network or set up
 /// the machine, once for every trial.
-pub const SEARCHABLE: [&str; 12] = [
+pub const SEARCHABLE: [&str; 16] = [
     "epochs",
     "steps",
     "batch",
@@ -27,6 +27,10 @@ pub const SEARCHABLE: [&str; 12] = [
     "label_smoothing",
     "crop_padding",
     "flip",
+    "embedding_dropout",
+    "weight_drop",
+    "ar",
+    "tar",
 ];
 
 /// The prefix of the decisions of searched settings.

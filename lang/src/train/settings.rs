@@ -22,6 +22,10 @@
 //! | `threads` | libtorch's CPU threads | libtorch's choice (experiments: the cores shared among workers) |
 //! | `device` | `cpu`, or `auto` (a GPU when there is one) | `auto` |
 //! | `precision` | `fp32`, or forward passes under autocast in `bf16` or `fp16` (with loss scaling; images only) | `fp32` |
+//! | `embedding_dropout` | drop whole words: rows of the embedding table zeroed with this probability at each step, the rest scaled up (language models; AWD-LSTM's `dropoute`) | 0 |
+//! | `weight_drop` | DropConnect on the cells' recurrent weights (every linear map on an edge that does not read the step's input `x`), one mask per step (language models; AWD-LSTM's `wdrop`) | 0 |
+//! | `ar` | activation regularisation: this times the mean square of the input of the last layer (the last cell's output after its dropout) (language models; AWD-LSTM's `alpha`) | 0 |
+//! | `tar` | temporal activation regularisation: this times the mean square of the last cell's step-to-step change (language models; AWD-LSTM's `beta`) | 0 |
 
 use super::augment::Augment;
 use super::optim::Optim;
@@ -63,6 +67,23 @@ pub struct TrainSettings {
     pub cpu: bool,
     /// Mixed precision of the forward passes; `None`: float32.
     pub amp: Option<Precision>,
+    /// AWD-LSTM's regularisers of language models.
+    pub lm: LmRegularisers,
+}
+
+/// AWD-LSTM's regularisers of a language model's training (Merity, Keskar & Socher, 2018),
+/// all off (zero) by default. The activation dropouts (`dropouti`, `dropouth`, `dropout`) are
+/// ops of the space (`locked_dropout(p)`), weight tying is its `tied_linear`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LmRegularisers {
+    /// The probability of dropping a word (a row of the embedding table) at a step.
+    pub embedding_dropout: f64,
+    /// The probability of dropping a recurrent weight at a step.
+    pub weight_drop: f64,
+    /// The weight of the activation regularisation (AR).
+    pub ar: f64,
+    /// The weight of the temporal activation regularisation (TAR).
+    pub tar: f64,
 }
 
 impl Default for TrainSettings {
@@ -83,6 +104,7 @@ impl Default for TrainSettings {
             threads: None,
             cpu: false,
             amp: None,
+            lm: LmRegularisers::default(),
         }
     }
 }
@@ -231,6 +253,32 @@ fn number(value: &Value) -> Result<f64, SettingError> {
     }
 }
 
+/// A drop probability, in [0, 1).
+fn probability(value: &Value) -> Result<f64, SettingError> {
+    let p = number(value)?;
+    if !(0.0..1.0).contains(&p) {
+        return Err(SettingError::invalid(
+            At::Pair,
+            format!("a drop probability must be in [0, 1), not {p}"),
+            "write a number such as 0.1",
+        ));
+    }
+    Ok(p)
+}
+
+/// A weight of a penalty, at least 0.
+fn non_negative(value: &Value) -> Result<f64, SettingError> {
+    let x = number(value)?;
+    if !(x >= 0.0 && x.is_finite()) {
+        return Err(SettingError::invalid(
+            At::Pair,
+            format!("a penalty's weight must be a finite number at least 0, not {x}"),
+            "write a number such as 2",
+        ));
+    }
+    Ok(x)
+}
+
 fn boolean(value: &Value) -> Result<bool, SettingError> {
     match value {
         Value::Bool(b) => Ok(*b),
@@ -255,7 +303,7 @@ fn word<'v>(value: &'v Value, example: &str) -> Result<&'v str, SettingError> {
 
 impl TrainSettings {
     /// The keys [`TrainSettings::set`] reads, in the order messages list them.
-    pub const KEYS: [&'static str; 17] = [
+    pub const KEYS: [&'static str; 21] = [
         "epochs",
         "steps",
         "batch",
@@ -273,6 +321,10 @@ impl TrainSettings {
         "threads",
         "device",
         "precision",
+        "embedding_dropout",
+        "weight_drop",
+        "ar",
+        "tar",
     ];
 
     /// Reads one setting, `key: value`, into these settings; problems go to `problems` (all of
@@ -316,6 +368,24 @@ impl TrainSettings {
         set
     }
 
+    /// The keys set here that only language models use (an image network refuses them).
+    pub fn language_model_only(&self) -> Vec<&'static str> {
+        let plain = LmRegularisers::default();
+        let lm = &self.lm;
+        [
+            (
+                "embedding_dropout",
+                lm.embedding_dropout != plain.embedding_dropout,
+            ),
+            ("weight_drop", lm.weight_drop != plain.weight_drop),
+            ("ar", lm.ar != plain.ar),
+            ("tar", lm.tar != plain.tar),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect()
+    }
+
     fn set_one(
         &mut self,
         key: &str,
@@ -353,6 +423,10 @@ impl TrainSettings {
             "warmup" => self.warmup_epochs = number(value)?,
             "clip" => self.clip_grad_norm = Some(number(value)?),
             "label_smoothing" => self.label_smoothing = number(value)?,
+            "embedding_dropout" => self.lm.embedding_dropout = probability(value)?,
+            "weight_drop" => self.lm.weight_drop = probability(value)?,
+            "ar" => self.lm.ar = non_negative(value)?,
+            "tar" => self.lm.tar = non_negative(value)?,
             "crop_padding" => self.augment.crop_padding = int(value)?.max(0),
             "flip" => self.augment.flip = boolean(value)?,
             "channels" => self.size.channels = Some(positive(value)?),
