@@ -384,8 +384,8 @@ mod tests {
             (flags.cpu, flags.amp, flags.threads, flags.size.channels),
             (true, Some(Precision::Bf16), Some(2), Some(4))
         );
-        let wrong = settings_of(&["--optimizer", "adam"]).unwrap_err();
-        assert!(wrong.contains("unknown optimizer `adam`"), "{wrong}");
+        let wrong = settings_of(&["--optimizer", "adagrad"]).unwrap_err();
+        assert!(wrong.contains("unknown optimizer `adagrad`"), "{wrong}");
         let wrong = settings_of(&["--batch", "0"]).unwrap_err();
         assert_eq!(wrong, "--batch: this must be at least 1");
     }

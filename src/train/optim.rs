@@ -26,6 +26,11 @@ impl BuildOptim for Optim {
                 }
                 nn::sgd(momentum, 0.0, weight_decay, nesterov).build(vs, lr)
             }
+            Optim::Adam {
+                beta1,
+                beta2,
+                weight_decay,
+            } => nn::adam(beta1, beta2, weight_decay).build(vs, lr),
             Optim::AdamW {
                 beta1,
                 beta2,
@@ -64,7 +69,15 @@ mod tests {
                 weight_decay: 0.01
             }
         );
-        assert_eq!(Optim::named("adam"), None);
+        assert_eq!(
+            Optim::named("adam"),
+            Some(Optim::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                weight_decay: 0.0
+            })
+        );
+        assert_eq!(Optim::named("adagrad"), None);
         assert!(Optim::NAMES
             .iter()
             .all(|n| Optim::named(n).map(|o| o.name()) == Some(*n)));
@@ -85,6 +98,13 @@ mod tests {
             weight_decay: 0.0,
         };
         assert!((minimise(adamw, 0.1, 300) - 3.0).abs() < 0.05);
+        // Adam's weight decay is an L2 penalty in the gradient: 2(w−3) + λw = 0 at λ = 1.
+        let adam = Optim::Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            weight_decay: 1.0,
+        };
+        assert!((minimise(adam, 0.05, 600) - 2.0).abs() < 0.05);
         // Weight decay pulls the optimum towards 0: 2(w−3) + λw = 0.
         let decayed = Optim::Sgd {
             momentum: 0.0,

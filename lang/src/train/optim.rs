@@ -1,5 +1,6 @@
 //! The optimisers a network trains with, as settings: SGD with momentum, Nesterov and weight
-//! decay, and AdamW with decoupled weight decay (the engine builds them from libtorch's own).
+//! decay, Adam with weight decay added to the gradient (an L2 penalty, as PyTorch's `Adam`),
+//! and AdamW with decoupled weight decay (the engine builds them from libtorch's own).
 
 /// An optimiser and its hyper-parameters (the learning rate comes from the schedule).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -10,6 +11,16 @@ pub enum Optim {
         momentum: f64,
         /// Nesterov's variant of momentum.
         nesterov: bool,
+        /// L2 penalty.
+        weight_decay: f64,
+    },
+    /// Adam; weight decay is added to the gradient (an L2 penalty), as in PyTorch's `Adam`
+    /// (NAS-Bench-NLP trains with it).
+    Adam {
+        /// First-moment decay.
+        beta1: f64,
+        /// Second-moment decay.
+        beta2: f64,
         /// L2 penalty.
         weight_decay: f64,
     },
@@ -35,14 +46,20 @@ impl Optim {
     }
 
     /// The optimisers by name, as `nas train --optimizer` and `train(optimizer: ..)` write them.
-    pub const NAMES: [&'static str; 2] = ["sgd", "adamw"];
+    pub const NAMES: [&'static str; 3] = ["sgd", "adam", "adamw"];
 
     /// The optimiser `name` (one of [`Optim::NAMES`]) with its defaults, the one home of
     /// them for `nas train` and the `train(..)` evaluator: `sgd` is [`Optim::nb201_sgd`],
-    /// `adamw` has betas (0.9, 0.999) and weight decay 0.01 (PyTorch's).
+    /// `adam` betas (0.9, 0.999) and no weight decay, `adamw` betas (0.9, 0.999) and weight
+    /// decay 0.01 (PyTorch's).
     pub fn named(name: &str) -> Option<Optim> {
         match name {
             "sgd" => Some(Optim::nb201_sgd()),
+            "adam" => Some(Optim::Adam {
+                beta1: 0.9,
+                beta2: 0.999,
+                weight_decay: 0.0,
+            }),
             "adamw" => Some(Optim::AdamW {
                 beta1: 0.9,
                 beta2: 0.999,
@@ -56,6 +73,7 @@ impl Optim {
     pub fn name(&self) -> &'static str {
         match self {
             Optim::Sgd { .. } => "sgd",
+            Optim::Adam { .. } => "adam",
             Optim::AdamW { .. } => "adamw",
         }
     }
@@ -63,9 +81,9 @@ impl Optim {
     /// Sets its weight decay.
     pub fn set_weight_decay(&mut self, decay: f64) {
         match self {
-            Optim::Sgd { weight_decay, .. } | Optim::AdamW { weight_decay, .. } => {
-                *weight_decay = decay
-            }
+            Optim::Sgd { weight_decay, .. }
+            | Optim::Adam { weight_decay, .. }
+            | Optim::AdamW { weight_decay, .. } => *weight_decay = decay,
         }
     }
 
@@ -73,7 +91,7 @@ impl Optim {
     pub fn keys(&self) -> &'static [&'static str] {
         match self {
             Optim::Sgd { .. } => &["lr", "momentum", "nesterov", "weight_decay"],
-            Optim::AdamW { .. } => &["lr", "beta1", "beta2", "weight_decay"],
+            Optim::Adam { .. } | Optim::AdamW { .. } => &["lr", "beta1", "beta2", "weight_decay"],
         }
     }
 }

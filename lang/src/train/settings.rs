@@ -9,7 +9,7 @@
 //! | `steps` | stop after this many steps in all | none |
 //! | `batch` | examples per step (rows of the token stream for language models) | 64 |
 //! | `lr` | the learning rate after warm-up | 0.1 |
-//! | `optimizer` | `sgd(lr:, momentum:, nesterov:, weight_decay:)` or `adamw(lr:, beta1:, beta2:, weight_decay:)`; a `lr` here replaces the one above | `sgd`: Nesterov momentum 0.9, weight decay 5e-4; `adamw`: betas (0.9, 0.999), weight decay 0.01 ([`Optim::named`]) |
+//! | `optimizer` | `sgd(lr:, momentum:, nesterov:, weight_decay:)`, `adam(lr:, beta1:, beta2:, weight_decay:)` (weight decay as an L2 penalty, PyTorch's `Adam`) or `adamw(..)` (the same arguments, decay decoupled); a `lr` here replaces the one above | `sgd`: Nesterov momentum 0.9, weight decay 5e-4; `adam`: betas (0.9, 0.999), no weight decay; `adamw`: betas (0.9, 0.999), weight decay 0.01 ([`Optim::named`]) |
 //! | `weight_decay` | the optimiser's weight decay, before or after `optimizer` (a `weight_decay` inside it replaces this one) | the optimiser's |
 //! | `schedule` | `cosine`, `step` (×0.1 every third of the run) or `constant` | `cosine` |
 //! | `warmup` | epochs of linear warm-up (fractions allowed) | 0 |
@@ -520,13 +520,19 @@ fn optimizer(
             match (&mut optim, key.as_str()) {
                 (_, "lr") => lr = Some(number(value)?),
                 (
-                    Optim::Sgd { weight_decay, .. } | Optim::AdamW { weight_decay, .. },
+                    Optim::Sgd { weight_decay, .. }
+                    | Optim::Adam { weight_decay, .. }
+                    | Optim::AdamW { weight_decay, .. },
                     "weight_decay",
                 ) => *weight_decay = number(value)?,
                 (Optim::Sgd { momentum, .. }, "momentum") => *momentum = number(value)?,
                 (Optim::Sgd { nesterov, .. }, "nesterov") => *nesterov = boolean(value)?,
-                (Optim::AdamW { beta1, .. }, "beta1") => *beta1 = number(value)?,
-                (Optim::AdamW { beta2, .. }, "beta2") => *beta2 = number(value)?,
+                (Optim::Adam { beta1, .. } | Optim::AdamW { beta1, .. }, "beta1") => {
+                    *beta1 = number(value)?
+                }
+                (Optim::Adam { beta2, .. } | Optim::AdamW { beta2, .. }, "beta2") => {
+                    *beta2 = number(value)?
+                }
                 (optim, _) => {
                     return Err(SettingError {
                         inner: None,
@@ -602,7 +608,9 @@ mod tests {
     fn a_weight_decay_holds_on_either_side_of_the_optimizer_unless_it_names_its_own() {
         let decay = |pairs: &[(&str, Value)]| match TrainSettings::default().with(pairs) {
             Ok(s) => match s.optim {
-                Optim::Sgd { weight_decay, .. } | Optim::AdamW { weight_decay, .. } => weight_decay,
+                Optim::Sgd { weight_decay, .. }
+                | Optim::Adam { weight_decay, .. }
+                | Optim::AdamW { weight_decay, .. } => weight_decay,
             },
             Err(e) => panic!("{e:?}"),
         };
