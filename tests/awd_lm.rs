@@ -195,3 +195,61 @@ fn a_decoder_that_cannot_share_the_table_is_an_error() {
     let alone = build("linear(8) >> lstm(8) >> tied_linear(8)").unwrap_err();
     assert!(alone.contains("no `embedding` comes before it"), "{alone}");
 }
+
+#[test]
+fn variable_windows_scale_the_rate_by_their_length() {
+    use nas::train::lm::{window_lengths, window_rng};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ptb");
+    let corpus = ptb::load_ptb(&dir).unwrap();
+    let vocab = corpus.vocab.len() as i64;
+    // 4 rows of 201 tokens: 200 to predict, 10 windows of about 20.
+    let splits = TokenSplits {
+        train: corpus.train.narrow(0, 0, 4 * 201),
+        valid: corpus.valid.narrow(0, 0, 10 * 21),
+        test: corpus.test.narrow(0, 0, 10 * 21),
+    };
+    tch::manual_seed(2);
+    let (vs, net) = awd("lstm", vocab, 8, 16);
+    let bias = vs
+        .variables()
+        .into_iter()
+        .find(|(name, _)| name.starts_with("layers.") && name.ends_with(".bias"))
+        .map(|(_, t)| t)
+        .unwrap();
+    let before = bias.copy();
+    let settings = TrainSettings {
+        max_steps: Some(1),
+        batch: 4,
+        lr: 1.0,
+        optim: Optim::Sgd {
+            momentum: 0.0,
+            nesterov: false,
+            weight_decay: 0.0,
+        },
+        schedule: ScheduleKind::Constant,
+        clip_grad_norm: Some(1e9),
+        lm: LmRegularisers {
+            variable_bptt: true,
+            ..LmRegularisers::default()
+        },
+        ..TrainSettings::default()
+    };
+    let task = LmTask::new(&net, &splits, 20, &settings, Runtime::cpu()).unwrap();
+    let mut trainer = Trainer::new(task, &vs, &settings, (Runtime::cpu(), 0), None).unwrap();
+    trainer.fit(false, |_| {}).unwrap();
+    // The first window of pass 1 in a run seeded 0, as the task drew it.
+    let first = window_lengths(&mut window_rng(0, 1), 10, 200, 20)[0];
+    assert_ne!(
+        first, 20,
+        "pick a seed whose first window is not the nominal length"
+    );
+    // Plain SGD: the step is −rate · (length / 20) · gradient.
+    let step = (&bias - &before) / bias.grad();
+    let ratios: Vec<f64> = Vec::try_from(step.flatten(0, -1)).unwrap();
+    let finite: Vec<&f64> = ratios.iter().filter(|r| r.is_finite()).collect();
+    assert!(finite.len() > 20);
+    let expected = -(first as f64) / 20.0;
+    for r in finite {
+        assert!((r - expected).abs() < 1e-3, "{r} vs {expected}");
+    }
+}

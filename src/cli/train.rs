@@ -32,15 +32,18 @@ pub fn run(args: Args) -> ExitCode {
                 &settings,
                 (!dir.is_empty()).then(|| PathBuf::from(dir)),
             ),
-            _ if !settings.language_model_only().is_empty() => Err(format!(
-                "{} only apply to language models (--data ptb)",
-                settings
-                    .language_model_only()
-                    .iter()
-                    .map(|k| format!("--{}", k.replace('_', "-")))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            _ if !settings.language_model_only().is_empty() => {
+                let flags = settings.language_model_only();
+                Err(format!(
+                    "{} only {} to language models (--data ptb)",
+                    flags
+                        .iter()
+                        .map(|k| format!("--{}", k.replace('_', "-")))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if flags.len() == 1 { "applies" } else { "apply" }
+                ))
+            }
             _ => train(&args, &settings),
         }
     });
@@ -111,6 +114,11 @@ fn settings(args: &Args) -> Result<TrainSettings, String> {
         ),
         ("ar", "ar", args.ar.map(Value::Float)),
         ("tar", "tar", args.tar.map(Value::Float)),
+        (
+            "variable-bptt",
+            "variable_bptt",
+            args.variable_bptt.then_some(Value::Bool(true)),
+        ),
     ];
     pairs.extend(
         optional

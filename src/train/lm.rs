@@ -11,6 +11,8 @@ use super::settings::LmRegularisers;
 use super::settings::TrainSettings;
 use super::trainer::{Measure, Split, StepLoss, Task, TrialFailure};
 use crate::compile::sequence::{PassNoise, SequenceNet, SequencePass};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use tch::{Device, Kind, Reduction, TchError, Tensor};
 
 /// Rows the validation and test streams are cut into (as in the DARTS and ENAS code).
@@ -90,6 +92,46 @@ pub fn penalties(pass: &SequencePass, ar: f64, tar: f64) -> Result<Option<Tensor
         add(change.f_square()?.f_mean(Kind::Float)?.f_mul_scalar(tar)?)?;
     }
     Ok(total)
+}
+
+/// The generator of pass `epoch`'s window lengths in a run seeded with `seed`.
+pub fn window_rng(seed: u64, epoch: usize) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// The lengths of a pass's `count` windows over `total` tokens as AWD-LSTM draws them, seeded
+/// by `rng`: each N(b, 5) rounded down, at least 5, with b the nominal length `bptt`, or half
+/// of it with probability 0.05; then rescaled so that they tile the `total` tokens exactly
+/// (a pass keeps its number of windows, which resuming a run and step budgets count). Every
+/// length is at least 1.
+pub fn window_lengths(rng: &mut ChaCha8Rng, count: usize, total: i64, bptt: i64) -> Vec<i64> {
+    let drawn: Vec<f64> = (0..count)
+        .map(|_| {
+            let b = if rng.random::<f64>() < 0.95 {
+                bptt as f64
+            } else {
+                bptt as f64 / 2.0
+            };
+            // Box–Muller: one standard normal from two uniforms.
+            let (u, v) = (1.0 - rng.random::<f64>(), rng.random::<f64>());
+            let z = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+            (b + 5.0 * z).floor().max(5.0)
+        })
+        .collect();
+    let sum: f64 = drawn.iter().sum();
+    let mut lengths = Vec::with_capacity(count);
+    let (mut cum, mut at) = (0.0, 0i64);
+    for (i, d) in drawn.iter().enumerate() {
+        cum += d;
+        let left = (count - i - 1) as i64;
+        // The boundary, kept at least one token past the last and one short per window left.
+        let end = ((total as f64 * cum / sum).round() as i64)
+            .max(at + 1)
+            .min(total - left);
+        lengths.push(end - at);
+        at = end;
+    }
+    lengths
 }
 
 /// The recurrent weights of a training step under weight drop, masked in place for its
@@ -174,6 +216,9 @@ pub struct LmTask<'a> {
     regularisers: LmRegularisers,
     /// The recurrent weights masked for the current step.
     dropped: DroppedWeights,
+    /// The lengths of this pass's windows still to come, last first (variable-length windows;
+    /// empty: every window is `bptt` long).
+    lengths: Vec<i64>,
 }
 
 impl<'a> LmTask<'a> {
@@ -204,6 +249,7 @@ impl<'a> LmTask<'a> {
             start: 0,
             regularisers: settings.lm,
             dropped: DroppedWeights::default(),
+            lengths: Vec::new(),
         })
     }
 
@@ -250,20 +296,40 @@ impl Task for LmTask<'_> {
         ((self.rows.size()[1] - 1).max(1) as usize).div_ceil(self.bptt as usize)
     }
 
-    fn start_epoch(&mut self, _epoch: usize, _seed: u64) {
+    /// Starts a pass; with variable-length windows, draws its lengths from a generator seeded
+    /// by the run's seed and the pass's number (a resumed run draws the same).
+    fn start_epoch(&mut self, epoch: usize, seed: u64) {
         self.states = self
             .net
             .zero_states(self.rows.size()[0], self.runtime.device);
         self.start = 0;
+        self.lengths.clear();
+        if self.regularisers.variable_bptt {
+            let mut rng = window_rng(seed, epoch);
+            let total = (self.rows.size()[1] - 1).max(0);
+            self.lengths = window_lengths(&mut rng, self.steps_per_epoch(), total, self.bptt);
+            self.lengths.reverse();
+        }
     }
 
     fn next_batch(&mut self) -> Option<Result<(Tensor, Tensor), TrialFailure>> {
         if self.start >= self.rows.size()[1] - 1 {
             return None;
         }
-        let batch = window(&self.rows, self.start, self.bptt).map_err(TrialFailure::from);
-        self.start += self.bptt;
+        let len = self.lengths.pop().unwrap_or(self.bptt);
+        let batch = window(&self.rows, self.start, len).map_err(TrialFailure::from);
+        self.start += len;
         Some(batch)
+    }
+
+    /// A window's length over the nominal one, with variable-length windows (AWD-LSTM's
+    /// `lr2 * seq_len / bptt`); 1 otherwise.
+    fn lr_scale(&self, (x, _): &(Tensor, Tensor)) -> f64 {
+        if self.regularisers.variable_bptt {
+            x.size().get(1).copied().unwrap_or(self.bptt) as f64 / self.bptt as f64
+        } else {
+            1.0
+        }
     }
 
     /// The loss per token, and AR and TAR as the step's penalty when they are set (in the
@@ -396,5 +462,37 @@ mod tests {
         // Restoring again does nothing.
         dropped.restore().unwrap();
         assert!(w.detach().equal(&raw));
+    }
+
+    #[test]
+    fn variable_windows_are_awd_lstms_lengths_tiling_the_pass() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        // A pass of 929,588 tokens in windows of 70: 13,280 windows.
+        let total = 929_588;
+        let count = (total as usize).div_ceil(70);
+        let lengths = window_lengths(&mut rng, count, total, 70);
+        assert_eq!(lengths.len(), count);
+        assert_eq!(lengths.iter().sum::<i64>(), total);
+        assert!(lengths.iter().all(|&l| l >= 1));
+        // The rescaling is slight (the draws average about 70 − 1.75 − 0.5, the floor), so the
+        // lengths keep AWD-LSTM's shape: about 5% near 35, the rest around 70 with sd 5.
+        let short = lengths.iter().filter(|&&l| l < 53).count() as f64 / count as f64;
+        assert!((0.04..0.06).contains(&short), "{short}");
+        let long: Vec<f64> = lengths
+            .iter()
+            .filter(|&&l| l >= 53)
+            .map(|&l| l as f64)
+            .collect();
+        let mean = long.iter().sum::<f64>() / long.len() as f64;
+        let sd = (long.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / long.len() as f64).sqrt();
+        assert!((mean - 71.8).abs() < 1.0, "{mean}");
+        assert!((sd - 5.1).abs() < 0.5, "{sd}");
+        // The same seed draws the same lengths.
+        let again = window_lengths(&mut ChaCha8Rng::seed_from_u64(7), count, total, 70);
+        assert_eq!(again, lengths);
+        // A stream shorter than its windows' draws still gets one token a window at least.
+        let tight = window_lengths(&mut rng, 10, 12, 70);
+        assert_eq!(tight.iter().sum::<i64>(), 12);
+        assert!(tight.iter().all(|&l| l >= 1));
     }
 }

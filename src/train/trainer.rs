@@ -146,6 +146,11 @@ pub trait Task {
     fn default_clip(&self) -> Option<f64> {
         None
     }
+    /// The factor of the learning rate for `batch` (AWD-LSTM scales it by a window's length
+    /// over the nominal one); 1 unless a task says otherwise.
+    fn lr_scale(&self, _batch: &Self::Batch) -> f64 {
+        1.0
+    }
     /// Called after the backward pass of [`Task::loss`]'s loss, before clipping and the
     /// optimiser's step (weight drop puts its weights back and masks their gradients here).
     fn after_backward(&mut self) -> Result<(), TchError> {
@@ -214,6 +219,8 @@ pub struct Trainer<'a, T: Task> {
     /// The loss scaling of float16 autocast (none otherwise).
     scaler: Option<LossScaler>,
     step: usize,
+    /// The learning rate the schedule gives now (set per step, or per epoch).
+    rate: f64,
     /// The last epoch's mean training loss.
     last_train_loss: Option<f64>,
     /// Told the steps taken and the run's total after each step (a progress bar).
@@ -286,6 +293,7 @@ impl<'a, T: Task> Trainer<'a, T> {
             epochs,
             seed,
             scaler,
+            rate: schedule.lr(step),
             step,
             last_train_loss: None,
             on_step: None,
@@ -327,8 +335,9 @@ impl<'a, T: Task> Trainer<'a, T> {
     /// errors) becomes a failure.
     pub fn step(&mut self, batch: &T::Batch) -> Result<Stepped, TrialFailure> {
         if !self.task.rate_per_epoch() {
-            self.opt.set_lr(self.schedule.lr(self.step));
+            self.rate = self.schedule.lr(self.step);
         }
+        self.opt.set_lr(self.rate * self.task.lr_scale(batch));
         let step = self.step;
         self.step += 1;
         let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<Stepped, TrialFailure> {
@@ -385,7 +394,7 @@ impl<'a, T: Task> Trainer<'a, T> {
     pub fn epoch(&mut self, epoch: usize) -> Result<EpochLog, TrialFailure> {
         let started = Instant::now();
         if self.task.rate_per_epoch() {
-            self.opt.set_lr(self.schedule.lr(self.step));
+            self.rate = self.schedule.lr(self.step);
         }
         self.task.start_epoch(epoch, self.seed);
         let taken = self

@@ -76,6 +76,10 @@ pub struct Args {
     /// AWD-LSTM's 1).
     #[arg(long)]
     pub tar: Option<f64>,
+    /// Language models: windows of random length around the space's, the rate scaled by
+    /// their length, as AWD-LSTM trains (`variable_bptt`).
+    #[arg(long)]
+    pub variable_bptt: bool,
     /// Hold out this fraction of the training set for validation (seeded).
     #[arg(long, default_value_t = 0.0)]
     pub valid_fraction: f64,

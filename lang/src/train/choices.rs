@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// The settings that alternatives may be written for: each trial trains under its own. The
 /// others (`channels`, `cells`, `threads`, `device`, `precision`) size the network or set up
 /// the machine, once for every trial.
-pub const SEARCHABLE: [&str; 16] = [
+pub const SEARCHABLE: [&str; 17] = [
     "epochs",
     "steps",
     "batch",
@@ -31,6 +31,7 @@ pub const SEARCHABLE: [&str; 16] = [
     "weight_drop",
     "ar",
     "tar",
+    "variable_bptt",
 ];
 
 /// The prefix of the decisions of searched settings.

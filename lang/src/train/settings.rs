@@ -25,6 +25,7 @@
 //! | `embedding_dropout` | drop whole words: rows of the embedding table zeroed with this probability at each step, the rest scaled up (language models; AWD-LSTM's `dropoute`) | 0 |
 //! | `weight_drop` | DropConnect on the cells' recurrent weights (every linear map on an edge that does not read the step's input `x`), one mask per step (language models; AWD-LSTM's `wdrop`) | 0 |
 //! | `ar` | activation regularisation: this times the mean square of the input of the last layer (the last cell's output after its dropout) (language models; AWD-LSTM's `alpha`) | 0 |
+//! | `variable_bptt` | windows of random length, as AWD-LSTM draws them: N(T, 5) tokens (T/2 with probability 0.05), at least 5, rescaled so that a pass keeps its number of windows, the learning rate scaled by length/T (language models; T is the space's window) | `false` |
 //! | `tar` | temporal activation regularisation: this times the mean square of the last cell's step-to-step change (language models; AWD-LSTM's `beta`) | 0 |
 
 use super::augment::Augment;
@@ -84,6 +85,8 @@ pub struct LmRegularisers {
     pub ar: f64,
     /// The weight of the temporal activation regularisation (TAR).
     pub tar: f64,
+    /// Windows of random length (AWD-LSTM's variable-length back-propagation through time).
+    pub variable_bptt: bool,
 }
 
 impl Default for TrainSettings {
@@ -303,7 +306,7 @@ fn word<'v>(value: &'v Value, example: &str) -> Result<&'v str, SettingError> {
 
 impl TrainSettings {
     /// The keys [`TrainSettings::set`] reads, in the order messages list them.
-    pub const KEYS: [&'static str; 21] = [
+    pub const KEYS: [&'static str; 22] = [
         "epochs",
         "steps",
         "batch",
@@ -325,6 +328,7 @@ impl TrainSettings {
         "weight_drop",
         "ar",
         "tar",
+        "variable_bptt",
     ];
 
     /// Reads one setting, `key: value`, into these settings; problems go to `problems` (all of
@@ -380,6 +384,7 @@ impl TrainSettings {
             ("weight_drop", lm.weight_drop != plain.weight_drop),
             ("ar", lm.ar != plain.ar),
             ("tar", lm.tar != plain.tar),
+            ("variable_bptt", lm.variable_bptt != plain.variable_bptt),
         ]
         .into_iter()
         .filter_map(|(key, set)| set.then_some(key))
@@ -427,6 +432,7 @@ impl TrainSettings {
             "weight_drop" => self.lm.weight_drop = probability(value)?,
             "ar" => self.lm.ar = non_negative(value)?,
             "tar" => self.lm.tar = non_negative(value)?,
+            "variable_bptt" => self.lm.variable_bptt = boolean(value)?,
             "crop_padding" => self.augment.crop_padding = int(value)?.max(0),
             "flip" => self.augment.flip = boolean(value)?,
             "channels" => self.size.channels = Some(positive(value)?),
