@@ -12,7 +12,6 @@ import "stdlib/ops.nas"
 
 space awd_lstm(vocab: int = 10000, emb: int = 400, d: int = 600) {
     input sequence(70, 1)
-    embedding(vocab, emb) >> locked_dropout(0.4) >> lstm(d) >> locked_dropout(0.25)
-        >> lstm(d) >> locked_dropout(0.25) >> lstm(emb) >> locked_dropout(0.4)
-        >> tied_linear(vocab)
+    embedding(vocab, emb) >> locked_dropout(0.4) >> lstm(d) >> locked_dropout(0.25) >> lstm(d)
+        >> locked_dropout(0.25) >> lstm(emb) >> locked_dropout(0.4) >> tied_linear(vocab)
 }
