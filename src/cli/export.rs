@@ -9,7 +9,7 @@ use crate::search::runner::best_of;
 use crate::search::store;
 use crate::search::train_eval::training_json;
 use crate::search::trial::Trial;
-use crate::search::trial_guard::key_hash;
+use crate::search::trial_guard::trial_seed;
 use crate::space::{load_space, load_space_with, InputShape, Space};
 pub use nas_lang::cli::export::Args;
 use serde_json::{json, Map, Value as Json};
@@ -230,9 +230,10 @@ fn from_run(args: &Args) -> Result<(), String> {
             );
         }
     }
-    // The trial's own seed (its initialisation and shuffling) mixes in its architecture.
+    // The trial's own seed (its initialisation and shuffling) mixes in its run's and its
+    // architecture.
     if let Some(base) = training.get("evaluator_seed").and_then(Json::as_u64) {
-        training["trial_seed"] = json!(base ^ key_hash(&trial.arch));
+        training["trial_seed"] = json!(trial_seed(base, trial.seed, &trial.arch));
     }
     extra.insert("training".into(), training);
     extra.insert("run".into(), run);

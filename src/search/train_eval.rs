@@ -9,7 +9,7 @@ use super::evaluator::Outcome;
 use super::held::{Held, Paused};
 use super::store::NetworkInfo;
 use super::trial_guard::{
-    decode, key_hash, network_info, shared, ReportGate, ReportWhen, TrainingRun,
+    decode, network_info, trial_seed, shared, ReportGate, ReportWhen, TrainingRun,
 };
 use crate::compile::catalog::{self, NetworkSize};
 use crate::compile::sequence::SequenceNet;
@@ -340,7 +340,7 @@ impl TrainingRun for TrainEvaluator {
         let started = Instant::now();
         let arch = decode(&self.space, key)?;
         let settings = self.settings_of(&arch)?;
-        let seed = self.seed ^ key_hash(key);
+        let seed = trial_seed(self.seed, run_seed, key);
         let runtime = self.worker_runtime();
         match &self.data {
             TrainData::Images(splits) => self.run_images(

@@ -253,6 +253,15 @@ pub fn guarded(trial: impl FnOnce() -> Result<Outcome, TrialFailure>) -> Result<
     }
 }
 
+/// The seed a trial trains with (its initialisation, shuffling and dropout): the evaluator's
+/// (the experiment's `seed`), its run's and its architecture's string mixed. One architecture
+/// trains the same way within a run (a higher fidelity continues it), and differently in each
+/// run of `nas run --seeds N` (the spread over seeds is then the training's too); the first run,
+/// whose seed is the experiment's, trains as every run did before run seeds were mixed in.
+pub fn trial_seed(evaluator: u64, run: u64, key: &str) -> u64 {
+    evaluator ^ key_hash(key) ^ run.wrapping_sub(evaluator).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 /// A 64-bit FNV-1a hash of an architecture's string, mixed into its trial's seed.
 pub fn key_hash(key: &str) -> u64 {
     key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -265,9 +274,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trial_seeds_differ_by_architecture() {
+    fn trial_seeds_differ_by_architecture_and_run() {
         assert_ne!(key_hash("a"), key_hash("b"));
         assert_eq!(key_hash("a"), key_hash("a"));
+        // The experiment's own run keeps the seed it always had.
+        assert_eq!(trial_seed(0, 0, "a"), key_hash("a"));
+        assert_eq!(trial_seed(5, 5, "a"), 5 ^ key_hash("a"));
+        // Other runs train the same architecture with other seeds.
+        let runs: std::collections::HashSet<u64> = (0..50).map(|r| trial_seed(5, r, "a")).collect();
+        assert_eq!(runs.len(), 50);
+        assert_ne!(trial_seed(0, 1, "a"), trial_seed(0, 1, "b"));
     }
 
     #[test]
