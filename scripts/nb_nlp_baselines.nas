@@ -7,9 +7,10 @@
 # Penn Treebank (data/ptb): the first 200,000 training tokens (of 929,589; 143 steps an epoch),
 # the whole validation and test splits. Scaled down: embeddings and cells 128 wide (the
 # benchmark's 400 and 600: equal here because nb_nlp_cell's element-wise nodes may read the
-# step's input, which NAS-Bench-NLP's may not) and 3 epochs (its 50); windows of 70 tokens, as the benchmark's, but
-# all of that length (its lengths are drawn around 70). On one CPU core an LSTM epoch takes
-# about 3 minutes. Seeds are separate runs of the same experiment:
+# step's input, which NAS-Bench-NLP's may not) and 3 epochs (its 50); windows of 70 tokens, as
+# the benchmark's, but all of that length (its lengths are drawn around 70; `variable_bptt:
+# true` draws them so). An LSTM run takes about 6.5 minutes on one CPU thread. Seeds are
+# separate runs of the same experiment, each training with its own seed:
 #
 #   nas run scripts/nb_nlp_baselines.nas --experiment awd_lstm_ptb --seeds 3
 #   nas report runs/awd_lstm_ptb-random.jsonl --summary
