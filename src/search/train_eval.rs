@@ -9,7 +9,7 @@ use super::evaluator::Outcome;
 use super::held::{Held, Paused};
 use super::store::NetworkInfo;
 use super::trial_guard::{
-    decode, network_info, trial_seed, shared, ReportGate, ReportWhen, TrainingRun,
+    decode, network_info, shared, trial_seed, ReportGate, ReportWhen, TrainingRun,
 };
 use crate::compile::catalog::{self, NetworkSize};
 use crate::compile::sequence::SequenceNet;

@@ -259,7 +259,11 @@ pub fn guarded(trial: impl FnOnce() -> Result<Outcome, TrialFailure>) -> Result<
 /// run of `nas run --seeds N` (the spread over seeds is then the training's too); the first run,
 /// whose seed is the experiment's, trains as every run did before run seeds were mixed in.
 pub fn trial_seed(evaluator: u64, run: u64, key: &str) -> u64 {
-    evaluator ^ key_hash(key) ^ run.wrapping_sub(evaluator).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    evaluator
+        ^ key_hash(key)
+        ^ run
+            .wrapping_sub(evaluator)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// A 64-bit FNV-1a hash of an architecture's string, mixed into its trial's seed.
