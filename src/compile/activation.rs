@@ -19,13 +19,15 @@ pub enum Activation {
     Sigmoid,
     /// `x·sigmoid(x)` (SiLU).
     Swish,
+    /// `max(x, 0.01·x)`, PyTorch's `nn.LeakyReLU()` default slope.
+    LeakyRelu,
     /// `x` itself.
     Identity,
 }
 
 impl Activation {
     /// The activation named `name` (`relu`, `relu6`, `gelu`, `tanh`, `sigmoid`, `swish`/`silu`,
-    /// `identity`/`skip`).
+    /// `leaky_relu`, `identity`/`skip`).
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "relu" => Activation::Relu,
@@ -34,6 +36,7 @@ impl Activation {
             "tanh" => Activation::Tanh,
             "sigmoid" => Activation::Sigmoid,
             "swish" | "silu" => Activation::Swish,
+            "leaky_relu" => Activation::LeakyRelu,
             "identity" | "skip" => Activation::Identity,
             _ => return None,
         })
@@ -48,6 +51,7 @@ impl Activation {
             Activation::Tanh => xs.f_tanh(),
             Activation::Sigmoid => xs.f_sigmoid(),
             Activation::Swish => xs.f_silu(),
+            Activation::LeakyRelu => xs.f_leaky_relu(),
             Activation::Identity => Ok(xs.shallow_clone()),
         }
     }
@@ -83,6 +87,7 @@ mod tests {
         assert!((sw - (-1.0 / (1.0 + 1f64.exp()))).abs() < 1e-6);
         assert!((at(Activation::Tanh)[1] - 0.5f64.tanh()).abs() < 1e-6);
         assert!(at(Activation::Gelu)[2] > 7.99);
+        assert_eq!(at(Activation::LeakyRelu), [-0.01f32 as f64, 0.5, 8.0]);
         assert_eq!(Activation::from_name("silu"), Some(Activation::Swish));
         assert_eq!(Activation::from_name("softmax"), None);
     }

@@ -123,6 +123,7 @@ fn write(out: &mut String, module: &Module, depth: usize) {
             Activation::Tanh => "nn.Tanh()",
             Activation::Sigmoid => "nn.Sigmoid()",
             Activation::Swish => "nn.SiLU()",
+            Activation::LeakyRelu => "nn.LeakyReLU()",
             Activation::Identity => "nn.Identity()",
         }),
         Module::Pool {

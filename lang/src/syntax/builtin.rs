@@ -64,6 +64,9 @@ name_enum! {
         Sigmoid => "sigmoid",
         /// `swish`
         Swish => "swish",
+        /// `leaky_relu`: `max(x, 0.01·x)`, PyTorch's `nn.LeakyReLU()` (one of NAS-Bench-NLP's
+        /// activations).
+        LeakyRelu => "leaky_relu",
         /// `max_pool(k, stride: 1)`: max pooling, same padding.
         MaxPool => "max_pool",
         /// `avg_pool(k, stride: 1)`: average pooling, same padding.
