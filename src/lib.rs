@@ -26,8 +26,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Unit tests that seed or draw from libtorch's one global generator hold this lock: run in
 /// parallel, one test's draws could land between another's seed and its own draws.
+/// It is the library's own lock on the generators, so the library's seeded steps wait too.
 #[cfg(test)]
-pub(crate) fn test_generator() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+pub(crate) fn test_generator() -> parking_lot::ReentrantMutexGuard<'static, ()> {
+    train::generator::hold()
 }

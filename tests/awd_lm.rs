@@ -6,6 +6,7 @@ use nas::compile::parameter_count;
 use nas::compile::sequence::{PassNoise, SequenceNet};
 use nas::space::load_space_with;
 use nas::train::device::Runtime;
+use nas::train::generator;
 use nas::train::lm::{LmTask, TokenSplits};
 use nas::train::optim::Optim;
 use nas::train::ptb;
@@ -13,15 +14,7 @@ use nas::train::schedule::ScheduleKind;
 use nas::train::settings::{LmRegularisers, TrainSettings};
 use nas::train::trainer::Trainer;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
 use tch::{nn, Device, Kind, Tensor};
-
-/// Building networks and training draw from libtorch's one global generator, and some tests
-/// seed it: one test at a time.
-fn global_generator() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// The stdlib space `awd_CELL` at these sizes, built.
 fn awd(cell: &str, vocab: i64, emb: i64, d: i64) -> (nn::VarStore, SequenceNet) {
@@ -39,7 +32,7 @@ fn awd(cell: &str, vocab: i64, emb: i64, d: i64) -> (nn::VarStore, SequenceNet) 
 
 #[test]
 fn parameter_counts_are_pytorchs_awd_models_with_the_decoder_tied() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     // `.venv/bin/python benches/rnn_vs_pytorch.py params --dims 8 --awd 400:600,8:16` (torch
     // 2.11): an nn.Embedding, three nn.LSTM/GRU/RNN (emb -> d -> d -> emb) and a decoder
     // whose weight is the embedding's, counted once.
@@ -59,7 +52,7 @@ fn parameter_counts_are_pytorchs_awd_models_with_the_decoder_tied() {
 
 #[test]
 fn the_decoder_reads_the_embedding_table_itself() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     tch::manual_seed(0);
     let (vs, net) = awd("lstm", 50, 8, 16);
     let vars = vs.variables();
@@ -92,7 +85,7 @@ fn the_decoder_reads_the_embedding_table_itself() {
 
 #[test]
 fn weight_drop_takes_the_recurrent_weights_and_no_others() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     let (vs, net) = awd("lstm", 50, 8, 16);
     // An LSTM's four gates read h through their own linear map: 4 per cell, 3 cells, each
     // square (d×d, the last cell emb×emb); the maps of x (the step's input) are left alone.
@@ -159,7 +152,7 @@ fn zero_share(grads: &[Tensor]) -> f64 {
 
 #[test]
 fn a_step_under_weight_drop_puts_the_weights_back_and_masks_their_gradients() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     let lm = LmRegularisers {
         weight_drop: 0.5,
         ..LmRegularisers::default()
@@ -179,7 +172,7 @@ fn a_step_under_weight_drop_puts_the_weights_back_and_masks_their_gradients() {
 
 #[test]
 fn a_decoder_that_cannot_share_the_table_is_an_error() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     let build = |pipeline: &str| {
         let text = format!(
             "import \"stdlib/ops.nas\"\nspace s {{\n    input sequence(20, 1)\n    {pipeline}\n}}\n"
@@ -211,7 +204,7 @@ fn a_decoder_that_cannot_share_the_table_is_an_error() {
 
 #[test]
 fn variable_windows_scale_the_rate_by_their_length() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     use nas::train::lm::{window_lengths, window_rng};
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ptb");
     let corpus = ptb::load_ptb(&dir).unwrap();

@@ -17,6 +17,7 @@ const OPS: [&str; 5] = [
 
 /// The network of `cell` at 4 channels, one cell per stage, 3 classes, grey images.
 fn tiny(cell: &str) -> (nn::VarStore, BoxLayer) {
+    let _generators = nas::train::generator::hold();
     tch::manual_seed(0);
     let vs = nn::VarStore::new(Device::Cpu);
     let space = load_space("nb201").unwrap();

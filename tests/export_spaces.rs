@@ -65,6 +65,7 @@ fn train_briefly(net: &BoxLayer, vs: &nn::VarStore, input: &Tensor) {
 /// `dir`, and writes beside it an input and nas's evaluation-mode output on it: (the export
 /// folder, the expected output's file).
 fn prepare(case: &Case, dir: &Path) -> (PathBuf, PathBuf) {
+    let _generators = nas::train::generator::hold();
     tch::manual_seed(7);
     let dir = dir.join(case.space);
     std::fs::create_dir_all(&dir).expect("a folder per space");

@@ -13,13 +13,10 @@ mod oneshot_common;
 use nas::compile::catalog::{build_arch, NetworkSize};
 use nas::oneshot::{OneShotSearch, SearchConfig, Supernet};
 use nas::space::{load_space_with, Architecture, Domain, Source, Space, StepKind, Value};
+use nas::train::generator;
 use oneshot_common::toy;
 use std::collections::HashSet;
-use std::sync::Mutex;
 use tch::{nn, Device, Kind, Tensor};
-
-/// Building draws from libtorch's one global generator: one test at a time.
-static GENERATOR: Mutex<()> = Mutex::new(());
 
 fn space(name: &str, c: i64, classes: i64) -> Space {
     let args = [
@@ -86,7 +83,7 @@ fn row(net: &Supernet, name: &str) -> usize {
 
 #[test]
 fn the_darts_space_compiles_into_one_supernet_with_a_row_per_candidate_edge() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let s = space("darts", 4, 3);
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
     // Per cell 2 + 3 + 4 + 5 = 14 candidate edges, normal and reduce: 28 rows of DARTS'
@@ -140,7 +137,7 @@ fn the_darts_space_compiles_into_one_supernet_with_a_row_per_candidate_edge() {
 
 #[test]
 fn a_path_through_the_supernet_is_the_single_architecture() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let s = space("darts", 4, 3);
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Double, 1).unwrap();
     let mut rng = nas::space::rng(5);
@@ -211,7 +208,7 @@ fn a_path_through_the_supernet_is_the_single_architecture() {
 
 #[test]
 fn darts_steps_move_alpha_and_the_weights_and_derive_a_valid_architecture() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let s = space("darts", 4, 2);
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 2).unwrap();
@@ -258,7 +255,7 @@ fn darts_steps_move_alpha_and_the_weights_and_derive_a_valid_architecture() {
 
 #[test]
 fn deriving_keeps_the_inputs_whose_strongest_op_weighs_most() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let s = space("darts", 4, 3);
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
     let alpha = Tensor::zeros([28, 8], (Kind::Float, Device::Cpu));
@@ -305,7 +302,7 @@ fn deriving_keeps_the_inputs_whose_strongest_op_weighs_most() {
 
 #[test]
 fn nb201_compiles_into_a_row_per_edge_with_every_candidate_op() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let s = space("nb201", 4, 3);
     let ir = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
     // One row per edge decision, NB201's five ops each.
@@ -345,7 +342,7 @@ fn nb201_compiles_into_a_row_per_edge_with_every_candidate_op() {
 
 #[test]
 fn spaces_a_supernet_cannot_mix_are_errors_that_name_the_decision() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let cases = [
         ("nas_rl", "disagree on their output"),
         ("stdlib/spaces/mobilenet_v2.nas:mobilenet_v2_depth", "depth"),
@@ -400,7 +397,7 @@ space tiny(c: int = 4, classes: int = 2) {
 
 #[test]
 fn pipeline_op_choices_ragged_rows_and_none_edges_run_as_paths() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tiny.nas");
     std::fs::write(&file, TINY).unwrap();
@@ -488,7 +485,7 @@ fn pipeline_op_choices_ragged_rows_and_none_edges_run_as_paths() {
 
 #[test]
 fn any_of_members_are_gated_edges_whose_paths_are_the_single_architecture() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let s = {
         let args = [("c".to_string(), 2), ("classes".to_string(), 3)];
         load_space_with("enas_macro", &args).unwrap_or_else(|e| panic!("{e}"))
@@ -596,7 +593,7 @@ fn nb201_edge_op(text: &str, to: usize, from: usize) -> String {
 
 #[test]
 fn an_nb201_path_through_the_supernet_is_the_single_architecture() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let s = space("nb201", 4, 3);
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Double, 3).unwrap();
     let x = Tensor::randn([3, 1, 8, 8], (Kind::Double, Device::Cpu));

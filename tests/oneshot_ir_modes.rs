@@ -10,12 +10,9 @@ mod oneshot_common;
 use nas::oneshot::rows::RowKind;
 use nas::oneshot::{Mode, OneShotSearch, SearchConfig, Supernet};
 use nas::space::{load_space_with, Space};
+use nas::train::generator;
 use oneshot_common::toy;
-use std::sync::Mutex;
 use tch::{Device, Kind, Tensor};
-
-/// Building and sampling draw from libtorch's one global generator: one test at a time.
-static GENERATOR: Mutex<()> = Mutex::new(());
 
 fn space(name: &str, args: &[(&str, i64)]) -> Space {
     let args: Vec<(String, i64)> = args.iter().map(|(k, v)| (k.to_string(), *v)).collect();
@@ -71,7 +68,7 @@ fn edges(text: &str) -> usize {
 
 #[test]
 fn gdas_and_snas_steps_on_nb101_move_alpha_and_the_weights() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let s = space("nb101", &[("c", 8), ("cells", 1), ("classes", 2)]);
     let mut gdas = search(&s, 3);
@@ -114,7 +111,7 @@ fn gdas_and_snas_steps_on_nb101_move_alpha_and_the_weights() {
 
 #[test]
 fn single_paths_come_from_the_space_sampler_and_train_the_weights() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let s = space("nb101", &[("c", 8), ("cells", 1), ("classes", 2)]);
     let mut search = search(&s, 5);
@@ -176,7 +173,7 @@ fn single_paths_come_from_the_space_sampler_and_train_the_weights() {
 
 #[test]
 fn gdas_and_snas_run_on_enas_macro_members_switched_off_by_samples() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let s = space("enas_macro", &[("c", 2), ("classes", 2)]);
     for (mode, seed) in [(Mode::Gdas, 6), (Mode::Snas, 7)] {
@@ -199,7 +196,7 @@ fn gdas_and_snas_run_on_enas_macro_members_switched_off_by_samples() {
 
 #[test]
 fn every_method_steps_on_the_nb201_supernet_compiled_from_the_stdlib_space() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let s = space("nb201", &[("c", 4), ("n", 1), ("classes", 2)]);
     // DARTS, first and second order: α and the weights move, the derived cell is the space's.

@@ -11,13 +11,10 @@ mod oneshot_common;
 use nas::compile::catalog::{build_arch, NetworkSize};
 use nas::oneshot::{OneShotSearch, SearchConfig, Supernet};
 use nas::space::{load_space_with, Space};
+use nas::train::generator;
 use oneshot_common::toy;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use tch::{nn, Device, Kind, Tensor};
-
-/// Building draws from libtorch's one global generator: one test at a time.
-static GENERATOR: Mutex<()> = Mutex::new(());
 
 fn nb101(c: i64) -> Space {
     let args = [
@@ -53,7 +50,7 @@ fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
 
 #[test]
 fn a_path_through_the_nb101_supernet_is_the_single_architecture_at_its_own_widths() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let s = nb101(8);
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Double, 3).unwrap();
     // 5 op rows (3 ops each) and one off/on row per member: 1 + 2 + 3 + 4 + 5 + 6 = 21.
@@ -128,7 +125,7 @@ fn a_path_through_the_nb101_supernet_is_the_single_architecture_at_its_own_width
 
 #[test]
 fn darts_on_nb101_moves_alpha_and_the_weights_and_derives_a_valid_architecture() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let s = nb101(8);
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 2).unwrap();
@@ -177,7 +174,7 @@ fn darts_on_nb101_moves_alpha_and_the_weights_and_derives_a_valid_architecture()
 
 #[test]
 fn deriving_nb101_keeps_the_strongest_members_within_nine_edges() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let s = nb101(8);
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
     let rows = net.rows().rows();
@@ -218,7 +215,7 @@ fn deriving_nb101_keeps_the_strongest_members_within_nine_edges() {
 
 #[test]
 fn too_few_channels_for_the_relaxation_is_an_error_that_says_so() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     // Four channels split five ways leave a vertex none.
     let err = Supernet::new(&nb101(4), 1, Device::Cpu, Kind::Float, 0)
         .err()

@@ -15,11 +15,8 @@ use nas::oneshot::fbnet::{arch_gradients, LatencyLoss};
 use nas::oneshot::mix::softmax_mix;
 use nas::oneshot::Supernet;
 use nas::space::{load_space, load_space_with, Space};
-use std::sync::Mutex;
+use nas::train::generator;
 use tch::{nn, Device, Kind, Tensor};
-
-/// Building draws from libtorch's one global generator: one test at a time.
-static GENERATOR: Mutex<()> = Mutex::new(());
 
 /// A fixed grouped MBConv whose expansion is a value choice, then two layers that are each an
 /// MBConv of 2 expansions × 2 kernels or skip.
@@ -61,7 +58,7 @@ fn mixed_steps(net: &Supernet) -> Vec<usize> {
 
 #[test]
 fn value_choices_inside_an_op_are_a_mixed_op_whose_paths_are_the_single_architecture() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let dir = tempfile::tempdir().unwrap();
     let s = tiny(dir.path());
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Double, 3).unwrap();
@@ -159,7 +156,7 @@ fn value_choices_inside_an_op_are_a_mixed_op_whose_paths_are_the_single_architec
 
 #[test]
 fn fbnet_and_mobilenet_v2_compile_into_supernets_of_each_layers_blocks() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let args = |c: i64| {
         vec![
             ("c".to_string(), c),
@@ -223,7 +220,7 @@ fn one_hot(mix: &nas::oneshot::mix::CellMix, alpha: &Tensor) -> Vec<Vec<f64>> {
 
 #[test]
 fn fbnets_loss_moves_with_the_latency_table() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     let dir = tempfile::tempdir().unwrap();
     let s = tiny(dir.path());
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();

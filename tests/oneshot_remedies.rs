@@ -19,12 +19,9 @@ use nas::oneshot::perturb::{pgd, project, random, Perturbation};
 use nas::oneshot::skip::{add_aux_skip, drop_skips, skip_columns};
 use nas::oneshot::{Mode, OneShotSearch, SearchConfig, Supernet};
 use nas::space::{load_space_with, Space};
+use nas::train::generator;
 use oneshot_common::toy;
-use std::sync::Mutex;
 use tch::{Device, Kind, Tensor};
-
-/// Building and sampling draw from libtorch's one global generator: one test at a time.
-static GENERATOR: Mutex<()> = Mutex::new(());
 
 fn space(name: &str, args: &[(&str, i64)]) -> Space {
     let args: Vec<(String, i64)> = args.iter().map(|(k, v)| (k.to_string(), *v)).collect();
@@ -55,7 +52,7 @@ fn batch() -> Batch {
 
 #[test]
 fn dirichlet_samples_lie_on_the_simplex_with_the_mean_and_its_pathwise_gradient() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::manual_seed(0);
     // Two rows: concentrations (2, 1, 1) and (0.5, 3) with a padded third column.
     let conc = Tensor::from_slice(&[2.0f64, 1.0, 1.0, 0.5, 3.0, 7.0])
@@ -106,7 +103,7 @@ fn dirichlet_samples_lie_on_the_simplex_with_the_mean_and_its_pathwise_gradient(
 
 #[test]
 fn the_pgd_attack_raises_the_training_loss_and_perturbed_weights_stay_on_the_simplex() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let s = nb201();
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 4).unwrap();
@@ -149,7 +146,7 @@ fn the_pgd_attack_raises_the_training_loss_and_perturbed_weights_stay_on_the_sim
 
 #[test]
 fn the_auxiliary_skip_adds_beta_to_every_edge_skip_weight() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let s = nb201();
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 5).unwrap();
@@ -223,7 +220,7 @@ fn the_auxiliary_skip_adds_beta_to_every_edge_skip_weight() {
 
 #[test]
 fn a_fixed_edge_mixes_and_derives_only_its_op_and_a_cut_candidate_is_never_picked() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let s = nb201();
     let mut sgas = search(&s, 7);
@@ -286,7 +283,7 @@ fn a_fixed_edge_mixes_and_derives_only_its_op_and_a_cut_candidate_is_never_picke
 
 #[test]
 fn setn_templates_are_drawn_from_alpha() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     // NAS-Bench-201: edge 0's softmax is (0.1, 0.6, 0.1, 0.1, 0.1), `none` included, and the
     // drawn cells take each op about that often; the other edges are flat.
@@ -346,7 +343,7 @@ fn setn_templates_are_drawn_from_alpha() {
 
 #[test]
 fn the_remedies_settings_survive_a_checkpoint_and_the_search_continues_bit_for_bit() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let s = nb201();
     let steps = |x: &mut OneShotSearch| -> Vec<f64> {
@@ -391,7 +388,7 @@ fn the_remedies_settings_survive_a_checkpoint_and_the_search_continues_bit_for_b
 
 #[test]
 fn every_primitive_runs_on_every_space_the_supernet_takes() {
-    let _g = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = generator::hold();
     tch::set_num_threads(1);
     let spaces = [
         nb201(),

@@ -40,6 +40,7 @@ enas_rnn_cell.n10.op0=rnn_sigmoid enas_rnn_cell.n11.in={n3} enas_rnn_cell.n11.op
 enas_rnn_cell.n12.in={n9} enas_rnn_cell.n12.op0=rnn_relu",
         )
         .unwrap();
+    let _generators = nas::train::generator::hold();
     tch::manual_seed(0);
     let vs = nn::VarStore::new(Device::Cpu);
     let net = SequenceNet::new(&vs.root(), &space, &arch).unwrap();

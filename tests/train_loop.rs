@@ -7,21 +7,13 @@ use nas::compile::{BoxLayer, OpSpec};
 use nas::train::augment::Augment;
 use nas::train::checkpoint;
 use nas::train::device::Runtime;
+use nas::train::generator;
 use nas::train::image_task::{evaluate, ImageTask};
 use nas::train::optim::Optim;
 use nas::train::settings::TrainSettings;
 use nas::train::trainer::{run_length, Split, Trainer, TrialFailure};
 use nas::train::ImageSet;
-use std::sync::{Mutex, MutexGuard};
 use tch::{nn, Device, Kind, Tensor};
-
-/// Every test here seeds and draws from libtorch's one global generator, so they take this
-/// lock: run in parallel, one test's draws could land between another's seed and its
-/// network's initialisation, and "repeats exactly with the same seed" would fail by chance.
-fn global_generator() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// 96 images of 1×8×8: class k has a bright k-th horizontal band, plus noise.
 fn bands() -> ImageSet {
@@ -100,7 +92,7 @@ fn run(lr: f64) -> Result<(Vec<f64>, f64), TrialFailure> {
 
 #[test]
 fn learns_a_tiny_problem_and_repeats_exactly_with_the_same_seed() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     let (losses, acc) = run(0.05).unwrap();
     assert!(losses[3] < losses[0], "{losses:?}");
     assert!(acc > 0.6, "accuracy {acc} (chance is 1/3)");
@@ -111,7 +103,7 @@ fn learns_a_tiny_problem_and_repeats_exactly_with_the_same_seed() {
 
 #[test]
 fn a_diverging_trial_fails_with_its_reason_and_the_next_trial_runs() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     let mut cfg = config(1e12);
     cfg.clip_grad_norm = None;
     cfg.warmup_epochs = 0.0;
@@ -129,7 +121,7 @@ fn a_diverging_trial_fails_with_its_reason_and_the_next_trial_runs() {
 
 #[test]
 fn a_network_that_does_not_fit_the_data_fails_as_a_value() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     let data = bands();
     let vs = nn::VarStore::new(Device::Cpu);
     // A classifier expecting 5 features after pooling a 1-channel image.
@@ -166,7 +158,7 @@ fn a_network_that_does_not_fit_the_data_fails_as_a_value() {
 
 #[test]
 fn a_validation_split_and_a_checkpoint_round_trip() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     let data = bands();
     let (train, valid) = data.split(0.25, 11).unwrap();
     assert_eq!((train.len(), valid.len()), (72, 24));
@@ -210,7 +202,7 @@ fn a_validation_split_and_a_checkpoint_round_trip() {
 
 #[test]
 fn a_step_budget_and_a_fidelity_cut_the_run() {
-    let _generator = global_generator();
+    let _generator = generator::hold();
     // 96 images in batches of 16: 6 steps an epoch.
     let settings = config(0.05);
     assert_eq!(run_length(&settings, 6, None), (4, 24));

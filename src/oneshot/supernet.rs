@@ -816,6 +816,8 @@ impl Supernet {
         let reference = space
             .sample(&mut crate::space::rng(0))
             .map_err(|e| unsupported(space, format!("no architecture to start from: {e}")))?;
+        // The weights' initialisation draws from the seeded generator until the net is built.
+        let _generators = crate::train::generator::hold();
         tch::manual_seed(seed);
         let weights = nn::VarStore::new(device);
         let root = weights.root();

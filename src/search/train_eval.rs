@@ -16,6 +16,7 @@ use crate::compile::sequence::SequenceNet;
 use crate::space::{Architecture, Space};
 use crate::train::choices::SearchedSettings;
 use crate::train::device::Runtime;
+use crate::train::generator;
 use crate::train::image_task::ImageTask;
 use crate::train::lm::{LmTask, TokenSplits, DEFAULT_CLIP};
 use crate::train::metrics::perplexity;
@@ -110,9 +111,6 @@ pub struct TrainEvaluator {
     report: Option<TrainMetric>,
     report_gate: ReportGate,
     seed: u64,
-    /// Seeding libtorch's generator and initialising a network happen under this lock, so
-    /// that parallel trials initialise exactly as they would alone.
-    init: Mutex<()>,
     /// Whether each trial hands back its trained weights.
     keep_weights: bool,
     /// The latest lower-fidelity trainings of image classifiers, to be continued.
@@ -142,7 +140,6 @@ impl TrainEvaluator {
             report,
             report_gate: ReportGate::new(report_when),
             seed,
-            init: Mutex::new(()),
             keep_weights: false,
             held: Held::default(),
         }
@@ -251,11 +248,9 @@ impl TrainEvaluator {
                     in_channels: Some(data.train.image_shape()[0]),
                     ..NetworkSize::default()
                 };
-                let net = {
-                    let _init = self.init.lock();
-                    tch::manual_seed(seed as i64);
-                    catalog::build_arch(&vs.root(), &self.space, arch, size)?
-                };
+                let net = generator::seeded(seed as i64, || {
+                    catalog::build_arch(&vs.root(), &self.space, arch, size)
+                })?;
                 (vs, net, None, 0)
             }
         };
@@ -357,11 +352,9 @@ impl TrainingRun for TrainEvaluator {
                 }
                 let data = shared(splits, TokenSplits::share)?;
                 let vs = nn::VarStore::new(runtime.device);
-                let net = {
-                    let _init = self.init.lock();
-                    tch::manual_seed(seed as i64);
-                    SequenceNet::new(&vs.root(), &self.space, &arch)?
-                };
+                let net = generator::seeded(seed as i64, || {
+                    SequenceNet::new(&vs.root(), &self.space, &arch)
+                })?;
                 let task = LmTask::new(&net, &data, *bptt, &settings, runtime)?;
                 let mut trainer = Trainer::new(task, &vs, &settings, (runtime, seed), fidelity)?;
                 trainer.fit(false, |_| {})?;

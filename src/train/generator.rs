@@ -1,10 +1,35 @@
 //! The state of libtorch's default random generator of a device (through
 //! `generator_shim.cpp`; tch 0.24 can seed it but not read it): saved with a checkpoint and
 //! restored on resume, so that draws such as GDAS' Gumbel noise continue as they would have.
+//! Also the one lock on those generators ([`hold`], [`seeded`]): libtorch has one default
+//! generator per device for the whole process, so two threads that each seed it and then
+//! draw (two trials initialising their networks, two predictors fitting) must take turns, or
+//! one's draws land between the other's seed and its own.
 
+use parking_lot::{const_reentrant_mutex, ReentrantMutex, ReentrantMutexGuard};
 use std::ffi::{c_void, CStr};
 use std::os::raw::{c_char, c_int};
 use tch::{Device, TchError, Tensor};
+
+/// The lock on the process's default generators (reentrant: a seeded step may call code that
+/// seeds again).
+static DEFAULT_GENERATORS: ReentrantMutex<()> = const_reentrant_mutex(());
+
+/// Holds libtorch's default generators for this thread until the guard drops: for a seed and
+/// the draws that must follow from it (a network's initialisation, a seeded test), so that no
+/// other thread that also holds them draws in between. Threads that draw without holding them
+/// (training's dropout, for one) are not kept out.
+pub fn hold() -> ReentrantMutexGuard<'static, ()> {
+    DEFAULT_GENERATORS.lock()
+}
+
+/// Seeds libtorch's default generators with `seed` and runs `draw` while holding them
+/// ([`hold`]): what `draw` draws depends on `seed` only, whatever other threads do.
+pub fn seeded<T>(seed: i64, draw: impl FnOnce() -> T) -> T {
+    let _held = hold();
+    tch::manual_seed(seed);
+    draw()
+}
 
 extern "C" {
     fn nas_generator_state(device: c_int, index: c_int) -> *mut c_void;
@@ -65,6 +90,7 @@ pub fn keeping_state<T, E: From<TchError>>(
     device: Device,
     work: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, E> {
+    let _held = hold();
     let cpu = state(Device::Cpu)?;
     let own = match device {
         Device::Cuda(_) => Some(state(device)?),
@@ -127,5 +153,28 @@ mod tests {
         });
         assert!(failed.is_err());
         assert_eq!(draw(), plain, "a failed work is undone too");
+    }
+
+    #[test]
+    fn seeded_draws_do_not_interleave_across_threads() {
+        let draw =
+            || Vec::<f32>::try_from(&Tensor::rand([64], (Kind::Float, Device::Cpu))).unwrap();
+        let alone = seeded(3, || (draw(), draw()));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    (0..20)
+                        .map(|_| seeded(3, || (draw(), draw())))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for t in threads {
+            for pair in t.join().unwrap() {
+                assert_eq!(pair, alone);
+            }
+        }
+        let nested = seeded(3, || seeded(3, draw));
+        assert_eq!(nested, alone.0, "the lock is reentrant");
     }
 }

@@ -41,8 +41,9 @@ pub fn image_batch(
     if n == 0 {
         return Err("the training set is empty".to_string());
     }
-    tch::manual_seed(seed as i64);
-    let pick = Tensor::randperm(n, (Kind::Int64, Device::Cpu)).narrow(0, 0, batch.clamp(1, n));
+    let pick = crate::train::generator::seeded(seed as i64, || {
+        Tensor::randperm(n, (Kind::Int64, Device::Cpu)).narrow(0, 0, batch.clamp(1, n))
+    });
     let (images, labels) = train.batch(&pick).map_err(|e| e.to_string())?;
     let images = if as_rgb32 {
         images

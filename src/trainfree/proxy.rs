@@ -59,10 +59,11 @@ pub fn score(
 ) -> Result<f64, String> {
     let device = data.images.device();
     let fresh = |thin: bool, seed: i64| -> Result<(nn::VarStore, BoxLayer), String> {
-        tch::manual_seed(seed);
-        let vs = nn::VarStore::new(device);
-        let net = builder.build(&vs.root(), thin).map_err(|e| e.to_string())?;
-        Ok((vs, net))
+        crate::train::generator::seeded(seed, || {
+            let vs = nn::VarStore::new(device);
+            let net = builder.build(&vs.root(), thin).map_err(|e| e.to_string())?;
+            Ok((vs, net))
+        })
     };
     // libtorch's messages carry a C++ backtrace after the first line.
     let text = |e: tch::TchError| e.to_string().lines().next().unwrap_or_default().to_string();

@@ -31,10 +31,12 @@ pub fn run_fresh(dir: &Path, env: &[(&str, PathBuf)]) -> (bool, String) {
 
 /// Two classes told apart by brightness, 8×8 grey pixels.
 pub fn toy(n: i64, seed: i64) -> ImageSet {
-    tch::manual_seed(seed);
-    let labels = Tensor::randint(2, [n], (Kind::Int64, Device::Cpu));
+    let (labels, noise) = nas::train::generator::seeded(seed, || {
+        let labels = Tensor::randint(2, [n], (Kind::Int64, Device::Cpu));
+        let noise = Tensor::randn([n, 1, 8, 8], (Kind::Float, Device::Cpu)) * 30.0;
+        (labels, noise)
+    });
     let base = labels.view([n, 1, 1, 1]).to_kind(Kind::Float) * 120.0 + 40.0;
-    let noise = Tensor::randn([n, 1, 8, 8], (Kind::Float, Device::Cpu)) * 30.0;
     ImageSet {
         pixels: (base + noise).clamp(0.0, 255.0).to_kind(Kind::Uint8),
         labels,

@@ -17,6 +17,7 @@
 //! minibatch order), so a fit is reproducible on the same machine.
 
 use super::encode::{ArchGraph, Vocabulary};
+use crate::train::generator;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -267,9 +268,11 @@ impl NeuralEnsemble {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let members = (0..params.ensemble.max(1))
             .map(|m| {
-                tch::manual_seed((seed as i64).wrapping_add(m as i64));
-                let vs = nn::VarStore::new(Device::Cpu);
-                let net = build(&vs.root(), &input, params);
+                let (vs, net) = generator::seeded((seed as i64).wrapping_add(m as i64), || {
+                    let vs = nn::VarStore::new(Device::Cpu);
+                    let net = build(&vs.root(), &input, params);
+                    (vs, net)
+                });
                 train(&vs, &net, &inputs, &targets, params, &mut rng);
                 (vs, net)
             })
@@ -315,8 +318,11 @@ impl NeuralEnsemble {
 
 /// Runs `f` with one libtorch intra-op thread (the count is restored after): the networks are
 /// tiny, and on a busy machine more threads only wait for each other (a BANANAS test run took
-/// over 25 minutes with libtorch's default threads at load 10, seconds with one).
+/// over 25 minutes with libtorch's default threads at load 10, seconds with one). Fits and
+/// predictions take turns under the generators' lock, which a fit's seeds need anyway: the
+/// thread count is the whole process's, and one fit restoring it must not land in another.
 fn one_thread<T>(f: impl FnOnce() -> T) -> T {
+    let _turn = generator::hold();
     let before = tch::get_num_threads();
     tch::set_num_threads(1);
     let out = f();
