@@ -226,8 +226,8 @@ fn fbnets_loss_moves_with_the_latency_table() {
     let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 0).unwrap();
     let data = toy(16, 1);
     let batch = Batch {
-        images: data.pixels.to_kind(Kind::Float) / 255.0,
-        labels: data.labels.shallow_clone(),
+        inputs: data.pixels.to_kind(Kind::Float) / 255.0,
+        targets: data.labels.shallow_clone(),
     };
     let loss = LatencyLoss {
         alpha: 0.2,

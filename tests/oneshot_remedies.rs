@@ -45,8 +45,8 @@ fn search(s: &Space, seed: u64) -> OneShotSearch {
 fn batch() -> Batch {
     let set = toy(16, 3);
     Batch {
-        images: set.pixels.to_kind(Kind::Float) / 255.0,
-        labels: set.labels,
+        inputs: set.pixels.to_kind(Kind::Float) / 255.0,
+        targets: set.labels,
     }
 }
 

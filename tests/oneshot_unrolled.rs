@@ -32,8 +32,8 @@ const XI: f64 = 0.1;
 
 fn batch(n: i64) -> Batch {
     Batch {
-        images: Tensor::randn([n, 1, 4, 4], KIND),
-        labels: Tensor::randint(3, [n], (Kind::Int64, Device::Cpu)),
+        inputs: Tensor::randn([n, 1, 4, 4], KIND),
+        targets: Tensor::randint(3, [n], (Kind::Int64, Device::Cpu)),
     }
 }
 

@@ -125,3 +125,47 @@ fn language_model_mistakes_are_diagnostics() {
         assert!(stderr.contains("Help:"), "{stderr}");
     }
 }
+
+/// ENAS' Penn Treebank experiment in small: the supernet of `enas_rnn` (shared weights, every
+/// (node, input) pair's ops) trained on the controller's samples, the controller rewarded with
+/// 80 / perplexity, the derived cell trained by the experiment's evaluator.
+#[test]
+fn enas_searches_recurrent_cells_with_shared_weights_on_ptb() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "import \"stdlib/spaces/enas_rnn.nas\"\n\
+        experiment e {\n\
+            space     enas_rnn\n\
+            data      ptb(limit: 3000, test_limit: 400)\n\
+            evaluate  train(epochs: 1, steps: 3, batch: 4, channels: 8, optimizer: sgd(lr: 1, momentum: 0, nesterov: false, weight_decay: 0), schedule: constant, device: cpu, threads: 1)\n\
+            strategy  enas(controller: \"lstm\", epochs: 2, steps: 3, controller_steps: 3, candidates: 2, batches: 2, channels: 8, batch: 8, lr: 1.0, lr_min: 1.0, momentum: 0.0, clip: 0.25)\n\
+            budget    trials: 1\n\
+            objective minimize valid_ppl\n\
+        }\n";
+    let (ok, stdout, stderr) = run_experiment(dir.path(), text);
+    assert!(ok, "{stdout}{stderr}");
+    // What the script prints goes to stderr, the run's summary to stdout.
+    let printed = stderr;
+    assert!(printed.contains("Supernet(enas_rnn"), "{printed}");
+    assert_eq!(printed.matches("mean reward").count(), 2, "{printed}");
+    let shared: f64 = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("shared-weight validation perplexity of the derived cell: "))
+        .unwrap_or_else(|| panic!("the derived cell's perplexity:\n{printed}"))
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(shared.is_finite() && shared > 1.0, "{printed}");
+    let derived = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("derived: "))
+        .unwrap_or_else(|| panic!("a derived cell:\n{printed}"));
+    let chosen = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("chosen architecture: "))
+        .unwrap_or_else(|| panic!("the evaluated cell:\n{stdout}"));
+    assert_eq!(derived, chosen, "the derived cell is the one evaluated");
+    assert!(
+        stdout.contains("test_ppl of the chosen architecture"),
+        "{stdout}"
+    );
+}

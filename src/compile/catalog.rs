@@ -31,13 +31,14 @@ pub fn space_args(space: &Space, size: NetworkSize) -> Result<Vec<(String, i64)>
     let has = |name: &str| space.skeleton().args.iter().any(|(n, _)| n == name);
     let mut args = Vec::new();
     let wanted = [
-        ("the channel count", size.channels, &["c"][..]),
+        // A language model's width is `d`, its classes its vocabulary.
+        ("the channel count", size.channels, &["c", "d"][..]),
         (
             "the cells per stage",
             size.cells.map(|n| n as i64),
             &["n", "cells"][..],
         ),
-        ("the class count", size.classes, &["classes"][..]),
+        ("the class count", size.classes, &["classes", "vocab"][..]),
     ];
     for (what, value, names) in wanted {
         let Some(value) = value else { continue };

@@ -125,29 +125,46 @@ impl Recurrent {
         states: Vec<Tensor>,
         train: bool,
     ) -> Result<(Tensor, Vec<Tensor>), TchError> {
-        let size = seq.size();
-        let [_, steps, _] = size[..] else {
-            return Err(TchError::Shape(format!(
-                "a recurrent cell reads [batch, steps, features], not {size:?}"
-            )));
-        };
-        let mut hidden = states;
-        let mut outputs = Vec::with_capacity(steps as usize);
-        for t in 0..steps {
-            let mut inputs = Vec::with_capacity(self.cell.inputs());
-            inputs.push(seq.f_select(1, t)?);
-            inputs.extend(hidden.iter().map(Tensor::shallow_clone));
-            let (y, next) = self.cell.run_reading(&inputs, &self.next, train)?;
-            if !self.next.is_empty() {
-                hidden = next;
-            } else if !hidden.is_empty() {
-                hidden.pop();
-                hidden.insert(0, y.shallow_clone());
-            }
-            outputs.push(y);
-        }
-        Ok((Tensor::f_stack(&outputs, 1)?, hidden))
+        unroll(seq, states, !self.next.is_empty(), |inputs| {
+            self.cell.run_reading(inputs, &self.next, train)
+        })
     }
+}
+
+/// A recurrent cell unrolled over `seq` `[B, T, F]` from `states`, one `step` per time step:
+/// `step` reads the step's vector and the states (`[x, s1, …]`) and returns the cell's output
+/// and, for a cell with named states (`named`), their next values. Without named states the
+/// states are the cell's outputs of the previous steps, the latest first. Returns the outputs
+/// `[B, T, ·]` and the states after the last step. The one wiring of recurrent cells: the
+/// compiled network's and the supernet's.
+pub fn unroll(
+    seq: &Tensor,
+    states: Vec<Tensor>,
+    named: bool,
+    mut step: impl FnMut(&[Tensor]) -> Result<(Tensor, Vec<Tensor>), TchError>,
+) -> Result<(Tensor, Vec<Tensor>), TchError> {
+    let size = seq.size();
+    let [_, steps, _] = size[..] else {
+        return Err(TchError::Shape(format!(
+            "a recurrent cell reads [batch, steps, features], not {size:?}"
+        )));
+    };
+    let mut hidden = states;
+    let mut outputs = Vec::with_capacity(steps as usize);
+    for t in 0..steps {
+        let mut inputs = Vec::with_capacity(1 + hidden.len());
+        inputs.push(seq.f_select(1, t)?);
+        inputs.extend(hidden.iter().map(Tensor::shallow_clone));
+        let (y, next) = step(&inputs)?;
+        if named {
+            hidden = next;
+        } else if !hidden.is_empty() {
+            hidden.pop();
+            hidden.insert(0, y.shallow_clone());
+        }
+        outputs.push(y);
+    }
+    Ok((Tensor::f_stack(&outputs, 1)?, hidden))
 }
 
 /// Whether `space` declares a sequence input (its networks are [`SequenceNet`]s).
@@ -272,7 +289,7 @@ fn linear_weights(m: &Module, prefix: &str, out: &mut Vec<String>) {
 }
 
 /// A `tied_linear(d_out)` under `q` for inputs `width` wide, sharing `table`, the embedding's.
-fn tied(
+pub fn tied(
     q: &nn::Path,
     table: Option<&Tensor>,
     d_out: i64,
@@ -299,14 +316,14 @@ fn tied(
     Ok(boxed(Linear::tied(q, table.shallow_clone())?))
 }
 
-/// The cell `call` compiled under `q` for inputs `width` wide, and its output's width.
-fn recurrent(
+/// The widths of a recurrent cell `call` under `q` whose step input is `width` wide: its
+/// hidden states' (its first argument) and each of its inputs' (`x`, then the states). A cell
+/// with named states must read one input, then its states, in order.
+pub fn cell_widths(
     q: &nn::Path,
-    space: &Space,
-    arch: &Architecture,
     call: &crate::space::CellCall,
     width: i64,
-) -> Result<(Recurrent, i64), CompileError> {
+) -> Result<(i64, Vec<i64>), CompileError> {
     let graph = &call.instance;
     let hidden = match call.args.first() {
         Some((_, ArgValue::Int(d))) => *d,
@@ -334,6 +351,56 @@ fn recurrent(
     }
     let mut channels = vec![width];
     channels.extend(vec![hidden; graph.inputs.len().saturating_sub(1)]);
+    Ok((hidden, channels))
+}
+
+/// Checks that a recurrent cell `call` compiled under `q` fits its `hidden` states: without
+/// named states its output (`out` wide) is the next state; with them, each state's next value
+/// (`vertex_width` of its vertex; `None`: absent) is as wide as the state.
+pub fn check_state_widths(
+    q: &nn::Path,
+    call: &crate::space::CellCall,
+    hidden: i64,
+    out: i64,
+    vertex_width: impl Fn(usize) -> Option<i64>,
+) -> Result<(), CompileError> {
+    let graph = &call.instance;
+    if graph.states.is_empty() && out != hidden {
+        return Err(CompileError::bad_op(
+            q,
+            &graph.name,
+            format!("the cell's output is {out} wide, its hidden states {hidden}"),
+        ));
+    }
+    for state in &graph.states {
+        match vertex_width(state.next) {
+            Some(c) if c == hidden => {}
+            found => {
+                let what = found.map_or("absent".to_string(), |c| format!("{c} wide"));
+                return Err(CompileError::bad_op(
+                    q,
+                    &graph.name,
+                    format!(
+                        "the next value of the state `{}` is {what}, the state {hidden} wide",
+                        state.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The cell `call` compiled under `q` for inputs `width` wide, and its output's width.
+fn recurrent(
+    q: &nn::Path,
+    space: &Space,
+    arch: &Architecture,
+    call: &crate::space::CellCall,
+    width: i64,
+) -> Result<(Recurrent, i64), CompileError> {
+    let graph = &call.instance;
+    let (hidden, channels) = cell_widths(q, call, width)?;
     let spec = CellSpec {
         resolver: Resolver {
             space,
@@ -349,29 +416,7 @@ fn recurrent(
         channels,
     };
     let (cell, out) = GraphCell::new(q, &spec)?;
-    if graph.states.is_empty() && out != hidden {
-        return Err(CompileError::bad_op(
-            q,
-            &graph.name,
-            format!("the cell's output is {out} wide, its hidden states {hidden}"),
-        ));
-    }
-    for state in &graph.states {
-        match cell.vertex_channels(state.next) {
-            Some(c) if c == hidden => {}
-            found => {
-                let what = found.map_or("absent".to_string(), |c| format!("{c} wide"));
-                return Err(CompileError::bad_op(
-                    q,
-                    &graph.name,
-                    format!(
-                        "the next value of the state `{}` is {what}, the state {hidden} wide",
-                        state.name
-                    ),
-                ));
-            }
-        }
-    }
+    check_state_widths(q, call, hidden, out, |v| cell.vertex_channels(v))?;
     let next = graph.states.iter().map(|s| s.next).collect();
     Ok((Recurrent { cell, hidden, next }, out))
 }

@@ -17,19 +17,32 @@ use super::mix::CellMix;
 use super::supernet::Supernet;
 use tch::{Kind, Reduction, TchError, Tensor};
 
-/// A batch of images and their labels, on the supernet's device and kind.
+/// A batch of examples and their targets, on the supernet's device (images in its kind).
 #[derive(Debug)]
 pub struct Batch {
-    /// `[B, C, H, W]` images.
-    pub images: Tensor,
-    /// `[B]` int64 labels.
-    pub labels: Tensor,
+    /// `[B, C, H, W]` images, or a language model's `[B, T]` int64 token ids.
+    pub inputs: Tensor,
+    /// `[B]` int64 labels, or each token's next token, `[B, T]`.
+    pub targets: Tensor,
 }
 
-/// The mean cross-entropy of the supernet's logits on `batch` under `mix`.
+/// The mean cross-entropy of the supernet's logits on `batch` under `mix` (over every
+/// token of a language model's windows).
 pub fn loss(net: &Supernet, batch: &Batch, mix: &CellMix) -> Result<Tensor, TchError> {
-    net.forward(&batch.images, mix, true)?
-        .f_cross_entropy_loss::<Tensor>(&batch.labels, None, Reduction::Mean, -100, 0.0)
+    let logits = net.forward(&batch.inputs, mix, true)?;
+    cross_entropy(&logits, &batch.targets)
+}
+
+/// The mean cross-entropy of `logits` (`[B, K]`, or `[B, T, K]` per token) for `targets`.
+pub fn cross_entropy(logits: &Tensor, targets: &Tensor) -> Result<Tensor, TchError> {
+    let k = logits.size().last().copied().unwrap_or(1);
+    logits.f_reshape([-1, k])?.f_cross_entropy_loss::<Tensor>(
+        &targets.f_reshape([-1])?,
+        None,
+        Reduction::Mean,
+        -100,
+        0.0,
+    )
 }
 
 /// The gradients of the scalar `y` in `xs` (undefined where `y` does not depend on one).

@@ -1,6 +1,7 @@
 //! The data of a one-shot search: the experiment's training images split into the part the
-//! weights train on and the part α trains on, each read as an endless stream of seeded,
-//! reshuffled batches.
+//! weights train on and the part α trains on, or a language model's windows of the corpus's
+//! training and validation tokens, each read as an endless stream of seeded, reshuffled
+//! batches.
 
 use super::checkpoint::RngState;
 use super::darts::Batch;
@@ -23,11 +24,30 @@ pub struct StreamPosition {
     pub rng: RngState,
 }
 
+/// What a stream's examples are.
+#[derive(Debug)]
+enum Examples {
+    /// Images and their labels.
+    Images(ImageSet),
+    /// A language model's windows `[N, T + 1]` of token ids: each window's first `T` tokens
+    /// are read, its last `T` predicted.
+    Windows(Tensor),
+}
+
+impl Examples {
+    fn len(&self) -> i64 {
+        match self {
+            Examples::Images(set) => set.len(),
+            Examples::Windows(w) => w.size()[0],
+        }
+    }
+}
+
 /// Batches of a set in a seeded order, reshuffled after every pass; a last batch smaller than
 /// the others is skipped.
 #[derive(Debug)]
 pub struct BatchStream {
-    set: ImageSet,
+    set: Examples,
     batch: usize,
     order: Vec<i64>,
     cursor: usize,
@@ -45,7 +65,38 @@ impl BatchStream {
         device: Device,
         kind: Kind,
     ) -> Result<BatchStream, OneShotError> {
-        if set.is_empty() || batch < 1 {
+        BatchStream::of(Examples::Images(set), batch, seed, device, kind)
+    }
+
+    /// A stream over the windows of `steps` tokens that `tokens` (a flat `[N]` tensor of ids)
+    /// holds, each with the token after it as its last target (consecutive windows share
+    /// that token), in batches of `batch` windows (at most their number).
+    pub fn windows(
+        tokens: &Tensor,
+        steps: i64,
+        batch: i64,
+        seed: u64,
+        device: Device,
+    ) -> Result<BatchStream, OneShotError> {
+        let n = tokens.size().first().copied().unwrap_or(0);
+        if steps < 1 || n < steps + 1 {
+            return Err(OneShotError::Config(format!(
+                "windows of {steps} tokens need at least {} tokens, got {n}",
+                steps.max(1) + 1
+            )));
+        }
+        let windows = tokens.f_unfold(0, steps + 1, steps)?;
+        BatchStream::of(Examples::Windows(windows), batch, seed, device, Kind::Int64)
+    }
+
+    fn of(
+        set: Examples,
+        batch: i64,
+        seed: u64,
+        device: Device,
+        kind: Kind,
+    ) -> Result<BatchStream, OneShotError> {
+        if set.len() == 0 || batch < 1 {
             return Err(OneShotError::Config(format!(
                 "a stream needs examples and a positive batch size ({} examples, batch {batch})",
                 set.len()
@@ -146,11 +197,29 @@ impl BatchStream {
     }
 
     fn gather(&self, indices: &[i64]) -> Result<Batch, TchError> {
-        let (images, labels) = self.set.batch(&Tensor::from_slice(indices))?;
-        Ok(Batch {
-            images: images.f_to_kind(self.kind)?.f_to_device(self.device)?,
-            labels: labels.f_to_device(self.device)?,
-        })
+        let indices = Tensor::from_slice(indices);
+        match &self.set {
+            Examples::Images(set) => {
+                let (images, labels) = set.batch(&indices)?;
+                Ok(Batch {
+                    inputs: images.f_to_kind(self.kind)?.f_to_device(self.device)?,
+                    targets: labels.f_to_device(self.device)?,
+                })
+            }
+            Examples::Windows(windows) => {
+                let rows = windows.f_index_select(0, &indices)?;
+                let steps = rows.size()[1] - 1;
+                Ok(Batch {
+                    inputs: rows.f_narrow(1, 0, steps)?.f_to_device(self.device)?,
+                    targets: rows.f_narrow(1, 1, steps)?.f_to_device(self.device)?,
+                })
+            }
+        }
+    }
+
+    /// Whether its examples are a language model's windows.
+    pub fn is_text(&self) -> bool {
+        matches!(self.set, Examples::Windows(_))
     }
 }
 
@@ -194,7 +263,7 @@ mod tests {
     }
 
     fn labels(b: &Batch) -> Vec<i64> {
-        Vec::<i64>::try_from(&b.labels).unwrap()
+        Vec::<i64>::try_from(&b.targets).unwrap()
     }
 
     #[test]
@@ -204,17 +273,17 @@ mod tests {
         let peeked = s.peek().unwrap();
         let first = s.next_batch().unwrap();
         assert_eq!(labels(&peeked), labels(&first));
-        assert_eq!(first.images.kind(), Kind::Double);
+        assert_eq!(first.inputs.kind(), Kind::Double);
         let second = s.next_batch().unwrap();
         let mut seen = [labels(&first), labels(&second)].concat();
         seen.sort();
         seen.dedup();
         assert_eq!(seen.len(), 6);
         // The third batch starts a reshuffled pass.
-        assert_eq!(s.next_batch().unwrap().labels.size(), [3]);
+        assert_eq!(s.next_batch().unwrap().targets.size(), [3]);
         let sizes: Vec<i64> = s
             .in_order(None)
-            .map(|b| b.unwrap().labels.size()[0])
+            .map(|b| b.unwrap().targets.size()[0])
             .collect();
         assert_eq!(sizes, [3, 3, 1]);
         assert_eq!(s.in_order(Some(1)).count(), 1);
@@ -248,6 +317,29 @@ mod tests {
         assert!(search_split(&set(10), 8, 1.0, 0).is_err());
         let err = search_split(&set(10), 1, 0.5, 0).unwrap_err();
         assert!(err.to_string().contains("at least 2 images"), "{err}");
+    }
+
+    #[test]
+    fn windows_read_t_tokens_and_predict_the_next_ones() {
+        let tokens = Tensor::arange(23, (Kind::Int64, Device::Cpu));
+        let mut s = BatchStream::windows(&tokens, 5, 2, 0, Device::Cpu).unwrap();
+        assert!(s.is_text());
+        assert_eq!((s.len(), s.batches_per_pass()), (4, 2));
+        let b = s.next_batch().unwrap();
+        assert_eq!(b.inputs.size(), [2, 5]);
+        let inputs = Vec::<i64>::try_from(b.inputs.reshape([-1])).unwrap();
+        let targets = Vec::<i64>::try_from(b.targets.reshape([-1])).unwrap();
+        for (x, y) in inputs.iter().zip(&targets) {
+            assert_eq!(x + 1, *y, "each target is the next token");
+        }
+        assert_eq!(inputs[0] % 5, 0, "windows start every 5 tokens");
+        let all: Vec<i64> = s
+            .in_order(None)
+            .flat_map(|b| Vec::<i64>::try_from(b.unwrap().inputs.reshape([-1])).unwrap())
+            .collect();
+        assert_eq!(all, (0..20).collect::<Vec<i64>>());
+        let err = BatchStream::windows(&tokens, 30, 2, 0, Device::Cpu).unwrap_err();
+        assert!(err.to_string().contains("at least 31 tokens"), "{err}");
     }
 
     fn labels_of(s: &ImageSet) -> Vec<i64> {

@@ -43,6 +43,7 @@ pub mod optim;
 pub mod partial;
 pub mod perturb;
 pub mod proxyless;
+pub mod recurrent;
 pub mod rows;
 pub mod search;
 pub mod skip;

@@ -11,8 +11,8 @@
 use super::alive::Alive;
 use super::checkpoint::{corrupt, RngState, Snapshot};
 use super::darts::{
-    clip_norm, first_order_arch_grads, joint_gradients, second_order_alpha_grad, weight_gradients,
-    Batch,
+    clip_norm, first_order_arch_grads, joint_gradients, loss, second_order_alpha_grad,
+    weight_gradients, Batch,
 };
 use super::data::{BatchStream, StreamPosition};
 use super::dirichlet::{self, dirichlet_rows};
@@ -37,6 +37,17 @@ use tch::{Device, Kind, Tensor};
 /// How many paths ProxylessNAS' weight step draws before it gives up on finding one that
 /// is an architecture of the space.
 const MAX_PATH_DRAWS: usize = 1000;
+
+/// How many of `logits`' predictions (`[B, K]`, or `[B, T, K]` per token) are `targets`,
+/// and of how many.
+fn hits(logits: &Tensor, targets: &Tensor) -> Result<(i64, i64), tch::TchError> {
+    let right = logits
+        .f_argmax(-1, false)?
+        .f_eq_tensor(targets)?
+        .f_sum(Kind::Int64)?
+        .f_int64_value(&[])?;
+    Ok((right, targets.numel() as i64))
+}
 
 /// `tau` when it is a usable Gumbel-softmax temperature (finite, above 0).
 fn checked_tau(tau: f64) -> Result<f64, OneShotError> {
@@ -235,6 +246,38 @@ impl OneShotSearch {
         valid: ImageSet,
         config: &SearchConfig,
     ) -> Result<OneShotSearch, OneShotError> {
+        let (device, kind) = (net.device(), net.kind());
+        let seed = config.seed;
+        let image = train.image_shape().to_vec();
+        let train = BatchStream::new(train, config.batch, seed, device, kind)?;
+        let valid = BatchStream::new(valid, config.batch, seed ^ 0x5eed, device, kind)?;
+        OneShotSearch::of_streams(net, (train, valid), image, config)
+    }
+
+    /// A search of a language model's supernet `net` whose weights train on windows of
+    /// `steps` tokens of `train` (a flat `[N]` tensor of token ids) and whose paths and α are
+    /// scored on windows of `valid`, with `config`'s batch size (windows), seed and optimiser
+    /// settings. Each window starts from zero states (see [`super::recurrent`]).
+    pub fn text(
+        net: Supernet,
+        (train, valid): (&Tensor, &Tensor),
+        steps: i64,
+        config: &SearchConfig,
+    ) -> Result<OneShotSearch, OneShotError> {
+        let (device, seed) = (net.device(), config.seed);
+        let train = BatchStream::windows(train, steps, config.batch, seed, device)?;
+        let valid = BatchStream::windows(valid, steps, config.batch, seed ^ 0x5eed, device)?;
+        OneShotSearch::of_streams(net, (train, valid), Vec::new(), config)
+    }
+
+    /// A search of `net` over its two streams; `image` is the images' `[C, H, W]` (empty for
+    /// a language model).
+    fn of_streams(
+        net: Supernet,
+        (train, valid): (BatchStream, BatchStream),
+        image: Vec<i64>,
+        config: &SearchConfig,
+    ) -> Result<OneShotSearch, OneShotError> {
         let positive = |x: f64| x.is_finite() && x > 0.0;
         if !(positive(config.lr)
             && positive(config.arch_lr)
@@ -257,11 +300,7 @@ impl OneShotSearch {
                 config.latency_weight, config.latency_target, config.latency_batch
             )));
         }
-        let (device, kind) = (net.device(), net.kind());
         let seed = config.seed;
-        let image = train.image_shape().to_vec();
-        let train = BatchStream::new(train, config.batch, seed, device, kind)?;
-        let valid = BatchStream::new(valid, config.batch, seed ^ 0x5eed, device, kind)?;
         let live = net.live().to_vec();
         let skip = skip_columns(net.rows().rows());
         Ok(OneShotSearch {
@@ -431,13 +470,49 @@ impl OneShotSearch {
         let mix = self.net.path_mix(arch)?;
         let batch = self.valid.next_batch()?;
         let _guard = tch::no_grad_guard();
-        let logits = self.net.forward(&batch.images, &mix, true)?;
-        let hits = logits
-            .f_argmax(-1, false)?
-            .f_eq_tensor(&batch.labels)?
-            .f_sum(Kind::Int64)?
-            .f_int64_value(&[])?;
-        Ok(hits as f64 / batch.labels.size()[0].max(1) as f64)
+        let logits = self.net.forward(&batch.inputs, &mix, true)?;
+        let (hits, total) = hits(&logits, &batch.targets)?;
+        Ok(hits as f64 / total.max(1) as f64)
+    }
+
+    /// The mean cross-entropy of `arch` through the shared weights on the next batch of the
+    /// validation stream (a language model's: per token; `exp` of it is the batch's
+    /// perplexity, ENAS' reward on Penn Treebank is 80 over it), batch norm with batch
+    /// statistics.
+    pub fn valid_batch_loss(&mut self, arch: &Architecture) -> Result<f64, OneShotError> {
+        let mix = self.net.path_mix(arch)?;
+        let batch = self.valid.next_batch()?;
+        let _guard = tch::no_grad_guard();
+        let l = loss(&self.net, &batch, &mix)?.f_double_value(&[])?;
+        self.finite("the validation loss", l)?;
+        Ok(l)
+    }
+
+    /// The mean cross-entropy of `arch` as a path through the shared weights on the
+    /// validation split (its first `max_batches` batches, or all), each example (a language
+    /// model's: each token) weighing the same.
+    pub fn valid_loss(
+        &self,
+        arch: &Architecture,
+        max_batches: Option<usize>,
+    ) -> Result<f64, OneShotError> {
+        let _guard = tch::no_grad_guard();
+        let mix = self.net.path_mix(arch)?;
+        let (mut sum, mut total) = (0.0, 0i64);
+        for batch in self.valid.in_order(max_batches) {
+            let batch = batch?;
+            let n = batch.targets.numel() as i64;
+            sum += loss(&self.net, &batch, &mix)?.f_double_value(&[])? * n as f64;
+            total += n;
+        }
+        let l = sum / total.max(1) as f64;
+        self.finite("the validation loss", l)?;
+        Ok(l)
+    }
+
+    /// Whether it searches a language model (token windows, not images).
+    pub fn is_text(&self) -> bool {
+        self.train.is_text()
     }
 
     /// The mixture of the DARTS, GDAS, SNAS or Dirichlet mode under `alpha` (an error in the
@@ -621,6 +696,12 @@ impl OneShotSearch {
             .latency_file
             .clone()
             .unwrap_or_else(latency::default_path);
+        if self.is_text() {
+            return Err(OneShotError::Config(
+                "latency tables time image ops; a language model's supernet has none to time"
+                    .to_string(),
+            ));
+        }
         let mut table = LatencyTable::load(&path)?;
         let batch = self.config.latency_batch;
         let costs = latency::op_latencies(&self.net, &self.image, batch, &mut table)?;
@@ -999,13 +1080,10 @@ impl OneShotSearch {
         let (mut right, mut total) = (0i64, 0i64);
         for batch in self.valid.in_order(max_batches) {
             let batch = batch?;
-            let logits = self.net.forward(&batch.images, mix, true)?;
-            let hits = logits
-                .f_argmax(-1, false)?
-                .f_eq_tensor(&batch.labels)?
-                .f_sum(Kind::Int64)?;
-            right += hits.f_int64_value(&[])?;
-            total += batch.labels.size()[0];
+            let logits = self.net.forward(&batch.inputs, mix, true)?;
+            let (h, n) = hits(&logits, &batch.targets)?;
+            right += h;
+            total += n;
         }
         Ok(right as f64 / total.max(1) as f64)
     }

@@ -60,7 +60,7 @@ impl Default for SupernetOptions {
 
 /// All alternatives of one op decision (or one candidate edge), weighed by α's row `row`.
 #[derive(Debug)]
-struct MixedOp {
+pub(super) struct MixedOp {
     row: usize,
     alts: Vec<BoxLayer>,
     /// Each alternative's parameter path (`cells.0.edges.2<-0.sep_conv_3x3`).
@@ -76,19 +76,19 @@ struct MixedOp {
 /// Where an op runs: its stride, the scale of its input (how many times smaller than the
 /// image it is) and PC-DARTS' K (1: the ops see every channel; only cell edges have K > 1).
 #[derive(Debug, Clone, Copy)]
-struct At {
-    stride: i64,
-    scale: i64,
-    partial: i64,
+pub(super) struct At {
+    pub(super) stride: i64,
+    pub(super) scale: i64,
+    pub(super) partial: i64,
 }
 
 /// What one forward pass reads besides its input: the mixture, each row's edge weight under
 /// edge normalisation (`None` for rows that are not a node's edges, or without it), and
 /// whether batch norm uses the batch's statistics.
-struct Pass<'a> {
-    mix: &'a CellMix,
-    edges: &'a [Option<Tensor>],
-    train: bool,
+pub(super) struct Pass<'a> {
+    pub(super) mix: &'a CellMix,
+    pub(super) edges: &'a [Option<Tensor>],
+    pub(super) train: bool,
 }
 
 impl MixedOp {
@@ -131,7 +131,7 @@ impl MixedOp {
 
 /// What an edge (or a node's post op) does.
 #[derive(Debug)]
-enum EdgeOp {
+pub(super) enum EdgeOp {
     Wire,
     /// A fixed op and its parameter path.
     Fixed(BoxLayer, String),
@@ -142,7 +142,7 @@ enum EdgeOp {
 }
 
 impl EdgeOp {
-    fn forward(&self, x: &Tensor, pass: &Pass) -> Result<Option<Tensor>, TchError> {
+    pub(super) fn forward(&self, x: &Tensor, pass: &Pass) -> Result<Option<Tensor>, TchError> {
         match self {
             EdgeOp::Wire => Ok(Some(x.shallow_clone())),
             EdgeOp::Fixed(layer, _) => layer.forward(x, pass.train).map(Some),
@@ -199,7 +199,7 @@ impl EdgeOp {
 }
 
 /// A parameter path as the variable store names it (`cells.0.edges.2<-0`).
-fn prefix(p: &nn::Path) -> String {
+pub(super) fn prefix(p: &nn::Path) -> String {
     p.components().collect::<Vec<_>>().join(".")
 }
 
@@ -250,13 +250,18 @@ impl MixedVertex {
                 .get(from)
                 .ok_or_else(|| TchError::Kind(format!("vertex {from} has no value")))?;
             let size = x.size();
-            let [b, _, h, w] = size[..] else {
-                return Err(TchError::Shape(format!(
-                    "a cell's vertex should be [B, C, H, W], got {size:?}"
-                )));
-            };
             let side = |n: i64| (n + stride - 1) / stride;
-            Tensor::f_zeros([b, channels, side(h), side(w)], (x.kind(), x.device()))?
+            let shape = match size[..] {
+                [b, _, h, w] => vec![b, channels, side(h), side(w)],
+                // A recurrent cell's step: [B, F].
+                [b, _] => vec![b, channels],
+                _ => {
+                    return Err(TchError::Shape(format!(
+                        "a cell's vertex should be [B, C, H, W] or [B, F], got {size:?}"
+                    )))
+                }
+            };
+            Tensor::f_zeros(shape.as_slice(), (x.kind(), x.device()))?
         } else {
             combine_terms(self.combine, &outs)?
         };
@@ -271,20 +276,53 @@ impl MixedVertex {
 
 /// A cell whose every choice is mixed.
 #[derive(Debug)]
-struct MixedCell {
+pub(super) struct MixedCell {
     inputs: usize,
     vertices: Vec<MixedVertex>,
     output: MixedVertex,
+    /// The channels (features) of each vertex, the inputs first, the output not included.
+    widths: Vec<i64>,
 }
 
 impl MixedCell {
     fn run(&self, inputs: Vec<Tensor>, pass: &Pass) -> Result<Tensor, TchError> {
+        Ok(self.run_reading(inputs, &[], pass)?.0)
+    }
+
+    /// The cell's output on `inputs` and the values of the vertices `read` (a recurrent
+    /// cell's next states).
+    pub(super) fn run_reading(
+        &self,
+        inputs: Vec<Tensor>,
+        read: &[usize],
+        pass: &Pass,
+    ) -> Result<(Tensor, Vec<Tensor>), TchError> {
         let mut values = inputs;
         for v in &self.vertices {
             let y = v.forward(&values, pass)?;
             values.push(y);
         }
-        self.output.forward(&values, pass)
+        let output = self.output.forward(&values, pass)?;
+        let read = read
+            .iter()
+            .map(|&v| {
+                values
+                    .get(v)
+                    .map(Tensor::shallow_clone)
+                    .ok_or_else(|| TchError::Kind(format!("vertex {v} has no value")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((output, read))
+    }
+
+    /// How many inputs it reads.
+    pub(super) fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    /// The channels of vertex `v` (an input or a node).
+    pub(super) fn width(&self, v: usize) -> Option<i64> {
+        self.widths.get(v).copied()
     }
 
     /// Its vertices, the output last.
@@ -294,22 +332,36 @@ impl MixedCell {
 }
 
 #[derive(Debug)]
-enum Stage {
+pub(super) enum Stage {
     Layer(EdgeOp),
     Cell {
         /// The cell's parameter path (`cells.3`).
         prefix: String,
         pre: Vec<Option<BoxLayer>>,
         cell: MixedCell,
+        /// How a language model's cell is unrolled over a window (`None`: an image cell).
+        recurrence: Option<Recurrence>,
     },
     /// A NAS-Bench-101 cell, at elastic width.
     Nb101(ElasticCell),
+}
+
+/// How a recurrent cell of a language model's supernet runs over a window.
+#[derive(Debug)]
+pub(super) struct Recurrence {
+    /// The width of its hidden states.
+    pub(super) hidden: i64,
+    /// The vertices whose values its named states take for the next step (empty: the states
+    /// are its delayed outputs).
+    pub(super) next: Vec<usize>,
 }
 
 /// The supernet of a space: shared weights, α, and forward passes under a [`CellMix`].
 #[derive(Debug)]
 pub struct Supernet {
     stages: Vec<Stage>,
+    /// Whether it is a language model's (token ids in, [`super::recurrent`]).
+    sequence: bool,
     keep: usize,
     weights: nn::VarStore,
     alpha: Tensor,
@@ -332,7 +384,7 @@ type PickTerms<'a> = (usize, &'a [usize], Vec<(u32, Option<&'a OpRef>)>);
 pub(super) struct Build<'a> {
     pub(super) space: &'a Space,
     pub(super) resolver: Resolver<'a>,
-    call: Option<&'a CellCall>,
+    pub(super) call: Option<&'a CellCall>,
     /// Where the cell's edges run (a layer: no inputs, stride 1).
     pub(super) frame: CellFrame,
     /// PC-DARTS' K on the cell's edges.
@@ -501,7 +553,7 @@ impl<'a> Build<'a> {
     }
 
     /// The op of a term or post op on an input of `c_in` channels with `stride`.
-    fn edge(
+    pub(super) fn edge(
         &self,
         p: &nn::Path,
         owner: &str,
@@ -731,7 +783,7 @@ impl<'a> Build<'a> {
     }
 
     /// The cell of `call` on inputs of `channels`; returns it with its output channels.
-    fn cell(
+    pub(super) fn cell(
         &self,
         p: &nn::Path,
         call: &'a CellCall,
@@ -753,6 +805,7 @@ impl<'a> Build<'a> {
                 inputs: g.inputs.len(),
                 vertices,
                 output,
+                widths: channels,
             },
             c,
         ))
@@ -796,10 +849,11 @@ impl Supernet {
                 options.partial_channels
             )));
         }
-        if is_sequence_space(space) {
+        let sequence = is_sequence_space(space);
+        if sequence && options != SupernetOptions::default() {
             return Err(unsupported(
                 space,
-                "it is a sequence model; the supernet compiles image networks",
+                "it is a language model; PC-DARTS' partial channels and edge normalisation are for image cells",
             ));
         }
         let skeleton = space.skeleton();
@@ -832,86 +886,91 @@ impl Supernet {
         );
         let mut keep = 1;
         let mut cells = 0;
-        for (i, step) in skeleton.steps.iter().enumerate() {
-            if let Some(g) = step.guard {
-                return Err(unsupported(space, format!("a step of the network exists only when decision `{}` allows (a chosen depth)", space.decisions()[g.parent].name)));
-            }
-            let newest = *recent.newest();
-            let alone = CellFrame {
-                inputs: 0,
-                stride: 1,
-                scale: newest.scale,
-            };
-            match &step.kind {
-                StepKind::Op(r) => {
-                    let build = Build {
-                        space,
-                        resolver: Resolver {
-                            space,
-                            arch: &reference,
-                            alternatives: None,
-                        },
-                        call: None,
-                        frame: alone,
-                        partial: 1,
-                    };
-                    let q = &root / "layers" / i;
-                    let owner = format!("layer {i} of the network");
-                    let at = At {
-                        stride: 1,
-                        scale: newest.scale,
-                        partial: 1,
-                    };
-                    let (op, c, s) =
-                        build.edge(&q, &owner, Some(r), at, newest.channels, &mut rows)?;
-                    stages.push(Stage::Layer(op));
-                    recent.layer(newest.after(c, s).map_err(CompileError::from)?);
+        if sequence {
+            stages = super::recurrent::stages(space, &root, &reference, &mut rows)?;
+        } else {
+            for (i, step) in skeleton.steps.iter().enumerate() {
+                if let Some(g) = step.guard {
+                    return Err(unsupported(space, format!("a step of the network exists only when decision `{}` allows (a chosen depth)", space.decisions()[g.parent].name)));
                 }
-                StepKind::Cell(call) if is_nb101_cell(&call.instance) => {
-                    if options.edge_normalization {
-                        return Err(unsupported(space, format!("cell `{}` is a NAS-Bench-101 cell: its inputs are `any of` members, each edge weighed by its own `off`/`on` row, so there is no node's set of mixed edges for PC-DARTS' edge normalisation to weigh; PC-DARTS runs on it with partial channels alone (`partial: K`), as NAS-Bench-1Shot1 runs it", call.instance.name)));
+                let newest = *recent.newest();
+                let alone = CellFrame {
+                    inputs: 0,
+                    stride: 1,
+                    scale: newest.scale,
+                };
+                match &step.kind {
+                    StepKind::Op(r) => {
+                        let build = Build {
+                            space,
+                            resolver: Resolver {
+                                space,
+                                arch: &reference,
+                                alternatives: None,
+                            },
+                            call: None,
+                            frame: alone,
+                            partial: 1,
+                        };
+                        let q = &root / "layers" / i;
+                        let owner = format!("layer {i} of the network");
+                        let at = At {
+                            stride: 1,
+                            scale: newest.scale,
+                            partial: 1,
+                        };
+                        let (op, c, s) =
+                            build.edge(&q, &owner, Some(r), at, newest.channels, &mut rows)?;
+                        stages.push(Stage::Layer(op));
+                        recent.layer(newest.after(c, s).map_err(CompileError::from)?);
                     }
-                    let q = &root / "cells" / cells;
-                    cells += 1;
-                    let build = Build {
-                        space,
-                        resolver: Resolver {
+                    StepKind::Cell(call) if is_nb101_cell(&call.instance) => {
+                        if options.edge_normalization {
+                            return Err(unsupported(space, format!("cell `{}` is a NAS-Bench-101 cell: its inputs are `any of` members, each edge weighed by its own `off`/`on` row, so there is no node's set of mixed edges for PC-DARTS' edge normalisation to weigh; PC-DARTS runs on it with partial channels alone (`partial: K`), as NAS-Bench-1Shot1 runs it", call.instance.name)));
+                        }
+                        let q = &root / "cells" / cells;
+                        cells += 1;
+                        let build = Build {
                             space,
-                            arch: &reference,
-                            alternatives: Some(&call.alternatives),
-                        },
-                        call: Some(call),
-                        frame: CellFrame { inputs: 1, ..alone },
-                        partial: options.partial_channels,
-                    };
-                    let (cell, c) = build.nb101_cell(&q, call, newest.channels, &mut rows)?;
-                    stages.push(Stage::Nb101(cell));
-                    recent.cell(newest.after(c, 1).map_err(CompileError::from)?);
-                }
-                StepKind::Cell(call) => {
-                    let q = &root / "cells" / cells;
-                    cells += 1;
-                    let (pre, channels, frame) = cell_pre(&q, call, &recent)?;
-                    let build = Build {
-                        space,
-                        resolver: Resolver {
+                            resolver: Resolver {
+                                space,
+                                arch: &reference,
+                                alternatives: Some(&call.alternatives),
+                            },
+                            call: Some(call),
+                            frame: CellFrame { inputs: 1, ..alone },
+                            partial: options.partial_channels,
+                        };
+                        let (cell, c) = build.nb101_cell(&q, call, newest.channels, &mut rows)?;
+                        stages.push(Stage::Nb101(cell));
+                        recent.cell(newest.after(c, 1).map_err(CompileError::from)?);
+                    }
+                    StepKind::Cell(call) => {
+                        let q = &root / "cells" / cells;
+                        cells += 1;
+                        let (pre, channels, frame) = cell_pre(&q, call, &recent)?;
+                        let build = Build {
                             space,
-                            arch: &reference,
-                            alternatives: Some(&call.alternatives),
-                        },
-                        call: Some(call),
-                        frame,
-                        partial: options.partial_channels,
-                    };
-                    let (cell, c) = build.cell(&q, call, channels, &mut rows)?;
-                    keep = keep.max(cell.inputs);
-                    stages.push(Stage::Cell {
-                        prefix: prefix(&q),
-                        pre,
-                        cell,
-                    });
-                    let scale = frame.output_scale().map_err(CompileError::from)?;
-                    recent.cell(Feature { channels: c, scale });
+                            resolver: Resolver {
+                                space,
+                                arch: &reference,
+                                alternatives: Some(&call.alternatives),
+                            },
+                            call: Some(call),
+                            frame,
+                            partial: options.partial_channels,
+                        };
+                        let (cell, c) = build.cell(&q, call, channels, &mut rows)?;
+                        keep = keep.max(cell.inputs);
+                        stages.push(Stage::Cell {
+                            prefix: prefix(&q),
+                            pre,
+                            cell,
+                            recurrence: None,
+                        });
+                        let scale = frame.output_scale().map_err(CompileError::from)?;
+                        recent.cell(Feature { channels: c, scale });
+                    }
                 }
             }
         }
@@ -933,6 +992,7 @@ impl Supernet {
         };
         Ok(Supernet {
             stages,
+            sequence,
             keep,
             weights,
             alpha,
@@ -949,7 +1009,9 @@ impl Supernet {
     /// The logits for `xs` with every mixed op weighted by `mix` (batch norm with batch
     /// statistics when `train`).
     /// With edge normalisation, each node's mixed edges are also weighted by the softmax of
-    /// their β (in β's graph).
+    /// their β (in β's graph). A language model's supernet reads token ids `[B, T]` and gives
+    /// logits `[B, T, vocabulary]`, its cells starting from zero states (see
+    /// [`super::recurrent`]).
     pub fn forward(&self, xs: &Tensor, mix: &CellMix, train: bool) -> Result<Tensor, TchError> {
         if mix.len() != self.live.len() {
             return Err(TchError::Kind(format!(
@@ -967,6 +1029,9 @@ impl Supernet {
             edges: &edges,
             train,
         };
+        if self.sequence {
+            return super::recurrent::forward(&self.stages, xs, &pass);
+        }
         let mut recent = History::new(xs.shallow_clone(), self.keep);
         for stage in &self.stages {
             match stage {
@@ -1186,7 +1251,9 @@ impl Supernet {
             total += match stage {
                 Stage::Layer(op) => op.used(&mix, &under)?,
                 Stage::Nb101(cell) => cell.count(&mix)?,
-                Stage::Cell { prefix, pre, cell } => {
+                Stage::Cell {
+                    prefix, pre, cell, ..
+                } => {
                     let mut n: i64 = (0..pre.len())
                         .filter(|&j| pre[j].is_some())
                         .map(|j| under(&format!("{prefix}.pre{j}")))

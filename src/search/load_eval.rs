@@ -4,7 +4,7 @@
 use super::arch_metrics::ScoredNetwork;
 use super::eval_spec::{DataSpec, EvaluatorSpec};
 use super::evaluator::Evaluator;
-use super::load_lm::{load_lm, LmSpec};
+use super::load_lm::{first_tokens, load_lm, read_corpus, LmSpec};
 use super::prepare::{digest, table_path};
 use super::proxy_eval::ProxyEvaluator;
 use super::table::{CostModel, TableConfig, TableEvaluator};
@@ -18,7 +18,7 @@ use crate::train::{named, ImageSet};
 use crate::trainfree::inputs::proxy_data;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use tch::Device;
+use tch::{Device, Tensor};
 
 /// A loaded evaluator, the name of what it reports, and a text that changes whenever its
 /// results would (for the trial store's fingerprint).
@@ -320,6 +320,27 @@ impl SearchData {
             None => train,
         };
         resized(train, &self.spec).map_err(text)
+    }
+
+    /// The token ids a language model's one-shot search trains and scores on: the first
+    /// `limit` tokens of the entry's corpus's training split (its validation and test splits
+    /// belong to the evaluator), one flat `[N]` tensor, and the size of its vocabulary.
+    /// Errors are one line with a hint.
+    pub fn search_tokens(&self) -> Result<(Tensor, i64), String> {
+        if self.spec.name != "ptb" {
+            return Err(format!(
+                "`data {}` is images; a language model's supernet trains on text\n  hint: name a corpus in the experiment's `data` (ptb)",
+                self.spec.name
+            ));
+        }
+        let corpus = read_corpus(&self.spec, &self.dir).map_err(|d| match d.hint {
+            Some(h) => format!("{}\n  hint: {h}", d.message),
+            None => d.message,
+        })?;
+        Ok((
+            first_tokens(&corpus.train, self.spec.limit),
+            corpus.vocab.len() as i64,
+        ))
     }
 }
 

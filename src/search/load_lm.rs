@@ -60,14 +60,10 @@ pub fn load_lm(
         Some([t, _]) => *t,
         _ => 35,
     };
-    let cut = |split: &Tensor, limit: Option<i64>| {
-        let n = split.size()[0];
-        split.narrow(0, 0, limit.map_or(n, |l| l.clamp(2, n)))
-    };
     let splits = TokenSplits {
-        train: cut(&corpus.train, data.limit),
-        valid: cut(&corpus.valid, data.test_limit),
-        test: cut(&corpus.test, data.test_limit),
+        train: first_tokens(&corpus.train, data.limit),
+        valid: first_tokens(&corpus.valid, data.test_limit),
+        test: first_tokens(&corpus.test, data.test_limit),
     };
     let settings = spec.settings;
     let runtime = Runtime {
@@ -115,7 +111,14 @@ pub fn load_lm(
 }
 
 /// Penn Treebank from the data's `dir`, else the project's data folder's `ptb/`.
-fn read_corpus(data: &DataSpec, dir: &Path) -> Result<ptb::Corpus, Diagnostic> {
+/// The first `limit` tokens of `split` (at least 2; all of them without a limit).
+pub(super) fn first_tokens(split: &Tensor, limit: Option<i64>) -> Tensor {
+    let n = split.size()[0];
+    split.narrow(0, 0, limit.map_or(n, |l| l.clamp(2, n)))
+}
+
+/// The corpus of the `data` entry (its `dir`, else the project's `data/ptb`).
+pub(super) fn read_corpus(data: &DataSpec, dir: &Path) -> Result<ptb::Corpus, Diagnostic> {
     let folder = super::load_eval::data_folder(data, dir)
         .or_else(|| crate::paths::data_dir().map(|d| d.join("ptb")));
     let folder = folder.ok_or_else(|| {

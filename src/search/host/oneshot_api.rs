@@ -2,15 +2,20 @@
 //! its weight-sharing supernet ([`crate::oneshot::Supernet`]) at the size `channels` and
 //! `cells` ask for (the space's parameters `c` and `n`/`cells`; the space's own when absent;
 //! `classes` those of the data), on the first `limit` training images of the experiment's
-//! `data` entry split in two (`train_fraction` for the weights, the rest for α), and the
-//! Rhai type `Supernet` exposes the primitives of
+//! `data` entry split in two (`train_fraction` for the weights, the rest for α) — for a
+//! language model's space (a `sequence` input), the corpus's first `limit` training tokens
+//! (else all the entry takes) split the same way, read as windows of the space's input
+//! length, `d` set by `channels`, the vocabulary the corpus's — and the Rhai type `Supernet`
+//! exposes the primitives of
 //! [`crate::oneshot`]: `weight_step()`, `weight_step(arch)` (that path only, as ENAS trains),
 //! `valid_batch_accuracy(arch)` (on the next validation batch), `alpha_step(order)`,
 //! `joint_step()`, `steps_per_epoch()`, `derive()`, `alphas()`, `probabilities()`,
 //! `alpha_table()`, `row_names()`, `edge_weights()`, `latencies()`, `expected_latency()`,
 //! `set_lr(lr)` / `lr`, `set_mode(m)` / `mode` (`darts`, `gdas`, `snas`, `proxyless`,
 //! `path`, `dirichlet`), `set_tau(τ)` / `tau`, `sample_path()` (uniform from the space, its constraints
-//! met), `valid_accuracy(arch[, batches])`, and `end_epoch([state])` / `epoch` / `saved`
+//! met), `valid_accuracy(arch[, batches])`, `valid_batch_loss(arch)` and
+//! `valid_loss(arch[, batches])` (the mean cross-entropy: a language model's perplexity is
+//! its `exp`), `text` (whether it is a language model's), and `end_epoch([state])` / `epoch` / `saved`
 //! (an epoch finished and checkpointed with the script's state; epochs done and that state
 //! after a resume: [`super::checkpoints`]). Settings `partial: K` and
 //! `edge_normalization: true` build PC-DARTS' supernet; `latency_weight`, `latency_target`
@@ -29,6 +34,7 @@ use super::space_api::script_error;
 use super::types::{ArchHandle, Ctx};
 use super::RhaiResult;
 use crate::compile::catalog::{resize, NetworkSize};
+use crate::compile::sequence::is_sequence_space;
 use crate::oneshot::data::search_split;
 use crate::oneshot::{Mode, OneShotError, OneShotSearch, SearchConfig, Supernet, SupernetOptions};
 use crate::space::{Architecture, Space};
@@ -189,6 +195,32 @@ pub fn register(engine: &mut Engine) {
                 timed(n, |s| s.valid_accuracy(&arch, Some(batches)))
             },
         )
+        .fun(
+            "valid_batch_loss",
+            ["net", "arch"],
+            "the mean cross-entropy of `arch`'s path on the next validation batch (a language model's: per token, its exp the batch's perplexity; ENAS' reward is 80 over it)",
+            |n: &mut SupernetHandle, a: ArchHandle| {
+                let arch = into_supernet(n, &a)?;
+                timed(n, |s| s.valid_batch_loss(&arch))
+            },
+        )
+        .fun("valid_loss", ["net", "arch"], "the mean cross-entropy of `arch`'s path through the shared weights on the whole validation split (per token for a language model)", |n: &mut SupernetHandle, a: ArchHandle| {
+            let arch = into_supernet(n, &a)?;
+            timed(n, |s| s.valid_loss(&arch, None))
+        })
+        .fun(
+            "valid_loss",
+            ["net", "arch", "batches"],
+            "the same on the first `batches` validation batches",
+            |n: &mut SupernetHandle, a: ArchHandle, batches: INT| {
+                let arch = into_supernet(n, &a)?;
+                let batches = usize::try_from(batches.max(1)).unwrap_or(1);
+                timed(n, |s| s.valid_loss(&arch, Some(batches)))
+            },
+        )
+        .get("text", "whether it is a language model's supernet (token windows, not images)", |n: &mut SupernetHandle| {
+            n.0.search.borrow().is_text()
+        })
         .get("epoch", "epochs finished (after a resume, those done before it too)", |n: &mut SupernetHandle| {
             n.0.search.borrow().epoch() as INT
         })
@@ -470,6 +502,108 @@ fn device(settings: &Map) -> RhaiResult<tch::Device> {
     })
 }
 
+/// The search of an image space's supernet: the experiment's images (the first `limit`),
+/// split by `train_fraction`.
+fn image_search(
+    c: &Ctx,
+    space: &Space,
+    settings: &Map,
+    (channels, cells): (Option<INT>, Option<usize>),
+    (options, config, device): (SupernetOptions, SearchConfig, tch::Device),
+) -> RhaiResult<Result<OneShotSearch, OneShotError>> {
+    let limit = positive("limit", int(settings, "limit", 5000)?)?;
+    let train_fraction = float(settings, "train_fraction", 0.5)?;
+    let seed = config.seed as i64;
+    let t0 = Instant::now();
+    let images = training_images(c, "supernet");
+    c.0.host_time.set(c.0.host_time.get() + t0.elapsed());
+    let images = images?;
+    let has_classes = space.skeleton().args.iter().any(|(n, _)| n == "classes");
+    let size = NetworkSize {
+        channels,
+        cells,
+        classes: has_classes.then_some(images.classes),
+        ..NetworkSize::default()
+    };
+    let t0 = Instant::now();
+    let built = (|| -> Result<OneShotSearch, OneShotError> {
+        // The decisions do not depend on the size: say first whether they can be mixed.
+        crate::oneshot::rows::check_space(space)?;
+        let resized = resize(space, size)?;
+        let net_space = resized.as_ref().unwrap_or(space);
+        let (train, valid) = search_split(&images, limit, train_fraction, seed as u64)?;
+        let in_channels = train.image_shape()[0];
+        let kind = tch::Kind::Float;
+        let net = Supernet::with_options(net_space, in_channels, options, device, kind, seed)?;
+        OneShotSearch::new(net, train, valid, &config)
+    })();
+    c.0.host_time.set(c.0.host_time.get() + t0.elapsed());
+    Ok(built)
+}
+
+/// The search of a language model's supernet: the corpus's training tokens (the first
+/// `limit`, else all the `data` entry takes) cut in two, the first `train_fraction` for the
+/// weights and the rest for the paths' scores and α, each read as windows of the space's
+/// input length; the vocabulary the corpus's.
+fn text_search(
+    c: &Ctx,
+    space: &Space,
+    settings: &Map,
+    channels: Option<INT>,
+    (options, config, device): (SupernetOptions, SearchConfig, tch::Device),
+) -> RhaiResult<Result<OneShotSearch, OneShotError>> {
+    if settings.contains_key("cells") {
+        return Err(script_error(
+            "supernet: `cells` is an image network's setting; a language model's cells are the ones its space stacks",
+        ));
+    }
+    let train_fraction = float(settings, "train_fraction", 0.5)?;
+    if !(train_fraction > 0.0 && train_fraction < 1.0) {
+        return Err(script_error(format!(
+            "supernet: train_fraction must be between 0 and 1 (exclusive), got {train_fraction}"
+        )));
+    }
+    let limit = optional(settings, "limit")?
+        .map(|n| positive("limit", n))
+        .transpose()?;
+    let steps = match space.skeleton().input.as_ref().map(|s| s.dims.as_slice()) {
+        Some([t, _]) => *t,
+        _ => 35,
+    };
+    let t0 = Instant::now();
+    let data = c.0.data.as_ref().ok_or_else(|| {
+        script_error("supernet: the experiment has no `data` entry to search on; add one, e.g. `data ptb(limit: 100000)`")
+    });
+    let tokens = data.and_then(|d| {
+        d.search_tokens()
+            .map_err(|e| script_error(format!("supernet: {e}")))
+    });
+    c.0.host_time.set(c.0.host_time.get() + t0.elapsed());
+    let (tokens, vocab) = tokens?;
+    let n = tokens.size()[0];
+    let tokens = tokens.narrow(0, 0, limit.map_or(n, |l| l.clamp(2, n)));
+    let n = tokens.size()[0];
+    let k = ((n as f64 * train_fraction) as i64).clamp(1, n - 1);
+    let (train, valid) = (tokens.narrow(0, 0, k), tokens.narrow(0, k, n - k));
+    let size = NetworkSize {
+        channels,
+        classes: Some(vocab),
+        ..NetworkSize::default()
+    };
+    let t0 = Instant::now();
+    let built = (|| -> Result<OneShotSearch, OneShotError> {
+        crate::oneshot::rows::check_space(space)?;
+        let resized = resize(space, size)?;
+        let net_space = resized.as_ref().unwrap_or(space);
+        let kind = tch::Kind::Float;
+        let seed = config.seed as i64;
+        let net = Supernet::with_options(net_space, 1, options, device, kind, seed)?;
+        OneShotSearch::text(net, (&train, &valid), steps, &config)
+    })();
+    c.0.host_time.set(c.0.host_time.get() + t0.elapsed());
+    Ok(built)
+}
+
 /// `ctx.supernet(settings)`: resizes the space, reads and splits the data, compiles the
 /// supernet.
 fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
@@ -477,8 +611,6 @@ fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
     let channels = optional(&settings, "channels")?;
     let cells = optional(&settings, "cells")?.map(|n| n as usize);
     let batch = positive("batch", int(&settings, "batch", 64)?)?;
-    let limit = positive("limit", int(&settings, "limit", 5000)?)?;
-    let train_fraction = float(&settings, "train_fraction", 0.5)?;
     let d = SearchConfig::darts(batch, seed as u64);
     let config = SearchConfig {
         lr: float(&settings, "lr", d.lr)?,
@@ -498,29 +630,18 @@ fn supernet(c: &mut Ctx, settings: Map) -> RhaiResult<SupernetHandle> {
         edge_normalization: boolean(&settings, "edge_normalization", false)?,
     };
     let device = device(&settings)?;
-    let t0 = Instant::now();
-    let images = training_images(c, "supernet");
-    c.0.host_time.set(c.0.host_time.get() + t0.elapsed());
-    let images = images?;
-    let has_classes = space.skeleton().args.iter().any(|(n, _)| n == "classes");
-    let size = NetworkSize {
-        channels,
-        cells,
-        classes: has_classes.then_some(images.classes),
-        ..NetworkSize::default()
+    let built = if is_sequence_space(&space) {
+        text_search(c, &space, &settings, channels, (options, config, device))?
+    } else {
+        image_search(
+            c,
+            &space,
+            &settings,
+            (channels, cells),
+            (options, config, device),
+        )?
     };
     let t0 = Instant::now();
-    let built = (|| -> Result<OneShotSearch, OneShotError> {
-        // The decisions do not depend on the size: say first whether they can be mixed.
-        crate::oneshot::rows::check_space(&space)?;
-        let resized = resize(&space, size)?;
-        let net_space = resized.as_ref().unwrap_or(&space);
-        let (train, valid) = search_split(&images, limit, train_fraction, seed as u64)?;
-        let in_channels = train.image_shape()[0];
-        let kind = tch::Kind::Float;
-        let net = Supernet::with_options(net_space, in_channels, options, device, kind, seed)?;
-        OneShotSearch::new(net, train, valid, &config)
-    })();
     let restored = built
         .map_err(|e| script_error(format!("supernet: {e}")))
         .and_then(|mut search| {
