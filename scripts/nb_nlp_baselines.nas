@@ -102,3 +102,44 @@ experiment nb_nlp_awd_random {
     budget    trials: 4
     objective minimize valid_ppl
 }
+
+# ENAS' search (Pham et al., 2018; stdlib/strategies/enas.rhai) beside the baselines: its
+# recurrent cell (stdlib/spaces/enas_rnn.nas, one genotype for three stacked cells) in the
+# same AWD-LSTM model, the shared weights of every cell's candidate ops trained on the
+# controller's samples over half of the first 200,000 training tokens (the other half scores
+# the paths: 80 / perplexity), ENAS' LSTM controller; the derived cell is then trained as the
+# baselines are (3 epochs, the same setting) and scored on the whole validation and test
+# splits. The shared weights train by plain SGD clipped to 0.25 as in ENAS, but at rate 1, not
+# ENAS' 20: this cell sums its twelve nodes, where ENAS averages the loose ends and adds
+# highway connections, and its sums overflow at 20. A random search over the same space,
+# trained the same way, is the baseline the search must beat.
+#
+#   nas run scripts/nb_nlp_baselines.nas --experiment enas_awd_enas --seed K --seeds 1
+#   nas run scripts/nb_nlp_baselines.nas --experiment enas_awd_random
+
+import "stdlib/spaces/enas_rnn.nas"
+
+space enas_awd(vocab: int = 10000, d: int = 128) {
+    input sequence(70, 1)
+    embedding(vocab, d) >> locked_dropout(0.4) >> enas_rnn_cell(d) >> locked_dropout(0.25)
+        >> enas_rnn_cell(d) >> locked_dropout(0.25) >> enas_rnn_cell(d) >> locked_dropout(0.4)
+        >> tied_linear(vocab)
+}
+
+experiment enas_awd_enas {
+    space     enas_awd
+    data      ptb(limit: 200000)
+    evaluate  train(epochs: 3, batch: 20, optimizer: adam(lr: 0.001, weight_decay: 1.2e-6), schedule: constant, clip: 0.25, embedding_dropout: 0.1, weight_drop: 0.5, ar: 2, tar: 1, threads: 1)
+    strategy  enas(controller: "lstm", epochs: 3, controller_steps: 30, candidates: 10, batches: 4, channels: 128, limit: 200000, batch: 20, lr: 1.0, lr_min: 1.0, momentum: 0.0, clip: 0.25)
+    budget    trials: 1
+    objective minimize valid_ppl
+}
+
+experiment enas_awd_random {
+    space     enas_awd
+    data      ptb(limit: 200000)
+    evaluate  train(epochs: 3, batch: 20, optimizer: adam(lr: 0.001, weight_decay: 1.2e-6), schedule: constant, clip: 0.25, embedding_dropout: 0.1, weight_drop: 0.5, ar: 2, tar: 1, threads: 1)
+    strategy  random
+    budget    trials: 3
+    objective minimize valid_ppl
+}

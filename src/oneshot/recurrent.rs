@@ -194,7 +194,7 @@ mod tests {
     use super::super::Supernet;
     use crate::compile::layer::Layer;
     use crate::compile::sequence::SequenceNet;
-    use crate::oneshot::SupernetOptions;
+    use crate::oneshot::{Mode, OneShotSearch, SearchConfig, SupernetOptions};
     use crate::space::{load_space_with, rng, Space};
     use tch::{nn, Device, Kind, Tensor};
 
@@ -295,6 +295,40 @@ mod tests {
             count,
             "no decision: the supernet is the network"
         );
+    }
+
+    #[test]
+    fn darts_and_single_paths_search_a_language_model_on_token_windows() {
+        let _generator = crate::test_generator();
+        let s = space("enas_rnn", &[("vocab", 11), ("d", 4)]);
+        let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 2).unwrap();
+        let tokens = Tensor::randint(11, [400], (Kind::Int64, Device::Cpu));
+        let (train, valid) = (tokens.narrow(0, 0, 200), tokens.narrow(0, 200, 200));
+        let config = SearchConfig::darts(4, 0);
+        let mut search = OneShotSearch::text(net, (&train, &valid), 6, &config).unwrap();
+        assert!(search.is_text());
+        assert_eq!(
+            search.steps_per_epoch(),
+            8,
+            "33 windows of 6 tokens, batches of 4"
+        );
+        let alpha = search.supernet().alpha().copy();
+        for order in [1, 2] {
+            assert!(search.weight_step().unwrap().is_finite());
+            assert!(search.alpha_step(order).unwrap().is_finite());
+        }
+        assert!(!search.supernet().alpha().equal(&alpha), "α moved");
+        let derived = search.derive().unwrap();
+        let loss = search.valid_loss(&derived, None).unwrap();
+        assert!(loss.is_finite() && loss > 0.0);
+        let accuracy = search.valid_accuracy(&derived, Some(2)).unwrap();
+        assert!((0.0..=1.0).contains(&accuracy), "next-token accuracy");
+        search.set_mode(Mode::Path);
+        let path = search.sample_path().unwrap();
+        assert!(search.weight_step_on(&path).unwrap().is_finite());
+        assert!(search.valid_batch_loss(&path).unwrap().is_finite());
+        let err = search.latencies().unwrap_err().to_string();
+        assert!(err.contains("image ops"), "{err}");
     }
 
     #[test]
