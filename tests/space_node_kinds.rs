@@ -152,3 +152,37 @@ fn alternatives_of_tensor_lists_or_outside_cells_are_errors() {
         "{rendered}"
     );
 }
+
+/// `mean` merges a cell's terms and parallel ops' outputs into their element-wise mean.
+#[test]
+fn mean_averages_a_nodes_terms_and_parallel_ops() {
+    let s = lower(
+        "cell avg(c: int) {
+    input x
+    node y = mean(x, x >> relu, x >> sigmoid) | sum(x, x >> relu, x >> sigmoid)
+    output y
+}
+space s(c: int = 4) {
+    input image(4, 2, 2)
+    mean(skip, relu) >> avg(c)
+}
+",
+    );
+    let Domain::Categorical(alts) = &s.decisions()[0].domain else {
+        panic!("{:?}", s.decisions()[0].domain)
+    };
+    assert_eq!(alts.len(), 2, "the mean, then the sum");
+    let x = Tensor::randn([3, 4, 2, 2], (Kind::Float, Device::Cpu));
+    let first = (&x + x.relu()) / 2.0;
+    let terms = &first + first.relu() + first.sigmoid();
+    for (alt, expected) in alts.iter().zip([&terms / 3.0, terms.shallow_clone()]) {
+        let label = &alt.label;
+        let arch = s
+            .decode(&format!("{}={label}", s.decisions()[0].name))
+            .unwrap();
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = SpaceNet::new(&vs.root(), &s, &arch, 4).unwrap_or_else(|e| panic!("{e}"));
+        let y = nas::compile::Layer::forward(&net, &x, false).unwrap();
+        assert!(y.allclose(&expected, 1e-6, 1e-6, false), "{label}");
+    }
+}

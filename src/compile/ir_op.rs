@@ -77,6 +77,7 @@ impl<'a> Resolver<'a> {
             let combine = match op.name.as_str() {
                 "concat" => Combine::Concat,
                 "prod" => Combine::Product,
+                "mean" => Combine::Mean,
                 _ => Combine::Sum,
             };
             let mut specs = Vec::with_capacity(branches.len());

@@ -60,7 +60,9 @@ const INT: ParamType = ParamType::Int;
 /// The kind of a built-in.
 pub fn kind(builtin: Builtin) -> BuiltinKind {
     match builtin {
-        Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Blend => BuiltinKind::Combinator,
+        Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Mean | Builtin::Blend => {
+            BuiltinKind::Combinator
+        }
         Builtin::Image | Builtin::Vector | Builtin::Sequence => BuiltinKind::Shape,
         _ => BuiltinKind::Op,
     }

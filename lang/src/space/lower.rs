@@ -612,7 +612,10 @@ impl<'p> Lowerer<'p> {
         ctx: &str,
         span: Span,
     ) -> Result<Op, Diagnostic> {
-        if matches!(b, Builtin::Sum | Builtin::Concat | Builtin::Prod) {
+        if matches!(
+            b,
+            Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Mean
+        ) {
             return self.parallel(b, args, f, ctx, span);
         }
         if b == Builtin::Blend {

@@ -93,7 +93,13 @@ fn label(e: &Expr) -> String {
             l
         }
         ExprKind::Ref(r) => match r.res {
-            Res::Builtin(b @ (Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Blend)) => {
+            Res::Builtin(
+                b @ (Builtin::Sum
+                | Builtin::Concat
+                | Builtin::Prod
+                | Builtin::Mean
+                | Builtin::Blend),
+            ) => {
                 let term_op =
                     r.args
                         .iter()

@@ -267,12 +267,19 @@ impl<'p> Lowerer<'p> {
             ExprKind::Ref(r)
                 if matches!(
                     r.res,
-                    Res::Builtin(Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Blend)
+                    Res::Builtin(
+                        Builtin::Sum
+                            | Builtin::Concat
+                            | Builtin::Prod
+                            | Builtin::Mean
+                            | Builtin::Blend
+                    )
                 ) =>
             {
                 let combine = match r.res {
                     Res::Builtin(Builtin::Concat) => Combine::Concat,
                     Res::Builtin(Builtin::Prod) => Combine::Product,
+                    Res::Builtin(Builtin::Mean) => Combine::Mean,
                     Res::Builtin(Builtin::Blend) => Combine::Blend,
                     _ => Combine::Sum,
                 };
@@ -533,7 +540,9 @@ fn is_merge(e: &Expr) -> bool {
         ExprKind::Pick { .. } => true,
         ExprKind::Ref(r) => matches!(
             r.res,
-            Res::Builtin(Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Blend)
+            Res::Builtin(
+                Builtin::Sum | Builtin::Concat | Builtin::Prod | Builtin::Mean | Builtin::Blend
+            )
         ),
         _ => false,
     }

@@ -106,6 +106,8 @@ name_enum! {
         Concat => "concat",
         /// `prod(a, b, ...)`: element-wise product of tensors, or of parallel ops' outputs.
         Prod => "prod",
+        /// `mean(a, b, ...)`: element-wise mean of tensors, or of parallel ops' outputs.
+        Mean => "mean",
         /// `blend(a, b, gate)`: `gate * a + (1 - gate) * b`, element-wise.
         Blend => "blend",
         /// `image(c, h, w)`: the shape of an image batch.
