@@ -816,7 +816,9 @@ impl Supernet {
     /// Compiles the supernet of `space` (at the size it was lowered with) for images of
     /// `in_channels` channels on `device` with `kind` weights; weights and α are drawn from
     /// libtorch's generator seeded with `seed`. A space with a decision that is not an op
-    /// choice or a `k of [...]` input choice is an error naming that decision.
+    /// choice or a `k of [...]` input choice is an error naming that decision. A language
+    /// model's space (a `sequence` input) reads token ids, whatever `in_channels` says
+    /// ([`super::recurrent`]).
     pub fn new(
         space: &Space,
         in_channels: i64,
