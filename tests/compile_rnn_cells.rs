@@ -1,6 +1,6 @@
 //! Recurrent cells with named states: the stdlib's `rnn`, `lstm` and `gru` (stdlib/ops.nas)
 //! have PyTorch's parameter counts and compute its formulas, and named states carry from step
-//! to step and from window to window.
+//! to step and from window to window; `nas_rl_rnn` holds TensorFlow's NASCell and computes it.
 
 use nas::compile::parameter_count;
 use nas::compile::sequence::SequenceNet;
@@ -195,6 +195,83 @@ fn the_rnn_computes_pytorchs_formula_over_two_windows() {
     for t in 0..5 {
         let x = emb.index_select(0, &tokens.select(1, t));
         h = (w.edge("2<-0", &x) + w.edge("2<-1", &h)).tanh();
+        outputs.push(h.matmul(&dec_w.tr()) + dec_b);
+    }
+    assert_close(&logits, &Tensor::stack(&outputs, 1));
+}
+
+/// TensorFlow's `NASCell`, the cell Zoph & Le found on Penn Treebank, as an architecture of
+/// the stdlib's `nas_rl_rnn`: leaves 0–7 (add or multiply W·x and W·h, then an activation),
+/// inner nodes 8–14 over pairs, c_{t-1} added into node 8 and passed through tanh, the cell
+/// state taken from node 12 before its (identity) activation.
+const NAS_CELL: &str = "nas_rl_rnn_cell.inject=8 nas_rl_rnn_cell.t8.then=sum \
+nas_rl_rnn_cell.t8.then.op=tanh \
+nas_rl_rnn_cell.p0=sum nas_rl_rnn_cell.a0.op=sigmoid nas_rl_rnn_cell.p1=sum nas_rl_rnn_cell.a1.op=relu \
+nas_rl_rnn_cell.p2=sum nas_rl_rnn_cell.a2.op=sigmoid nas_rl_rnn_cell.p3=prod nas_rl_rnn_cell.a3.op=relu \
+nas_rl_rnn_cell.p4=sum nas_rl_rnn_cell.a4.op=tanh nas_rl_rnn_cell.p5=sum nas_rl_rnn_cell.a5.op=sigmoid \
+nas_rl_rnn_cell.p6=sum nas_rl_rnn_cell.a6.op=tanh nas_rl_rnn_cell.p7=sum nas_rl_rnn_cell.a7.op=sigmoid \
+nas_rl_rnn_cell.p8=prod nas_rl_rnn_cell.a8.op=tanh nas_rl_rnn_cell.p9=sum nas_rl_rnn_cell.a9.op=tanh \
+nas_rl_rnn_cell.p10=prod nas_rl_rnn_cell.a10.op=tanh nas_rl_rnn_cell.p11=sum nas_rl_rnn_cell.a11.op=sigmoid \
+nas_rl_rnn_cell.p12=prod nas_rl_rnn_cell.a12.op=skip nas_rl_rnn_cell.p13=sum nas_rl_rnn_cell.a13.op=tanh \
+nas_rl_rnn_cell.p14=prod nas_rl_rnn_cell.a14.op=tanh nas_rl_rnn_cell.next_c=p12";
+
+#[test]
+fn nas_rl_rnn_holds_tensorflows_nascell_and_computes_it_over_two_windows() {
+    let _generators = nas::train::generator::hold();
+    tch::manual_seed(10);
+    let args = [("vocab".to_string(), 5), ("d".to_string(), 4)];
+    let space = load_space_with("nas_rl_rnn", &args).unwrap();
+    let arch = space.decode(NAS_CELL).unwrap();
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = SequenceNet::new(&vs.root(), &space, &arch).expect("compiles");
+    // The cell's 16 linear maps, each with its bias (NASCell has none: 8 x 2 x d^2).
+    let in_cell: i64 = vs
+        .variables()
+        .iter()
+        .filter(|(name, _)| name.starts_with("cell."))
+        .map(|(_, t)| t.numel() as i64)
+        .sum();
+    assert_eq!(in_cell, 16 * (4 * 4 + 4));
+    let (tokens, logits) = two_windows(&net);
+    let w = Weights::of(&vs);
+    let emb = &w.0["layers.0.weight"];
+    let (dec_w, dec_b) = (&w.0["layers.2.weight"], &w.0["layers.2.bias"]);
+    let graph = space
+        .graphs()
+        .iter()
+        .find(|g| g.name == "nas_rl_rnn_cell")
+        .expect("the cell's graph");
+    let vertex = |name: &str| {
+        graph.inputs.len()
+            + graph
+                .nodes
+                .iter()
+                .position(|n| n.name == name)
+                .unwrap_or_else(|| panic!("no node {name}"))
+    };
+    // Leaf i's two projections: W·x + b (from x, vertex 0) and W·h + b (from h, vertex 1).
+    let wx = |i: usize, x: &Tensor| w.edge(&format!("{}<-0", vertex(&format!("wx{i}"))), x);
+    let wh = |i: usize, h: &Tensor| w.edge(&format!("{}<-1", vertex(&format!("wh{i}"))), h);
+    let mut h = Tensor::zeros([2, 4], (Kind::Float, Device::Cpu));
+    let mut c = h.zeros_like();
+    let mut outputs = Vec::new();
+    for t in 0..5 {
+        let x = emb.index_select(0, &tokens.select(1, t));
+        let l0 = (wx(0, &x) + wh(0, &h)).sigmoid();
+        let l1 = (wx(1, &x) + wh(1, &h)).relu();
+        let l2 = (wx(2, &x) + wh(2, &h)).sigmoid();
+        let l3 = (wx(3, &x) * wh(3, &h)).relu();
+        let l4 = (wx(4, &x) + wh(4, &h)).tanh();
+        let l5 = (wx(5, &x) + wh(5, &h)).sigmoid();
+        let l6 = (wx(6, &x) + wh(6, &h)).tanh();
+        let l7 = (wx(7, &x) + wh(7, &h)).sigmoid();
+        let m0 = ((l0 * l1).tanh() + &c).tanh();
+        let m1 = (l2 + l3).tanh();
+        let m2 = (l4 * l5).tanh();
+        let m3 = (l6 + l7).sigmoid();
+        c = m0 * m1;
+        let n1 = (m2 + m3).tanh();
+        h = (&c * n1).tanh();
         outputs.push(h.matmul(&dec_w.tr()) + dec_b);
     }
     assert_close(&logits, &Tensor::stack(&outputs, 1));

@@ -52,6 +52,7 @@ const KINDS: &[&str] = &[
     "strategy-header",
     "unsupported",
     "constraint",
+    "when-condition",
 ];
 
 fn cases(dir: &str) -> Vec<PathBuf> {

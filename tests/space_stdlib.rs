@@ -68,6 +68,13 @@ fn stdlib_space_sizes() {
         space("enas_rnn").count().unwrap(),
         pow(4, 12) * BigUint::from(39_916_800u64)
     );
+    // NAS-RL's recurrent cell: 15 tree nodes of 2 combinations x 4 activations, the node
+    // that takes the cell state (15) with its own combination and activation (8), the node
+    // whose merge is the next cell state (15): about 6.3 x 10^16, the paper's "6 x 10^16".
+    assert_eq!(
+        space("nas_rl_rnn").count().unwrap(),
+        pow(8, 16) * BigUint::from(225u32)
+    );
     // 4 filter counts x 4 heights x 4 widths per layer, and the skip subsets.
     assert_eq!(space("nas_rl").count().unwrap(), pow(64, 15) * pow(2, 105));
     // Node k of nb_nlp chooses among n = k + 3 earlier vertices: a linear map, product or

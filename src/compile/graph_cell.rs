@@ -85,12 +85,11 @@ fn live_terms<'a>(node: &'a Node, values: &[Value]) -> Vec<(usize, &'a crate::sp
                     }
                 }
             }
-            Source::Chosen {
-                decision,
-                alternative,
-                vertex,
-            } => {
-                if values.get(*decision) == Some(&Value::Cat(*alternative)) {
+            Source::When { guard, vertex } => {
+                if values
+                    .get(guard.parent)
+                    .is_some_and(|&value| guard.when.holds(value))
+                {
                     out.push((*vertex, t));
                 }
             }
@@ -222,7 +221,12 @@ fn eval(v: &Vertex, values: &[Option<Tensor>], train: bool) -> Result<Option<Ten
     };
     Ok(match v {
         Vertex::Absent => None,
-        Vertex::Pass(u) => Some(get(*u)?.shallow_clone()),
+        // A node switched off passes its first live input through; when that is absent too
+        // (the inside of a branch not taken), so is the node.
+        Vertex::Pass(u) => values
+            .get(*u)
+            .and_then(|x| x.as_ref())
+            .map(Tensor::shallow_clone),
         Vertex::Merge {
             combine,
             terms,

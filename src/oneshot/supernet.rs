@@ -694,8 +694,8 @@ impl<'a> Build<'a> {
                         edges.push((u, EdgeOp::Gated(row, Box::new(inner))));
                     }
                 }
-                Source::Chosen { decision, .. } => {
-                    return Err(unsupported(self.space, format!("decision `{}` chooses the kind of {owner} (term {i}); a supernet mixes ops and inputs only", decisions[*decision].name)))
+                Source::When { guard, .. } => {
+                    return Err(unsupported(self.space, format!("decision `{}` chooses what {owner} computes (term {i}: a node kind or a `when`); a supernet mixes ops and inputs only", decisions[guard.parent].name)))
                 }
             }
         }

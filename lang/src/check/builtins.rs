@@ -26,6 +26,8 @@ pub enum BuiltinKind {
     Combinator,
     /// `image`/`vector`/`sequence`.
     Shape,
+    /// `when(k == v, a, b)`: one of two tensors, by the value of a decision.
+    Conditional,
 }
 
 const fn req(name: &'static str, ty: ParamType) -> BuiltinParam {
@@ -64,6 +66,7 @@ pub fn kind(builtin: Builtin) -> BuiltinKind {
             BuiltinKind::Combinator
         }
         Builtin::Image | Builtin::Vector | Builtin::Sequence => BuiltinKind::Shape,
+        Builtin::When => BuiltinKind::Conditional,
         _ => BuiltinKind::Op,
     }
 }

@@ -39,6 +39,7 @@ mod resolve;
 mod shape;
 mod states;
 mod types;
+mod when;
 
 pub use dump::dump;
 pub use globals::DefKind;

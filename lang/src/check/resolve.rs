@@ -57,7 +57,7 @@ pub struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn error(&mut self, diagnostic: Diagnostic) {
+    pub(super) fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
@@ -531,6 +531,7 @@ impl Resolver<'_> {
                 }
             }
             BuiltinKind::Combinator => self.check_combinator(builtin, reference, span),
+            BuiltinKind::Conditional => self.check_when(reference, span),
         }
     }
 

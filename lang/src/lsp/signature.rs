@@ -37,6 +37,7 @@ pub fn of_builtin(builtin: Builtin) -> String {
     match builtins::kind(builtin) {
         BuiltinKind::Combinator if builtin == Builtin::Blend => format!("{name}(a, b, gate)"),
         BuiltinKind::Combinator => format!("{name}(a, b, ...)"),
+        BuiltinKind::Conditional => format!("{name}(k == value, a, b)"),
         BuiltinKind::Op | BuiltinKind::Shape => {
             let params = builtins::params(builtin);
             if params.is_empty() {
@@ -61,5 +62,6 @@ pub fn builtin_kind(builtin: Builtin) -> &'static str {
         BuiltinKind::Op => "built-in op",
         BuiltinKind::Combinator => "built-in combinator",
         BuiltinKind::Shape => "built-in shape",
+        BuiltinKind::Conditional => "built-in conditional",
     }
 }

@@ -60,13 +60,8 @@ impl Space {
                 if let Some(guard) = node.guard {
                     used[guard.parent] = true;
                 }
-                for t in &node.terms {
-                    match &t.source {
-                        Source::Vertex(_) => {}
-                        Source::Pick { decision, .. }
-                        | Source::Member { decision, .. }
-                        | Source::Chosen { decision, .. } => used[*decision] = true,
-                    }
+                for d in node.terms.iter().filter_map(|t| t.source.decision()) {
+                    used[d] = true;
                 }
                 for op in node
                     .terms
@@ -118,11 +113,7 @@ pub fn resolve(source: &Source, values: &[Value]) -> Option<usize> {
             Value::Set(s) if s >> candidate & 1 == 1 => Some(*vertex),
             _ => None,
         },
-        Source::Chosen {
-            decision,
-            alternative,
-            vertex,
-        } => (values[*decision] == Value::Cat(*alternative)).then_some(*vertex),
+        Source::When { guard, vertex } => guard.when.holds(values[guard.parent]).then_some(*vertex),
     }
 }
 

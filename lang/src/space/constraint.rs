@@ -112,14 +112,7 @@ fn reads(e: &Expr, space: &Space, out: &mut Vec<usize>) {
                     if let Some(guard) = node.guard {
                         out.push(guard.parent);
                     }
-                    for t in &node.terms {
-                        match &t.source {
-                            Source::Vertex(_) => {}
-                            Source::Pick { decision, .. }
-                            | Source::Member { decision, .. }
-                            | Source::Chosen { decision, .. } => out.push(*decision),
-                        }
-                    }
+                    out.extend(node.terms.iter().filter_map(|t| t.source.decision()));
                 }
             }
         }
@@ -201,21 +194,22 @@ pub fn always_connected(graph: &Graph) -> bool {
             Source::Vertex(u) => sure[*u],
             Source::Pick { vertices, .. } => vertices.iter().all(|&u| sure[u]),
             Source::Member { .. } => false,
-            Source::Chosen { .. } => false,
+            Source::When { .. } => false,
         };
         let chosen: Vec<&super::graph::Term> = node
             .terms
             .iter()
-            .filter(|t| matches!(t.source, Source::Chosen { .. }))
+            .filter(|t| matches!(t.source, Source::When { .. }))
             .collect();
         let kinds = !chosen.is_empty()
             && chosen.iter().all(|t| match &t.source {
-                Source::Chosen { vertex, .. } => sure[*vertex],
+                Source::When { vertex, .. } => sure[*vertex],
                 _ => false,
             });
         let on = kinds || node.terms.iter().any(term);
-        // A guarded node passes its first term's input through when it is off.
-        let off = node.guard.is_none() || node.terms.first().is_some_and(term);
+        // A guarded node passes its first live term's input through when it is off (a node
+        // that reads its chosen kind or `when` branch: the one branch present).
+        let off = node.guard.is_none() || kinds || node.terms.first().is_some_and(term);
         sure[v] = on && off;
     }
     sure[graph.vertex_count()]
@@ -245,7 +239,7 @@ pub fn edges(graph: &Graph, values: &[Value]) -> i64 {
                 }
                 // A node reading its chosen kind is bookkeeping, not an edge: the chosen
                 // alternative's own inputs are counted where it reads them.
-                Source::Chosen { .. } => false,
+                Source::When { .. } => false,
             };
             n += present as i64;
         }

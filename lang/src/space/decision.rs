@@ -133,6 +133,13 @@ pub enum When {
     AtLeast(i64),
     /// The parent (categorical) picked this alternative, or (boolean) is `true` for 1.
     Is(u32),
+    /// The parent (categorical) picked another alternative than this one, or (boolean) is
+    /// not `true` for 1.
+    IsNot(u32),
+    /// The parent (integer) holds this value.
+    Equals(i64),
+    /// The parent (integer) holds another value than this one.
+    Differs(i64),
 }
 
 /// A decision is active only when its parent is active and the parent's value satisfies `when`.
@@ -240,6 +247,10 @@ impl When {
             (When::AtLeast(k), Value::Cat(c)) => c as i64 >= k,
             (When::Is(i), Value::Cat(c)) => c == i,
             (When::Is(i), Value::Bool(b)) => (i == 1) == b,
+            (When::IsNot(i), Value::Cat(c)) => c != i,
+            (When::IsNot(i), Value::Bool(b)) => (i == 1) != b,
+            (When::Equals(k), Value::Int(x)) => x == k,
+            (When::Differs(k), Value::Int(x)) => x != k,
             _ => false,
         }
     }
@@ -313,5 +324,11 @@ mod tests {
         assert!(!When::AtLeast(3).holds(Value::Int(2)));
         assert!(When::Is(1).holds(Value::Bool(true)));
         assert!(!When::Is(1).holds(Value::Off));
+        assert!(When::IsNot(1).holds(Value::Cat(0)));
+        assert!(!When::IsNot(1).holds(Value::Cat(1)));
+        assert!(!When::IsNot(1).holds(Value::Off));
+        assert!(When::Equals(-2).holds(Value::Int(-2)));
+        assert!(When::Differs(-2).holds(Value::Int(3)));
+        assert!(!When::Differs(-2).holds(Value::Off));
     }
 }

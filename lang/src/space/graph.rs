@@ -56,16 +56,27 @@ pub enum Source {
         /// The candidate's vertex.
         vertex: usize,
     },
-    /// This vertex, present only when a categorical decision picks `alternative`: a node
-    /// whose kind is a decision (`node a = sum(..) | prod(..)`) reads the alternative chosen.
-    Chosen {
-        /// The categorical decision.
-        decision: usize,
-        /// The alternative that makes the term present.
-        alternative: u32,
-        /// The alternative's vertex.
+    /// This vertex, present only when `guard` holds: a node whose kind is a decision
+    /// (`node a = sum(..) | prod(..)`) reads the alternative chosen, and `when(k == 3, a, b)`
+    /// reads `a` while the decision `k` holds 3 and `b` otherwise.
+    When {
+        /// The decision and the condition on its value that make the term present.
+        guard: Guard,
+        /// The vertex read.
         vertex: usize,
     },
+}
+
+impl Source {
+    /// The decision whose value says whether (and which) vertex this source reads; none for a
+    /// plain vertex.
+    pub fn decision(&self) -> Option<usize> {
+        match self {
+            Source::Vertex(_) => None,
+            Source::Pick { decision, .. } | Source::Member { decision, .. } => Some(*decision),
+            Source::When { guard, .. } => Some(guard.parent),
+        }
+    }
 }
 
 /// The op on a term or after a node's merge.

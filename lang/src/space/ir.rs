@@ -333,18 +333,25 @@ fn check_decision(i: usize, d: &Decision, all: &[Decision]) -> Result<(), SpaceE
         if g.parent >= i {
             return bad("its guard's parent must come before it".into());
         }
-        let ok = match (&all[g.parent].domain, g.when) {
-            (Domain::Integer { .. } | Domain::Depth { .. }, When::AtLeast(_)) => true,
-            (Domain::Categorical(alts), When::Is(k)) => (k as usize) < alts.len(),
-            (Domain::Categorical(alts), When::AtLeast(k)) => k >= 1 && (k as usize) < alts.len(),
-            (Domain::Boolean, When::Is(k)) => k <= 1,
-            _ => false,
-        };
-        if !ok {
+        if !fits(&all[g.parent].domain, g.when) {
             return bad("its guard does not fit its parent's domain".into());
         }
     }
     Ok(())
+}
+
+/// Whether the condition `when` can be asked of a decision over `domain`.
+fn fits(domain: &Domain, when: When) -> bool {
+    match (domain, when) {
+        (Domain::Integer { .. } | Domain::Depth { .. }, When::AtLeast(_)) => true,
+        (Domain::Integer { lo, hi }, When::Equals(k) | When::Differs(k)) => {
+            (*lo..=*hi).contains(&k)
+        }
+        (Domain::Categorical(alts), When::Is(k) | When::IsNot(k)) => (k as usize) < alts.len(),
+        (Domain::Categorical(alts), When::AtLeast(k)) => k >= 1 && (k as usize) < alts.len(),
+        (Domain::Boolean, When::Is(k) | When::IsNot(k)) => k <= 1,
+        _ => false,
+    }
 }
 
 fn check_graph(g: &Graph, decisions: &[Decision]) -> Result<(), SpaceError> {
@@ -403,13 +410,10 @@ fn check_graph(g: &Graph, decisions: &[Decision]) -> Result<(), SpaceError> {
                         Some(Domain::Subset { candidates }) if (*candidate as usize) < candidates.len()),
                     vec![*vertex],
                 ),
-                Source::Chosen {
-                    decision,
-                    alternative,
-                    vertex,
-                } => (
-                    matches!(decisions.get(*decision).map(|d| &d.domain),
-                        Some(Domain::Categorical(alts)) if (*alternative as usize) < alts.len()),
+                Source::When { guard, vertex } => (
+                    decisions
+                        .get(guard.parent)
+                        .is_some_and(|d| fits(&d.domain, guard.when)),
                     vec![*vertex],
                 ),
             };

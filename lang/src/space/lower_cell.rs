@@ -202,6 +202,9 @@ impl<'p> Lowerer<'p> {
                 })
             }
             ExprKind::Alt(items) => self.tensor_alternatives(items, f, b, ctx, name),
+            ExprKind::Ref(r) if matches!(r.res, Res::Builtin(Builtin::When)) => {
+                self.when(r, e.span, f, b, ctx, name)
+            }
             ExprKind::Seq(items) if items.len() > 1 && is_merge(&items[0]) => {
                 // `sum(...) >> op`: the first op is the merge node's own op, so the node's
                 // edges are exactly its inputs.

@@ -158,7 +158,7 @@ impl Space {
         let chooses_kind = node
             .terms
             .iter()
-            .all(|t| matches!(t.source, Source::Chosen { .. }));
+            .all(|t| matches!(t.source, Source::When { .. }));
         let merged = if terms.len() == 1 && (node.terms.len() == 1 || chooses_kind) {
             terms[0].clone()
         } else {

@@ -212,10 +212,10 @@ impl Space {
                         } if !assigned[*decision] => sources[v].extend(vertices.iter().copied()),
                         Source::Member {
                             decision, vertex, ..
-                        }
-                        | Source::Chosen {
-                            decision, vertex, ..
                         } if !assigned[*decision] => sources[v].push(*vertex),
+                        Source::When { guard, vertex } if !assigned[guard.parent] => {
+                            sources[v].push(*vertex)
+                        }
                         s => sources[v].extend(resolve(s, values)),
                     }
                 }
@@ -250,11 +250,8 @@ impl Space {
                     continue;
                 }
                 for t in &node.terms {
-                    match &t.source {
-                        Source::Vertex(_) => {}
-                        Source::Pick { decision, .. }
-                        | Source::Member { decision, .. }
-                        | Source::Chosen { decision, .. } => live[*decision] = true,
+                    if let Some(d) = t.source.decision() {
+                        live[d] = true;
                     }
                     if let Some(op) = &t.op {
                         self.mark_op(op, &mut live);

@@ -110,6 +110,11 @@ name_enum! {
         Mean => "mean",
         /// `blend(a, b, gate)`: `gate * a + (1 - gate) * b`, element-wise.
         Blend => "blend",
+        /// `when(k == v, a, b)`: in a cell, the tensor `a` while the cell's `let` decision `k`
+        /// holds `v`, else `b` (`!=` swaps them); the decisions inside a branch exist only
+        /// while it is read. One decision can so change several nodes at once: NAS-RL's cell
+        /// inject, where one index says which node takes the cell state.
+        When => "when",
         /// `image(c, h, w)`: the shape of an image batch.
         Image => "image",
         /// `vector(d)`: the shape of a batch of vectors.

@@ -106,11 +106,12 @@ impl Vocabulary {
                         }
                         Source::Member {
                             decision, vertex, ..
-                        }
-                        | Source::Chosen {
-                            decision, vertex, ..
                         } => {
                             structural[*decision] = true;
+                            vec![*vertex]
+                        }
+                        Source::When { guard, vertex } => {
+                            structural[guard.parent] = true;
                             vec![*vertex]
                         }
                     };

@@ -46,6 +46,22 @@ impl<'p> Infer<'p> {
                 Res::Builtin(builtin) => match builtins::kind(builtin) {
                     BuiltinKind::Op => closure(env),
                     BuiltinKind::Shape => self.shape_value(builtin, reference.args.as_deref(), env),
+                    BuiltinKind::Conditional => {
+                        // `when(k == v, a, b)`: what the two branches agree on.
+                        let mut branches =
+                            reference.args.iter().flat_map(|args| &args.items).skip(1);
+                        match (branches.next(), branches.next()) {
+                            (Some(a), Some(b)) => {
+                                match (self.value(&a.value, env), self.value(&b.value, env)) {
+                                    (Val::Tensor(x), Val::Tensor(y)) => {
+                                        Val::Tensor(self.merge(x, y))
+                                    }
+                                    _ => Val::Unknown,
+                                }
+                            }
+                            _ => Val::Unknown,
+                        }
+                    }
                     BuiltinKind::Combinator => {
                         let operands: Vec<(Val<'p>, Span)> = reference
                             .args
