@@ -203,17 +203,8 @@ fn the_rnn_computes_pytorchs_formula_over_two_windows() {
 /// TensorFlow's `NASCell`, the cell Zoph & Le found on Penn Treebank, as an architecture of
 /// the stdlib's `nas_rl_rnn`: leaves 0–7 (add or multiply W·x and W·h, then an activation),
 /// inner nodes 8–14 over pairs, c_{t-1} added into node 8 and passed through tanh, the cell
-/// state taken from node 12 before its (identity) activation.
-const NAS_CELL: &str = "nas_rl_rnn_cell.inject=8 nas_rl_rnn_cell.t8.then=sum \
-nas_rl_rnn_cell.t8.then.op=tanh \
-nas_rl_rnn_cell.p0=sum nas_rl_rnn_cell.a0.op=sigmoid nas_rl_rnn_cell.p1=sum nas_rl_rnn_cell.a1.op=relu \
-nas_rl_rnn_cell.p2=sum nas_rl_rnn_cell.a2.op=sigmoid nas_rl_rnn_cell.p3=prod nas_rl_rnn_cell.a3.op=relu \
-nas_rl_rnn_cell.p4=sum nas_rl_rnn_cell.a4.op=tanh nas_rl_rnn_cell.p5=sum nas_rl_rnn_cell.a5.op=sigmoid \
-nas_rl_rnn_cell.p6=sum nas_rl_rnn_cell.a6.op=tanh nas_rl_rnn_cell.p7=sum nas_rl_rnn_cell.a7.op=sigmoid \
-nas_rl_rnn_cell.p8=prod nas_rl_rnn_cell.a8.op=tanh nas_rl_rnn_cell.p9=sum nas_rl_rnn_cell.a9.op=tanh \
-nas_rl_rnn_cell.p10=prod nas_rl_rnn_cell.a10.op=tanh nas_rl_rnn_cell.p11=sum nas_rl_rnn_cell.a11.op=sigmoid \
-nas_rl_rnn_cell.p12=prod nas_rl_rnn_cell.a12.op=skip nas_rl_rnn_cell.p13=sum nas_rl_rnn_cell.a13.op=tanh \
-nas_rl_rnn_cell.p14=prod nas_rl_rnn_cell.a14.op=tanh nas_rl_rnn_cell.next_c=p12";
+/// state taken from node 12 before its (identity) activation (`tests/reference/nascell.arch`).
+const NAS_CELL: &str = include_str!("reference/nascell.arch");
 
 #[test]
 fn nas_rl_rnn_holds_tensorflows_nascell_and_computes_it_over_two_windows() {
@@ -221,7 +212,7 @@ fn nas_rl_rnn_holds_tensorflows_nascell_and_computes_it_over_two_windows() {
     tch::manual_seed(10);
     let args = [("vocab".to_string(), 5), ("d".to_string(), 4)];
     let space = load_space_with("nas_rl_rnn", &args).unwrap();
-    let arch = space.decode(NAS_CELL).unwrap();
+    let arch = space.decode(NAS_CELL.trim()).unwrap();
     let vs = nn::VarStore::new(Device::Cpu);
     let net = SequenceNet::new(&vs.root(), &space, &arch).expect("compiles");
     // The cell's 16 linear maps, each with its bias (NASCell has none: 8 x 2 x d^2).

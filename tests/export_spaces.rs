@@ -207,7 +207,8 @@ fn every_image_space_exports_and_matches() {
 }
 
 /// Named states: the exported `Sequence` of `lstm_lm` carries h and c as the cell's `next`
-/// vertices; `awd_lstm` stacks three cells, with locked dropout between them and a decoder
+/// vertices (`nas_rl_rnn`'s too, the cell state read from a chosen node and merged into the
+/// node a `when` picks); `awd_lstm` stacks three cells, with locked dropout between them and a decoder
 /// tied to the embedding (its state has the decoder's bias only).
 #[test]
 fn every_sequence_space_exports_and_matches() {
@@ -220,6 +221,12 @@ fn every_sequence_space_exports_and_matches() {
         },
         Case {
             space: "nb_nlp",
+            args: &[("d", 8), ("vocab", 50)],
+            flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
+            input: tokens,
+        },
+        Case {
+            space: "nas_rl_rnn",
             args: &[("d", 8), ("vocab", 50)],
             flags: &["--channels", "8", "--vocab", "50", "--input", "5"],
             input: tokens,

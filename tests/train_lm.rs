@@ -1,5 +1,6 @@
 //! A compiled recurrent architecture on the real Penn Treebank trains through the one driver
-//! with truncated BPTT and its perplexity falls.
+//! with truncated BPTT and its perplexity falls (an ENAS cell, and TensorFlow's NASCell from
+//! `nas_rl_rnn`).
 
 use nas::train::device::Runtime;
 use nas::train::lm::{LmTask, TokenSplits};
@@ -73,4 +74,48 @@ enas_rnn_cell.n12.in={n9} enas_rnn_cell.n12.op0=rnn_relu",
     // The training perplexity is the last pass's.
     let train = trainer.measure(Split::Train).unwrap().loss;
     assert_eq!(train, logs[1].train_loss);
+}
+
+#[test]
+fn tensorflows_nascell_from_nas_rl_rnn_learns_penn_treebank() {
+    use nas::compile::sequence::SequenceNet;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ptb");
+    let corpus = ptb::load_ptb(&dir).unwrap();
+    let vocab = corpus.vocab.len() as i64;
+    let splits = TokenSplits {
+        train: corpus.train.narrow(0, 0, 16 * 401),
+        valid: corpus.valid.narrow(0, 0, 10 * 161),
+        test: corpus.test.narrow(0, 0, 10 * 161),
+    };
+    let space = nas::space::load_space_with(
+        "nas_rl_rnn",
+        &[("vocab".to_string(), vocab), ("d".to_string(), 32)],
+    )
+    .unwrap();
+    let arch = space
+        .decode(include_str!("reference/nascell.arch").trim())
+        .unwrap();
+    let _generators = nas::train::generator::hold();
+    tch::manual_seed(0);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = SequenceNet::new(&vs.root(), &space, &arch).unwrap();
+    let settings = TrainSettings {
+        epochs: 2,
+        batch: 16,
+        lr: 3e-3,
+        optim: Optim::AdamW {
+            beta1: 0.9,
+            beta2: 0.999,
+            weight_decay: 0.0,
+        },
+        schedule: ScheduleKind::Constant,
+        clip_grad_norm: Some(2.5),
+        ..TrainSettings::default()
+    };
+    let task = LmTask::new(&net, &splits, 20, &settings, Runtime::cpu()).unwrap();
+    let mut trainer = Trainer::new(task, &vs, &settings, (Runtime::cpu(), 0), None).unwrap();
+    let before = trainer.measure(Split::Valid).unwrap().loss.exp();
+    let logs = trainer.fit(true, |_| {}).unwrap();
+    let after = logs[1].valid.unwrap().loss.exp();
+    assert!(after < before / 5.0, "perplexity {before} -> {after}");
 }

@@ -2,7 +2,7 @@
 
 use super::arch::Architecture;
 use super::canon::{resolve, resolve_op};
-use super::decision::{Arg, ArgValue, Decision, Domain, Guard, Op, OpKind, Value};
+use super::decision::{Arg, ArgValue, Decision, Domain, Guard, Op, OpKind, Value, When};
 use super::graph::{Graph, Node, OpRef, Source};
 use super::ir::Space;
 use super::skeleton::StepKind;
@@ -139,8 +139,10 @@ impl Space {
     /// Whether `node` belongs to an alternative of a node's kind (its guard's parent is a
     /// categorical decision): left out of the text when another alternative is chosen.
     fn unchosen_alternative(&self, node: &Node) -> bool {
-        node.guard
-            .is_some_and(|gd| matches!(self.decisions()[gd.parent].domain, Domain::Categorical(_)))
+        node.guard.is_some_and(|gd| {
+            !matches!(gd.when, When::AtLeast(_))
+                || matches!(self.decisions()[gd.parent].domain, Domain::Categorical(_))
+        })
     }
 
     fn node_text(&self, g: &Graph, node: &Node, values: &[Value]) -> String {
