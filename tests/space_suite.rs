@@ -28,3 +28,5 @@ mod space_skeleton;
 mod space_stdlib;
 #[path = "space_text.rs"]
 mod space_text;
+#[path = "space_when.rs"]
+mod space_when;
