@@ -228,6 +228,7 @@ fn fbnets_loss_moves_with_the_latency_table() {
     let batch = Batch {
         inputs: data.pixels.to_kind(Kind::Float) / 255.0,
         targets: data.labels.shallow_clone(),
+        carry: None,
     };
     let loss = LatencyLoss {
         alpha: 0.2,

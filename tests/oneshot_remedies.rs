@@ -47,6 +47,7 @@ fn batch() -> Batch {
     Batch {
         inputs: set.pixels.to_kind(Kind::Float) / 255.0,
         targets: set.labels,
+        carry: None,
     }
 }
 

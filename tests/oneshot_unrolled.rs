@@ -34,6 +34,7 @@ fn batch(n: i64) -> Batch {
     Batch {
         inputs: Tensor::randn([n, 1, 4, 4], KIND),
         targets: Tensor::randint(3, [n], (Kind::Int64, Device::Cpu)),
+        carry: None,
     }
 }
 

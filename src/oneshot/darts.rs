@@ -15,6 +15,7 @@
 
 use super::mix::CellMix;
 use super::supernet::Supernet;
+use std::cell::RefCell;
 use tch::{Kind, Reduction, TchError, Tensor};
 
 /// A batch of examples and their targets, on the supernet's device (images in its kind).
@@ -24,12 +25,36 @@ pub struct Batch {
     pub inputs: Tensor,
     /// `[B]` int64 labels, or each token's next token, `[B, T]`.
     pub targets: Tensor,
+    /// A language model's hidden states carried into and out of this batch (none: each of
+    /// its windows starts from zeros, and nothing is kept).
+    pub carry: Option<Carry>,
+}
+
+/// The hidden states of a language model's batch: those its windows start from (the end of
+/// the previous batch of the same rows of text; none: zeros) and those the last forward pass
+/// on it ended with, detached, for the next batch.
+#[derive(Debug, Default)]
+pub struct Carry {
+    /// One `[B, hidden]` tensor per state of each recurrent cell, in order; none: zeros.
+    pub start: Option<Vec<Tensor>>,
+    /// The states after the last forward pass on the batch.
+    pub end: RefCell<Option<Vec<Tensor>>>,
+}
+
+impl Carry {
+    /// A carry that starts from `start` (none: zeros).
+    pub fn from(start: Option<Vec<Tensor>>) -> Carry {
+        Carry {
+            start,
+            end: RefCell::new(None),
+        }
+    }
 }
 
 /// The mean cross-entropy of the supernet's logits on `batch` under `mix` (over every
-/// token of a language model's windows).
+/// token of a language model's windows, from the states the batch carries).
 pub fn loss(net: &Supernet, batch: &Batch, mix: &CellMix) -> Result<Tensor, TchError> {
-    let logits = net.forward(&batch.inputs, mix, true)?;
+    let logits = net.forward_batch(batch, mix, true)?;
     cross_entropy(&logits, &batch.targets)
 }
 

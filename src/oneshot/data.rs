@@ -1,7 +1,7 @@
 //! The data of a one-shot search: the experiment's training images split into the part the
-//! weights train on and the part α trains on, or a language model's windows of the corpus's
-//! training and validation tokens, each read as an endless stream of seeded, reshuffled
-//! batches.
+//! weights train on and the part α trains on, each read as an endless stream of seeded,
+//! reshuffled batches, or a language model's windows of the corpus's training and validation
+//! tokens in rows of consecutive text, read in the same order every pass.
 
 use super::checkpoint::RngState;
 use super::darts::Batch;
@@ -54,6 +54,8 @@ pub struct BatchStream {
     rng: ChaCha8Rng,
     device: Device,
     kind: Kind,
+    /// Whether the order stays as it is from pass to pass (a language model's rows of text).
+    ordered: bool,
 }
 
 impl BatchStream {
@@ -68,14 +70,17 @@ impl BatchStream {
         BatchStream::of(Examples::Images(set), batch, seed, device, kind)
     }
 
-    /// A stream over the windows of `steps` tokens that `tokens` (a flat `[N]` tensor of ids)
-    /// holds, each with the token after it as its last target (consecutive windows share
-    /// that token), in batches of `batch` windows (at most their number).
-    pub fn windows(
+    /// A language model's stream over the windows of `steps` tokens that `tokens` (a flat
+    /// `[N]` tensor of ids) holds, each with the token after it as its last target
+    /// (consecutive windows share that token), laid out as batchify does: the windows cut
+    /// into `batch` rows of consecutive text (at most their number; the windows beyond equal
+    /// rows are left out), batch t holding each row's t-th window. Each batch so continues
+    /// the text of the one before it, and a search carries the hidden states from one to the
+    /// next; the order is the same in every pass.
+    pub fn streams(
         tokens: &Tensor,
         steps: i64,
         batch: i64,
-        seed: u64,
         device: Device,
     ) -> Result<BatchStream, OneShotError> {
         let n = tokens.size().first().copied().unwrap_or(0);
@@ -86,7 +91,15 @@ impl BatchStream {
             )));
         }
         let windows = tokens.f_unfold(0, steps + 1, steps)?;
-        BatchStream::of(Examples::Windows(windows), batch, seed, device, Kind::Int64)
+        let rows = batch.clamp(1, windows.size()[0]);
+        let per_row = windows.size()[0] / rows;
+        let windows = windows.f_narrow(0, 0, rows * per_row)?;
+        let mut stream = BatchStream::of(Examples::Windows(windows), rows, 0, device, Kind::Int64)?;
+        stream.order = (0..per_row)
+            .flat_map(|t| (0..rows).map(move |r| r * per_row + t))
+            .collect();
+        stream.ordered = true;
+        Ok(stream)
     }
 
     fn of(
@@ -114,6 +127,7 @@ impl BatchStream {
             rng,
             device,
             kind,
+            ordered: false,
         })
     }
 
@@ -135,11 +149,19 @@ impl BatchStream {
     /// The batch [`BatchStream::next`] will return, without consuming it.
     pub fn peek(&mut self) -> Result<Batch, TchError> {
         if self.cursor + self.batch > self.order.len() {
-            self.order.shuffle(&mut self.rng);
+            if !self.ordered {
+                self.order.shuffle(&mut self.rng);
+            }
             self.cursor = 0;
         }
         let indices = &self.order[self.cursor..self.cursor + self.batch];
         self.gather(indices)
+    }
+
+    /// Whether the next batch is the first of a pass (a language model's rows of text then
+    /// start again, from zero states).
+    pub fn starts_pass(&self) -> bool {
+        self.cursor == 0 || self.cursor + self.batch > self.order.len()
     }
 
     /// The next batch.
@@ -150,20 +172,22 @@ impl BatchStream {
     }
 
     /// The first `max` batches of the set in its stored order (all when `max` is `None`),
-    /// the last one possibly smaller; for evaluation.
+    /// the last one possibly smaller; for evaluation. A language model's rows of text are
+    /// read in their order, batch after batch.
     pub fn in_order(
         &self,
         max: Option<usize>,
     ) -> impl Iterator<Item = Result<Batch, TchError>> + '_ {
-        let n = self.set.len();
-        let step = self.batch as i64;
-        (0..n)
-            .step_by(self.batch)
+        let stored: Vec<i64> = if self.ordered {
+            self.order.clone()
+        } else {
+            (0..self.set.len()).collect()
+        };
+        let batch = self.batch;
+        (0..stored.len())
+            .step_by(batch)
             .take(max.unwrap_or(usize::MAX))
-            .map(move |start| {
-                let indices: Vec<i64> = (start..(start + step).min(n)).collect();
-                self.gather(&indices)
-            })
+            .map(move |start| self.gather(&stored[start..(start + batch).min(stored.len())]))
     }
 
     /// Where the stream is: the current pass's order, how far into it, and the generator
@@ -204,6 +228,7 @@ impl BatchStream {
                 Ok(Batch {
                     inputs: images.f_to_kind(self.kind)?.f_to_device(self.device)?,
                     targets: labels.f_to_device(self.device)?,
+                    carry: None,
                 })
             }
             Examples::Windows(windows) => {
@@ -212,6 +237,7 @@ impl BatchStream {
                 Ok(Batch {
                     inputs: rows.f_narrow(1, 0, steps)?.f_to_device(self.device)?,
                     targets: rows.f_narrow(1, 1, steps)?.f_to_device(self.device)?,
+                    carry: None,
                 })
             }
         }
@@ -320,25 +346,38 @@ mod tests {
     }
 
     #[test]
-    fn windows_read_t_tokens_and_predict_the_next_ones() {
+    fn streams_lay_windows_out_in_rows_of_consecutive_text() {
         let tokens = Tensor::arange(23, (Kind::Int64, Device::Cpu));
-        let mut s = BatchStream::windows(&tokens, 5, 2, 0, Device::Cpu).unwrap();
+        let mut s = BatchStream::streams(&tokens, 5, 2, Device::Cpu).unwrap();
         assert!(s.is_text());
+        // Windows start every 5 tokens at 0, 5, 10, 15; rows: tokens 0..10 and 10..20.
         assert_eq!((s.len(), s.batches_per_pass()), (4, 2));
-        let b = s.next_batch().unwrap();
-        assert_eq!(b.inputs.size(), [2, 5]);
-        let inputs = Vec::<i64>::try_from(b.inputs.reshape([-1])).unwrap();
-        let targets = Vec::<i64>::try_from(b.targets.reshape([-1])).unwrap();
-        for (x, y) in inputs.iter().zip(&targets) {
-            assert_eq!(x + 1, *y, "each target is the next token");
-        }
-        assert_eq!(inputs[0] % 5, 0, "windows start every 5 tokens");
-        let all: Vec<i64> = s
-            .in_order(None)
-            .flat_map(|b| Vec::<i64>::try_from(b.unwrap().inputs.reshape([-1])).unwrap())
-            .collect();
-        assert_eq!(all, (0..20).collect::<Vec<i64>>());
-        let err = BatchStream::windows(&tokens, 30, 2, 0, Device::Cpu).unwrap_err();
+        let rows = |t: &Tensor| -> Vec<Vec<i64>> {
+            let flat = Vec::<i64>::try_from(t.reshape([-1])).unwrap();
+            flat.chunks(5).map(<[i64]>::to_vec).collect()
+        };
+        let range = |a: i64| (a..a + 5).collect::<Vec<i64>>();
+        assert!(s.starts_pass());
+        let first = s.next_batch().unwrap();
+        assert!(!s.starts_pass());
+        let second = s.next_batch().unwrap();
+        assert_eq!(rows(&first.inputs), [range(0), range(10)]);
+        assert_eq!(rows(&first.targets), [range(1), range(11)]);
+        assert_eq!(
+            rows(&second.inputs),
+            [range(5), range(15)],
+            "each row goes on"
+        );
+        assert!(s.starts_pass());
+        let again = s.next_batch().unwrap();
+        assert_eq!(
+            rows(&again.inputs),
+            rows(&first.inputs),
+            "the same order every pass"
+        );
+        let all: Vec<Vec<Vec<i64>>> = s.in_order(None).map(|b| rows(&b.unwrap().inputs)).collect();
+        assert_eq!(all, [rows(&first.inputs), rows(&second.inputs)]);
+        let err = BatchStream::streams(&tokens, 30, 2, Device::Cpu).unwrap_err();
         assert!(err.to_string().contains("at least 31 tokens"), "{err}");
     }
 

@@ -6,10 +6,9 @@
 //! named as the compiled network names them (`layers.i`, `cell`, `cell1`, …) with each
 //! alternative's label appended on its edge, so a path runs the single architecture's layers.
 //!
-//! Each window starts from zero hidden states: batches are windows drawn in a shuffled order
-//! ([`super::data`]), so there is no previous window whose states could be carried (ENAS and
-//! DARTS carry them across consecutive windows of their streams; see
-//! `stdlib/strategies/enas.rhai`).
+//! A search reads the corpus as rows of consecutive text ([`super::data`]), and each batch
+//! starts from the hidden states the previous batch of the same rows ended with (detached;
+//! zeros at the start of a pass), as ENAS and DARTS carry them across their streams.
 
 use super::rows::{unsupported, Rows};
 use super::supernet::{prefix, At, Build, EdgeOp, Pass, Recurrence, Stage};
@@ -145,9 +144,17 @@ pub(super) fn stages(
 }
 
 /// The logits `[B, T, ·]` of the stages for token ids `xs` `[B, T]` under `pass`, each cell
-/// unrolled from zero states.
-pub(super) fn forward(stages: &[Stage], xs: &Tensor, pass: &Pass) -> Result<Tensor, TchError> {
+/// unrolled from its states in `start` (one `[B, hidden]` tensor per state of each cell, in
+/// order; none: zeros), and the states after the last step, in the same order.
+pub(super) fn forward(
+    stages: &[Stage],
+    xs: &Tensor,
+    pass: &Pass,
+    start: Option<&[Tensor]>,
+) -> Result<(Tensor, Vec<Tensor>), TchError> {
     let mut seq = xs.shallow_clone();
+    let mut given = start.map(|s| s.iter());
+    let mut end = Vec::new();
     for stage in stages {
         match stage {
             Stage::Layer(op) => {
@@ -168,9 +175,21 @@ pub(super) fn forward(stages: &[Stage], xs: &Tensor, pass: &Pass) -> Result<Tens
                 };
                 let batch = seq.size().first().copied().unwrap_or(1);
                 let states = (0..count)
-                    .map(|_| Tensor::f_zeros([batch, r.hidden], (seq.kind(), seq.device())))
+                    .map(|_| match given.as_mut() {
+                        Some(it) => it
+                            .next()
+                            .map(Tensor::shallow_clone)
+                            .filter(|s| s.size() == [batch, r.hidden])
+                            .ok_or_else(|| {
+                                TchError::Kind(format!(
+                                    "the carried states do not fit the cells' ([{batch}, {}] each)",
+                                    r.hidden
+                                ))
+                            }),
+                        None => Tensor::f_zeros([batch, r.hidden], (seq.kind(), seq.device())),
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
-                let (out, _) = unroll(&seq, states, named, |inputs| {
+                let (out, last) = unroll(&seq, states, named, |inputs| {
                     cell.run_reading(
                         inputs.iter().map(Tensor::shallow_clone).collect(),
                         &r.next,
@@ -178,6 +197,7 @@ pub(super) fn forward(stages: &[Stage], xs: &Tensor, pass: &Pass) -> Result<Tens
                     )
                 })?;
                 seq = out;
+                end.extend(last);
             }
             Stage::Cell { .. } | Stage::Nb101(_) => {
                 return Err(TchError::Kind(
@@ -186,11 +206,17 @@ pub(super) fn forward(stages: &[Stage], xs: &Tensor, pass: &Pass) -> Result<Tens
             }
         }
     }
-    Ok(seq)
+    if given.is_some_and(|mut it| it.next().is_some()) {
+        return Err(TchError::Kind(
+            "more states were carried than the cells hold".into(),
+        ));
+    }
+    Ok((seq, end))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::darts::{Batch, Carry};
     use super::super::Supernet;
     use crate::compile::layer::Layer;
     use crate::compile::sequence::SequenceNet;
@@ -295,6 +321,51 @@ mod tests {
             count,
             "no decision: the supernet is the network"
         );
+    }
+
+    #[test]
+    fn a_batch_carries_its_states_into_the_next_as_the_compiled_network_does() {
+        let _generator = crate::test_generator();
+        let s = space("awd_lstm", &[("vocab", 13), ("emb", 6), ("d", 5)]);
+        let net = Supernet::new(&s, 1, Device::Cpu, Kind::Float, 1).unwrap();
+        let arch = s.sample(&mut rng(0)).unwrap();
+        let vs = nn::VarStore::new(Device::Cpu);
+        let child = SequenceNet::new(&vs.root(), &s, &arch).unwrap();
+        copy_child_into(&vs, &net);
+        let xs = Tensor::randint(13, [2, 7], (Kind::Int64, Device::Cpu));
+        let expected = child.forward(&xs, false).unwrap();
+        let mix = net.path_mix(&arch).unwrap();
+        let window = |from: i64, steps: i64, start: Option<Vec<Tensor>>| Batch {
+            inputs: xs.narrow(1, from, steps),
+            targets: xs.narrow(1, from, steps),
+            carry: Some(Carry::from(start)),
+        };
+        let first = window(0, 4, None);
+        let head = net.forward_batch(&first, &mix, false).unwrap();
+        let end = first.carry.and_then(|c| c.end.into_inner()).unwrap();
+        assert_eq!(end.len(), 6, "h and c of each of the three cells");
+        let second = window(4, 3, Some(end));
+        let tail = net.forward_batch(&second, &mix, false).unwrap();
+        let both = Tensor::cat(&[head, tail.shallow_clone()], 1);
+        assert!(
+            both.allclose(&expected, 1e-5, 1e-6, false),
+            "seven steps in two windows"
+        );
+        let fresh = net.forward(&xs.narrow(1, 4, 3), &mix, false).unwrap();
+        assert!(
+            !fresh.allclose(&tail, 1e-5, 1e-6, false),
+            "from zeros it differs"
+        );
+        let wrong = window(
+            4,
+            3,
+            Some(vec![Tensor::zeros([2, 5], (Kind::Float, Device::Cpu))]),
+        );
+        let err = net
+            .forward_batch(&wrong, &mix, false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("do not fit"), "{err}");
     }
 
     #[test]

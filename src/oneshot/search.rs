@@ -11,8 +11,8 @@
 use super::alive::Alive;
 use super::checkpoint::{corrupt, RngState, Snapshot};
 use super::darts::{
-    clip_norm, first_order_arch_grads, joint_gradients, loss, second_order_alpha_grad,
-    weight_gradients, Batch,
+    clip_norm, cross_entropy, first_order_arch_grads, joint_gradients, loss,
+    second_order_alpha_grad, weight_gradients, Batch, Carry,
 };
 use super::data::{BatchStream, StreamPosition};
 use super::dirichlet::{self, dirichlet_rows};
@@ -32,7 +32,7 @@ use crate::train::ImageSet;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Kind, TchError, Tensor};
 
 /// How many paths ProxylessNAS' weight step draws before it gives up on finding one that
 /// is an architecture of the space.
@@ -50,6 +50,29 @@ fn hits(logits: &Tensor, targets: &Tensor) -> Result<(i64, i64), tch::TchError> 
 }
 
 /// `tau` when it is a usable Gumbel-softmax temperature (finite, above 0).
+/// The next batch of `stream` (or the one it will give next, when not `consume`), a language
+/// model's starting from `states`, those the stream's previous batch ended with (zeros at the
+/// start of a pass).
+fn draw(
+    stream: &mut BatchStream,
+    states: Option<&[Tensor]>,
+    consume: bool,
+) -> Result<Batch, TchError> {
+    let fresh = stream.starts_pass();
+    let mut batch = if consume {
+        stream.next_batch()?
+    } else {
+        stream.peek()?
+    };
+    if stream.is_text() {
+        let start = states
+            .filter(|_| !fresh)
+            .map(|s| s.iter().map(Tensor::shallow_clone).collect());
+        batch.carry = Some(Carry::from(start));
+    }
+    Ok(batch)
+}
+
 fn checked_tau(tau: f64) -> Result<f64, OneShotError> {
     if tau.is_finite() && tau > 0.0 {
         Ok(tau)
@@ -202,6 +225,11 @@ pub struct OneShotSearch {
     net: Supernet,
     train: BatchStream,
     valid: BatchStream,
+    /// A language model's hidden states at the end of the latest training batch (carried
+    /// into the next one of the same rows of text).
+    train_states: Option<Vec<Tensor>>,
+    /// The same for the validation stream.
+    valid_states: Option<Vec<Tensor>>,
     sgd: Sgd,
     adam: Adam,
     config: SearchConfig,
@@ -257,16 +285,19 @@ impl OneShotSearch {
     /// A search of a language model's supernet `net` whose weights train on windows of
     /// `steps` tokens of `train` (a flat `[N]` tensor of token ids) and whose paths and α are
     /// scored on windows of `valid`, with `config`'s batch size (windows), seed and optimiser
-    /// settings. Each window starts from zero states (see [`super::recurrent`]).
+    /// settings. Both splits are read as `config.batch` rows of consecutive text, each batch
+    /// starting from the states the one before it ended with (see [`super::recurrent`]); the
+    /// states are not part of a checkpoint, so a resumed search starts its next batches from
+    /// zeros.
     pub fn text(
         net: Supernet,
         (train, valid): (&Tensor, &Tensor),
         steps: i64,
         config: &SearchConfig,
     ) -> Result<OneShotSearch, OneShotError> {
-        let (device, seed) = (net.device(), config.seed);
-        let train = BatchStream::windows(train, steps, config.batch, seed, device)?;
-        let valid = BatchStream::windows(valid, steps, config.batch, seed ^ 0x5eed, device)?;
+        let device = net.device();
+        let train = BatchStream::streams(train, steps, config.batch, device)?;
+        let valid = BatchStream::streams(valid, steps, config.batch, device)?;
         OneShotSearch::of_streams(net, (train, valid), Vec::new(), config)
     }
 
@@ -307,6 +338,8 @@ impl OneShotSearch {
             net,
             train,
             valid,
+            train_states: None,
+            valid_states: None,
             sgd: Sgd::new(config.momentum, config.weight_decay),
             adam: Adam::new(config.arch_lr, 0.5, 0.999, config.arch_weight_decay),
             config: *config,
@@ -342,10 +375,12 @@ impl OneShotSearch {
     /// edge's skip term of a relaxed mixture is dropped with that probability (P-DARTS).
     pub fn weight_step(&mut self) -> Result<f64, OneShotError> {
         if self.perturbation != Perturbation::None {
-            let batch = self.train.next_batch()?;
+            let batch = self.next_train()?;
             let mut mix = self.perturbed_mix(&batch)?;
             self.drop_skips(&mut mix)?;
-            return self.weight_step_with(&batch, &mix);
+            let loss = self.weight_step_with(&batch, &mix)?;
+            self.keep_train(batch);
+            return Ok(loss);
         }
         let mix = match self.mode {
             Mode::Path => {
@@ -449,8 +484,10 @@ impl OneShotSearch {
 
     /// One clipped SGD step of the weights on the next training batch under `mix`.
     fn weight_step_under(&mut self, mix: &CellMix) -> Result<f64, OneShotError> {
-        let batch = self.train.next_batch()?;
-        self.weight_step_with(&batch, mix)
+        let batch = self.next_train()?;
+        let loss = self.weight_step_with(&batch, mix)?;
+        self.keep_train(batch);
+        Ok(loss)
     }
 
     /// One clipped SGD step of the weights on `batch` under `mix`.
@@ -468,10 +505,11 @@ impl OneShotSearch {
     /// stream (ENAS' reward: a fresh minibatch each call), batch norm with batch statistics.
     pub fn valid_batch_accuracy(&mut self, arch: &Architecture) -> Result<f64, OneShotError> {
         let mix = self.net.path_mix(arch)?;
-        let batch = self.valid.next_batch()?;
+        let batch = self.next_valid()?;
         let _guard = tch::no_grad_guard();
-        let logits = self.net.forward(&batch.inputs, &mix, true)?;
+        let logits = self.net.forward_batch(&batch, &mix, true)?;
         let (hits, total) = hits(&logits, &batch.targets)?;
+        self.keep_valid(batch);
         Ok(hits as f64 / total.max(1) as f64)
     }
 
@@ -481,9 +519,10 @@ impl OneShotSearch {
     /// statistics.
     pub fn valid_batch_loss(&mut self, arch: &Architecture) -> Result<f64, OneShotError> {
         let mix = self.net.path_mix(arch)?;
-        let batch = self.valid.next_batch()?;
+        let batch = self.next_valid()?;
         let _guard = tch::no_grad_guard();
         let l = loss(&self.net, &batch, &mix)?.f_double_value(&[])?;
+        self.keep_valid(batch);
         self.finite("the validation loss", l)?;
         Ok(l)
     }
@@ -499,12 +538,12 @@ impl OneShotSearch {
         let _guard = tch::no_grad_guard();
         let mix = self.net.path_mix(arch)?;
         let (mut sum, mut total) = (0.0, 0i64);
-        for batch in self.valid.in_order(max_batches) {
-            let batch = batch?;
+        self.over_valid(&mix, max_batches, |batch, logits| {
             let n = batch.targets.numel() as i64;
-            sum += loss(&self.net, &batch, &mix)?.f_double_value(&[])? * n as f64;
+            sum += cross_entropy(logits, &batch.targets)?.f_double_value(&[])? * n as f64;
             total += n;
-        }
+            Ok(())
+        })?;
         let l = sum / total.max(1) as f64;
         self.finite("the validation loss", l)?;
         Ok(l)
@@ -570,8 +609,9 @@ impl OneShotSearch {
     /// mode). Returns the training loss.
     pub fn joint_step(&mut self) -> Result<f64, OneShotError> {
         let mix = self.relaxed_mix(self.net.alpha())?;
-        let batch = self.train.next_batch()?;
+        let batch = self.next_train()?;
         let (loss, weight_grads, arch_grads) = joint_gradients(&self.net, &batch, &mix)?;
+        self.keep_train(batch);
         self.steps += 1;
         self.finite("the training loss", loss)?;
         let norm = clip_norm(&weight_grads, self.config.clip)?;
@@ -588,8 +628,10 @@ impl OneShotSearch {
     pub fn alpha_step(&mut self, order: u8) -> Result<f64, OneShotError> {
         match (order, self.mode) {
             (1, Mode::Proxyless) => {
-                let valid = self.valid.next_batch()?;
-                return self.proxyless_alpha_step(&valid);
+                let valid = self.next_valid()?;
+                let loss = self.proxyless_alpha_step(&valid)?;
+                self.keep_valid(valid);
+                return Ok(loss);
             }
             (1, _) => {}
             (2, Mode::Darts) if self.net.beta().is_some() => {
@@ -618,8 +660,9 @@ impl OneShotSearch {
         if let (1, Some(fb)) = (order, self.latency_loss) {
             let costs = self.latencies()?;
             let mix = self.relaxed_mix(self.net.alpha())?;
-            let valid = self.valid.next_batch()?;
+            let valid = self.next_valid()?;
             let (loss, _, grads) = fbnet::arch_gradients(&self.net, &valid, &mix, &costs, fb)?;
+            self.keep_valid(valid);
             self.steps += 1;
             self.finite("the validation loss", loss)?;
             self.step_arch(&grads)?;
@@ -627,18 +670,21 @@ impl OneShotSearch {
         }
         let (loss, grads) = if order == 1 {
             let mix = self.relaxed_mix(self.net.alpha())?;
-            let valid = self.valid.next_batch()?;
+            let valid = self.next_valid()?;
             let penalty = if self.mode == Mode::Dirichlet && self.dirichlet_reg > 0.0 {
                 let kl = dirichlet::kl_to_flat(self.net.alpha(), &self.support()?)?;
                 Some(kl.f_mul_scalar(self.dirichlet_reg)?)
             } else {
                 None
             };
-            first_order_arch_grads(&self.net, &valid, &mix, penalty.as_ref())?
+            let grads = first_order_arch_grads(&self.net, &valid, &mix, penalty.as_ref())?;
+            self.keep_valid(valid);
+            grads
         } else {
-            let valid = self.valid.next_batch()?;
-            let train = self.train.peek()?;
+            let valid = self.next_valid()?;
+            let train = self.peek_train()?;
             let (loss, g) = second_order_alpha_grad(&self.net, &train, &valid, self.lr)?;
+            self.keep_valid(valid);
             (loss, vec![g])
         };
         self.steps += 1;
@@ -1078,14 +1124,65 @@ impl OneShotSearch {
         max_batches: Option<usize>,
     ) -> Result<f64, OneShotError> {
         let (mut right, mut total) = (0i64, 0i64);
-        for batch in self.valid.in_order(max_batches) {
-            let batch = batch?;
-            let logits = self.net.forward(&batch.inputs, mix, true)?;
-            let (h, n) = hits(&logits, &batch.targets)?;
+        self.over_valid(mix, max_batches, |batch, logits| {
+            let (h, n) = hits(logits, &batch.targets)?;
             right += h;
             total += n;
-        }
+            Ok(())
+        })?;
         Ok(right as f64 / total.max(1) as f64)
+    }
+
+    /// Runs `mix` over the validation split's first `max_batches` batches (or all) in order,
+    /// a language model's each from the states the one before it ended with, and hands each
+    /// batch and its logits to `each`.
+    fn over_valid(
+        &self,
+        mix: &CellMix,
+        max_batches: Option<usize>,
+        mut each: impl FnMut(&Batch, &Tensor) -> Result<(), OneShotError>,
+    ) -> Result<(), OneShotError> {
+        let mut states = None;
+        for batch in self.valid.in_order(max_batches) {
+            let mut batch = batch?;
+            if self.is_text() {
+                batch.carry = Some(Carry::from(states.take()));
+            }
+            let logits = self.net.forward_batch(&batch, mix, true)?;
+            each(&batch, &logits)?;
+            states = batch.carry.and_then(|c| c.end.into_inner());
+        }
+        Ok(())
+    }
+
+    /// The next training batch, a language model's from the states the one before it ended
+    /// with (zeros at the start of a pass).
+    fn next_train(&mut self) -> Result<Batch, TchError> {
+        draw(&mut self.train, self.train_states.as_deref(), true)
+    }
+
+    /// The batch the next weight step will use, not consumed.
+    fn peek_train(&mut self) -> Result<Batch, TchError> {
+        draw(&mut self.train, self.train_states.as_deref(), false)
+    }
+
+    /// The next validation batch, carrying states as [`OneShotSearch::next_train`] does.
+    fn next_valid(&mut self) -> Result<Batch, TchError> {
+        draw(&mut self.valid, self.valid_states.as_deref(), true)
+    }
+
+    /// Keeps the states a training batch ended with for the next one.
+    fn keep_train(&mut self, batch: Batch) {
+        if let Some(end) = batch.carry.and_then(|c| c.end.into_inner()) {
+            self.train_states = Some(end);
+        }
+    }
+
+    /// Keeps the states a validation batch ended with for the next one.
+    fn keep_valid(&mut self, batch: Batch) {
+        if let Some(end) = batch.carry.and_then(|c| c.end.into_inner()) {
+            self.valid_states = Some(end);
+        }
     }
 
     /// Sets the weights' learning rate (and so ξ).

@@ -12,6 +12,7 @@
 //! adds PC-DARTS' partial channels ([`super::partial`]) and edge normalisation (β) on the
 //! cells' edges.
 
+use super::darts::Batch;
 use super::mix::{row_probabilities, softmax_mix, CellMix};
 use super::nb101::ElasticCell;
 use super::partial::{narrowed, partial_edge};
@@ -1015,6 +1016,38 @@ impl Supernet {
     /// logits `[B, T, vocabulary]`, its cells starting from zero states (see
     /// [`super::recurrent`]).
     pub fn forward(&self, xs: &Tensor, mix: &CellMix, train: bool) -> Result<Tensor, TchError> {
+        Ok(self.forward_from(xs, mix, train, None)?.0)
+    }
+
+    /// [`Supernet::forward`] on `batch`: a language model's cells start from the states the
+    /// batch carries, and the states they end with are kept in it (detached) for the next
+    /// batch.
+    pub fn forward_batch(
+        &self,
+        batch: &Batch,
+        mix: &CellMix,
+        train: bool,
+    ) -> Result<Tensor, TchError> {
+        let Some(carry) = batch.carry.as_ref().filter(|_| self.sequence) else {
+            return self.forward(&batch.inputs, mix, train);
+        };
+        let (logits, end) = self.forward_from(&batch.inputs, mix, train, carry.start.as_deref())?;
+        let end = end
+            .iter()
+            .map(Tensor::f_detach)
+            .collect::<Result<Vec<_>, _>>()?;
+        carry.end.replace(Some(end));
+        Ok(logits)
+    }
+
+    /// The logits, and a language model's states after its last step (none for images).
+    fn forward_from(
+        &self,
+        xs: &Tensor,
+        mix: &CellMix,
+        train: bool,
+        start: Option<&[Tensor]>,
+    ) -> Result<(Tensor, Vec<Tensor>), TchError> {
         if mix.len() != self.live.len() {
             return Err(TchError::Kind(format!(
                 "the mixture has {} rows, α {}",
@@ -1032,7 +1065,7 @@ impl Supernet {
             train,
         };
         if self.sequence {
-            return super::recurrent::forward(&self.stages, xs, &pass);
+            return super::recurrent::forward(&self.stages, xs, &pass, start);
         }
         let mut recent = History::new(xs.shallow_clone(), self.keep);
         for stage in &self.stages {
@@ -1062,7 +1095,7 @@ impl Supernet {
                 }
             }
         }
-        Ok(recent.into_newest())
+        Ok((recent.into_newest(), Vec::new()))
     }
 
     /// The DARTS mixture: row `r` of `softmax(α)` weighs its ops other than `none`.
