@@ -143,3 +143,51 @@ experiment enas_awd_random {
     budget    trials: 3
     objective minimize valid_ppl
 }
+
+# NAS-RL's recurrent cells (Zoph & Le, 2017; stdlib/spaces/nas_rl_rnn.nas, one genotype for
+# three stacked cells) in the same model and setting: `nascell_awd` trains the cell their
+# search found (TensorFlow's NASCell, tests/reference/nascell.arch) beside the baselines,
+# `nas_rl_awd_reinforce` searches the space with NAS-RL's own method (REINFORCE with its
+# autoregressive LSTM controller, stdlib/strategies/reinforce.rhai) and
+# `nas_rl_awd_random` is the random search it must beat. Each trial trains one cell
+# for 3 epochs as the baselines are trained; the paper trained its children for 35 epochs on
+# the whole corpus, 800 at a time.
+#
+#   nas run scripts/nb_nlp_baselines.nas --experiment nascell_awd --seed K --seeds 1
+#   nas run scripts/nb_nlp_baselines.nas --experiment nas_rl_awd_reinforce
+
+import "stdlib/spaces/nas_rl_rnn.nas"
+
+space nas_rl_awd(vocab: int = 10000, d: int = 128) {
+    input sequence(70, 1)
+    embedding(vocab, d) >> locked_dropout(0.4) >> nas_rl_rnn_cell(d) >> locked_dropout(0.25)
+        >> nas_rl_rnn_cell(d) >> locked_dropout(0.25) >> nas_rl_rnn_cell(d) >> locked_dropout(0.4)
+        >> tied_linear(vocab)
+}
+
+experiment nascell_awd {
+    space     nas_rl_awd
+    data      ptb(limit: 200000)
+    evaluate  train(epochs: 3, batch: 20, optimizer: adam(lr: 0.001, weight_decay: 1.2e-6), schedule: constant, clip: 0.25, embedding_dropout: 0.1, weight_drop: 0.5, ar: 2, tar: 1, threads: 1)
+    strategy  fixed(arch: "nas_rl_rnn_cell.inject=8 nas_rl_rnn_cell.t8.then=sum nas_rl_rnn_cell.t8.then.op=tanh nas_rl_rnn_cell.p0=sum nas_rl_rnn_cell.a0.op=sigmoid nas_rl_rnn_cell.p1=sum nas_rl_rnn_cell.a1.op=relu nas_rl_rnn_cell.p2=sum nas_rl_rnn_cell.a2.op=sigmoid nas_rl_rnn_cell.p3=prod nas_rl_rnn_cell.a3.op=relu nas_rl_rnn_cell.p4=sum nas_rl_rnn_cell.a4.op=tanh nas_rl_rnn_cell.p5=sum nas_rl_rnn_cell.a5.op=sigmoid nas_rl_rnn_cell.p6=sum nas_rl_rnn_cell.a6.op=tanh nas_rl_rnn_cell.p7=sum nas_rl_rnn_cell.a7.op=sigmoid nas_rl_rnn_cell.p8=prod nas_rl_rnn_cell.a8.op=tanh nas_rl_rnn_cell.p9=sum nas_rl_rnn_cell.a9.op=tanh nas_rl_rnn_cell.p10=prod nas_rl_rnn_cell.a10.op=tanh nas_rl_rnn_cell.p11=sum nas_rl_rnn_cell.a11.op=sigmoid nas_rl_rnn_cell.p12=prod nas_rl_rnn_cell.a12.op=skip nas_rl_rnn_cell.p13=sum nas_rl_rnn_cell.a13.op=tanh nas_rl_rnn_cell.p14=prod nas_rl_rnn_cell.a14.op=tanh nas_rl_rnn_cell.next_c=p12")
+    budget    trials: 1
+    objective minimize valid_ppl
+}
+
+experiment nas_rl_awd_reinforce {
+    space     nas_rl_awd
+    data      ptb(limit: 200000)
+    evaluate  train(epochs: 3, batch: 20, optimizer: adam(lr: 0.001, weight_decay: 1.2e-6), schedule: constant, clip: 0.25, embedding_dropout: 0.1, weight_drop: 0.5, ar: 2, tar: 1, threads: 1)
+    strategy  reinforce(controller: "lstm")
+    budget    trials: 8
+    objective minimize valid_ppl
+}
+
+experiment nas_rl_awd_random {
+    space     nas_rl_awd
+    data      ptb(limit: 200000)
+    evaluate  train(epochs: 3, batch: 20, optimizer: adam(lr: 0.001, weight_decay: 1.2e-6), schedule: constant, clip: 0.25, embedding_dropout: 0.1, weight_drop: 0.5, ar: 2, tar: 1, threads: 1)
+    strategy  random
+    budget    trials: 8
+    objective minimize valid_ppl
+}
