@@ -32,6 +32,7 @@ const KINDS: &[&str] = &[
     "missing-entry",
     "unused-import",
     "unused-input",
+    "unused-let",
     "unreachable-node",
     "undeclared-state",
     "duplicate-next",

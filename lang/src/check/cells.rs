@@ -1,5 +1,5 @@
 //! Structural checks of cells as DAGs: cycles between nodes, nodes that never reach the
-//! output (or a state's next value), and inputs and states that are never used.
+//! output (or a state's next value), and inputs, states and `let`s that are never used.
 
 use super::fast_hash::FastSet;
 use crate::syntax::ast::{CellDef, Expr, ExprKind, Res, StmtKind};
@@ -57,6 +57,7 @@ pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
         .body
         .iter()
         .any(|stmt| matches!(stmt.kind, StmtKind::Output(_)));
+    report_unused_lets(cell, diagnostics);
     for (s, stmt) in cell.body.iter().enumerate() {
         match &stmt.kind {
             StmtKind::Node { name, .. } if has_output && !reached[s] => diagnostics.push(
@@ -98,6 +99,39 @@ pub fn check_dag(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// Warns about each `let` of the cell that no statement reads: a `let` of alternatives is a
+/// decision of every architecture, so an unused one multiplies the space's count by its
+/// values while the networks stay the same.
+fn report_unused_lets(cell: &CellDef, diagnostics: &mut Vec<Diagnostic>) {
+    let mut refs = Vec::new();
+    let mut names = FastSet::default();
+    for stmt in &cell.body {
+        if let StmtKind::Node { value, .. }
+        | StmtKind::Output(value)
+        | StmtKind::Next { value, .. }
+        | StmtKind::Let { value, .. }
+        | StmtKind::Where(value) = &stmt.kind
+        {
+            local_refs(value, &mut refs, &mut names);
+        }
+    }
+    for (s, stmt) in cell.body.iter().enumerate() {
+        if let StmtKind::Let { name, .. } = &stmt.kind {
+            if !refs.iter().any(|&(r, _)| r as usize == s) {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "unused-let",
+                        format!("`{}` is never used", name.name),
+                        name.span,
+                        "unused",
+                    )
+                    .with_hint("a `let` of alternatives is a decision of every architecture: unused, it multiplies the space's count with no change to the networks; use it or remove it"),
+                );
+            }
         }
     }
 }

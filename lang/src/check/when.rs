@@ -102,6 +102,9 @@ impl Resolver<'_> {
             rhs,
         } = &mut cond.kind
         else {
+            if self.check(cond) == Ty::Error {
+                return false;
+            }
             self.error(
                 Diagnostic::error(
                     "when-condition",

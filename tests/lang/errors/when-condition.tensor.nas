@@ -1,7 +1,6 @@
 cell injected(d: int) {
     input  x
     state  h, c
-    let    at = 0..=1
     node   a = sum(x >> linear(d), h >> linear(d)) >> tanh
     node   b = when(a == 1, sum(a, c) >> tanh, a)
     next   c = a
