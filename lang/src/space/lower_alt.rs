@@ -63,9 +63,7 @@ impl<'p> Lowerer<'p> {
             guard: None,
         }))
     }
-}
 
-impl<'p> Lowerer<'p> {
     /// Lowers `when(k == v, a, b)` into a node `name` that reads `a` while the decision `k`
     /// holds `v` and `b` otherwise, each branch's decisions and nodes guarded by its
     /// condition; returns the node's vertex.
